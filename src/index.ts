@@ -1,0 +1,7 @@
+// Worker entry: wiring only. The app lives in src/worker, the per-order serialiser in its DO module.
+import { createApp } from './worker/app';
+
+export { OrderGate } from './worker/order-gate/durable-object';
+
+const app = createApp();
+export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
