@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/** Keys published in WeChat's docs or in peer SDK tests, and our own sandbox defaults: never valid in live mode (I12). */
+export const DOCUMENTED_EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
+  '192006250b4c09247ec02edce69f6a2d', // 安全规范 example key, also our sandbox key
+  'qazwsxedcrfvtgbyhnujmikolp111111', // JSAPI 调起支付 example key
+  'testmchkey1234567890123456789012', // WxJava test key
+  '88888888888888888888888888888888', // EasyWeChat test key
+  'FixtureTestKey0123456789abcdefXY', // reference fixtures key
+  'sandbox-app-secret-not-for-live-use',
+  'sandbox-merchant-token-not-for-live-use',
+  'sandbox-checkout-secret-not-for-live-use',
+]);
+
+export const LIVE_PAY_BASE_URL = 'https://api.mch.weixin.qq.com';
+export const SANDBOX_PATH = '/sandbox';
+
+export interface Config {
+  readonly mode: 'sandbox' | 'live';
+  readonly appId: string;
+  readonly mchId: string;
+  readonly apiKey: string;
+  readonly appSecret: string;
+  readonly signType: 'MD5' | 'HMAC-SHA256';
+  readonly merchantApiToken: string;
+  readonly checkoutSecret: string;
+  /** Origin the buyer and WeChat reach us on, without a trailing slash. */
+  readonly publicBaseUrl: string;
+  readonly maxTotalFee: number;
+  /** Merchant H5 origins allowed to call the jsapi endpoint cross-origin. */
+  readonly merchantOrigins: readonly string[];
+  /** Where the WeChat Pay v2 API lives: WeChat itself, or the embedded simulator. */
+  readonly payBaseUrl: string;
+}
+
+const secret = (name: string, min: number) =>
+  z
+    .string({ error: `${name} is missing` })
+    .min(min, { error: `${name} is shorter than ${min} characters` })
+    .refine((v) => !/\s/.test(v), { error: `${name} contains whitespace` });
+
+const schema = z.object({
+  WECHAT_MODE: z.enum(['sandbox', 'live'], { error: 'WECHAT_MODE must be sandbox or live' }),
+  WECHAT_APPID: z.string({ error: 'WECHAT_APPID is missing' }).regex(/^wx[0-9a-z]{16}$/, { error: 'WECHAT_APPID is not an appid' }),
+  WECHAT_MCH_ID: z.string({ error: 'WECHAT_MCH_ID is missing' }).regex(/^\d{6,16}$/, { error: 'WECHAT_MCH_ID is not a mch_id' }),
+  WECHAT_API_KEY: secret('WECHAT_API_KEY', 32).refine((v) => v.length === 32, { error: 'WECHAT_API_KEY must be 32 characters' }),
+  WECHAT_APP_SECRET: secret('WECHAT_APP_SECRET', 16),
+  WECHAT_SIGN_TYPE: z.enum(['MD5', 'HMAC-SHA256'], { error: 'WECHAT_SIGN_TYPE must be MD5 or HMAC-SHA256' }).default('HMAC-SHA256'),
+  MERCHANT_API_TOKEN: secret('MERCHANT_API_TOKEN', 24),
+  CHECKOUT_SECRET: secret('CHECKOUT_SECRET', 32),
+  PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL is not a URL' }),
+  MAX_TOTAL_FEE: z.coerce.number({ error: 'MAX_TOTAL_FEE is not a number' }).int().positive().default(10_000_000),
+  MERCHANT_ORIGINS: z.string().default(''),
+});
+
+const SECRET_NAMES = ['WECHAT_API_KEY', 'WECHAT_APP_SECRET', 'MERCHANT_API_TOKEN', 'CHECKOUT_SECRET'] as const;
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Pure: env in, config or the list of problems out. Problems name variables, never their values. */
+export function parseConfig(env: Record<string, unknown>): ConfigResult {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => i.message) };
+  const v = parsed.data;
+  if (v.WECHAT_MODE === 'live') {
+    const problems = SECRET_NAMES.filter((n) => DOCUMENTED_EXAMPLE_SECRETS.has(v[n])).map(
+      (n) => `${n} is a documented example value and is refused in live mode`,
+    );
+    if (!v.PUBLIC_BASE_URL.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be https in live mode');
+    if (problems.length) return { ok: false, problems };
+  }
+  const publicBaseUrl = v.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  return {
+    ok: true,
+    config: {
+      mode: v.WECHAT_MODE,
+      appId: v.WECHAT_APPID,
+      mchId: v.WECHAT_MCH_ID,
+      apiKey: v.WECHAT_API_KEY,
+      appSecret: v.WECHAT_APP_SECRET,
+      signType: v.WECHAT_SIGN_TYPE,
+      merchantApiToken: v.MERCHANT_API_TOKEN,
+      checkoutSecret: v.CHECKOUT_SECRET,
+      publicBaseUrl,
+      maxTotalFee: v.MAX_TOTAL_FEE,
+      merchantOrigins: v.MERCHANT_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      payBaseUrl: v.WECHAT_MODE === 'sandbox' ? publicBaseUrl + SANDBOX_PATH : LIVE_PAY_BASE_URL,
+    },
+  };
+}
+
+const memo = new WeakMap<object, ConfigResult>();
+
+/** Parsed once per env object (the runtime reuses it across requests). */
+export function getConfig(env: Env): ConfigResult {
+  let result = memo.get(env);
+  if (!result) {
+    result = parseConfig(env as unknown as Record<string, unknown>);
+    memo.set(env, result);
+  }
+  return result;
+}
