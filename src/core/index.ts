@@ -1,0 +1,9 @@
+// The public surface of the pure protocol core. Export list only; see each module for its contract.
+export * from './errors';
+export * from './md5';
+export * from './hex';
+export * from './sign';
+export * from './aes-ecb';
+export * from './jsapi-params';
+export * from './nonce';
+export * from './xml';
