@@ -1,0 +1,147 @@
+// Order creation, prepay storage, sync bookkeeping and reads in D1. Money-state transitions live in the OrderGate's repo.
+import type { SignType } from '../../core';
+
+export type OrderStatus =
+  | 'CREATED'
+  | 'NOTPAY'
+  | 'CLOSING'
+  | 'CLOSED'
+  | 'PAID'
+  | 'PAID_AFTER_CLOSE'
+  | 'PAYERROR'
+  | 'FAILED'
+  | 'REFUNDING'
+  | 'PARTIALLY_REFUNDED'
+  | 'REFUNDED';
+
+/** One `orders` row as D1 returns it (migrations/0001_orders.sql). Times are UTC ISO-8601. */
+export interface OrderRow {
+  out_trade_no: string;
+  description: string;
+  total_fee: number;
+  fee_type: string;
+  attach: string | null;
+  metadata: string | null;
+  openid: string | null;
+  status: OrderStatus;
+  sign_type: SignType;
+  request_hash: string;
+  prepay_id: string | null;
+  prepay_openid: string | null;
+  prepay_expires_at: string | null;
+  transaction_id: string | null;
+  bank_type: string | null;
+  cash_fee: number | null;
+  time_end: string | null;
+  paid_at: string | null;
+  closed_at: string | null;
+  last_notify_at: string | null;
+  last_synced_at: string | null;
+  expires_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewOrder {
+  outTradeNo: string;
+  description: string;
+  totalFee: number;
+  attach: string | null;
+  metadata: string | null;
+  openid: string | null;
+  signType: SignType;
+  requestHash: string;
+  expiresAt: string;
+  createdAt: string;
+}
+
+/** Inserts a CREATED order; false when the out_trade_no already exists (the caller compares request_hash). */
+export async function insertOrder(db: D1Database, o: NewOrder): Promise<boolean> {
+  const res = await db
+    .prepare(
+      `INSERT INTO orders (out_trade_no, description, total_fee, fee_type, attach, metadata, openid, status, sign_type,
+         request_hash, expires_at, created_at, updated_at)
+       VALUES (?1, ?2, ?3, 'CNY', ?4, ?5, ?6, 'CREATED', ?7, ?8, ?9, ?10, ?10)
+       ON CONFLICT (out_trade_no) DO NOTHING`,
+    )
+    .bind(o.outTradeNo, o.description, o.totalFee, o.attach, o.metadata, o.openid, o.signType, o.requestHash, o.expiresAt, o.createdAt)
+    .run();
+  return res.meta.changes === 1;
+}
+
+export function getOrder(db: D1Database, outTradeNo: string): Promise<OrderRow | null> {
+  return db.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo).first<OrderRow>();
+}
+
+export interface PrepayUpdate {
+  outTradeNo: string;
+  /** The status the caller read; the write only lands if it is still current (compare-and-set). */
+  fromStatus: OrderStatus;
+  toStatus: OrderStatus;
+  prepayId: string;
+  openid: string;
+  prepayExpiresAt: string;
+  now: string;
+}
+
+/** Stores the prepay (CREATED→NOTPAY, or a refreshed prepay on NOTPAY) unless the order moved or is bound to another buyer. */
+export async function storePrepay(db: D1Database, u: PrepayUpdate): Promise<boolean> {
+  const res = await db
+    .prepare(
+      `UPDATE orders SET status = ?3, prepay_id = ?4, prepay_openid = ?5, prepay_expires_at = ?6, updated_at = ?7
+       WHERE out_trade_no = ?1 AND status = ?2 AND (prepay_openid IS NULL OR prepay_openid = ?5)`,
+    )
+    .bind(u.outTradeNo, u.fromStatus, u.toStatus, u.prepayId, u.openid, u.prepayExpiresAt, u.now)
+    .run();
+  return res.meta.changes === 1;
+}
+
+/** A status change outside money state (e.g. CREATED→FAILED after a definitive unifiedorder error), compare-and-set. */
+export async function updateStatus(db: D1Database, outTradeNo: string, from: OrderStatus, to: OrderStatus, now: string): Promise<boolean> {
+  const res = await db
+    .prepare('UPDATE orders SET status = ?3, updated_at = ?4 WHERE out_trade_no = ?1 AND status = ?2')
+    .bind(outTradeNo, from, to, now)
+    .run();
+  return res.meta.changes === 1;
+}
+
+/**
+ * Claims the right to run one orderquery sync: succeeds for one caller per window, however many
+ * race (the rate limit of wechatpay-v2.md §10: at most one query per order per window).
+ */
+export async function claimSync(db: D1Database, outTradeNo: string, now: string, lastSyncedBefore: string): Promise<boolean> {
+  const res = await db
+    .prepare(
+      `UPDATE orders SET last_synced_at = ?2
+       WHERE out_trade_no = ?1 AND status IN ('CREATED','NOTPAY','CLOSING') AND (last_synced_at IS NULL OR last_synced_at <= ?3)`,
+    )
+    .bind(outTradeNo, now, lastSyncedBefore)
+    .run();
+  return res.meta.changes === 1;
+}
+
+export interface ListFilter {
+  status?: OrderStatus;
+  createdFrom?: string;
+  createdTo?: string;
+  /** Keyset cursor: rows strictly older than (createdAt, outTradeNo). */
+  after?: { createdAt: string; outTradeNo: string };
+  limit: number;
+}
+
+/** Newest first, keyset-paginated on the (created_at, out_trade_no) indexes. Returns up to limit + 1 rows. */
+export async function listOrders(db: D1Database, f: ListFilter): Promise<OrderRow[]> {
+  const res = await db
+    .prepare(
+      `SELECT * FROM orders
+       WHERE (?1 IS NULL OR status = ?1)
+         AND (?2 IS NULL OR created_at >= ?2)
+         AND (?3 IS NULL OR created_at < ?3)
+         AND (?4 IS NULL OR created_at < ?4 OR (created_at = ?4 AND out_trade_no < ?5))
+       ORDER BY created_at DESC, out_trade_no DESC
+       LIMIT ?6`,
+    )
+    .bind(f.status ?? null, f.createdFrom ?? null, f.createdTo ?? null, f.after?.createdAt ?? null, f.after?.outTradeNo ?? null, f.limit + 1)
+    .all<OrderRow>();
+  return res.results;
+}

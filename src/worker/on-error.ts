@@ -1,0 +1,20 @@
+// The app's last line: every thrown error becomes our JSON envelope; unknown ones become an anonymous 500.
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { HonoEnv } from './env';
+import { ApiError, errorResponse } from './http-errors';
+import { WechatError } from './wechat';
+
+export function onError(err: Error, c: Context<HonoEnv>) {
+  if (err instanceof ApiError) return errorResponse(c, err.code, err.message, { ...err.extra });
+  if (err instanceof WechatError) return errorResponse(c, 'UPSTREAM_UNAVAILABLE', 'WeChat Pay is unavailable; retry shortly');
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return errorResponse(c, 'PAYLOAD_TOO_LARGE', 'body too large');
+    if (err.status === 400) return errorResponse(c, 'INVALID_JSON', 'the body is not valid JSON');
+  }
+  // Name and a bounded message to the log (no stack, no env); nothing but a code to the caller.
+  console.error(JSON.stringify({ level: 'error', event: 'UNHANDLED', requestId: c.get('requestId'), error: err.name, message: String(err.message).slice(0, 200) }));
+  return errorResponse(c, 'INTERNAL');
+}
+
+export const notFound = (c: Context<HonoEnv>) => errorResponse(c, 'NOT_FOUND', 'no such route');

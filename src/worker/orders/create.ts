@@ -1,0 +1,56 @@
+// POST /v1/orders: insert a CREATED order, idempotent on out_trade_no by a hash of the request.
+import { bytesToHex, nonceStr } from '../../core';
+import type { Config } from '../config';
+import { getOrder, insertOrder, type OrderRow } from '../d1/orders-repo';
+import { ApiError } from '../http-errors';
+import { DEFAULT_EXPIRES_IN_MINUTES, type CreateOrderBody } from './schemas';
+
+/** Key order does not matter; the same logical body always hashes the same. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
+}
+
+/** `o` + 31 CSPRNG alphanumerics: inside WeChat's 6–32 of [A-Za-z0-9_-|*], ~185 bits. */
+export function generateOutTradeNo(): string {
+  return 'o' + nonceStr(31);
+}
+
+export type CreateResult = { created: boolean; row: OrderRow };
+
+export async function createOrder(db: D1Database, config: Config, body: CreateOrderBody, nowMs: number): Promise<CreateResult> {
+  if (body.total_fee > config.maxTotalFee) {
+    throw new ApiError('TOTAL_FEE_TOO_LARGE', `total_fee must be at most ${config.maxTotalFee} fen`);
+  }
+  const outTradeNo = body.out_trade_no ?? generateOutTradeNo();
+  const expiresIn = body.expires_in_minutes ?? DEFAULT_EXPIRES_IN_MINUTES;
+  const requestHash = await sha256Hex(stableJson({ ...body, out_trade_no: outTradeNo, expires_in_minutes: expiresIn }));
+  const inserted = await insertOrder(db, {
+    outTradeNo,
+    description: body.description,
+    totalFee: body.total_fee,
+    attach: body.attach ?? null,
+    metadata: body.metadata ? JSON.stringify(body.metadata) : null,
+    openid: body.openid ?? null,
+    signType: config.signType,
+    requestHash,
+    expiresAt: new Date(nowMs + expiresIn * 60_000).toISOString(),
+    createdAt: new Date(nowMs).toISOString(),
+  });
+  const row = await getOrder(db, outTradeNo);
+  if (!row) throw new Error('order row missing after insert');
+  if (!inserted && row.request_hash !== requestHash) {
+    throw new ApiError('IDEMPOTENCY_CONFLICT', 'an order with this out_trade_no exists with a different request body');
+  }
+  return { created: inserted, row };
+}

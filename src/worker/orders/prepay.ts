@@ -1,0 +1,109 @@
+// POST /v1/orders/:out_trade_no/jsapi: one unifiedorder per order and buyer, then fresh getBrandWCPayRequest params.
+import { jsapiPayParams, nonceStr } from '../../core';
+import type { Config } from '../config';
+import { getOrder, storePrepay, updateStatus, type OrderRow } from '../d1/orders-repo';
+import { ApiError } from '../http-errors';
+import { orderQuery, toBeijingTime, unifiedOrder, WechatError, type WechatDeps } from '../wechat';
+import { applyQueryResult, PREPAY_LIFETIME_MS } from './sync';
+import { nextStatus } from './transitions';
+
+/** A stored prepay is reused until this long before its 2 h lifetime ends, so the buyer never gets a dying one. */
+export const PREPAY_REUSE_MARGIN_MS = 10 * 60_000;
+
+const PAID_LIKE = new Set(['PAID', 'PAID_AFTER_CLOSE', 'REFUNDING', 'PARTIALLY_REFUNDED', 'REFUNDED']);
+
+/** 409s for orders that can no longer be paid; the client must create a new order. */
+export function assertPayable(row: OrderRow, nowMs: number): void {
+  if (PAID_LIKE.has(row.status)) throw new ApiError('ORDER_PAID', 'the order is already paid');
+  if (row.status === 'CLOSED' || row.status === 'CLOSING') throw new ApiError('ORDER_CLOSED', 'the order is closed; create a new order');
+  if (row.status !== 'CREATED' && row.status !== 'NOTPAY') throw new ApiError('ORDER_NOT_PAYABLE', 'the order cannot be paid; create a new order');
+  if (Date.parse(row.expires_at) <= nowMs) throw new ApiError('ORDER_EXPIRED', 'the order has expired; create a new order');
+}
+
+export interface PrepayContext {
+  env: Env;
+  config: Config;
+  deps: WechatDeps;
+  /** From CF-Connecting-IP only; X-Forwarded-For is client-controlled. */
+  clientIp: string;
+  /** The buyer from the server-side OAuth session, if any. Never from the request body. */
+  sessionOpenid: string | null;
+  nowMs: number;
+}
+
+function reusable(row: OrderRow, openid: string, nowMs: number): row is OrderRow & { prepay_id: string } {
+  return !!row.prepay_id && row.prepay_openid === openid && Date.parse(row.prepay_expires_at ?? '') - PREPAY_REUSE_MARGIN_MS > nowMs;
+}
+
+/** unifiedorder errors that settle the order for good (reliability.md §5: CREATED → FAILED). */
+const DEFINITIVE = new Set(['ORDERCLOSED', 'OUT_TRADE_NO_USED', 'INVALID_REQUEST', 'CONFIG', 'NOAUTH', 'OPENID_MISMATCH', 'BUSINESS']);
+
+async function issuePrepay(ctx: PrepayContext, row: OrderRow, openid: string): Promise<string> {
+  const { env, config, deps, nowMs } = ctx;
+  try {
+    const { prepayId } = await unifiedOrder(deps, {
+      outTradeNo: row.out_trade_no,
+      description: row.description,
+      totalFee: row.total_fee, // from our row: the browser never names an amount
+      openid,
+      spbillCreateIp: ctx.clientIp,
+      notifyUrl: `${config.publicBaseUrl}/wechat/notify`,
+      timeExpire: toBeijingTime(Date.parse(row.expires_at)),
+      attach: row.attach,
+      signType: row.sign_type,
+    });
+    return prepayId;
+  } catch (e) {
+    if (!(e instanceof WechatError)) throw e;
+    if (e.code === 'ORDERPAID') {
+      // Paid already (another device, a lost notify): learn it through a verified query.
+      const q = await orderQuery(deps, row.out_trade_no, row.sign_type).catch(() => null);
+      if (q) await applyQueryResult(env, row, q, 'ORDERQUERY');
+      throw new ApiError('ORDER_PAID', 'the order is already paid');
+    }
+    if (DEFINITIVE.has(e.code) && row.status === 'CREATED') {
+      const failed = nextStatus(row.status, 'UNIFIEDORDER_FAILED');
+      await updateStatus(env.DB, row.out_trade_no, row.status, failed, new Date(nowMs).toISOString());
+    }
+    if (e.code === 'ORDERCLOSED') throw new ApiError('ORDER_CLOSED', 'the order is closed; create a new order');
+    if (DEFINITIVE.has(e.code)) throw new ApiError('UPSTREAM_REJECTED', 'WeChat Pay refused the order');
+    // SYSTEMERROR, timeouts, bad answers: repeating with identical parameters is safe.
+    throw new ApiError('UPSTREAM_UNAVAILABLE', 'WeChat Pay is unavailable; retry shortly');
+  }
+}
+
+export async function jsapiParams(ctx: PrepayContext, row: OrderRow) {
+  const { env, config, nowMs } = ctx;
+  assertPayable(row, nowMs);
+  const openid = row.openid ?? ctx.sessionOpenid;
+  if (!openid) throw new ApiError('OPENID_REQUIRED', "the buyer's openid is unknown: sign in through WeChat OAuth first");
+  if (row.prepay_openid && row.prepay_openid !== openid) {
+    throw new ApiError('PREPAY_OPENID_MISMATCH', 'this order is being paid by another WeChat user');
+  }
+  let prepayId: string;
+  if (reusable(row, openid, nowMs)) {
+    prepayId = row.prepay_id;
+  } else {
+    prepayId = await issuePrepay(ctx, row, openid);
+    const stored = await storePrepay(env.DB, {
+      outTradeNo: row.out_trade_no,
+      fromStatus: row.status,
+      toStatus: nextStatus(row.status, 'UNIFIEDORDER_SUCCESS'),
+      prepayId,
+      openid,
+      prepayExpiresAt: new Date(nowMs + PREPAY_LIFETIME_MS).toISOString(),
+      now: new Date(nowMs).toISOString(),
+    });
+    if (!stored) {
+      // Someone else moved the order meanwhile (a notify, a close, a concurrent jsapi): judge it afresh.
+      const now = await getOrder(env.DB, row.out_trade_no);
+      if (!now) throw new Error('order vanished');
+      assertPayable(now, nowMs);
+      if (now.prepay_openid !== openid) throw new ApiError('PREPAY_OPENID_MISMATCH', 'this order is being paid by another WeChat user');
+      if (!reusable(now, openid, nowMs)) throw new ApiError('UPSTREAM_UNAVAILABLE', 'the order changed; retry');
+      prepayId = now.prepay_id;
+    }
+  }
+  // paySign is a new signature with the order's sign_type (= the unifiedorder sign_type).
+  return jsapiPayParams(prepayId, { appId: config.appId, key: config.apiKey, signType: row.sign_type }, String(Math.floor(nowMs / 1000)), nonceStr(32));
+}

@@ -1,0 +1,113 @@
+// The merchant API's zod schemas: validation for the routes and the source of /openapi.json.
+import { z } from 'zod';
+
+export const OUT_TRADE_NO = /^[A-Za-z0-9_\-|*]{6,32}$/;
+const OPENID = /^[A-Za-z0-9_-]{6,64}$/;
+
+// Controls, lone surrogates, private use, and invisible format characters (bidi overrides,
+// zero-width spaces, BOM) have no place in what a buyer sees on the pay sheet. ZWJ is kept for emoji.
+const FORBIDDEN_CHARS = /[\p{Cc}\p{Cs}\p{Co}]|(?!\u200D)\p{Cf}/u;
+const utf8Bytes = (v: string) => new TextEncoder().encode(v).byteLength;
+
+/** Text that reaches unifiedorder: String(n) read as UTF-8 bytes; no outer whitespace (signers disagree on trimming). */
+const wechatText = (maxBytes: number) =>
+  z
+    .string()
+    .min(1)
+    .max(maxBytes)
+    .refine((v) => utf8Bytes(v) <= maxBytes, { error: `must be at most ${maxBytes} UTF-8 bytes` })
+    .refine((v) => v === v.trim(), { error: 'must not start or end with whitespace' })
+    .refine((v) => !FORBIDDEN_CHARS.test(v), { error: 'contains control or invisible characters' });
+
+export const OrderStatusSchema = z.enum([
+  'CREATED',
+  'NOTPAY',
+  'CLOSING',
+  'CLOSED',
+  'PAID',
+  'PAID_AFTER_CLOSE',
+  'PAYERROR',
+  'FAILED',
+  'REFUNDING',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+]);
+
+export const DEFAULT_EXPIRES_IN_MINUTES = 30;
+
+export const CreateOrderBody = z
+  .strictObject({
+    description: wechatText(127).meta({ description: 'Shown on the pay sheet (unifiedorder `body`), 1–127 UTF-8 bytes.' }),
+    total_fee: z.int().min(1).meta({ description: 'Amount in integer fen (1999 = ¥19.99), at most MAX_TOTAL_FEE.' }),
+    out_trade_no: z.string().regex(OUT_TRADE_NO).optional().meta({ description: 'Your order number, 6–32 of [A-Za-z0-9_-|*]; the idempotency key. Generated when absent.' }),
+    attach: wechatText(127).optional().meta({ description: 'Returned unchanged by WeChat, 1–127 UTF-8 bytes.' }),
+    openid: z.string().regex(OPENID).optional().meta({ description: "The buyer's openid under this appid, if your server already knows it." }),
+    expires_in_minutes: z.int().min(5).max(1440).optional().meta({ description: `Minutes until the order expires (default ${DEFAULT_EXPIRES_IN_MINUTES}).` }),
+    metadata: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/), z.string().max(500).refine((v) => !/\p{Cs}/u.test(v), { error: 'contains a lone surrogate' }))
+      .refine((m) => Object.keys(m).length <= 20, { error: 'at most 20 keys' })
+      .optional()
+      .meta({ description: 'Opaque string key/values, stored and returned as given (at most 20 keys).' }),
+  })
+  .meta({ id: 'CreateOrderRequest' });
+export type CreateOrderBody = z.infer<typeof CreateOrderBody>;
+
+export const ListOrdersQuery = z.strictObject({
+  status: OrderStatusSchema.optional(),
+  created_from: z.iso.datetime().optional().meta({ description: 'Inclusive lower bound on created_at (ISO-8601 UTC).' }),
+  created_to: z.iso.datetime().optional().meta({ description: 'Exclusive upper bound on created_at (ISO-8601 UTC).' }),
+  cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]+$/).optional().meta({ description: 'next_cursor from the previous page.' }),
+  limit: z.string().regex(/^(?:[1-9]|[1-9][0-9]|100)$/).optional().meta({ description: 'Page size, 1–100 (default 20).' }),
+});
+
+export const GetOrderQuery = z.strictObject({
+  sync: z.enum(['true', 'false']).optional().meta({ description: 'true: ask WeChat now (orderquery) if the order is unpaid; at most once per 5 s.' }),
+});
+
+export const JsapiBody = z
+  .strictObject({
+    checkout_token: z.string().max(128).optional().meta({ description: 'The `t` of checkout_url, when not sent as X-Checkout-Token.' }),
+  })
+  .meta({ id: 'JsapiRequest' });
+
+export const OrderSchema = z
+  .object({
+    out_trade_no: z.string(),
+    status: OrderStatusSchema,
+    description: z.string(),
+    total_fee: z.int(),
+    fee_type: z.string(),
+    attach: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()).nullable(),
+    openid: z.string().nullable(),
+    transaction_id: z.string().nullable(),
+    cash_fee: z.int().nullable(),
+    bank_type: z.string().nullable(),
+    time_end: z.string().nullable(),
+    paid_at: z.string().nullable(),
+    closed_at: z.string().nullable(),
+    expires_at: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    checkout_url: z.string(),
+  })
+  .meta({ id: 'Order' });
+
+export const OrderListSchema = z.object({ data: z.array(OrderSchema), next_cursor: z.string().nullable() }).meta({ id: 'OrderList' });
+
+export const JsapiParamsSchema = z
+  .object({
+    appId: z.string(),
+    timeStamp: z.string(),
+    nonceStr: z.string(),
+    package: z.string(),
+    signType: z.enum(['MD5', 'HMAC-SHA256']),
+    paySign: z.string(),
+  })
+  .meta({ id: 'JsapiParams', description: 'Pass as-is to WeixinJSBridge.invoke("getBrandWCPayRequest", …).' });
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), requestId: z.string(), retry_after: z.int().optional() }),
+  })
+  .meta({ id: 'Error' });

@@ -1,0 +1,64 @@
+// Catch-up for lost notifies: a verified orderquery, then the OrderGate applies what it proves.
+import type { Config } from '../config';
+import { claimSync, type OrderRow } from '../d1/orders-repo';
+import { maskOpenid } from '../middleware/request-log';
+import { orderQuery, WechatError, type OrderQueryResult, type WechatDeps } from '../wechat';
+import { orderGate, paymentFromQuery, type PaymentSource } from './gate';
+
+/** Without a notify for this long, a read of an unpaid order asks WeChat (wechatpay-v2.md §10: first query at +60 s). */
+export const AUTO_SYNC_AFTER_MS = 60_000;
+/** An explicit `?sync=true` still queries at most once per order per window (§8.3 #4). */
+export const FORCED_SYNC_WINDOW_MS = 5_000;
+export const PREPAY_LIFETIME_MS = 2 * 3600_000;
+
+const SYNCABLE = new Set(['NOTPAY', 'CLOSING']);
+
+function ms(iso: string | null): number {
+  return iso ? Date.parse(iso) : 0;
+}
+
+/** Decides, from the row alone, whether this read should spend an orderquery. */
+export function syncDue(row: OrderRow, nowMs: number, forced: boolean): boolean {
+  if (!SYNCABLE.has(row.status) || !row.prepay_id) return false;
+  if (forced) return nowMs - ms(row.last_synced_at) >= FORCED_SYNC_WINDOW_MS;
+  const prepayIssued = ms(row.prepay_expires_at) - PREPAY_LIFETIME_MS;
+  const lastHeard = Math.max(prepayIssued, ms(row.last_synced_at), ms(row.last_notify_at));
+  return nowMs - lastHeard >= AUTO_SYNC_AFTER_MS;
+}
+
+export type SyncOutcome = 'SYNC_SKIPPED' | 'SYNC_UNCHANGED' | 'SYNC_PAID' | 'SYNC_CLOSED' | 'SYNC_MISMATCH' | 'SYNC_FAILED';
+
+/** Applies a verified orderquery answer through the gate. Amount or currency mismatches are logged, never applied. */
+export async function applyQueryResult(env: Env, row: OrderRow, q: OrderQueryResult, source: PaymentSource): Promise<SyncOutcome> {
+  if (q.tradeState === 'SUCCESS') {
+    const facts = paymentFromQuery(q, row.total_fee, source);
+    if (!facts) {
+      console.log(JSON.stringify({ level: 'warn', event: 'ORDERQUERY_MISMATCH', outTradeNo: row.out_trade_no, totalFee: q.totalFee, feeType: q.feeType, openid: maskOpenid(q.openid) }));
+      return 'SYNC_MISMATCH';
+    }
+    const result = await orderGate(env, row.out_trade_no).applyPayment(facts);
+    return result.status === 'PAID' || result.status === 'PAID_AFTER_CLOSE' ? 'SYNC_PAID' : 'SYNC_UNCHANGED';
+  }
+  if (q.tradeState === 'CLOSED') {
+    const gate = orderGate(env, row.out_trade_no);
+    // WeChat already closed it: the same two steps as our own close, so the gate serialises it with notifies.
+    if (row.status !== 'CLOSING') await gate.closeOrder({ outTradeNo: row.out_trade_no, phase: 'BEGIN' });
+    const result = await gate.closeOrder({ outTradeNo: row.out_trade_no, phase: 'CLOSED' });
+    return result.status === 'CLOSED' ? 'SYNC_CLOSED' : 'SYNC_UNCHANGED';
+  }
+  return 'SYNC_UNCHANGED';
+}
+
+/** One rate-limited orderquery sync. Never throws for WeChat trouble: a read must not fail because WeChat is slow. */
+export async function syncOrder(env: Env, config: Config, deps: WechatDeps, row: OrderRow, nowMs: number, forced: boolean): Promise<SyncOutcome> {
+  const window = forced ? FORCED_SYNC_WINDOW_MS : AUTO_SYNC_AFTER_MS;
+  if (!(await claimSync(env.DB, row.out_trade_no, new Date(nowMs).toISOString(), new Date(nowMs - window).toISOString()))) return 'SYNC_SKIPPED';
+  try {
+    const q = await orderQuery(deps, row.out_trade_no, row.sign_type);
+    return await applyQueryResult(env, row, q, 'ORDERQUERY');
+  } catch (e) {
+    if (!(e instanceof WechatError)) throw e;
+    console.log(JSON.stringify({ level: 'warn', event: 'ORDERQUERY_FAILED', outTradeNo: row.out_trade_no, code: e.code, errCode: e.errCode }));
+    return 'SYNC_FAILED';
+  }
+}

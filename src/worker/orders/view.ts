@@ -1,0 +1,25 @@
+// What the merchant API returns for an order: never prepay_id, request_hash or sign internals.
+import type { OrderRow } from '../d1/orders-repo';
+
+export function orderView(row: OrderRow, checkoutUrl: string) {
+  return {
+    out_trade_no: row.out_trade_no,
+    status: row.status,
+    description: row.description,
+    total_fee: row.total_fee,
+    fee_type: row.fee_type,
+    attach: row.attach,
+    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, string>),
+    openid: row.openid ?? row.prepay_openid,
+    transaction_id: row.transaction_id,
+    cash_fee: row.cash_fee,
+    bank_type: row.bank_type,
+    time_end: row.time_end,
+    paid_at: row.paid_at,
+    closed_at: row.closed_at,
+    expires_at: row.expires_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    checkout_url: checkoutUrl,
+  };
+}

@@ -1,0 +1,103 @@
+// GET /openapi.json: the merchant API as OpenAPI 3.1, generated from the same zod schemas the routes validate with.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { HonoEnv } from '../env';
+import { CreateOrderBody, ErrorSchema, GetOrderQuery, JsapiBody, JsapiParamsSchema, ListOrdersQuery, OrderListSchema, OrderSchema } from '../orders/schemas';
+
+type JsonSchema = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** zod → JSON Schema (2020-12, which OpenAPI 3.1 uses), without the top-level $schema/id. */
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _s, id: _id, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+function queryParameters(schema: z.ZodObject): JsonSchema[] {
+  const json = schemaOf(schema, 'input') as { properties: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    description: s.description,
+    schema: s,
+  }));
+}
+
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [String(code), { description: 'Error', content: { 'application/json': { schema: ref('Error') } } }]));
+const json = (name: string, description: string) => ({ description, content: { 'application/json': { schema: ref(name) } } });
+
+const outTradeNoParam = {
+  name: 'out_trade_no',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_\\-|*]{6,32}$' },
+};
+
+export function buildOpenApi(serverUrl: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'wxpay-edge merchant API',
+      version: '1',
+      description: 'WeChat Pay v2 JSAPI orders. Amounts are integer fen. Errors: {"error":{"code","message","requestId"}}.',
+    },
+    servers: [{ url: serverUrl }],
+    components: {
+      securitySchemes: {
+        merchantBearer: { type: 'http', scheme: 'bearer', description: 'MERCHANT_API_TOKEN' },
+        checkoutToken: { type: 'apiKey', in: 'header', name: 'X-Checkout-Token', description: 'The t parameter of checkout_url' },
+      },
+      schemas: {
+        CreateOrderRequest: schemaOf(CreateOrderBody, 'input'),
+        JsapiRequest: schemaOf(JsapiBody, 'input'),
+        Order: schemaOf(OrderSchema, 'output'),
+        OrderList: { ...schemaOf(OrderListSchema, 'output'), properties: { data: { type: 'array', items: ref('Order') }, next_cursor: { type: ['string', 'null'] } } },
+        JsapiParams: schemaOf(JsapiParamsSchema, 'output'),
+        Error: schemaOf(ErrorSchema, 'output'),
+      },
+    },
+    security: [{ merchantBearer: [] }],
+    paths: {
+      '/v1/orders': {
+        post: {
+          summary: 'Create an order (idempotent on out_trade_no)',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('CreateOrderRequest') } } },
+          responses: { '201': json('Order', 'Created'), '200': json('Order', 'The same request again: the existing order'), ...errors(400, 401, 409, 413, 415, 503) },
+        },
+        get: {
+          summary: 'List orders, newest first, by cursor',
+          parameters: queryParameters(ListOrdersQuery),
+          responses: { '200': json('OrderList', 'A page of orders'), ...errors(400, 401, 503) },
+        },
+      },
+      '/v1/orders/{out_trade_no}': {
+        get: {
+          summary: 'Get an order; an unpaid order silent for 60 s (or sync=true) is checked with WeChat first',
+          parameters: [outTradeNoParam, ...queryParameters(GetOrderQuery)],
+          responses: { '200': json('Order', 'The order'), ...errors(400, 401, 404, 503) },
+        },
+      },
+      '/v1/orders/{out_trade_no}/close': {
+        post: {
+          summary: 'Close an unpaid order (not before 5 minutes after creation: 409 CLOSE_TOO_EARLY with retry_after)',
+          parameters: [outTradeNoParam],
+          responses: { '200': json('Order', 'The closed order'), ...errors(400, 401, 404, 409, 502, 503) },
+        },
+      },
+      '/v1/orders/{out_trade_no}/jsapi': {
+        post: {
+          summary: 'getBrandWCPayRequest parameters for the buyer (openid from the order or the OAuth session)',
+          security: [{ checkoutToken: [] }, { merchantBearer: [] }],
+          parameters: [outTradeNoParam],
+          requestBody: { required: false, content: { 'application/json': { schema: ref('JsapiRequest') } } },
+          responses: { '200': json('JsapiParams', 'Parameters for WeixinJSBridge'), ...errors(400, 401, 404, 409, 502, 503) },
+        },
+      },
+    },
+  };
+}
+
+export const openapi = new Hono<HonoEnv>().get('/openapi.json', (c) => c.json(buildOpenApi(c.env.PUBLIC_BASE_URL ?? new URL(c.req.url).origin)));

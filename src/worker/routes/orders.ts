@@ -1,0 +1,186 @@
+// The merchant JSON API under /v1/orders (bearer auth) and the jsapi endpoint (checkout token or bearer).
+import { zValidator } from '@hono/zod-validator';
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
+import { checkoutUrl, verifyCheckoutToken } from '../checkout-token';
+import { getConfig, type Config } from '../config';
+import { getOrder, listOrders, type OrderRow } from '../d1/orders-repo';
+import type { HonoEnv } from '../env';
+import { ApiError, errorResponse } from '../http-errors';
+import { jsonBody } from '../middleware/json-body';
+import { merchantBearer } from '../middleware/merchant-auth';
+import { requireConfig } from '../middleware/require-config';
+import { readOauthSession } from '../oauth-session';
+import { closeOrderFlow } from '../orders/close';
+import { createOrder } from '../orders/create';
+import { jsapiParams } from '../orders/prepay';
+import { CreateOrderBody, GetOrderQuery, JsapiBody, ListOrdersQuery, OUT_TRADE_NO } from '../orders/schemas';
+import { syncDue, syncOrder } from '../orders/sync';
+import { orderView } from '../orders/view';
+import { wechatDeps } from '../wechat';
+
+type C = Context<HonoEnv>;
+
+/** Validation failures in our envelope: field paths and zod's messages, never the rejected values. */
+function hook(result: { success: boolean; error?: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }> } }, c: Context) {
+  if (result.success) return;
+  const detail = (result.error?.issues ?? [])
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`)
+    .join('; ');
+  return errorResponse(c as C, 'VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
+}
+
+function merchantConfig(c: C): Config {
+  const config = requireConfig(c);
+  if (merchantBearer(c, config) !== 'valid') throw new ApiError('UNAUTHORIZED', 'a valid merchant bearer token is required');
+  return config;
+}
+
+/** Runs before any body parsing, so an unauthenticated caller learns nothing about the schema. */
+const merchantOnly = async (c: C, next: () => Promise<void>) => {
+  merchantConfig(c);
+  await next();
+};
+
+// An IPv4 or IPv6 literal; anything else (absent in local dev) falls back to loopback.
+const IP_LITERAL = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;
+
+function clientIp(c: C): string {
+  const ip = c.req.header('CF-Connecting-IP');
+  return ip && IP_LITERAL.test(ip) ? ip : '127.0.0.1';
+}
+
+function outTradeNoParam(c: C): string {
+  const value = c.req.param('out_trade_no') ?? '';
+  if (!OUT_TRADE_NO.test(value)) throw new ApiError('INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
+  c.set('outTradeNo', value);
+  return value;
+}
+
+async function view(config: Config, row: OrderRow) {
+  return orderView(row, await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, row.out_trade_no));
+}
+
+function decodeCursor(cursor: string | undefined): { createdAt: string; outTradeNo: string } | undefined {
+  if (!cursor) return undefined;
+  try {
+    const [createdAt, outTradeNo] = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))) as [unknown, unknown];
+    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof outTradeNo === 'string' && OUT_TRADE_NO.test(outTradeNo)) {
+      return { createdAt, outTradeNo };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ApiError('VALIDATION_FAILED', 'cursor: not a cursor from this API');
+}
+
+function encodeCursor(row: OrderRow): string {
+  return btoa(JSON.stringify([row.created_at, row.out_trade_no])).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+const noStore = async (c: C, next: () => Promise<void>) => {
+  await next();
+  c.header('Cache-Control', 'no-store');
+};
+
+export const orders = new Hono<HonoEnv>();
+
+orders.use('*', noStore);
+
+// Merchant H5 pages on their own origin may call jsapi; nothing else is cross-origin.
+orders.use(
+  '/:out_trade_no/jsapi',
+  cors({
+    origin: (origin, c) => {
+      const result = getConfig(c.env);
+      return result.ok && result.config.merchantOrigins.includes(origin) ? origin : null;
+    },
+    allowMethods: ['POST'],
+    allowHeaders: ['Content-Type', 'Authorization', 'X-Checkout-Token'],
+    maxAge: 600,
+  }),
+);
+
+orders.post('/', merchantOnly, jsonBody(), zValidator('json', CreateOrderBody, hook), async (c) => {
+  const config = merchantConfig(c);
+  const body = c.req.valid('json');
+  const { created, row } = await createOrder(c.env.DB, config, body, Date.now());
+  c.set('outTradeNo', row.out_trade_no);
+  c.set('outcome', created ? 'CREATED' : 'IDEMPOTENT_REPLAY');
+  return c.json(await view(config, row), created ? 201 : 200);
+});
+
+orders.get('/', merchantOnly, zValidator('query', ListOrdersQuery, hook), async (c) => {
+  const config = merchantConfig(c);
+  const q = c.req.valid('query');
+  const limit = q.limit ? Number(q.limit) : 20;
+  const rows = await listOrders(c.env.DB, {
+    status: q.status,
+    createdFrom: q.created_from && new Date(q.created_from).toISOString(),
+    createdTo: q.created_to && new Date(q.created_to).toISOString(),
+    after: decodeCursor(q.cursor),
+    limit,
+  });
+  const page = rows.slice(0, limit);
+  const data = await Promise.all(page.map((r) => view(config, r)));
+  return c.json({ data, next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null });
+});
+
+orders.get('/:out_trade_no', merchantOnly, zValidator('query', GetOrderQuery, hook), async (c) => {
+  const config = merchantConfig(c);
+  const outTradeNo = outTradeNoParam(c);
+  let row = await getOrder(c.env.DB, outTradeNo);
+  if (!row) throw new ApiError('ORDER_NOT_FOUND', 'no such order');
+  const now = Date.now();
+  const forced = c.req.valid('query').sync === 'true';
+  if (syncDue(row, now, forced)) {
+    c.set('outcome', await syncOrder(c.env, config, wechatDeps(config, c.env, c.executionCtx), row, now, forced));
+    row = (await getOrder(c.env.DB, outTradeNo)) ?? row;
+  }
+  return c.json(await view(config, row));
+});
+
+orders.post('/:out_trade_no/close', async (c) => {
+  const config = merchantConfig(c);
+  const outTradeNo = outTradeNoParam(c);
+  const row = await getOrder(c.env.DB, outTradeNo);
+  if (!row) throw new ApiError('ORDER_NOT_FOUND', 'no such order');
+  await closeOrderFlow(c.env, wechatDeps(config, c.env, c.executionCtx), row, Date.now());
+  return c.json(await view(config, (await getOrder(c.env.DB, outTradeNo)) ?? row));
+});
+
+orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('json', JsapiBody, hook), async (c) => {
+  const config = requireConfig(c);
+  const outTradeNo = outTradeNoParam(c);
+  const bearer = merchantBearer(c, config);
+  if (bearer === 'invalid') throw new ApiError('UNAUTHORIZED', 'a valid merchant bearer token is required');
+  if (bearer === 'absent') {
+    const token = c.req.header('X-Checkout-Token') ?? c.req.valid('json').checkout_token;
+    if (!token) throw new ApiError('UNAUTHORIZED', 'send the checkout token (X-Checkout-Token) or the merchant bearer token');
+    // A wrong token looks exactly like a missing order: order numbers cannot be probed.
+    if (!(await verifyCheckoutToken(config.checkoutSecret, outTradeNo, token))) throw new ApiError('ORDER_NOT_FOUND', 'no such order');
+  }
+  const row = await getOrder(c.env.DB, outTradeNo);
+  if (!row) throw new ApiError('ORDER_NOT_FOUND', 'no such order');
+  const now = Date.now();
+  const params = await jsapiParams(
+    {
+      env: c.env,
+      config,
+      deps: wechatDeps(config, c.env, c.executionCtx),
+      clientIp: clientIp(c),
+      sessionOpenid: await readOauthSession(c, config.checkoutSecret, now),
+      nowMs: now,
+    },
+    row,
+  );
+  c.set('outcome', 'JSAPI_PARAMS');
+  return c.json(params);
+});
+
+const notAllowed = (c: C) => errorResponse(c, 'METHOD_NOT_ALLOWED', 'method not allowed');
+orders.all('/', notAllowed);
+orders.all('/:out_trade_no', notAllowed);
+orders.all('/:out_trade_no/close', notAllowed);
+orders.all('/:out_trade_no/jsapi', notAllowed);

@@ -1,0 +1,13 @@
+/**
+ * 关闭订单. WeChat refuses it within 5 minutes of creation; ORDERPAID means the order was paid
+ * (confirm with orderquery), ORDERCLOSED is an idempotent success — both surface as WechatError.
+ * @see https://pay.weixin.qq.com/doc/v2/merchant/4011987803
+ */
+import type { SignType } from '../../core';
+import { callWechat, type WechatDeps } from './call';
+
+export const CLOSE_MIN_AGE_MS = 5 * 60 * 1000;
+
+export async function closeOrder(deps: WechatDeps, outTradeNo: string, signType: SignType): Promise<void> {
+  await callWechat(deps, { path: '/pay/closeorder', signType, fields: { out_trade_no: outTradeNo } });
+}

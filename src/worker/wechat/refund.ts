@@ -1,0 +1,44 @@
+/**
+ * 申请退款, over the client-certificate transport. SUCCESS means accepted, not refunded. On
+ * TIMEOUT/NETWORK query first (refundquery), then retry with the identical out_refund_no and refund_fee.
+ * @see https://pay.weixin.qq.com/wiki/doc/api/jsapi_sl.php?chapter=9_4
+ */
+import type { SignType } from '../../core';
+import { callWechat, fenField, type WechatDeps } from './call';
+import { WechatError } from './errors';
+
+export interface RefundRequest {
+  readonly outTradeNo: string;
+  readonly outRefundNo: string;
+  readonly totalFee: number;
+  readonly refundFee: number;
+  readonly refundDesc?: string;
+  readonly notifyUrl?: string;
+  readonly signType: SignType;
+}
+
+export interface RefundAccepted {
+  readonly refundId: string;
+  readonly outRefundNo: string;
+  readonly refundFee: number;
+  readonly transactionId?: string;
+}
+
+export async function refund(deps: WechatDeps, req: RefundRequest): Promise<RefundAccepted> {
+  const a = await callWechat(deps, {
+    path: '/secapi/pay/refund',
+    signType: req.signType,
+    cert: true,
+    fields: {
+      out_trade_no: req.outTradeNo,
+      out_refund_no: req.outRefundNo,
+      total_fee: req.totalFee,
+      refund_fee: req.refundFee,
+      refund_desc: req.refundDesc,
+      notify_url: req.notifyUrl,
+    },
+  });
+  const refundFee = fenField(a, 'refund_fee');
+  if (!a.refund_id || a.out_refund_no !== req.outRefundNo || refundFee !== req.refundFee) throw new WechatError('PROTOCOL');
+  return { refundId: a.refund_id, outRefundNo: req.outRefundNo, refundFee, transactionId: a.transaction_id || undefined };
+}
