@@ -11,7 +11,7 @@ describe('POST /v1/orders', () => {
     expect(res.headers.get('Cache-Control')).toBe('no-store');
     const order = (await res.json()) as Record<string, any>;
     expect(order).toMatchObject({ out_trade_no: no, status: 'CREATED', total_fee: 1999, fee_type: 'CNY', description: '腾讯充值中心-QQ会员充值', attach: 'a=1', metadata: { sku: 'X1' } });
-    const token = await makeCheckoutToken(env.CHECKOUT_SECRET, no);
+    const token = await makeCheckoutToken(env.CHECKOUT_SECRET!, no);
     expect(order.checkout_url).toBe(`${BASE}/pay/${no}?t=${token}`);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(order).not.toHaveProperty('prepay_id');

@@ -1,9 +1,10 @@
 // POST /v1/orders/:out_trade_no/jsapi: one unifiedorder per order and buyer, then fresh getBrandWCPayRequest params.
 import { jsapiPayParams, nonceStr } from '../../core';
+import { formatWechatTime } from '../../core/time';
 import type { Config } from '../config';
 import { getOrder, storePrepay, updateStatus, type OrderRow } from '../d1/orders-repo';
 import { ApiError } from '../http-errors';
-import { orderQuery, toBeijingTime, unifiedOrder, WechatError, type WechatDeps } from '../wechat';
+import { orderQuery, unifiedOrder, WechatError, type WechatDeps } from '../wechat';
 import { applyQueryResult, PREPAY_LIFETIME_MS } from './sync';
 import { nextStatus } from './transitions';
 
@@ -48,7 +49,7 @@ async function issuePrepay(ctx: PrepayContext, row: OrderRow, openid: string): P
       openid,
       spbillCreateIp: ctx.clientIp,
       notifyUrl: `${config.publicBaseUrl}/wechat/notify`,
-      timeExpire: toBeijingTime(Date.parse(row.expires_at)),
+      timeExpire: formatWechatTime(new Date(row.expires_at)),
       attach: row.attach,
       signType: row.sign_type,
     });

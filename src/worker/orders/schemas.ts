@@ -49,7 +49,7 @@ export const CreateOrderBody = z
       .optional()
       .meta({ description: 'Opaque string key/values, stored and returned as given (at most 20 keys).' }),
   })
-  .meta({ id: 'CreateOrderRequest' });
+  ;
 export type CreateOrderBody = z.infer<typeof CreateOrderBody>;
 
 export const ListOrdersQuery = z.strictObject({
@@ -68,7 +68,7 @@ export const JsapiBody = z
   .strictObject({
     checkout_token: z.string().max(128).optional().meta({ description: 'The `t` of checkout_url, when not sent as X-Checkout-Token.' }),
   })
-  .meta({ id: 'JsapiRequest' });
+  ;
 
 export const OrderSchema = z
   .object({
@@ -91,9 +91,9 @@ export const OrderSchema = z
     updated_at: z.string(),
     checkout_url: z.string(),
   })
-  .meta({ id: 'Order' });
+  ;
 
-export const OrderListSchema = z.object({ data: z.array(OrderSchema), next_cursor: z.string().nullable() }).meta({ id: 'OrderList' });
+export const OrderListSchema = z.object({ data: z.array(OrderSchema), next_cursor: z.string().nullable() });
 
 export const JsapiParamsSchema = z
   .object({
@@ -104,10 +104,10 @@ export const JsapiParamsSchema = z
     signType: z.enum(['MD5', 'HMAC-SHA256']),
     paySign: z.string(),
   })
-  .meta({ id: 'JsapiParams', description: 'Pass as-is to WeixinJSBridge.invoke("getBrandWCPayRequest", …).' });
+  .meta({ description: 'Pass as-is to WeixinJSBridge.invoke("getBrandWCPayRequest", …).' });
 
 export const ErrorSchema = z
   .object({
     error: z.object({ code: z.string(), message: z.string(), requestId: z.string(), retry_after: z.int().optional() }),
   })
-  .meta({ id: 'Error' });
+  ;

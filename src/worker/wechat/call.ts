@@ -3,6 +3,7 @@
  * WeChat's order — return_code, signature, result_code (wechatpay-v2.md §2).
  */
 import { buildXml, nonceStr, parseXml, signParams, verifySignedMessage, type SignType } from '../../core';
+import { parseFen } from '../../core/money';
 import type { Config } from '../config';
 import { WechatError, wechatErrorFor } from './errors';
 import type { WechatTransport, WechatTransports } from './transport';
@@ -99,10 +100,13 @@ export async function withRetries<T>(deps: WechatDeps, attempt: () => Promise<T>
   }
 }
 
-/** A non-negative integer fen field from a verified answer; PROTOCOL if malformed. */
+/** A non-negative integer fen field from a verified answer (core parseFen rules); PROTOCOL if malformed. */
 export function fenField(answer: Record<string, string>, name: string): number | undefined {
   const v = answer[name];
   if (v === undefined) return undefined;
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(v) || !Number.isSafeInteger(Number(v))) throw new WechatError('PROTOCOL');
-  return Number(v);
+  try {
+    return parseFen(v, { allowZero: true });
+  } catch {
+    throw new WechatError('PROTOCOL');
+  }
 }

@@ -10,7 +10,6 @@ export { orderQuery, type OrderQueryResult, type TradeState } from './orderquery
 export { refund, type RefundAccepted, type RefundRequest } from './refund';
 export { refundQuery, type RefundQueryResult, type RefundStatus } from './refundquery';
 export { unifiedOrder, type UnifiedOrderRequest } from './unifiedorder';
-export { toBeijingTime } from './beijing-time';
 export type { WechatDeps } from './call';
 
 /** Deps for the request at hand: the simulator over loopback in sandbox mode, WeChat in live mode. */
