@@ -7,3 +7,6 @@ export * from './aes-ecb';
 export * from './jsapi-params';
 export * from './nonce';
 export * from './xml';
+export * from './money';
+export * from './time';
+export * from './bill';
