@@ -17,7 +17,7 @@ interface Payload {
   expected: { parse: string; raw_signature_under_key?: string; resigned_signature?: string };
 }
 
-const payloads = fixture.payloads as Payload[];
+const payloads = fixture.payloads as unknown as Payload[];
 /** Rejecting comments is the project rule (reliability.md I8); the fixture marks this item informational. */
 const REFUSED_BY_PROJECT_RULE = new Set(['xml-comment-between-fields']);
 const parsed = payloads.filter((p) => !REFUSED_BY_PROJECT_RULE.has(p.id));
