@@ -71,6 +71,7 @@ function fieldText(value: unknown): string {
  * Size and count limits are the receiver's policy and are not applied here.
  */
 export function buildXml(fields: Record<string, string | number>, root = 'xml'): string {
+  if (typeof fields !== 'object' || fields === null) throw new XmlError('XML_MALFORMED', 'fields must be an object');
   checkFieldName(root);
   let out = '<' + root + '>';
   for (const name of Object.keys(fields)) {

@@ -142,6 +142,7 @@ describe('buildXml', () => {
     expect(codeOf(() => buildXml({ total_fee: 19.99 }))).toBe('XML_MALFORMED');
     expect(codeOf(() => buildXml({ total_fee: Number.NaN }))).toBe('XML_MALFORMED');
     expect(codeOf(() => buildXml({ a: undefined as unknown as string }))).toBe('XML_MALFORMED');
+    expect(codeOf(() => buildXml(null as unknown as Record<string, string>))).toBe('XML_MALFORMED');
   });
 });
 
