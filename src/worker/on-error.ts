@@ -1,9 +1,20 @@
 // The app's last line: every thrown error becomes our JSON envelope; unknown ones become an anonymous 500.
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { getConfig } from './config';
 import type { HonoEnv } from './env';
 import { ApiError, errorResponse } from './http-errors';
 import { WechatError } from './wechat';
+
+/** An error message could quote anything it was handed; configured secrets never reach the log. */
+function scrub(text: string, c: Context<HonoEnv>): string {
+  const result = getConfig(c.env);
+  if (!result.ok) return text;
+  const { apiKey, appSecret, merchantApiToken, checkoutSecret } = result.config;
+  let out = text;
+  for (const secret of [apiKey, appSecret, merchantApiToken, checkoutSecret]) out = out.split(secret).join('[redacted]');
+  return out;
+}
 
 export function onError(err: Error, c: Context<HonoEnv>) {
   if (err instanceof ApiError) return errorResponse(c, err.code, err.message, { ...err.extra });
@@ -12,8 +23,8 @@ export function onError(err: Error, c: Context<HonoEnv>) {
     if (err.status === 413) return errorResponse(c, 'PAYLOAD_TOO_LARGE', 'body too large');
     if (err.status === 400) return errorResponse(c, 'INVALID_JSON', 'the body is not valid JSON');
   }
-  // Name and a bounded message to the log (no stack, no env); nothing but a code to the caller.
-  console.error(JSON.stringify({ level: 'error', event: 'UNHANDLED', requestId: c.get('requestId'), error: err.name, message: String(err.message).slice(0, 200) }));
+  // Name and a bounded, secret-scrubbed message to the log (no stack, no env); nothing but a code to the caller.
+  console.error(JSON.stringify({ level: 'error', event: 'UNHANDLED', requestId: c.get('requestId'), error: err.name, message: scrub(String(err.message), c).slice(0, 200) }));
   return errorResponse(c, 'INTERNAL');
 }
 

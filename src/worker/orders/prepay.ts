@@ -1,6 +1,5 @@
 // POST /v1/orders/:out_trade_no/jsapi: one unifiedorder per order and buyer, then fresh getBrandWCPayRequest params.
-import { jsapiPayParams, nonceStr } from '../../core';
-import { formatWechatTime } from '../../core/time';
+import { formatWechatTime, jsapiPayParams, nonceStr } from '../../core';
 import type { Config } from '../config';
 import { getOrder, storePrepay, updateStatus, type OrderRow } from '../d1/orders-repo';
 import { ApiError } from '../http-errors';

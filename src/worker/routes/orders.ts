@@ -102,6 +102,12 @@ orders.use(
   }),
 );
 
+// Fail closed before anything else is judged (reliability.md I12).
+orders.use('*', async (c, next) => {
+  requireConfig(c);
+  await next();
+});
+
 orders.post('/', merchantOnly, jsonBody(), zValidator('json', CreateOrderBody, hook), async (c) => {
   const config = merchantConfig(c);
   const body = c.req.valid('json');

@@ -3,7 +3,7 @@
  * WeChat's order — return_code, signature, result_code (wechatpay-v2.md §2).
  */
 import { buildXml, nonceStr, parseXml, signParams, verifySignedMessage, type SignType } from '../../core';
-import { parseFen } from '../../core/money';
+import { parseFen } from '../../core';
 import type { Config } from '../config';
 import { WechatError, wechatErrorFor } from './errors';
 import type { WechatTransport, WechatTransports } from './transport';
