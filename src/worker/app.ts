@@ -1,8 +1,12 @@
 import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import type { HonoEnv } from './env';
+import { createSandboxApp } from '../sandbox/app';
+import { getConfig } from './config';
 import { requestId } from './middleware/request-id';
 import { requestLog } from './middleware/request-log';
 import { notFound, onError } from './on-error';
+import { checkout } from './routes/checkout';
 import { health } from './routes/health';
 import { openapi } from './routes/openapi';
 import { orders } from './routes/orders';
@@ -15,5 +19,15 @@ export function createApp() {
   app.route('/', health);
   app.route('/', openapi);
   app.route('/v1/orders', orders);
+  app.route('/', checkout);
+  // The simulator exists only in sandbox mode: in live mode (or with a broken config) /sandbox is 404.
+  const sandboxOnly = createMiddleware<HonoEnv>(async (c, next) => {
+    const parsed = getConfig(c.env);
+    if (!parsed.ok || parsed.config.mode !== 'sandbox') return c.notFound();
+    await next();
+  });
+  app.use('/sandbox', sandboxOnly);
+  app.use('/sandbox/*', sandboxOnly);
+  app.route('/sandbox', createSandboxApp());
   return app;
 }

@@ -1,0 +1,36 @@
+// Response headers for the buyer-facing pages: a nonce-based CSP and no caching of anything order-specific.
+import type { Context, MiddlewareHandler } from 'hono';
+import { NONCE, secureHeaders } from 'hono/secure-headers';
+
+/**
+ * Nothing loads unless named here: scripts and styles only with this response's nonce (so no inline
+ * handlers and no injected markup can run), fetches to our own origin, no framing, no base/form tricks.
+ */
+export const pageSecurityHeaders: MiddlewareHandler = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: [NONCE],
+    styleSrc: [NONCE],
+    connectSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+  xFrameOptions: 'DENY',
+  // The checkout token is in the page URL: it must never leave in a Referer header.
+  referrerPolicy: 'no-referrer',
+});
+
+/** Order pages and their status answers are per-buyer and change: never stored by any cache. */
+export const noStore: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.header('Cache-Control', 'no-store');
+};
+
+/** The nonce the CSP header of this response allows (set by pageSecurityHeaders before the handler runs). */
+export function cspNonce(c: Context): string {
+  const nonce = (c.get as (key: string) => unknown)('secureHeadersNonce');
+  if (typeof nonce !== 'string') throw new Error('pageSecurityHeaders must run before rendering a page');
+  return nonce;
+}

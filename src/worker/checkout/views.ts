@@ -1,0 +1,151 @@
+// The buyer-facing HTML: the checkout page and the terminal/state pages. Every dynamic value is escaped.
+import { formatYuan } from '../../core';
+import { html, trusted, type Html } from './html';
+import { CHECKOUT_CSS } from './styles';
+
+export const CHECKOUT_SCRIPT_PATH = '/assets/checkout.js';
+export const PAY_SHEET_SCRIPT_PATH = '/sandbox/pay-sheet.js';
+
+export interface OrderSummary {
+  outTradeNo: string;
+  description: string;
+  totalFee: number;
+}
+
+function layout(nonce: string, title: string, body: Html, scripts: readonly string[] = []): string {
+  return html`<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex,nofollow">
+<meta name="format-detection" content="telephone=no">
+<title>${title}</title>
+<style nonce="${nonce}">${trusted(CHECKOUT_CSS)}</style>
+</head>
+<body>
+${body}
+${scripts.map((src) => html`<script nonce="${nonce}" src="${src}"></script>\n`)}</body>
+</html>
+`.toString();
+}
+
+const ICONS = {
+  success: '<circle cx="36" cy="36" r="36" fill="#07c160"/><path d="M21 37l10 10 20-21" fill="none" stroke="#fff" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"/>',
+  info: '<circle cx="36" cy="36" r="36" fill="#10aeff"/><path d="M36 20v22" stroke="#fff" stroke-width="5" stroke-linecap="round"/><circle cx="36" cy="52" r="3.5" fill="#fff"/>',
+  warn: '<circle cx="36" cy="36" r="36" fill="#ffc300"/><path d="M36 20v22" stroke="#fff" stroke-width="5" stroke-linecap="round"/><circle cx="36" cy="52" r="3.5" fill="#fff"/>',
+  closed: '<circle cx="36" cy="36" r="36" fill="#b2b2b2"/><path d="M25 25l22 22M47 25L25 47" stroke="#fff" stroke-width="5" stroke-linecap="round"/>',
+} as const;
+
+type Icon = keyof typeof ICONS;
+
+function icon(kind: Icon): Html {
+  return trusted(`<svg class="state-icon" viewBox="0 0 72 72" aria-hidden="true">${ICONS[kind]}</svg>`);
+}
+
+function amount(totalFee: number): Html {
+  return html`<div class="amount"><span class="currency">¥</span>${formatYuan(totalFee)}</div>`;
+}
+
+function merchantHeader(merchantName: string): Html {
+  return html`<header class="merchant"><div class="avatar" aria-hidden="true">${Array.from(merchantName)[0] ?? '商'}</div><div class="merchant-name">${merchantName}</div></header>`;
+}
+
+function statePage(nonce: string, title: string, opts: { icon: Icon; heading: string; text: string; order?: OrderSummary; extra?: Html }): string {
+  return layout(
+    nonce,
+    title,
+    html`<main><section class="state">${icon(opts.icon)}<h1>${opts.heading}</h1><p>${opts.text}</p>${opts.order ? amount(opts.order.totalFee) : ''}${opts.extra ?? ''}</section></main>`,
+  );
+}
+
+export interface CheckoutPageInput {
+  nonce: string;
+  merchantName: string;
+  order: OrderSummary;
+  token: string;
+  sandbox: boolean;
+}
+
+/** The pay page. The script reads the order number and token from data attributes; nothing runs inline. */
+export function checkoutPage(p: CheckoutPageInput): string {
+  const { order } = p;
+  const scripts = p.sandbox ? [PAY_SHEET_SCRIPT_PATH, CHECKOUT_SCRIPT_PATH] : [CHECKOUT_SCRIPT_PATH];
+  return layout(
+    p.nonce,
+    `${p.merchantName} · 支付`,
+    html`<main id="checkout" data-order="${order.outTradeNo}" data-token="${p.token}">
+${merchantHeader(p.merchantName)}
+<section id="pay-panel">
+<div class="card">
+<div class="label">支付金额</div>
+${amount(order.totalFee)}
+<dl class="details">
+<div class="row"><dt>商品</dt><dd>${order.description}</dd></div>
+<div class="row"><dt>收款方</dt><dd>${p.merchantName}</dd></div>
+<div class="row"><dt>订单号</dt><dd>${order.outTradeNo}</dd></div>
+</dl>
+</div>
+<p id="status" class="status" role="status" aria-live="polite"></p>
+</section>
+<section id="paid" class="state" hidden>${icon('success')}<h1>支付成功</h1><p>${p.merchantName} 已收到你的付款</p>${amount(order.totalFee)}</section>
+<div class="actions">
+<button id="pay" class="btn" type="button" disabled>正在加载…</button>
+<p class="note">${p.sandbox ? '沙箱环境 · 不会产生真实扣款' : '由微信支付提供安全保障'}</p>
+</div>
+</main>`,
+    scripts,
+  );
+}
+
+export type OrderPageState = 'PAID' | 'REFUNDED' | 'CLOSED' | 'EXPIRED' | 'UNPAYABLE';
+
+/** A terminal order: no pay button, just the truth about it. */
+export function orderStatePage(nonce: string, state: OrderPageState, order: OrderSummary): string {
+  switch (state) {
+    case 'PAID':
+      return statePage(nonce, '已支付', { icon: 'success', heading: '已支付', text: '该订单已支付成功，无需重复付款。', order });
+    case 'REFUNDED':
+      return statePage(nonce, '已退款', { icon: 'info', heading: '已退款', text: '该订单已支付，款项已原路退回。', order });
+    case 'CLOSED':
+      return statePage(nonce, '订单已关闭', { icon: 'closed', heading: '订单已关闭', text: '该订单已关闭，无法继续支付。如需购买，请返回商户重新下单。', order });
+    case 'EXPIRED':
+      return statePage(nonce, '订单已过期', { icon: 'closed', heading: '订单已过期', text: '该订单已超过支付时限，无法继续支付。请返回商户重新下单。', order });
+    case 'UNPAYABLE':
+      return statePage(nonce, '无法支付', { icon: 'warn', heading: '订单无法支付', text: '该订单当前无法支付。请返回商户重新下单。', order });
+  }
+}
+
+/** The same page for a missing order, a wrong token and a malformed link: it reveals nothing. */
+export function notFoundPage(nonce: string): string {
+  return statePage(nonce, '页面不存在', { icon: 'info', heading: '页面不存在', text: '支付链接无效或已失效，请返回商户重新获取。' });
+}
+
+/** Live mode outside WeChat: JSAPI only works in the WeChat client. */
+export function openInWechatPage(nonce: string, merchantName: string, order: OrderSummary, qrSvg: string): string {
+  return statePage(nonce, '请在微信中打开', {
+    icon: 'info',
+    heading: '请在微信中打开',
+    text: `${merchantName} 使用微信支付收款。请用微信扫描下方二维码，在微信中完成支付。`,
+    order,
+    extra: html`<div class="qr" role="img" aria-label="支付链接二维码">${trusted(qrSvg)}</div>`,
+  });
+}
+
+/** is_snapshotuser=1 (wechatpay-v2.md §5): a 快照页 virtual account cannot pay. */
+export function snapshotUserPage(nonce: string): string {
+  return statePage(nonce, '请打开完整页面', {
+    icon: 'info',
+    heading: '请打开完整页面',
+    text: '当前为朋友圈快照页，无法完成支付。请点击页面底部的“使用完整服务”后重新支付。',
+  });
+}
+
+export function oauthFailedPage(nonce: string, text: string): string {
+  return statePage(nonce, '授权失败', { icon: 'warn', heading: '微信授权失败', text });
+}
+
+export function unavailablePage(nonce: string): string {
+  return statePage(nonce, '服务暂不可用', { icon: 'warn', heading: '服务暂不可用', text: '支付服务暂时不可用，请稍后再试。' });
+}

@@ -1,0 +1,175 @@
+// The hosted checkout: GET /pay/:out_trade_no (page), /pay/:out_trade_no/status, /oauth/callback, and the page script.
+import { Hono, type Context } from 'hono';
+import { renderSVG } from 'uqr';
+import { checkoutUrl, verifyCheckoutToken } from '../checkout-token';
+import { buyerStatus, terminalPageState } from '../checkout/buyer-state';
+import { beginAuthorize, clearOauthState, exchangeCode, readOauthState, stateMatches } from '../checkout/oauth';
+import { CHECKOUT_SCRIPT } from '../checkout/script';
+import { cspNonce, noStore, pageSecurityHeaders } from '../checkout/security';
+import {
+  checkoutPage,
+  CHECKOUT_SCRIPT_PATH,
+  notFoundPage,
+  oauthFailedPage,
+  openInWechatPage,
+  orderStatePage,
+  snapshotUserPage,
+  unavailablePage,
+  type OrderSummary,
+} from '../checkout/views';
+import type { Config } from '../config';
+import { getOrder, type OrderRow } from '../d1/orders-repo';
+import type { HonoEnv } from '../env';
+import { ApiError, errorResponse } from '../http-errors';
+import { requireConfig } from '../middleware/require-config';
+import { issueOauthSession, readOauthSession } from '../oauth-session';
+import { onError } from '../on-error';
+import { OUT_TRADE_NO } from '../orders/schemas';
+import { syncDue, syncOrder } from '../orders/sync';
+import { wechatDeps } from '../wechat';
+import { wechatTransports } from '../wechat/transport';
+
+type C = Context<HonoEnv>;
+
+const DEFAULT_MERCHANT_NAME = '商户';
+
+function merchantName(env: Env): string {
+  const name = (env.MERCHANT_NAME ?? '').trim();
+  return name && name.length <= 64 ? name : DEFAULT_MERCHANT_NAME;
+}
+
+/** JSAPI only exists inside the WeChat client, whose user agent carries `MicroMessenger/<version>`. */
+export function isWechatUserAgent(ua: string | undefined): boolean {
+  return !!ua && /MicroMessenger\//i.test(ua);
+}
+
+function summary(row: OrderRow): OrderSummary {
+  return { outTradeNo: row.out_trade_no, description: row.description, totalFee: row.total_fee };
+}
+
+/** The order, only if the link's token is right. Every failure is the same null: no existence oracle. */
+async function authorisedOrder(c: C, config: Config, token: string | undefined): Promise<OrderRow | null> {
+  const outTradeNo = c.req.param('out_trade_no') ?? '';
+  if (!OUT_TRADE_NO.test(outTradeNo) || !(await verifyCheckoutToken(config.checkoutSecret, outTradeNo, token))) return null;
+  c.set('outTradeNo', outTradeNo);
+  return getOrder(c.env.DB, outTradeNo);
+}
+
+/** The page routes answer in HTML even when the config is broken (requireConfig logs the problem once). */
+function pageConfig(c: C): Config | null {
+  try {
+    return requireConfig(c);
+  } catch (e) {
+    if (e instanceof ApiError) return null;
+    throw e;
+  }
+}
+
+export const checkout = new Hono<HonoEnv>();
+
+checkout.get(CHECKOUT_SCRIPT_PATH, (c) =>
+  c.body(CHECKOUT_SCRIPT, 200, {
+    'Content-Type': 'text/javascript; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'public, max-age=300',
+  }),
+);
+
+checkout.use('/pay/*', pageSecurityHeaders, noStore);
+checkout.use('/oauth/*', pageSecurityHeaders, noStore);
+
+// Unexpected failures on a page still get a page (the app's handler logs them and picks the status).
+checkout.onError((err, c) => {
+  const res = onError(err, c as C);
+  if (c.req.path.endsWith('/status')) return res;
+  return c.html(unavailablePage(cspNonce(c)), res.status as 500 | 502 | 503);
+});
+
+checkout.get('/pay/:out_trade_no', async (c) => {
+  const nonce = cspNonce(c);
+  const config = pageConfig(c);
+  if (!config) return c.html(unavailablePage(nonce), 503);
+  const row = await authorisedOrder(c, config, c.req.query('t'));
+  if (!row) {
+    c.set('outcome', 'PAGE_NOT_FOUND');
+    return c.html(notFoundPage(nonce), 404);
+  }
+  const now = Date.now();
+  const terminal = terminalPageState(row, now);
+  if (terminal) {
+    c.set('outcome', `PAGE_${terminal}`);
+    return c.html(orderStatePage(nonce, terminal, summary(row)));
+  }
+  if (config.mode === 'live' && !isWechatUserAgent(c.req.header('User-Agent'))) {
+    c.set('outcome', 'PAGE_OPEN_IN_WECHAT');
+    const link = await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, row.out_trade_no);
+    return c.html(openInWechatPage(nonce, merchantName(c.env), summary(row), renderSVG(link, { border: 2 })));
+  }
+  if (!row.openid && !(await readOauthSession(c, config.checkoutSecret, now))) {
+    c.set('outcome', 'OAUTH_AUTHORIZE');
+    return c.redirect(await beginAuthorize(c, config, row.out_trade_no, 0, now), 302);
+  }
+  c.set('outcome', 'PAGE_CHECKOUT');
+  return c.html(
+    checkoutPage({
+      nonce,
+      merchantName: merchantName(c.env),
+      order: summary(row),
+      token: c.req.query('t')!,
+      sandbox: config.mode === 'sandbox',
+    }),
+  );
+});
+
+// The page polls this after the bridge says ":ok". PAID only ever comes from a verified notify or orderquery.
+checkout.get('/pay/:out_trade_no/status', async (c) => {
+  const config = requireConfig(c);
+  let row = await authorisedOrder(c, config, c.req.header('X-Checkout-Token') ?? c.req.query('t'));
+  if (!row) return errorResponse(c, 'ORDER_NOT_FOUND', 'no such order');
+  const now = Date.now();
+  // `sync=1`: the buyer's client says it paid and no notify has landed yet; the sync layer rate-limits it.
+  if (syncDue(row, now, c.req.query('sync') === '1')) {
+    c.set('outcome', await syncOrder(c.env, config, wechatDeps(config, c.env, c.executionCtx), row, now, true));
+    row = (await getOrder(c.env.DB, row.out_trade_no)) ?? row;
+  }
+  return c.json({ status: buyerStatus(row.status) });
+});
+
+checkout.get('/oauth/callback', async (c) => {
+  const nonce = cspNonce(c);
+  const config = pageConfig(c);
+  if (!config) return c.html(unavailablePage(nonce), 503);
+  const now = Date.now();
+  const expected = await readOauthState(c, config.checkoutSecret, now);
+  if (!expected || !stateMatches(expected, c.req.query('state'))) {
+    c.set('outcome', 'OAUTH_STATE_MISMATCH');
+    return c.html(oauthFailedPage(nonce, '授权已失效或来源不明。请返回商户，重新打开支付链接。'), 400);
+  }
+  c.set('outTradeNo', expected.outTradeNo);
+  const code = c.req.query('code');
+  if (!code || code.length > 256) {
+    c.set('outcome', 'OAUTH_NO_CODE');
+    clearOauthState(c);
+    return c.html(oauthFailedPage(nonce, '未获得微信授权。请返回商户，重新打开支付链接。'), 400);
+  }
+  const result = await exchangeCode(wechatTransports(config, c.env, c.executionCtx).api, config, code);
+  if (!result.ok) {
+    // A reused or expired code (page refresh, back button): one fresh round, marked so it cannot repeat.
+    if (result.reason === 'CODE_REJECTED' && expected.round === 0) {
+      c.set('outcome', 'OAUTH_RETRY');
+      return c.redirect(await beginAuthorize(c, config, expected.outTradeNo, 1, now), 302);
+    }
+    c.set('outcome', result.errcode ? `OAUTH_${result.reason}_${result.errcode}` : `OAUTH_${result.reason}`);
+    clearOauthState(c);
+    return c.html(oauthFailedPage(nonce, '暂时无法获取你的微信身份。请稍后返回商户，重新打开支付链接。'), 502);
+  }
+  if (result.snapshotUser) {
+    // A 快照页 virtual account: no session, no order for it (wechatpay-v2.md §5).
+    c.set('outcome', 'OAUTH_SNAPSHOT_USER');
+    clearOauthState(c);
+    return c.html(snapshotUserPage(nonce));
+  }
+  await issueOauthSession(c, config.checkoutSecret, result.openid, now);
+  c.set('outcome', 'OAUTH_OK');
+  return c.redirect(await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, expected.outTradeNo), 302);
+});

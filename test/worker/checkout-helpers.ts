@@ -1,0 +1,71 @@
+// Helpers for the hosted-checkout tests: page fetches with cookies, CSP nonce extraction, session cookies.
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { Hono } from 'hono';
+import { expect } from 'vitest';
+import { createApp } from '../../src/worker/app';
+import { makeCheckoutToken } from '../../src/worker/checkout-token';
+import { issueOauthSession } from '../../src/worker/oauth-session';
+import { api, BASE } from './orders-helpers';
+
+export const SECRET = env.CHECKOUT_SECRET!;
+export const WECHAT_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
+export const PLAIN_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+export function get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return api(path, { headers: { 'User-Agent': WECHAT_UA, ...headers }, redirect: 'manual' });
+}
+
+/** The `name=value` part of the Set-Cookie for `name`, or undefined. */
+export function cookieFrom(res: Response, name: string): string | undefined {
+  const all = res.headers.getSetCookie();
+  return all.find((c) => c.startsWith(`${name}=`));
+}
+
+export function pair(setCookie: string): string {
+  return setCookie.split(';')[0]!;
+}
+
+/** A session cookie exactly as the OAuth callback issues it (through the real module). */
+export async function sessionCookie(openid: string, nowMs = Date.now()): Promise<string> {
+  const app = new Hono().get('/', async (c) => {
+    await issueOauthSession(c, SECRET, openid, nowMs);
+    return c.text('ok');
+  });
+  return pair((await app.request('/')).headers.get('Set-Cookie')!);
+}
+
+export async function pageUrl(outTradeNo: string): Promise<string> {
+  return `/pay/${outTradeNo}?t=${await makeCheckoutToken(SECRET, outTradeNo)}`;
+}
+
+/** The nonce in the CSP header; asserts the policy's shape on the way. */
+export function cspNonceOf(res: Response): string {
+  const csp = res.headers.get('Content-Security-Policy') ?? '';
+  const m = /script-src 'nonce-([A-Za-z0-9+/=]+)'/.exec(csp);
+  expect(m, csp).not.toBeNull();
+  return m![1]!;
+}
+
+/** The page with this response's nonce blanked, for byte comparisons across responses. */
+export function withoutNonce(body: string, nonce: string): string {
+  return body.split(nonce).join('NONCE');
+}
+
+/** Runs the app with env overrides (e.g. live mode), the way the runtime would. */
+export async function fetchWith(overrides: Record<string, string>, path: string, headers: Record<string, string> = {}): Promise<Response> {
+  const app = createApp();
+  const ctx = createExecutionContext();
+  return app.fetch(new Request(BASE + path, { headers, redirect: 'manual' }), { ...env, ...overrides } as Env, ctx);
+}
+
+/** Obviously fake live secrets: live mode refuses the documented sandbox values. */
+export const LIVE = {
+  WECHAT_MODE: 'live',
+  WECHAT_API_KEY: 'FAKEliveKEYforTESTSonly000000000',
+  WECHAT_APP_SECRET: 'fake-live-app-secret-for-tests',
+  MERCHANT_API_TOKEN: 'fake-live-merchant-token-for-tests',
+  CHECKOUT_SECRET: 'fake-live-checkout-secret-for-tests-0001',
+  PUBLIC_BASE_URL: 'https://pay.example.com',
+};
