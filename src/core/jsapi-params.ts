@@ -2,7 +2,7 @@
  * The parameters of `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` (wechatpay-v2.md §7).
  * paySign is a new signature, by the same signer, over exactly the five other fields.
  */
-import { signParams, type SignType } from './sign';
+import { isSignType, signParams, type SignType } from './sign';
 
 export interface JsapiPayParams {
   appId: string;
@@ -42,7 +42,7 @@ export async function jsapiPayParams(
   if (typeof appId !== 'string' || !TOKEN.test(appId)) throw new RangeError('invalid appId');
   if (typeof ts !== 'string' || !SECONDS.test(ts)) throw new RangeError('timeStamp must be epoch seconds');
   if (typeof nonceStr !== 'string' || !NONCE.test(nonceStr)) throw new RangeError('nonceStr must be 1-32 alphanumerics');
-  if (signType !== 'MD5' && signType !== 'HMAC-SHA256') throw new RangeError('unsupported signType');
+  if (!isSignType(signType)) throw new RangeError('unsupported signType');
   const fields = { appId, timeStamp: ts, nonceStr, package: 'prepay_id=' + prepayId, signType };
   return { ...fields, paySign: await signParams(fields, key, signType) };
 }

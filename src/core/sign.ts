@@ -12,10 +12,15 @@ export type SignableValue = string | number | null | undefined;
 export type SignableParams = Readonly<Record<string, SignableValue>>;
 
 /** Hex length of each algorithm's output: how an inbound sign's format is checked. */
-const SIGN_LENGTH: Readonly<Record<SignType, number>> = { MD5: 32, 'HMAC-SHA256': 64 };
+const HEX_LENGTH: Readonly<Record<SignType, number>> = { MD5: 32, 'HMAC-SHA256': 64 };
+const BY_HEX_LENGTH: ReadonlyMap<number, SignType> = new Map([
+  [32, 'MD5'],
+  [64, 'HMAC-SHA256'],
+]);
 
-function isSignType(v: unknown): v is SignType {
-  return v === 'MD5' || v === 'HMAC-SHA256';
+/** Exactly `MD5` or `HMAC-SHA256`, case-sensitive (config values and inbound `sign_type`). */
+export function isSignType(v: unknown): v is SignType {
+  return SIGN_TYPES.includes(v as SignType);
 }
 
 /**
@@ -116,9 +121,14 @@ function hmacKey(key: string): Promise<CryptoKey> {
 
 /** MD5 is synchronous; only HMAC needs WebCrypto. Keeping MD5 off the promise path saves the hot verify a few µs. */
 function signString(message: string, key: string, signType: SignType): string | Promise<string> {
-  if (signType === 'MD5') return md5Hex(message).toUpperCase();
-  if (signType === 'HMAC-SHA256') return hmacHex(message, key);
-  throw new TypeError('unsupported sign type');
+  switch (signType) {
+    case 'MD5':
+      return md5Hex(message).toUpperCase();
+    case 'HMAC-SHA256':
+      return hmacHex(message, key);
+    default:
+      throw new TypeError('unsupported sign type');
+  }
 }
 
 async function hmacHex(message: string, key: string): Promise<string> {
@@ -149,14 +159,15 @@ function isSignable(fields: unknown): fields is SignableParams {
 }
 
 /** The received sign, uppercased, if it has the exact format of `signType`'s output; else null. */
-function normalisedSign(sign: unknown, signType: SignType): string | null {
-  if (typeof sign !== 'string' || sign.length !== SIGN_LENGTH[signType] || !isHex(sign)) return null;
-  return sign.toUpperCase();
+function normalisedSign(received: unknown, signType: SignType): string | null {
+  if (typeof received !== 'string' || received.length !== HEX_LENGTH[signType] || !isHex(received)) return null;
+  return received.toUpperCase();
 }
 
-async function matches(fields: SignableParams, read: ValueReading, key: string, signType: SignType, sign: string) {
+/** Signatures are compared here and only here, through constantTimeEqual (reliability.md T79). */
+async function matches(fields: SignableParams, read: ValueReading, key: string, signType: SignType, received: string) {
   const expected = signString(stringToSign(canonicalWith(fields, read), key), key, signType);
-  return constantTimeEqual(sign, typeof expected === 'string' ? expected : await expected);
+  return constantTimeEqual(received, typeof expected === 'string' ? expected : await expected);
 }
 
 /**
@@ -167,9 +178,9 @@ async function matches(fields: SignableParams, read: ValueReading, key: string, 
 export async function verifyParams(params: SignableParams, key: string, signType: SignType): Promise<boolean> {
   try {
     if (!isSignType(signType) || typeof key !== 'string' || key === '' || !isSignable(params)) return false;
-    const sign = normalisedSign(params.sign, signType);
-    if (sign === null) return false;
-    return await matches(params, rawReading, key, signType, sign);
+    const received = normalisedSign(params.sign, signType);
+    if (received === null) return false;
+    return await matches(params, rawReading, key, signType, received);
   } catch {
     return false;
   }
@@ -215,32 +226,32 @@ export async function verifySignedMessage(
 ): Promise<SignedMessageResult> {
   try {
     if (typeof fields !== 'object' || fields === null) return fail('SIGN_MISSING');
-    const sign = fields.sign;
-    if (sign === undefined || sign === null || sign === '') return fail('SIGN_MISSING');
-    if (typeof sign !== 'string' || !isHex(sign)) return fail('SIGN_FORMAT');
+    const raw = fields.sign;
+    if (raw === undefined || raw === null || raw === '') return fail('SIGN_MISSING');
+    if (typeof raw !== 'string' || !isHex(raw)) return fail('SIGN_FORMAT');
     if (!isSignable(fields)) return fail('SIGN_FORMAT');
     const allow = Array.isArray(allowed) ? allowed.filter(isSignType) : [];
 
-    let signType: SignType;
+    let algorithm: SignType;
     const declared = fields.sign_type;
     if (declared !== undefined && declared !== null) {
       if (!isSignType(declared) || !allow.includes(declared)) return fail('SIGN_TYPE_NOT_ALLOWED');
-      signType = declared;
-    } else if (sign.length === SIGN_LENGTH.MD5 || sign.length === SIGN_LENGTH['HMAC-SHA256']) {
-      signType = sign.length === SIGN_LENGTH.MD5 ? 'MD5' : 'HMAC-SHA256';
-      if (!allow.includes(signType)) return fail('SIGN_TYPE_NOT_ALLOWED');
+      algorithm = declared;
     } else {
-      return fail('SIGN_FORMAT');
+      const byLength = BY_HEX_LENGTH.get(raw.length);
+      if (byLength === undefined) return fail('SIGN_FORMAT');
+      if (!allow.includes(byLength)) return fail('SIGN_TYPE_NOT_ALLOWED');
+      algorithm = byLength;
     }
-    const received = normalisedSign(sign, signType);
+    const received = normalisedSign(raw, algorithm);
     if (received === null) return fail('SIGN_FORMAT');
     if (typeof key !== 'string' || key === '') return fail('SIGN_MISMATCH');
 
-    if (await matches(fields, rawReading, key, signType, received)) {
-      return { ok: true, signType, trimmedReading: false };
+    if (await matches(fields, rawReading, key, algorithm, received)) {
+      return { ok: true, signType: algorithm, trimmedReading: false };
     }
-    if (hasEdgeWhitespace(fields) && (await matches(fields, javaTrimReading, key, signType, received))) {
-      return { ok: true, signType, trimmedReading: true };
+    if (hasEdgeWhitespace(fields) && (await matches(fields, javaTrimReading, key, algorithm, received))) {
+      return { ok: true, signType: algorithm, trimmedReading: true };
     }
     return fail('SIGN_MISMATCH');
   } catch {

@@ -4,6 +4,7 @@ import {
   canonicalString,
   constantTimeEqual,
   hexToBytes,
+  isSignType,
   md5Hex,
   parseXml,
   SIGN_TYPES,
@@ -133,8 +134,10 @@ describe('signParams', () => {
     await expect(signParams(fields, KEY, 'SHA1' as SignType)).rejects.toThrow(TypeError);
   });
 
-  it('SIGN_TYPES lists exactly the two algorithms', () => {
+  it('SIGN_TYPES lists exactly the two algorithms; isSignType is exact and case-sensitive', () => {
     expect([...SIGN_TYPES]).toEqual(['MD5', 'HMAC-SHA256']);
+    expect(SIGN_TYPES.map(isSignType)).toEqual([true, true]);
+    for (const v of ['md5', 'HMAC_SHA256', 'SHA1', 'MD5 ', '', null, 5]) expect(isSignType(v), String(v)).toBe(false);
   });
 });
 
