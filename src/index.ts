@@ -2,6 +2,8 @@
 import { createApp } from './worker/app';
 
 export { OrderGate } from './worker/order-gate/durable-object';
+export { NotifyDelivery } from './sandbox/delivery-do';
+export { SandboxMerchant } from './sandbox/merchant-do';
 
 const app = createApp();
 export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

@@ -1,0 +1,189 @@
+/**
+ * NotifyDelivery: one Durable Object per notified thing (`pay:<out_trade_no>`,
+ * `refund:<out_refund_no>`). It keeps its pending deliveries and their log in storage and drives
+ * retries by alarm — never by a timer — on WeChat's schedule (wechatpay-v2.md §9.3), so pending
+ * deliveries survive a restart. A delivery is done when a reply parses as XML with
+ * return_code=SUCCESS; anything else (FAIL, plain `success`, HTML, an error, no reply in 5 s) is
+ * retried.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { parseXml } from '../core';
+import { simMerchant } from './settings';
+
+/** Gaps after attempts 1‥15: 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h (24 h 4 min). */
+export const RETRY_SCHEDULE_S: readonly number[] = Object.freeze([15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600]);
+export const MAX_ATTEMPTS = RETRY_SCHEDULE_S.length + 1;
+/** WeChat's reply deadline (§9.2): a slower reply counts as a failed attempt. */
+export const REPLY_DEADLINE_MS = 5000;
+const MAX_LOGGED_REPLY = 300;
+
+export interface DeliveryRequest {
+  kind: 'pay' | 'refund';
+  url: string;
+  /** The bodies POSTed concurrently at each attempt: one, or N duplicates. */
+  bodies: string[];
+  /** Real-time delay before the first attempt. */
+  delay_ms: number;
+  /** Multiplies RETRY_SCHEDULE_S. */
+  time_scale: number;
+}
+
+export interface Delivery extends DeliveryRequest {
+  id: string;
+  state: 'pending' | 'acknowledged' | 'abandoned';
+  attempts: number;
+  created_at: number;
+  next_at?: number;
+}
+
+export interface DeliveryLogEntry {
+  delivery: string;
+  attempt: number;
+  copy: number;
+  at: number;
+  url: string;
+  http_status?: number;
+  /** The start of the receiver's reply body. */
+  reply?: string;
+  error?: string;
+  acknowledged: boolean;
+  /** After a failed attempt: the gap to the next one (schedule × time_scale), or absent when abandoned. */
+  next_delay_ms?: number;
+}
+
+export interface DeliveryStatus {
+  deliveries: Delivery[];
+  log: DeliveryLogEntry[];
+}
+
+interface Loopback {
+  exports: { default: { fetch(req: Request): Promise<Response> } };
+}
+
+/** True only for the exact acknowledgement semantics: well-formed XML whose return_code is SUCCESS. */
+export function isAcknowledgement(reply: string): boolean {
+  try {
+    return parseXml(reply).return_code === 'SUCCESS';
+  } catch {
+    return false;
+  }
+}
+
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('no reply within 5 s')), { once: true }));
+}
+
+export class NotifyDelivery extends DurableObject<Env> {
+  /** Attempts in flight, so an alarm and a flush never send the same attempt twice. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  private get kv(): SyncKvStorage {
+    return this.ctx.storage.kv;
+  }
+
+  /** Stores a delivery; with `inline`, runs its first attempt before returning (unless delayed). */
+  async enqueue(req: DeliveryRequest, inline: boolean): Promise<Delivery> {
+    const seq = (this.kv.get<number>('seq') ?? 0) + 1;
+    this.kv.put('seq', seq);
+    const now = Date.now();
+    const d: Delivery = { ...req, id: `d${String(seq).padStart(4, '0')}`, state: 'pending', attempts: 0, created_at: now, next_at: now + req.delay_ms };
+    this.kv.put(`d:${d.id}`, d);
+    if (inline && req.delay_ms === 0) await this.attempt(d.id);
+    await this.reschedule();
+    return this.kv.get<Delivery>(`d:${d.id}`)!;
+  }
+
+  /** Sends the latest delivery's bodies again as a new delivery (a replay), first attempt inline. */
+  async resend(): Promise<Delivery | null> {
+    const last = this.list().at(-1);
+    if (!last) return null;
+    const { kind, url, bodies, time_scale } = last;
+    return this.enqueue({ kind, url, bodies, time_scale, delay_ms: 0 }, true);
+  }
+
+  /** Runs every pending delivery's next attempt now, whatever its schedule. */
+  async flush(): Promise<DeliveryStatus> {
+    await Promise.all(this.list().filter((d) => d.state === 'pending').map((d) => this.attempt(d.id)));
+    await this.reschedule();
+    return this.status();
+  }
+
+  status(): DeliveryStatus {
+    return { deliveries: this.list(), log: [...this.kv.list<DeliveryLogEntry>({ prefix: 'log:' })].map(([, e]) => e) };
+  }
+
+  override async alarm(): Promise<void> {
+    // runDurableObjectAlarm may fire it early: whatever was due at the scheduled time is due now.
+    const dueBy = Math.max(Date.now(), this.kv.get<number>('alarm_at') ?? 0);
+    this.kv.delete('alarm_at');
+    const due = this.list().filter((d) => d.state === 'pending' && (d.next_at ?? 0) <= dueBy);
+    await Promise.all(due.map((d) => this.attempt(d.id)));
+    await this.reschedule();
+  }
+
+  private list(): Delivery[] {
+    return [...this.kv.list<Delivery>({ prefix: 'd:' })].map(([, d]) => d);
+  }
+
+  private async reschedule(): Promise<void> {
+    const next = this.list()
+      .filter((d) => d.state === 'pending' && d.next_at !== undefined)
+      .reduce((min, d) => Math.min(min, d.next_at!), Infinity);
+    if (next === Infinity) {
+      this.kv.delete('alarm_at');
+      await this.ctx.storage.deleteAlarm();
+    } else {
+      this.kv.put('alarm_at', next);
+      await this.ctx.storage.setAlarm(next);
+    }
+  }
+
+  private attempt(id: string): Promise<void> {
+    let running = this.inFlight.get(id);
+    if (!running) {
+      running = this.runAttempt(id).finally(() => this.inFlight.delete(id));
+      this.inFlight.set(id, running);
+    }
+    return running;
+  }
+
+  private async runAttempt(id: string): Promise<void> {
+    const d = this.kv.get<Delivery>(`d:${id}`);
+    if (!d || d.state !== 'pending') return;
+    const attempt = d.attempts + 1;
+    const at = Date.now();
+    const results = await Promise.all(d.bodies.map((body) => this.post(d.url, body)));
+    const acknowledged = results.some((r) => r.acknowledged);
+    const gap = RETRY_SCHEDULE_S[attempt - 1];
+    const nextDelay = !acknowledged && gap !== undefined ? Math.max(1, Math.round(gap * 1000 * d.time_scale)) : undefined;
+    const seq = (this.kv.get<number>('log_seq') ?? 0) + 1;
+    results.forEach((r, copy) => {
+      const entry: DeliveryLogEntry = { delivery: id, attempt, copy, at, url: d.url, ...r, ...(nextDelay !== undefined ? { next_delay_ms: nextDelay } : {}) };
+      this.kv.put(`log:${String(seq).padStart(6, '0')}:${String(copy).padStart(3, '0')}`, entry);
+    });
+    this.kv.put('log_seq', seq);
+    const updated: Delivery = {
+      ...d,
+      attempts: attempt,
+      state: acknowledged ? 'acknowledged' : nextDelay === undefined ? 'abandoned' : 'pending',
+      next_at: nextDelay === undefined ? undefined : Date.now() + nextDelay,
+    };
+    this.kv.put(`d:${id}`, updated);
+  }
+
+  private async post(url: string, body: string): Promise<Omit<DeliveryLogEntry, 'delivery' | 'attempt' | 'copy' | 'at' | 'url'>> {
+    const signal = AbortSignal.timeout(REPLY_DEADLINE_MS);
+    const init: RequestInit = { method: 'POST', body, headers: { 'Content-Type': 'text/xml' }, signal };
+    try {
+      const merchant = simMerchant(this.env);
+      // Our own origin goes through the in-process loopback: under tests nothing listens on it.
+      const loop = merchant !== null && new URL(url).origin === merchant.publicOrigin;
+      const send = loop ? (this.ctx as unknown as Loopback).exports.default.fetch(new Request(url, init)) : fetch(url, init);
+      const res = await Promise.race([send, untilAborted(signal)]);
+      const reply = await Promise.race([res.text(), untilAborted(signal)]);
+      return { http_status: res.status, reply: reply.slice(0, MAX_LOGGED_REPLY), acknowledged: isAcknowledgement(reply) };
+    } catch (e) {
+      return { error: e instanceof Error ? e.message.slice(0, 200) : 'delivery failed', acknowledged: false };
+    }
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * SandboxMerchant: the simulated WeChat Pay side of one merchant (one instance, named by mch_id).
+ * It holds orders, prepays, refunds, OAuth codes, pick-page users, scenarios, the call log and the
+ * sandbox clock. Each RPC method decides and writes synchronously (`ctx.storage.kv`), so calls are
+ * atomic with respect to each other; signing and HTTP stay outside, in the routes.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { downloadBill, type BillResult } from './bill';
+import { newOauthCode } from './ids';
+import { bizFail, type Outcome } from './outcome';
+import { refund, refundQuery } from './refund';
+import { ERR_CODE_DES, takeFault, type Endpoint, type Fault, type Scenario } from './scenarios';
+import { simMerchant } from './settings';
+import { SimStore, type CallRecord, type OauthCode, type ReceiverConfig, type ReceiverState, type SimOrder, type SimRefund } from './state';
+import { closeOrder, findOrder, orderQuery, payablePrepay, payOrder, unifiedOrder, type PayRefusal, type VerifiedRequest } from './trade';
+import { fixedUser, openidFor, TEST_USERS } from './users';
+
+export const OAUTH_CODE_TTL_MS = 5 * 60_000;
+/** Scenario key that applies to every order without a scenario of its own. */
+export const ANY_ORDER = '*';
+
+export interface ApiResult {
+  outcome: Outcome;
+  /** A fault that shapes the HTTP reply: hang (timeout) or answer late. */
+  fault?: Pick<Fault, 'timeout' | 'delay_ms'>;
+  /** A refund accepted by this call (not a replay): its notify is the route's to schedule. */
+  refund?: SimRefund;
+  order?: SimOrder;
+  scenario?: Scenario;
+}
+
+export type PayResult =
+  | { ok: true; order: SimOrder; scenario: Scenario }
+  | { ok: false; refusal: PayRefusal }
+  | { ok: false; user_action: 'cancel' | 'fail' };
+
+export type CodeExchange = { ok: true; code: OauthCode } | { ok: false; errcode: 40029 | 40163 };
+
+export class SandboxMerchant extends DurableObject<Env> {
+  private get store(): SimStore {
+    return new SimStore(this.ctx.storage.kv);
+  }
+
+  /** The simulator's clock: real time plus the offset set by `POST /sandbox/sim/clock`. */
+  now(): number {
+    return Date.now() + this.store.clockOffset();
+  }
+
+  clock(): { now: number; offset_ms: number } {
+    return { now: this.now(), offset_ms: this.store.clockOffset() };
+  }
+
+  setClockOffset(offsetMs: number): { now: number; offset_ms: number } {
+    this.store.setClockOffset(offsetMs);
+    return this.clock();
+  }
+
+  private appId(): string {
+    const m = simMerchant(this.env);
+    if (!m) throw new Error('sandbox merchant is not configured');
+    return m.appId;
+  }
+
+  isOurOpenid(openid: string): boolean {
+    const appId = this.appId();
+    return TEST_USERS.some((u) => openidFor(appId, u.name) === openid) || this.store.userName(openid) !== undefined;
+  }
+
+  scenario(key: string): Scenario | undefined {
+    return this.store.scenario<Scenario>(key);
+  }
+
+  /** The scenario in force for an order: its own, else the `*` one. */
+  scenarioFor(outTradeNo: string | undefined): Scenario {
+    const s = this.store;
+    return (outTradeNo !== undefined ? s.scenario<Scenario>(outTradeNo) : undefined) ?? s.scenario<Scenario>(ANY_ORDER) ?? {};
+  }
+
+  setScenario(key: string, scenario: Scenario | undefined): void {
+    this.store.putScenario(key, scenario);
+  }
+
+  calls(outTradeNo: string): CallRecord[] {
+    return this.store.calls(outTradeNo);
+  }
+
+  /** Files a call that failed before its signature was accepted (return_code=FAIL). */
+  recordRejected(endpoint: Endpoint, outTradeNo: string | undefined, returnMsg: string): void {
+    if (outTradeNo) this.store.addCall(outTradeNo, { endpoint, at: this.now(), return_code: 'FAIL', err_code: returnMsg });
+  }
+
+  /** The out_trade_no a verified call is about: scenarios and the call log are filed under it. */
+  private subject(store: SimStore, endpoint: Endpoint, f: Record<string, string>): string | undefined {
+    if (endpoint === 'downloadbill') return undefined;
+    if (endpoint === 'refundquery' && (f.refund_id || f.out_refund_no)) {
+      const r = f.refund_id ? store.refundById(f.refund_id) : store.refund(f.out_refund_no!);
+      if (r) return r.out_trade_no;
+    }
+    if (f.transaction_id) return store.orderByTransaction(f.transaction_id)?.out_trade_no ?? f.out_trade_no;
+    return f.out_trade_no;
+  }
+
+  /** One verified merchant API call (not downloadbill): faults, then WeChat's decision, then the call log. */
+  api(endpoint: Exclude<Endpoint, 'downloadbill'>, req: VerifiedRequest): ApiResult {
+    const store = this.store;
+    const now = this.now();
+    const outTradeNo = this.subject(store, endpoint, req.fields);
+    const scenario = this.scenarioFor(outTradeNo);
+    const fault = this.takeFault(outTradeNo, endpoint);
+    let result: ApiResult;
+    if (fault?.error) {
+      result = { outcome: bizFail(fault.error, ERR_CODE_DES[fault.error] ?? '系统错误') };
+    } else {
+      result = this.decide(store, now, endpoint, req, scenario);
+      if (fault) result.fault = { timeout: fault.timeout, delay_ms: fault.delay_ms };
+    }
+    result.scenario = scenario;
+    if (outTradeNo) {
+      const o = result.outcome;
+      store.addCall(outTradeNo, {
+        endpoint,
+        at: now,
+        return_code: o.kind === 'return_fail' ? 'FAIL' : 'SUCCESS',
+        ...(o.kind === 'return_fail' ? {} : { result_code: o.kind === 'ok' ? 'SUCCESS' : 'FAIL' }),
+        ...(o.kind === 'biz_fail' ? { err_code: o.err_code } : {}),
+        ...(fault ? { fault: fault.error ?? (fault.timeout ? 'timeout' : 'delay') } : {}),
+      });
+    }
+    return result;
+  }
+
+  private decide(store: SimStore, now: number, endpoint: Exclude<Endpoint, 'downloadbill'>, req: VerifiedRequest, scenario: Scenario): ApiResult {
+    switch (endpoint) {
+      case 'unifiedorder':
+        return { outcome: unifiedOrder({ store, now, isOurOpenid: (o) => this.isOurOpenid(o) }, req) };
+      case 'orderquery':
+        return { outcome: orderQuery(store, req) };
+      case 'closeorder':
+        return { outcome: closeOrder(store, now, req) };
+      case 'refundquery':
+        return { outcome: refundQuery(store, req) };
+      case 'refund': {
+        const r = refund({ store, now, finalStatus: scenario.refund_status ?? 'SUCCESS' }, req);
+        const order = r.refund ? store.order(r.refund.out_trade_no) : undefined;
+        return { outcome: r, ...(r.created ? { refund: r.refund } : {}), ...(order ? { order } : {}) };
+      }
+    }
+  }
+
+  private takeFault(outTradeNo: string | undefined, endpoint: Endpoint): Fault | undefined {
+    const store = this.store;
+    for (const key of outTradeNo !== undefined && store.scenario(outTradeNo) ? [outTradeNo] : [ANY_ORDER]) {
+      const { fault, rest } = takeFault(store.scenario<Scenario>(key), endpoint);
+      if (fault) {
+        store.putScenario(key, rest);
+        return fault;
+      }
+    }
+    return undefined;
+  }
+
+  downloadBill(billDate: string | undefined, billType: string): { result: BillResult; fault?: Fault } {
+    const fault = this.takeFault(undefined, 'downloadbill');
+    if (fault?.error) return { result: { ok: false, return_msg: fault.error, error_code: '20001' } };
+    const m = simMerchant(this.env)!;
+    return { result: downloadBill(this.store, this.now(), m, billDate, billType), ...(fault ? { fault } : {}) };
+  }
+
+  /** What the pay sheet shows for a prepay, or why it cannot be paid. */
+  prepay(prepayId: string): { ok: true; order: SimOrder; scenario: Scenario } | { ok: false; refusal: PayRefusal } {
+    const found = payablePrepay(this.store, this.now(), prepayId);
+    if ('refusal' in found) return { ok: false, refusal: found.refusal };
+    return { ok: true, order: found.order, scenario: this.scenarioFor(found.order.out_trade_no) };
+  }
+
+  /** The buyer `openid` pays the prepay (pay sheet or `POST /sandbox/sim/pay`). */
+  pay(prepayId: string, openid: string): PayResult {
+    const store = this.store;
+    const now = this.now();
+    const found = payablePrepay(store, now, prepayId);
+    if ('refusal' in found) return { ok: false, refusal: found.refusal };
+    if (found.order.openid !== openid) return { ok: false, refusal: 'OPENID_MISMATCH' };
+    const scenario = this.scenarioFor(found.order.out_trade_no);
+    if (scenario.user_action === 'cancel' || scenario.user_action === 'fail') return { ok: false, user_action: scenario.user_action };
+    const paid = payOrder(store, now, prepayId, openid);
+    if ('refusal' in paid) return { ok: false, refusal: paid.refusal };
+    return { ok: true, order: paid.order, scenario };
+  }
+
+  order(outTradeNo: string): SimOrder | undefined {
+    return findOrder(this.store, { out_trade_no: outTradeNo });
+  }
+
+  refundRecord(outRefundNo: string): SimRefund | undefined {
+    return this.store.refund(outRefundNo);
+  }
+
+  // ---- OAuth ----
+
+  /** Registers a pick-page name as a buyer of this appid; returns its openid. */
+  registerUser(name: string): string {
+    const openid = openidFor(this.appId(), name);
+    if (!fixedUser(name)) this.store.putUser(openid, name);
+    return openid;
+  }
+
+  users(): { name: string; openid: string; snapshot: boolean }[] {
+    const appId = this.appId();
+    const fixed = TEST_USERS.map((u) => ({ name: u.name, openid: openidFor(appId, u.name), snapshot: u.snapshot }));
+    const entered = [...this.store.users()].map(([openid, name]) => ({ name, openid, snapshot: false }));
+    return [...fixed, ...entered];
+  }
+
+  issueCode(name: string, scope: string): string {
+    const code = newOauthCode();
+    const openid = this.registerUser(name);
+    this.store.putCode(code, { openid, appid: this.appId(), scope, snapshot: fixedUser(name)?.snapshot ?? false, created_at: this.now() });
+    return code;
+  }
+
+  /** Single use, 5 minutes (wechatpay-v2.md §5): 40163 once used, 40029 when unknown or expired. */
+  exchangeCode(code: string): CodeExchange {
+    const store = this.store;
+    const c = store.code(code);
+    if (!c) return { ok: false, errcode: 40029 };
+    if (c.used_at !== undefined) return { ok: false, errcode: 40163 };
+    const now = this.now();
+    if (now - c.created_at >= OAUTH_CODE_TTL_MS) return { ok: false, errcode: 40029 };
+    store.putCode(code, { ...c, used_at: now });
+    return { ok: true, code: c };
+  }
+
+  // ---- the test receiver (`/sandbox/sim/receiver/:name`) ----
+
+  configureReceiver(name: string, config: ReceiverConfig): ReceiverState {
+    const r = this.store.receiver(name);
+    r.config = config;
+    this.store.putReceiver(name, r);
+    return r;
+  }
+
+  receiverState(name: string): ReceiverState {
+    return this.store.receiver(name);
+  }
+
+  /** Records a delivery and decides the reply: a failure while fail_times lasts, then SUCCESS. */
+  receive(name: string, body: string): 'ack' | ReceiverConfig['fail_with'] {
+    const r = this.store.receiver(name);
+    const fail = r.config.fail_times > 0;
+    if (fail) r.config = { ...r.config, fail_times: r.config.fail_times - 1 };
+    const reply = fail ? r.config.fail_with : 'ack';
+    r.received.push({ at: Date.now(), body, reply });
+    this.store.putReceiver(name, r);
+    return reply;
+  }
+}

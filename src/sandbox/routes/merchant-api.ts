@@ -1,0 +1,93 @@
+/**
+ * The WeChat Pay v2 merchant API, XML over POST: /pay/unifiedorder, /pay/orderquery,
+ * /pay/closeorder, /secapi/pay/refund, /pay/refundquery (signed replies) and /pay/downloadbill
+ * (text or gzip, unsigned; errors as XML).
+ */
+import { Hono, type Context } from 'hono';
+import { buildXml } from '../../core';
+import { SANDBOX_CLIENT_CERT_HEADER } from '../../worker/wechat/transport';
+import { scheduleRefundNotify } from '../deliveries';
+import { merchantStub, type SandboxEnv } from '../hono-env';
+import { returnFail } from '../outcome';
+import type { Endpoint, Fault } from '../scenarios';
+import { readRequest, replyXml, xmlResponse } from '../wire';
+
+/** A `timeout` fault never answers; this caps the hang in case the client never gives up. */
+export const HANG_CAP_MS = 30_000;
+
+const API: readonly [string, Exclude<Endpoint, 'downloadbill'>][] = [
+  ['/pay/unifiedorder', 'unifiedorder'],
+  ['/pay/orderquery', 'orderquery'],
+  ['/pay/closeorder', 'closeorder'],
+  ['/secapi/pay/refund', 'refund'],
+  ['/pay/refundquery', 'refundquery'],
+];
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Hangs until the client aborts (its own timeout) or the cap passes: a reply lost in transit. */
+function hang(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, HANG_CAP_MS);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
+/** Applies a delay/timeout fault to a reply that is otherwise ready. */
+async function shaped(c: Context<SandboxEnv>, fault: Pick<Fault, 'timeout' | 'delay_ms'> | undefined, reply: () => Response): Promise<Response> {
+  if (fault?.timeout) {
+    await hang(c.req.raw.signal);
+    return new Response(null, { status: 504 });
+  }
+  if (fault?.delay_ms) await sleep(fault.delay_ms);
+  return reply();
+}
+
+export const merchantApi = new Hono<SandboxEnv>();
+
+for (const [path, endpoint] of API) {
+  merchantApi.all(path, async (c) => {
+    const m = c.get('merchant');
+    const stub = merchantStub(c.env, m.mchId);
+    // Live WeChat refuses /secapi/ without the merchant's client certificate at the TLS layer. The
+    // simulator cannot see TLS on loopback: the gateway's certificate transport sets this header.
+    if (endpoint === 'refund' && c.req.header(SANDBOX_CLIENT_CERT_HEADER) !== m.mchId) {
+      return xmlResponse(await replyXml(returnFail('请使用商户API证书请求 (CERT_REQUIRED)'), m, 'MD5'));
+    }
+    const read = await readRequest(c.req.raw, m);
+    if (!read.ok) {
+      await stub.recordRejected(endpoint, read.fields?.out_trade_no, read.outcome.kind === 'return_fail' ? read.outcome.return_msg : 'FAIL');
+      return xmlResponse(await replyXml(read.outcome, m, 'MD5'));
+    }
+    const result = await stub.api(endpoint, read.req);
+    if (result.refund) await scheduleRefundNotify(c.env, m, result.refund, result.scenario ?? {});
+    const xml = await replyXml(result.outcome, m, read.req.signType);
+    return shaped(c, result.fault, () => xmlResponse(xml));
+  });
+}
+
+const billError = (return_msg: string, error_code: string) =>
+  xmlResponse(buildXml({ return_code: 'FAIL', return_msg, error_code }));
+
+async function gzip(text: string): Promise<ArrayBuffer> {
+  const stream = new Blob([new TextEncoder().encode(text)]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Response(stream).arrayBuffer();
+}
+
+merchantApi.all('/pay/downloadbill', async (c) => {
+  const m = c.get('merchant');
+  const read = await readRequest(c.req.raw, m);
+  if (!read.ok) {
+    const msg = read.outcome.kind === 'return_fail' ? read.outcome.return_msg : 'FAIL';
+    return billError(msg === '签名错误' ? 'sign error' : msg, '20001');
+  }
+  const f = read.req.fields;
+  if (f.tar_type !== undefined && f.tar_type !== 'GZIP') return billError('invalid tar_type', '20001');
+  const { result, fault } = await merchantStub(c.env, m.mchId).downloadBill(f.bill_date, f.bill_type ?? 'ALL');
+  if (!result.ok) return billError(result.return_msg, result.error_code);
+  if (f.tar_type === 'GZIP') {
+    const body = await gzip(result.text);
+    return shaped(c, fault, () => new Response(body, { headers: { 'Content-Type': 'application/x-gzip' } }));
+  }
+  return shaped(c, fault, () => new Response(result.text, { headers: { 'Content-Type': 'text/plain; charset=utf-8' } }));
+});
