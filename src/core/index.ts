@@ -10,3 +10,4 @@ export * from './xml';
 export * from './money';
 export * from './time';
 export * from './bill';
+export * from './order-state';

@@ -1,8 +1,174 @@
 import { DurableObject } from 'cloudflare:workers';
+import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
+import { raiseAlert } from '../alerts';
+import { commitPayment, loadPaymentView, moveStatus, readStatus, recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
+import { sha256Hex } from '../digest';
+import type { CloseRequest, GateOutcome, GateResult, NotifyEvidence, PaymentFacts } from './contract';
+import { GATE_TEST_HOOKS, type GateTestHooks } from './test-hooks';
 
-/** One instance per out_trade_no. Serialises every state change of that order. */
+/** What this order's payment was: a cache of a committed D1 fact, never a source of truth. */
+interface PaidMemo {
+  transactionId: string;
+  totalFee: number;
+  status: OrderStatus;
+}
+
+const MEMO_KEY = 'paid';
+const DUPLICATES_KEY = 'duplicates';
+/** A CAS lost to a writer outside this lock (merchant API, a briefly coexisting instance) is re-read this often. */
+const CAS_ATTEMPTS = 3;
+
+const CLOSE_EVENTS: Record<CloseRequest['phase'], OrderEvent> = {
+  BEGIN: 'CLOSE_REQUESTED',
+  CLOSED: 'CLOSE_CONFIRMED',
+  ABORT: 'CLOSE_ABORTED',
+};
+
+/**
+ * One instance per out_trade_no (`env.ORDER_GATE.getByName(out_trade_no)`): the per-order
+ * serialiser of every money-state change. The input gate does not hold other calls while we await
+ * D1, so work runs under an explicit promise-chain lock, and every D1 write is still a CAS
+ * (reliability.md §6.1): the lock makes races rare, the CAS makes them harmless.
+ */
 export class OrderGate extends DurableObject<Env> {
+  [GATE_TEST_HOOKS]?: GateTestHooks;
+  #tail: Promise<unknown> = Promise.resolve();
+  #memo: PaidMemo | null | undefined;
+
+  /** Liveness probe. */
   async ping(): Promise<string> {
     return 'pong';
   }
+
+  /**
+   * Applies a verified payment: at most one NOTPAY/CREATED/CLOSING/PAYERROR→PAID (or CLOSED→
+   * PAID_AFTER_CLOSE) transition and one ledger credit per order, whatever the mix of duplicate and
+   * concurrent calls. A repeat of the applied transaction is answered from DO storage with no D1
+   * access. `evidence` (the raw notify) is appended to `notifications` in the same batch.
+   * Authentic-but-inapplicable facts become anomaly rows (outcomes CONFLICT, AMOUNT_MISMATCH,
+   * LATE_PAYMENT). Throws on infrastructure failure, with nothing partial committed.
+   */
+  async applyPayment(p: PaymentFacts, evidence?: NotifyEvidence): Promise<GateResult> {
+    return this.#repeat(p) ?? (await this.#exclusive(() => Promise.resolve(this.#repeat(p) ?? this.#applyLocked(p, evidence))));
+  }
+
+  /**
+   * One phase of a merchant close, serialised with payments: BEGIN moves CREATED/NOTPAY/PAYERROR→
+   * CLOSING before closeorder is sent; CLOSED moves CLOSING→CLOSED after closeorder SUCCESS or
+   * ORDERCLOSED; ABORT moves CLOSING→NOTPAY when closeorder gave no verdict. If a payment won the
+   * race, the outcome is CLOSE_NOT_APPLICABLE with the paid `status`; a repeated phase is a no-op.
+   */
+  async closeOrder(req: CloseRequest): Promise<GateResult> {
+    const event = CLOSE_EVENTS[req.phase];
+    if (!event) throw new TypeError('unknown close phase');
+    return this.#exclusive(async () => {
+      for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+        const status = await readStatus(this.env.DB, req.outTradeNo);
+        if (status === null) return { outcome: 'UNKNOWN_ORDER', status: null };
+        const t = transition(status, event);
+        if (!t.ok) return { outcome: 'CLOSE_NOT_APPLICABLE', status };
+        if (!t.changed) return { outcome: 'CLOSE_STEP_DONE', status };
+        if (await moveStatus(this.env.DB, req.outTradeNo, status, t.to, new Date().toISOString())) {
+          return { outcome: 'CLOSE_STEP_DONE', status: t.to };
+        }
+      }
+      throw new Error('order status kept changing; retry');
+    });
+  }
+
+  /** Runs `work` after every earlier call finished (settled either way): single-flight per order. */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(work, work);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  #paidMemo(): PaidMemo | null {
+    if (this.#memo === undefined) this.#memo = this.ctx.storage.kv.get<PaidMemo>(MEMO_KEY) ?? null;
+    return this.#memo;
+  }
+
+  /** Only ever called after the D1 commit it describes (D1 first, then the cache: §6.1 non-guarantee 4). */
+  #remember(memo: PaidMemo): void {
+    this.ctx.storage.kv.put(MEMO_KEY, memo);
+    this.#memo = memo;
+  }
+
+  /** The fast path: the same transaction and amount as the committed payment → the same answer. */
+  #repeat(p: PaymentFacts): GateResult | null {
+    const memo = this.#paidMemo();
+    if (!memo || memo.transactionId !== p.transactionId || memo.totalFee !== p.totalFee) return null;
+    // Duplicates leave no D1 row (the load target); this DO-local counter is their audit trail.
+    this.ctx.storage.kv.put(DUPLICATES_KEY, (this.ctx.storage.kv.get<number>(DUPLICATES_KEY) ?? 0) + 1);
+    return { outcome: 'ALREADY_APPLIED', status: memo.status };
+  }
+
+  async #applyLocked(p: PaymentFacts, evidence: NotifyEvidence | undefined): Promise<GateResult> {
+    const db = this.env.DB;
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const { order, txnOwner } = await loadPaymentView(db, p.outTradeNo, p.transactionId);
+      if (!order) return { outcome: 'UNKNOWN_ORDER', status: null };
+      const anomaly = (kind: AnomalyKind, outcome: GateOutcome) => this.#anomaly(p, evidence, kind, outcome, order.status, order.transaction_id);
+
+      if (order.transaction_id === p.transactionId) {
+        if (order.status === 'PAID' || order.status === 'PAID_AFTER_CLOSE') {
+          this.#remember({ transactionId: p.transactionId, totalFee: order.total_fee, status: order.status });
+          return { outcome: 'ALREADY_APPLIED', status: order.status };
+        }
+        return anomaly('LATE_PAYMENT_NOTIFY', 'LATE_PAYMENT'); // refunded since: never re-credit [S23]
+      }
+      if (order.transaction_id !== null || (txnOwner !== null && txnOwner !== p.outTradeNo)) return anomaly('TXN_CONFLICT', 'CONFLICT');
+      if (order.total_fee !== p.totalFee) return anomaly('AMOUNT_MISMATCH', 'AMOUNT_MISMATCH');
+      if (p.feeType !== order.fee_type) return anomaly('FEE_TYPE_MISMATCH', 'AMOUNT_MISMATCH');
+
+      const t = transition(order.status, 'PAYMENT');
+      if (!t.ok) return anomaly('LATE_PAYMENT_NOTIFY', 'LATE_PAYMENT');
+      if (!t.changed) return anomaly('TXN_CONFLICT', 'CONFLICT'); // paid, yet no transaction recorded
+      const to = t.to as 'PAID' | 'PAID_AFTER_CLOSE';
+
+      const now = new Date().toISOString();
+      const bodySha256 = evidence?.bodySha256 ?? (await factsHash(p));
+      const hooks = this[GATE_TEST_HOOKS];
+      await hooks?.beforeCommit?.();
+      const applied = await commitPayment(db, {
+        facts: p,
+        from: order.status,
+        to,
+        now,
+        evidence,
+        anomaly:
+          to === 'PAID_AFTER_CLOSE'
+            ? { kind: 'PAID_AFTER_CLOSE', outTradeNo: p.outTradeNo, bodySha256, now, detail: { from: order.status, transactionId: p.transactionId, totalFee: p.totalFee, source: p.source, action: 'REFUND_OR_FULFIL' } }
+            : undefined,
+      });
+      await hooks?.afterCommit?.();
+      if (applied) {
+        this.#remember({ transactionId: p.transactionId, totalFee: order.total_fee, status: to });
+        if (to === 'PAID_AFTER_CLOSE') raiseAlert('PAID_AFTER_CLOSE', p.outTradeNo, { from: order.status, source: p.source });
+        return { outcome: to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', status: to };
+      }
+      // The CAS lost to a writer outside this lock: read again and decide again.
+    }
+    throw new Error('order status kept changing; retry');
+  }
+
+  async #anomaly(
+    p: PaymentFacts,
+    evidence: NotifyEvidence | undefined,
+    kind: AnomalyKind,
+    outcome: GateOutcome,
+    status: OrderStatus,
+    storedTxn: string | null,
+  ): Promise<GateResult> {
+    const detail = { transactionId: p.transactionId, storedTransactionId: storedTxn, totalFee: p.totalFee, feeType: p.feeType, status, source: p.source };
+    const bodySha256 = evidence?.bodySha256 ?? (await factsHash(p));
+    await recordAnomaly(this.env.DB, { kind, outTradeNo: p.outTradeNo, bodySha256, detail, now: new Date().toISOString() }, evidence);
+    raiseAlert(kind, p.outTradeNo, { source: p.source });
+    return { outcome, status };
+  }
+}
+
+/** The idempotency key of a payment fact without a notify body (orderquery, closeorder ORDERPAID). */
+function factsHash(p: PaymentFacts): Promise<string> {
+  return sha256Hex(`${p.source}\n${p.outTradeNo}\n${p.transactionId}\n${p.totalFee}\n${p.feeType}`);
 }

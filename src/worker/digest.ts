@@ -1,0 +1,7 @@
+// SHA-256 as lowercase hex: the dedupe key of raw notify bodies (anomalies are unique on it).
+import { bytesToHex } from '../core';
+
+export async function sha256Hex(input: string | Uint8Array): Promise<string> {
+  const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
+  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+}
