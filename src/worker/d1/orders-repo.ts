@@ -129,19 +129,21 @@ export interface ListFilter {
   limit: number;
 }
 
-/** Newest first, keyset-paginated on the (created_at, out_trade_no) indexes. Returns up to limit + 1 rows. */
+/** Newest first, keyset-paginated on the (created_at, out_trade_no) / (status, created_at, out_trade_no) indexes. Returns up to limit + 1 rows. */
 export async function listOrders(db: D1Database, f: ListFilter): Promise<OrderRow[]> {
-  const res = await db
-    .prepare(
-      `SELECT * FROM orders
-       WHERE (?1 IS NULL OR status = ?1)
-         AND (?2 IS NULL OR created_at >= ?2)
-         AND (?3 IS NULL OR created_at < ?3)
-         AND (?4 IS NULL OR created_at < ?4 OR (created_at = ?4 AND out_trade_no < ?5))
-       ORDER BY created_at DESC, out_trade_no DESC
-       LIMIT ?6`,
-    )
-    .bind(f.status ?? null, f.createdFrom ?? null, f.createdTo ?? null, f.after?.createdAt ?? null, f.after?.outTradeNo ?? null, f.limit + 1)
-    .all<OrderRow>();
+  // Only the conditions in use are emitted, so SQLite can pick the matching index; values stay bound.
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const bind = (v: string | number) => `?${params.push(v)}`;
+  if (f.status) where.push(`status = ${bind(f.status)}`);
+  if (f.createdFrom) where.push(`created_at >= ${bind(f.createdFrom)}`);
+  if (f.createdTo) where.push(`created_at < ${bind(f.createdTo)}`);
+  if (f.after) {
+    const c = bind(f.after.createdAt);
+    where.push(`(created_at < ${c} OR (created_at = ${c} AND out_trade_no < ${bind(f.after.outTradeNo)}))`);
+  }
+  const sql = `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY created_at DESC, out_trade_no DESC LIMIT ${bind(f.limit + 1)}`;
+  const res = await db.prepare(sql).bind(...params).all<OrderRow>();
   return res.results;
 }
