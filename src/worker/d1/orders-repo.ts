@@ -29,6 +29,8 @@ export interface OrderRow {
   prepay_id: string | null;
   prepay_openid: string | null;
   prepay_expires_at: string | null;
+  /** 0002: spbill_create_ip of the first unifiedorder, repeated on every retry and refresh. */
+  prepay_client_ip: string | null;
   transaction_id: string | null;
   bank_type: string | null;
   cash_fee: number | null;
@@ -94,6 +96,15 @@ export async function storePrepay(db: D1Database, u: PrepayUpdate): Promise<bool
     .bind(u.outTradeNo, u.fromStatus, u.toStatus, u.prepayId, u.openid, u.prepayExpiresAt, u.now)
     .run();
   return res.meta.changes === 1;
+}
+
+/** Pins the client IP for unifiedorder on first use and returns the pinned one (the first caller's, under races). */
+export async function pinPrepayClientIp(db: D1Database, outTradeNo: string, ip: string): Promise<string> {
+  const row = await db
+    .prepare('UPDATE orders SET prepay_client_ip = COALESCE(prepay_client_ip, ?2) WHERE out_trade_no = ?1 RETURNING prepay_client_ip')
+    .bind(outTradeNo, ip)
+    .first<{ prepay_client_ip: string }>();
+  return row?.prepay_client_ip ?? ip;
 }
 
 /** A status change outside money state (e.g. CREATED→FAILED after a definitive unifiedorder error), compare-and-set. */

@@ -1,7 +1,7 @@
 // POST /v1/orders/:out_trade_no/jsapi: one unifiedorder per order and buyer, then fresh getBrandWCPayRequest params.
 import { formatWechatTime, jsapiPayParams, nonceStr } from '../../core';
 import type { Config } from '../config';
-import { getOrder, storePrepay, updateStatus, type OrderRow } from '../d1/orders-repo';
+import { getOrder, pinPrepayClientIp, storePrepay, updateStatus, type OrderRow } from '../d1/orders-repo';
 import { ApiError } from '../http-errors';
 import { orderQuery, unifiedOrder, WechatError, type WechatDeps } from '../wechat';
 import { applyQueryResult, PREPAY_LIFETIME_MS } from './sync';
@@ -40,13 +40,15 @@ const DEFINITIVE = new Set(['ORDERCLOSED', 'OUT_TRADE_NO_USED', 'INVALID_REQUEST
 
 async function issuePrepay(ctx: PrepayContext, row: OrderRow, openid: string): Promise<string> {
   const { env, config, deps, nowMs } = ctx;
+  // Every unifiedorder of one order carries the same parameters, the first client IP included.
+  const spbillCreateIp = await pinPrepayClientIp(env.DB, row.out_trade_no, ctx.clientIp);
   try {
     const { prepayId } = await unifiedOrder(deps, {
       outTradeNo: row.out_trade_no,
       description: row.description,
       totalFee: row.total_fee, // from our row: the browser never names an amount
       openid,
-      spbillCreateIp: ctx.clientIp,
+      spbillCreateIp,
       notifyUrl: `${config.publicBaseUrl}/wechat/notify`,
       timeExpire: formatWechatTime(new Date(row.expires_at)),
       attach: row.attach,
