@@ -1,18 +1,8 @@
 // Order creation, prepay storage, sync bookkeeping and reads in D1. Money-state transitions live in the OrderGate's repo.
 import type { SignType } from '../../core';
+import type { OrderStatus } from '../../core/order-state';
 
-export type OrderStatus =
-  | 'CREATED'
-  | 'NOTPAY'
-  | 'CLOSING'
-  | 'CLOSED'
-  | 'PAID'
-  | 'PAID_AFTER_CLOSE'
-  | 'PAYERROR'
-  | 'FAILED'
-  | 'REFUNDING'
-  | 'PARTIALLY_REFUNDED'
-  | 'REFUNDED';
+export type { OrderStatus };
 
 /** One `orders` row as D1 returns it (migrations/0001_orders.sql). Times are UTC ISO-8601. */
 export interface OrderRow {

@@ -1,17 +1,18 @@
 // POST /v1/orders/:out_trade_no/close: CLOSING through the gate, closeorder at WeChat, then CLOSED — or PAID if WeChat says so.
+import { PAID_STATUSES } from '../../core/order-state';
 import type { OrderRow } from '../d1/orders-repo';
 import { ApiError } from '../http-errors';
 import { CLOSE_MIN_AGE_MS, closeOrder, orderQuery, WechatError, type WechatDeps } from '../wechat';
 import { orderGate } from './gate';
 import { applyQueryResult } from './sync';
 
-const PAID_LIKE = new Set(['PAID', 'PAID_AFTER_CLOSE', 'REFUNDING', 'PARTIALLY_REFUNDED', 'REFUNDED']);
+const PAID_LIKE: ReadonlySet<string | null> = new Set(PAID_STATUSES);
 
 /**
  * WeChat refuses closeorder within 5 minutes of creation. We do not pretend: the answer is 409
  * CLOSE_TOO_EARLY with retry_after (seconds), and nothing changes. Returns the final status.
  */
-export async function closeOrderFlow(env: Env, deps: WechatDeps, row: OrderRow, nowMs: number): Promise<string> {
+export async function closeOrderFlow(env: Env, deps: WechatDeps, row: OrderRow, nowMs: number): Promise<string | null> {
   if (PAID_LIKE.has(row.status)) throw new ApiError('ORDER_PAID', 'the order is paid and cannot be closed');
   if (row.status === 'CLOSED') return 'CLOSED';
   if (row.status === 'FAILED' || row.status === 'PAYERROR') throw new ApiError('ORDER_NOT_PAYABLE', 'the order failed; there is nothing to close');

@@ -1,6 +1,7 @@
 // POST /v1/orders: insert a CREATED order, idempotent on out_trade_no by a hash of the request.
-import { bytesToHex, nonceStr } from '../../core';
+import { nonceStr } from '../../core';
 import type { Config } from '../config';
+import { sha256Hex } from '../digest';
 import { getOrder, insertOrder, type OrderRow } from '../d1/orders-repo';
 import { ApiError } from '../http-errors';
 import { DEFAULT_EXPIRES_IN_MINUTES, type CreateOrderBody } from './schemas';
@@ -15,10 +16,6 @@ function stableJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
 }
 
 /** `o` + 31 CSPRNG alphanumerics: inside WeChat's 6–32 of [A-Za-z0-9_-|*], ~185 bits. */

@@ -1,20 +1,6 @@
 // The calls this side makes into the per-order OrderGate DO: the only way money state changes.
+import type { CloseRequest, GateResult, PaymentFacts, PaymentSource } from '../order-gate/contract';
 import type { OrderQueryResult } from '../wechat';
-
-export type PaymentSource = 'NOTIFY' | 'ORDERQUERY' | 'CLOSE_ORDERPAID';
-
-/** A verified payment fact for `applyPayment` (the agreed RPC contract). */
-export interface PaymentFacts {
-  outTradeNo: string;
-  transactionId: string;
-  totalFee: number;
-  feeType: string;
-  cashFee?: number;
-  bankType?: string;
-  openid?: string;
-  timeEnd?: string;
-  source: PaymentSource;
-}
 
 /** From a verified orderquery SUCCESS answer whose amount was already checked against the order. */
 export function paymentFromQuery(q: OrderQueryResult, totalFee: number, source: PaymentSource): PaymentFacts | null {
@@ -32,17 +18,10 @@ export function paymentFromQuery(q: OrderQueryResult, totalFee: number, source: 
   };
 }
 
-export interface GateResult {
-  outcome: string; // 'APPLIED' | 'ALREADY_APPLIED' | 'PAID_AFTER_CLOSE' | 'CONFLICT' | …
-  status: string;
-}
-
-export type ClosePhase = 'BEGIN' | 'CLOSED' | 'ABORT';
-
-/** The OrderGate RPC surface this side relies on (owned by the notify side's durable-object.ts). */
+/** The OrderGate RPC surface this side relies on (contract.ts; owned by the notify side). */
 export interface OrderGateRpc {
   applyPayment(p: PaymentFacts): Promise<GateResult>;
-  closeOrder(p: { outTradeNo: string; phase: ClosePhase }): Promise<GateResult>;
+  closeOrder(req: CloseRequest): Promise<GateResult>;
 }
 
 export function orderGate(env: Env, outTradeNo: string): OrderGateRpc {

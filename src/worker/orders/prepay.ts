@@ -1,5 +1,6 @@
 // POST /v1/orders/:out_trade_no/jsapi: one unifiedorder per order and buyer, then fresh getBrandWCPayRequest params.
 import { formatWechatTime, jsapiPayParams, nonceStr } from '../../core';
+import { PAID_STATUSES } from '../../core/order-state';
 import type { Config } from '../config';
 import { getOrder, pinPrepayClientIp, storePrepay, updateStatus, type OrderRow } from '../d1/orders-repo';
 import { ApiError } from '../http-errors';
@@ -10,7 +11,7 @@ import { nextStatus } from './transitions';
 /** A stored prepay is reused until this long before its 2 h lifetime ends, so the buyer never gets a dying one. */
 export const PREPAY_REUSE_MARGIN_MS = 10 * 60_000;
 
-const PAID_LIKE = new Set(['PAID', 'PAID_AFTER_CLOSE', 'REFUNDING', 'PARTIALLY_REFUNDED', 'REFUNDED']);
+const PAID_LIKE: ReadonlySet<string | null> = new Set(PAID_STATUSES);
 
 /** 409s for orders that can no longer be paid; the client must create a new order. */
 export function assertPayable(row: OrderRow, nowMs: number): void {
@@ -64,7 +65,7 @@ async function issuePrepay(ctx: PrepayContext, row: OrderRow, openid: string): P
       throw new ApiError('ORDER_PAID', 'the order is already paid');
     }
     if (DEFINITIVE.has(e.code) && row.status === 'CREATED') {
-      const failed = nextStatus(row.status, 'UNIFIEDORDER_FAILED');
+      const failed = nextStatus(row.status, 'PREPAY_REFUSED');
       await updateStatus(env.DB, row.out_trade_no, row.status, failed, new Date(nowMs).toISOString());
     }
     if (e.code === 'ORDERCLOSED') throw new ApiError('ORDER_CLOSED', 'the order is closed; create a new order');
@@ -90,7 +91,7 @@ export async function jsapiParams(ctx: PrepayContext, row: OrderRow) {
     const stored = await storePrepay(env.DB, {
       outTradeNo: row.out_trade_no,
       fromStatus: row.status,
-      toStatus: nextStatus(row.status, 'UNIFIEDORDER_SUCCESS'),
+      toStatus: nextStatus(row.status, 'PREPAY_ISSUED'),
       prepayId,
       openid,
       prepayExpiresAt: new Date(nowMs + PREPAY_LIFETIME_MS).toISOString(),

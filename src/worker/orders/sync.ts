@@ -3,7 +3,8 @@ import type { Config } from '../config';
 import { claimSync, type OrderRow } from '../d1/orders-repo';
 import { maskOpenid } from '../middleware/request-log';
 import { orderQuery, WechatError, type OrderQueryResult, type WechatDeps } from '../wechat';
-import { orderGate, paymentFromQuery, type PaymentSource } from './gate';
+import type { PaymentSource } from '../order-gate/contract';
+import { orderGate, paymentFromQuery } from './gate';
 
 /** Without a notify for this long, a read of an unpaid order asks WeChat (wechatpay-v2.md §10: first query at +60 s). */
 export const AUTO_SYNC_AFTER_MS = 60_000;

@@ -1,10 +1,8 @@
-// The status changes this side makes itself (prepay issued / refused), asked of the order state machine.
-import type { OrderStatus } from '../d1/orders-repo';
+// The status changes this side makes itself (prepay issued / refused), asked of the core state machine.
+import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
 
-export type PrepayEvent = 'UNIFIEDORDER_SUCCESS' | 'UNIFIEDORDER_FAILED';
-
-export function nextStatus(from: OrderStatus, event: PrepayEvent): OrderStatus {
-  if (event === 'UNIFIEDORDER_SUCCESS' && (from === 'CREATED' || from === 'NOTPAY')) return 'NOTPAY';
-  if (event === 'UNIFIEDORDER_FAILED' && from === 'CREATED') return 'FAILED';
-  throw new Error(`illegal transition ${from} on ${event}`);
+export function nextStatus(from: OrderStatus, event: Extract<OrderEvent, 'PREPAY_ISSUED' | 'PREPAY_REFUSED'>): OrderStatus {
+  const t = transition(from, event);
+  if (!t.ok) throw new Error(`illegal transition ${from} on ${event}`);
+  return t.to;
 }
