@@ -11,3 +11,4 @@ export * from './money';
 export * from './time';
 export * from './bill';
 export * from './order-state';
+export * from './notify-reply';

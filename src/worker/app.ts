@@ -8,6 +8,7 @@ import { requestLog } from './middleware/request-log';
 import { notFound, onError } from './on-error';
 import { checkout } from './routes/checkout';
 import { health } from './routes/health';
+import { notify } from './routes/notify';
 import { openapi } from './routes/openapi';
 import { orders } from './routes/orders';
 
@@ -18,6 +19,7 @@ export function createApp() {
   app.notFound(notFound);
   app.route('/', health);
   app.route('/', openapi);
+  app.route('/', notify);
   app.route('/v1/orders', orders);
   app.route('/', checkout);
   // The simulator exists only in sandbox mode: in live mode (or with a broken config) /sandbox is 404.

@@ -1,0 +1,50 @@
+// POST /wechat/notify: WeChat's payment notify. No auth, CSRF, Origin or query parameters (I11): the
+// signed body is the only input. Every reply is one of the frozen §3.1 replies, within 5 s (I4).
+import { Hono, type Context } from 'hono';
+import { NOTIFY_REPLIES, NOTIFY_REPLY_CONTENT_TYPE, type NotifyReplyName } from '../../core';
+import { getConfig } from '../config';
+import type { HonoEnv } from '../env';
+import { handlePayNotify, type NotifyVerdict } from '../notify/pay-notify';
+
+/** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (reliability.md I4). */
+export const NOTIFY_DEADLINE_MS = 4_000;
+
+function reply(c: Context<HonoEnv>, name: NotifyReplyName): Response {
+  const r = NOTIFY_REPLIES[name];
+  if (name === 'NOT_ALLOWED') return new Response(null, { status: r.status, headers: { Allow: 'POST' } });
+  return new Response(r.body, { status: r.status, headers: { 'Content-Type': NOTIFY_REPLY_CONTENT_TYPE } });
+}
+
+async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<NotifyVerdict>((resolve) => {
+    timer = setTimeout(() => resolve({ reply: 'RETRY', outcome: 'DEADLINE' }), NOTIFY_DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const notify = new Hono<HonoEnv>().all('/wechat/notify', async (c) => {
+  if (c.req.method !== 'POST') return reply(c, 'NOT_ALLOWED');
+  const result = getConfig(c.env);
+  if (!result.ok) {
+    c.set('outcome', 'CONFIG_INVALID'); // fail closed (I12); WeChat retries once we are configured
+    return reply(c, 'RETRY');
+  }
+  const ctx = c.executionCtx;
+  const work = handlePayNotify(c.req.raw, { env: c.env, config: result.config, now: new Date(), waitUntil: (p) => ctx.waitUntil(p) }).catch(
+    (e: unknown): NotifyVerdict => {
+      // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
+      console.error(JSON.stringify({ level: 'error', event: 'NOTIFY_INFRA_ERROR', requestId: c.get('requestId'), error: e instanceof Error ? e.name : 'unknown' }));
+      return { reply: 'RETRY', outcome: 'INFRA_ERROR' };
+    },
+  );
+  ctx.waitUntil(work); // past the deadline the work may still commit; that is safe (I3)
+  const verdict = await withDeadline(work);
+  c.set('outcome', verdict.outcome);
+  if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);
+  return reply(c, verdict.reply);
+});
