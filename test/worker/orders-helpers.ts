@@ -1,5 +1,6 @@
 // Shared helpers for the merchant API tests: authenticated calls, fresh order numbers, row counts.
 import { env, exports } from 'cloudflare:workers';
+import { openidFor } from '../../src/sandbox/users';
 
 export const BASE = 'http://127.0.0.1:8787';
 export const TOKEN = env.MERCHANT_API_TOKEN;
@@ -32,4 +33,47 @@ export async function orderCount(): Promise<number> {
 
 export async function orderRow(outTradeNo: string) {
   return env.DB.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo).first<Record<string, any>>();
+}
+
+// ---- simulator controls (src/sandbox, mounted at /sandbox) ----
+
+/** Simulator test buyers: openids are derived per appid, like WeChat's. */
+export const BUYER = openidFor(env.WECHAT_APPID!, 'alice');
+export const BOB = openidFor(env.WECHAT_APPID!, 'bob');
+export const CAROL = openidFor(env.WECHAT_APPID!, 'carol');
+
+export async function checkoutTokenFor(outTradeNo: string): Promise<string> {
+  const { makeCheckoutToken } = await import('../../src/worker/checkout-token');
+  return makeCheckoutToken(env.CHECKOUT_SECRET!, outTradeNo);
+}
+
+/** jsapi as the checkout page calls it: with the link token. */
+export async function jsapiFor(outTradeNo: string, headers: Record<string, string> = {}): Promise<Response> {
+  return api(`/v1/orders/${outTradeNo}/jsapi`, { method: 'POST', headers: { 'X-Checkout-Token': await checkoutTokenFor(outTradeNo), ...headers } });
+}
+
+export async function simPay(prepayId: string, openid = BUYER) {
+  const res = await postJson('/sandbox/sim/pay', { prepay_id: prepayId, openid }, {});
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+export async function simScenario(outTradeNo: string, scenario: Record<string, unknown>) {
+  const res = await postJson('/sandbox/sim/scenario', { out_trade_no: outTradeNo, ...scenario }, {});
+  if (res.status >= 300) throw new Error(`scenario refused: ${res.status} ${await res.text()}`);
+}
+
+export async function simClock(offsetMs: number) {
+  const res = await postJson('/sandbox/sim/clock', { offset_ms: offsetMs }, {});
+  if (res.status >= 300) throw new Error(`clock refused: ${res.status} ${await res.text()}`);
+}
+
+/** Moves an order's creation (and the simulator's clock) back so WeChat's 5-minute close rule is met. */
+export async function ageOrder(outTradeNo: string, byMs: number) {
+  const row = await orderRow(outTradeNo);
+  const created = new Date(Date.parse(row!.created_at) - byMs).toISOString();
+  await env.DB.prepare('UPDATE orders SET created_at = ?2 WHERE out_trade_no = ?1').bind(outTradeNo, created).run();
+}
+
+export function prepayIdOf(params: { package: string }): string {
+  return params.package.replace(/^prepay_id=/, '');
 }

@@ -58,6 +58,7 @@ async function issuePrepay(ctx: PrepayContext, row: OrderRow, openid: string): P
     return prepayId;
   } catch (e) {
     if (!(e instanceof WechatError)) throw e;
+    console.log(JSON.stringify({ level: 'warn', event: 'UNIFIEDORDER_FAILED', outTradeNo: row.out_trade_no, code: e.code, errCode: e.errCode }));
     if (e.code === 'ORDERPAID') {
       // Paid already (another device, a lost notify): learn it through a verified query.
       const q = await orderQuery(deps, row.out_trade_no, row.sign_type).catch(() => null);

@@ -25,8 +25,10 @@ interface LoopbackCtx {
  */
 export function wechatTransports(config: Config, env: Env, ctx: object): WechatTransports {
   if (config.mode === 'sandbox') {
-    const loopback = (ctx as unknown as LoopbackCtx).exports?.default?.fetch;
-    if (!loopback) throw new Error('sandbox mode needs ctx.exports.default.fetch');
+    const self = (ctx as unknown as LoopbackCtx).exports?.default;
+    if (!self?.fetch) throw new Error('sandbox mode needs ctx.exports.default.fetch');
+    // Called as a method: the loopback fetcher needs its `this`.
+    const loopback = (req: Request) => self.fetch!(req);
     const api: WechatTransport = (url, init) => loopback(new Request(url, init));
     const cert: WechatTransport = (url, init) => {
       const headers = new Headers(init.headers);

@@ -1,0 +1,145 @@
+// jsapi against the simulator over loopback: one unifiedorder per order and buyer, fresh verified params.
+import { env } from 'cloudflare:workers';
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { verifyParams } from '../../src/core';
+import { issueOauthSession } from '../../src/worker/oauth-session';
+import { AUTH, BOB, BUYER, CAROL, api, createOrder, jsapiFor, orderRow, prepayIdOf, simScenario } from './orders-helpers';
+
+const KEY = env.WECHAT_API_KEY!;
+
+async function paramsOf(res: Response) {
+  expect(res.status).toBe(200);
+  expect(res.headers.get('Cache-Control')).toBe('no-store');
+  return (await res.json()) as Record<string, string> & { package: string };
+}
+
+async function cookieFor(openid: string): Promise<string> {
+  const app = new Hono().get('/', async (c) => {
+    await issueOauthSession(c, env.CHECKOUT_SECRET!, openid, Date.now());
+    return c.text('ok');
+  });
+  return (await app.request('/')).headers.get('Set-Cookie')!.split(';')[0]!;
+}
+
+describe('POST /v1/orders/:out_trade_no/jsapi', () => {
+  it('returns exactly the getBrandWCPayRequest fields, paySign verifying under the key with the order sign_type (T76)', async () => {
+    const order = await createOrder({ openid: BUYER });
+    const params = await paramsOf(await jsapiFor(order.out_trade_no, { 'CF-Connecting-IP': '2001:db8::1', 'X-Forwarded-For': '6.6.6.6' }));
+    expect(Object.keys(params).sort()).toEqual(['appId', 'nonceStr', 'package', 'paySign', 'signType', 'timeStamp']);
+    expect(params.appId).toBe(env.WECHAT_APPID);
+    expect(params.signType).toBe('HMAC-SHA256');
+    expect(params.timeStamp).toMatch(/^\d{10}$/);
+    expect(params.nonceStr).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(params.package).toMatch(/^prepay_id=\S+$/);
+    const { paySign, ...signed } = params;
+    expect(await verifyParams({ ...signed, sign: paySign }, KEY, 'HMAC-SHA256')).toBe(true);
+    const row = await orderRow(order.out_trade_no);
+    expect(row).toMatchObject({ status: 'NOTPAY', prepay_id: prepayIdOf(params), prepay_openid: BUYER });
+    expect(Date.parse(row!.prepay_expires_at) - Date.now()).toBeGreaterThan(110 * 60_000);
+  });
+
+  it('reuses the stored prepay: same package, fresh nonceStr and paySign, no new unifiedorder (§8.2 #4)', async () => {
+    const order = await createOrder({ openid: BUYER });
+    const first = await paramsOf(await jsapiFor(order.out_trade_no));
+    const stored = await orderRow(order.out_trade_no);
+    const again = await Promise.all([1, 2, 3, 4, 5].map(() => jsapiFor(order.out_trade_no).then(paramsOf)));
+    for (const p of again) {
+      expect(p.package).toBe(first.package);
+      expect(p.nonceStr).not.toBe(first.nonceStr);
+      const { paySign, ...signed } = p;
+      expect(await verifyParams({ ...signed, sign: paySign }, KEY, 'HMAC-SHA256')).toBe(true);
+    }
+    // a second unifiedorder would have rewritten the prepay's lifetime
+    expect((await orderRow(order.out_trade_no))!.prepay_expires_at).toBe(stored!.prepay_expires_at);
+  });
+
+  it('the merchant bearer token authorises it too', async () => {
+    const order = await createOrder({ openid: BUYER });
+    const res = await api(`/v1/orders/${order.out_trade_no}/jsapi`, { method: 'POST', headers: AUTH });
+    await paramsOf(res);
+  });
+
+  it('the token may come in the JSON body', async () => {
+    const order = await createOrder({ openid: BUYER });
+    const { checkoutTokenFor } = await import('./orders-helpers');
+    const res = await api(`/v1/orders/${order.out_trade_no}/jsapi`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ checkout_token: await checkoutTokenFor(order.out_trade_no) }),
+    });
+    await paramsOf(res);
+  });
+
+  it('takes the buyer from the OAuth session when the order has none, and binds the prepay to them', async () => {
+    const order = await createOrder();
+    const buyer = BOB;
+    const params = await paramsOf(await jsapiFor(order.out_trade_no, { Cookie: await cookieFor(buyer) }));
+    expect((await orderRow(order.out_trade_no))!.prepay_openid).toBe(buyer);
+    // the same buyer again reuses it; another buyer is refused
+    expect((await paramsOf(await jsapiFor(order.out_trade_no, { Cookie: await cookieFor(buyer) }))).package).toBe(params.package);
+    const other = await jsapiFor(order.out_trade_no, { Cookie: await cookieFor(CAROL) });
+    expect(other.status).toBe(409);
+    expect(((await other.json()) as any).error.code).toBe('PREPAY_OPENID_MISMATCH');
+  });
+
+  it("the order's openid wins over the session's", async () => {
+    const order = await createOrder({ openid: BUYER });
+    await paramsOf(await jsapiFor(order.out_trade_no, { Cookie: await cookieFor(BOB) }));
+    expect((await orderRow(order.out_trade_no))!.prepay_openid).toBe(BUYER);
+  });
+
+  it('a prepay near the end of its 2 h lifetime is not reused (§8.2 #5)', async () => {
+    const order = await createOrder({ openid: BUYER });
+    await paramsOf(await jsapiFor(order.out_trade_no));
+    const dying = new Date(Date.now() + 5 * 60_000).toISOString();
+    await env.DB.prepare('UPDATE orders SET prepay_expires_at = ?2 WHERE out_trade_no = ?1').bind(order.out_trade_no, dying).run();
+    await paramsOf(await jsapiFor(order.out_trade_no));
+    const row = await orderRow(order.out_trade_no);
+    expect(row!.prepay_expires_at > dying).toBe(true);
+    expect(row!.status).toBe('NOTPAY');
+  });
+
+  it('a refresh from another client address repeats unifiedorder with identical parameters (the first IP is pinned)', async () => {
+    const order = await createOrder({ openid: BUYER });
+    await paramsOf(await jsapiFor(order.out_trade_no, { 'CF-Connecting-IP': '203.0.113.1' }));
+    const dying = new Date(Date.now() + 60_000).toISOString();
+    await env.DB.prepare('UPDATE orders SET prepay_expires_at = ?2 WHERE out_trade_no = ?1').bind(order.out_trade_no, dying).run();
+    // the simulator, like WeChat, answers OUT_TRADE_NO_USED to a re-entry with different parameters
+    await paramsOf(await jsapiFor(order.out_trade_no, { 'CF-Connecting-IP': '198.51.100.2' }));
+    const row = await orderRow(order.out_trade_no);
+    expect(row).toMatchObject({ status: 'NOTPAY', prepay_client_ip: '203.0.113.1' });
+    expect(row!.prepay_expires_at > dying).toBe(true);
+  });
+
+  it('WeChat SYSTEMERROR → 502 UPSTREAM_UNAVAILABLE, the order stays CREATED, and a retry succeeds', async () => {
+    const order = await createOrder({ openid: BUYER });
+    await simScenario(order.out_trade_no, { faults: [{ endpoint: 'unifiedorder', error: 'SYSTEMERROR' }] });
+    const res = await jsapiFor(order.out_trade_no);
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as any).error.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect((await orderRow(order.out_trade_no))!.status).toBe('CREATED');
+    await paramsOf(await jsapiFor(order.out_trade_no));
+    expect((await orderRow(order.out_trade_no))!.status).toBe('NOTPAY');
+  });
+
+  it('a definitive refusal (OUT_TRADE_NO_USED) → 502 UPSTREAM_REJECTED and the order FAILED, no retry loop', async () => {
+    const order = await createOrder({ openid: BUYER });
+    await simScenario(order.out_trade_no, { faults: [{ endpoint: 'unifiedorder', error: 'OUT_TRADE_NO_USED' }] });
+    const res = await jsapiFor(order.out_trade_no);
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as any).error.code).toBe('UPSTREAM_REJECTED');
+    expect((await orderRow(order.out_trade_no))!.status).toBe('FAILED');
+    const again = await jsapiFor(order.out_trade_no);
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as any).error.code).toBe('ORDER_NOT_PAYABLE');
+  });
+
+  it('an openid the simulator does not know under this appid is refused by WeChat → order FAILED (§8.1 #7)', async () => {
+    const order = await createOrder({ openid: 'oFOREIGNappid0000000000001' });
+    const res = await jsapiFor(order.out_trade_no);
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as any).error.code).toBe('UPSTREAM_REJECTED');
+    expect((await orderRow(order.out_trade_no))!.status).toBe('FAILED');
+  });
+});
