@@ -19,7 +19,7 @@ export function get(path: string, headers: Record<string, string> = {}): Promise
 
 /** The `name=value` part of the Set-Cookie for `name`, or undefined. */
 export function cookieFrom(res: Response, name: string): string | undefined {
-  const all = res.headers.getSetCookie();
+  const all = (res.headers as unknown as { getSetCookie(): string[] }).getSetCookie();
   return all.find((c) => c.startsWith(`${name}=`));
 }
 
@@ -69,3 +69,29 @@ export const LIVE = {
   CHECKOUT_SECRET: 'fake-live-checkout-secret-for-tests-0001',
   PUBLIC_BASE_URL: 'https://pay.example.com',
 };
+
+/** A path on our origin from an absolute URL, without the `#wechat_redirect` fragment. */
+export function localPath(url: string): string {
+  const u = new URL(url);
+  expect(u.origin).toBe(BASE);
+  return u.pathname + u.search;
+}
+
+export interface AuthorizeRound {
+  /** `wxpay_oauth=…` as the browser would send it back. */
+  stateCookie: string;
+  state: string;
+  /** Where the simulator's authorize page sends the browser: /oauth/callback?code=…&state=…. */
+  callback: string;
+}
+
+/** Follows one authorize redirect through the simulator's pick-user page as `user`. */
+export async function authorizeVia(redirect: Response, user: string): Promise<AuthorizeRound> {
+  expect(redirect.status).toBe(302);
+  const stateCookie = pair(cookieFrom(redirect, 'wxpay_oauth')!);
+  const authorize = localPath(redirect.headers.get('Location')!);
+  const state = new URL(authorize, BASE).searchParams.get('state')!;
+  const picked = await api(`${authorize}&user=${user}`, { redirect: 'manual' });
+  expect(picked.status).toBe(302);
+  return { stateCookie, state, callback: localPath(picked.headers.get('Location')!) };
+}
