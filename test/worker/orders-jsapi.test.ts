@@ -143,3 +143,25 @@ describe('POST /v1/orders/:out_trade_no/jsapi', () => {
     expect((await orderRow(order.out_trade_no))!.status).toBe('FAILED');
   });
 });
+
+describe('sign type follows the configuration into unifiedorder and paySign (§8.2 #6)', () => {
+  it('an MD5 merchant gets MD5 params that verify, and the order remembers MD5', async () => {
+    const { createApp } = await import('../../src/worker/app');
+    const { exports } = await import('cloudflare:workers');
+    const md5Env = { ...env, WECHAT_SIGN_TYPE: 'MD5' } as Env;
+    const app = createApp();
+    // The simulator is reached over the same loopback as in production sandbox mode.
+    const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {}, exports } as unknown as ExecutionContext;
+    const call = (path: string, init: RequestInit) => app.fetch(new Request(`http://127.0.0.1:8787${path}`, init), md5Env, ctx);
+    const no = `MD5${Date.now()}`;
+    const created = await call('/v1/orders', { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: JSON.stringify({ description: 'MD5 item', total_fee: 101, out_trade_no: no, openid: BUYER }) });
+    expect(created.status).toBe(201);
+    const params = await paramsOf(await call(`/v1/orders/${no}/jsapi`, { method: 'POST', headers: AUTH }));
+    expect(params.signType).toBe('MD5');
+    expect(params.paySign).toMatch(/^[0-9A-F]{32}$/);
+    const { paySign, ...signed } = params;
+    expect(await verifyParams({ ...signed, sign: paySign }, KEY, 'MD5')).toBe(true);
+    expect(await verifyParams({ ...signed, sign: paySign }, KEY, 'HMAC-SHA256')).toBe(false);
+    expect((await orderRow(no))!.sign_type).toBe('MD5');
+  });
+});

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { md5Hex } from '../../src/core';
 import { createApp } from '../../src/worker/app';
 import { makeCheckoutToken } from '../../src/worker/checkout-token';
-import { AUTH, api, createOrder, freshNo, postJson } from './orders-helpers';
+import { AUTH, BUYER, api, checkoutTokenFor, createOrder, freshNo, jsapiFor, postJson, prepayIdOf, simPay } from './orders-helpers';
 
 const SECRETS = {
   key: env.WECHAT_API_KEY!,
@@ -69,6 +69,28 @@ describe('secrets never leave', () => {
     for (const line of requestLines) {
       expect(Object.keys(line).every((k) => ['requestId', 'method', 'route', 'outTradeNo', 'status', 'outcome', 'latencyMs'].includes(k))).toBe(true);
     }
+  });
+
+  it('through a whole payment: jsapi params, the simulator, the notify, a sync and a close attempt', async () => {
+    const order = await createOrder({ openid: BUYER });
+    const token = await checkoutTokenFor(order.out_trade_no);
+    const bodies: string[] = [];
+    const jsapi = await jsapiFor(order.out_trade_no);
+    const jsapiText = await jsapi.text();
+    bodies.push(jsapiText);
+    const params = JSON.parse(jsapiText) as { package: string; paySign: string };
+    await simPay(prepayIdOf(params));
+    bodies.push(await bodyOf(await api(`/v1/orders/${order.out_trade_no}?sync=true`, { headers: AUTH })));
+    bodies.push(await bodyOf(await api(`/v1/orders/${order.out_trade_no}/close`, { method: 'POST', headers: AUTH })));
+    bodies.push(await bodyOf(await jsapiFor(order.out_trade_no)));
+    // the merchant's own views (GET, close) carry checkout_url by design; the buyer-facing ones never the token
+    for (const body of bodies) expectClean(body);
+    expectClean(bodies[0]!, { checkoutToken: token });
+    expectClean(bodies[3]!, { checkoutToken: token });
+    const logText = lines.join('\n');
+    expect(logText).toContain(order.out_trade_no);
+    // paySign is for the buyer's browser only; keys, tokens and full openids never reach a log line
+    expectClean(logText, { checkoutToken: token, openid: BUYER, paySign: params.paySign });
   });
 
   it('an unhandled error gives a generic 500 and a scrubbed log line', async () => {
