@@ -148,7 +148,7 @@ describe('sign type follows the configuration into unifiedorder and paySign (§8
   it('an MD5 merchant gets MD5 params that verify, and the order remembers MD5', async () => {
     const { createApp } = await import('../../src/worker/app');
     const { exports } = await import('cloudflare:workers');
-    const md5Env = { ...env, WECHAT_SIGN_TYPE: 'MD5' } as Env;
+    const md5Env = { ...env, WECHAT_SIGN_TYPE: 'MD5' } as unknown as Env;
     const app = createApp();
     // The simulator is reached over the same loopback as in production sandbox mode.
     const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {}, exports } as unknown as ExecutionContext;
