@@ -17,6 +17,7 @@ main{flex:1;width:100%;max-width:480px;margin:0 auto;padding:24px 16px calc(24px
 .row+.row{border-top:1px solid #f5f5f5}
 .row dt{color:#7f7f7f;flex:none}
 .row dd{text-align:right;word-break:break-all}
+.row .order-no{font-size:13px;color:#4c4c4c;font-family:ui-monospace,Menlo,Consolas,"Noto Sans Mono",monospace;align-self:center}
 .status{min-height:24px;margin:16px 4px 0;text-align:center;font-size:15px;color:#7f7f7f}
 .status.error{color:#fa5151}
 .actions{margin-top:auto;padding-top:24px}
@@ -25,11 +26,13 @@ main{flex:1;width:100%;max-width:480px;margin:0 auto;padding:24px 16px calc(24px
 .btn:disabled{background:#9ed9b8;cursor:default}
 .btn-secondary{background:#f2f2f2;color:#07c160;margin-top:12px}
 .note{margin-top:14px;text-align:center;font-size:12px;color:#a0a0a0}
-.state{flex:1;display:flex;flex-direction:column;align-items:center;text-align:center;padding-top:56px}
+.state{flex:1;display:flex;flex-direction:column;align-items:center;text-align:center;padding-top:40px}
+.state-bare{padding-top:96px}
 .state-icon{width:72px;height:72px;margin-bottom:20px}
 .state h1{font-size:22px;font-weight:600;margin-bottom:10px}
 .state p{font-size:15px;color:#7f7f7f;max-width:320px}
 .state .amount{margin:18px 0 0;font-size:36px}
+.state .state-desc{margin-top:2px;font-size:14px;color:#a0a0a0}
 .qr{margin:24px auto 8px;width:220px;height:220px;padding:10px;background:#fff;border-radius:12px}
 .qr svg{display:block;width:100%;height:100%}
 `;

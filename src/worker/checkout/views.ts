@@ -21,6 +21,7 @@ function layout(nonce: string, title: string, body: Html, scripts: readonly stri
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex,nofollow">
 <meta name="format-detection" content="telephone=no">
+<link rel="icon" href="data:,">
 <title>${title}</title>
 <style nonce="${nonce}">${trusted(CHECKOUT_CSS)}</style>
 </head>
@@ -52,11 +53,23 @@ function merchantHeader(merchantName: string): Html {
   return html`<header class="merchant"><div class="avatar" aria-hidden="true">${Array.from(merchantName)[0] ?? '商'}</div><div class="merchant-name">${merchantName}</div></header>`;
 }
 
-function statePage(nonce: string, title: string, opts: { icon: Icon; heading: string; text: string; order?: OrderSummary; extra?: Html }): string {
+interface StatePageOptions {
+  icon: Icon;
+  heading: string;
+  text: string;
+  /** With an order: the merchant, the amount and what it was for. */
+  order?: { summary: OrderSummary; merchantName: string };
+  extra?: Html;
+}
+
+function statePage(nonce: string, title: string, opts: StatePageOptions): string {
+  const o = opts.order;
   return layout(
     nonce,
     title,
-    html`<main><section class="state">${icon(opts.icon)}<h1>${opts.heading}</h1><p>${opts.text}</p>${opts.order ? amount(opts.order.totalFee) : ''}${opts.extra ?? ''}</section></main>`,
+    html`<main>${o ? merchantHeader(o.merchantName) : ''}<section class="state${o ? '' : ' state-bare'}">${icon(opts.icon)}<h1>${opts.heading}</h1><p>${opts.text}</p>${
+      o ? html`${amount(o.summary.totalFee)}<p class="state-desc">${o.summary.description}</p>` : ''
+    }${opts.extra ?? ''}</section></main>`,
   );
 }
 
@@ -84,7 +97,7 @@ ${amount(order.totalFee)}
 <dl class="details">
 <div class="row"><dt>商品</dt><dd>${order.description}</dd></div>
 <div class="row"><dt>收款方</dt><dd>${p.merchantName}</dd></div>
-<div class="row"><dt>订单号</dt><dd>${order.outTradeNo}</dd></div>
+<div class="row"><dt>订单号</dt><dd class="order-no">${order.outTradeNo}</dd></div>
 </dl>
 </div>
 <p id="status" class="status" role="status" aria-live="polite"></p>
@@ -102,7 +115,8 @@ ${amount(order.totalFee)}
 export type OrderPageState = 'PAID' | 'REFUNDED' | 'CLOSED' | 'EXPIRED' | 'UNPAYABLE';
 
 /** A terminal order: no pay button, just the truth about it. */
-export function orderStatePage(nonce: string, state: OrderPageState, order: OrderSummary): string {
+export function orderStatePage(nonce: string, state: OrderPageState, summary: OrderSummary, merchantName: string): string {
+  const order = { summary, merchantName };
   switch (state) {
     case 'PAID':
       return statePage(nonce, '已支付', { icon: 'success', heading: '已支付', text: '该订单已支付成功，无需重复付款。', order });
@@ -123,12 +137,12 @@ export function notFoundPage(nonce: string): string {
 }
 
 /** Live mode outside WeChat: JSAPI only works in the WeChat client. */
-export function openInWechatPage(nonce: string, merchantName: string, order: OrderSummary, qrSvg: string): string {
+export function openInWechatPage(nonce: string, merchantName: string, summary: OrderSummary, qrSvg: string): string {
   return statePage(nonce, '请在微信中打开', {
     icon: 'info',
     heading: '请在微信中打开',
-    text: `${merchantName} 使用微信支付收款。请用微信扫描下方二维码，在微信中完成支付。`,
-    order,
+    text: '请用微信扫描下方二维码，在微信中完成支付。',
+    order: { summary, merchantName },
     extra: html`<div class="qr" role="img" aria-label="支付链接二维码">${trusted(qrSvg)}</div>`,
   });
 }

@@ -98,7 +98,7 @@ checkout.get('/pay/:out_trade_no', async (c) => {
   const terminal = terminalPageState(row, now);
   if (terminal) {
     c.set('outcome', `PAGE_${terminal}`);
-    return c.html(orderStatePage(nonce, terminal, summary(row)));
+    return c.html(orderStatePage(nonce, terminal, summary(row), merchantName(c.env)));
   }
   if (config.mode === 'live' && !isWechatUserAgent(c.req.header('User-Agent'))) {
     c.set('outcome', 'PAGE_OPEN_IN_WECHAT');
