@@ -197,6 +197,19 @@ describe('§8.4 methods', () => {
     ['GET', '/v1/orders/abcdef123/jsapi'],
   ];
   it.each(cases)('%s %s → 405', (method, path) => expectRejected(path, { method, headers: AUTH }, 405, 'METHOD_NOT_ALLOWED'));
+  it.each(['/v1/orders', '/v1/orders/abcdef123', '/v1/orders/abcdef123/close'])('OPTIONS %s → 204 with no body and nothing written', async (path) => {
+    const before = await orderCount();
+    const res = await api(path, { method: 'OPTIONS', headers: AUTH });
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+    expect(await orderCount()).toBe(before);
+  });
+  it('HEAD on an order answers without a body', async () => {
+    const order = await createOrder();
+    const res = await api(`/v1/orders/${order.out_trade_no}?sync=true`, { method: 'HEAD', headers: AUTH });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+  });
   it('an unknown route → 404 NOT_FOUND envelope', async () => {
     const res = await api('/v1/nothing', { headers: AUTH });
     expect(res.status).toBe(404);

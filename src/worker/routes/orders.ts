@@ -140,7 +140,8 @@ orders.get('/:out_trade_no', merchantOnly, zValidator('query', GetOrderQuery, ho
   if (!row) throw new ApiError('ORDER_NOT_FOUND', 'no such order');
   const now = Date.now();
   const forced = c.req.valid('query').sync === 'true';
-  if (syncDue(row, now, forced)) {
+  // HEAD has no side effects (§8.4): only a GET may spend an orderquery.
+  if (c.req.method === 'GET' && syncDue(row, now, forced)) {
     c.set('outcome', await syncOrder(c.env, config, wechatDeps(config, c.env, c.executionCtx), row, now, forced));
     row = (await getOrder(c.env.DB, outTradeNo)) ?? row;
   }
@@ -185,7 +186,8 @@ orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('js
   return c.json(params);
 });
 
-const notAllowed = (c: C) => errorResponse(c, 'METHOD_NOT_ALLOWED', 'method not allowed');
+// §8.4: OPTIONS (outside the jsapi CORS preflight) gets an empty answer; other verbs a 405.
+const notAllowed = (c: C) => (c.req.method === 'OPTIONS' ? c.body(null, 204) : errorResponse(c, 'METHOD_NOT_ALLOWED', 'method not allowed'));
 orders.all('/', notAllowed);
 orders.all('/:out_trade_no', notAllowed);
 orders.all('/:out_trade_no/close', notAllowed);
