@@ -54,6 +54,13 @@ describe('POST /v1/orders/:out_trade_no/jsapi', () => {
     expect((await orderRow(order.out_trade_no))!.prepay_expires_at).toBe(stored!.prepay_expires_at);
   });
 
+  it('concurrent first calls settle on one prepay', async () => {
+    const order = await createOrder({ openid: BUYER });
+    const all = await Promise.all(Array.from({ length: 6 }, () => jsapiFor(order.out_trade_no).then(paramsOf)));
+    expect(new Set(all.map((p) => p.package)).size).toBe(1);
+    expect((await orderRow(order.out_trade_no))!.prepay_id).toBe(prepayIdOf(all[0]!));
+  });
+
   it('the merchant bearer token authorises it too', async () => {
     const order = await createOrder({ openid: BUYER });
     const res = await api(`/v1/orders/${order.out_trade_no}/jsapi`, { method: 'POST', headers: AUTH });
