@@ -36,3 +36,30 @@ describe('end to end', () => {
     expect(((await after.json()) as any).error.code).toBe('ORDER_PAID');
   });
 });
+
+describe('refunds through the certificate transport, against the simulator', () => {
+  it('a paid order refunds through the cert transport; the plain transport is refused like live WeChat without a certificate', async () => {
+    const { exports } = await import('cloudflare:workers');
+    const { parseConfig } = await import('../../src/worker/config');
+    const { refund, refundQuery, wechatDeps, WechatError } = await import('../../src/worker/wechat');
+    const cfg = parseConfig(env as unknown as Record<string, unknown>);
+    if (!cfg.ok) throw new Error('config');
+    const deps = wechatDeps(cfg.config, env, { exports });
+
+    const no = `RFD${Date.now()}`;
+    expect((await postJson('/v1/orders', { description: 'Refundable', total_fee: 1999, out_trade_no: no, openid: BUYER })).status).toBe(201);
+    const params = (await (await jsapiFor(no)).json()) as { package: string };
+    expect((await simPay(prepayIdOf(params))).body.ok).toBe(true);
+
+    const request = { outTradeNo: no, outRefundNo: `${no}R1`, totalFee: 1999, refundFee: 500, signType: 'HMAC-SHA256' as const };
+    const withoutCert = { ...deps, transports: { api: deps.transports.api, cert: deps.transports.api } };
+    await expect(refund(withoutCert, request)).rejects.toMatchObject({ code: 'RETURN_FAIL' });
+    await expect(refund(withoutCert, request)).rejects.toBeInstanceOf(WechatError);
+
+    const accepted = await refund(deps, request);
+    expect(accepted).toMatchObject({ outRefundNo: `${no}R1`, refundFee: 500 });
+    expect(accepted.refundId).toBeTruthy();
+    const q = await refundQuery(deps, `${no}R1`, 'HMAC-SHA256');
+    expect(q.refunds.find((r) => r.outRefundNo === `${no}R1`)).toMatchObject({ refundFee: 500 });
+  });
+});
