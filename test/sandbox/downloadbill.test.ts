@@ -10,7 +10,7 @@ const nos: string[] = [];
 
 /** The body as sent, BOM kept (Response.text() would strip it). */
 async function bodyText(res: Response): Promise<string> {
-  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer());
+  return new TextDecoder('utf-8', { ignoreBOM: true } as TextDecoderConstructorOptions).decode(await res.arrayBuffer());
 }
 
 async function download(fields: Record<string, string>, key?: string) {
@@ -79,14 +79,14 @@ describe('downloadbill', () => {
 
   it.each([
     ['a malformed bill_date', () => ({ bill_date: '2024-01-01' }), 'invalid bill_date', '20001'],
-    ['today (not generated yet)', () => ({ bill_date: todayPlus(0) }), 'invalid bill_date', '20001'],
-    ['a future date', () => ({ bill_date: todayPlus(3) }), 'invalid bill_date', '20001'],
-    ['older than 3 months', () => ({ bill_date: todayPlus(-120) }), 'invalid bill_date', '20001'],
+    ['today (not generated yet)', async () => ({ bill_date: await todayPlus(0) }), 'invalid bill_date', '20001'],
+    ['a future date', async () => ({ bill_date: await todayPlus(3) }), 'invalid bill_date', '20001'],
+    ['older than 3 months', async () => ({ bill_date: await todayPlus(-120) }), 'invalid bill_date', '20001'],
     ['a bad bill_type', () => ({ bill_date: billDate, bill_type: 'EVERYTHING' }), 'invalid bill_type', '20001'],
     ['a bad tar_type', () => ({ bill_date: billDate, tar_type: 'ZIP' }), 'invalid tar_type', '20001'],
     ['a day without trades', () => ({ bill_date: dayBefore(billDate) }), 'No Bill Exist', '20002'],
     ['RECHARGE_REFUND (no recharge funds)', () => ({ bill_date: billDate, bill_type: 'RECHARGE_REFUND' }), 'No Bill Exist', '20002'],
-  ])('%s → XML FAIL', async (_name, fields, msg, code) => {
+  ] as [string, () => Record<string, string> | Promise<Record<string, string>>, string, string][])('%s → XML FAIL', async (_name, fields, msg, code) => {
     const text = await (await download(await fields())).text();
     expect(isBillError(text)).toBe(true);
     expect(parseXml(text)).toEqual({ return_code: 'FAIL', return_msg: msg, error_code: code });

@@ -5,9 +5,9 @@ import { openidFor } from '../../src/sandbox/users';
 
 export const ORIGIN = 'http://127.0.0.1:8787';
 export const BASE = `${ORIGIN}/sandbox`;
-export const APPID = env.WECHAT_APPID!;
-export const MCHID = env.WECHAT_MCH_ID!;
-export const KEY = env.WECHAT_API_KEY!;
+export const APPID: string = env.WECHAT_APPID!;
+export const MCHID: string = env.WECHAT_MCH_ID!;
+export const KEY: string = env.WECHAT_API_KEY!;
 export const ALICE = openidFor(APPID, 'alice');
 export const BOB = openidFor(APPID, 'bob');
 export const CERT_HEADER = { 'X-Sandbox-Client-Cert': MCHID };

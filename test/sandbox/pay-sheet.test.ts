@@ -8,7 +8,7 @@ import { advanceClock, APPID, BASE, KEY, newOutTradeNo, pay, placeOrder, postJso
 async function params(signType: SignType = 'HMAC-SHA256', over: { prepayId?: string; paySignType?: SignType } = {}) {
   const prepayId = over.prepayId ?? (await placeOrder(newOutTradeNo(), {}, signType)).prepay_id!;
   const p = await jsapiPayParams(prepayId, { appId: APPID, key: KEY, signType: over.paySignType ?? signType }, String(Math.floor(Date.now() / 1000)), 'RIPb5Upk3ku7knU6');
-  return { prepayId, p: p as Record<string, unknown> };
+  return { prepayId, p: { ...p } as Record<string, unknown> };
 }
 
 async function check(body: unknown) {
