@@ -3,7 +3,7 @@
  * in sandbox mode: OAuth pick-user page → checkout page → simulator pay sheet → "支付成功" only once
  * the server says PAID. Screenshots go to test-artifacts/ (gitignored).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,11 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
 
   const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
 
+  /** The page caused no script error, CSP violation or failed request; else show what the server logged. */
+  function expectCleanConsole(page: Page) {
+    expect(problemsOf(page), `wrangler dev output:\n${server.output().slice(-4000)}`).toEqual([]);
+  }
+
   /** Opens the checkout link, signs in as `user` on the simulator's OAuth page, lands back on the page. */
   async function openAndSignIn(page: Page, checkoutUrl: string, user: string) {
     await page.goto(checkoutUrl);
@@ -111,6 +116,21 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
     const status = (await merchant('GET', `/v1/orders/${outTradeNo}`)).status as string;
     expect(await page.isVisible('text=支付成功')).toBe(true);
     return status;
+  }
+
+  /** The README picture: screenshots side by side, rendered by the same browser. */
+  async function flowStrip(names: string[], out: string) {
+    const page = await browser.newPage({ viewport: { width: 24 + names.length * 262, height: 600 }, deviceScaleFactor: 1 });
+    try {
+      const imgs = names.map((n) => `<img src="data:image/png;base64,${readFileSync(path.join(ARTIFACTS, n)).toString('base64')}">`).join('');
+      await page.setContent(
+        `<body style="margin:0;padding:12px;background:#d9d9d9;display:flex;gap:12px">${imgs}</body>` +
+          '<style>img{width:250px;border-radius:10px;box-shadow:0 1px 4px rgba(0,0,0,.2)}</style>',
+      );
+      await page.screenshot({ path: path.join(ARTIFACTS, out), fullPage: true });
+    } finally {
+      await page.close();
+    }
   }
 
   it('signs in through OAuth, pays in the pay sheet, and shows 支付成功 once the notify is processed', async () => {
@@ -145,10 +165,11 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
       await page.waitForSelector('h1:text("已支付")');
       expect(await page.$('#pay')).toBeNull();
       await page.screenshot({ path: path.join(ARTIFACTS, 'already-paid.png') });
-      expect(problemsOf(page)).toEqual([]);
+      expectCleanConsole(page);
     } finally {
       await context.close();
     }
+    await flowStrip(['checkout.png', 'pay-sheet.png', 'paid.png'], 'flow.png');
   });
 
   it('the buyer cancels, stays unpaid, retries and pays', async () => {
@@ -171,7 +192,7 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
 
       await payInSheet(page, '#wxsb-pay');
       expect(await serverStatusWhenSuccessShows(page, order.out_trade_no)).toBe('PAID');
-      expect(problemsOf(page)).toEqual([]);
+      expectCleanConsole(page);
     } finally {
       await context.close();
     }
@@ -188,7 +209,7 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
       expect(await serverStatusWhenSuccessShows(page, order.out_trade_no)).toBe('PAID');
       // No notify was ever sent: PAID came from the verified orderquery.
       expect((await sim('GET', `/deliveries?out_trade_no=${order.out_trade_no}`)).deliveries).toEqual([]);
-      expect(problemsOf(page)).toEqual([]);
+      expectCleanConsole(page);
     } finally {
       await context.close();
     }

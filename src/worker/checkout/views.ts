@@ -102,7 +102,7 @@ ${amount(order.totalFee)}
 </div>
 <p id="status" class="status" role="status" aria-live="polite"></p>
 </section>
-<section id="paid" class="state" hidden>${icon('success')}<h1>支付成功</h1><p>${p.merchantName} 已收到你的付款</p>${amount(order.totalFee)}</section>
+<section id="paid" class="state" hidden>${icon('success')}<h1>支付成功</h1><p>${p.merchantName} 已收到你的付款</p>${amount(order.totalFee)}<p class="state-desc">${order.description}</p></section>
 <div class="actions">
 <button id="pay" class="btn" type="button" disabled>正在加载…</button>
 <p class="note">${p.sandbox ? '沙箱环境 · 不会产生真实扣款' : '由微信支付提供安全保障'}</p>
