@@ -148,10 +148,10 @@ export function readStatus(db: D1Database, outTradeNo: string): Promise<OrderSta
   return db.prepare('SELECT status FROM orders WHERE out_trade_no = ?1').bind(outTradeNo).first<OrderStatus>('status');
 }
 
-/** Forged or malformed notifies: one counter row per (UTC hour, reason) — bounded, nothing the sender controls. */
-export async function countRejection(db: D1Database, now: Date, reason: string): Promise<void> {
-  await db
-    .prepare(`INSERT INTO notify_rejections (hour, reason, count) VALUES (?1, ?2, 1) ON CONFLICT (hour, reason) DO UPDATE SET count = count + 1`)
-    .bind(now.toISOString().slice(0, 13), reason)
-    .run();
+/** Adds `n` to the (UTC hour, reason) counters of refused notifies, in one batch. */
+export async function addRejections(db: D1Database, counts: ReadonlyArray<{ hour: string; reason: string; n: number }>): Promise<void> {
+  if (!counts.length) return;
+  const sql = `INSERT INTO notify_rejections (hour, reason, count) VALUES (?1, ?2, ?3)
+    ON CONFLICT (hour, reason) DO UPDATE SET count = count + excluded.count`;
+  await db.batch(counts.map((c) => db.prepare(sql).bind(c.hour, c.reason, c.n)));
 }

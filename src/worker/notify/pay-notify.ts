@@ -7,11 +7,12 @@ import { parseFen, parseXml, verifySignedMessage, type NotifyReplyName } from '.
 import type { Config } from '../config';
 import { raiseAlert } from '../alerts';
 import { getOrder } from '../d1/orders-repo';
-import { countRejection, recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
+import { recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
 import { sha256Hex } from '../digest';
 import { maskOpenid } from '../middleware/request-log';
 import type { GateResult, NotifyEvidence, PaymentFacts } from '../order-gate/contract';
 import { readCapped } from './read-body';
+import { noteRejection } from './rejections';
 
 /** Inclusive body limit (reliability.md §4, *proposed* 32 KiB). */
 export const NOTIFY_MAX_BYTES = 32 * 1024;
@@ -48,7 +49,7 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   const { env, config, now } = deps;
   const reject = (reply: NotifyReplyName, reason: string): NotifyVerdict => {
     // A bounded counter is the only trace an unauthenticated sender leaves; it never delays the reply.
-    deps.waitUntil(countRejection(env.DB, now, reason).catch(() => undefined));
+    noteRejection(env.DB, now, reason, deps.waitUntil);
     return { reply, outcome: reason };
   };
 
