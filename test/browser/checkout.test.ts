@@ -172,7 +172,7 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
     await flowStrip(['checkout.png', 'pay-sheet.png', 'paid.png'], 'flow.png');
   });
 
-  it('the buyer cancels, stays unpaid, retries and pays', async () => {
+  it('the buyer cancels (twice), then the payment fails, the order stays unpaid; the retry pays', async () => {
     const order = await newOrder('月饼礼盒', 12800);
     const { context, page } = await wechatPage();
     try {
@@ -189,6 +189,15 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
       await payInSheet(page, '#wxsb-cancel'); // and once more with the sheet's own Cancel button
       await page.waitForSelector('#pay:not([disabled]):text("重新支付")');
       expect(await page.textContent('#status')).toBe('已取消支付');
+
+      // A failed payment shows WeChat's reason and still allows a retry.
+      await sim('POST', '/scenario', { out_trade_no: order.out_trade_no, user_action: 'fail' });
+      await payInSheet(page, '#wxsb-pay');
+      await page.waitForSelector('#status.error');
+      expect(await page.textContent('#status')).toMatch(/^支付失败：.+/);
+      expect(await page.textContent('#pay')).toBe('重新支付');
+      expect((await merchant('GET', `/v1/orders/${order.out_trade_no}`)).status).toBe('NOTPAY');
+      await sim('DELETE', `/scenario?out_trade_no=${order.out_trade_no}`);
 
       await payInSheet(page, '#wxsb-pay');
       expect(await serverStatusWhenSuccessShows(page, order.out_trade_no)).toBe('PAID');

@@ -1,5 +1,6 @@
 // GET /pay/:out_trade_no: token checks, the OAuth redirect, every order state's page, live mode outside WeChat, headers.
 import { env } from 'cloudflare:workers';
+import { renderSVG } from 'uqr';
 import { describe, expect, it } from 'vitest';
 import { makeCheckoutToken } from '../../src/worker/checkout-token';
 import {
@@ -207,9 +208,12 @@ describe('live mode', () => {
   }
 
   it('outside WeChat → "请在微信中打开" with the link as a worker-rendered SVG QR code', async () => {
-    const res = await fetchWith(LIVE, await liveOrderUrl({ openid: BUYER, total_fee: 500 }), { 'User-Agent': PLAIN_UA });
+    const url = await liveOrderUrl({ openid: BUYER, total_fee: 500 });
+    const res = await fetchWith(LIVE, url, { 'User-Agent': PLAIN_UA });
     expect(res.status).toBe(200);
     const body = await res.text();
+    // The code encodes the buyer's own checkout link on the public origin.
+    expect(body).toContain(renderSVG(`${LIVE.PUBLIC_BASE_URL}${url}`, { border: 2 }));
     expect(body).toContain('<h1>请在微信中打开</h1>');
     expect(body).toContain('5.00');
     expect(body).toMatch(/<div class="qr"[^>]*><svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 \d+ \d+">/);
