@@ -86,7 +86,11 @@ export async function startDevServer(): Promise<DevServer> {
       // already gone
     }
   };
+  // If the test process dies before afterAll, take wrangler with it.
+  const onExit = () => signalGroup('SIGKILL');
+  process.once('exit', onExit);
   const stop = async () => {
+    process.off('exit', onExit);
     if (child.pid && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       signalGroup('SIGTERM');
