@@ -58,8 +58,9 @@ export async function syncOrder(env: Env, config: Config, deps: WechatDeps, row:
     const q = await orderQuery(deps, row.out_trade_no, row.sign_type);
     return await applyQueryResult(env, row, q, 'ORDERQUERY');
   } catch (e) {
-    if (!(e instanceof WechatError)) throw e;
-    console.log(JSON.stringify({ level: 'warn', event: 'ORDERQUERY_FAILED', outTradeNo: row.out_trade_no, code: e.code, errCode: e.errCode }));
+    // WeChat trouble, or the gate/D1 failing: the read still answers with the stored order; the next read retries.
+    const detail = e instanceof WechatError ? { code: e.code, errCode: e.errCode } : { error: (e as Error | null)?.name ?? 'unknown' };
+    console.log(JSON.stringify({ level: 'warn', event: 'ORDER_SYNC_FAILED', outTradeNo: row.out_trade_no, ...detail }));
     return 'SYNC_FAILED';
   }
 }
