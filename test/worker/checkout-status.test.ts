@@ -72,6 +72,31 @@ describe('status endpoint authorisation', () => {
   });
 });
 
+describe('status endpoint input', () => {
+  it('a malformed order number → 400 INVALID_OUT_TRADE_NO (no lookup)', async () => {
+    for (const bad of ['short', '..%2F..%2Fetc', '%E8%AE%A2%E5%8D%95%E5%8F%B7abc', 'x'.repeat(33)]) {
+      const res = await api(`/pay/${bad}/status`, { headers: { 'X-Checkout-Token': 'x' } });
+      expect(res.status, bad).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_OUT_TRADE_NO');
+    }
+  });
+
+  it('only GET: other verbs → 405, OPTIONS → 204 without a body', async () => {
+    const order = await createOrder({ openid: ALICE });
+    const paths = [`/pay/${order.out_trade_no}/status`, `/pay/${order.out_trade_no}`, '/oauth/callback', '/assets/checkout.js'];
+    for (const path of paths) {
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+        const res = await api(path, { method });
+        expect(res.status, `${method} ${path}`).toBe(405);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('METHOD_NOT_ALLOWED');
+      }
+      const options = await api(path, { method: 'OPTIONS' });
+      expect(options.status).toBe(204);
+      expect(await options.text()).toBe('');
+    }
+  });
+});
+
 describe('status values', () => {
   it('folds internal states into NOTPAY / PAID / CLOSED / FAILED', async () => {
     const cases: Array<[string, string]> = [
@@ -131,10 +156,11 @@ describe('status after paying in the simulator', () => {
     expect(notifies!.n).toBe(0);
   });
 
-  it('sync=1 is rate-limited: back-to-back polls make one orderquery', async () => {
+  it('sync=1 spam (50 concurrent polls) makes at most one orderquery (reliability.md §8.3 #4)', async () => {
     const order = await createOrder({ openid: ALICE });
     await prepay(order.out_trade_no);
-    for (let i = 0; i < 3; i++) expect(await statusOf(order.out_trade_no, { sync: true })).toBe('NOTPAY');
+    const answers = await Promise.all(Array.from({ length: 50 }, () => statusOf(order.out_trade_no, { sync: true })));
+    expect(new Set(answers)).toEqual(new Set(['NOTPAY']));
     const calls = (await (await api(`/sandbox/sim/calls?out_trade_no=${order.out_trade_no}`)).json()) as { calls: Array<{ endpoint: string }> };
     const queries = calls.calls.filter((c) => c.endpoint === 'orderquery');
     expect(queries.length).toBe(1);

@@ -124,6 +124,7 @@ checkout.get('/pay/:out_trade_no', async (c) => {
 // The page polls this after the bridge says ":ok". PAID only ever comes from a verified notify or orderquery.
 checkout.get('/pay/:out_trade_no/status', async (c) => {
   const config = requireConfig(c);
+  if (!OUT_TRADE_NO.test(c.req.param('out_trade_no'))) return errorResponse(c, 'INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
   let row = await authorisedOrder(c, config, c.req.header('X-Checkout-Token') ?? c.req.query('t'));
   if (!row) return errorResponse(c, 'ORDER_NOT_FOUND', 'no such order');
   const now = Date.now();
@@ -173,3 +174,10 @@ checkout.get('/oauth/callback', async (c) => {
   c.set('outcome', 'OAUTH_OK');
   return c.redirect(await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, expected.outTradeNo), 302);
 });
+
+// Only GET (and HEAD, which Hono answers from GET) exists here; OPTIONS gets an empty answer.
+const notAllowed = (c: C) => (c.req.method === 'OPTIONS' ? c.body(null, 204) : errorResponse(c, 'METHOD_NOT_ALLOWED', 'method not allowed'));
+checkout.all('/pay/:out_trade_no', notAllowed);
+checkout.all('/pay/:out_trade_no/status', notAllowed);
+checkout.all('/oauth/callback', notAllowed);
+checkout.all(CHECKOUT_SCRIPT_PATH, notAllowed);
