@@ -292,3 +292,28 @@ describe('security headers', () => {
     expect(() => new Function(js)).not.toThrow(); // it parses
   });
 });
+
+describe('unexpected failures', () => {
+  it('a failing database → a generic 500 page (HTML for the page, JSON for the status), no internals', async () => {
+    const order = await createOrder({ openid: BUYER });
+    const url = await pageUrl(order.out_trade_no);
+    const brokenDb = {
+      prepare() {
+        throw new Error('D1_ERROR: no such table: orders_secret_internal');
+      },
+    };
+    const page = await fetchWith({ DB: brokenDb } as unknown as Record<string, string>, url, { 'User-Agent': WECHAT_UA });
+    expect(page.status).toBe(500);
+    expect(page.headers.get('Content-Type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('服务暂不可用');
+    expect(page.headers.get('Content-Security-Policy')).toContain(`script-src 'nonce-${cspNonceOf(page)}'`);
+    const status = await fetchWith({ DB: brokenDb } as unknown as Record<string, string>, `/pay/${order.out_trade_no}/status?t=${new URL(url, 'http://x').searchParams.get('t')}`);
+    expect(status.status).toBe(500);
+    const json = (await status.json()) as { error: { code: string } };
+    expect(json.error.code).toBe('INTERNAL');
+    for (const body of [html, JSON.stringify(json)]) {
+      expect(body).not.toMatch(/D1_ERROR|orders_secret_internal|at .*\.ts|Error:/);
+    }
+  });
+});
