@@ -14,8 +14,8 @@ const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 const MERCHANT_TOKEN = 'sandbox-merchant-token-not-for-live-use'; // wrangler.toml [vars] sandbox default
 const WECHAT_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
-const STEP_MS = 15_000;
-const CONFIRM_MS = 45_000;
+const STEP_MS = 30_000; // generous: CI runs this beside the workerd project on few cores
+const CONFIRM_MS = 60_000; // the page itself polls for about 42 s
 
 const haveBrowser = existsSync(CHROMIUM);
 if (!haveBrowser && process.env.CI === 'true') {
