@@ -30,7 +30,7 @@ export const noStore: MiddlewareHandler = async (c, next) => {
 
 /** The nonce the CSP header of this response allows (set by pageSecurityHeaders before the handler runs). */
 export function cspNonce(c: Context): string {
-  const nonce = (c.get as (key: string) => unknown)('secureHeadersNonce');
+  const nonce = c.get('secureHeadersNonce');
   if (typeof nonce !== 'string') throw new Error('pageSecurityHeaders must run before rendering a page');
   return nonce;
 }

@@ -1,5 +1,6 @@
 // The hosted checkout: GET /pay/:out_trade_no (page), /pay/:out_trade_no/status, /oauth/callback, and the page script.
 import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { renderSVG } from 'uqr';
 import { checkoutUrl, verifyCheckoutToken } from '../checkout-token';
 import { buyerStatus, terminalPageState } from '../checkout/buyer-state';
@@ -81,8 +82,9 @@ checkout.use('/oauth/*', pageSecurityHeaders, noStore);
 // Unexpected failures on a page still get a page (the app's handler logs them and picks the status).
 checkout.onError((err, c) => {
   const res = onError(err, c as C);
-  if (c.req.path.endsWith('/status')) return res;
-  return c.html(unavailablePage(cspNonce(c)), res.status as 500 | 502 | 503);
+  const nonce = c.get('secureHeadersNonce');
+  if (c.req.path.endsWith('/status') || typeof nonce !== 'string') return res;
+  return c.html(unavailablePage(nonce), res.status as ContentfulStatusCode);
 });
 
 checkout.get('/pay/:out_trade_no', async (c) => {
