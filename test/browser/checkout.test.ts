@@ -88,8 +88,9 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
   const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
 
   /** The page caused no script error, CSP violation or failed request; else show what the server logged. */
-  function expectCleanConsole(page: Page) {
-    expect(problemsOf(page), `wrangler dev output:\n${server.output().slice(-4000)}`).toEqual([]);
+  function expectCleanConsole(page: Page, expected: RegExp[] = []) {
+    const unexpected = problemsOf(page).filter((p) => !expected.some((re) => re.test(p)));
+    expect(unexpected, `wrangler dev output:\n${server.output().slice(-4000)}`).toEqual([]);
   }
 
   /** Opens the checkout link, signs in as `user` on the simulator's OAuth page, lands back on the page. */
@@ -219,6 +220,29 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
       // No notify was ever sent: PAID came from the verified orderquery.
       expect((await sim('GET', `/deliveries?out_trade_no=${order.out_trade_no}`)).deliveries).toEqual([]);
       expectCleanConsole(page);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a 快照页 virtual user is told to open the full page; a tampered link gets the 404 page', async () => {
+    const order = await newOrder('会员月卡', 3000);
+    const { context, page } = await wechatPage();
+    try {
+      await page.goto(order.checkout_url);
+      await page.click('#user-snapshot');
+      await page.waitForSelector('h1:text("请打开完整页面")');
+      expect(new URL(page.url()).pathname).toBe('/oauth/callback');
+      expect((await context.cookies()).some((c) => c.name === 'wxpay_oid')).toBe(false);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'snapshot-user.png') });
+
+      const tampered = order.checkout_url.replace(/t=./, (m) => (m.endsWith('A') ? 't=B' : 't=A'));
+      const res = await page.goto(tampered);
+      expect(res!.status()).toBe(404);
+      await page.waitForSelector('h1:text("页面不存在")');
+      expect(await page.content()).not.toContain('会员月卡');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'not-found.png') });
+      expectCleanConsole(page, [/status of 404/]);
     } finally {
       await context.close();
     }
