@@ -120,9 +120,9 @@ export async function installGateHooks(outTradeNo: string, make: (state: Durable
   });
 }
 
-/** The DO's own count of duplicates it answered from its cache (they leave no D1 row). */
+/** How many duplicates this DO instance answered from its cache (they leave no D1 row). */
 export async function gateDuplicates(outTradeNo: string): Promise<number> {
-  return runInDurableObject(env.ORDER_GATE.getByName(outTradeNo), (_: OrderGate, state) => state.storage.kv.get<number>('duplicates') ?? 0);
+  return runInDurableObject(env.ORDER_GATE.getByName(outTradeNo), (instance: OrderGate) => instance.duplicatesAnswered);
 }
 
 export function gate(outTradeNo: string) {

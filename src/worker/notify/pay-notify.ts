@@ -10,7 +10,8 @@ import { getOrder } from '../d1/orders-repo';
 import { recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
 import { sha256Hex } from '../digest';
 import { maskOpenid } from '../middleware/request-log';
-import type { GateResult, NotifyEvidence, PaymentFacts } from '../order-gate/contract';
+import type { GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../order-gate/contract';
+import { knownApplied, rememberApplied } from './applied-cache';
 import { readCapped } from './read-body';
 import { noteRejection } from './rejections';
 
@@ -81,9 +82,22 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   const verified = await verifySignedMessage(fields, config.apiKey, [config.signType]);
   if (!verified.ok) return reject('SIGN_ERROR', verified.reason);
 
+  const outTradeNo = fields.out_trade_no !== undefined && OUT_TRADE_NO.test(fields.out_trade_no) ? fields.out_trade_no : null;
+  // An exact repeat of a payment this isolate saw committed (so steps 5–8 passed for these very
+  // values): nothing to read, nothing to write.
+  if (
+    outTradeNo !== null &&
+    fields.appid === config.appId &&
+    fields.mch_id === config.mchId &&
+    fields.result_code === 'SUCCESS' &&
+    fields.transaction_id !== undefined &&
+    knownApplied(outTradeNo, fields.transaction_id, Number(fields.total_fee), fields.fee_type ?? 'CNY', now.getTime())
+  ) {
+    return { reply: 'OK', outcome: 'ALREADY_APPLIED', outTradeNo };
+  }
+
   // Authentic from here on: every outcome is durable before the reply.
   const evidence: NotifyEvidence = { rawBody: text, bodySha256: await sha256Hex(bytes), receivedAt: now.toISOString() };
-  const outTradeNo = fields.out_trade_no !== undefined && OUT_TRADE_NO.test(fields.out_trade_no) ? fields.out_trade_no : null;
   const anomaly = async (kind: AnomalyKind, detail: Record<string, unknown>): Promise<NotifyVerdict> => {
     await recordAnomaly(env.DB, { kind, outTradeNo, bodySha256: evidence.bodySha256, detail, now: evidence.receivedAt }, evidence);
     raiseAlert(kind, outTradeNo);
@@ -136,7 +150,11 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
     timeEnd: fields.time_end !== undefined && TIME_END.test(fields.time_end) ? fields.time_end : undefined,
     source: 'NOTIFY',
   };
-  const result = await applyThroughGate(env, facts, evidence);
+  const seen: OrderSnapshot = { status: order.status, totalFee: order.total_fee, feeType: order.fee_type, transactionId: order.transaction_id };
+  const result = await applyThroughGate(env, facts, evidence, seen);
+  if (result.outcome === 'APPLIED' || result.outcome === 'ALREADY_APPLIED' || result.outcome === 'PAID_AFTER_CLOSE') {
+    rememberApplied(outTradeNo, facts.transactionId, totalFee, feeType, now.getTime());
+  }
   return { reply: 'OK', outcome: result.outcome, outTradeNo };
 }
 
@@ -150,9 +168,9 @@ interface DoError {
  * threw may be broken); `.overloaded` never does (reliability.md §6.1, T58, T59). Anything else
  * propagates and becomes RETRY: the DO committed nothing partial.
  */
-async function applyThroughGate(env: Env, facts: PaymentFacts, evidence: NotifyEvidence): Promise<GateResult> {
+async function applyThroughGate(env: Env, facts: PaymentFacts, evidence: NotifyEvidence, seen: OrderSnapshot): Promise<GateResult> {
   try {
-    return await env.ORDER_GATE.getByName(facts.outTradeNo).applyPayment(facts, evidence);
+    return await env.ORDER_GATE.getByName(facts.outTradeNo).applyPayment(facts, evidence, seen);
   } catch (e) {
     const err = e as DoError;
     if (!err?.retryable || err.overloaded) throw e;

@@ -29,6 +29,18 @@ export interface NotifyEvidence {
   receivedAt: string;
 }
 
+/**
+ * The order as the caller just read it from D1 (optional). The DO then tries its compare-and-set
+ * from this status straight away, saving a D1 read; a stale snapshot only makes the CAS miss, after
+ * which the DO reads the row itself. It is never trusted for anything else.
+ */
+export interface OrderSnapshot {
+  status: OrderStatus;
+  totalFee: number;
+  feeType: string;
+  transactionId: string | null;
+}
+
 export type GateOutcome =
   /** This call moved the order to PAID and wrote its one ledger credit. */
   | 'APPLIED'

@@ -3,7 +3,7 @@ import { transition, type OrderEvent, type OrderStatus } from '../../core/order-
 import { raiseAlert } from '../alerts';
 import { commitPayment, loadPaymentView, moveStatus, readStatus, recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
 import { sha256Hex } from '../digest';
-import type { CloseRequest, GateOutcome, GateResult, NotifyEvidence, PaymentFacts } from './contract';
+import type { CloseRequest, GateOutcome, GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts } from './contract';
 import { GATE_TEST_HOOKS, type GateTestHooks } from './test-hooks';
 
 /** What this order's payment was: a cache of a committed D1 fact, never a source of truth. */
@@ -14,7 +14,6 @@ interface PaidMemo {
 }
 
 const MEMO_KEY = 'paid';
-const DUPLICATES_KEY = 'duplicates';
 /** A CAS lost to a writer outside this lock (merchant API, a briefly coexisting instance) is re-read this often. */
 const CAS_ATTEMPTS = 3;
 
@@ -34,6 +33,8 @@ export class OrderGate extends DurableObject<Env> {
   [GATE_TEST_HOOKS]?: GateTestHooks;
   #tail: Promise<unknown> = Promise.resolve();
   #memo: PaidMemo | null | undefined;
+  /** Duplicates answered from the cache since this instance started (in memory only). */
+  duplicatesAnswered = 0;
 
   /** Liveness probe. */
   async ping(): Promise<string> {
@@ -46,10 +47,11 @@ export class OrderGate extends DurableObject<Env> {
    * concurrent calls. A repeat of the applied transaction is answered from DO storage with no D1
    * access. `evidence` (the raw notify) is appended to `notifications` in the same batch.
    * Authentic-but-inapplicable facts become anomaly rows (outcomes CONFLICT, AMOUNT_MISMATCH,
-   * LATE_PAYMENT). Throws on infrastructure failure, with nothing partial committed.
+   * LATE_PAYMENT). `seen` (optional) is the row the caller just read: a first CAS attempt from it
+   * saves a D1 read. Throws on infrastructure failure, with nothing partial committed.
    */
-  async applyPayment(p: PaymentFacts, evidence?: NotifyEvidence): Promise<GateResult> {
-    return this.#repeat(p) ?? (await this.#exclusive(() => Promise.resolve(this.#repeat(p) ?? this.#applyLocked(p, evidence))));
+  async applyPayment(p: PaymentFacts, evidence?: NotifyEvidence, seen?: OrderSnapshot): Promise<GateResult> {
+    return this.#repeat(p) ?? (await this.#exclusive(() => Promise.resolve(this.#repeat(p) ?? this.#applyLocked(p, evidence, seen))));
   }
 
   /**
@@ -88,25 +90,34 @@ export class OrderGate extends DurableObject<Env> {
     return this.#memo;
   }
 
-  /** Only ever called after the D1 commit it describes (D1 first, then the cache: §6.1 non-guarantee 4). */
+  /**
+   * Only ever called after the D1 commit it describes (D1 first, then the cache: §6.1 non-guarantee
+   * 4). The reply does not wait for this write to be confirmed: losing it only costs a D1 read later.
+   */
   #remember(memo: PaidMemo): void {
-    this.ctx.storage.kv.put(MEMO_KEY, memo);
     this.#memo = memo;
+    this.ctx.storage.put(MEMO_KEY, memo, { allowUnconfirmed: true }).catch(() => undefined);
   }
 
   /** The fast path: the same transaction and amount as the committed payment → the same answer. */
   #repeat(p: PaymentFacts): GateResult | null {
     const memo = this.#paidMemo();
     if (!memo || memo.transactionId !== p.transactionId || memo.totalFee !== p.totalFee) return null;
-    // Duplicates leave no D1 row (the load target); this DO-local counter is their audit trail.
-    this.ctx.storage.kv.put(DUPLICATES_KEY, (this.ctx.storage.kv.get<number>(DUPLICATES_KEY) ?? 0) + 1);
+    // Duplicates leave no D1 row (the load target) and no storage write: the request log
+    // (outcome ALREADY_APPLIED) is their audit trail; this count is for tests and debugging.
+    this.duplicatesAnswered += 1;
     return { outcome: 'ALREADY_APPLIED', status: memo.status };
   }
 
-  async #applyLocked(p: PaymentFacts, evidence: NotifyEvidence | undefined): Promise<GateResult> {
+  async #applyLocked(p: PaymentFacts, evidence: NotifyEvidence | undefined, seen: OrderSnapshot | undefined): Promise<GateResult> {
     const db = this.env.DB;
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const { order, txnOwner } = await loadPaymentView(db, p.outTradeNo, p.transactionId);
+      // The caller's snapshot serves the first attempt only; its txnOwner is unknown, but the CAS
+      // itself refuses a transaction_id held by another order, and the re-read then classifies it.
+      const { order, txnOwner } =
+        attempt === 0 && seen
+          ? { order: { status: seen.status, total_fee: seen.totalFee, fee_type: seen.feeType, transaction_id: seen.transactionId }, txnOwner: null }
+          : await loadPaymentView(db, p.outTradeNo, p.transactionId);
       if (!order) return { outcome: 'UNKNOWN_ORDER', status: null };
       const anomaly = (kind: AnomalyKind, outcome: GateOutcome) => this.#anomaly(p, evidence, kind, outcome, order.status, order.transaction_id);
 

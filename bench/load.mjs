@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:load`: POST /wechat/notify under load against `wrangler dev` on loopback (figures,
+ * not a test). Steps: fresh persisted state + migrations, `wrangler dev` on a free 127.0.0.1 port,
+ * N orders seeded through the merchant API, GET /healthz as the baseline, then two notify phases
+ * at concurrency 16 — first notifies (each order exactly once) and duplicates of applied ones —
+ * and finally the end state read back from local D1. wrangler is always killed.
+ *
+ * Targets (issue 4): zero errors and the exact end state; p99 < 100 ms; duplicates ≥ 50 % of
+ * /healthz req/s; first notifies ≥ 15 %.
+ *
+ * Knobs: BENCH_ORDERS (default 1500), BENCH_SECONDS (baseline and duplicate phases, default 10).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { build } from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 1500);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 16;
+const HARD_LIMIT_MS = 10 * 60_000; // the whole run, whatever happens
+const OK = '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>';
+
+let wrangler = null;
+const persistDir = mkdtempSync(path.join(tmpdir(), 'wxpay-bench-'));
+
+function stopWrangler() {
+  if (wrangler && wrangler.exitCode === null) {
+    try {
+      process.kill(-wrangler.pid, 'SIGTERM'); // its own process group: wrangler and workerd
+    } catch {}
+  }
+}
+function cleanup() {
+  stopWrangler();
+  rmSync(persistDir, { recursive: true, force: true });
+}
+process.on('exit', stopWrangler);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (cleanup(), process.exit(130)));
+const hardStop = setTimeout(() => {
+  console.error('bench: hard time limit reached');
+  cleanup();
+  process.exit(2);
+}, HARD_LIMIT_MS);
+hardStop.unref();
+
+/** The sandbox [vars] of wrangler.toml: the merchant the notifies are signed for. */
+function sandboxVars() {
+  const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8');
+  const section = toml.slice(toml.indexOf('[vars]'), toml.indexOf('[env.live]'));
+  const get = (name) => new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, 'm').exec(section)?.[1];
+  return { appId: get('WECHAT_APPID'), mchId: get('WECHAT_MCH_ID'), key: get('WECHAT_API_KEY'), signType: get('WECHAT_SIGN_TYPE'), token: get('MERCHANT_API_TOKEN') };
+}
+
+/** The project's own test signer (src/sandbox/notify.ts), bundled on the fly: no second signer here. */
+async function loadSigner() {
+  const out = await build({ entryPoints: [path.join(ROOT, 'src/sandbox/notify.ts')], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent' });
+  const code = out.outputFiles[0].text;
+  return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function run(args, label) {
+  const r = spawnSync(WRANGLER, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CI: 'true' } });
+  if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+async function startWrangler(port, inspectorPort) {
+  const tail = [];
+  wrangler = spawn(
+    WRANGLER,
+    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', persistDir,
+      '--show-interactive-dev-session=false', '--var', `PUBLIC_BASE_URL:http://127.0.0.1:${port}`],
+    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } },
+  );
+  // Request logs are read and dropped (kept only as a tail for failures): the pipe must never fill.
+  const keep = (chunk) => {
+    tail.push(String(chunk));
+    if (tail.length > 20) tail.shift();
+  };
+  wrangler.stdout.on('data', keep);
+  wrangler.stderr.on('data', keep);
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited: ${tail.join('')}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`wrangler dev did not become ready: ${tail.join('')}`);
+}
+
+/** Bounded-concurrency map. */
+async function pool(items, width, fn) {
+  let next = 0;
+  const results = new Array(items.length);
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return results;
+}
+
+function cannon(opts) {
+  return new Promise((resolve, reject) => {
+    const inst = autocannon({ connections: CONNECTIONS, pipelining: 1, timeout: 10, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
+    autocannon.track(inst, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+  });
+}
+
+function figures(name, res, badBodies, baseline) {
+  const errors = res.errors + res.timeouts + res.non2xx + badBodies;
+  const rps = res.requests.average;
+  return {
+    phase: name,
+    requests: res.requests.total,
+    'req/s': Math.round(rps),
+    'p50 ms': res.latency.p50,
+    'p99 ms': res.latency.p99,
+    errors,
+    'vs healthz': baseline ? `${((rps / baseline) * 100).toFixed(1)} %` : '100 %',
+  };
+}
+
+async function main() {
+  const vars = sandboxVars();
+  const { buildSignedPayNotify } = await loadSigner();
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  console.log(`bench: ${ORDERS} orders, ${CONNECTIONS} connections, ${SECONDS}s phases, state in ${persistDir}`);
+
+  run(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], 'migrations');
+  await startWrangler(port, inspectorPort);
+
+  // Seed through the merchant API, then pre-sign one notify per order.
+  const numbers = Array.from({ length: ORDERS }, (_, i) => `BENCH${Date.now().toString(36)}${String(i).padStart(6, '0')}`);
+  await pool(numbers, CONNECTIONS, async (no) => {
+    const res = await fetch(`${base}/v1/orders`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${vars.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ description: 'bench item', total_fee: 1999, out_trade_no: no }),
+    });
+    if (res.status !== 201) throw new Error(`seeding ${no}: HTTP ${res.status} ${await res.text()}`);
+  });
+  const bodies = await Promise.all(numbers.map(async (no) => (await buildSignedPayNotify({ out_trade_no: no, total_fee: 1999 }, vars)).xml));
+  console.log(`bench: seeded ${ORDERS} orders`);
+
+  const healthz = await cannon({ url: `${base}/healthz`, duration: SECONDS });
+  const baseline = healthz.requests.average;
+
+  const notifyPhase = async (opts) => {
+    let i = 0;
+    let bad = 0;
+    const res = await cannon({
+      url: base,
+      ...opts,
+      requests: [
+        {
+          method: 'POST',
+          path: '/wechat/notify',
+          headers: { 'content-type': 'text/xml' },
+          setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }),
+          onResponse: (status, body) => {
+            if (status !== 200 || body !== OK) bad++;
+          },
+        },
+      ],
+    });
+    return { res, bad };
+  };
+  // Phase 1: every order exactly once (a bounded count, not a duration).
+  const first = await notifyPhase({ amount: ORDERS });
+  // Phase 2: duplicates of notifies already applied, for a bounded time.
+  const dup = await notifyPhase({ duration: SECONDS });
+
+  const rows = [figures('GET /healthz', healthz, 0, 0), figures('first notifies', first.res, first.bad, baseline), figures('duplicates', dup.res, dup.bad, baseline)];
+  console.table(rows);
+
+  stopWrangler();
+  await new Promise((r) => (wrangler.exitCode !== null ? r() : wrangler.once('exit', r)));
+  const q = (sql) => JSON.parse(run(['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--json', '--command', sql], 'query'))[0].results[0];
+  const end = q(`SELECT
+      (SELECT count(*) FROM orders WHERE out_trade_no LIKE 'BENCH%') AS orders,
+      (SELECT count(*) FROM orders WHERE out_trade_no LIKE 'BENCH%' AND status = 'PAID' AND transaction_id IS NOT NULL) AS paid,
+      (SELECT count(*) FROM ledger WHERE kind = 'PAYMENT') AS credits,
+      (SELECT count(DISTINCT out_trade_no) FROM ledger WHERE kind = 'PAYMENT') AS credited_orders,
+      (SELECT COALESCE(SUM(amount_fen), 0) FROM ledger WHERE kind = 'PAYMENT') AS credited_fen,
+      (SELECT count(*) FROM notifications WHERE verdict = 'APPLIED') AS applied_records,
+      (SELECT count(*) FROM anomalies) AS anomalies`);
+  console.log('end state:', end);
+
+  const exact = end.orders === ORDERS && end.paid === ORDERS && end.credits === ORDERS && end.credited_orders === ORDERS && end.credited_fen === ORDERS * 1999 && end.applied_records === ORDERS && end.anomalies === 0;
+  const errors = rows.reduce((s, r) => s + r.errors, 0);
+  const p99 = Math.max(first.res.latency.p99, dup.res.latency.p99);
+  const checks = {
+    'exact end state (every order PAID once, one credit each)': exact,
+    'zero errors': errors === 0,
+    'p99 < 100 ms': p99 < 100,
+    'duplicates ≥ 50 % of healthz': dup.res.requests.average >= 0.5 * baseline,
+    'first notifies ≥ 15 % of healthz': first.res.requests.average >= 0.15 * baseline,
+  };
+  for (const [name, ok] of Object.entries(checks)) console.log(`${ok ? 'PASS' : 'MISS'}  ${name}`);
+  cleanup();
+  process.exitCode = exact && errors === 0 ? 0 : 1;
+}
+
+main().catch((e) => {
+  console.error('bench failed:', e instanceof Error ? e.message : e);
+  cleanup();
+  process.exit(1);
+});

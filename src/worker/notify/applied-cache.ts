@@ -1,0 +1,41 @@
+/**
+ * Payments this isolate has seen committed (the DO answered APPLIED, ALREADY_APPLIED or
+ * PAID_AFTER_CLOSE, i.e. after the D1 commit). WeChat's duplicate storms arrive within seconds, so
+ * an authentic exact repeat is answered OK here with no D1 read and no DO call. It only ever says
+ * "this transaction is already credited", which stays true forever (forward-only state, I5); the
+ * short TTL bounds how long a later refund goes unnoticed by a replay (its LATE_PAYMENT_NOTIFY
+ * anomaly is informational: no money moves either way).
+ */
+export const APPLIED_CACHE_TTL_MS = 60_000;
+export const APPLIED_CACHE_MAX = 10_000;
+
+interface Entry {
+  transactionId: string;
+  totalFee: number;
+  feeType: string;
+  until: number;
+}
+
+const entries = new Map<string, Entry>();
+
+export function rememberApplied(outTradeNo: string, transactionId: string, totalFee: number, feeType: string, nowMs: number): void {
+  entries.delete(outTradeNo); // re-insert: Map order is the eviction order
+  if (entries.size >= APPLIED_CACHE_MAX) entries.delete(entries.keys().next().value!);
+  entries.set(outTradeNo, { transactionId, totalFee, feeType, until: nowMs + APPLIED_CACHE_TTL_MS });
+}
+
+/** True only for the very transaction, amount and currency that were committed, within the TTL. */
+export function knownApplied(outTradeNo: string, transactionId: string, totalFee: number, feeType: string, nowMs: number): boolean {
+  const e = entries.get(outTradeNo);
+  if (!e) return false;
+  if (e.until <= nowMs) {
+    entries.delete(outTradeNo);
+    return false;
+  }
+  return e.transactionId === transactionId && e.totalFee === totalFee && e.feeType === feeType;
+}
+
+/** Tests only: start from an empty cache. */
+export function forgetAllApplied(): void {
+  entries.clear();
+}
