@@ -15,7 +15,8 @@ export type AnomalyKind =
   | 'MALFORMED_FIELD'
   | 'PAID_AFTER_CLOSE'
   | 'LATE_PAYMENT_NOTIFY'
-  | 'TXN_CONFLICT';
+  | 'TXN_CONFLICT'
+  | 'REFUND_UNMATCHED';
 
 export interface AnomalyRecord {
   kind: AnomalyKind;
@@ -38,14 +39,16 @@ export interface PaymentView {
 const ANOMALY_SQL = `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
   ON CONFLICT (body_sha256, kind) DO NOTHING`;
 const NOTIFICATION_SQL = `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
-  VALUES ('PAY', ?1, ?2, ?3, ?4, ?5)`;
+  VALUES (?6, ?1, ?2, ?3, ?4, ?5)`;
+
+export type NotifyKind = 'PAY' | 'REFUND';
 
 function anomalyStmt(db: D1Database, a: AnomalyRecord): D1PreparedStatement {
   return db.prepare(ANOMALY_SQL).bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now);
 }
 
-function notificationStmt(db: D1Database, outTradeNo: string | null, e: NotifyEvidence, verdict: string): D1PreparedStatement {
-  return db.prepare(NOTIFICATION_SQL).bind(outTradeNo, e.bodySha256, e.rawBody, verdict, e.receivedAt);
+function notificationStmt(db: D1Database, outTradeNo: string | null, e: NotifyEvidence, verdict: string, kind: NotifyKind): D1PreparedStatement {
+  return db.prepare(NOTIFICATION_SQL).bind(outTradeNo, e.bodySha256, e.rawBody, verdict, e.receivedAt, kind);
 }
 
 /** The order (on the primary: no replica reads for money) and which order, if any, already holds `transactionId`. */
@@ -126,9 +129,9 @@ export async function commitPayment(db: D1Database, c: PaymentCommit): Promise<b
 }
 
 /** An authentic message that cannot be applied: the anomaly (idempotent on body hash + kind) and, for a notify, its record. */
-export async function recordAnomaly(db: D1Database, a: AnomalyRecord, evidence?: NotifyEvidence): Promise<void> {
+export async function recordAnomaly(db: D1Database, a: AnomalyRecord, evidence?: NotifyEvidence, kind: NotifyKind = 'PAY'): Promise<void> {
   const stmts = [anomalyStmt(db, a)];
-  if (evidence) stmts.push(notificationStmt(db, a.outTradeNo, evidence, `ANOMALY:${a.kind}`));
+  if (evidence) stmts.push(notificationStmt(db, a.outTradeNo, evidence, `ANOMALY:${a.kind}`, kind));
   await db.batch(stmts);
 }
 

@@ -3,84 +3,26 @@
  * signature, appid/mch_id, known order, amount and currency, result_code. Only a notify that passes
  * every check reaches the order's DO; a forged one never creates a DO or a row it controls.
  */
-import { parseFen, parseXml, verifySignedMessage, type NotifyReplyName } from '../../core';
-import type { Config } from '../config';
-import { raiseAlert } from '../alerts';
+import { parseFen, verifySignedMessage } from '../../core';
 import { getOrder } from '../d1/orders-repo';
-import { recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
-import { sha256Hex } from '../digest';
+import type { AnomalyKind } from '../d1/payments-repo';
 import { maskOpenid } from '../middleware/request-log';
 import type { GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../order-gate/contract';
 import { knownApplied, rememberApplied } from './applied-cache';
-import { readCapped } from './read-body';
-import { noteRejection } from './rejections';
+import { OUT_TRADE_NO, anomalyReply, evidenceOf, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
 
-/** Inclusive body limit (reliability.md §4, *proposed* 32 KiB). */
-export const NOTIFY_MAX_BYTES = 32 * 1024;
-/** Per-value limit for notifies (§4 step 2). */
-const NOTIFY_MAX_VALUE_BYTES = 2048;
-/** WeChat's out_trade_no alphabet, ≤ 32 characters: anything else is never a DO name. */
-const OUT_TRADE_NO = /^[A-Za-z0-9_\-|*@]{1,32}$/;
 const TRANSACTION_ID = /^[0-9A-Za-z]{1,32}$/;
 const TIME_END = /^\d{14}$/;
-/** Fatal: invalid UTF-8 is refused, never replaced. A leading BOM is dropped (the parser accepts one). */
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
-export interface NotifyVerdict {
-  reply: NotifyReplyName;
-  /** For the request log: the gate outcome, the anomaly kind, or the rejection reason. */
-  outcome: string;
-  outTradeNo?: string;
-}
-
-export interface NotifyDeps {
-  env: Env;
-  config: Config;
-  now: Date;
-  waitUntil(p: Promise<unknown>): void;
-}
-
-/** The charset the body claims, when it claims one: anything but UTF-8 is refused (T36). */
-function declaresForeignCharset(contentType: string | null): boolean {
-  const m = contentType && /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType);
-  return !!m && m[1]!.toLowerCase() !== 'utf-8' && m[1]!.toLowerCase() !== 'utf8';
-}
 
 export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<NotifyVerdict> {
   const { env, config, now } = deps;
-  const reject = (reply: NotifyReplyName, reason: string): NotifyVerdict => {
-    // A bounded counter is the only trace an unauthenticated sender leaves; it never delays the reply.
-    noteRejection(env.DB, now, reason, deps.waitUntil);
-    return { reply, outcome: reason };
-  };
-
-  // 1. Size: bytes actually received, whatever Content-Length says (a smaller claim is not trusted).
-  const declared = Number(req.headers.get('content-length') ?? 0);
-  if (declared > NOTIFY_MAX_BYTES) return reject('TOO_LARGE', 'TOO_LARGE');
-  const bytes = await readCapped(req.body, NOTIFY_MAX_BYTES);
-  if (!bytes) return reject('TOO_LARGE', 'TOO_LARGE');
-
-  // 2. Strict UTF-8, then the flat allowlisted parser (no DTD, entities, duplicates).
-  if (declaresForeignCharset(req.headers.get('content-type'))) return reject('PARAM_ERROR', 'BAD_CHARSET');
-  let text: string;
-  let fields: Record<string, string>;
-  try {
-    text = UTF8.decode(bytes);
-  } catch {
-    return reject('PARAM_ERROR', 'BAD_ENCODING');
-  }
-  try {
-    fields = parseXml(text, { maxBytes: NOTIFY_MAX_BYTES, maxValueBytes: NOTIFY_MAX_VALUE_BYTES });
-  } catch {
-    return reject('PARAM_ERROR', 'BAD_XML');
-  }
-
-  // 3. Communication result.
-  if (fields.return_code !== 'SUCCESS') return reject('PARAM_ERROR', 'RETURN_CODE');
+  const inbound = await readInbound(req, deps);
+  if ('reply' in inbound) return inbound;
+  const { fields } = inbound;
 
   // 4. Signature over every non-empty field, algorithm by the §3.4 rule within the configured allowlist.
   const verified = await verifySignedMessage(fields, config.apiKey, [config.signType]);
-  if (!verified.ok) return reject('SIGN_ERROR', verified.reason);
+  if (!verified.ok) return refuse(deps, 'SIGN_ERROR', verified.reason);
 
   const outTradeNo = fields.out_trade_no !== undefined && OUT_TRADE_NO.test(fields.out_trade_no) ? fields.out_trade_no : null;
   // An exact repeat of a payment this isolate saw committed (so steps 5–8 passed for these very
@@ -97,12 +39,8 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   }
 
   // Authentic from here on: every outcome is durable before the reply.
-  const evidence: NotifyEvidence = { rawBody: text, bodySha256: await sha256Hex(bytes), receivedAt: now.toISOString() };
-  const anomaly = async (kind: AnomalyKind, detail: Record<string, unknown>): Promise<NotifyVerdict> => {
-    await recordAnomaly(env.DB, { kind, outTradeNo, bodySha256: evidence.bodySha256, detail, now: evidence.receivedAt }, evidence);
-    raiseAlert(kind, outTradeNo);
-    return { reply: 'OK', outcome: kind, outTradeNo: outTradeNo ?? undefined };
-  };
+  const evidence = await evidenceOf(inbound, now);
+  const anomaly = (kind: AnomalyKind, detail: Record<string, unknown>) => anomalyReply(deps, evidence, 'PAY', kind, outTradeNo, detail);
 
   // 5. Our merchant.
   if (fields.appid !== config.appId) return anomaly('APPID_MISMATCH', { appid: fields.appid ?? null });

@@ -1,10 +1,13 @@
-// POST /wechat/notify: WeChat's payment notify. No auth, CSRF, Origin or query parameters (I11): the
-// signed body is the only input. Every reply is one of the frozen §3.1 replies, within 5 s (I4).
+// POST /wechat/notify (payment) and POST /wechat/refund-notify: WeChat's callbacks. No auth, CSRF,
+// Origin or query parameters (I11): the body is the only input. Every reply is one of the frozen
+// §3.1 replies, within 5 s (I4).
 import { Hono, type Context } from 'hono';
 import { NOTIFY_REPLIES, NOTIFY_REPLY_CONTENT_TYPE, type NotifyReplyName } from '../../core';
 import { getConfig } from '../config';
 import type { HonoEnv } from '../env';
-import { handlePayNotify, type NotifyVerdict } from '../notify/pay-notify';
+import type { NotifyDeps, NotifyVerdict } from '../notify/inbound';
+import { handlePayNotify } from '../notify/pay-notify';
+import { handleRefundNotify } from '../notify/refund-notify';
 
 /** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (reliability.md I4). */
 export const NOTIFY_DEADLINE_MS = 4_000;
@@ -27,7 +30,9 @@ async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict
   }
 }
 
-export const notify = new Hono<HonoEnv>().all('/wechat/notify', async (c) => {
+type Handler = (req: Request, deps: NotifyDeps) => Promise<NotifyVerdict>;
+
+async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
   if (c.req.method !== 'POST') return reply(c, 'NOT_ALLOWED');
   const result = getConfig(c.env);
   if (!result.ok) {
@@ -35,7 +40,7 @@ export const notify = new Hono<HonoEnv>().all('/wechat/notify', async (c) => {
     return reply(c, 'RETRY');
   }
   const ctx = c.executionCtx;
-  const work = handlePayNotify(c.req.raw, { env: c.env, config: result.config, now: new Date(), waitUntil: (p) => ctx.waitUntil(p) }).catch(
+  const work = handle(c.req.raw, { env: c.env, config: result.config, now: new Date(), waitUntil: (p) => ctx.waitUntil(p) }).catch(
     (e: unknown): NotifyVerdict => {
       // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
       console.error(JSON.stringify({ level: 'error', event: 'NOTIFY_INFRA_ERROR', requestId: c.get('requestId'), error: e instanceof Error ? e.name : 'unknown' }));
@@ -47,4 +52,8 @@ export const notify = new Hono<HonoEnv>().all('/wechat/notify', async (c) => {
   c.set('outcome', verdict.outcome);
   if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);
   return reply(c, verdict.reply);
-});
+}
+
+export const notify = new Hono<HonoEnv>()
+  .all('/wechat/notify', (c) => serve(c, handlePayNotify))
+  .all('/wechat/refund-notify', (c) => serve(c, handleRefundNotify));

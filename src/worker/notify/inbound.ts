@@ -1,0 +1,97 @@
+// Steps 1–3 shared by both notify routes (reliability.md §4): a byte-capped body, strict UTF-8, the
+// flat allowlisted parser, return_code=SUCCESS. Refusals leave only a bounded counter.
+import { parseXml, type NotifyReplyName } from '../../core';
+import { raiseAlert } from '../alerts';
+import type { Config } from '../config';
+import { recordAnomaly, type AnomalyKind, type NotifyKind } from '../d1/payments-repo';
+import { sha256Hex } from '../digest';
+import type { NotifyEvidence } from '../order-gate/contract';
+import { readCapped } from './read-body';
+import { noteRejection } from './rejections';
+
+/** Inclusive body limit (reliability.md §4, *proposed* 32 KiB). */
+export const NOTIFY_MAX_BYTES = 32 * 1024;
+/** Per-value limit for notifies (§4 step 2). */
+const NOTIFY_MAX_VALUE_BYTES = 2048;
+/** WeChat's out_trade_no alphabet, ≤ 32 characters: anything else is never a DO name. */
+export const OUT_TRADE_NO = /^[A-Za-z0-9_\-|*@]{1,32}$/;
+/** Fatal: invalid UTF-8 is refused, never replaced. A leading BOM is dropped (the parser accepts one). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+export interface NotifyVerdict {
+  reply: NotifyReplyName;
+  /** For the request log: the gate outcome, the anomaly kind, or the rejection reason. */
+  outcome: string;
+  outTradeNo?: string;
+}
+
+export interface NotifyDeps {
+  env: Env;
+  config: Config;
+  now: Date;
+  waitUntil(p: Promise<unknown>): void;
+}
+
+export interface InboundNotify {
+  bytes: Uint8Array;
+  text: string;
+  fields: Record<string, string>;
+}
+
+/** The charset the body claims, when it claims one: anything but UTF-8 is refused (T36). */
+function declaresForeignCharset(contentType: string | null): boolean {
+  const m = contentType && /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType);
+  return !!m && m[1]!.toLowerCase() !== 'utf-8' && m[1]!.toLowerCase() !== 'utf8';
+}
+
+/** A refusal: counted (never delaying the reply), nothing else kept. */
+export function refuse(deps: NotifyDeps, reply: NotifyReplyName, reason: string): NotifyVerdict {
+  noteRejection(deps.env.DB, deps.now, reason, deps.waitUntil);
+  return { reply, outcome: reason };
+}
+
+/** The parsed message with return_code=SUCCESS, or the refusal to send. */
+export async function readInbound(req: Request, deps: NotifyDeps): Promise<InboundNotify | NotifyVerdict> {
+  // 1. Size: bytes actually received, whatever Content-Length says (a smaller claim is not trusted).
+  const declared = Number(req.headers.get('content-length') ?? 0);
+  if (declared > NOTIFY_MAX_BYTES) return refuse(deps, 'TOO_LARGE', 'TOO_LARGE');
+  const bytes = await readCapped(req.body, NOTIFY_MAX_BYTES);
+  if (!bytes) return refuse(deps, 'TOO_LARGE', 'TOO_LARGE');
+
+  // 2. Strict UTF-8, then the flat allowlisted parser (no DTD, entities, duplicates).
+  if (declaresForeignCharset(req.headers.get('content-type'))) return refuse(deps, 'PARAM_ERROR', 'BAD_CHARSET');
+  let text: string;
+  let fields: Record<string, string>;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return refuse(deps, 'PARAM_ERROR', 'BAD_ENCODING');
+  }
+  try {
+    fields = parseXml(text, { maxBytes: NOTIFY_MAX_BYTES, maxValueBytes: NOTIFY_MAX_VALUE_BYTES });
+  } catch {
+    return refuse(deps, 'PARAM_ERROR', 'BAD_XML');
+  }
+
+  // 3. Communication result.
+  if (fields.return_code !== 'SUCCESS') return refuse(deps, 'PARAM_ERROR', 'RETURN_CODE');
+  return { bytes, text, fields };
+}
+
+export async function evidenceOf(inbound: InboundNotify, now: Date): Promise<NotifyEvidence> {
+  return { rawBody: inbound.text, bodySha256: await sha256Hex(inbound.bytes), receivedAt: now.toISOString() };
+}
+
+/** An authentic message that cannot be applied: anomaly + its notification record commit, then OK and an alert. */
+export async function anomalyReply(
+  deps: NotifyDeps,
+  evidence: NotifyEvidence,
+  notifyKind: NotifyKind,
+  kind: AnomalyKind,
+  outTradeNo: string | null,
+  detail: Record<string, unknown>,
+): Promise<NotifyVerdict> {
+  await recordAnomaly(deps.env.DB, { kind, outTradeNo, bodySha256: evidence.bodySha256, detail, now: evidence.receivedAt }, evidence, notifyKind);
+  raiseAlert(kind, outTradeNo);
+  return { reply: 'OK', outcome: kind, outTradeNo: outTradeNo ?? undefined };
+}
