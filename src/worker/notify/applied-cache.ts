@@ -24,15 +24,18 @@ export function rememberApplied(outTradeNo: string, transactionId: string, total
   entries.set(outTradeNo, { transactionId, totalFee, feeType, until: nowMs + APPLIED_CACHE_TTL_MS });
 }
 
-/** True only for the very transaction, amount and currency that were committed, within the TTL. */
-export function knownApplied(outTradeNo: string, transactionId: string, totalFee: number, feeType: string, nowMs: number): boolean {
+/**
+ * True only for the very transaction, amount and currency that were committed, within the TTL.
+ * `totalFee` is the wire string: it must be the canonical digits of the committed amount.
+ */
+export function knownApplied(outTradeNo: string, transactionId: string, totalFee: string | undefined, feeType: string, nowMs: number): boolean {
   const e = entries.get(outTradeNo);
   if (!e) return false;
   if (e.until <= nowMs) {
     entries.delete(outTradeNo);
     return false;
   }
-  return e.transactionId === transactionId && e.totalFee === totalFee && e.feeType === feeType;
+  return e.transactionId === transactionId && String(e.totalFee) === totalFee && e.feeType === feeType;
 }
 
 /** Tests only: start from an empty cache. */

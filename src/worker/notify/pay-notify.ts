@@ -33,7 +33,7 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
     fields.mch_id === config.mchId &&
     fields.result_code === 'SUCCESS' &&
     fields.transaction_id !== undefined &&
-    knownApplied(outTradeNo, fields.transaction_id, Number(fields.total_fee), fields.fee_type ?? 'CNY', now.getTime())
+    knownApplied(outTradeNo, fields.transaction_id, fields.total_fee, fields.fee_type ?? 'CNY', now.getTime())
   ) {
     return { reply: 'OK', outcome: 'ALREADY_APPLIED', outTradeNo };
   }

@@ -28,6 +28,8 @@ const CLOSE_EVENTS: Record<CloseRequest['phase'], OrderEvent> = {
  * serialiser of every money-state change. The input gate does not hold other calls while we await
  * D1, so work runs under an explicit promise-chain lock, and every D1 write is still a CAS
  * (reliability.md §6.1): the lock makes races rare, the CAS makes them harmless.
+ * The paid-memo answers repeats; any later money-state change of a paid order (refunds, when they
+ * land) must go through this object and update it, or a replay would miss its LATE_PAYMENT anomaly.
  */
 export class OrderGate extends DurableObject<Env> {
   [GATE_TEST_HOOKS]?: GateTestHooks;
