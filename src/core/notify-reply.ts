@@ -15,11 +15,13 @@ export const NOTIFY_REPLY_CONTENT_TYPE = 'text/xml; charset=utf-8';
 const fail = (code: string) =>
   `<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[${code}]]></return_msg></xml>`;
 
+const reply = (status: number, body: string): NotifyReply => Object.freeze({ status, body });
+
 export const NOTIFY_REPLIES: Readonly<Record<NotifyReplyName, NotifyReply>> = Object.freeze({
-  OK: { status: 200, body: '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>' },
-  PARAM_ERROR: { status: 200, body: fail('PARAM_ERROR') },
-  SIGN_ERROR: { status: 200, body: fail('SIGN_ERROR') },
-  RETRY: { status: 503, body: fail('RETRY_LATER') },
-  TOO_LARGE: { status: 413, body: fail('BODY_TOO_LARGE') },
-  NOT_ALLOWED: { status: 405, body: '' },
+  OK: reply(200, '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>'),
+  PARAM_ERROR: reply(200, fail('PARAM_ERROR')),
+  SIGN_ERROR: reply(200, fail('SIGN_ERROR')),
+  RETRY: reply(503, fail('RETRY_LATER')),
+  TOO_LARGE: reply(413, fail('BODY_TOO_LARGE')),
+  NOT_ALLOWED: reply(405, ''),
 });

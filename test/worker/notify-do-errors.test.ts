@@ -1,0 +1,134 @@
+// T56–T59, T62 at the DO boundary, and T46's "no D1 write for duplicates". DO infrastructure errors
+// (.retryable, .overloaded) cannot be produced locally (reliability.md §6.4), so the namespace is
+// wrapped: the real OrderGate does the work, the wrapper throws the runtime's error shapes first.
+// A counting wrapper around the real D1 binding shows which calls a request makes.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { getConfig } from '../../src/worker/config';
+import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
+import { handlePayNotify } from '../../src/worker/notify/pay-notify';
+import { NOTIFY_URL, ledgerRows, orderRow, seedOrder, signedNotify } from './notify-helpers';
+
+type Stub = ReturnType<Env['ORDER_GATE']['getByName']>;
+
+function doError(message: string, props: { retryable?: boolean; overloaded?: boolean }): Error {
+  return Object.assign(new Error(message), props);
+}
+
+/** getByName hands out a fresh wrapper per call; the first `failures` calls throw before reaching the DO. */
+function flakyNamespace(failures: Error[]) {
+  const stubs: object[] = [];
+  const ns = {
+    getByName(name: string): Stub {
+      const real = env.ORDER_GATE.getByName(name);
+      const failure = failures.shift();
+      const stub = {
+        applyPayment: (...args: Parameters<Stub['applyPayment']>) => (failure ? Promise.reject(failure) : real.applyPayment(...args)),
+      };
+      stubs.push(stub);
+      return stub as unknown as Stub;
+    },
+  };
+  return { ns, stubs };
+}
+
+function countingDb() {
+  const calls: string[] = [];
+  const db = new Proxy(env.DB, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop === 'prepare') return (sql: string) => (calls.push(sql.trim().split(/\s+/)[0]!.toUpperCase()), target.prepare(sql));
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { db, calls };
+}
+
+async function deliver(xml: string, overrides: Partial<Env>) {
+  const config = getConfig(env);
+  if (!config.ok) throw new Error('test config invalid');
+  const pending: Promise<unknown>[] = [];
+  const verdict = await handlePayNotify(new Request(NOTIFY_URL, { method: 'POST', body: xml }), {
+    env: { ...env, ...overrides } as Env,
+    config: config.config,
+    now: new Date(),
+    waitUntil: (p) => pending.push(p),
+  });
+  await Promise.all(pending);
+  return verdict;
+}
+
+describe('DO errors at the notify boundary', () => {
+  it('T58/T62: a .retryable error gets exactly one more try, on a fresh stub; it succeeds', async () => {
+    const no = await seedOrder();
+    const n = await signedNotify(no);
+    const { ns, stubs } = flakyNamespace([doError('Durable Object reset because its code was updated.', { retryable: true })]);
+    const verdict = await deliver(n.xml, { ORDER_GATE: ns as unknown as Env['ORDER_GATE'] });
+    expect(verdict).toEqual({ reply: 'OK', outcome: 'APPLIED', outTradeNo: no });
+    expect(stubs).toHaveLength(2);
+    expect(stubs[0]).not.toBe(stubs[1]);
+    expect(await ledgerRows(no)).toHaveLength(1);
+  });
+
+  it('T58: two .retryable errors in a row → the error propagates (the route answers RETRY); redelivery credits once', async () => {
+    const no = await seedOrder();
+    const n = await signedNotify(no);
+    const failing = flakyNamespace([doError('Network connection lost.', { retryable: true }), doError('Network connection lost.', { retryable: true })]);
+    await expect(deliver(n.xml, { ORDER_GATE: failing.ns as unknown as Env['ORDER_GATE'] })).rejects.toThrow('Network connection lost.');
+    expect(failing.stubs).toHaveLength(2);
+    expect((await orderRow(no))!.status).toBe('NOTPAY');
+    expect(await deliver(n.xml, {})).toMatchObject({ reply: 'OK', outcome: 'APPLIED' });
+    expect(await ledgerRows(no)).toHaveLength(1);
+  });
+
+  it('T59: an .overloaded error is never retried', async () => {
+    const no = await seedOrder();
+    const n = await signedNotify(no);
+    const { ns, stubs } = flakyNamespace([doError('Durable Object is overloaded. Too many requests queued.', { retryable: true, overloaded: true })]);
+    await expect(deliver(n.xml, { ORDER_GATE: ns as unknown as Env['ORDER_GATE'] })).rejects.toThrow('overloaded');
+    expect(stubs).toHaveLength(1);
+    expect((await orderRow(no))!.status).toBe('NOTPAY');
+  });
+
+  it('T57: a DO error without .retryable is not retried', async () => {
+    const no = await seedOrder();
+    const n = await signedNotify(no);
+    const { ns, stubs } = flakyNamespace([doError('user code threw', { retryable: false })]);
+    await expect(deliver(n.xml, { ORDER_GATE: ns as unknown as Env['ORDER_GATE'] })).rejects.toThrow('user code threw');
+    expect(stubs).toHaveLength(1);
+  });
+});
+
+describe('D1 calls per request', () => {
+  it('T46: a first notify reads the order once; 200 sequential duplicates then make no D1 call at all', async () => {
+    const no = await seedOrder();
+    const n = await signedNotify(no);
+    const first = countingDb();
+    expect(await deliver(n.xml, { DB: first.db })).toMatchObject({ outcome: 'APPLIED' });
+    expect(first.calls).toEqual(['SELECT']); // the known-order lookup; the commit is the DO's own batch
+    const dup = countingDb();
+    for (let i = 0; i < 200; i++) expect(await deliver(n.xml, { DB: dup.db })).toMatchObject({ reply: 'OK', outcome: 'ALREADY_APPLIED' });
+    expect(dup.calls).toEqual([]);
+    expect(await ledgerRows(no)).toHaveLength(1);
+  });
+
+  it('without the isolate cache, a duplicate costs one D1 read and no write', async () => {
+    const no = await seedOrder();
+    const n = await signedNotify(no);
+    expect(await deliver(n.xml, {})).toMatchObject({ outcome: 'APPLIED' });
+    forgetAllApplied();
+    const dup = countingDb();
+    expect(await deliver(n.xml, { DB: dup.db })).toMatchObject({ reply: 'OK', outcome: 'ALREADY_APPLIED' });
+    expect(dup.calls).toEqual(['SELECT']);
+  });
+
+  it('a forged notify makes no D1 call on the request path (its counter is flushed at most once a second)', async () => {
+    const no = await seedOrder();
+    const n = await signedNotify(no);
+    const forged = countingDb();
+    const verdict = await deliver(n.xml.replace(/<sign><!\[CDATA\[[0-9A-F]+\]\]><\/sign>/, '<sign><![CDATA[' + 'D'.repeat(64) + ']]></sign>'), { DB: forged.db });
+    expect(verdict).toEqual({ reply: 'SIGN_ERROR', outcome: 'SIGN_MISMATCH' });
+    expect(forged.calls.every((c) => c === 'INSERT')).toBe(true); // at most the counter flush
+    expect(forged.calls.length).toBeLessThanOrEqual(1);
+  });
+});
