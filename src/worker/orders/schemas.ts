@@ -1,5 +1,6 @@
 // The merchant API's zod schemas: validation for the routes and the source of /openapi.json.
 import { z } from 'zod';
+import { ORDER_STATUSES } from '../../core';
 
 export const OUT_TRADE_NO = /^[A-Za-z0-9_\-|*]{6,32}$/;
 const OPENID = /^[A-Za-z0-9_-]{6,64}$/;
@@ -19,19 +20,7 @@ const wechatText = (maxBytes: number) =>
     .refine((v) => v === v.trim(), { error: 'must not start or end with whitespace' })
     .refine((v) => !FORBIDDEN_CHARS.test(v), { error: 'contains control or invisible characters' });
 
-export const OrderStatusSchema = z.enum([
-  'CREATED',
-  'NOTPAY',
-  'CLOSING',
-  'CLOSED',
-  'PAID',
-  'PAID_AFTER_CLOSE',
-  'PAYERROR',
-  'FAILED',
-  'REFUNDING',
-  'PARTIALLY_REFUNDED',
-  'REFUNDED',
-]);
+export const OrderStatusSchema = z.enum(ORDER_STATUSES);
 
 export const DEFAULT_EXPIRES_IN_MINUTES = 30;
 
