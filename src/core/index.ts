@@ -2,6 +2,7 @@
 export * from './errors';
 export * from './md5';
 export * from './hex';
+export * from './hmac';
 export * from './sign';
 export * from './aes-ecb';
 export * from './jsapi-params';

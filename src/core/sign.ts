@@ -3,6 +3,7 @@
  * Verification fails closed, compares in constant time and never throws.
  */
 import { bytesToHex, constantTimeEqual, isHex } from './hex';
+import { hmacSha256 } from './hmac';
 import { md5Hex } from './md5';
 
 export type SignType = 'MD5' | 'HMAC-SHA256';
@@ -98,26 +99,6 @@ function stringToSign(canonical: string, key: string): string {
   return canonical === '' ? 'key=' + key : canonical + '&key=' + key;
 }
 
-const utf8 = new TextEncoder();
-
-/**
- * Imported HMAC keys by API key string. Almost always one entry (two during a key rotation); the
- * cap keeps a misuse with many keys from growing it without bound. Promises are cached so that
- * concurrent first uses share one import.
- */
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
-const HMAC_KEY_CACHE_MAX = 8;
-
-function hmacKey(key: string): Promise<CryptoKey> {
-  let cached = hmacKeys.get(key);
-  if (cached === undefined) {
-    if (hmacKeys.size >= HMAC_KEY_CACHE_MAX) hmacKeys.delete(hmacKeys.keys().next().value!);
-    cached = crypto.subtle.importKey('raw', utf8.encode(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    cached.catch(() => hmacKeys.delete(key));
-    hmacKeys.set(key, cached);
-  }
-  return cached;
-}
 
 /** MD5 is synchronous; only HMAC needs WebCrypto. Keeping MD5 off the promise path saves the hot verify a few µs. */
 function signString(message: string, key: string, signType: SignType): string | Promise<string> {
@@ -132,8 +113,7 @@ function signString(message: string, key: string, signType: SignType): string | 
 }
 
 async function hmacHex(message: string, key: string): Promise<string> {
-  const mac = await crypto.subtle.sign('HMAC', await hmacKey(key), utf8.encode(message));
-  return bytesToHex(new Uint8Array(mac)).toUpperCase();
+  return bytesToHex(await hmacSha256(key, message)).toUpperCase();
 }
 
 /**

@@ -1,14 +1,5 @@
-// HMAC-SHA256 with base64url output, for our own tokens (checkout links, OAuth session cookies).
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function keyFor(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    keys.set(secret, key);
-  }
-  return key;
-}
+// base64url HMAC-SHA256 for our own tokens (checkout links, OAuth session cookies), on the core primitive.
+import { hmacSha256 } from '../core';
 
 /** base64url (RFC 4648 §5), no padding. */
 export function base64url(bytes: Uint8Array): string {
@@ -18,6 +9,5 @@ export function base64url(bytes: Uint8Array): string {
 }
 
 export async function hmacBase64url(secret: string, message: string): Promise<string> {
-  const mac = await crypto.subtle.sign('HMAC', await keyFor(secret), new TextEncoder().encode(message));
-  return base64url(new Uint8Array(mac));
+  return base64url(await hmacSha256(secret, message));
 }
