@@ -2,6 +2,7 @@
 export * from './errors';
 export * from './md5';
 export * from './hex';
+export * from './secret-equal';
 export * from './hmac';
 export * from './sign';
 export * from './aes-ecb';

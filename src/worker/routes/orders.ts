@@ -31,15 +31,15 @@ function hook(result: { success: boolean; error?: { issues: ReadonlyArray<{ path
   return errorResponse(c as C, 'VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
 }
 
-function merchantConfig(c: C): Config {
+async function merchantConfig(c: C): Promise<Config> {
   const config = requireConfig(c);
-  if (merchantBearer(c, config) !== 'valid') throw new ApiError('UNAUTHORIZED', 'a valid merchant bearer token is required');
+  if ((await merchantBearer(c, config)) !== 'valid') throw new ApiError('UNAUTHORIZED', 'a valid merchant bearer token is required');
   return config;
 }
 
 /** Runs before any body parsing, so an unauthenticated caller learns nothing about the schema. */
 const merchantOnly = async (c: C, next: () => Promise<void>) => {
-  merchantConfig(c);
+  await merchantConfig(c);
   await next();
 };
 
@@ -109,7 +109,7 @@ orders.use('*', async (c, next) => {
 });
 
 orders.post('/', merchantOnly, jsonBody(), zValidator('json', CreateOrderBody, hook), async (c) => {
-  const config = merchantConfig(c);
+  const config = await merchantConfig(c);
   const body = c.req.valid('json');
   const { created, row } = await createOrder(c.env.DB, config, body, Date.now());
   c.set('outTradeNo', row.out_trade_no);
@@ -118,7 +118,7 @@ orders.post('/', merchantOnly, jsonBody(), zValidator('json', CreateOrderBody, h
 });
 
 orders.get('/', merchantOnly, zValidator('query', ListOrdersQuery, hook), async (c) => {
-  const config = merchantConfig(c);
+  const config = await merchantConfig(c);
   const q = c.req.valid('query');
   const limit = q.limit ? Number(q.limit) : 20;
   const rows = await listOrders(c.env.DB, {
@@ -134,7 +134,7 @@ orders.get('/', merchantOnly, zValidator('query', ListOrdersQuery, hook), async 
 });
 
 orders.get('/:out_trade_no', merchantOnly, zValidator('query', GetOrderQuery, hook), async (c) => {
-  const config = merchantConfig(c);
+  const config = await merchantConfig(c);
   const outTradeNo = outTradeNoParam(c);
   let row = await getOrder(c.env.DB, outTradeNo);
   if (!row) throw new ApiError('ORDER_NOT_FOUND', 'no such order');
@@ -149,7 +149,7 @@ orders.get('/:out_trade_no', merchantOnly, zValidator('query', GetOrderQuery, ho
 });
 
 orders.post('/:out_trade_no/close', async (c) => {
-  const config = merchantConfig(c);
+  const config = await merchantConfig(c);
   const outTradeNo = outTradeNoParam(c);
   const row = await getOrder(c.env.DB, outTradeNo);
   if (!row) throw new ApiError('ORDER_NOT_FOUND', 'no such order');
@@ -160,7 +160,7 @@ orders.post('/:out_trade_no/close', async (c) => {
 orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('json', JsapiBody, hook), async (c) => {
   const config = requireConfig(c);
   const outTradeNo = outTradeNoParam(c);
-  const bearer = merchantBearer(c, config);
+  const bearer = await merchantBearer(c, config);
   if (bearer === 'invalid') throw new ApiError('UNAUTHORIZED', 'a valid merchant bearer token is required');
   if (bearer === 'absent') {
     const token = c.req.header('X-Checkout-Token') ?? c.req.valid('json').checkout_token;
