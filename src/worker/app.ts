@@ -2,9 +2,9 @@ import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { HonoEnv } from './env';
 import { createSandboxApp } from '../sandbox/app';
-import { getConfig } from './config';
 import { requestId } from './middleware/request-id';
 import { requestLog } from './middleware/request-log';
+import { requestConfig } from './middleware/require-config';
 import { notFound, onError } from './on-error';
 import { checkout } from './routes/checkout';
 import { health } from './routes/health';
@@ -22,9 +22,10 @@ export function createApp() {
   app.route('/', notify);
   app.route('/v1/orders', orders);
   app.route('/', checkout);
-  // The simulator exists only in sandbox mode: in live mode (or with a broken config) /sandbox is 404.
+  // The simulator exists only in sandbox mode: in live mode, with a broken config, or on a public host
+  // without SANDBOX_ALLOW_PUBLIC, /sandbox is 404.
   const sandboxOnly = createMiddleware<HonoEnv>(async (c, next) => {
-    const parsed = getConfig(c.env);
+    const parsed = requestConfig(c);
     if (!parsed.ok || parsed.config.mode !== 'sandbox') return c.notFound();
     await next();
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopbackHost } from './loopback';
 
 /** Keys published in WeChat's docs or in peer SDK tests, and our own sandbox defaults: never valid in live mode (I12). */
 export const DOCUMENTED_EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
@@ -31,6 +32,8 @@ export interface Config {
   readonly merchantOrigins: readonly string[];
   /** Where the WeChat Pay v2 API lives: WeChat itself, or the embedded simulator. */
   readonly payBaseUrl: string;
+  /** Sandbox only: the operator accepts that anyone who reaches the gateway can pay in the simulator. */
+  readonly sandboxAllowPublic: boolean;
 }
 
 const secret = (name: string, min: number) =>
@@ -51,7 +54,12 @@ const schema = z.object({
   PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL is not a URL' }),
   MAX_TOTAL_FEE: z.coerce.number({ error: 'MAX_TOTAL_FEE is not a number' }).int().positive().default(10_000_000),
   MERCHANT_ORIGINS: z.string().default(''),
+  SANDBOX_ALLOW_PUBLIC: z.enum(['true', 'false'], { error: 'SANDBOX_ALLOW_PUBLIC must be true or false' }).default('false'),
 });
+
+/** The sandbox signs with a published key: reachable beyond this machine, anyone could mark orders paid. */
+const PUBLIC_SANDBOX =
+  'the sandbox is reachable on a non-loopback host; its key is public, so anyone could pay. Set SANDBOX_ALLOW_PUBLIC = "true" only for a public demo';
 
 const SECRET_NAMES = ['WECHAT_API_KEY', 'WECHAT_APP_SECRET', 'MERCHANT_API_TOKEN', 'CHECKOUT_SECRET'] as const;
 
@@ -68,6 +76,8 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     );
     if (!v.PUBLIC_BASE_URL.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be https in live mode');
     if (problems.length) return { ok: false, problems };
+  } else if (v.SANDBOX_ALLOW_PUBLIC !== 'true' && !isLoopbackHost(new URL(v.PUBLIC_BASE_URL).hostname)) {
+    return { ok: false, problems: [`PUBLIC_BASE_URL: ${PUBLIC_SANDBOX}`] };
   }
   const publicBaseUrl = v.PUBLIC_BASE_URL.replace(/\/+$/, '');
   return {
@@ -85,6 +95,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       maxTotalFee: v.MAX_TOTAL_FEE,
       merchantOrigins: v.MERCHANT_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
       payBaseUrl: v.WECHAT_MODE === 'sandbox' ? publicBaseUrl + SANDBOX_PATH : LIVE_PAY_BASE_URL,
+      sandboxAllowPublic: v.SANDBOX_ALLOW_PUBLIC === 'true',
     },
   };
 }
@@ -99,4 +110,16 @@ export function getConfig(env: Env): ConfigResult {
     memo.set(env, result);
   }
   return result;
+}
+
+/**
+ * The config as it applies to one request: a sandbox that is not opted in to being public is
+ * invalid for any request that arrived on a non-loopback host (a plain `wrangler deploy` of the
+ * sandbox defaults, or `wrangler dev --ip 0.0.0.0` reached from the network).
+ */
+export function configForRequest(env: Env, requestUrl: string): ConfigResult {
+  const result = getConfig(env);
+  if (!result.ok || result.config.mode !== 'sandbox' || result.config.sandboxAllowPublic) return result;
+  if (isLoopbackHost(new URL(requestUrl).hostname)) return result;
+  return { ok: false, problems: [`request host: ${PUBLIC_SANDBOX}`] };
 }

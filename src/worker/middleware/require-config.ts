@@ -1,18 +1,28 @@
 // Payment routes fail closed when the configuration is invalid (reliability.md I12).
 import type { Context } from 'hono';
-import { getConfig, type Config } from '../config';
+import { configForRequest, type Config, type ConfigResult } from '../config';
 import type { HonoEnv } from '../env';
 import { ApiError } from '../http-errors';
 
-const reported = new WeakSet<object>();
+const reported = new WeakMap<object, Set<string>>();
 
-/** The parsed config, or ApiError CONFIG_INVALID (503). Problems are logged once, by variable name only. */
-export function requireConfig(c: Context<HonoEnv>): Config {
-  const result = getConfig(c.env);
-  if (result.ok) return result.config;
-  if (!reported.has(c.env)) {
-    reported.add(c.env);
+/** The config for this request; each distinct set of problems is logged once per env, by variable name only. */
+export function requestConfig(c: Context<HonoEnv>): ConfigResult {
+  const result = configForRequest(c.env, c.req.url);
+  if (result.ok) return result;
+  const key = result.problems.join('|');
+  const seen = reported.get(c.env) ?? new Set<string>();
+  if (!seen.has(key)) {
+    seen.add(key);
+    reported.set(c.env, seen);
     console.error(JSON.stringify({ level: 'error', event: 'CONFIG_INVALID', problems: result.problems }));
   }
+  return result;
+}
+
+/** The parsed config, or ApiError CONFIG_INVALID (503). */
+export function requireConfig(c: Context<HonoEnv>): Config {
+  const result = requestConfig(c);
+  if (result.ok) return result.config;
   throw new ApiError('CONFIG_INVALID', 'the payment service is not configured');
 }

@@ -3,11 +3,11 @@
 // §3.1 replies, within 5 s (I4).
 import { Hono, type Context } from 'hono';
 import { NOTIFY_REPLIES, NOTIFY_REPLY_CONTENT_TYPE, type NotifyReplyName } from '../../core';
-import { getConfig } from '../config';
 import type { HonoEnv } from '../env';
 import type { NotifyDeps, NotifyVerdict } from '../notify/inbound';
 import { handlePayNotify } from '../notify/pay-notify';
 import { handleRefundNotify } from '../notify/refund-notify';
+import { requestConfig } from '../middleware/require-config';
 
 /** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (reliability.md I4). */
 export const NOTIFY_DEADLINE_MS = 4_000;
@@ -34,7 +34,7 @@ type Handler = (req: Request, deps: NotifyDeps) => Promise<NotifyVerdict>;
 
 async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
   if (c.req.method !== 'POST') return reply(c, 'NOT_ALLOWED');
-  const result = getConfig(c.env);
+  const result = requestConfig(c);
   if (!result.ok) {
     c.set('outcome', 'CONFIG_INVALID'); // fail closed (I12); WeChat retries once we are configured
     return reply(c, 'RETRY');
