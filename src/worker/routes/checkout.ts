@@ -19,6 +19,7 @@ import {
   type OrderSummary,
 } from '../checkout/views';
 import type { Config } from '../config';
+import { spendOauthState } from '../d1/oauth-states-repo';
 import { getOrder, type OrderRow } from '../d1/orders-repo';
 import type { HonoEnv } from '../env';
 import { ApiError, errorResponse } from '../http-errors';
@@ -33,6 +34,8 @@ import { wechatTransports } from '../wechat/transport';
 type C = Context<HonoEnv>;
 
 const DEFAULT_MERCHANT_NAME = '商户';
+/** A callback whose state is unknown, forged or already spent. */
+const STATE_REJECTED = '授权已失效或来源不明。请返回商户，重新打开支付链接。';
 
 function merchantName(env: Env): string {
   const name = (env.MERCHANT_NAME ?? '').trim();
@@ -146,9 +149,15 @@ checkout.get('/oauth/callback', async (c) => {
   const expected = await readOauthState(c, config.checkoutSecret, now);
   if (!expected || !stateMatches(expected, c.req.query('state'))) {
     c.set('outcome', 'OAUTH_STATE_MISMATCH');
-    return c.html(oauthFailedPage(nonce, '授权已失效或来源不明。请返回商户，重新打开支付链接。'), 400);
+    return c.html(oauthFailedPage(nonce, STATE_REJECTED), 400);
   }
   c.set('outTradeNo', expected.outTradeNo);
+  // Spent before anything else happens with it, whatever the outcome: one state, at most one session.
+  if (!(await spendOauthState(c.env.DB, expected.state, expected.expiresMs, now))) {
+    c.set('outcome', 'OAUTH_STATE_REUSED');
+    clearOauthState(c);
+    return c.html(oauthFailedPage(nonce, STATE_REJECTED), 400);
+  }
   const code = c.req.query('code');
   if (!code || code.length > 256) {
     c.set('outcome', 'OAUTH_NO_CODE');
@@ -157,7 +166,7 @@ checkout.get('/oauth/callback', async (c) => {
   }
   const result = await exchangeCode(wechatTransports(config, c.env, c.executionCtx).api, config, code);
   if (!result.ok) {
-    // A reused or expired code (page refresh, back button): one fresh round, marked so it cannot repeat.
+    // An expired code, or one already used elsewhere: one fresh round, marked so it cannot repeat.
     if (result.reason === 'CODE_REJECTED' && expected.round === 0) {
       c.set('outcome', 'OAUTH_RETRY');
       return c.redirect(await beginAuthorize(c, config, expected.outTradeNo, 1, now), 302);
@@ -173,6 +182,7 @@ checkout.get('/oauth/callback', async (c) => {
     return c.html(snapshotUserPage(nonce));
   }
   await issueOauthSession(c, config.checkoutSecret, result.openid, now);
+  clearOauthState(c);
   c.set('outcome', 'OAUTH_OK');
   return c.redirect(await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, expected.outTradeNo), 302);
 });
