@@ -2,10 +2,12 @@
 import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { beginAuthorize } from '../../src/worker/checkout/oauth';
+import { authorizeUrl, beginAuthorize } from '../../src/worker/checkout/oauth';
+import { OAUTH_STATE_PRUNE_BATCH } from '../../src/worker/d1/oauth-states-repo';
 import { getConfig } from '../../src/worker/config';
+import { sha256Hex } from '../../src/worker/digest';
 import { openidFor } from '../../src/sandbox/users';
-import { authorizeVia, cookieFrom, get, pageUrl, pair, type AuthorizeRound } from './checkout-helpers';
+import { authorizeVia, cookieFrom, get, localPath, pageUrl, pair, type AuthorizeRound } from './checkout-helpers';
 import { BASE, createOrder, orderRow } from './orders-helpers';
 
 const APPID = env.WECHAT_APPID!;
@@ -112,21 +114,33 @@ describe('OAuth callback: CSRF state', () => {
 });
 
 describe('OAuth callback: reused or invalid code', () => {
-  it('40163 (code reused, e.g. a refresh) → exactly one fresh authorize round; a second rejection → error page, no loop', async () => {
+  /** A round whose code something else used first: WeChat answers our exchange with 40163. */
+  async function retryAfterUsedCode() {
     const { url, round } = await startRound('alice');
-    expect((await callback(round, round.stateCookie)).status).toBe(302); // the code is now used
+    await spendCode(round);
+    const retry = await callback(round, round.stateCookie);
+    return { url, round, retry };
+  }
 
-    // The same callback again: WeChat answers 40163. We restart the redirect once, marked round 1.
-    const replay = await callback(round, round.stateCookie);
-    expect(replay.status).toBe(302);
-    expect(replay.headers.get('Location')).toMatch(/^http:\/\/127\.0\.0\.1:8787\/sandbox\/connect\/oauth2\/authorize\?.*&scope=snsapi_base&state=[A-Za-z0-9]{32}#wechat_redirect$/);
-    expect(cookieFrom(replay, 'wxpay_oid')).toBeUndefined();
-    const retryCookie = pair(cookieFrom(replay, 'wxpay_oauth')!);
-    expect(retryCookie).toMatch(/^wxpay_oauth=[A-Za-z0-9]{32}\.1\./);
-    const retryState = new URL(localState(replay)).searchParams.get('state')!;
-    expect(retryState).not.toBe(round.state);
+  it('40163 (code already used) → exactly one fresh authorize round, which works with a fresh code', async () => {
+    const { url, round, retry } = await retryAfterUsedCode();
+    expect(retry.status).toBe(302);
+    expect(retry.headers.get('Location')).toMatch(/^http:\/\/127\.0\.0\.1:8787\/sandbox\/connect\/oauth2\/authorize\?.*&scope=snsapi_base&state=[A-Za-z0-9]{32}#wechat_redirect$/);
+    expect(cookieFrom(retry, 'wxpay_oid')).toBeUndefined();
+    expect(pair(cookieFrom(retry, 'wxpay_oauth')!)).toMatch(/^wxpay_oauth=[A-Za-z0-9]{32}\.1\./);
+    expect(new URL(localState(retry)).searchParams.get('state')).not.toBe(round.state);
 
-    // In the retry round the code is rejected again: an error page, not another redirect.
+    const fresh = await authorizeVia(retry, 'alice');
+    const ok = await callback(fresh, fresh.stateCookie);
+    expect(ok.status).toBe(302);
+    expect(ok.headers.get('Location')).toBe(BASE + url);
+    expect(cookieFrom(ok, 'wxpay_oid')).toContain(openidFor(APPID, 'alice'));
+  });
+
+  it('a code rejected again in the fresh round → error page, not another redirect', async () => {
+    const { round, retry } = await retryAfterUsedCode();
+    const retryCookie = pair(cookieFrom(retry, 'wxpay_oauth')!);
+    const retryState = new URL(localState(retry)).searchParams.get('state')!;
     const oldCode = new URL(round.callback, BASE).searchParams.get('code')!;
     const again = await get(`/oauth/callback?code=${encodeURIComponent(oldCode)}&state=${retryState}`, { Cookie: retryCookie });
     expect(again.status).toBe(502);
@@ -134,13 +148,6 @@ describe('OAuth callback: reused or invalid code', () => {
     failedPage(await again.text());
     expect(cookieFrom(again, 'wxpay_oauth')).toMatch(/Max-Age=0/); // the round is over
     expect(cookieFrom(again, 'wxpay_oid')).toBeUndefined();
-
-    // The retry round itself works with a fresh code.
-    const fresh = await authorizeVia(replay, 'alice');
-    const ok = await callback(fresh, fresh.stateCookie);
-    expect(ok.status).toBe(302);
-    expect(ok.headers.get('Location')).toBe(BASE + url);
-    expect(cookieFrom(ok, 'wxpay_oid')).toContain(openidFor(APPID, 'alice'));
   });
 
   it('40029 (invalid code) → one fresh round, then an error page', async () => {
@@ -153,6 +160,49 @@ describe('OAuth callback: reused or invalid code', () => {
     const second = await get(`/oauth/callback?code=not-a-real-code&state=${retryState}`, { Cookie: retryCookie });
     expect(second.status).toBe(502);
     failedPage(await second.text());
+  });
+});
+
+describe('OAuth callback: a state is single-use', () => {
+  it("replaying a finished round's state and cookie with a fresh code for another buyer → error page, no session", async () => {
+    const { round } = await startRound('alice');
+    const ok = await callback(round, round.stateCookie);
+    expect(ok.status).toBe(302);
+    expect(cookieFrom(ok, 'wxpay_oid')).toContain(openidFor(APPID, 'alice'));
+    expect(cookieFrom(ok, 'wxpay_oauth')).toMatch(/Max-Age=0/); // the browser forgets the state
+
+    // Someone who kept the state and its cookie gets a fresh code for bob and replays them.
+    const replay = await callback(await callbackFor(round.state, 'bob'), round.stateCookie);
+    expect(replay.status).toBe(400);
+    failedPage(await replay.text());
+    expect(cookieFrom(replay, 'wxpay_oid')).toBeUndefined();
+    expect(replay.headers.get('Location')).toBeNull();
+  });
+
+  it('two concurrent callbacks with one state (codes for alice and bob) → exactly one session', async () => {
+    const { round } = await startRound('alice');
+    const bob = await callbackFor(round.state, 'bob');
+    const results = await Promise.all([callback(round, round.stateCookie), callback(bob, round.stateCookie)]);
+    expect(results.map((r) => r.status).sort()).toEqual([302, 400]);
+    expect(results.map((r) => cookieFrom(r, 'wxpay_oid')).filter(Boolean)).toHaveLength(1);
+  });
+
+  it('keeps a hash of the spent state (never the state) until the state cookie expires, and prunes expired ones in bounded batches', async () => {
+    const expired = new Date(Date.now() - 3600_000).toISOString();
+    const stale = Array.from({ length: OAUTH_STATE_PRUNE_BATCH + 5 }, (_, i) => `stale-${String(i).padStart(58, '0')}`);
+    await env.DB.batch(stale.map((h) => env.DB.prepare('INSERT INTO oauth_states_used (state_hash, expires_at) VALUES (?1, ?2)').bind(h, expired)));
+
+    const { round } = await startRound('alice');
+    const before = Date.now();
+    expect((await callback(round, round.stateCookie)).status).toBe(302);
+
+    const row = await env.DB.prepare('SELECT state_hash, expires_at FROM oauth_states_used WHERE state_hash = ?1').bind(await sha256Hex(round.state)).first<{ expires_at: string }>();
+    expect(row).not.toBeNull();
+    // Kept as long as the state cookie could still be presented (10 minutes from the authorize).
+    expect(Date.parse(row!.expires_at)).toBeGreaterThan(before + 9 * 60_000);
+    expect(await env.DB.prepare('SELECT count(*) AS n FROM oauth_states_used WHERE state_hash = ?1').bind(round.state).first('n')).toBe(0);
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM oauth_states_used WHERE state_hash LIKE 'stale-%'").first('n');
+    expect(left).toBe(5);
   });
 });
 
@@ -169,6 +219,23 @@ describe('OAuth callback: snapshot users', () => {
     expect(page.status).toBe(302);
   });
 });
+
+/** The simulator's callback for `state` with a fresh code for `user`, as if its authorize page had been used again. */
+async function callbackFor(state: string, user: string): Promise<Pick<AuthorizeRound, 'callback'>> {
+  const config = getConfig(env);
+  if (!config.ok) throw new Error('config');
+  const picked = await get(`${localPath(authorizeUrl(config.config, state).replace('#wechat_redirect', ''))}&user=${user}`);
+  expect(picked.status).toBe(302);
+  return { callback: localPath(picked.headers.get('Location')!) };
+}
+
+/** Exchanges the round's code at the simulator directly, as if something else had used it first. */
+async function spendCode(round: Pick<AuthorizeRound, 'callback'>): Promise<void> {
+  const code = new URL(round.callback, BASE).searchParams.get('code')!;
+  const query = new URLSearchParams({ appid: APPID, secret: env.WECHAT_APP_SECRET!, code, grant_type: 'authorization_code' });
+  const res = await get(`/sandbox/sns/oauth2/access_token?${query}`);
+  expect(await res.json()).toHaveProperty('openid');
+}
 
 function localState(res: Response): string {
   return res.headers.get('Location')!.replace('#wechat_redirect', '');

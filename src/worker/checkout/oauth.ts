@@ -5,7 +5,9 @@
  * The state is random and also kept in a short-lived signed HttpOnly cookie, with the order to return
  * to and the round (0 = first authorize, 1 = the single fresh round after a reused/expired code).
  * The callback accepts only a state equal to the cookie's, so a forged callback cannot log a buyer
- * in as someone else, and the round caps retries at one: no redirect loop.
+ * in as someone else, and the round caps retries at one: no redirect loop. Each state is also spent
+ * server-side on its first callback (d1/oauth-states-repo), so a captured state and cookie cannot
+ * be replayed with another code.
  */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -63,8 +65,13 @@ export async function beginAuthorize(c: Context, config: Config, outTradeNo: str
   return authorizeUrl(config, s.state);
 }
 
+/** A state read back from its cookie, with the moment that cookie stops being accepted. */
+export interface PresentedOauthState extends OauthState {
+  expiresMs: number;
+}
+
 /** The state this browser was given, if its cookie is present, authentic and unexpired. Never throws. */
-export async function readOauthState(c: Context, checkoutSecret: string, nowMs: number): Promise<OauthState | null> {
+export async function readOauthState(c: Context, checkoutSecret: string, nowMs: number): Promise<PresentedOauthState | null> {
   const raw = getCookie(c, OAUTH_STATE_COOKIE);
   if (!raw || raw.length > 200) return null;
   const parts = raw.split('.');
@@ -74,7 +81,7 @@ export async function readOauthState(c: Context, checkoutSecret: string, nowMs: 
   const s: OauthState = { state, round: roundText === '1' ? 1 : 0, outTradeNo };
   const expires = Number(expiresText);
   if (!constantTimeEqual(await mac(checkoutSecret, s, expires), tag)) return null;
-  return expires * 1000 > nowMs ? s : null;
+  return expires * 1000 > nowMs ? { ...s, expiresMs: expires * 1000 } : null;
 }
 
 export function clearOauthState(c: Context): void {

@@ -1,10 +1,10 @@
 // The hosted checkout: GET /pay/:out_trade_no (page), /pay/:out_trade_no/status, /oauth/callback, and the page script.
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { renderSVG } from 'uqr';
 import { checkoutUrl, verifyCheckoutToken } from '../checkout-token';
 import { buyerStatus, terminalPageState } from '../checkout/buyer-state';
-import { beginAuthorize, clearOauthState, exchangeCode, readOauthState, stateMatches } from '../checkout/oauth';
+import { beginAuthorize, clearOauthState, exchangeCode, OAUTH_CALLBACK_PATH, readOauthState, stateMatches } from '../checkout/oauth';
 import { CHECKOUT_SCRIPT } from '../checkout/script';
 import { cspNonce, noStore, pageSecurityHeaders } from '../checkout/security';
 import {
@@ -18,10 +18,12 @@ import {
   unavailablePage,
   type OrderSummary,
 } from '../checkout/views';
-import type { Config } from '../config';
+import { getConfig, type Config } from '../config';
+import { spendOauthState } from '../d1/oauth-states-repo';
 import { getOrder, type OrderRow } from '../d1/orders-repo';
 import type { HonoEnv } from '../env';
 import { ApiError, errorResponse } from '../http-errors';
+import { isLoopbackHost } from '../loopback';
 import { requireConfig } from '../middleware/require-config';
 import { issueOauthSession, readOauthSession } from '../oauth-session';
 import { onError } from '../on-error';
@@ -33,6 +35,8 @@ import { wechatTransports } from '../wechat/transport';
 type C = Context<HonoEnv>;
 
 const DEFAULT_MERCHANT_NAME = '商户';
+/** A callback whose state is unknown, forged or already spent. */
+const STATE_REJECTED = '授权已失效或来源不明。请返回商户，重新打开支付链接。';
 
 function merchantName(env: Env): string {
   const name = (env.MERCHANT_NAME ?? '').trim();
@@ -78,6 +82,24 @@ checkout.get(CHECKOUT_SCRIPT_PATH, (c) =>
 
 checkout.use('/pay/*', pageSecurityHeaders, noStore);
 checkout.use('/oauth/*', pageSecurityHeaders, noStore);
+
+/**
+ * Sandbox: a page opened on a loopback host whose name is not PUBLIC_BASE_URL's (wrangler dev prints
+ * localhost, links say 127.0.0.1) is sent to the same path there before any cookie is set. Cookies
+ * belong to a host name (not a port), so a state cookie set on one name never reaches the OAuth
+ * callback on the other. Non-loopback hosts are left to the sandbox-exposure check.
+ */
+const toLinkHost: MiddlewareHandler<HonoEnv> = async (c, next) => {
+  const parsed = getConfig(c.env);
+  if (!parsed.ok || parsed.config.mode !== 'sandbox' || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return next();
+  const url = new URL(c.req.url);
+  if (!isLoopbackHost(url.host) || url.hostname === new URL(parsed.config.publicBaseUrl).hostname) return next();
+  c.set('outcome', 'PAGE_TO_LINK_HOST');
+  return c.redirect(parsed.config.publicBaseUrl + url.pathname + url.search, 302);
+};
+// Every HTML page route; not the JSON status endpoint or the script.
+checkout.use('/pay/:out_trade_no', toLinkHost);
+checkout.use(OAUTH_CALLBACK_PATH, toLinkHost);
 
 // Unexpected failures on a page still get a page (the app's handler logs them and picks the status).
 checkout.onError((err, c) => {
@@ -138,7 +160,7 @@ checkout.get('/pay/:out_trade_no/status', async (c) => {
   return c.json({ status: buyerStatus(row.status) });
 });
 
-checkout.get('/oauth/callback', async (c) => {
+checkout.get(OAUTH_CALLBACK_PATH, async (c) => {
   const nonce = cspNonce(c);
   const config = pageConfig(c);
   if (!config) return c.html(unavailablePage(nonce), 503);
@@ -146,9 +168,15 @@ checkout.get('/oauth/callback', async (c) => {
   const expected = await readOauthState(c, config.checkoutSecret, now);
   if (!expected || !stateMatches(expected, c.req.query('state'))) {
     c.set('outcome', 'OAUTH_STATE_MISMATCH');
-    return c.html(oauthFailedPage(nonce, '授权已失效或来源不明。请返回商户，重新打开支付链接。'), 400);
+    return c.html(oauthFailedPage(nonce, STATE_REJECTED), 400);
   }
   c.set('outTradeNo', expected.outTradeNo);
+  // Spent before anything else happens with it, whatever the outcome: one state, at most one session.
+  if (!(await spendOauthState(c.env.DB, expected.state, expected.expiresMs, now))) {
+    c.set('outcome', 'OAUTH_STATE_REUSED');
+    clearOauthState(c);
+    return c.html(oauthFailedPage(nonce, STATE_REJECTED), 400);
+  }
   const code = c.req.query('code');
   if (!code || code.length > 256) {
     c.set('outcome', 'OAUTH_NO_CODE');
@@ -157,7 +185,7 @@ checkout.get('/oauth/callback', async (c) => {
   }
   const result = await exchangeCode(wechatTransports(config, c.env, c.executionCtx).api, config, code);
   if (!result.ok) {
-    // A reused or expired code (page refresh, back button): one fresh round, marked so it cannot repeat.
+    // An expired code, or one already used elsewhere: one fresh round, marked so it cannot repeat.
     if (result.reason === 'CODE_REJECTED' && expected.round === 0) {
       c.set('outcome', 'OAUTH_RETRY');
       return c.redirect(await beginAuthorize(c, config, expected.outTradeNo, 1, now), 302);
@@ -173,6 +201,7 @@ checkout.get('/oauth/callback', async (c) => {
     return c.html(snapshotUserPage(nonce));
   }
   await issueOauthSession(c, config.checkoutSecret, result.openid, now);
+  clearOauthState(c);
   c.set('outcome', 'OAUTH_OK');
   return c.redirect(await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, expected.outTradeNo), 302);
 });
@@ -181,5 +210,5 @@ checkout.get('/oauth/callback', async (c) => {
 const notAllowed = (c: C) => (c.req.method === 'OPTIONS' ? c.body(null, 204) : errorResponse(c, 'METHOD_NOT_ALLOWED', 'method not allowed'));
 checkout.all('/pay/:out_trade_no', notAllowed);
 checkout.all('/pay/:out_trade_no/status', notAllowed);
-checkout.all('/oauth/callback', notAllowed);
+checkout.all(OAUTH_CALLBACK_PATH, notAllowed);
 checkout.all(CHECKOUT_SCRIPT_PATH, notAllowed);
