@@ -1,4 +1,4 @@
-// Spent OAuth states (migrations/0002_oauth_states.sql): the server-side half of "a state is single-use".
+// Spent OAuth states (migrations/0003_oauth_states.sql): the server-side half of "a state is single-use".
 import { sha256Hex } from '../digest';
 
 /** Expired rows removed per spend: pruning piggybacks on callbacks and never grows with the backlog. */
