@@ -16,7 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-function call(origin: string, overrides: Record<string, string>, method: string, path: string, body?: string): Promise<Response> {
+async function call(origin: string, overrides: Record<string, string>, method: string, path: string, body?: string): Promise<Response> {
   const headers: Record<string, string> = { ...AUTH };
   if (body !== undefined) headers['Content-Type'] = path.startsWith('/wechat/') ? 'text/xml' : 'application/json';
   return createApp().fetch(new Request(origin + path, { method, headers, body, redirect: 'manual' }), { ...env, ...overrides } as Env, createExecutionContext());
