@@ -104,8 +104,10 @@ describe('a page opened on the other loopback name', () => {
     expect((await at('http://localhost:8787', '/assets/checkout.js')).status).toBe(200);
     const post = await at('http://localhost:8787', path, { method: 'POST' });
     expect(post.status).toBe(405);
-    // Not loopback: not this rule's business.
-    expect((await at('http://pay.example.com', path)).status).toBe(200);
+    // Not loopback: not this rule's business. (A sandbox reached on a public host is refused outright.)
+    const publicHost = await at('http://pay.example.com', path);
+    expect(publicHost.status).toBe(503);
+    expect(publicHost.headers.get('Location')).toBeNull();
 
     // Live mode never redirects on the host (its PUBLIC_BASE_URL is https on a real domain).
     const live = await createApp().fetch(
