@@ -181,7 +181,10 @@ export class OrderGate extends DurableObject<Env> {
   }
 }
 
-/** An anomaly's idempotency key: the notify's message key, or for a fact without a notify body (orderquery, closeorder ORDERPAID) a hash of the fact. */
+/**
+ * An anomaly's idempotency key: the notify's message key, or for a fact without a notify body
+ * (orderquery, closeorder ORDERPAID) a hash of the fact.
+ */
 async function anomalyKey(p: PaymentFacts, evidence: NotifyEvidence | undefined): Promise<string> {
   if (evidence) return messageKeyOf(evidence);
   return sha256Hex(`${p.source}\n${p.outTradeNo}\n${p.transactionId}\n${p.totalFee}\n${p.feeType}`);
