@@ -169,12 +169,27 @@ export async function verifyParams(params: SignableParams, key: string, signType
 export type SignFailure = 'SIGN_MISSING' | 'SIGN_FORMAT' | 'SIGN_TYPE_NOT_ALLOWED' | 'SIGN_MISMATCH';
 
 export type SignedMessageResult =
-  /** `trimmedReading`: verified only under the Java-trim reading (§3.3); the caller logs it. */
-  | { ok: true; signType: SignType; trimmedReading: boolean }
+  /**
+   * `trimmedReading`: verified only under the Java-trim reading (§3.3); the caller logs it.
+   * `signedFields`: exactly what the signature covers, as that reading signed it (without `sign`):
+   * values verbatim or trimmed, empty ones absent. Everything after verification must read these,
+   * never the received map: an unsigned empty or whitespace-only field is not part of the message.
+   */
+  | { ok: true; signType: SignType; trimmedReading: boolean; signedFields: Record<string, string> }
   | { ok: false; reason: SignFailure };
 
 function fail(reason: SignFailure): SignedMessageResult {
   return { ok: false, reason };
+}
+
+/** The fields `read` signs, as it signs them (a null-prototype map, like parseXml's). */
+function signedFieldsOf(fields: SignableParams, read: ValueReading): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const name of Object.keys(fields)) {
+    const value = name === 'sign' ? null : read(fields[name]);
+    if (value !== null) out[name] = value;
+  }
+  return out;
 }
 
 function hasEdgeWhitespace(fields: SignableParams): boolean {
@@ -197,7 +212,8 @@ function hasEdgeWhitespace(fields: SignableParams): boolean {
  *    (32 → MD5, 64 → HMAC-SHA256);
  * 4. `sign` must be exactly that many hex digits; it is uppercased, then compared in constant time.
  * A mismatch is retried once under the Java-trim reading, only when some value has leading or
- * trailing whitespace (§3.3). Never throws; reasons never carry the expected signature.
+ * trailing whitespace (§3.3). On success, `signedFields` is the message that reading verified.
+ * Never throws; reasons never carry the expected signature.
  */
 export async function verifySignedMessage(
   fields: Readonly<Record<string, unknown>>,
@@ -228,10 +244,10 @@ export async function verifySignedMessage(
     if (typeof key !== 'string' || key === '') return fail('SIGN_MISMATCH');
 
     if (await matches(fields, rawReading, key, algorithm, received)) {
-      return { ok: true, signType: algorithm, trimmedReading: false };
+      return { ok: true, signType: algorithm, trimmedReading: false, signedFields: signedFieldsOf(fields, rawReading) };
     }
     if (hasEdgeWhitespace(fields) && (await matches(fields, javaTrimReading, key, algorithm, received))) {
-      return { ok: true, signType: algorithm, trimmedReading: true };
+      return { ok: true, signType: algorithm, trimmedReading: true, signedFields: signedFieldsOf(fields, javaTrimReading) };
     }
     return fail('SIGN_MISMATCH');
   } catch {

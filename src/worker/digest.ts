@@ -1,4 +1,4 @@
-// SHA-256 as lowercase hex: the dedupe key of raw notify bodies (anomalies are unique on it).
+// SHA-256 as lowercase hex: of raw notify bodies, and of the canonical messages anomalies are unique on.
 import { bytesToHex } from '../core';
 
 export async function sha256Hex(input: string | Uint8Array): Promise<string> {

@@ -39,7 +39,9 @@ describe('official signature vectors (V1 MD5, V2 HMAC-SHA256)', () => {
     const signed = { ...v.params, sign: v.expected_sign };
     expect(await verifyParams(signed, v.key, signType)).toBe(true);
     expect(await verifyParams(signed, OTHER_KEY, signType)).toBe(false);
-    expect(await verifySignedMessage(signed, v.key, [signType])).toEqual({ ok: true, signType, trimmedReading: false });
+    const verdict = await verifySignedMessage(signed, v.key, [signType]);
+    expect(verdict).toEqual({ ok: true, signType, trimmedReading: false, signedFields: expect.any(Object) });
+    expect(verdict.ok && canonicalString(verdict.signedFields)).toBe(stripKey(v.string_sign_temp));
   });
 
   it('the MD5 sign is the uppercase md5Hex of stringSignTemp', () => {
@@ -55,7 +57,7 @@ describe('fixture signatures (xml-payloads.json, signed over expected_fields)', 
     const fields = p.expected_fields as unknown as Record<string, string>;
     expect(await signParams(fields, key, signType)).toBe(expected_sign);
     const resigned = { ...fields, sign: expected_sign };
-    expect(await verifySignedMessage(resigned, key, [signType])).toEqual({ ok: true, signType, trimmedReading: false });
+    expect(await verifySignedMessage(resigned, key, [signType])).toMatchObject({ ok: true, signType, trimmedReading: false });
     const raw = await verifySignedMessage(fields, key, [signType]);
     expect(raw.ok).toBe(p.raw_sign_valid_under_key);
   });
@@ -63,7 +65,7 @@ describe('fixture signatures (xml-payloads.json, signed over expected_fields)', 
   it('parse then verify: the re-signed official notify verifies, and fails once total_fee is altered', async () => {
     const p = payloads.payloads.find((x) => x.id === 'notify-success-official-doc')!;
     const fields = parseXml(p.resigned_xml!);
-    expect(await verifySignedMessage(fields, p.signing!.key, ['MD5'])).toEqual({ ok: true, signType: 'MD5', trimmedReading: false });
+    expect(await verifySignedMessage(fields, p.signing!.key, ['MD5'])).toMatchObject({ ok: true, signType: 'MD5', trimmedReading: false });
     const tampered = parseXml(p.resigned_xml!.replace('<total_fee>1</total_fee>', '<total_fee>1999</total_fee>'));
     expect(tampered.total_fee).toBe('1999');
     expect(await verifySignedMessage(tampered, p.signing!.key, ['MD5'])).toEqual({ ok: false, reason: 'SIGN_MISMATCH' });
@@ -194,7 +196,7 @@ describe('verifySignedMessage: the algorithm rule (wechatpay-v2.md §3.4, reliab
     const f = { ...V1.params, ...extra };
     return { ...f, sign: await signParams(f, KEY, 'HMAC-SHA256') };
   };
-  const ok = (signType: SignType) => ({ ok: true, signType, trimmedReading: false });
+  const ok = (signType: SignType) => ({ ok: true, signType, trimmedReading: false, signedFields: expect.any(Object) });
   const no = (reason: string) => ({ ok: false, reason });
 
   it('allowlist {MD5}: absent sign_type + 32-char sign → MD5; sign_type=MD5 → MD5; HMAC → refused', async () => {
@@ -274,15 +276,17 @@ describe('verifySignedMessage: the inbound Java-trim fallback (wechatpay-v2.md �
   const fields = { appid: 'wx1', attach: ' 支付 ', device_info: ' \t ', nonce_str: 'n1\r\n', total_fee: '1' };
   const javaString = 'appid=wx1&attach=支付&nonce_str=n1&total_fee=1&key=' + KEY;
   const rawString = 'appid=wx1&attach= 支付 &device_info= \t &nonce_str=n1\r\n&total_fee=1&key=' + KEY;
+  const trimmedFields = { appid: 'wx1', attach: '支付', nonce_str: 'n1', total_fee: '1' };
 
   it('verifies under the trimmed reading only after the raw reading fails, and says so', async () => {
     const sign = md5Hex(javaString).toUpperCase();
-    expect(await verifySignedMessage({ ...fields, sign }, KEY, ['MD5'])).toEqual({ ok: true, signType: 'MD5', trimmedReading: true });
+    expect(await verifySignedMessage({ ...fields, sign }, KEY, ['MD5'])).toEqual({ ok: true, signType: 'MD5', trimmedReading: true, signedFields: trimmedFields });
     const hsign = await hmacUpper(javaString, KEY);
     expect(await verifySignedMessage({ ...fields, sign: hsign }, KEY, ['HMAC-SHA256'])).toEqual({
       ok: true,
       signType: 'HMAC-SHA256',
       trimmedReading: true,
+      signedFields: trimmedFields,
     });
     // verifyParams is the raw reading only.
     expect(await verifyParams({ ...fields, sign }, KEY, 'MD5')).toBe(false);
@@ -291,8 +295,23 @@ describe('verifySignedMessage: the inbound Java-trim fallback (wechatpay-v2.md �
   it('a raw-reading signature over whitespace values verifies without the fallback', async () => {
     const sign = md5Hex(rawString).toUpperCase();
     expect(canonicalString(fields) + '&key=' + KEY).toBe(rawString);
-    expect(await verifySignedMessage({ ...fields, sign }, KEY, ['MD5'])).toEqual({ ok: true, signType: 'MD5', trimmedReading: false });
+    expect(await verifySignedMessage({ ...fields, sign }, KEY, ['MD5'])).toEqual({ ok: true, signType: 'MD5', trimmedReading: false, signedFields: fields });
     expect(await verifyParams({ ...fields, sign }, KEY, 'MD5')).toBe(true);
+  });
+
+  it('returns the fields the successful reading signed: trimmed values, no whitespace-only field, no sign', async () => {
+    const sign = md5Hex(javaString).toUpperCase();
+    const verdict = await verifySignedMessage({ ...fields, fee_type: '', sign }, KEY, ['MD5']);
+    expect(verdict.ok && verdict.signedFields).toEqual(trimmedFields);
+    expect(verdict.ok && Object.keys(verdict.signedFields)).not.toContain('device_info');
+    expect(verdict.ok && canonicalString(verdict.signedFields) + '&key=' + KEY).toBe(javaString);
+  });
+
+  it('under the raw reading, an unsigned empty field is not among the signed fields either', async () => {
+    const signed = { appid: 'wx1', total_fee: '1' };
+    const sign = md5Hex('appid=wx1&total_fee=1&key=' + KEY).toUpperCase();
+    const verdict = await verifySignedMessage({ ...signed, fee_type: '', attach: '', sign }, KEY, ['MD5']);
+    expect(verdict).toEqual({ ok: true, signType: 'MD5', trimmedReading: false, signedFields: signed });
   });
 
   it('uses Java trim, not JavaScript trim: U+00A0 and U+3000 are kept', async () => {

@@ -21,7 +21,10 @@ export type AnomalyKind =
 export interface AnomalyRecord {
   kind: AnomalyKind;
   outTradeNo: string | null;
-  /** SHA-256 of the raw body (or of the facts, for non-notify sources): the idempotency key. */
+  /**
+   * The idempotency key (column body_sha256): for a notify its messageKeyOf (the authenticated
+   * message, whatever its encoding), for other sources a hash of the facts.
+   */
   bodySha256: string;
   /** Never a key or a signature: only the facts an operator needs to reconcile. */
   detail: Record<string, unknown>;
@@ -38,10 +41,16 @@ export interface PaymentView {
 
 const ANOMALY_SQL = `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
   ON CONFLICT (body_sha256, kind) DO NOTHING`;
+/** Follows ANOMALY_SQL in one batch: the raw body is kept only with the anomaly's first record. */
 const NOTIFICATION_SQL = `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
-  VALUES (?6, ?1, ?2, ?3, ?4, ?5)`;
+  SELECT ?6, ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1`;
 
 export type NotifyKind = 'PAY' | 'REFUND';
+
+/** A notify's anomaly key: its message hash (an evidence from an older caller has only the body's). */
+export function messageKeyOf(e: NotifyEvidence): string {
+  return e.messageSha256 ?? e.bodySha256;
+}
 
 function anomalyStmt(db: D1Database, a: AnomalyRecord): D1PreparedStatement {
   return db.prepare(ANOMALY_SQL).bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now);
@@ -128,11 +137,16 @@ export async function commitPayment(db: D1Database, c: PaymentCommit): Promise<b
   return update?.meta.changes === 1;
 }
 
-/** An authentic message that cannot be applied: the anomaly (idempotent on body hash + kind) and, for a notify, its record. */
-export async function recordAnomaly(db: D1Database, a: AnomalyRecord, evidence?: NotifyEvidence, kind: NotifyKind = 'PAY'): Promise<void> {
+/**
+ * An authentic message that cannot be applied: the anomaly (idempotent on its key + kind) and, for a
+ * notify, its record, in one transaction. True when this call recorded it; false when the same
+ * message had been recorded before, in which case nothing was written.
+ */
+export async function recordAnomaly(db: D1Database, a: AnomalyRecord, evidence?: NotifyEvidence, kind: NotifyKind = 'PAY'): Promise<boolean> {
   const stmts = [anomalyStmt(db, a)];
   if (evidence) stmts.push(notificationStmt(db, a.outTradeNo, evidence, `ANOMALY:${a.kind}`, kind));
-  await db.batch(stmts);
+  const [anomaly] = await db.batch(stmts);
+  return anomaly?.meta.changes === 1;
 }
 
 /** A CAS status change outside payment (close phases). `closed_at` is stamped on entering CLOSED. */

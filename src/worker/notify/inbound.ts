@@ -1,9 +1,9 @@
 // Steps 1–3 shared by both notify routes (reliability.md §4): a byte-capped body, strict UTF-8, the
 // flat allowlisted parser, return_code=SUCCESS. Refusals leave only a bounded counter.
-import { parseXml, type NotifyReplyName } from '../../core';
+import { canonicalString, parseXml, type NotifyReplyName } from '../../core';
 import { raiseAlert } from '../alerts';
 import type { Config } from '../config';
-import { recordAnomaly, type AnomalyKind, type NotifyKind } from '../d1/payments-repo';
+import { messageKeyOf, recordAnomaly, type AnomalyKind, type NotifyKind } from '../d1/payments-repo';
 import { sha256Hex } from '../digest';
 import type { NotifyEvidence } from '../order-gate/contract';
 import { readCapped } from './read-body';
@@ -78,11 +78,34 @@ export async function readInbound(req: Request, deps: NotifyDeps): Promise<Inbou
   return { bytes, text, fields };
 }
 
-export async function evidenceOf(inbound: InboundNotify, now: Date): Promise<NotifyEvidence> {
-  return { rawBody: inbound.text, bodySha256: await sha256Hex(inbound.bytes), receivedAt: now.toISOString() };
+/**
+ * The idempotency key of an authentic payment notify: what the signature covers (canonical, so
+ * blind to field order, CDATA or text, whitespace between elements, an XML declaration, unsigned
+ * empty fields and, under the trimmed reading, value padding) plus the sign in its one accepted
+ * case. Re-encodings of one message share it; any signed change gives another.
+ */
+export function payMessageSha256(signedFields: Record<string, string>, sign: string): Promise<string> {
+  return sha256Hex(`PAY\n${canonicalString(signedFields)}&sign=${sign.toUpperCase()}`);
 }
 
-/** An authentic message that cannot be applied: anomaly + its notification record commit, then OK and an alert. */
+/**
+ * The same for a refund notify, which has no sign: the decrypted req_info fields, canonical. The
+ * outer fields are not authenticated (anyone holding one notify could vary nonce_str at will), and
+ * the outer appid/mch_id only select the anomaly kind, which is part of the anomaly's unique key.
+ */
+export function refundMessageSha256(decrypted: Record<string, string>): Promise<string> {
+  return sha256Hex(`REFUND\n${canonicalString(decrypted)}`);
+}
+
+export async function evidenceOf(inbound: InboundNotify, messageSha256: string, now: Date): Promise<NotifyEvidence> {
+  return { rawBody: inbound.text, bodySha256: await sha256Hex(inbound.bytes), messageSha256, receivedAt: now.toISOString() };
+}
+
+/**
+ * An authentic message that cannot be applied: anomaly + its notification record commit, then OK.
+ * Only the first copy of a message is recorded and alerted; later copies, however encoded, write
+ * nothing (the request log's DUPLICATE outcome is their trail).
+ */
 export async function anomalyReply(
   deps: NotifyDeps,
   evidence: NotifyEvidence,
@@ -91,7 +114,7 @@ export async function anomalyReply(
   outTradeNo: string | null,
   detail: Record<string, unknown>,
 ): Promise<NotifyVerdict> {
-  await recordAnomaly(deps.env.DB, { kind, outTradeNo, bodySha256: evidence.bodySha256, detail, now: evidence.receivedAt }, evidence, notifyKind);
-  raiseAlert(kind, outTradeNo);
-  return { reply: 'OK', outcome: kind, outTradeNo: outTradeNo ?? undefined };
+  const recorded = await recordAnomaly(deps.env.DB, { kind, outTradeNo, bodySha256: messageKeyOf(evidence), detail, now: evidence.receivedAt }, evidence, notifyKind);
+  if (recorded) raiseAlert(kind, outTradeNo);
+  return { reply: 'OK', outcome: recorded ? kind : `DUPLICATE:${kind}`, outTradeNo: outTradeNo ?? undefined };
 }

@@ -9,7 +9,7 @@ import type { AnomalyKind } from '../d1/payments-repo';
 import { maskOpenid } from '../middleware/request-log';
 import type { GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../order-gate/contract';
 import { knownApplied, rememberApplied } from './applied-cache';
-import { OUT_TRADE_NO, anomalyReply, evidenceOf, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
+import { OUT_TRADE_NO, anomalyReply, evidenceOf, payMessageSha256, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
 
 const TRANSACTION_ID = /^[0-9A-Za-z]{1,32}$/;
 const TIME_END = /^\d{14}$/;
@@ -18,11 +18,16 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   const { env, config, now } = deps;
   const inbound = await readInbound(req, deps);
   if ('reply' in inbound) return inbound;
-  const { fields } = inbound;
 
   // 4. Signature over every non-empty field, algorithm by the §3.4 rule within the configured allowlist.
-  const verified = await verifySignedMessage(fields, config.apiKey, [config.signType]);
+  const verified = await verifySignedMessage(inbound.fields, config.apiKey, [config.signType]);
   if (!verified.ok) return refuse(deps, 'SIGN_ERROR', verified.reason);
+  // From here on only what the signature covers: under the trimmed reading the values trimmed, and
+  // no unsigned empty or whitespace-only field (a blank fee_type is absent, i.e. CNY, never a mismatch).
+  const fields = verified.signedFields;
+  if (verified.trimmedReading) {
+    console.warn(JSON.stringify({ level: 'warn', event: 'NOTIFY_SIGN_TRIMMED_READING', outTradeNo: fields.out_trade_no ?? null }));
+  }
 
   const outTradeNo = fields.out_trade_no !== undefined && OUT_TRADE_NO.test(fields.out_trade_no) ? fields.out_trade_no : null;
   // An exact repeat of a payment this isolate saw committed (so steps 5–8 passed for these very
@@ -39,7 +44,7 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   }
 
   // Authentic from here on: every outcome is durable before the reply.
-  const evidence = await evidenceOf(inbound, now);
+  const evidence = await evidenceOf(inbound, await payMessageSha256(fields, inbound.fields.sign!), now);
   const anomaly = (kind: AnomalyKind, detail: Record<string, unknown>) => anomalyReply(deps, evidence, 'PAY', kind, outTradeNo, detail);
 
   // 5. Our merchant.

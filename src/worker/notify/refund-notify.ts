@@ -10,7 +10,7 @@
  */
 import { decryptRefundInfo } from '../../core';
 import { getOrder } from '../d1/orders-repo';
-import { OUT_TRADE_NO, anomalyReply, evidenceOf, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
+import { OUT_TRADE_NO, anomalyReply, evidenceOf, readInbound, refundMessageSha256, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
 
 export async function handleRefundNotify(req: Request, deps: NotifyDeps): Promise<NotifyVerdict> {
   const { env, config, now } = deps;
@@ -27,7 +27,7 @@ export async function handleRefundNotify(req: Request, deps: NotifyDeps): Promis
   }
 
   // Authentic from here on. The outer appid/mch_id are outside the encryption but must still be ours.
-  const evidence = await evidenceOf(inbound, now);
+  const evidence = await evidenceOf(inbound, await refundMessageSha256(info), now);
   const outTradeNo = info.out_trade_no !== undefined && OUT_TRADE_NO.test(info.out_trade_no) ? info.out_trade_no : null;
   const anomaly = (kind: Parameters<typeof anomalyReply>[3], detail: Record<string, unknown>) => anomalyReply(deps, evidence, 'REFUND', kind, outTradeNo, detail);
   if (fields.appid !== config.appId) return anomaly('APPID_MISMATCH', { appid: fields.appid ?? null });

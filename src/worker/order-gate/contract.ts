@@ -24,7 +24,13 @@ export interface PaymentFacts {
 /** The raw notify behind a payment, appended to `notifications` in the same D1 batch as its effect. */
 export interface NotifyEvidence {
   rawBody: string;
+  /** SHA-256 of the raw bytes: describes rawBody. */
   bodySha256: string;
+  /**
+   * SHA-256 of the authenticated message, the same for every re-encoding of it: the anomaly
+   * idempotency key. Optional only for RPC compatibility; absent, bodySha256 stands in.
+   */
+  messageSha256?: string;
   /** UTC ISO-8601. */
   receivedAt: string;
 }

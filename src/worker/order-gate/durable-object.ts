@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
 import { raiseAlert } from '../alerts';
-import { commitPayment, loadPaymentView, moveStatus, readStatus, recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
+import { commitPayment, loadPaymentView, messageKeyOf, moveStatus, readStatus, recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
 import { sha256Hex } from '../digest';
 import type { CloseRequest, GateOutcome, GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts } from './contract';
 import { GATE_TEST_HOOKS, type GateTestHooks } from './test-hooks';
@@ -140,7 +140,7 @@ export class OrderGate extends DurableObject<Env> {
       const to = t.to as 'PAID' | 'PAID_AFTER_CLOSE';
 
       const now = new Date().toISOString();
-      const bodySha256 = evidence?.bodySha256 ?? (await factsHash(p));
+      const bodySha256 = await anomalyKey(p, evidence);
       const hooks = this[GATE_TEST_HOOKS];
       await hooks?.beforeCommit?.();
       const applied = await commitPayment(db, {
@@ -174,14 +174,18 @@ export class OrderGate extends DurableObject<Env> {
     storedTxn: string | null,
   ): Promise<GateResult> {
     const detail = { transactionId: p.transactionId, storedTransactionId: storedTxn, totalFee: p.totalFee, feeType: p.feeType, status, source: p.source };
-    const bodySha256 = evidence?.bodySha256 ?? (await factsHash(p));
-    await recordAnomaly(this.env.DB, { kind, outTradeNo: p.outTradeNo, bodySha256, detail, now: new Date().toISOString() }, evidence);
-    raiseAlert(kind, p.outTradeNo, { source: p.source });
+    const bodySha256 = await anomalyKey(p, evidence);
+    const recorded = await recordAnomaly(this.env.DB, { kind, outTradeNo: p.outTradeNo, bodySha256, detail, now: new Date().toISOString() }, evidence);
+    if (recorded) raiseAlert(kind, p.outTradeNo, { source: p.source }); // a re-sent message was alerted already
     return { outcome, status };
   }
 }
 
-/** The idempotency key of a payment fact without a notify body (orderquery, closeorder ORDERPAID). */
-function factsHash(p: PaymentFacts): Promise<string> {
+/**
+ * An anomaly's idempotency key: the notify's message key, or for a fact without a notify body
+ * (orderquery, closeorder ORDERPAID) a hash of the fact.
+ */
+async function anomalyKey(p: PaymentFacts, evidence: NotifyEvidence | undefined): Promise<string> {
+  if (evidence) return messageKeyOf(evidence);
   return sha256Hex(`${p.source}\n${p.outTradeNo}\n${p.transactionId}\n${p.totalFee}\n${p.feeType}`);
 }
