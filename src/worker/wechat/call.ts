@@ -79,6 +79,8 @@ export async function callWechat(deps: WechatDeps, opts: CallOptions): Promise<R
   // 2. signature, before anything in the answer is believed (wechatpay-v2.md §2, §3.4).
   const verdict = await verifySignedMessage(answer, config.apiKey, [opts.signType]);
   if (!verdict.ok) throw new WechatError('SIGN_INVALID');
+  // From here on only what the signature covered: under the trimmed reading, trimmed values without empty fields.
+  answer = verdict.signedFields;
   if ((answer.appid !== undefined && answer.appid !== config.appId) || (answer.mch_id !== undefined && answer.mch_id !== config.mchId)) {
     throw new WechatError('PROTOCOL');
   }
