@@ -27,9 +27,9 @@ const wechatText = (maxBytes: number) =>
     .refine((v) => !INVISIBLE_CHARS.test(v), { error: 'contains invisible or private-use characters' });
 
 /**
- * zod's record skips a `__proto__` key without a word (so a replay carrying one hashed like the
- * original), so keys that reach prototype machinery are refused on the raw input, before any
- * object is built from it.
+ * zod's record drops a `__proto__` key silently (a replay carrying one then hashed like the
+ * original): keys that reach prototype machinery are refused on the raw input, before any object
+ * is built from it.
  */
 const withoutPrototypeKeys = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value, ctx) => {
