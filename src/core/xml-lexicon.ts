@@ -59,9 +59,14 @@ export function checkFieldName(name: string): void {
   checkNotReserved(name);
 }
 
-/** `__proto__` already fails the rule above; these two pass it. */
+/** Names that reach Object.prototype machinery when used as a key of a plain object. */
+export function isPrototypeKey(name: string): boolean {
+  return name === '__proto__' || name === 'constructor' || name === 'prototype';
+}
+
+/** `__proto__` already fails the rule above; `constructor` and `prototype` pass it. */
 export function checkNotReserved(name: string): void {
-  if (name === 'constructor' || name === 'prototype') throw new XmlError('XML_LIMIT', 'reserved element name');
+  if (isPrototypeKey(name)) throw new XmlError('XML_LIMIT', 'reserved element name');
 }
 
 /**
@@ -79,6 +84,23 @@ export function xmlCharEnd(s: string, i: number): number {
     if (d >= 0xdc00 && d <= 0xdfff) return i + 2;
   }
   return -1;
+}
+
+/**
+ * True when `s` is text a WeChat message can carry unchanged: every character is an XML 1.0 `Char`
+ * (so buildXml accepts it) and none is a control (C0 including Tab/LF/CR, which XML parsers
+ * normalise; DEL; C1) or a noncharacter (U+FDD0–U+FDEF, U+xFFFE/U+xFFFF in every plane), which
+ * other parsers and signers may drop or replace. Validate caller text with this before it is stored.
+ */
+export function isWechatText(s: string): boolean {
+  for (let i = 0; i < s.length; ) {
+    const end = xmlCharEnd(s, i);
+    if (end < 0) return false;
+    const cp = s.codePointAt(i)!;
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe) return false;
+    i = end;
+  }
+  return true;
 }
 
 /** Throws unless every character of `s[from, to)` is an XML 1.0 `Char`. */

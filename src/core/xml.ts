@@ -7,6 +7,8 @@ import { CoreError, XmlError } from './errors';
 import { checkFieldName, checkXmlChars } from './xml-lexicon';
 import { FlatXmlReader, type XmlLimits } from './xml-reader';
 
+export { isPrototypeKey, isWechatText } from './xml-lexicon';
+
 export interface ParseXmlOptions {
   /** Body limit in UTF-8 bytes, checked before any parsing (default 64 KiB). */
   maxBytes?: number;

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { HonoEnv } from './env';
 import { createSandboxApp } from '../sandbox/app';
+import { noStore } from './middleware/no-store';
 import { requestId } from './middleware/request-id';
 import { requestLog } from './middleware/request-log';
 import { requestConfig } from './middleware/require-config';
@@ -15,6 +16,7 @@ import { orders } from './routes/orders';
 export function createApp() {
   const app = new Hono<HonoEnv>();
   app.use('*', requestId(), requestLog());
+  app.use('*', noStore());
   app.onError(onError);
   app.notFound(notFound);
   app.route('/', health);

@@ -78,7 +78,7 @@ describe('authentic and applicable', () => {
     expect(r).toEqual({ status: 200, body: OK, type: XML });
     await expectPaid(no, n.fields.transaction_id!);
     const row = (await orderRow(no))!;
-    expect(row).toMatchObject({ time_end: n.fields.time_end, bank_type: 'CMB_DEBIT', cash_fee: 1999, openid: n.fields.openid });
+    expect(row).toMatchObject({ time_end: n.fields.time_end, bank_type: 'CMB_DEBIT', cash_fee: 1999, openid: null, prepay_openid: n.fields.openid });
     expect(row.paid_at).toMatch(/Z$/);
     const notes = await notificationRows(no);
     expect(notes).toHaveLength(1);

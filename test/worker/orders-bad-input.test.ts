@@ -185,6 +185,21 @@ describe('list query validation', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).error.code).toBe('VALIDATION_FAILED');
   });
+  const messageOf = async (path: string, init: RequestInit = { headers: AUTH }) => {
+    const res = await api(path, init);
+    expect(res.status).toBe(400);
+    return ((await res.json()) as any).error.message as string;
+  };
+  it('an unknown query parameter is named as a query parameter, not as the body', async () => {
+    expect(await messageOf('/v1/orders?foo=1')).toBe('query: unrecognized parameter "foo"');
+    expect(await messageOf('/v1/orders/abcdef123?foo=1&bar=2')).toBe('query: unrecognized parameters "foo", "bar"');
+  });
+  it('an unknown body field still names the body', async () => {
+    expect(await messageOf('/v1/orders', withField('foo', 1))).toBe('body: unrecognized field "foo"');
+  });
+  it.each(['0', '101', 'abc', '1.5'])('?limit=%s says the range in words', async (limit) => {
+    expect(await messageOf(`/v1/orders?limit=${limit}`)).toBe('limit: must be an integer from 1 to 100');
+  });
 });
 
 describe('§8.4 methods', () => {

@@ -29,6 +29,20 @@ describe('POST /v1/orders', () => {
     expect(order.out_trade_no).toMatch(/^[A-Za-z0-9_\-|*]{6,32}$/);
   });
 
+  it('generated order numbers are the Beijing date and 24 random base62 characters, distinct from openids', async () => {
+    const beijingDate = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
+    const before = beijingDate(Date.now());
+    const numbers = await Promise.all(
+      [1, 2, 3].map(async () => ((await (await postJson('/v1/orders', { description: 'Generated', total_fee: 1 })).json()) as Record<string, string>).out_trade_no!),
+    );
+    const after = beijingDate(Date.now());
+    for (const no of numbers) {
+      expect(no).toMatch(/^20\d{6}[A-Za-z0-9]{24}$/);
+      expect([before, after]).toContain(no.slice(0, 8));
+    }
+    expect(new Set(numbers.map((n) => n.slice(8))).size).toBe(3);
+  });
+
   it('sets expires_at from expires_in_minutes', async () => {
     const order = await createOrder({ expires_in_minutes: 1440 });
     expect(Date.parse(order.expires_at) - Date.parse(order.created_at)).toBe(1440 * 60_000);

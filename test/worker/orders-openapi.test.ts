@@ -20,4 +20,22 @@ describe('GET /openapi.json', () => {
     expect(listParams).toEqual(['created_from', 'created_to', 'cursor', 'limit', 'status']);
     expect(doc.paths['/v1/orders/{out_trade_no}/jsapi'].post.security).toEqual([{ checkoutToken: [] }, { merchantBearer: [] }]);
   });
+
+  it('states description/attach limits in UTF-8 bytes, with no character maxLength that would contradict them', async () => {
+    const doc = (await (await api('/openapi.json')).json()) as any;
+    const create = doc.components.schemas.CreateOrderRequest;
+    for (const field of ['description', 'attach']) {
+      expect(create.properties[field].description).toMatch(/127 UTF-8 bytes/);
+      expect(create.properties[field]).not.toHaveProperty('maxLength');
+      expect(create.properties[field].minLength).toBe(1);
+    }
+  });
+
+  it('the Order schema has payer_openid beside the merchant-named openid', async () => {
+    const doc = (await (await api('/openapi.json')).json()) as any;
+    const order = doc.components.schemas.Order;
+    expect(order.required).toEqual(expect.arrayContaining(['openid', 'payer_openid']));
+    expect(order.properties.payer_openid.description).toMatch(/paid|prepay/);
+    expect(order.properties.openid.description).toMatch(/merchant|you/i);
+  });
 });

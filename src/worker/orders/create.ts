@@ -1,5 +1,5 @@
 // POST /v1/orders: insert a CREATED order, idempotent on out_trade_no by a hash of the request.
-import { nonceStr } from '../../core';
+import { formatWechatTime, nonceStr } from '../../core';
 import type { Config } from '../config';
 import { sha256Hex } from '../digest';
 import { getOrder, insertOrder, type OrderRow } from '../d1/orders-repo';
@@ -18,9 +18,12 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** `o` + 31 CSPRNG alphanumerics: inside WeChat's 6–32 of [A-Za-z0-9_-|*], ~185 bits. */
-export function generateOutTradeNo(): string {
-  return 'o' + nonceStr(31);
+/**
+ * The Beijing date (yyyyMMdd) + 24 CSPRNG alphanumerics (~142 bits): 32 of WeChat's [A-Za-z0-9_-|*],
+ * recognisable in listings and bills, and unlike an openid (`o…`) or an appid (`wx…`).
+ */
+export function generateOutTradeNo(nowMs: number): string {
+  return formatWechatTime(new Date(nowMs)).slice(0, 8) + nonceStr(24);
 }
 
 export type CreateResult = { created: boolean; row: OrderRow };
@@ -29,7 +32,7 @@ export async function createOrder(db: D1Database, config: Config, body: CreateOr
   if (body.total_fee > config.maxTotalFee) {
     throw new ApiError('TOTAL_FEE_TOO_LARGE', `total_fee must be at most ${config.maxTotalFee} fen`);
   }
-  const outTradeNo = body.out_trade_no ?? generateOutTradeNo();
+  const outTradeNo = body.out_trade_no ?? generateOutTradeNo(nowMs);
   const expiresIn = body.expires_in_minutes ?? DEFAULT_EXPIRES_IN_MINUTES;
   const requestHash = await sha256Hex(stableJson({ ...body, out_trade_no: outTradeNo, expires_in_minutes: expiresIn }));
   const inserted = await insertOrder(db, {

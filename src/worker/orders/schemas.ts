@@ -1,24 +1,45 @@
 // The merchant API's zod schemas: validation for the routes and the source of /openapi.json.
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../core';
+import { isPrototypeKey, isWechatText, ORDER_STATUSES } from '../../core';
 
 export const OUT_TRADE_NO = /^[A-Za-z0-9_\-|*]{6,32}$/;
 const OPENID = /^[A-Za-z0-9_-]{6,64}$/;
 
-// Controls, lone surrogates, private use, and invisible format characters (bidi overrides,
-// zero-width spaces, BOM) have no place in what a buyer sees on the pay sheet. ZWJ is kept for emoji.
-const FORBIDDEN_CHARS = /[\p{Cc}\p{Cs}\p{Co}]|(?!\u200D)\p{Cf}/u;
+/** One rule for every text field a merchant sends (core's, next to the XML codec that must carry it). */
+const CARRIABLE = { error: 'contains a control character, a noncharacter or a lone surrogate' } as const;
+
+// On top of that, for what a buyer sees on the pay sheet: no private use, no invisible format
+// characters (bidi overrides, zero-width spaces, BOM). ZWJ is kept for emoji.
+const INVISIBLE_CHARS = /\p{Co}|(?!\u200D)\p{Cf}/u;
 const utf8Bytes = (v: string) => new TextEncoder().encode(v).byteLength;
 
-/** Text that reaches unifiedorder: String(n) read as UTF-8 bytes; no outer whitespace (signers disagree on trimming). */
+/**
+ * Text that reaches unifiedorder: String(n) read as UTF-8 bytes; no outer whitespace (signers
+ * disagree on trimming). No zod .max(): it would publish a character maxLength next to a byte limit.
+ */
 const wechatText = (maxBytes: number) =>
   z
     .string()
     .min(1)
-    .max(maxBytes)
     .refine((v) => utf8Bytes(v) <= maxBytes, { error: `must be at most ${maxBytes} UTF-8 bytes` })
     .refine((v) => v === v.trim(), { error: 'must not start or end with whitespace' })
-    .refine((v) => !FORBIDDEN_CHARS.test(v), { error: 'contains control or invisible characters' });
+    .refine(isWechatText, CARRIABLE)
+    .refine((v) => !INVISIBLE_CHARS.test(v), { error: 'contains invisible or private-use characters' });
+
+/**
+ * zod's record drops a `__proto__` key silently (a replay carrying one then hashed like the
+ * original): keys that reach prototype machinery are refused on the raw input, before any object
+ * is built from it.
+ */
+const withoutPrototypeKeys = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value, ctx) => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const key of Object.keys(value)) {
+        if (isPrototypeKey(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'reserved key', input: key });
+      }
+    }
+    return value;
+  }, schema);
 
 export const OrderStatusSchema = z.enum(ORDER_STATUSES);
 
@@ -26,17 +47,19 @@ export const DEFAULT_EXPIRES_IN_MINUTES = 30;
 
 export const CreateOrderBody = z
   .strictObject({
-    description: wechatText(127).meta({ description: 'Shown on the pay sheet (unifiedorder `body`), 1–127 UTF-8 bytes.' }),
+    description: wechatText(127).meta({ description: 'Shown on the pay sheet (unifiedorder `body`), 1–127 UTF-8 bytes (a CJK character is 3 bytes).' }),
     total_fee: z.int().min(1).meta({ description: 'Amount in integer fen (1999 = ¥19.99), at most MAX_TOTAL_FEE.' }),
     out_trade_no: z.string().regex(OUT_TRADE_NO).optional().meta({ description: 'Your order number, 6–32 of [A-Za-z0-9_-|*]; the idempotency key. Generated when absent.' }),
-    attach: wechatText(127).optional().meta({ description: 'Returned unchanged by WeChat, 1–127 UTF-8 bytes.' }),
-    openid: z.string().regex(OPENID).optional().meta({ description: "The buyer's openid under this appid, if your server already knows it." }),
+    attach: wechatText(127).optional().meta({ description: 'Returned unchanged by WeChat, 1–127 UTF-8 bytes (a CJK character is 3 bytes).' }),
+    openid: z.string().regex(OPENID).optional().meta({ description: "The buyer's openid under this appid, if your server already knows it: only this buyer can pay." }),
     expires_in_minutes: z.int().min(5).max(1440).optional().meta({ description: `Minutes until the order expires (default ${DEFAULT_EXPIRES_IN_MINUTES}).` }),
-    metadata: z
-      .record(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/), z.string().max(500).refine((v) => !/\p{Cs}/u.test(v), { error: 'contains a lone surrogate' }))
-      .refine((m) => Object.keys(m).length <= 20, { error: 'at most 20 keys' })
+    metadata: withoutPrototypeKeys(
+      z
+        .record(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/), z.string().max(500).refine(isWechatText, CARRIABLE))
+        .refine((m) => Object.keys(m).length <= 20, { error: 'at most 20 keys' }),
+    )
       .optional()
-      .meta({ description: 'Opaque string key/values, stored and returned as given (at most 20 keys).' }),
+      .meta({ description: 'Opaque string key/values, stored and returned as given (at most 20 keys; not __proto__, constructor or prototype).' }),
   })
   ;
 export type CreateOrderBody = z.infer<typeof CreateOrderBody>;
@@ -46,7 +69,11 @@ export const ListOrdersQuery = z.strictObject({
   created_from: z.iso.datetime().optional().meta({ description: 'Inclusive lower bound on created_at (ISO-8601 UTC).' }),
   created_to: z.iso.datetime().optional().meta({ description: 'Exclusive upper bound on created_at (ISO-8601 UTC).' }),
   cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]+$/).optional().meta({ description: 'next_cursor from the previous page.' }),
-  limit: z.string().regex(/^(?:[1-9]|[1-9][0-9]|100)$/).optional().meta({ description: 'Page size, 1–100 (default 20).' }),
+  limit: z
+    .string()
+    .regex(/^(?:[1-9]|[1-9][0-9]|100)$/, { error: 'must be an integer from 1 to 100' })
+    .optional()
+    .meta({ description: 'Page size, 1–100 (default 20).' }),
 });
 
 export const GetOrderQuery = z.strictObject({
@@ -68,7 +95,8 @@ export const OrderSchema = z
     fee_type: z.string(),
     attach: z.string().nullable(),
     metadata: z.record(z.string(), z.string()).nullable(),
-    openid: z.string().nullable(),
+    openid: z.string().nullable().meta({ description: 'The openid you named at create, else null.' }),
+    payer_openid: z.string().nullable().meta({ description: 'The buyer the prepay was issued for and who paid; null before the first jsapi call.' }),
     transaction_id: z.string().nullable(),
     cash_fee: z.int().nullable(),
     bank_type: z.string().nullable(),

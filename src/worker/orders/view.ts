@@ -10,7 +10,9 @@ export function orderView(row: OrderRow, checkoutUrl: string) {
     fee_type: row.fee_type,
     attach: row.attach,
     metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, string>),
-    openid: row.openid ?? row.prepay_openid,
+    // Only what the merchant named: the buyer who turned up is a different fact.
+    openid: row.openid,
+    payer_openid: row.prepay_openid,
     transaction_id: row.transaction_id,
     cash_fee: row.cash_fee,
     bank_type: row.bank_type,

@@ -21,12 +21,25 @@ import { wechatDeps } from '../wechat';
 
 type C = Context<HonoEnv>;
 
+type Issue = { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] };
+
+/** One issue as `where: what`. Issues about the whole input name it: the query's parameters or the body's fields. */
+function describeIssue(issue: Issue, target: string): string {
+  const inQuery = target === 'query';
+  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+    const noun = inQuery ? 'parameter' : 'field';
+    const names = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+    return `${inQuery ? 'query' : 'body'}: unrecognized ${noun}${issue.keys.length > 1 ? 's' : ''} ${names}`;
+  }
+  return `${issue.path.map(String).join('.') || (inQuery ? 'query' : 'body')}: ${issue.message}`;
+}
+
 /** Validation failures in our envelope: field paths and zod's messages, never the rejected values. */
-function hook(result: { success: boolean; error?: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }> } }, c: Context) {
+function hook(result: { success: boolean; target: string; error?: { issues: ReadonlyArray<Issue> } }, c: Context) {
   if (result.success) return;
   const detail = (result.error?.issues ?? [])
     .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`)
+    .map((i) => describeIssue(i, result.target))
     .join('; ');
   return errorResponse(c as C, 'VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
 }
@@ -79,14 +92,7 @@ function encodeCursor(row: OrderRow): string {
   return btoa(JSON.stringify([row.created_at, row.out_trade_no])).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-const noStore = async (c: C, next: () => Promise<void>) => {
-  await next();
-  c.header('Cache-Control', 'no-store');
-};
-
 export const orders = new Hono<HonoEnv>();
-
-orders.use('*', noStore);
 
 // Merchant H5 pages on their own origin may call jsapi; nothing else is cross-origin.
 orders.use(
