@@ -4,7 +4,7 @@ import { CHECKOUT_SCRIPT_PATH } from '../../src/worker/checkout/views';
 
 describe('GET /healthz', () => {
   it('answers ok with the mode', async () => {
-    const res = await exports.default.fetch('https://gw.test/healthz');
+    const res = await exports.default.fetch('http://127.0.0.1:8787/healthz');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, service: 'wxpay-edge', mode: 'sandbox' });
   });
@@ -23,12 +23,12 @@ describe('Cache-Control: no-store on every response', () => {
     ['/no/such/route', 404],
     ['/v1/orders/abcdef123/nothing', 404],
   ])('GET %s → %i with no-store', async (path, status) => {
-    const res = await exports.default.fetch(`https://gw.test${path}`);
+    const res = await exports.default.fetch(`http://127.0.0.1:8787${path}`);
     expect(res.status).toBe(status);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
   });
   it('a response that chose its own caching keeps it (the static checkout script)', async () => {
-    const res = await exports.default.fetch(`https://gw.test${CHECKOUT_SCRIPT_PATH}`);
+    const res = await exports.default.fetch(`http://127.0.0.1:8787${CHECKOUT_SCRIPT_PATH}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('Cache-Control')).toBe('public, max-age=300');
   });

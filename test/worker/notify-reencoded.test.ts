@@ -125,7 +125,7 @@ describe('a notify that verifies only under the Java-trim reading', () => {
     });
     expect((await replyOf(await postNotify(xml))).body).toBe(OK);
     expect(await anomalyRows(no)).toEqual([]);
-    expect((await orderRow(no))!).toMatchObject({ status: 'PAID', transaction_id: fields.transaction_id, cash_fee: 1999, openid: alice });
+    expect((await orderRow(no))!).toMatchObject({ status: 'PAID', transaction_id: fields.transaction_id, cash_fee: 1999, openid: null, prepay_openid: alice });
     expect((await ledgerRows(no)).map((l) => [l.amount_fen, l.transaction_id])).toEqual([[1999, fields.transaction_id]]);
     expect((await notificationRows(no)).map((r) => r.verdict)).toEqual(['APPLIED']);
   });
