@@ -3,7 +3,7 @@
  * (wechatpay-v2.md §6, §10, §11). Pure over the store and `now`: the Durable Object runs each call
  * synchronously, so a decision and its write are atomic.
  */
-import { formatWechatTime, parseFen, parseWechatTime, type SignType } from '../core';
+import { formatWechatTime, OUT_TRADE_NO, parseFen, parseWechatTime, type SignType } from '../core';
 import { newPrepayId, newTransactionId } from './ids';
 import { bizFail, ok, pick, returnFail, type Outcome } from './outcome';
 import type { SimOrder, SimStore } from './state';
@@ -13,7 +13,6 @@ export const CLOSE_MIN_AGE_MS = 5 * 60_000;
 /** Old doc: time_expire − now 「必须大于5分钟」 (wechatpay-v2.md §6; current value unverified). */
 export const TIME_EXPIRE_MIN_MS = 5 * 60_000;
 
-export const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
 const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]{2,64})$/;
 
 export interface VerifiedRequest {

@@ -3,7 +3,7 @@
  * the appid and the user's name: deterministic across runs, different under another appid, and
  * shaped like a real one (`o` + 27 characters of [A-Za-z0-9_-], 28 in all).
  */
-import { hexToBytes, md5Hex } from '../core';
+import { base64urlEncode, hexToBytes, md5Hex } from '../core';
 
 export interface TestUser {
   name: string;
@@ -23,16 +23,10 @@ export const TEST_USERS: readonly TestUser[] = Object.freeze([
 /** Names typed into the pick page's free entry: short, URL-safe, case-sensitive. */
 export const USER_NAME = /^[A-Za-z0-9_-]{1,32}$/;
 
-function base64Url(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
 /** `o` + 27 characters from md5(appid:name) ‖ md5(name:appid). */
 export function openidFor(appId: string, name: string): string {
   const digest = new Uint8Array([...hexToBytes(md5Hex(`${appId}:${name}`)), ...hexToBytes(md5Hex(`${name}:${appId}`))]);
-  return 'o' + base64Url(digest).slice(0, 27);
+  return 'o' + base64urlEncode(digest).slice(0, 27);
 }
 
 export function fixedUser(name: string): TestUser | undefined {

@@ -1,7 +1,7 @@
 // The buyer's OAuth openid, kept server-side in a signed cookie: `wxpay_oid=<openid>.<expiresEpochSec>.<hmac>`.
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { constantTimeEqual } from '../core';
+import { constantTimeEqual, OPENID } from '../core';
 import { hmacBase64url } from './hmac';
 
 export const OAUTH_COOKIE = 'wxpay_oid';
@@ -9,7 +9,6 @@ export const OAUTH_COOKIE = 'wxpay_oid';
 export const OAUTH_SESSION_SECONDS = 30 * 60;
 
 const DOMAIN = 'oauth-openid:';
-const OPENID = /^[A-Za-z0-9_-]{6,64}$/;
 
 function mac(secret: string, openid: string, expires: number): Promise<string> {
   return hmacBase64url(secret, `${DOMAIN}${openid}.${expires}`);

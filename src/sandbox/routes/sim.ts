@@ -9,7 +9,7 @@ import { merchantStub, type SandboxEnv } from '../hono-env';
 import { ANY_ORDER } from '../merchant-do';
 import { parseScenario, ScenarioError } from '../scenarios';
 import type { ReceiverConfig } from '../state';
-import { OUT_TRADE_NO } from '../trade';
+import { OUT_TRADE_NO } from '../../core';
 import { OUT_REFUND_NO } from '../refund';
 import { USER_NAME } from '../users';
 

@@ -11,10 +11,9 @@
  */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { constantTimeEqual, nonceStr } from '../../core';
+import { constantTimeEqual, nonceStr, OUT_TRADE_NO } from '../../core';
 import { SANDBOX_PATH, type Config } from '../config';
 import { hmacBase64url } from '../hmac';
-import { OUT_TRADE_NO } from '../orders/schemas';
 import type { WechatTransport } from '../wechat/transport';
 
 export const OAUTH_STATE_COOKIE = 'wxpay_oauth';

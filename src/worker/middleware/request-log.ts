@@ -3,11 +3,6 @@ import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { HonoEnv } from '../env';
 
-/** Openids are personal data: logs keep the first 4 characters only. */
-export function maskOpenid(openid: string | null | undefined): string | undefined {
-  return openid ? `${openid.slice(0, 4)}…` : undefined;
-}
-
 export const requestLog = (): MiddlewareHandler<HonoEnv> => async (c, next) => {
   const started = performance.now();
   await next();

@@ -13,8 +13,6 @@ import { noteRejection } from './rejections';
 export const NOTIFY_MAX_BYTES = 32 * 1024;
 /** Per-value limit for notifies (§4 step 2). */
 const NOTIFY_MAX_VALUE_BYTES = 2048;
-/** WeChat's out_trade_no alphabet, ≤ 32 characters: anything else is never a DO name. */
-export const OUT_TRADE_NO = /^[A-Za-z0-9_\-|*@]{1,32}$/;
 /** Fatal: invalid UTF-8 is refused, never replaced. A leading BOM is dropped (the parser accepts one). */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 

@@ -3,13 +3,12 @@
  * signature, appid/mch_id, known order, amount and currency, result_code. Only a notify that passes
  * every check reaches the order's DO; a forged one never creates a DO or a row it controls.
  */
-import { parseFen, verifySignedMessage } from '../../core';
+import { maskOpenid, OUT_TRADE_NO, parseFen, verifySignedMessage } from '../../core';
 import { getOrder } from '../d1/orders-repo';
 import type { AnomalyKind } from '../d1/payments-repo';
-import { maskOpenid } from '../middleware/request-log';
 import type { GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../order-gate/contract';
 import { knownApplied, rememberApplied } from './applied-cache';
-import { OUT_TRADE_NO, anomalyReply, evidenceOf, payMessageSha256, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
+import { anomalyReply, evidenceOf, payMessageSha256, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
 
 const TRANSACTION_ID = /^[0-9A-Za-z]{1,32}$/;
 const TIME_END = /^\d{14}$/;

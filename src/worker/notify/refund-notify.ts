@@ -8,9 +8,9 @@
  * refunds land, the match (out_refund_no, refund_fee) and the REFUNDING→… transition go through the
  * OrderGate like payments do.
  */
-import { decryptRefundInfo } from '../../core';
+import { decryptRefundInfo, OUT_TRADE_NO } from '../../core';
 import { getOrder } from '../d1/orders-repo';
-import { OUT_TRADE_NO, anomalyReply, evidenceOf, readInbound, refundMessageSha256, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
+import { anomalyReply, evidenceOf, readInbound, refundMessageSha256, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
 
 export async function handleRefundNotify(req: Request, deps: NotifyDeps): Promise<NotifyVerdict> {
   const { env, config, now } = deps;

@@ -1,9 +1,7 @@
 // The merchant API's zod schemas: validation for the routes and the source of /openapi.json.
 import { z } from 'zod';
-import { isPrototypeKey, isWechatText, ORDER_STATUSES } from '../../core';
+import { isPrototypeKey, isWechatText, OPENID, ORDER_STATUSES, OUT_TRADE_NO } from '../../core';
 
-export const OUT_TRADE_NO = /^[A-Za-z0-9_\-|*]{6,32}$/;
-const OPENID = /^[A-Za-z0-9_-]{6,64}$/;
 
 /** One rule for every text field a merchant sends (core's, next to the XML codec that must carry it). */
 const CARRIABLE = { error: 'contains a control character, a noncharacter or a lone surrogate' } as const;

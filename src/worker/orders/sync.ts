@@ -1,7 +1,7 @@
 // Catch-up for lost notifies: a verified orderquery, then the OrderGate applies what it proves.
 import type { Config } from '../config';
 import { claimSync, type OrderRow } from '../d1/orders-repo';
-import { maskOpenid } from '../middleware/request-log';
+import { maskOpenid } from '../../core';
 import { orderQuery, WechatError, type OrderQueryResult, type WechatDeps } from '../wechat';
 import type { PaymentSource } from '../order-gate/contract';
 import { orderGate, paymentFromQuery } from './gate';

@@ -21,13 +21,13 @@ import {
 import { getConfig, type Config } from '../config';
 import { spendOauthState } from '../d1/oauth-states-repo';
 import { getOrder, type OrderRow } from '../d1/orders-repo';
+import { OUT_TRADE_NO } from '../../core';
 import type { HonoEnv } from '../env';
 import { ApiError, errorResponse } from '../http-errors';
 import { isLoopbackHost } from '../loopback';
 import { requireConfig } from '../middleware/require-config';
 import { issueOauthSession, readOauthSession } from '../oauth-session';
 import { onError } from '../on-error';
-import { OUT_TRADE_NO } from '../orders/schemas';
 import { syncDue, syncOrder } from '../orders/sync';
 import { wechatDeps } from '../wechat';
 import { wechatTransports } from '../wechat/transport';

@@ -5,6 +5,7 @@ import { cors } from 'hono/cors';
 import { checkoutUrl, verifyCheckoutToken } from '../checkout-token';
 import { getConfig, type Config } from '../config';
 import { getOrder, listOrders, type OrderRow } from '../d1/orders-repo';
+import { base64urlDecodeText, base64urlEncode, OUT_TRADE_NO } from '../../core';
 import type { HonoEnv } from '../env';
 import { ApiError, errorResponse } from '../http-errors';
 import { jsonBody } from '../middleware/json-body';
@@ -14,7 +15,7 @@ import { readOauthSession } from '../oauth-session';
 import { closeOrderFlow } from '../orders/close';
 import { createOrder } from '../orders/create';
 import { jsapiParams } from '../orders/prepay';
-import { CreateOrderBody, GetOrderQuery, JsapiBody, ListOrdersQuery, OUT_TRADE_NO } from '../orders/schemas';
+import { CreateOrderBody, GetOrderQuery, JsapiBody, ListOrdersQuery } from '../orders/schemas';
 import { syncDue, syncOrder } from '../orders/sync';
 import { orderView } from '../orders/view';
 import { wechatDeps } from '../wechat';
@@ -78,7 +79,7 @@ async function view(config: Config, row: OrderRow) {
 function decodeCursor(cursor: string | undefined): { createdAt: string; outTradeNo: string } | undefined {
   if (!cursor) return undefined;
   try {
-    const [createdAt, outTradeNo] = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))) as [unknown, unknown];
+    const [createdAt, outTradeNo] = JSON.parse(base64urlDecodeText(cursor) ?? '') as [unknown, unknown];
     if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof outTradeNo === 'string' && OUT_TRADE_NO.test(outTradeNo)) {
       return { createdAt, outTradeNo };
     }
@@ -89,7 +90,7 @@ function decodeCursor(cursor: string | undefined): { createdAt: string; outTrade
 }
 
 function encodeCursor(row: OrderRow): string {
-  return btoa(JSON.stringify([row.created_at, row.out_trade_no])).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return base64urlEncode(JSON.stringify([row.created_at, row.out_trade_no]));
 }
 
 export const orders = new Hono<HonoEnv>();
