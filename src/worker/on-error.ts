@@ -3,7 +3,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { getConfig } from './config';
 import type { HonoEnv } from './env';
-import { ApiError, errorResponse } from './http-errors';
+import { DomainError } from './errors';
+import { errorResponse } from './http-answers';
 import { WechatError } from './wechat';
 
 /** An error message could quote anything it was handed; configured secrets never reach the log. */
@@ -17,7 +18,7 @@ function scrub(text: string, c: Context<HonoEnv>): string {
 }
 
 export function onError(err: Error, c: Context<HonoEnv>) {
-  if (err instanceof ApiError) return errorResponse(c, err.code, err.message, { ...err.extra });
+  if (err instanceof DomainError) return errorResponse(c, err.code, err.message, { ...err.extra });
   if (err instanceof WechatError) return errorResponse(c, 'UPSTREAM_UNAVAILABLE', 'WeChat Pay is unavailable; retry shortly');
   if (err instanceof HTTPException) {
     if (err.status === 413) return errorResponse(c, 'PAYLOAD_TOO_LARGE', 'body too large');

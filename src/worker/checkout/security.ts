@@ -22,12 +22,6 @@ export const pageSecurityHeaders: MiddlewareHandler = secureHeaders({
   referrerPolicy: 'no-referrer',
 });
 
-/** Order pages and their status answers are per-buyer and change: never stored by any cache. */
-export const noStore: MiddlewareHandler = async (c, next) => {
-  await next();
-  c.header('Cache-Control', 'no-store');
-};
-
 /** The nonce the CSP header of this response allows (set by pageSecurityHeaders before the handler runs). */
 export function cspNonce(c: Context): string {
   const nonce = c.get('secureHeadersNonce');

@@ -2,7 +2,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { HonoEnv } from '../env';
-import { ApiError, errorResponse } from '../http-errors';
+import { DomainError } from '../errors';
+import { errorResponse } from '../http-answers';
 
 export const MAX_JSON_BYTES = 16 * 1024;
 const JSON_TYPE = /^application\/json$/i;
@@ -22,7 +23,7 @@ export function jsonBody(opts: { optional?: boolean } = {}): MiddlewareHandler<H
       try {
         await c.req.json(); // cached for the validator
       } catch {
-        throw new ApiError('INVALID_JSON', 'the body is not valid JSON');
+        throw new DomainError('INVALID_JSON', 'the body is not valid JSON');
       }
       await next();
     });

@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import { configForRequest, type Config, type ConfigResult } from '../config';
 import type { HonoEnv } from '../env';
-import { ApiError } from '../http-errors';
+import { DomainError } from '../errors';
 
 const reported = new WeakMap<object, Set<string>>();
 
@@ -20,9 +20,9 @@ export function requestConfig(c: Context<HonoEnv>): ConfigResult {
   return result;
 }
 
-/** The parsed config, or ApiError CONFIG_INVALID (503). */
+/** The parsed config, or DomainError CONFIG_INVALID (503). */
 export function requireConfig(c: Context<HonoEnv>): Config {
   const result = requestConfig(c);
   if (result.ok) return result.config;
-  throw new ApiError('CONFIG_INVALID', 'the payment service is not configured');
+  throw new DomainError('CONFIG_INVALID', 'the payment service is not configured');
 }

@@ -1,7 +1,7 @@
 // POST /v1/orders/:out_trade_no/close: CLOSING through the gate, closeorder at WeChat, then CLOSED — or PAID if WeChat says so.
 import { PAID_STATUSES } from '../../core/order-state';
 import type { OrderRow } from '../d1/orders-repo';
-import { ApiError } from '../http-errors';
+import { DomainError } from '../errors';
 import { CLOSE_MIN_AGE_MS, closeOrder, orderQuery, WechatError, type WechatDeps } from '../wechat';
 import { orderGate } from './gate';
 import { applyQueryResult } from './sync';
@@ -13,20 +13,20 @@ const PAID_LIKE: ReadonlySet<string | null> = new Set(PAID_STATUSES);
  * CLOSE_TOO_EARLY with retry_after (seconds), and nothing changes. Returns the final status.
  */
 export async function closeOrderFlow(env: Env, deps: WechatDeps, row: OrderRow, nowMs: number): Promise<string | null> {
-  if (PAID_LIKE.has(row.status)) throw new ApiError('ORDER_PAID', 'the order is paid and cannot be closed');
+  if (PAID_LIKE.has(row.status)) throw new DomainError('ORDER_PAID', 'the order is paid and cannot be closed');
   if (row.status === 'CLOSED') return 'CLOSED';
-  if (row.status === 'FAILED' || row.status === 'PAYERROR') throw new ApiError('ORDER_NOT_PAYABLE', 'the order failed; there is nothing to close');
+  if (row.status === 'FAILED' || row.status === 'PAYERROR') throw new DomainError('ORDER_NOT_PAYABLE', 'the order failed; there is nothing to close');
   const earliest = Date.parse(row.created_at) + CLOSE_MIN_AGE_MS;
   if (nowMs < earliest) {
-    throw new ApiError('CLOSE_TOO_EARLY', 'WeChat Pay accepts a close only 5 minutes after the order was created', {
+    throw new DomainError('CLOSE_TOO_EARLY', 'WeChat Pay accepts a close only 5 minutes after the order was created', {
       retry_after: Math.ceil((earliest - nowMs) / 1000),
     });
   }
   const gate = orderGate(env, row.out_trade_no);
   const begun = await gate.closeOrder({ outTradeNo: row.out_trade_no, phase: 'BEGIN' });
-  if (PAID_LIKE.has(begun.status)) throw new ApiError('ORDER_PAID', 'the order is paid and cannot be closed');
+  if (PAID_LIKE.has(begun.status)) throw new DomainError('ORDER_PAID', 'the order is paid and cannot be closed');
   if (begun.status === 'CLOSED') return 'CLOSED';
-  if (begun.status !== 'CLOSING') throw new ApiError('CLOSE_IN_PROGRESS', 'the order is changing; retry');
+  if (begun.status !== 'CLOSING') throw new DomainError('CLOSE_IN_PROGRESS', 'the order is changing; retry');
   try {
     await closeOrder(deps, row.out_trade_no, row.sign_type);
   } catch (e) {
@@ -35,15 +35,15 @@ export async function closeOrderFlow(env: Env, deps: WechatDeps, row: OrderRow, 
       // Paid before the close landed: never CLOSED. Confirm with a verified query; a notify would do the same.
       const q = await orderQuery(deps, row.out_trade_no, row.sign_type).catch(() => null);
       if (q) await applyQueryResult(env, { ...row, status: 'CLOSING' }, q, 'CLOSE_ORDERPAID');
-      throw new ApiError('ORDER_PAID', 'the order was paid before it could be closed');
+      throw new DomainError('ORDER_PAID', 'the order was paid before it could be closed');
     }
     // ORDERCLOSED: already closed there; ORDERNOTEXIST: WeChat never issued it. Both are a successful close.
     if (e.code !== 'ORDERCLOSED' && e.code !== 'ORDERNOTEXIST') {
       await gate.closeOrder({ outTradeNo: row.out_trade_no, phase: 'ABORT' });
-      throw new ApiError('UPSTREAM_UNAVAILABLE', 'WeChat Pay did not confirm the close; retry');
+      throw new DomainError('UPSTREAM_UNAVAILABLE', 'WeChat Pay did not confirm the close; retry');
     }
   }
   const closed = await gate.closeOrder({ outTradeNo: row.out_trade_no, phase: 'CLOSED' });
-  if (PAID_LIKE.has(closed.status)) throw new ApiError('ORDER_PAID', 'the order was paid before it could be closed');
+  if (PAID_LIKE.has(closed.status)) throw new DomainError('ORDER_PAID', 'the order was paid before it could be closed');
   return closed.status;
 }

@@ -3,7 +3,7 @@ import { formatWechatTime, nonceStr } from '../../core';
 import type { Config } from '../config';
 import { sha256Hex } from '../digest';
 import { getOrder, insertOrder, type OrderRow } from '../d1/orders-repo';
-import { ApiError } from '../http-errors';
+import { DomainError } from '../errors';
 import { DEFAULT_EXPIRES_IN_MINUTES, type CreateOrderBody } from './schemas';
 
 /** Key order does not matter; the same logical body always hashes the same. */
@@ -30,7 +30,7 @@ export type CreateResult = { created: boolean; row: OrderRow };
 
 export async function createOrder(db: D1Database, config: Config, body: CreateOrderBody, nowMs: number): Promise<CreateResult> {
   if (body.total_fee > config.maxTotalFee) {
-    throw new ApiError('TOTAL_FEE_TOO_LARGE', `total_fee must be at most ${config.maxTotalFee} fen`);
+    throw new DomainError('TOTAL_FEE_TOO_LARGE', `total_fee must be at most ${config.maxTotalFee} fen`);
   }
   const outTradeNo = body.out_trade_no ?? generateOutTradeNo(nowMs);
   const expiresIn = body.expires_in_minutes ?? DEFAULT_EXPIRES_IN_MINUTES;
@@ -50,7 +50,7 @@ export async function createOrder(db: D1Database, config: Config, body: CreateOr
   const row = await getOrder(db, outTradeNo);
   if (!row) throw new Error('order row missing after insert');
   if (!inserted && row.request_hash !== requestHash) {
-    throw new ApiError('IDEMPOTENCY_CONFLICT', 'an order with this out_trade_no exists with a different request body');
+    throw new DomainError('IDEMPOTENCY_CONFLICT', 'an order with this out_trade_no exists with a different request body');
   }
   return { created: inserted, row };
 }

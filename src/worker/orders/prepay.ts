@@ -3,7 +3,7 @@ import { formatWechatTime, jsapiPayParams, nonceStr } from '../../core';
 import { PAID_STATUSES } from '../../core/order-state';
 import type { Config } from '../config';
 import { getOrder, pinPrepayClientIp, storePrepay, updateStatus, type OrderRow } from '../d1/orders-repo';
-import { ApiError } from '../http-errors';
+import { DomainError } from '../errors';
 import { orderQuery, unifiedOrder, WechatError, type WechatDeps } from '../wechat';
 import { applyQueryResult, PREPAY_LIFETIME_MS } from './sync';
 import { nextStatus } from './transitions';
@@ -15,10 +15,10 @@ const PAID_LIKE: ReadonlySet<string | null> = new Set(PAID_STATUSES);
 
 /** 409s for orders that can no longer be paid; the client must create a new order. */
 export function assertPayable(row: OrderRow, nowMs: number): void {
-  if (PAID_LIKE.has(row.status)) throw new ApiError('ORDER_PAID', 'the order is already paid');
-  if (row.status === 'CLOSED' || row.status === 'CLOSING') throw new ApiError('ORDER_CLOSED', 'the order is closed; create a new order');
-  if (row.status !== 'CREATED' && row.status !== 'NOTPAY') throw new ApiError('ORDER_NOT_PAYABLE', 'the order cannot be paid; create a new order');
-  if (Date.parse(row.expires_at) <= nowMs) throw new ApiError('ORDER_EXPIRED', 'the order has expired; create a new order');
+  if (PAID_LIKE.has(row.status)) throw new DomainError('ORDER_PAID', 'the order is already paid');
+  if (row.status === 'CLOSED' || row.status === 'CLOSING') throw new DomainError('ORDER_CLOSED', 'the order is closed; create a new order');
+  if (row.status !== 'CREATED' && row.status !== 'NOTPAY') throw new DomainError('ORDER_NOT_PAYABLE', 'the order cannot be paid; create a new order');
+  if (Date.parse(row.expires_at) <= nowMs) throw new DomainError('ORDER_EXPIRED', 'the order has expired; create a new order');
 }
 
 export interface PrepayContext {
@@ -63,16 +63,16 @@ async function issuePrepay(ctx: PrepayContext, row: OrderRow, openid: string): P
       // Paid already (another device, a lost notify): learn it through a verified query.
       const q = await orderQuery(deps, row.out_trade_no, row.sign_type).catch(() => null);
       if (q) await applyQueryResult(env, row, q, 'ORDERQUERY');
-      throw new ApiError('ORDER_PAID', 'the order is already paid');
+      throw new DomainError('ORDER_PAID', 'the order is already paid');
     }
     if (DEFINITIVE.has(e.code) && row.status === 'CREATED') {
       const failed = nextStatus(row.status, 'PREPAY_REFUSED');
       await updateStatus(env.DB, row.out_trade_no, row.status, failed, new Date(nowMs).toISOString());
     }
-    if (e.code === 'ORDERCLOSED') throw new ApiError('ORDER_CLOSED', 'the order is closed; create a new order');
-    if (DEFINITIVE.has(e.code)) throw new ApiError('UPSTREAM_REJECTED', 'WeChat Pay refused the order');
+    if (e.code === 'ORDERCLOSED') throw new DomainError('ORDER_CLOSED', 'the order is closed; create a new order');
+    if (DEFINITIVE.has(e.code)) throw new DomainError('UPSTREAM_REJECTED', 'WeChat Pay refused the order');
     // SYSTEMERROR, timeouts, bad answers: repeating with identical parameters is safe.
-    throw new ApiError('UPSTREAM_UNAVAILABLE', 'WeChat Pay is unavailable; retry shortly');
+    throw new DomainError('UPSTREAM_UNAVAILABLE', 'WeChat Pay is unavailable; retry shortly');
   }
 }
 
@@ -80,9 +80,9 @@ export async function jsapiParams(ctx: PrepayContext, row: OrderRow) {
   const { env, config, nowMs } = ctx;
   assertPayable(row, nowMs);
   const openid = row.openid ?? ctx.sessionOpenid;
-  if (!openid) throw new ApiError('OPENID_REQUIRED', "the buyer's openid is unknown: sign in through WeChat OAuth first");
+  if (!openid) throw new DomainError('OPENID_REQUIRED', "the buyer's openid is unknown: sign in through WeChat OAuth first");
   if (row.prepay_openid && row.prepay_openid !== openid) {
-    throw new ApiError('PREPAY_OPENID_MISMATCH', 'this order is being paid by another WeChat user');
+    throw new DomainError('PREPAY_OPENID_MISMATCH', 'this order is being paid by another WeChat user');
   }
   let prepayId: string;
   if (reusable(row, openid, nowMs)) {
@@ -103,8 +103,8 @@ export async function jsapiParams(ctx: PrepayContext, row: OrderRow) {
       const now = await getOrder(env.DB, row.out_trade_no);
       if (!now) throw new Error('order vanished');
       assertPayable(now, nowMs);
-      if (now.prepay_openid !== openid) throw new ApiError('PREPAY_OPENID_MISMATCH', 'this order is being paid by another WeChat user');
-      if (!reusable(now, openid, nowMs)) throw new ApiError('UPSTREAM_UNAVAILABLE', 'the order changed; retry');
+      if (now.prepay_openid !== openid) throw new DomainError('PREPAY_OPENID_MISMATCH', 'this order is being paid by another WeChat user');
+      if (!reusable(now, openid, nowMs)) throw new DomainError('UPSTREAM_UNAVAILABLE', 'the order changed; retry');
       prepayId = now.prepay_id;
     }
   }

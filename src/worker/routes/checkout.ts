@@ -6,7 +6,7 @@ import { checkoutUrl, verifyCheckoutToken } from '../checkout-token';
 import { buyerStatus, terminalPageState } from '../checkout/buyer-state';
 import { beginAuthorize, clearOauthState, exchangeCode, OAUTH_CALLBACK_PATH, readOauthState, stateMatches } from '../checkout/oauth';
 import { CHECKOUT_SCRIPT } from '../checkout/script';
-import { cspNonce, noStore, pageSecurityHeaders } from '../checkout/security';
+import { cspNonce, pageSecurityHeaders } from '../checkout/security';
 import {
   checkoutPage,
   CHECKOUT_SCRIPT_PATH,
@@ -23,7 +23,8 @@ import { spendOauthState } from '../d1/oauth-states-repo';
 import { getOrder, type OrderRow } from '../d1/orders-repo';
 import { OUT_TRADE_NO } from '../../core';
 import type { HonoEnv } from '../env';
-import { ApiError, errorResponse } from '../http-errors';
+import { DomainError } from '../errors';
+import { errorResponse, methodNotAllowed } from '../http-answers';
 import { isLoopbackHost } from '../loopback';
 import { requireConfig } from '../middleware/require-config';
 import { issueOauthSession, readOauthSession } from '../oauth-session';
@@ -65,7 +66,7 @@ function pageConfig(c: C): Config | null {
   try {
     return requireConfig(c);
   } catch (e) {
-    if (e instanceof ApiError) return null;
+    if (e instanceof DomainError) return null;
     throw e;
   }
 }
@@ -80,8 +81,9 @@ checkout.get(CHECKOUT_SCRIPT_PATH, (c) =>
   }),
 );
 
-checkout.use('/pay/*', pageSecurityHeaders, noStore);
-checkout.use('/oauth/*', pageSecurityHeaders, noStore);
+// Order pages are per-buyer and change: the app-wide no-store applies (nothing here sets its own caching).
+checkout.use('/pay/*', pageSecurityHeaders);
+checkout.use('/oauth/*', pageSecurityHeaders);
 
 /**
  * Sandbox: a page opened on a loopback host whose name is not PUBLIC_BASE_URL's (wrangler dev prints
@@ -207,8 +209,7 @@ checkout.get(OAUTH_CALLBACK_PATH, async (c) => {
 });
 
 // Only GET (and HEAD, which Hono answers from GET) exists here; OPTIONS gets an empty answer.
-const notAllowed = (c: C) => (c.req.method === 'OPTIONS' ? c.body(null, 204) : errorResponse(c, 'METHOD_NOT_ALLOWED', 'method not allowed'));
-checkout.all('/pay/:out_trade_no', notAllowed);
-checkout.all('/pay/:out_trade_no/status', notAllowed);
-checkout.all(OAUTH_CALLBACK_PATH, notAllowed);
-checkout.all(CHECKOUT_SCRIPT_PATH, notAllowed);
+checkout.all('/pay/:out_trade_no', methodNotAllowed);
+checkout.all('/pay/:out_trade_no/status', methodNotAllowed);
+checkout.all(OAUTH_CALLBACK_PATH, methodNotAllowed);
+checkout.all(CHECKOUT_SCRIPT_PATH, methodNotAllowed);

@@ -2,7 +2,7 @@
 // Origin or query parameters (I11): the body is the only input. Every reply is one of the frozen
 // §3.1 replies, within 5 s (I4).
 import { Hono, type Context } from 'hono';
-import { NOTIFY_REPLIES, NOTIFY_REPLY_CONTENT_TYPE, type NotifyReplyName } from '../../core';
+import { notifyReply } from '../http-answers';
 import type { HonoEnv } from '../env';
 import type { NotifyDeps, NotifyVerdict } from '../notify/inbound';
 import { handlePayNotify } from '../notify/pay-notify';
@@ -12,11 +12,6 @@ import { requestConfig } from '../middleware/require-config';
 /** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (reliability.md I4). */
 export const NOTIFY_DEADLINE_MS = 4_000;
 
-function reply(c: Context<HonoEnv>, name: NotifyReplyName): Response {
-  const r = NOTIFY_REPLIES[name];
-  if (name === 'NOT_ALLOWED') return new Response(null, { status: r.status, headers: { Allow: 'POST' } });
-  return new Response(r.body, { status: r.status, headers: { 'Content-Type': NOTIFY_REPLY_CONTENT_TYPE } });
-}
 
 async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -33,11 +28,11 @@ async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict
 type Handler = (req: Request, deps: NotifyDeps) => Promise<NotifyVerdict>;
 
 async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
-  if (c.req.method !== 'POST') return reply(c, 'NOT_ALLOWED');
+  if (c.req.method !== 'POST') return notifyReply('NOT_ALLOWED');
   const result = requestConfig(c);
   if (!result.ok) {
     c.set('outcome', 'CONFIG_INVALID'); // fail closed (I12); WeChat retries once we are configured
-    return reply(c, 'RETRY');
+    return notifyReply('RETRY');
   }
   const ctx = c.executionCtx;
   const work = handle(c.req.raw, { env: c.env, config: result.config, now: new Date(), waitUntil: (p) => ctx.waitUntil(p) }).catch(
@@ -51,7 +46,7 @@ async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
   const verdict = await withDeadline(work);
   c.set('outcome', verdict.outcome);
   if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);
-  return reply(c, verdict.reply);
+  return notifyReply(verdict.reply);
 }
 
 export const notify = new Hono<HonoEnv>()

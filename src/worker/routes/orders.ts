@@ -7,7 +7,8 @@ import { getConfig, type Config } from '../config';
 import { getOrder, listOrders, type OrderRow } from '../d1/orders-repo';
 import { base64urlDecodeText, base64urlEncode, OUT_TRADE_NO } from '../../core';
 import type { HonoEnv } from '../env';
-import { ApiError, errorResponse } from '../http-errors';
+import { DomainError } from '../errors';
+import { errorResponse, methodNotAllowed } from '../http-answers';
 import { jsonBody } from '../middleware/json-body';
 import { merchantBearer } from '../middleware/merchant-auth';
 import { requireConfig } from '../middleware/require-config';
@@ -47,7 +48,7 @@ function hook(result: { success: boolean; target: string; error?: { issues: Read
 
 async function merchantConfig(c: C): Promise<Config> {
   const config = requireConfig(c);
-  if ((await merchantBearer(c, config)) !== 'valid') throw new ApiError('UNAUTHORIZED', 'a valid merchant bearer token is required');
+  if ((await merchantBearer(c, config)) !== 'valid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
   return config;
 }
 
@@ -67,7 +68,7 @@ function clientIp(c: C): string {
 
 function outTradeNoParam(c: C): string {
   const value = c.req.param('out_trade_no') ?? '';
-  if (!OUT_TRADE_NO.test(value)) throw new ApiError('INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
+  if (!OUT_TRADE_NO.test(value)) throw new DomainError('INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
   c.set('outTradeNo', value);
   return value;
 }
@@ -86,7 +87,7 @@ function decodeCursor(cursor: string | undefined): { createdAt: string; outTrade
   } catch {
     // fall through
   }
-  throw new ApiError('VALIDATION_FAILED', 'cursor: not a cursor from this API');
+  throw new DomainError('VALIDATION_FAILED', 'cursor: not a cursor from this API');
 }
 
 function encodeCursor(row: OrderRow): string {
@@ -144,7 +145,7 @@ orders.get('/:out_trade_no', merchantOnly, zValidator('query', GetOrderQuery, ho
   const config = await merchantConfig(c);
   const outTradeNo = outTradeNoParam(c);
   let row = await getOrder(c.env.DB, outTradeNo);
-  if (!row) throw new ApiError('ORDER_NOT_FOUND', 'no such order');
+  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
   const now = Date.now();
   const forced = c.req.valid('query').sync === 'true';
   // HEAD has no side effects (§8.4): only a GET may spend an orderquery.
@@ -159,7 +160,7 @@ orders.post('/:out_trade_no/close', async (c) => {
   const config = await merchantConfig(c);
   const outTradeNo = outTradeNoParam(c);
   const row = await getOrder(c.env.DB, outTradeNo);
-  if (!row) throw new ApiError('ORDER_NOT_FOUND', 'no such order');
+  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
   await closeOrderFlow(c.env, wechatDeps(config, c.env, c.executionCtx), row, Date.now());
   return c.json(await view(config, (await getOrder(c.env.DB, outTradeNo)) ?? row));
 });
@@ -168,15 +169,15 @@ orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('js
   const config = requireConfig(c);
   const outTradeNo = outTradeNoParam(c);
   const bearer = await merchantBearer(c, config);
-  if (bearer === 'invalid') throw new ApiError('UNAUTHORIZED', 'a valid merchant bearer token is required');
+  if (bearer === 'invalid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
   if (bearer === 'absent') {
     const token = c.req.header('X-Checkout-Token') ?? c.req.valid('json').checkout_token;
-    if (!token) throw new ApiError('UNAUTHORIZED', 'send the checkout token (X-Checkout-Token) or the merchant bearer token');
+    if (!token) throw new DomainError('UNAUTHORIZED', 'send the checkout token (X-Checkout-Token) or the merchant bearer token');
     // A wrong token looks exactly like a missing order: order numbers cannot be probed.
-    if (!(await verifyCheckoutToken(config.checkoutSecret, outTradeNo, token))) throw new ApiError('ORDER_NOT_FOUND', 'no such order');
+    if (!(await verifyCheckoutToken(config.checkoutSecret, outTradeNo, token))) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
   }
   const row = await getOrder(c.env.DB, outTradeNo);
-  if (!row) throw new ApiError('ORDER_NOT_FOUND', 'no such order');
+  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
   const now = Date.now();
   const params = await jsapiParams(
     {
@@ -193,9 +194,7 @@ orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('js
   return c.json(params);
 });
 
-// §8.4: OPTIONS (outside the jsapi CORS preflight) gets an empty answer; other verbs a 405.
-const notAllowed = (c: C) => (c.req.method === 'OPTIONS' ? c.body(null, 204) : errorResponse(c, 'METHOD_NOT_ALLOWED', 'method not allowed'));
-orders.all('/', notAllowed);
-orders.all('/:out_trade_no', notAllowed);
-orders.all('/:out_trade_no/close', notAllowed);
-orders.all('/:out_trade_no/jsapi', notAllowed);
+orders.all('/', methodNotAllowed);
+orders.all('/:out_trade_no', methodNotAllowed);
+orders.all('/:out_trade_no/close', methodNotAllowed);
+orders.all('/:out_trade_no/jsapi', methodNotAllowed);

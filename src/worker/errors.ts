@@ -1,0 +1,40 @@
+// The gateway's closed set of failure codes. Use cases fail with these and know nothing of HTTP;
+// http-answers.ts is the one table from code to HTTP status.
+
+export type ErrorCode =
+  | 'UNAUTHORIZED' // missing or wrong bearer token / checkout token absent
+  | 'INVALID_JSON' // body is not one JSON value
+  | 'UNSUPPORTED_MEDIA_TYPE' // body sent without application/json
+  | 'PAYLOAD_TOO_LARGE'
+  | 'VALIDATION_FAILED' // body or query fails the schema
+  | 'INVALID_OUT_TRADE_NO' // path parameter outside [A-Za-z0-9_-|*]{6,32}
+  | 'TOTAL_FEE_TOO_LARGE' // above MAX_TOTAL_FEE
+  | 'ORDER_NOT_FOUND' // also a wrong checkout token: no existence oracle
+  | 'IDEMPOTENCY_CONFLICT' // same out_trade_no, different body
+  | 'ORDER_PAID'
+  | 'ORDER_CLOSED'
+  | 'ORDER_EXPIRED'
+  | 'ORDER_NOT_PAYABLE' // FAILED, refund states, …
+  | 'OPENID_REQUIRED' // jsapi: no openid on the order and no OAuth session
+  | 'PREPAY_OPENID_MISMATCH' // jsapi: the order is already bound to another buyer
+  | 'CLOSE_TOO_EARLY' // WeChat refuses closeorder within 5 minutes of creation
+  | 'CLOSE_IN_PROGRESS'
+  | 'UPSTREAM_REJECTED' // WeChat gave a definitive business error
+  | 'UPSTREAM_UNAVAILABLE' // WeChat timed out, failed or answered unverifiably; safe to retry
+  | 'CONFIG_INVALID' // live configuration failed its checks: payment routes are off
+  | 'NOT_FOUND' // no such route
+  | 'METHOD_NOT_ALLOWED'
+  | 'INTERNAL';
+
+/** An expected failure, thrown by use cases and the shell alike; the HTTP shell turns it into the envelope. */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra public fields, e.g. `{ retry_after: 120 }`. Never secrets or upstream text. */
+    readonly extra: Readonly<Record<string, string | number>> = {},
+  ) {
+    super(message);
+  }
+}
