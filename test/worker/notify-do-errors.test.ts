@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { getConfig } from '../../src/worker/config';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
 import { handlePayNotify } from '../../src/worker/notify/pay-notify';
+import { notifyDeps } from '../../src/worker/wiring';
 import { NOTIFY_URL, ledgerRows, orderRow, seedOrder, signedNotify } from './notify-helpers';
 
 type Stub = ReturnType<Env['ORDER_GATE']['getByName']>;
@@ -48,12 +49,8 @@ async function deliver(xml: string, overrides: Partial<Env>) {
   const config = getConfig(env);
   if (!config.ok) throw new Error('test config invalid');
   const pending: Promise<unknown>[] = [];
-  const verdict = await handlePayNotify(new Request(NOTIFY_URL, { method: 'POST', body: xml }), {
-    env: { ...env, ...overrides } as Env,
-    config: config.config,
-    now: new Date(),
-    waitUntil: (p) => pending.push(p),
-  });
+  const deps = notifyDeps({ ...env, ...overrides } as Env, { waitUntil: (p) => void pending.push(p) }, config.config, new Date());
+  const verdict = await handlePayNotify(new Request(NOTIFY_URL, { method: 'POST', body: xml }), deps);
   await Promise.all(pending);
   return verdict;
 }

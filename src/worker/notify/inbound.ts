@@ -2,7 +2,7 @@
 // flat allowlisted parser, return_code=SUCCESS. Refusals leave only a bounded counter.
 import { canonicalString, parseXml, type NotifyReplyName } from '../../core';
 import { raiseAlert } from '../alerts';
-import type { Config } from '../config';
+import type { GatewayDeps } from '../deps';
 import { messageKeyOf, recordAnomaly, type AnomalyKind, type NotifyKind } from '../d1/payments-repo';
 import { sha256Hex } from '../digest';
 import type { NotifyEvidence } from '../order-gate/contract';
@@ -23,11 +23,9 @@ export interface NotifyVerdict {
   outTradeNo?: string;
 }
 
-export interface NotifyDeps {
-  env: Env;
-  config: Config;
-  now: Date;
-  waitUntil(p: Promise<unknown>): void;
+/** A notify's dependencies: the gateway's, with the moment the message arrived as its clock. */
+export interface NotifyDeps extends Pick<GatewayDeps, 'db' | 'gate' | 'config' | 'waitUntil'> {
+  readonly receivedAt: Date;
 }
 
 export interface InboundNotify {
@@ -44,7 +42,7 @@ function declaresForeignCharset(contentType: string | null): boolean {
 
 /** A refusal: counted (never delaying the reply), nothing else kept. */
 export function refuse(deps: NotifyDeps, reply: NotifyReplyName, reason: string): NotifyVerdict {
-  noteRejection(deps.env.DB, deps.now, reason, deps.waitUntil);
+  noteRejection(deps.db, deps.receivedAt, reason, deps.waitUntil);
   return { reply, outcome: reason };
 }
 
@@ -112,7 +110,7 @@ export async function anomalyReply(
   outTradeNo: string | null,
   detail: Record<string, unknown>,
 ): Promise<NotifyVerdict> {
-  const recorded = await recordAnomaly(deps.env.DB, { kind, outTradeNo, bodySha256: messageKeyOf(evidence), detail, now: evidence.receivedAt }, evidence, notifyKind);
+  const recorded = await recordAnomaly(deps.db, { kind, outTradeNo, bodySha256: messageKeyOf(evidence), detail, now: evidence.receivedAt }, evidence, notifyKind);
   if (recorded) raiseAlert(kind, outTradeNo);
   return { reply: 'OK', outcome: recorded ? kind : `DUPLICATE:${kind}`, outTradeNo: outTradeNo ?? undefined };
 }

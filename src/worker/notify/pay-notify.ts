@@ -14,7 +14,7 @@ const TRANSACTION_ID = /^[0-9A-Za-z]{1,32}$/;
 const TIME_END = /^\d{14}$/;
 
 export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<NotifyVerdict> {
-  const { env, config, now } = deps;
+  const { config, receivedAt: now } = deps;
   const inbound = await readInbound(req, deps);
   if ('reply' in inbound) return inbound;
 
@@ -52,7 +52,7 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
 
   // 6. A known order (no DO exists for unknown or malformed numbers).
   if (outTradeNo === null) return anomaly('UNKNOWN_ORDER', { reason: 'out_trade_no missing or malformed' });
-  const order = await getOrder(env.DB, outTradeNo);
+  const order = await getOrder(deps.db, outTradeNo);
   if (!order) return anomaly('UNKNOWN_ORDER', {});
 
   // 7. Amount (integer fen; total_fee, not cash_fee, which coupons reduce) and currency.
@@ -93,7 +93,7 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
     source: 'NOTIFY',
   };
   const seen: OrderSnapshot = { status: order.status, totalFee: order.total_fee, feeType: order.fee_type, transactionId: order.transaction_id };
-  const result = await applyThroughGate(env, facts, evidence, seen);
+  const result = await applyThroughGate(deps, facts, evidence, seen);
   if (result.outcome === 'APPLIED' || result.outcome === 'ALREADY_APPLIED' || result.outcome === 'PAID_AFTER_CLOSE') {
     rememberApplied(outTradeNo, facts.transactionId, totalFee, feeType, now.getTime());
   }
@@ -110,12 +110,12 @@ interface DoError {
  * threw may be broken); `.overloaded` never does (reliability.md §6.1, T58, T59). Anything else
  * propagates and becomes RETRY: the DO committed nothing partial.
  */
-async function applyThroughGate(env: Env, facts: PaymentFacts, evidence: NotifyEvidence, seen: OrderSnapshot): Promise<GateResult> {
+async function applyThroughGate(deps: NotifyDeps, facts: PaymentFacts, evidence: NotifyEvidence, seen: OrderSnapshot): Promise<GateResult> {
   try {
-    return await env.ORDER_GATE.getByName(facts.outTradeNo).applyPayment(facts, evidence, seen);
+    return await deps.gate(facts.outTradeNo).applyPayment(facts, evidence, seen);
   } catch (e) {
     const err = e as DoError;
     if (!err?.retryable || err.overloaded) throw e;
-    return await env.ORDER_GATE.getByName(facts.outTradeNo).applyPayment(facts, evidence);
+    return await deps.gate(facts.outTradeNo).applyPayment(facts, evidence);
   }
 }

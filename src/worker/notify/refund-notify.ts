@@ -13,7 +13,7 @@ import { getOrder } from '../d1/orders-repo';
 import { anomalyReply, evidenceOf, readInbound, refundMessageSha256, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
 
 export async function handleRefundNotify(req: Request, deps: NotifyDeps): Promise<NotifyVerdict> {
-  const { env, config, now } = deps;
+  const { config, receivedAt: now } = deps;
   const inbound = await readInbound(req, deps);
   if ('reply' in inbound) return inbound;
   const { fields } = inbound;
@@ -32,7 +32,7 @@ export async function handleRefundNotify(req: Request, deps: NotifyDeps): Promis
   const anomaly = (kind: Parameters<typeof anomalyReply>[3], detail: Record<string, unknown>) => anomalyReply(deps, evidence, 'REFUND', kind, outTradeNo, detail);
   if (fields.appid !== config.appId) return anomaly('APPID_MISMATCH', { appid: fields.appid ?? null });
   if (fields.mch_id !== config.mchId) return anomaly('MCH_MISMATCH', { mch_id: fields.mch_id ?? null });
-  if (outTradeNo === null || !(await getOrder(env.DB, outTradeNo))) return anomaly('UNKNOWN_ORDER', {});
+  if (outTradeNo === null || !(await getOrder(deps.db, outTradeNo))) return anomaly('UNKNOWN_ORDER', {});
   return anomaly('REFUND_UNMATCHED', {
     out_refund_no: info.out_refund_no ?? null,
     refund_id: info.refund_id ?? null,

@@ -80,3 +80,9 @@ export interface CloseRequest {
   outTradeNo: string;
   phase: ClosePhase;
 }
+
+/** The OrderGate's RPC surface as callers see it: the only way money state changes. */
+export interface OrderGateRpc {
+  applyPayment(p: PaymentFacts, evidence?: NotifyEvidence, seen?: OrderSnapshot): Promise<GateResult>;
+  closeOrder(req: CloseRequest): Promise<GateResult>;
+}

@@ -2,8 +2,8 @@
 import { PAID_STATUSES } from '../../core/order-state';
 import type { OrderRow } from '../d1/orders-repo';
 import { DomainError } from '../errors';
-import { CLOSE_MIN_AGE_MS, closeOrder, orderQuery, WechatError, type WechatDeps } from '../wechat';
-import { orderGate } from './gate';
+import type { GatewayDeps } from '../deps';
+import { CLOSE_MIN_AGE_MS, closeOrder, orderQuery, WechatError } from '../wechat';
 import { applyQueryResult } from './sync';
 
 const PAID_LIKE: ReadonlySet<string | null> = new Set(PAID_STATUSES);
@@ -12,7 +12,8 @@ const PAID_LIKE: ReadonlySet<string | null> = new Set(PAID_STATUSES);
  * WeChat refuses closeorder within 5 minutes of creation. We do not pretend: the answer is 409
  * CLOSE_TOO_EARLY with retry_after (seconds), and nothing changes. Returns the final status.
  */
-export async function closeOrderFlow(env: Env, deps: WechatDeps, row: OrderRow, nowMs: number): Promise<string | null> {
+export async function closeOrderFlow(deps: GatewayDeps, row: OrderRow): Promise<string | null> {
+  const nowMs = deps.now();
   if (PAID_LIKE.has(row.status)) throw new DomainError('ORDER_PAID', 'the order is paid and cannot be closed');
   if (row.status === 'CLOSED') return 'CLOSED';
   if (row.status === 'FAILED' || row.status === 'PAYERROR') throw new DomainError('ORDER_NOT_PAYABLE', 'the order failed; there is nothing to close');
@@ -22,19 +23,19 @@ export async function closeOrderFlow(env: Env, deps: WechatDeps, row: OrderRow, 
       retry_after: Math.ceil((earliest - nowMs) / 1000),
     });
   }
-  const gate = orderGate(env, row.out_trade_no);
+  const gate = deps.gate(row.out_trade_no);
   const begun = await gate.closeOrder({ outTradeNo: row.out_trade_no, phase: 'BEGIN' });
   if (PAID_LIKE.has(begun.status)) throw new DomainError('ORDER_PAID', 'the order is paid and cannot be closed');
   if (begun.status === 'CLOSED') return 'CLOSED';
   if (begun.status !== 'CLOSING') throw new DomainError('CLOSE_IN_PROGRESS', 'the order is changing; retry');
   try {
-    await closeOrder(deps, row.out_trade_no, row.sign_type);
+    await closeOrder(deps.wechat, row.out_trade_no, row.sign_type);
   } catch (e) {
     if (!(e instanceof WechatError)) throw e;
     if (e.code === 'ORDERPAID') {
       // Paid before the close landed: never CLOSED. Confirm with a verified query; a notify would do the same.
-      const q = await orderQuery(deps, row.out_trade_no, row.sign_type).catch(() => null);
-      if (q) await applyQueryResult(env, { ...row, status: 'CLOSING' }, q, 'CLOSE_ORDERPAID');
+      const q = await orderQuery(deps.wechat, row.out_trade_no, row.sign_type).catch(() => null);
+      if (q) await applyQueryResult(deps, { ...row, status: 'CLOSING' }, q, 'CLOSE_ORDERPAID');
       throw new DomainError('ORDER_PAID', 'the order was paid before it could be closed');
     }
     // ORDERCLOSED: already closed there; ORDERNOTEXIST: WeChat never issued it. Both are a successful close.

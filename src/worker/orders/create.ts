@@ -1,6 +1,6 @@
 // POST /v1/orders: insert a CREATED order, idempotent on out_trade_no by a hash of the request.
 import { formatWechatTime, nonceStr } from '../../core';
-import type { Config } from '../config';
+import type { GatewayDeps } from '../deps';
 import { sha256Hex } from '../digest';
 import { getOrder, insertOrder, type OrderRow } from '../d1/orders-repo';
 import { DomainError } from '../errors';
@@ -28,7 +28,9 @@ export function generateOutTradeNo(nowMs: number): string {
 
 export type CreateResult = { created: boolean; row: OrderRow };
 
-export async function createOrder(db: D1Database, config: Config, body: CreateOrderBody, nowMs: number): Promise<CreateResult> {
+export async function createOrder(deps: Pick<GatewayDeps, 'db' | 'config' | 'now'>, body: CreateOrderBody): Promise<CreateResult> {
+  const { db, config } = deps;
+  const nowMs = deps.now();
   if (body.total_fee > config.maxTotalFee) {
     throw new DomainError('TOTAL_FEE_TOO_LARGE', `total_fee must be at most ${config.maxTotalFee} fen`);
   }

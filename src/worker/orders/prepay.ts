@@ -1,10 +1,10 @@
 // POST /v1/orders/:out_trade_no/jsapi: one unifiedorder per order and buyer, then fresh getBrandWCPayRequest params.
 import { formatWechatTime, jsapiPayParams, nonceStr } from '../../core';
 import { PAID_STATUSES } from '../../core/order-state';
-import type { Config } from '../config';
+import type { GatewayDeps } from '../deps';
 import { getOrder, pinPrepayClientIp, storePrepay, updateStatus, type OrderRow } from '../d1/orders-repo';
 import { DomainError } from '../errors';
-import { orderQuery, unifiedOrder, WechatError, type WechatDeps } from '../wechat';
+import { orderQuery, unifiedOrder, WechatError } from '../wechat';
 import { applyQueryResult, PREPAY_LIFETIME_MS } from './sync';
 import { nextStatus } from './transitions';
 
@@ -21,15 +21,12 @@ export function assertPayable(row: OrderRow, nowMs: number): void {
   if (Date.parse(row.expires_at) <= nowMs) throw new DomainError('ORDER_EXPIRED', 'the order has expired; create a new order');
 }
 
-export interface PrepayContext {
-  env: Env;
-  config: Config;
-  deps: WechatDeps;
+/** Who is asking for the pay params: facts only the HTTP shell can know. */
+export interface PayRequester {
   /** From CF-Connecting-IP only; X-Forwarded-For is client-controlled. */
   clientIp: string;
   /** The buyer from the server-side OAuth session, if any. Never from the request body. */
   sessionOpenid: string | null;
-  nowMs: number;
 }
 
 function reusable(row: OrderRow, openid: string, nowMs: number): row is OrderRow & { prepay_id: string } {
@@ -39,12 +36,12 @@ function reusable(row: OrderRow, openid: string, nowMs: number): row is OrderRow
 /** unifiedorder errors that settle the order for good (reliability.md §5: CREATED → FAILED). */
 const DEFINITIVE = new Set(['ORDERCLOSED', 'OUT_TRADE_NO_USED', 'INVALID_REQUEST', 'CONFIG', 'NOAUTH', 'OPENID_MISMATCH', 'BUSINESS']);
 
-async function issuePrepay(ctx: PrepayContext, row: OrderRow, openid: string): Promise<string> {
-  const { env, config, deps, nowMs } = ctx;
+async function issuePrepay(deps: GatewayDeps, requester: PayRequester, row: OrderRow, openid: string, nowMs: number): Promise<string> {
+  const { config } = deps;
   // Every unifiedorder of one order carries the same parameters, the first client IP included.
-  const spbillCreateIp = await pinPrepayClientIp(env.DB, row.out_trade_no, ctx.clientIp);
+  const spbillCreateIp = await pinPrepayClientIp(deps.db, row.out_trade_no, requester.clientIp);
   try {
-    const { prepayId } = await unifiedOrder(deps, {
+    const { prepayId } = await unifiedOrder(deps.wechat, {
       outTradeNo: row.out_trade_no,
       description: row.description,
       totalFee: row.total_fee, // from our row: the browser never names an amount
@@ -61,13 +58,13 @@ async function issuePrepay(ctx: PrepayContext, row: OrderRow, openid: string): P
     console.log(JSON.stringify({ level: 'warn', event: 'UNIFIEDORDER_FAILED', outTradeNo: row.out_trade_no, code: e.code, errCode: e.errCode }));
     if (e.code === 'ORDERPAID') {
       // Paid already (another device, a lost notify): learn it through a verified query.
-      const q = await orderQuery(deps, row.out_trade_no, row.sign_type).catch(() => null);
-      if (q) await applyQueryResult(env, row, q, 'ORDERQUERY');
+      const q = await orderQuery(deps.wechat, row.out_trade_no, row.sign_type).catch(() => null);
+      if (q) await applyQueryResult(deps, row, q, 'ORDERQUERY');
       throw new DomainError('ORDER_PAID', 'the order is already paid');
     }
     if (DEFINITIVE.has(e.code) && row.status === 'CREATED') {
       const failed = nextStatus(row.status, 'PREPAY_REFUSED');
-      await updateStatus(env.DB, row.out_trade_no, row.status, failed, new Date(nowMs).toISOString());
+      await updateStatus(deps.db, row.out_trade_no, row.status, failed, new Date(nowMs).toISOString());
     }
     if (e.code === 'ORDERCLOSED') throw new DomainError('ORDER_CLOSED', 'the order is closed; create a new order');
     if (DEFINITIVE.has(e.code)) throw new DomainError('UPSTREAM_REJECTED', 'WeChat Pay refused the order');
@@ -76,10 +73,11 @@ async function issuePrepay(ctx: PrepayContext, row: OrderRow, openid: string): P
   }
 }
 
-export async function jsapiParams(ctx: PrepayContext, row: OrderRow) {
-  const { env, config, nowMs } = ctx;
+export async function jsapiParams(deps: GatewayDeps, requester: PayRequester, row: OrderRow) {
+  const { config } = deps;
+  const nowMs = deps.now();
   assertPayable(row, nowMs);
-  const openid = row.openid ?? ctx.sessionOpenid;
+  const openid = row.openid ?? requester.sessionOpenid;
   if (!openid) throw new DomainError('OPENID_REQUIRED', "the buyer's openid is unknown: sign in through WeChat OAuth first");
   if (row.prepay_openid && row.prepay_openid !== openid) {
     throw new DomainError('PREPAY_OPENID_MISMATCH', 'this order is being paid by another WeChat user');
@@ -88,8 +86,8 @@ export async function jsapiParams(ctx: PrepayContext, row: OrderRow) {
   if (reusable(row, openid, nowMs)) {
     prepayId = row.prepay_id;
   } else {
-    prepayId = await issuePrepay(ctx, row, openid);
-    const stored = await storePrepay(env.DB, {
+    prepayId = await issuePrepay(deps, requester, row, openid, nowMs);
+    const stored = await storePrepay(deps.db, {
       outTradeNo: row.out_trade_no,
       fromStatus: row.status,
       toStatus: nextStatus(row.status, 'PREPAY_ISSUED'),
@@ -100,7 +98,7 @@ export async function jsapiParams(ctx: PrepayContext, row: OrderRow) {
     });
     if (!stored) {
       // Someone else moved the order meanwhile (a notify, a close, a concurrent jsapi): judge it afresh.
-      const now = await getOrder(env.DB, row.out_trade_no);
+      const now = await getOrder(deps.db, row.out_trade_no);
       if (!now) throw new Error('order vanished');
       assertPayable(now, nowMs);
       if (now.prepay_openid !== openid) throw new DomainError('PREPAY_OPENID_MISMATCH', 'this order is being paid by another WeChat user');

@@ -1,10 +1,10 @@
 // Catch-up for lost notifies: a verified orderquery, then the OrderGate applies what it proves.
-import type { Config } from '../config';
+import type { GatewayDeps } from '../deps';
 import { claimSync, type OrderRow } from '../d1/orders-repo';
 import { maskOpenid } from '../../core';
 import { orderQuery, WechatError, type OrderQueryResult, type WechatDeps } from '../wechat';
 import type { PaymentSource } from '../order-gate/contract';
-import { orderGate, paymentFromQuery } from './gate';
+import { paymentFromQuery } from './query-facts';
 
 /** Without a notify for this long, a read of an unpaid order asks WeChat (wechatpay-v2.md §10: first query at +60 s). */
 export const AUTO_SYNC_AFTER_MS = 60_000;
@@ -30,18 +30,18 @@ export function syncDue(row: OrderRow, nowMs: number, forced: boolean): boolean 
 export type SyncOutcome = 'SYNC_SKIPPED' | 'SYNC_UNCHANGED' | 'SYNC_PAID' | 'SYNC_CLOSED' | 'SYNC_MISMATCH' | 'SYNC_FAILED';
 
 /** Applies a verified orderquery answer through the gate. Amount or currency mismatches are logged, never applied. */
-export async function applyQueryResult(env: Env, row: OrderRow, q: OrderQueryResult, source: PaymentSource): Promise<SyncOutcome> {
+export async function applyQueryResult(deps: Pick<GatewayDeps, 'gate'>, row: OrderRow, q: OrderQueryResult, source: PaymentSource): Promise<SyncOutcome> {
   if (q.tradeState === 'SUCCESS') {
     const facts = paymentFromQuery(q, row.total_fee, source);
     if (!facts) {
       console.log(JSON.stringify({ level: 'warn', event: 'ORDERQUERY_MISMATCH', outTradeNo: row.out_trade_no, totalFee: q.totalFee, feeType: q.feeType, openid: maskOpenid(q.openid) }));
       return 'SYNC_MISMATCH';
     }
-    const result = await orderGate(env, row.out_trade_no).applyPayment(facts);
+    const result = await deps.gate(row.out_trade_no).applyPayment(facts);
     return result.status === 'PAID' || result.status === 'PAID_AFTER_CLOSE' ? 'SYNC_PAID' : 'SYNC_UNCHANGED';
   }
   if (q.tradeState === 'CLOSED') {
-    const gate = orderGate(env, row.out_trade_no);
+    const gate = deps.gate(row.out_trade_no);
     // WeChat already closed it: the same two steps as our own close, so the gate serialises it with notifies.
     if (row.status !== 'CLOSING') await gate.closeOrder({ outTradeNo: row.out_trade_no, phase: 'BEGIN' });
     const result = await gate.closeOrder({ outTradeNo: row.out_trade_no, phase: 'CLOSED' });
@@ -51,12 +51,13 @@ export async function applyQueryResult(env: Env, row: OrderRow, q: OrderQueryRes
 }
 
 /** One rate-limited orderquery sync. Never throws for WeChat trouble: a read must not fail because WeChat is slow. */
-export async function syncOrder(env: Env, config: Config, deps: WechatDeps, row: OrderRow, nowMs: number, forced: boolean): Promise<SyncOutcome> {
+export async function syncOrder(deps: GatewayDeps, row: OrderRow, forced: boolean): Promise<SyncOutcome> {
+  const nowMs = deps.now();
   const window = forced ? FORCED_SYNC_WINDOW_MS : AUTO_SYNC_AFTER_MS;
-  if (!(await claimSync(env.DB, row.out_trade_no, new Date(nowMs).toISOString(), new Date(nowMs - window).toISOString()))) return 'SYNC_SKIPPED';
+  if (!(await claimSync(deps.db, row.out_trade_no, new Date(nowMs).toISOString(), new Date(nowMs - window).toISOString()))) return 'SYNC_SKIPPED';
   try {
-    const q = await orderQuery(deps, row.out_trade_no, row.sign_type);
-    return await applyQueryResult(env, row, q, 'ORDERQUERY');
+    const q = await orderQuery(deps.wechat, row.out_trade_no, row.sign_type);
+    return await applyQueryResult(deps, row, q, 'ORDERQUERY');
   } catch (e) {
     // WeChat trouble, or the gate/D1 failing: the read still answers with the stored order; the next read retries.
     const detail = e instanceof WechatError ? { code: e.code, errCode: e.errCode } : { error: (e as Error | null)?.name ?? 'unknown' };

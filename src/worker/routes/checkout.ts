@@ -30,7 +30,7 @@ import { requireConfig } from '../middleware/require-config';
 import { issueOauthSession, readOauthSession } from '../oauth-session';
 import { onError } from '../on-error';
 import { syncDue, syncOrder } from '../orders/sync';
-import { wechatDeps } from '../wechat';
+import { gatewayDeps } from '../wiring';
 import { wechatTransports } from '../wechat/transport';
 
 type C = Context<HonoEnv>;
@@ -153,10 +153,10 @@ checkout.get('/pay/:out_trade_no/status', async (c) => {
   if (!OUT_TRADE_NO.test(c.req.param('out_trade_no'))) return errorResponse(c, 'INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
   let row = await authorisedOrder(c, config, c.req.header('X-Checkout-Token') ?? c.req.query('t'));
   if (!row) return errorResponse(c, 'ORDER_NOT_FOUND', 'no such order');
-  const now = Date.now();
+  const deps = gatewayDeps(c.env, c.executionCtx, config);
   // `sync=1`: the buyer's client says it paid and no notify has landed yet; the sync layer rate-limits it.
-  if (syncDue(row, now, c.req.query('sync') === '1')) {
-    c.set('outcome', await syncOrder(c.env, config, wechatDeps(config, c.env, c.executionCtx), row, now, true));
+  if (syncDue(row, deps.now(), c.req.query('sync') === '1')) {
+    c.set('outcome', await syncOrder(deps, row, true));
     row = (await getOrder(c.env.DB, row.out_trade_no)) ?? row;
   }
   return c.json({ status: buyerStatus(row.status) });

@@ -8,6 +8,7 @@ import type { NotifyDeps, NotifyVerdict } from '../notify/inbound';
 import { handlePayNotify } from '../notify/pay-notify';
 import { handleRefundNotify } from '../notify/refund-notify';
 import { requestConfig } from '../middleware/require-config';
+import { notifyDeps } from '../wiring';
 
 /** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (reliability.md I4). */
 export const NOTIFY_DEADLINE_MS = 4_000;
@@ -35,7 +36,7 @@ async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
     return notifyReply('RETRY');
   }
   const ctx = c.executionCtx;
-  const work = handle(c.req.raw, { env: c.env, config: result.config, now: new Date(), waitUntil: (p) => ctx.waitUntil(p) }).catch(
+  const work = handle(c.req.raw, notifyDeps(c.env, ctx, result.config, new Date())).catch(
     (e: unknown): NotifyVerdict => {
       // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
       console.error(JSON.stringify({ level: 'error', event: 'NOTIFY_INFRA_ERROR', requestId: c.get('requestId'), error: e instanceof Error ? e.name : 'unknown' }));

@@ -19,7 +19,7 @@ import { jsapiParams } from '../orders/prepay';
 import { CreateOrderBody, GetOrderQuery, JsapiBody, ListOrdersQuery } from '../orders/schemas';
 import { syncDue, syncOrder } from '../orders/sync';
 import { orderView } from '../orders/view';
-import { wechatDeps } from '../wechat';
+import { gatewayDeps } from '../wiring';
 
 type C = Context<HonoEnv>;
 
@@ -119,7 +119,7 @@ orders.use('*', async (c, next) => {
 orders.post('/', merchantOnly, jsonBody(), zValidator('json', CreateOrderBody, hook), async (c) => {
   const config = await merchantConfig(c);
   const body = c.req.valid('json');
-  const { created, row } = await createOrder(c.env.DB, config, body, Date.now());
+  const { created, row } = await createOrder(gatewayDeps(c.env, c.executionCtx, config), body);
   c.set('outTradeNo', row.out_trade_no);
   c.set('outcome', created ? 'CREATED' : 'IDEMPOTENT_REPLAY');
   return c.json(await view(config, row), created ? 201 : 200);
@@ -146,11 +146,11 @@ orders.get('/:out_trade_no', merchantOnly, zValidator('query', GetOrderQuery, ho
   const outTradeNo = outTradeNoParam(c);
   let row = await getOrder(c.env.DB, outTradeNo);
   if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  const now = Date.now();
+  const deps = gatewayDeps(c.env, c.executionCtx, config);
   const forced = c.req.valid('query').sync === 'true';
   // HEAD has no side effects (§8.4): only a GET may spend an orderquery.
-  if (c.req.method === 'GET' && syncDue(row, now, forced)) {
-    c.set('outcome', await syncOrder(c.env, config, wechatDeps(config, c.env, c.executionCtx), row, now, forced));
+  if (c.req.method === 'GET' && syncDue(row, deps.now(), forced)) {
+    c.set('outcome', await syncOrder(deps, row, forced));
     row = (await getOrder(c.env.DB, outTradeNo)) ?? row;
   }
   return c.json(await view(config, row));
@@ -161,7 +161,7 @@ orders.post('/:out_trade_no/close', async (c) => {
   const outTradeNo = outTradeNoParam(c);
   const row = await getOrder(c.env.DB, outTradeNo);
   if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  await closeOrderFlow(c.env, wechatDeps(config, c.env, c.executionCtx), row, Date.now());
+  await closeOrderFlow(gatewayDeps(c.env, c.executionCtx, config), row);
   return c.json(await view(config, (await getOrder(c.env.DB, outTradeNo)) ?? row));
 });
 
@@ -178,18 +178,9 @@ orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('js
   }
   const row = await getOrder(c.env.DB, outTradeNo);
   if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  const now = Date.now();
-  const params = await jsapiParams(
-    {
-      env: c.env,
-      config,
-      deps: wechatDeps(config, c.env, c.executionCtx),
-      clientIp: clientIp(c),
-      sessionOpenid: await readOauthSession(c, config.checkoutSecret, now),
-      nowMs: now,
-    },
-    row,
-  );
+  const deps = gatewayDeps(c.env, c.executionCtx, config);
+  const requester = { clientIp: clientIp(c), sessionOpenid: await readOauthSession(c, config.checkoutSecret, deps.now()) };
+  const params = await jsapiParams(deps, requester, row);
   c.set('outcome', 'JSAPI_PARAMS');
   return c.json(params);
 });

@@ -1,5 +1,5 @@
-// The calls this side makes into the per-order OrderGate DO: the only way money state changes.
-import type { CloseRequest, GateResult, PaymentFacts, PaymentSource } from '../order-gate/contract';
+// The payment fact a verified orderquery proves, in the shape the OrderGate applies.
+import type { PaymentFacts, PaymentSource } from '../order-gate/contract';
 import type { OrderQueryResult } from '../wechat';
 
 /** From a verified orderquery SUCCESS answer whose amount was already checked against the order. */
@@ -16,14 +16,4 @@ export function paymentFromQuery(q: OrderQueryResult, totalFee: number, source: 
     timeEnd: q.timeEnd,
     source,
   };
-}
-
-/** The OrderGate RPC surface this side relies on (contract.ts; owned by the notify side). */
-export interface OrderGateRpc {
-  applyPayment(p: PaymentFacts): Promise<GateResult>;
-  closeOrder(req: CloseRequest): Promise<GateResult>;
-}
-
-export function orderGate(env: Env, outTradeNo: string): OrderGateRpc {
-  return env.ORDER_GATE.getByName(outTradeNo) as unknown as OrderGateRpc;
 }

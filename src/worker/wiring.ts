@@ -1,0 +1,27 @@
+// The only place that turns the Workers runtime (Env, ExecutionContext) into use-case dependencies.
+import type { Config } from './config';
+import type { GatewayDeps } from './deps';
+import type { NotifyDeps } from './notify/inbound';
+import type { OrderGateRpc } from './order-gate/contract';
+import { wechatDeps } from './wechat';
+
+export function orderGate(env: Env, outTradeNo: string): OrderGateRpc {
+  return env.ORDER_GATE.getByName(outTradeNo) as unknown as OrderGateRpc;
+}
+
+/** `ctx`: the request's execution context, or a scheduled/queue handler's. */
+/** A notify's dependencies: no WeChat client (a notify never calls out), its arrival time as the clock. */
+export function notifyDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): void }, config: Config, receivedAt: Date): NotifyDeps {
+  return { db: env.DB, gate: (outTradeNo) => orderGate(env, outTradeNo), config, receivedAt, waitUntil: (work) => ctx.waitUntil(work) };
+}
+
+export function gatewayDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): void }, config: Config): GatewayDeps {
+  return {
+    db: env.DB,
+    gate: (outTradeNo) => orderGate(env, outTradeNo),
+    config,
+    wechat: wechatDeps(config, env, ctx),
+    now: Date.now,
+    waitUntil: (work) => ctx.waitUntil(work),
+  };
+}
