@@ -32,6 +32,8 @@ export interface Config {
   readonly merchantOrigins: readonly string[];
   /** Where the WeChat Pay v2 API lives: WeChat itself, or the embedded simulator. */
   readonly payBaseUrl: string;
+  /** Shown to buyers on the checkout page and the simulator's pay sheet. */
+  readonly merchantName: string;
   /** Sandbox only: the operator accepts that anyone who reaches the gateway can pay in the simulator. */
   readonly sandboxAllowPublic: boolean;
 }
@@ -54,12 +56,20 @@ const schema = z.object({
   PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL is not a URL' }),
   MAX_TOTAL_FEE: z.coerce.number({ error: 'MAX_TOTAL_FEE is not a number' }).int().positive().default(10_000_000),
   MERCHANT_ORIGINS: z.string().default(''),
+  MERCHANT_NAME: z.string().optional(),
   SANDBOX_ALLOW_PUBLIC: z.enum(['true', 'false'], { error: 'SANDBOX_ALLOW_PUBLIC must be true or false' }).default('false'),
 });
 
 /** The sandbox signs with a published key: reachable beyond this machine, anyone could mark orders paid. */
 const PUBLIC_SANDBOX =
   'the sandbox is reachable on a non-loopback host; its key is public, so anyone could pay. Set SANDBOX_ALLOW_PUBLIC = "true" only for a public demo';
+
+/** A name a buyer can read; the sandbox's default says what it is. */
+function merchantNameOf(raw: string | undefined, mode: 'sandbox' | 'live'): string {
+  const name = (raw ?? '').trim();
+  if (name && name.length <= 64) return name;
+  return mode === 'sandbox' ? '沙箱商户' : '商户';
+}
 
 const SECRET_NAMES = ['WECHAT_API_KEY', 'WECHAT_APP_SECRET', 'MERCHANT_API_TOKEN', 'CHECKOUT_SECRET'] as const;
 
@@ -96,6 +106,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       merchantOrigins: v.MERCHANT_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
       payBaseUrl: v.WECHAT_MODE === 'sandbox' ? publicBaseUrl + SANDBOX_PATH : LIVE_PAY_BASE_URL,
       sandboxAllowPublic: v.SANDBOX_ALLOW_PUBLIC === 'true',
+      merchantName: merchantNameOf(v.MERCHANT_NAME, v.WECHAT_MODE),
     },
   };
 }

@@ -35,14 +35,8 @@ import { wechatTransports } from '../wechat/transport';
 
 type C = Context<HonoEnv>;
 
-const DEFAULT_MERCHANT_NAME = '商户';
 /** A callback whose state is unknown, forged or already spent. */
 const STATE_REJECTED = '授权已失效或来源不明。请返回商户，重新打开支付链接。';
-
-function merchantName(env: Env): string {
-  const name = (env.MERCHANT_NAME ?? '').trim();
-  return name && name.length <= 64 ? name : DEFAULT_MERCHANT_NAME;
-}
 
 /** JSAPI only exists inside the WeChat client, whose user agent carries `MicroMessenger/<version>`. */
 export function isWechatUserAgent(ua: string | undefined): boolean {
@@ -124,12 +118,12 @@ checkout.get('/pay/:out_trade_no', async (c) => {
   const terminal = terminalPageState(row, now);
   if (terminal) {
     c.set('outcome', `PAGE_${terminal}`);
-    return c.html(orderStatePage(nonce, terminal, summary(row), merchantName(c.env)));
+    return c.html(orderStatePage(nonce, terminal, summary(row), config.merchantName));
   }
   if (config.mode === 'live' && !isWechatUserAgent(c.req.header('User-Agent'))) {
     c.set('outcome', 'PAGE_OPEN_IN_WECHAT');
     const link = await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, row.out_trade_no);
-    return c.html(openInWechatPage(nonce, merchantName(c.env), summary(row), renderSVG(link, { border: 2 })));
+    return c.html(openInWechatPage(nonce, config.merchantName, summary(row), renderSVG(link, { border: 2 })));
   }
   if (!row.openid && !(await readOauthSession(c, config.checkoutSecret, now))) {
     c.set('outcome', 'OAUTH_AUTHORIZE');
@@ -139,7 +133,7 @@ checkout.get('/pay/:out_trade_no', async (c) => {
   return c.html(
     checkoutPage({
       nonce,
-      merchantName: merchantName(c.env),
+      merchantName: config.merchantName,
       order: summary(row),
       token: c.req.query('t')!,
       sandbox: config.mode === 'sandbox',

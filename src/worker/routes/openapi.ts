@@ -1,6 +1,7 @@
 // GET /openapi.json: the merchant API as OpenAPI 3.1, generated from the same zod schemas the routes validate with.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { getConfig } from '../config';
 import type { HonoEnv } from '../env';
 import { CreateOrderBody, ErrorSchema, GetOrderQuery, JsapiBody, JsapiParamsSchema, ListOrdersQuery, OrderListSchema, OrderSchema } from '../orders/schemas';
 
@@ -100,4 +101,7 @@ export function buildOpenApi(serverUrl: string) {
   };
 }
 
-export const openapi = new Hono<HonoEnv>().get('/openapi.json', (c) => c.json(buildOpenApi(c.env.PUBLIC_BASE_URL ?? new URL(c.req.url).origin)));
+export const openapi = new Hono<HonoEnv>().get('/openapi.json', (c) => {
+  const parsed = getConfig(c.env);
+  return c.json(buildOpenApi(parsed.ok ? parsed.config.publicBaseUrl : new URL(c.req.url).origin));
+});
