@@ -14,3 +14,4 @@ export * from './time';
 export * from './bill';
 export * from './order-state';
 export * from './notify-reply';
+export * from './sandbox-protocol';
