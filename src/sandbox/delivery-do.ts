@@ -150,7 +150,7 @@ export class NotifyDelivery extends DurableObject<Env> {
 
   private async runAttempt(id: string): Promise<void> {
     const d = this.kv.get<Delivery>(`d:${id}`);
-    if (!d || d.state !== 'pending') return;
+    if (d?.state !== 'pending') return;
     const attempt = d.attempts + 1;
     const at = Date.now();
     const results = await Promise.all(d.bodies.map((body) => this.post(d.url, d.loopback_origin, body)));

@@ -12,7 +12,7 @@ import { requestConfig } from '../middleware/require-config';
 /** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (reliability.md I4). */
 export const NOTIFY_DEADLINE_MS = 4_000;
 
-function reply(c: Context<HonoEnv>, name: NotifyReplyName): Response {
+function reply(name: NotifyReplyName): Response {
   const r = NOTIFY_REPLIES[name];
   if (name === 'NOT_ALLOWED') return new Response(null, { status: r.status, headers: { Allow: 'POST' } });
   return new Response(r.body, { status: r.status, headers: { 'Content-Type': NOTIFY_REPLY_CONTENT_TYPE } });
@@ -33,11 +33,11 @@ async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict
 type Handler = (req: Request, deps: NotifyDeps) => Promise<NotifyVerdict>;
 
 async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
-  if (c.req.method !== 'POST') return reply(c, 'NOT_ALLOWED');
+  if (c.req.method !== 'POST') return reply('NOT_ALLOWED');
   const result = requestConfig(c);
   if (!result.ok) {
     c.set('outcome', 'CONFIG_INVALID'); // fail closed (I12); WeChat retries once we are configured
-    return reply(c, 'RETRY');
+    return reply('RETRY');
   }
   const ctx = c.executionCtx;
   const work = handle(c.req.raw, { env: c.env, config: result.config, now: new Date(), waitUntil: (p) => ctx.waitUntil(p) }).catch(
@@ -51,7 +51,7 @@ async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
   const verdict = await withDeadline(work);
   c.set('outcome', verdict.outcome);
   if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);
-  return reply(c, verdict.reply);
+  return reply(verdict.reply);
 }
 
 export const notify = new Hono<HonoEnv>()
