@@ -43,7 +43,12 @@ function cleanup() {
   rmSync(persistDir, { recursive: true, force: true });
 }
 process.on('exit', stopWrangler);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (cleanup(), process.exit(130)));
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    cleanup();
+    process.exit(130);
+  });
+}
 const hardStop = setTimeout(() => {
   console.error('bench: hard time limit reached');
   cleanup();

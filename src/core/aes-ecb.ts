@@ -141,7 +141,9 @@ export async function encryptReqInfoText(plaintext: string, apiKey: string): Pro
   const blocks: Promise<Uint8Array>[] = [];
   for (let i = 0; i < padded.length; i += BLOCK) blocks.push(encryptBlock(key, padded.subarray(i, i + BLOCK)));
   const out = new Uint8Array(padded.length);
-  (await Promise.all(blocks)).forEach((b, i) => out.set(b, i * BLOCK));
+  (await Promise.all(blocks)).forEach((b, i) => {
+    out.set(b, i * BLOCK);
+  });
   return encodeBase64(out);
 }
 

@@ -44,7 +44,9 @@ export function isBillError(body: string): boolean {
 
 function keyed(names: string[], values: string[]): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
-  names.forEach((name, k) => (out[name] = values[k]!));
+  names.forEach((name, k) => {
+    out[name] = values[k]!;
+  });
   return out;
 }
 
@@ -122,7 +124,7 @@ export function formatBill(
 ): string {
   checkHeader(header);
   checkHeader(summaryHeader);
-  rows.forEach((row) => checkRecord(row, header.length));
+  for (const row of rows) checkRecord(row, header.length);
   checkRecord(summary, summaryHeader.length);
   const { bom = true, lineEnding = 'CRLF', trailingNewline = true } = layout;
   const record = (values: string[]): string => '`' + values.join(FIELD_SEPARATOR);

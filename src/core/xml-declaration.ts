@@ -46,7 +46,7 @@ export function checkDeclaration(inner: string): void {
       next++;
     }
     const spec = PSEUDO_ATTRIBUTES[next++];
-    if (!spec || !spec[1].includes(name === 'version' ? value : value.toLowerCase())) throw malformed();
+    if (!spec?.[1].includes(name === 'version' ? value : value.toLowerCase())) throw malformed();
   }
   if (next === 0) throw malformed(); // version is required
 }

@@ -131,7 +131,8 @@ export class FlatXmlReader {
 
   /** A start-tag name; a field name must also pass the allowlist (XML_LIMIT otherwise). */
   private readName(field: boolean): string {
-    const start = (this.nameStart = this.i);
+    const start = this.i;
+    this.nameStart = start;
     const end = scanName(this.s, start);
     this.i = end < 0 ? -end : end;
     if (this.i === start) throw malformed('missing element name');

@@ -144,7 +144,9 @@ export function refundQuery(store: SimStore, req: VerifiedRequest): Outcome {
     cash_fee: String(order.total_fee),
     refund_count: String(page.length),
   };
-  page.forEach((r, n) => Object.assign(fields, refundItem(r, n)));
+  page.forEach((r, n) => {
+    Object.assign(fields, refundItem(r, n));
+  });
   return ok(fields);
 }
 

@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { HonoEnv } from './env';
 import { createSandboxApp } from '../sandbox/app';
+import type { SimMerchant } from '../sandbox/settings';
+import { getConfig } from './config';
 import { noStore } from './middleware/no-store';
 import { requestId } from './middleware/request-id';
 import { requestLog } from './middleware/request-log';
@@ -12,6 +14,22 @@ import { health } from './routes/health';
 import { notify } from './routes/notify';
 import { openapi } from './routes/openapi';
 import { orders } from './routes/orders';
+
+/** The simulator's one merchant: the gateway's own credentials, so `npm run dev` needs no configuration. */
+function sandboxMerchant(env: Env): SimMerchant | null {
+  const parsed = getConfig(env);
+  if (!parsed.ok) return null;
+  const c = parsed.config;
+  return {
+    appId: c.appId,
+    mchId: c.mchId,
+    key: c.apiKey,
+    appSecret: c.appSecret,
+    signType: c.signType,
+    publicOrigin: new URL(c.publicBaseUrl).origin,
+    name: c.merchantName,
+  };
+}
 
 export function createApp() {
   const app = new Hono<HonoEnv>();
@@ -33,6 +51,6 @@ export function createApp() {
   });
   app.use('/sandbox', sandboxOnly);
   app.use('/sandbox/*', sandboxOnly);
-  app.route('/sandbox', createSandboxApp());
+  app.route('/sandbox', createSandboxApp(sandboxMerchant));
   return app;
 }

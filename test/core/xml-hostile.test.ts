@@ -156,7 +156,7 @@ describe('structure', () => {
   ])('refuses the field name %s without touching Object.prototype', (_, body) => {
     expect(codeOf(body)).toBe('XML_LIMIT');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+    expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
   });
 });
 

@@ -38,7 +38,12 @@ function countingDb() {
   const db = new Proxy(env.DB, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
-      if (prop === 'prepare') return (sql: string) => (calls.push(sql.trim().split(/\s+/)[0]!.toUpperCase()), target.prepare(sql));
+      if (prop === 'prepare') {
+        return (sql: string) => {
+          calls.push(sql.trim().split(/\s+/)[0]!.toUpperCase());
+          return target.prepare(sql);
+        };
+      }
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });

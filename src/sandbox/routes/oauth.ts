@@ -43,7 +43,7 @@ oauth.get('/connect/oauth2/authorize', async (c) => {
       return escapeHtml(u.pathname + u.search);
     };
     const stub = merchantStub(c.env, m.mchId);
-    const users = (await stub.users()).filter((u) => fixedUser(u.name));
+    const users = (await stub.users(m.appId)).filter((u) => fixedUser(u.name));
     const items = users
       .map((u) => `<li><a id="user-${escapeHtml(u.name)}" href="${link(u.name)}">${escapeHtml(TEST_USERS.find((t) => t.name === u.name)!.label)}<br><small>${escapeHtml(u.openid)}</small></a></li>`)
       .join('');
@@ -58,7 +58,7 @@ oauth.get('/connect/oauth2/authorize', async (c) => {
     );
   }
   if (!USER_NAME.test(user)) return errorPage(10003, '用户名只能包含字母、数字、_ 和 -，最长32个字符');
-  const code = await merchantStub(c.env, m.mchId).issueCode(user, q.scope!);
+  const code = await merchantStub(c.env, m.mchId).issueCode(m.appId, user, q.scope!);
   redirect.searchParams.set('code', code);
   redirect.searchParams.set('state', q.state ?? '');
   return c.redirect(redirect.toString(), 302);

@@ -59,7 +59,7 @@ paySheet.post('/sim/check-pay-params', async (c) => {
   const o = found.order;
   // 「注意此处需与统一下单的签名类型一致」
   if (signType !== o.sign_type) return fail('SIGN_TYPE_MISMATCH', '支付验证签名失败（signType与统一下单的签名类型不一致）');
-  const payer = (await merchantStub(c.env, m.mchId).users()).find((u) => u.openid === o.openid)?.name ?? o.openid;
+  const payer = (await merchantStub(c.env, m.mchId).users(m.appId)).find((u) => u.openid === o.openid)?.name ?? o.openid;
   return c.json({
     ok: true,
     merchant_name: m.name,

@@ -2,7 +2,7 @@
 import type { GatewayDeps } from '../deps';
 import { claimSync, type OrderRow } from '../d1/orders-repo';
 import { maskOpenid } from '../../core';
-import { orderQuery, WechatError, type OrderQueryResult, type WechatDeps } from '../wechat';
+import { orderQuery, WechatError, type OrderQueryResult } from '../wechat';
 import type { PaymentSource } from '../order-gate/contract';
 import { paymentFromQuery } from './query-facts';
 
