@@ -18,10 +18,10 @@ function reply(c: Context<HonoEnv>, name: NotifyReplyName): Response {
   return new Response(r.body, { status: r.status, headers: { 'Content-Type': NOTIFY_REPLY_CONTENT_TYPE } });
 }
 
-async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict> {
+async function withDeadline(work: Promise<NotifyVerdict>, deadlineMs: number): Promise<NotifyVerdict> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<NotifyVerdict>((resolve) => {
-    timer = setTimeout(() => resolve({ reply: 'RETRY', outcome: 'DEADLINE' }), NOTIFY_DEADLINE_MS);
+    timer = setTimeout(() => resolve({ reply: 'RETRY', outcome: 'DEADLINE' }), deadlineMs);
   });
   try {
     return await Promise.race([work, deadline]);
@@ -32,7 +32,7 @@ async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict
 
 type Handler = (req: Request, deps: NotifyDeps) => Promise<NotifyVerdict>;
 
-async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
+async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): Promise<Response> {
   if (c.req.method !== 'POST') return reply(c, 'NOT_ALLOWED');
   const result = requestConfig(c);
   if (!result.ok) {
@@ -48,12 +48,19 @@ async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
     },
   );
   ctx.waitUntil(work); // past the deadline the work may still commit; that is safe (I3)
-  const verdict = await withDeadline(work);
+  const verdict = await withDeadline(work, deadlineMs);
   c.set('outcome', verdict.outcome);
   if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);
   return reply(c, verdict.reply);
 }
 
-export const notify = new Hono<HonoEnv>()
-  .all('/wechat/notify', (c) => serve(c, handlePayNotify))
-  .all('/wechat/refund-notify', (c) => serve(c, handleRefundNotify));
+export interface NotifyRoutesOptions {
+  /** Tests inject their own so that no assertion depends on how fast the machine is. */
+  deadlineMs?: number;
+}
+
+export function notifyRoutes({ deadlineMs = NOTIFY_DEADLINE_MS }: NotifyRoutesOptions = {}) {
+  return new Hono<HonoEnv>()
+    .all('/wechat/notify', (c) => serve(c, handlePayNotify, deadlineMs))
+    .all('/wechat/refund-notify', (c) => serve(c, handleRefundNotify, deadlineMs));
+}
