@@ -5,7 +5,7 @@ import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { verifySignedMessage } from '../../src/core';
 import { createApp } from '../../src/worker/app';
-import { BASE, callXml, getJson, KEY, newOutTradeNo, orderFields, pay, placeOrder, postJson, setScenario, signed } from './helpers';
+import { BASE, callXml, getJson, KEY, newOutTradeNo, orderFields, pay, placeOrder, postJson, setScenario, signed } from '../support/sandbox-helpers';
 
 describe('scenario control validation', () => {
   it.each([

@@ -23,7 +23,7 @@ import {
   signedNotify,
   snap,
   UNREACHABLE_DEADLINE_MS,
-} from './notify-helpers';
+} from '../support/notify-helpers';
 
 // Hundreds of concurrent requests on a loaded 2-core machine can outlast the 4 s production deadline;
 // these tests assert what is committed and replied, so the app here has a deadline nothing reaches.

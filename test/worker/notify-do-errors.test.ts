@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { getConfig } from '../../src/worker/config';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
 import { handlePayNotify } from '../../src/worker/notify/pay-notify';
-import { NOTIFY_URL, ledgerRows, orderRow, seedOrder, signedNotify } from './notify-helpers';
+import { NOTIFY_URL, ledgerRows, orderRow, seedOrder, signedNotify } from '../support/notify-helpers';
 
 type Stub = ReturnType<Env['ORDER_GATE']['getByName']>;
 

@@ -20,7 +20,7 @@ import {
   seedOrder,
   signedNotify,
   snap,
-} from './notify-helpers';
+} from '../support/notify-helpers';
 
 const XML = 'text/xml; charset=utf-8';
 

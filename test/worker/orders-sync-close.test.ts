@@ -1,7 +1,7 @@
 // GET's orderquery catch-up and the close flow, against the simulator and the real OrderGate DO.
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AUTH, BUYER, ageOrder, api, createOrder, jsapiFor, orderRow, prepayIdOf, simClock, simPay, simScenario } from './orders-helpers';
+import { AUTH, BUYER, ageOrder, api, createOrder, jsapiFor, orderRow, prepayIdOf, simClock, simPay, simScenario } from '../support/orders-helpers';
 
 async function get(no: string, query = '') {
   const res = await api(`/v1/orders/${no}${query}`, { headers: AUTH });
