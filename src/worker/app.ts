@@ -11,7 +11,7 @@ import { requestConfig } from './middleware/require-config';
 import { notFound, onError } from './on-error';
 import { checkout } from './routes/checkout';
 import { health } from './routes/health';
-import { notify } from './routes/notify';
+import { notifyRoutes } from './routes/notify';
 import { openapi } from './routes/openapi';
 import { orders } from './routes/orders';
 
@@ -31,7 +31,12 @@ function sandboxMerchant(env: Env): SimMerchant | null {
   };
 }
 
-export function createApp() {
+export interface AppOptions {
+  /** The notify routes' internal deadline (production: NOTIFY_DEADLINE_MS); tests inject their own. */
+  notifyDeadlineMs?: number;
+}
+
+export function createApp(options: AppOptions = {}) {
   const app = new Hono<HonoEnv>();
   app.use('*', requestId(), requestLog());
   app.use('*', noStore());
@@ -39,7 +44,7 @@ export function createApp() {
   app.notFound(notFound);
   app.route('/', health);
   app.route('/', openapi);
-  app.route('/', notify);
+  app.route('/', notifyRoutes({ deadlineMs: options.notifyDeadlineMs }));
   app.route('/v1/orders', orders);
   app.route('/', checkout);
   // The simulator exists only in sandbox mode: in live mode, with a broken config, or on a public host

@@ -2,7 +2,7 @@
 // gzip on request, unsigned, and the XML "no bill" / "invalid bill_date" errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatWechatTime, isBillError, parseBill, parseXml, yuanToFen } from '../../src/core';
-import { advanceClock, APPID, callXml, CERT_HEADER, getJson, MCHID, newOutTradeNo, pay, placeOrder, post, signed } from './helpers';
+import { advanceClock, APPID, callXml, CERT_HEADER, getJson, MCHID, newOutTradeNo, pay, placeOrder, post, signed } from '../support/sandbox-helpers';
 
 const DAY = 24 * 3600_000;
 let billDate = '';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildXml, nonceStr, parseXml, signParams, verifySignedMessage, type SignType } from '../../src/core';
 import { openidFor } from '../../src/sandbox/users';
-import { advanceClock, ALICE, APPID, BOB, callXml, getJson, KEY, MCHID, newOutTradeNo, orderFields, pay, placeOrder, post, signed } from './helpers';
+import { advanceClock, ALICE, APPID, BOB, callXml, getJson, KEY, MCHID, newOutTradeNo, orderFields, pay, placeOrder, post, signed } from '../support/sandbox-helpers';
 
 async function expectSigned(fields: Record<string, string>, signType: SignType) {
   expect(await verifySignedMessage(fields, KEY, [signType])).toMatchObject({ ok: true, signType });
@@ -105,7 +105,7 @@ describe('unifiedorder', () => {
   });
 
   it('a user entered on the pick page is a buyer of this appid', async () => {
-    const reg = await (await import('./helpers')).postJson('/sim/users', { name: 'dave_42' });
+    const reg = await (await import('../support/sandbox-helpers')).postJson('/sim/users', { name: 'dave_42' });
     const { openid } = (await reg.json()) as { openid: string };
     expect(openid).toBe(openidFor(APPID, 'dave_42'));
     expect((await placeOrder(newOutTradeNo(), { openid })).result_code).toBe('SUCCESS');
@@ -244,7 +244,7 @@ describe('POST /sandbox/sim/pay', () => {
   });
 
   it('refuses a malformed body with 400', async () => {
-    const { postJson } = await import('./helpers');
+    const { postJson } = await import('../support/sandbox-helpers');
     const res = await postJson('/sim/pay', { prepay_id: 42 });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ ok: false, error: 'BAD_REQUEST' });

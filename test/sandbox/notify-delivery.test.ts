@@ -5,7 +5,7 @@ import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { parseXml, verifySignedMessage } from '../../src/core';
 import { RETRY_SCHEDULE_S, type DeliveryStatus } from '../../src/sandbox/delivery-do';
-import { ALICE, APPID, BASE, callXml, getJson, KEY, MCHID, newOutTradeNo, pay, placeOrder, postJson, setScenario } from './helpers';
+import { ALICE, APPID, BASE, callXml, getJson, KEY, MCHID, newOutTradeNo, pay, placeOrder, postJson, setScenario } from '../support/sandbox-helpers';
 
 interface Received {
   config: { fail_times: number };

@@ -3,7 +3,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { openidFor, TEST_USERS } from '../../src/sandbox/users';
-import { advanceClock, APPID, BASE, newOutTradeNo, ORIGIN, placeOrder } from './helpers';
+import { advanceClock, APPID, BASE, newOutTradeNo, ORIGIN, placeOrder } from '../support/sandbox-helpers';
 
 const SECRET = env.WECHAT_APP_SECRET!;
 const REDIRECT = `${ORIGIN}/oauth/callback?o=1`;

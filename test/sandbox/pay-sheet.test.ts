@@ -3,7 +3,7 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { jsapiPayParams, signParams, type SignType } from '../../src/core';
-import { advanceClock, APPID, BASE, KEY, newOutTradeNo, pay, placeOrder, postJson } from './helpers';
+import { advanceClock, APPID, BASE, KEY, newOutTradeNo, pay, placeOrder, postJson } from '../support/sandbox-helpers';
 
 async function params(signType: SignType = 'HMAC-SHA256', over: { prepayId?: string; paySignType?: SignType } = {}) {
   const prepayId = over.prepayId ?? (await placeOrder(newOutTradeNo(), {}, signType)).prepay_id!;

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import PeerFormatter from 'wechatpay-axios-plugin/lib/formatter.js';
 // @ts-expect-error -- CommonJS without typings
 import PeerHash from 'wechatpay-axios-plugin/lib/hash.js';
-import { advanceClock, ALICE, APPID, BASE, KEY, MCHID, newOutTradeNo } from './helpers';
+import { advanceClock, ALICE, APPID, BASE, KEY, MCHID, newOutTradeNo } from '../support/sandbox-helpers';
 
 const Hash = PeerHash as {
   sign(type: string, data: Record<string, string>, key: unknown): string;

@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { decryptRefundInfo, parseXml, verifySignedMessage } from '../../src/core';
 import type { DeliveryStatus } from '../../src/sandbox/delivery-do';
-import { APPID, BASE, callXml, CERT_HEADER, getJson, KEY, MCHID, newOutTradeNo, pay, placeOrder, setScenario } from './helpers';
+import { APPID, BASE, callXml, CERT_HEADER, getJson, KEY, MCHID, newOutTradeNo, pay, placeOrder, setScenario } from '../support/sandbox-helpers';
 
 async function paidOrder(signType: 'MD5' | 'HMAC-SHA256' = 'MD5') {
   const no = newOutTradeNo();

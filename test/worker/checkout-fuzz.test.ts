@@ -1,8 +1,8 @@
 // Property tests over the buyer-facing routes: arbitrary ids, tokens, codes and states give a clean 4xx, never a 5xx or a session.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cookieFrom, get, pageUrl } from './checkout-helpers';
-import { createOrder, orderRow } from './orders-helpers';
+import { cookieFrom, get, pageUrl } from '../support/checkout-helpers';
+import { createOrder, orderRow } from '../support/orders-helpers';
 
 const urlSafe = fc.string({ maxLength: 300 }).map((s) => encodeURIComponent(s));
 

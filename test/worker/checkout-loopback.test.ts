@@ -5,8 +5,8 @@ import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/worker/app';
 import { isLoopbackHost } from '../../src/worker/loopback';
-import { authorizeVia, get, LIVE, pageUrl, WECHAT_UA } from './checkout-helpers';
-import { BASE, createOrder } from './orders-helpers';
+import { authorizeVia, get, LIVE, pageUrl, WECHAT_UA } from '../support/checkout-helpers';
+import { BASE, createOrder } from '../support/orders-helpers';
 
 const BUYER = 'oTESTbuyer00000000000000001';
 

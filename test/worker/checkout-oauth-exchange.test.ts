@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { authorizeUrl, exchangeCode } from '../../src/worker/checkout/oauth';
 import { parseConfig, type Config } from '../../src/worker/config';
-import { LIVE } from './checkout-helpers';
+import { LIVE } from '../support/checkout-helpers';
 
 function liveConfig(): Config {
   const parsed = parseConfig({ ...env, ...LIVE });

@@ -7,8 +7,8 @@ import { OAUTH_STATE_PRUNE_BATCH } from '../../src/worker/d1/oauth-states-repo';
 import { getConfig } from '../../src/worker/config';
 import { sha256Hex } from '../../src/worker/digest';
 import { openidFor } from '../../src/sandbox/users';
-import { authorizeVia, cookieFrom, get, localPath, pageUrl, pair, type AuthorizeRound } from './checkout-helpers';
-import { BASE, createOrder, orderRow } from './orders-helpers';
+import { authorizeVia, cookieFrom, get, localPath, pageUrl, pair, type AuthorizeRound } from '../support/checkout-helpers';
+import { BASE, createOrder, orderRow } from '../support/orders-helpers';
 
 const APPID = env.WECHAT_APPID!;
 
@@ -49,7 +49,7 @@ describe('OAuth callback: success', () => {
     const token = new URL(url, BASE).searchParams.get('t')!;
     const res = await get(`/v1/orders/${order.out_trade_no}/jsapi`, {}); // GET is not the API
     expect(res.status).toBe(405);
-    const jsapi = await (await import('./orders-helpers')).api(`/v1/orders/${order.out_trade_no}/jsapi`, {
+    const jsapi = await (await import('../support/orders-helpers')).api(`/v1/orders/${order.out_trade_no}/jsapi`, {
       method: 'POST',
       headers: { 'X-Checkout-Token': token, Cookie: session },
     });

@@ -15,8 +15,8 @@ import {
   sessionCookie,
   WECHAT_UA,
   withoutNonce,
-} from './checkout-helpers';
-import { createOrder, freshNo, orderRow } from './orders-helpers';
+} from '../support/checkout-helpers';
+import { createOrder, freshNo, orderRow } from '../support/orders-helpers';
 
 const BUYER = 'oTESTbuyer00000000000000001';
 

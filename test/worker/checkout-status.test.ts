@@ -3,8 +3,8 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { makeCheckoutToken } from '../../src/worker/checkout-token';
 import { openidFor } from '../../src/sandbox/users';
-import { SECRET } from './checkout-helpers';
-import { api, createOrder, freshNo, orderRow, postJson } from './orders-helpers';
+import { SECRET } from '../support/checkout-helpers';
+import { api, createOrder, freshNo, orderRow, postJson } from '../support/orders-helpers';
 
 const ALICE = openidFor(env.WECHAT_APPID!, 'alice');
 

@@ -8,7 +8,7 @@ import { getConfig } from '../../src/worker/config';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
 import { handlePayNotify } from '../../src/worker/notify/pay-notify';
 import { notifyDeps } from '../../src/worker/wiring';
-import { NOTIFY_URL, ledgerRows, orderRow, seedOrder, signedNotify } from './notify-helpers';
+import { NOTIFY_URL, ledgerRows, orderRow, seedOrder, signedNotify } from '../support/notify-helpers';
 
 type Stub = ReturnType<Env['ORDER_GATE']['getByName']>;
 

@@ -7,7 +7,7 @@ import { buildXml, nonceStr, signParams } from '../../src/core';
 import { buildRefundNotify } from '../../src/sandbox/notify';
 import { openidFor } from '../../src/sandbox/users';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
-import { MERCHANT, OK, anomalyRows, ledgerRows, notificationRows, orderRow, postNotify, replyOf, seedOrder, signedNotify } from './notify-helpers';
+import { MERCHANT, OK, anomalyRows, ledgerRows, notificationRows, orderRow, postNotify, replyOf, seedOrder, signedNotify } from '../support/notify-helpers';
 
 const REFUND_URL = 'http://127.0.0.1:8787/wechat/refund-notify';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildXml, nonceStr } from '../../src/core';
 import { buildRefundNotify } from '../../src/sandbox/notify';
 import vectors from '../vectors/vectors.json';
-import { MERCHANT, OK, PARAM_ERROR, SIGN_ERROR, anomalyRows, orderRow, postNotify, replyOf, seedOrder, snap } from './notify-helpers';
+import { MERCHANT, OK, PARAM_ERROR, SIGN_ERROR, anomalyRows, orderRow, postNotify, replyOf, seedOrder, snap } from '../support/notify-helpers';
 
 const URL = 'http://127.0.0.1:8787/wechat/refund-notify';
 const XML = 'text/xml; charset=utf-8';

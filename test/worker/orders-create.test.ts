@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { makeCheckoutToken } from '../../src/worker/checkout-token';
-import { AUTH, BASE, api, createOrder, freshNo, orderCount, orderRow, postJson } from './orders-helpers';
+import { AUTH, BASE, api, createOrder, freshNo, orderCount, orderRow, postJson } from '../support/orders-helpers';
 
 describe('POST /v1/orders', () => {
   it('creates a CREATED order and returns 201 with an HMAC checkout_url', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/worker/app';
 import { makeCheckoutToken } from '../../src/worker/checkout-token';
 import { issueOauthSession, readOauthSession, OAUTH_COOKIE } from '../../src/worker/oauth-session';
-import { AUTH, api, createOrder, freshNo, orderRow } from './orders-helpers';
+import { AUTH, api, createOrder, freshNo, orderRow } from '../support/orders-helpers';
 
 const SECRET = env.CHECKOUT_SECRET!;
 

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { verifyParams } from '../../src/core';
 import { issueOauthSession } from '../../src/worker/oauth-session';
-import { AUTH, BOB, BUYER, CAROL, api, createOrder, jsapiFor, orderRow, prepayIdOf, simScenario } from './orders-helpers';
+import { AUTH, BOB, BUYER, CAROL, api, createOrder, jsapiFor, orderRow, prepayIdOf, simScenario } from '../support/orders-helpers';
 
 const KEY = env.WECHAT_API_KEY!;
 
@@ -69,7 +69,7 @@ describe('POST /v1/orders/:out_trade_no/jsapi', () => {
 
   it('the token may come in the JSON body', async () => {
     const order = await createOrder({ openid: BUYER });
-    const { checkoutTokenFor } = await import('./orders-helpers');
+    const { checkoutTokenFor } = await import('../support/orders-helpers');
     const res = await api(`/v1/orders/${order.out_trade_no}/jsapi`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },

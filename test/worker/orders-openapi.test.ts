@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api } from './orders-helpers';
+import { api } from '../support/orders-helpers';
 
 describe('GET /openapi.json', () => {
   it('describes every merchant route from the zod schemas', async () => {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { md5Hex } from '../../src/core';
 import { createApp } from '../../src/worker/app';
 import { makeCheckoutToken } from '../../src/worker/checkout-token';
-import { AUTH, BUYER, api, checkoutTokenFor, createOrder, freshNo, jsapiFor, postJson, prepayIdOf, simPay } from './orders-helpers';
+import { AUTH, BUYER, api, checkoutTokenFor, createOrder, freshNo, jsapiFor, postJson, prepayIdOf, simPay } from '../support/orders-helpers';
 
 const SECRETS = {
   key: env.WECHAT_API_KEY!,

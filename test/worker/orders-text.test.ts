@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildXml, parseXml } from '../../src/core';
 import { CreateOrderBody } from '../../src/worker/orders/schemas';
-import { AUTH, api, createOrder, freshNo, jsapiFor, orderCount, orderRow, postJson, BUYER } from './orders-helpers';
+import { AUTH, api, createOrder, freshNo, jsapiFor, orderCount, orderRow, postJson, BUYER } from '../support/orders-helpers';
 
 async function expectValidationFailed(body: Record<string, unknown>, field: string) {
   const before = await orderCount();

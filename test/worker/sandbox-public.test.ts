@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/worker/app';
 import { parseConfig } from '../../src/worker/config';
 import { isLoopbackHost } from '../../src/worker/loopback';
-import { AUTH, freshNo, orderCount } from './orders-helpers';
+import { AUTH, freshNo, orderCount } from '../support/orders-helpers';
 
 let errors: string[] = [];
 beforeEach(() => {

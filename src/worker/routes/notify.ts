@@ -14,10 +14,10 @@ import { notifyDeps } from '../wiring';
 export const NOTIFY_DEADLINE_MS = 4_000;
 
 
-async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict> {
+async function withDeadline(work: Promise<NotifyVerdict>, deadlineMs: number): Promise<NotifyVerdict> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<NotifyVerdict>((resolve) => {
-    timer = setTimeout(() => resolve({ reply: 'RETRY', outcome: 'DEADLINE' }), NOTIFY_DEADLINE_MS);
+    timer = setTimeout(() => resolve({ reply: 'RETRY', outcome: 'DEADLINE' }), deadlineMs);
   });
   try {
     return await Promise.race([work, deadline]);
@@ -28,7 +28,7 @@ async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict
 
 type Handler = (req: Request, deps: NotifyDeps) => Promise<NotifyVerdict>;
 
-async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
+async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): Promise<Response> {
   if (c.req.method !== 'POST') return notifyReply('NOT_ALLOWED');
   const result = requestConfig(c);
   if (!result.ok) {
@@ -44,12 +44,19 @@ async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
     },
   );
   ctx.waitUntil(work); // past the deadline the work may still commit; that is safe (I3)
-  const verdict = await withDeadline(work);
+  const verdict = await withDeadline(work, deadlineMs);
   c.set('outcome', verdict.outcome);
   if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);
   return notifyReply(verdict.reply);
 }
 
-export const notify = new Hono<HonoEnv>()
-  .all('/wechat/notify', (c) => serve(c, handlePayNotify))
-  .all('/wechat/refund-notify', (c) => serve(c, handleRefundNotify));
+export interface NotifyRoutesOptions {
+  /** Tests inject their own so that no assertion depends on how fast the machine is. */
+  deadlineMs?: number;
+}
+
+export function notifyRoutes({ deadlineMs = NOTIFY_DEADLINE_MS }: NotifyRoutesOptions = {}) {
+  return new Hono<HonoEnv>()
+    .all('/wechat/notify', (c) => serve(c, handlePayNotify, deadlineMs))
+    .all('/wechat/refund-notify', (c) => serve(c, handleRefundNotify, deadlineMs));
+}

@@ -4,7 +4,7 @@ import { createExecutionContext, listDurableObjectIds, runInDurableObject, waitO
 import { env, exports } from 'cloudflare:workers';
 import { NOTIFY_REPLIES, nonceStr, type SignType } from '../../src/core';
 import { buildSignedPayNotify, type NotifyMerchant, type PayNotifyInput } from '../../src/sandbox/notify';
-import { createApp } from '../../src/worker/app';
+import { createApp, type AppOptions } from '../../src/worker/app';
 import type { OrderGate } from '../../src/worker/order-gate/durable-object';
 import { GATE_TEST_HOOKS, type GateTestHooks } from '../../src/worker/order-gate/test-hooks';
 
@@ -56,6 +56,23 @@ export function signedNotify(outTradeNo: string, fields: Partial<PayNotifyInput>
 
 export function postNotify(body: BodyInit | null, headers: Record<string, string> = { 'Content-Type': 'text/xml' }, url = NOTIFY_URL, method = 'POST'): Promise<Response> {
   return exports.default.fetch(new Request(url, { method, headers, body }));
+}
+
+/** A notify deadline no test reaches: tests that measure outcomes under load must not race a clock. */
+export const UNREACHABLE_DEADLINE_MS = 10 * 60_000;
+
+/**
+ * POSTs notifies to an app built with `options` (e.g. its own notify deadline), in this test's
+ * isolate with the real bindings; each reply waits for the request's waitUntil work.
+ */
+export function notifyPoster(options: AppOptions): (body: BodyInit | null) => Promise<Response> {
+  const app = createApp(options);
+  return async (body) => {
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request(NOTIFY_URL, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
 }
 
 /** The app under a modified configuration (e.g. WECHAT_SIGN_TYPE=MD5), with the real bindings. */
