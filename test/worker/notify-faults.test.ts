@@ -144,7 +144,12 @@ describe('D1 faults inside the payment batch', { timeout: 60_000 }, () => {
     const released = new Promise<void>((r) => (release = r));
     let reached!: () => void;
     const commitReached = new Promise<void>((r) => (reached = r));
-    await installGateHooks(no, () => ({ beforeCommit: () => (reached(), released) }));
+    await installGateHooks(no, () => ({
+      beforeCommit: () => {
+        reached();
+        return released;
+      },
+    }));
     const logged: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((line: unknown) => void logged.push(String(line)));
     const first = await postRecordingGateErrors(n.xml, { notifyDeadlineMs: 1 });
