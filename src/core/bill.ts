@@ -1,5 +1,5 @@
 /**
- * The downloadbill text format (wechatpay-v2.md §15), both ways: parseBill for reconciliation and
+ * The downloadbill text format (docs/wechatpay-v2.md §15), both ways: parseBill for reconciliation and
  * formatBill for the simulator, so one file knows it. Lines: a plain comma-separated header, then
  * records whose every field is prefixed with a backtick (joined by ",`"), then a plain summary
  * header and one backtick summary line. Fields are split on ",`" only: names and `attach` may hold

@@ -1,5 +1,5 @@
 /**
- * Hex encoding and the one signature comparator of the project (reliability.md T79: signatures are
+ * Hex encoding and the one signature comparator of the project (docs/reliability.md T79: signatures are
  * only ever compared through `constantTimeEqual`).
  */
 

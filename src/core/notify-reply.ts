@@ -1,5 +1,5 @@
 /**
- * The replies to WeChat's notify calls, frozen byte for byte (reliability.md §3.1). WeChat reads
+ * The replies to WeChat's notify calls, frozen byte for byte (docs/reliability.md §3.1). WeChat reads
  * only `return_code`; the HTTP status is for our own dashboards. Tests assert these exact bytes.
  */
 export type NotifyReplyName = 'OK' | 'PARAM_ERROR' | 'SIGN_ERROR' | 'RETRY' | 'TOO_LARGE' | 'NOT_ALLOWED';

@@ -1,5 +1,5 @@
 /**
- * The order state machine (reliability.md §5, I5): the one authoritative table of which event may
+ * The order state machine (docs/reliability.md §5, I5): the one authoritative table of which event may
  * move an order from which status to which. Pure data plus a lookup; every D1 write that changes a
  * status is a compare-and-set built from `fromStatuses`, so the table and the SQL cannot drift.
  *

@@ -1,5 +1,5 @@
 /**
- * The v2 signature (wechatpay-v2.md §3): one signer for requests, responses, notifies and paySign.
+ * The v2 signature (docs/wechatpay-v2.md §3): one signer for requests, responses, notifies and paySign.
  * Verification fails closed, compares in constant time and never throws.
  */
 import { bytesToHex, constantTimeEqual, isHex } from './hex';
@@ -144,7 +144,7 @@ function normalisedSign(received: unknown, signType: SignType): string | null {
   return received.toUpperCase();
 }
 
-/** Signatures are compared here and only here, through constantTimeEqual (reliability.md T79). */
+/** Signatures are compared here and only here, through constantTimeEqual (docs/reliability.md T79). */
 async function matches(fields: SignableParams, read: ValueReading, key: string, signType: SignType, received: string) {
   const expected = signString(stringToSign(canonicalWith(fields, read), key), key, signType);
   return constantTimeEqual(received, typeof expected === 'string' ? expected : await expected);
@@ -204,7 +204,7 @@ function hasEdgeWhitespace(fields: SignableParams): boolean {
 
 /**
  * Verifies an inbound message (notify or API response) under the project rule of
- * wechatpay-v2.md §3.4:
+ * docs/wechatpay-v2.md §3.4:
  * 1. `allowed` is the configured algorithm (plus the previous one during a migration);
  * 2. a present `sign_type` must be exactly `MD5` or `HMAC-SHA256` and allowlisted, and is then
  *    the algorithm; any other value (`SHA1`, `hmac-sha256`, `"MD5 "`, empty) is refused;

@@ -1,5 +1,5 @@
 /**
- * downloadbill (wechatpay-v2.md §15): the day's trade bill for the simulated merchant, in the
+ * downloadbill (docs/wechatpay-v2.md §15): the day's trade bill for the simulated merchant, in the
  * backtick text format of the core's formatBill, from day T's payments and refunds (Beijing dates).
  * The bill for T exists from 09:00 on T+1, for the last 3 months; a day without trades has none.
  */

@@ -1,7 +1,7 @@
 /**
  * NotifyDelivery: one Durable Object per notified thing (`pay:<out_trade_no>`,
  * `refund:<out_refund_no>`). It keeps its pending deliveries and their log in storage and drives
- * retries by alarm — never by a timer — on WeChat's schedule (wechatpay-v2.md §9.3), so pending
+ * retries by alarm — never by a timer — on WeChat's schedule (docs/wechatpay-v2.md §9.3), so pending
  * deliveries survive a restart. A delivery is done when a reply parses as XML with
  * return_code=SUCCESS; anything else (FAIL, plain `success`, HTML, an error, no reply in 5 s) is
  * retried.

@@ -209,7 +209,7 @@ export class SandboxMerchant extends DurableObject<Env> {
     return code;
   }
 
-  /** Single use, 5 minutes (wechatpay-v2.md §5): 40163 once used, 40029 when unknown or expired. */
+  /** Single use, 5 minutes (docs/wechatpay-v2.md §5): 40163 once used, 40029 when unknown or expired. */
   exchangeCode(code: string): CodeExchange {
     const store = this.store;
     const c = store.code(code);

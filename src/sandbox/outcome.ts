@@ -1,6 +1,6 @@
 /** What a simulated merchant API call decided, before the wire layer signs and serialises it. */
 export type Outcome =
-  /** Protocol level: return_code=FAIL, unsigned (wechatpay-v2.md §2). */
+  /** Protocol level: return_code=FAIL, unsigned (docs/wechatpay-v2.md §2). */
   | { kind: 'return_fail'; return_msg: string }
   /** Business level: result_code=FAIL with a real err_code. */
   | { kind: 'biz_fail'; err_code: string; err_code_des: string; fields?: Record<string, string> }

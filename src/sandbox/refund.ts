@@ -1,5 +1,5 @@
 /**
- * refund (/secapi/pay/refund) and refundquery as WeChat Pay v2 decides them (wechatpay-v2.md §12,
+ * refund (/secapi/pay/refund) and refundquery as WeChat Pay v2 decides them (docs/wechatpay-v2.md §12,
  * §14), pure over the store and `now`, plus the decrypted refund-notify payload (§13).
  */
 import { formatWechatTime, parseFen } from '../core';

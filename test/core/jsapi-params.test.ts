@@ -10,7 +10,7 @@ function prepayIdOf(pkg: string): string {
   return pkg.slice('prepay_id='.length);
 }
 
-describe('jsapiPayParams (wechatpay-v2.md §7)', () => {
+describe('jsapiPayParams (docs/wechatpay-v2.md §7)', () => {
   it.each(PAY_VECTORS)('$id ($algo): reproduces the official paySign', async (v) => {
     const signType = v.algo as SignType;
     const params = await jsapiPayParams(

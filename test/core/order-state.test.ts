@@ -1,4 +1,4 @@
-// T64: the full state × event table of reliability.md §5 (with the documented choices in
+// T64: the full state × event table of docs/reliability.md §5 (with the documented choices in
 // order-state.ts), every pair checked, plus the always-forbidden moves.
 import { describe, expect, it } from 'vitest';
 import { ORDER_EVENTS, ORDER_STATUSES, PAID_STATUSES, fromStatuses, isOrderStatus, transition, type OrderEvent, type OrderStatus } from '../../src/core/order-state';

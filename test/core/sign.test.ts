@@ -187,7 +187,7 @@ describe('verifyParams (fail closed, never throws)', () => {
   });
 });
 
-describe('verifySignedMessage: the algorithm rule (wechatpay-v2.md §3.4, reliability.md T07)', () => {
+describe('verifySignedMessage: the algorithm rule (docs/wechatpay-v2.md §3.4, docs/reliability.md T07)', () => {
   const md5Signed = async (extra: Record<string, string> = {}) => {
     const f = { ...V1.params, ...extra };
     return { ...f, sign: await signParams(f, KEY, 'MD5') };
@@ -271,7 +271,7 @@ describe('verifySignedMessage: the algorithm rule (wechatpay-v2.md §3.4, reliab
   });
 });
 
-describe('verifySignedMessage: the inbound Java-trim fallback (wechatpay-v2.md §3.3)', () => {
+describe('verifySignedMessage: the inbound Java-trim fallback (docs/wechatpay-v2.md §3.3)', () => {
   // Signed the way the official Java SDK signs: each value trimmed (chars <= U+0020), empty skipped.
   const fields = { appid: 'wx1', attach: ' 支付 ', device_info: ' \t ', nonce_str: 'n1\r\n', total_fee: '1' };
   const javaString = 'appid=wx1&attach=支付&nonce_str=n1&total_fee=1&key=' + KEY;

@@ -1,4 +1,4 @@
-// fixtures/xml-payloads.json (T03, T05, T08, T12, T21, T26, T27): every payload parses to exactly its
+// test/vectors/xml-payloads.json (T03, T05, T08, T12, T21, T26, T27): every payload parses to exactly its
 // expected_fields, and where a key is known its signatures verify (or not) exactly as the fixture says.
 import { describe, expect, it } from 'vitest';
 import { XmlError } from '../../src/core/errors';
@@ -18,7 +18,7 @@ interface Payload {
 }
 
 const payloads = fixture.payloads as unknown as Payload[];
-/** Rejecting comments is the project rule (reliability.md I8); the fixture marks this item informational. */
+/** Rejecting comments is the project rule (docs/reliability.md I8); the fixture marks this item informational. */
 const REFUSED_BY_PROJECT_RULE = new Set(['xml-comment-between-fields']);
 const parsed = payloads.filter((p) => !REFUSED_BY_PROJECT_RULE.has(p.id));
 const signed = payloads.filter((p) => p.signing);

@@ -1,4 +1,4 @@
-// Hostile XML (reliability.md T08, T09, T29–T34): every case is refused with the right XmlError code,
+// Hostile XML (docs/reliability.md T08, T09, T29–T34): every case is refused with the right XmlError code,
 // never an untyped throw. Sizes are chosen so that a non-linear parser would visibly blow up;
 // speed itself is measured in the bench, not asserted here.
 import fc from 'fast-check';

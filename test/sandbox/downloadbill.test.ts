@@ -1,4 +1,4 @@
-// downloadbill (wechatpay-v2.md §15): the backtick text bill from the day's payments and refunds,
+// downloadbill (docs/wechatpay-v2.md §15): the backtick text bill from the day's payments and refunds,
 // gzip on request, unsigned, and the XML "no bill" / "invalid bill_date" errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatWechatTime, isBillError, parseBill, parseXml, yuanToFen } from '../../src/core';

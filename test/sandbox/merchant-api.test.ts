@@ -1,4 +1,4 @@
-// The simulator's merchant API against WeChat's documented behaviour (wechatpay-v2.md §2, §6, §10, §11).
+// The simulator's merchant API against WeChat's documented behaviour (docs/wechatpay-v2.md §2, §6, §10, §11).
 import { describe, expect, it } from 'vitest';
 import { buildXml, nonceStr, parseXml, signParams, verifySignedMessage, type SignType } from '../../src/core';
 import { openidFor } from '../../src/sandbox/users';

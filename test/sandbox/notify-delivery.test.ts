@@ -1,5 +1,5 @@
 // Payment notify delivery: the signed notify, WeChat's retry schedule driven by DO alarms, the
-// acknowledgement rule, duplicates, tampering, and survival across a restart (wechatpay-v2.md §9).
+// acknowledgement rule, duplicates, tampering, and survival across a restart (docs/wechatpay-v2.md §9).
 import { abortAllDurableObjects, runDurableObjectAlarm } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The pay sheet (wechatpay-v2.md §7): the script, and the server-side check of every
+// The pay sheet (docs/wechatpay-v2.md §7): the script, and the server-side check of every
 // getBrandWCPayRequest field exactly as WeChat makes it.
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';

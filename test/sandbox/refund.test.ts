@@ -1,4 +1,4 @@
-// Refunds (wechatpay-v2.md §12–§14): the certificate model, acceptance and idempotency, errors,
+// Refunds (docs/wechatpay-v2.md §12–§14): the certificate model, acceptance and idempotency, errors,
 // refundquery, and the encrypted, unsigned refund notify.
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';

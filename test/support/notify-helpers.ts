@@ -1,5 +1,5 @@
 // Shared helpers for the notify tests: seeded orders, signed notifies (the sandbox's test signer),
-// the route over HTTP-shaped requests, and the "no state change" oracle of reliability.md §7.0.
+// the route over HTTP-shaped requests, and the "no state change" oracle of docs/reliability.md §7.0.
 import { createExecutionContext, listDurableObjectIds, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { NOTIFY_REPLIES, nonceStr, type SignType } from '../../src/core';
@@ -128,7 +128,7 @@ export async function rejectionCount(reason: string): Promise<number> {
 }
 
 /**
- * Installs fault points on the order's DO instance (reliability.md §7.0). Only a test holding the
+ * Installs fault points on the order's DO instance (docs/reliability.md §7.0). Only a test holding the
  * instance through runInDurableObject can do this: the hooks sit under a Symbol key RPC cannot reach.
  */
 export async function installGateHooks(outTradeNo: string, make: (state: DurableObjectState) => GateTestHooks): Promise<void> {

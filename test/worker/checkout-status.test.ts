@@ -156,7 +156,7 @@ describe('status after paying in the simulator', () => {
     expect(notifies!.n).toBe(0);
   });
 
-  it('sync=1 spam (50 concurrent polls) makes at most one orderquery (reliability.md §8.3 #4)', async () => {
+  it('sync=1 spam (50 concurrent polls) makes at most one orderquery (docs/reliability.md §8.3 #4)', async () => {
     const order = await createOrder({ openid: ALICE });
     await prepay(order.out_trade_no);
     const answers = await Promise.all(Array.from({ length: 50 }, () => statusOf(order.out_trade_no, { sync: true })));

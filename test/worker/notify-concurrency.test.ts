@@ -1,4 +1,4 @@
-// reliability.md §7.3 C: exactly one transition and one credit under concurrent, duplicated and
+// docs/reliability.md §7.3 C: exactly one transition and one credit under concurrent, duplicated and
 // replayed deliveries, with and without D1 latency inside the DO, across a DO reset, and against close.
 import { abortAllDurableObjects } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';

@@ -1,4 +1,4 @@
-// reliability.md §7.4 D: infrastructure faults mid-notify. Each reply is RETRY (503) with nothing
+// docs/reliability.md §7.4 D: infrastructure faults mid-notify. Each reply is RETRY (503) with nothing
 // partial in D1, and a redelivery then succeeds with exactly one credit. Each test asserts on the
 // error the route's DO call saw: the fault it injected, and no other.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';

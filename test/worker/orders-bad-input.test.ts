@@ -1,4 +1,4 @@
-// reliability.md §8: every bad input gets a 4xx with a stable code, and nothing is written.
+// docs/reliability.md §8: every bad input gets a 4xx with a stable code, and nothing is written.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';

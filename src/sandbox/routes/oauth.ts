@@ -1,5 +1,5 @@
 /**
- * WeChat OAuth for 公众号 web pages (wechatpay-v2.md §5), as the simulator serves it:
+ * WeChat OAuth for 公众号 web pages (docs/wechatpay-v2.md §5), as the simulator serves it:
  * GET /connect/oauth2/authorize shows a pick-a-test-user page (or, with `&user=<name>`, skips it)
  * and redirects to redirect_uri?code=…&state=…; GET /sns/oauth2/access_token exchanges the code.
  */

@@ -1,6 +1,6 @@
 /**
  * The pay sheet: the script (GET /pay-sheet.js), the server-side check of getBrandWCPayRequest's
- * parameters exactly as WeChat makes it (wechatpay-v2.md §7), and the buyer's payment
+ * parameters exactly as WeChat makes it (docs/wechatpay-v2.md §7), and the buyer's payment
  * (POST /sim/pay, also the documented way for scripts and tests to pay without a browser).
  */
 import { Hono } from 'hono';

@@ -147,7 +147,7 @@ export function openInWechatPage(nonce: string, merchantName: string, summary: O
   });
 }
 
-/** is_snapshotuser=1 (wechatpay-v2.md §5): a 快照页 virtual account cannot pay. */
+/** is_snapshotuser=1 (docs/wechatpay-v2.md §5): a 快照页 virtual account cannot pay. */
 export function snapshotUserPage(nonce: string): string {
   return statePage(nonce, '请打开完整页面', {
     icon: 'info',

@@ -108,7 +108,7 @@ export async function updateStatus(db: D1Database, outTradeNo: string, from: Ord
 
 /**
  * Claims the right to run one orderquery sync: succeeds for one caller per window, however many
- * race (the rate limit of wechatpay-v2.md §10: at most one query per order per window).
+ * race (the rate limit of docs/wechatpay-v2.md §10: at most one query per order per window).
  */
 export async function claimSync(db: D1Database, outTradeNo: string, now: string, lastSyncedBefore: string): Promise<boolean> {
   const res = await db

@@ -6,7 +6,7 @@ import { orderQuery, WechatError, type OrderQueryResult } from '../wechat';
 import type { PaymentSource } from '../order-gate/contract';
 import { paymentFromQuery } from './query-facts';
 
-/** Without a notify for this long, a read of an unpaid order asks WeChat (wechatpay-v2.md §10: first query at +60 s). */
+/** Without a notify for this long, a read of an unpaid order asks WeChat (docs/wechatpay-v2.md §10: first query at +60 s). */
 export const AUTO_SYNC_AFTER_MS = 60_000;
 /** An explicit `?sync=true` still queries at most once per order per window (§8.3 #4). */
 export const FORCED_SYNC_WINDOW_MS = 5_000;

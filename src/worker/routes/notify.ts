@@ -10,7 +10,7 @@ import { handleRefundNotify } from '../notify/refund-notify';
 import { requestConfig } from '../middleware/require-config';
 import { notifyDeps } from '../wiring';
 
-/** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (reliability.md I4). */
+/** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (docs/reliability.md I4). */
 export const NOTIFY_DEADLINE_MS = 4_000;
 
 
