@@ -115,13 +115,7 @@ function checkHeader(names: string[]): void {
  * sourced sample: BOM, CRLF, trailing line break. Values that the format cannot carry are a
  * programming error (RangeError), never silently altered.
  */
-export function formatBill(
-  header: string[],
-  rows: string[][],
-  summaryHeader: string[],
-  summary: string[],
-  layout: Partial<BillLayout> = {},
-): string {
+export function formatBill(header: string[], rows: string[][], summaryHeader: string[], summary: string[], layout: Partial<BillLayout> = {}): string {
   checkHeader(header);
   checkHeader(summaryHeader);
   for (const row of rows) checkRecord(row, header.length);

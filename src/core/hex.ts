@@ -4,9 +4,7 @@
  */
 
 /** Lowercase two-character hex for every byte value; shared with md5.ts for its digest output. */
-export const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) =>
-  b.toString(16).padStart(2, '0'),
-);
+export const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 export function bytesToHex(bytes: Uint8Array): string {
   let out = '';

@@ -12,8 +12,7 @@ export interface NotifyReply {
 
 export const NOTIFY_REPLY_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
-const fail = (code: string) =>
-  `<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[${code}]]></return_msg></xml>`;
+const fail = (code: string) => `<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[${code}]]></return_msg></xml>`;
 
 const reply = (status: number, body: string): NotifyReply => Object.freeze({ status, body });
 

@@ -93,9 +93,7 @@ export type TransitionFailure =
   /** The event cannot happen from this status (e.g. PAID→NOTPAY, CLOSED→NOTPAY, REFUNDED→PAID). */
   | 'ILLEGAL_TRANSITION';
 
-export type TransitionResult =
-  | { ok: true; to: OrderStatus; changed: boolean }
-  | { ok: false; error: TransitionFailure; from: OrderStatus; event: OrderEvent };
+export type TransitionResult = { ok: true; to: OrderStatus; changed: boolean } | { ok: false; error: TransitionFailure; from: OrderStatus; event: OrderEvent };
 
 export function isOrderStatus(s: unknown): s is OrderStatus {
   return typeof s === 'string' && (ORDER_STATUSES as readonly string[]).includes(s);

@@ -99,7 +99,6 @@ function stringToSign(canonical: string, key: string): string {
   return canonical === '' ? 'key=' + key : canonical + '&key=' + key;
 }
 
-
 /** MD5 is synchronous; only HMAC needs WebCrypto. Keeping MD5 off the promise path saves the hot verify a few µs. */
 function signString(message: string, key: string, signType: SignType): string | Promise<string> {
   switch (signType) {
@@ -175,8 +174,7 @@ export type SignedMessageResult =
    * values verbatim or trimmed, empty ones absent. Everything after verification must read these,
    * never the received map: an unsigned empty or whitespace-only field is not part of the message.
    */
-  | { ok: true; signType: SignType; trimmedReading: boolean; signedFields: Record<string, string> }
-  | { ok: false; reason: SignFailure };
+  { ok: true; signType: SignType; trimmedReading: boolean; signedFields: Record<string, string> } | { ok: false; reason: SignFailure };
 
 function fail(reason: SignFailure): SignedMessageResult {
   return { ok: false, reason };
@@ -215,11 +213,7 @@ function hasEdgeWhitespace(fields: SignableParams): boolean {
  * trailing whitespace (§3.3). On success, `signedFields` is the message that reading verified.
  * Never throws; reasons never carry the expected signature.
  */
-export async function verifySignedMessage(
-  fields: Readonly<Record<string, unknown>>,
-  key: string,
-  allowed: readonly SignType[],
-): Promise<SignedMessageResult> {
+export async function verifySignedMessage(fields: Readonly<Record<string, unknown>>, key: string, allowed: readonly SignType[]): Promise<SignedMessageResult> {
   try {
     if (typeof fields !== 'object' || fields === null) return fail('SIGN_MISSING');
     const raw = fields.sign;

@@ -146,11 +146,21 @@ export function decodeReference(s: string, amp: number): { text: string; end: nu
   const ref = s.slice(amp + 1, semi);
   let text: string;
   switch (ref) {
-    case 'lt': text = '<'; break;
-    case 'gt': text = '>'; break;
-    case 'amp': text = '&'; break;
-    case 'quot': text = '"'; break;
-    case 'apos': text = "'"; break;
+    case 'lt':
+      text = '<';
+      break;
+    case 'gt':
+      text = '>';
+      break;
+    case 'amp':
+      text = '&';
+      break;
+    case 'quot':
+      text = '"';
+      break;
+    case 'apos':
+      text = "'";
+      break;
     default: {
       if (ref.charCodeAt(0) !== 0x23) throw new XmlError('XML_MALFORMED', 'undeclared entity reference');
       const cp = codePointOf(ref);

@@ -104,7 +104,11 @@ export class NotifyDelivery extends DurableObject<Env> {
 
   /** Runs every pending delivery's next attempt now, whatever its schedule. */
   async flush(): Promise<DeliveryStatus> {
-    await Promise.all(this.list().filter((d) => d.state === 'pending').map((d) => this.attempt(d.id)));
+    await Promise.all(
+      this.list()
+        .filter((d) => d.state === 'pending')
+        .map((d) => this.attempt(d.id)),
+    );
     await this.reschedule();
     return this.status();
   }

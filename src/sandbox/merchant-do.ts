@@ -28,10 +28,7 @@ export interface ApiResult {
   scenario?: Scenario;
 }
 
-export type PayResult =
-  | { ok: true; order: SimOrder; scenario: Scenario }
-  | { ok: false; refusal: PayRefusal }
-  | { ok: false; user_action: 'cancel' | 'fail' };
+export type PayResult = { ok: true; order: SimOrder; scenario: Scenario } | { ok: false; refusal: PayRefusal } | { ok: false; user_action: 'cancel' | 'fail' };
 
 export type CodeExchange = { ok: true; code: OauthCode } | { ok: false; errcode: 40029 | 40163 };
 
@@ -122,7 +119,14 @@ export class SandboxMerchant extends DurableObject<Env> {
     return result;
   }
 
-  private decide(store: SimStore, now: number, endpoint: Exclude<Endpoint, 'downloadbill'>, req: VerifiedRequest, scenario: Scenario, appId: string): ApiResult {
+  private decide(
+    store: SimStore,
+    now: number,
+    endpoint: Exclude<Endpoint, 'downloadbill'>,
+    req: VerifiedRequest,
+    scenario: Scenario,
+    appId: string,
+  ): ApiResult {
     switch (endpoint) {
       case 'unifiedorder':
         return { outcome: unifiedOrder({ store, now, isOurOpenid: (o) => this.isOurOpenid(appId, o) }, req) };

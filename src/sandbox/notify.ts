@@ -26,10 +26,7 @@ export type PayNotifyInput = { [field: string]: string | number | undefined; out
  * bank_type CMB_DEBIT, fee_type CNY, cash_fee = total_fee, a fresh transaction_id, time_end = now,
  * and `sign_type` only for HMAC-SHA256. The returned `fields` include `sign`; `xml` is the body.
  */
-export async function buildSignedPayNotify(
-  fields: PayNotifyInput,
-  merchant: NotifyMerchant,
-): Promise<{ fields: Record<string, string>; xml: string }> {
+export async function buildSignedPayNotify(fields: PayNotifyInput, merchant: NotifyMerchant): Promise<{ fields: Record<string, string>; xml: string }> {
   const now = Date.now();
   const totalFee = String(fields.total_fee);
   const merged: Record<string, string | undefined> = {

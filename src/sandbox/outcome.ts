@@ -7,7 +7,12 @@ export type Outcome =
   | { kind: 'ok'; fields: Record<string, string> };
 
 export const returnFail = (return_msg: string): Outcome => ({ kind: 'return_fail', return_msg });
-export const bizFail = (err_code: string, err_code_des: string, fields?: Record<string, string>): Outcome => ({ kind: 'biz_fail', err_code, err_code_des, fields });
+export const bizFail = (err_code: string, err_code_des: string, fields?: Record<string, string>): Outcome => ({
+  kind: 'biz_fail',
+  err_code,
+  err_code_des,
+  fields,
+});
 export const ok = (fields: Record<string, string>): Outcome => ({ kind: 'ok', fields });
 
 /** Copies the optional fields that are present and non-empty. */

@@ -67,7 +67,8 @@ export function refund({ store, now, finalStatus }: RefundContext, req: Verified
 
   const prior = store.refund(f.out_refund_no);
   if (prior) {
-    if (prior.out_trade_no !== o.out_trade_no || prior.refund_fee !== refundFee || prior.total_fee !== totalFee) return bizFail('INVALID_REQUEST', INCONSISTENT);
+    if (prior.out_trade_no !== o.out_trade_no || prior.refund_fee !== refundFee || prior.total_fee !== totalFee)
+      return bizFail('INVALID_REQUEST', INCONSISTENT);
     return { ...ok(refundReplyFields(prior, o)), refund: prior, created: false };
   }
   if (o.state !== 'SUCCESS' && o.state !== 'REFUND') return bizFail('ORDERNOTEXIST', '订单不存在');
@@ -168,4 +169,3 @@ export function refundNotifyPlain(r: SimRefund): Record<string, string> {
     refund_request_source: 'API',
   };
 }
-

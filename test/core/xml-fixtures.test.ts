@@ -36,16 +36,13 @@ describe('xml-payloads.json', () => {
     expect(Object.entries(fields)).toEqual(Object.entries(p.expected_fields)); // same pairs, same order
   });
 
-  it.each(parsed.filter((p) => p.resigned_xml).map((p) => [p.id, p] as const))(
-    '%s: resigned_xml parses to the same fields apart from sign',
-    (_, p) => {
-      const { sign, ...rest } = parseXml(p.resigned_xml!);
-      const { sign: rawSign, ...expected } = p.expected_fields;
-      expect(rest).toEqual(expected);
-      expect(sign).toBe(p.signing!.expected_sign);
-      expect(rawSign).not.toBe(sign);
-    },
-  );
+  it.each(parsed.filter((p) => p.resigned_xml).map((p) => [p.id, p] as const))('%s: resigned_xml parses to the same fields apart from sign', (_, p) => {
+    const { sign, ...rest } = parseXml(p.resigned_xml!);
+    const { sign: rawSign, ...expected } = p.expected_fields;
+    expect(rest).toEqual(expected);
+    expect(sign).toBe(p.signing!.expected_sign);
+    expect(rawSign).not.toBe(sign);
+  });
 
   it('refuses the comment item with XML_FORBIDDEN under the project rule', () => {
     const item = payloads.find((p) => p.id === 'xml-comment-between-fields')!;

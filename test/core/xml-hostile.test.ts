@@ -252,7 +252,10 @@ describe('fuzz (T09)', () => {
   };
 
   it('gives a string map or a typed error for random strings', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => isTyped(s)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => isTyped(s)),
+      { numRuns: 3000 },
+    );
   });
 
   it('gives a string map or a typed error for mutations of a valid notify', () => {

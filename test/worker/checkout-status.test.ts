@@ -129,7 +129,9 @@ describe('status after paying in the simulator', () => {
     const row = (await orderRow(order.out_trade_no))!;
     expect(row.status).toBe('PAID');
     expect(row.transaction_id).toMatch(/^\d+$/);
-    const applied = await env.DB.prepare("SELECT count(*) AS n FROM notifications WHERE out_trade_no = ?1 AND verdict = 'APPLIED'").bind(order.out_trade_no).first<{ n: number }>();
+    const applied = await env.DB.prepare("SELECT count(*) AS n FROM notifications WHERE out_trade_no = ?1 AND verdict = 'APPLIED'")
+      .bind(order.out_trade_no)
+      .first<{ n: number }>();
     expect(applied!.n).toBe(1);
   });
 

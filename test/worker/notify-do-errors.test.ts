@@ -128,7 +128,9 @@ describe('D1 calls per request', () => {
     const no = await seedOrder();
     const n = await signedNotify(no);
     const forged = countingDb();
-    const verdict = await deliver(n.xml.replace(/<sign><!\[CDATA\[[0-9A-F]+\]\]><\/sign>/, '<sign><![CDATA[' + 'D'.repeat(64) + ']]></sign>'), { DB: forged.db });
+    const verdict = await deliver(n.xml.replace(/<sign><!\[CDATA\[[0-9A-F]+\]\]><\/sign>/, '<sign><![CDATA[' + 'D'.repeat(64) + ']]></sign>'), {
+      DB: forged.db,
+    });
     expect(verdict).toEqual({ reply: 'SIGN_ERROR', outcome: 'SIGN_MISMATCH' });
     expect(forged.calls.every((c) => c === 'INSERT')).toBe(true); // at most the counter flush
     expect(forged.calls.length).toBeLessThanOrEqual(1);

@@ -46,7 +46,11 @@ async function postRecordingGateErrors(xml: string, options: AppOptions = {}) {
     },
   } as unknown as Env['ORDER_GATE'];
   const ctx = createExecutionContext();
-  const res = await createApp(options).fetch(new Request(NOTIFY_URL, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body: xml }), { ...env, ORDER_GATE }, ctx);
+  const res = await createApp(options).fetch(
+    new Request(NOTIFY_URL, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body: xml }),
+    { ...env, ORDER_GATE },
+    ctx,
+  );
   return { res, errors, settled: waitOnExecutionContext(ctx) };
 }
 

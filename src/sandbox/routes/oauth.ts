@@ -45,7 +45,10 @@ oauth.get('/connect/oauth2/authorize', async (c) => {
     const stub = merchantStub(c.env, m.mchId);
     const users = (await stub.users(m.appId)).filter((u) => fixedUser(u.name));
     const items = users
-      .map((u) => `<li><a id="user-${escapeHtml(u.name)}" href="${link(u.name)}">${escapeHtml(TEST_USERS.find((t) => t.name === u.name)!.label)}<br><small>${escapeHtml(u.openid)}</small></a></li>`)
+      .map(
+        (u) =>
+          `<li><a id="user-${escapeHtml(u.name)}" href="${link(u.name)}">${escapeHtml(TEST_USERS.find((t) => t.name === u.name)!.label)}<br><small>${escapeHtml(u.openid)}</small></a></li>`,
+      )
       .join('');
     const hidden = Object.entries(q)
       .filter(([k]) => k !== 'user')

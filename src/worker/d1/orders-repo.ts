@@ -99,10 +99,7 @@ export async function pinPrepayClientIp(db: D1Database, outTradeNo: string, ip: 
 
 /** A status change outside money state (e.g. CREATED→FAILED after a definitive unifiedorder error), compare-and-set. */
 export async function updateStatus(db: D1Database, outTradeNo: string, from: OrderStatus, to: OrderStatus, now: string): Promise<boolean> {
-  const res = await db
-    .prepare('UPDATE orders SET status = ?3, updated_at = ?4 WHERE out_trade_no = ?1 AND status = ?2')
-    .bind(outTradeNo, from, to, now)
-    .run();
+  const res = await db.prepare('UPDATE orders SET status = ?3, updated_at = ?4 WHERE out_trade_no = ?1 AND status = ?2').bind(outTradeNo, from, to, now).run();
   return res.meta.changes === 1;
 }
 
@@ -145,6 +142,9 @@ export async function listOrders(db: D1Database, f: ListFilter): Promise<OrderRo
   }
   const sql = `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY created_at DESC, out_trade_no DESC LIMIT ${bind(f.limit + 1)}`;
-  const res = await db.prepare(sql).bind(...params).all<OrderRow>();
+  const res = await db
+    .prepare(sql)
+    .bind(...params)
+    .all<OrderRow>();
   return res.results;
 }

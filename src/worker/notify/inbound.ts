@@ -110,7 +110,12 @@ export async function anomalyReply(
   outTradeNo: string | null,
   detail: Record<string, unknown>,
 ): Promise<NotifyVerdict> {
-  const recorded = await recordAnomaly(deps.db, { kind, outTradeNo, bodySha256: messageKeyOf(evidence), detail, now: evidence.receivedAt }, evidence, notifyKind);
+  const recorded = await recordAnomaly(
+    deps.db,
+    { kind, outTradeNo, bodySha256: messageKeyOf(evidence), detail, now: evidence.receivedAt },
+    evidence,
+    notifyKind,
+  );
   if (recorded) raiseAlert(kind, outTradeNo);
   return { reply: 'OK', outcome: recorded ? kind : `DUPLICATE:${kind}`, outTradeNo: outTradeNo ?? undefined };
 }

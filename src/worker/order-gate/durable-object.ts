@@ -151,7 +151,13 @@ export class OrderGate extends DurableObject<Env> {
         evidence,
         anomaly:
           to === 'PAID_AFTER_CLOSE'
-            ? { kind: 'PAID_AFTER_CLOSE', outTradeNo: p.outTradeNo, bodySha256, now, detail: { from: order.status, transactionId: p.transactionId, totalFee: p.totalFee, source: p.source, action: 'REFUND_OR_FULFIL' } }
+            ? {
+                kind: 'PAID_AFTER_CLOSE',
+                outTradeNo: p.outTradeNo,
+                bodySha256,
+                now,
+                detail: { from: order.status, transactionId: p.transactionId, totalFee: p.totalFee, source: p.source, action: 'REFUND_OR_FULFIL' },
+              }
             : undefined,
       });
       await hooks?.afterCommit?.();

@@ -34,7 +34,16 @@ export async function applyQueryResult(deps: Pick<GatewayDeps, 'gate'>, row: Ord
   if (q.tradeState === 'SUCCESS') {
     const facts = paymentFromQuery(q, row.total_fee, source);
     if (!facts) {
-      console.log(JSON.stringify({ level: 'warn', event: 'ORDERQUERY_MISMATCH', outTradeNo: row.out_trade_no, totalFee: q.totalFee, feeType: q.feeType, openid: maskOpenid(q.openid) }));
+      console.log(
+        JSON.stringify({
+          level: 'warn',
+          event: 'ORDERQUERY_MISMATCH',
+          outTradeNo: row.out_trade_no,
+          totalFee: q.totalFee,
+          feeType: q.feeType,
+          openid: maskOpenid(q.openid),
+        }),
+      );
       return 'SYNC_MISMATCH';
     }
     const result = await deps.gate(row.out_trade_no).applyPayment(facts);

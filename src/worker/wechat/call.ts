@@ -37,7 +37,12 @@ export async function signedRequestXml(config: Config, fields: RequestFields, si
 }
 
 /** POSTs with a deadline; maps transport failures to TIMEOUT / NETWORK (outcome unknown). */
-export async function postXml(transport: WechatTransport, url: string, xml: string, timeoutMs: number): Promise<{ status: number; bytes: Uint8Array; contentType: string }> {
+export async function postXml(
+  transport: WechatTransport,
+  url: string,
+  xml: string,
+  timeoutMs: number,
+): Promise<{ status: number; bytes: Uint8Array; contentType: string }> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const res = await transport(url, { method: 'POST', body: xml, headers: { 'Content-Type': 'text/xml; charset=utf-8' }, signal });
