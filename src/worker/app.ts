@@ -12,6 +12,7 @@ import { health } from './routes/health';
 import { notify } from './routes/notify';
 import { openapi } from './routes/openapi';
 import { orders } from './routes/orders';
+import { refunds } from './routes/refunds';
 
 export function createApp() {
   const app = new Hono<HonoEnv>();
@@ -22,6 +23,7 @@ export function createApp() {
   app.route('/', health);
   app.route('/', openapi);
   app.route('/', notify);
+  app.route('/', refunds);
   app.route('/v1/orders', orders);
   app.route('/', checkout);
   // The simulator exists only in sandbox mode: in live mode, with a broken config, or on a public host
