@@ -37,10 +37,9 @@ export async function syncRefund(deps: GatewayDeps, row: RefundRow, signType: Si
   }
   const base = { outTradeNo: row.out_trade_no, outRefundNo: row.out_refund_no, source: 'REFUNDQUERY' as const };
   try {
-    let found;
     try {
       const q = await refundQuery(deps.wechat, row.out_refund_no, signType);
-      found = q.refunds.find((r) => r.outRefundNo === row.out_refund_no);
+      const found = q.refunds.find((r) => r.outRefundNo === row.out_refund_no);
       if (found) {
         const result = await deps.gate(row.out_trade_no).applyRefundResult({
           ...base,
