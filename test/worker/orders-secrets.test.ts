@@ -136,7 +136,7 @@ describe('secrets never leave', () => {
   it('created orders are readable without any secret-derived field', async () => {
     const order = await createOrder();
     expect(Object.keys(order).sort()).toEqual(
-      ['attach', 'bank_type', 'cash_fee', 'checkout_url', 'closed_at', 'created_at', 'description', 'expires_at', 'fee_type', 'metadata', 'openid', 'out_trade_no', 'paid_at', 'payer_openid', 'status', 'time_end', 'total_fee', 'transaction_id', 'updated_at'].sort(),
+      ['attach', 'bank_type', 'cash_fee', 'checkout_url', 'closed_at', 'created_at', 'description', 'expires_at', 'fee_type', 'metadata', 'openid', 'out_trade_no', 'paid_at', 'payer_openid', 'refundable_fee', 'refunded_fee', 'status', 'time_end', 'total_fee', 'transaction_id', 'updated_at'].sort(),
     );
   });
 });
