@@ -1,5 +1,5 @@
 /**
- * The refund state machine (issue 10, reliability.md §5): which reported refund status may move a
+ * The refund state machine (issue 10, docs/reliability.md §5): which reported refund status may move a
  * refund row from which status. Forward only: SUBMITTING → PROCESSING → SUCCESS | CHANGE |
  * REFUNDCLOSE, and SUBMITTING → FAILED (a business FAIL: WeChat will not refund). A fact that is
  * behind the row (an API acceptance arriving after the notify) changes nothing; a final status that

@@ -7,7 +7,14 @@ describe('GET /openapi.json', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as any;
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/v1/orders', '/v1/orders/{out_trade_no}', '/v1/orders/{out_trade_no}/close', '/v1/orders/{out_trade_no}/jsapi', '/v1/orders/{out_trade_no}/refunds', '/v1/refunds/{out_refund_no}']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/v1/orders',
+      '/v1/orders/{out_trade_no}',
+      '/v1/orders/{out_trade_no}/close',
+      '/v1/orders/{out_trade_no}/jsapi',
+      '/v1/orders/{out_trade_no}/refunds',
+      '/v1/refunds/{out_refund_no}',
+    ]);
     expect(Object.keys(doc.paths['/v1/orders'])).toEqual(['post', 'get']);
     const create = doc.components.schemas.CreateOrderRequest;
     expect(create.required.sort()).toEqual(['description', 'total_fee']);
@@ -39,7 +46,7 @@ describe('GET /openapi.json', () => {
     expect(order.properties.openid.description).toMatch(/merchant|you/i);
   });
 
-  it('documents the refund API: its request, the refund object with its states, and the order\'s refund sums', async () => {
+  it("documents the refund API: its request, the refund object with its states, and the order's refund sums", async () => {
     const doc = (await (await api('/openapi.json')).json()) as any;
     const create = doc.components.schemas.CreateRefundRequest;
     expect(create.required).toEqual(['refund_fee']);
@@ -53,7 +60,14 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(doc.paths['/v1/orders/{out_trade_no}/refunds']).sort()).toEqual(['get', 'post']);
     const post = doc.paths['/v1/orders/{out_trade_no}/refunds'].post;
     expect(Object.keys(post.responses).sort()).toEqual(['200', '201', '400', '401', '404', '409', '413', '415', '503']);
-    for (const code of ['REFUND_EXCEEDS_PAID', 'ORDER_NOT_REFUNDABLE', 'IDEMPOTENCY_CONFLICT', 'REFUND_LIMIT_REACHED', 'REFUND_WINDOW_EXPIRED', 'REFUND_UNAVAILABLE']) {
+    for (const code of [
+      'REFUND_EXCEEDS_PAID',
+      'ORDER_NOT_REFUNDABLE',
+      'IDEMPOTENCY_CONFLICT',
+      'REFUND_LIMIT_REACHED',
+      'REFUND_WINDOW_EXPIRED',
+      'REFUND_UNAVAILABLE',
+    ]) {
       expect(post.description).toContain(code);
     }
     expect(doc.components.schemas.Order.required).toEqual(expect.arrayContaining(['refunded_fee', 'refundable_fee']));

@@ -5,16 +5,53 @@ import { describe, expect, it } from 'vitest';
 import { advanceStuckRefunds } from '../../src/worker/refunds/advance';
 import { createRefund, refundRequestHash } from '../../src/worker/refunds/create';
 import { orderGate } from '../../src/worker/wiring';
-import { AUTH, ageRefund, anomalies, api, flushRefundNotify, ledger, orderView, paidOrder, refundDeliveries, refundGet, refundReq, refundRow, simCalls, simOrder, simScenario, testDeps } from './refunds-helpers';
+import {
+  AUTH,
+  ageRefund,
+  anomalies,
+  api,
+  flushRefundNotify,
+  ledger,
+  orderView,
+  paidOrder,
+  refundDeliveries,
+  refundGet,
+  refundReq,
+  refundRow,
+  simCalls,
+  simOrder,
+  simScenario,
+  testDeps,
+} from './refunds-helpers';
 
 describe('refunds: the done-when walk-through', { timeout: 60_000 }, () => {
   it('pay 1999, refund 500 (201, replay 200, other amount 409), notify → SUCCESS and PARTIALLY_REFUNDED; 1600 more → 409; 1499 more → REFUNDED; ledger 1999 in, 1999 out', async () => {
     const no = await paidOrder(1999);
     const first = await refundReq(no, { refund_fee: 500, out_refund_no: `${no}-r1`, reason: '尺码不合适' });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ out_refund_no: `${no}-r1`, out_trade_no: no, refund_fee: 500, total_fee: 1999, reason: '尺码不合适', status: 'PROCESSING', failure_reason: null, succeeded_at: null });
+    expect(first.body).toMatchObject({
+      out_refund_no: `${no}-r1`,
+      out_trade_no: no,
+      refund_fee: 500,
+      total_fee: 1999,
+      reason: '尺码不合适',
+      status: 'PROCESSING',
+      failure_reason: null,
+      succeeded_at: null,
+    });
     expect(first.body.refund_id).toBeTruthy();
-    expect(Object.keys(first.body).sort()).toEqual(['created_at', 'failure_reason', 'out_refund_no', 'out_trade_no', 'reason', 'refund_fee', 'refund_id', 'status', 'succeeded_at', 'total_fee']);
+    expect(Object.keys(first.body).sort()).toEqual([
+      'created_at',
+      'failure_reason',
+      'out_refund_no',
+      'out_trade_no',
+      'reason',
+      'refund_fee',
+      'refund_id',
+      'status',
+      'succeeded_at',
+      'total_fee',
+    ]);
 
     const again = await refundReq(no, { refund_fee: 500, out_refund_no: `${no}-r1`, reason: '尺码不合适' });
     expect(again.status).toBe(200);
@@ -124,7 +161,13 @@ describe('refunds: WeChat answers and faults', { timeout: 60_000 }, () => {
   it('a DO reset between the reservation and the call: the replay finds the SUBMITTING refund and sends it, once', async () => {
     const no = await paidOrder(1000);
     const body = { refund_fee: 250, out_refund_no: `${no}-reset` };
-    const reserved = await orderGate(env, no).reserveRefund({ outTradeNo: no, outRefundNo: body.out_refund_no, refundFee: 250, reason: null, requestHash: await refundRequestHash(no, body) });
+    const reserved = await orderGate(env, no).reserveRefund({
+      outTradeNo: no,
+      outRefundNo: body.out_refund_no,
+      refundFee: 250,
+      reason: null,
+      requestHash: await refundRequestHash(no, body),
+    });
     expect(reserved.outcome).toBe('RESERVED');
     await abortAllDurableObjects(); // the worker that reserved is gone before it called WeChat
     expect(await simCalls(no)).toBe(0);

@@ -62,7 +62,14 @@ describe('refund API bad input', { timeout: 60_000 }, () => {
     const post = (path: string, init: RequestInit) => api(path, { method: 'POST', ...init });
     expect((await post(`/v1/orders/${no}/refunds`, { headers: { ...AUTH, 'Content-Type': 'application/json' }, body: '{' })).status).toBe(400);
     expect((await post(`/v1/orders/${no}/refunds`, { headers: { ...AUTH, 'Content-Type': 'text/plain' }, body: '{"refund_fee":1}' })).status).toBe(415);
-    expect((await post(`/v1/orders/${no}/refunds`, { headers: { ...AUTH, 'Content-Type': 'application/json' }, body: JSON.stringify({ refund_fee: 1, reason: 'x'.repeat(20_000) }) })).status).toBe(413);
+    expect(
+      (
+        await post(`/v1/orders/${no}/refunds`, {
+          headers: { ...AUTH, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ refund_fee: 1, reason: 'x'.repeat(20_000) }),
+        })
+      ).status,
+    ).toBe(413);
     const badNo = await postJson('/v1/orders/ab/refunds', { refund_fee: 1 });
     expect([badNo.status, ((await badNo.json()) as any).error.code]).toEqual([400, 'INVALID_OUT_TRADE_NO']);
     const unknown = await postJson('/v1/orders/NOSUCHORDER01/refunds', { refund_fee: 1 });
@@ -80,7 +87,9 @@ describe('refund API bad input', { timeout: 60_000 }, () => {
 
     // A year after payment WeChat refuses refunds: refused here, before any call.
     const old = await paidOrder(500);
-    await env.DB.prepare('UPDATE orders SET paid_at = ?2 WHERE out_trade_no = ?1').bind(old, new Date(Date.now() - 366 * 24 * 3600_000).toISOString()).run();
+    await env.DB.prepare('UPDATE orders SET paid_at = ?2 WHERE out_trade_no = ?1')
+      .bind(old, new Date(Date.now() - 366 * 24 * 3600_000).toISOString())
+      .run();
     const expired = await postJson(`/v1/orders/${old}/refunds`, { refund_fee: 1 });
     expect([expired.status, ((await expired.json()) as any).error.code]).toEqual([409, 'REFUND_WINDOW_EXPIRED']);
     expect(await simCalls(old)).toBe(0);

@@ -64,7 +64,9 @@ export async function refundRow(outRefundNo: string) {
 }
 
 export async function ledger(outTradeNo: string) {
-  return (await env.DB.prepare('SELECT kind, amount_fen, transaction_id FROM ledger WHERE out_trade_no = ?1 ORDER BY id').bind(outTradeNo).all<Record<string, any>>()).results;
+  return (
+    await env.DB.prepare('SELECT kind, amount_fen, transaction_id FROM ledger WHERE out_trade_no = ?1 ORDER BY id').bind(outTradeNo).all<Record<string, any>>()
+  ).results;
 }
 
 export async function anomalies(outTradeNo: string) {

@@ -16,7 +16,16 @@ type Op =
   | { kind: 'replayRefund'; index: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('refund' as const), fee: fc.integer({ min: 1, max: 1200 }), status: fc.constantFrom('SUCCESS' as const, 'REFUNDCLOSE' as const), fault: fc.constantFrom('none' as const, 'none' as const, 'SYSTEMERROR' as const, 'NOTENOUGH' as const, 'timeout' as const), concurrent: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('refund' as const),
+      fee: fc.integer({ min: 1, max: 1200 }),
+      status: fc.constantFrom('SUCCESS' as const, 'REFUNDCLOSE' as const),
+      fault: fc.constantFrom('none' as const, 'none' as const, 'SYSTEMERROR' as const, 'NOTENOUGH' as const, 'timeout' as const),
+      concurrent: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'replayPay' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('replayRefund' as const), index: fc.nat(5) }) },
 );
@@ -26,7 +35,9 @@ async function post(path: string, body: unknown) {
 }
 
 async function openRefunds(no: string): Promise<number> {
-  return (await env.DB.prepare("SELECT COUNT(*) AS n FROM refunds WHERE out_trade_no = ?1 AND status IN ('SUBMITTING','PROCESSING')").bind(no).first<{ n: number }>())!.n;
+  return (await env.DB.prepare("SELECT COUNT(*) AS n FROM refunds WHERE out_trade_no = ?1 AND status IN ('SUBMITTING','PROCESSING')")
+    .bind(no)
+    .first<{ n: number }>())!.n;
 }
 
 async function settle(no: string, numbers: string[]) {
@@ -83,9 +94,15 @@ describe('ledger identity under random refunds, replays and faults', () => {
         expect(rows.filter((r) => r.kind === 'PAYMENT')).toHaveLength(1);
         expect(await openRefunds(no)).toBe(0);
         expect(credits - debits).toBe(wechat.total_fee - wechat.refunded_fee);
-        const order = (await env.DB.prepare('SELECT status, total_fee, refunded_fee, refund_reserved_fee FROM orders WHERE out_trade_no = ?1').bind(no).first<Record<string, any>>())!;
+        const order = (await env.DB.prepare('SELECT status, total_fee, refunded_fee, refund_reserved_fee FROM orders WHERE out_trade_no = ?1')
+          .bind(no)
+          .first<Record<string, any>>())!;
         expect(order.refunded_fee).toBe(debits);
-        const reserved = (await env.DB.prepare("SELECT COALESCE(SUM(refund_fee), 0) AS s FROM refunds WHERE out_trade_no = ?1 AND status IN ('SUBMITTING','PROCESSING','SUCCESS','CHANGE')").bind(no).first<{ s: number }>())!.s;
+        const reserved = (await env.DB.prepare(
+          "SELECT COALESCE(SUM(refund_fee), 0) AS s FROM refunds WHERE out_trade_no = ?1 AND status IN ('SUBMITTING','PROCESSING','SUCCESS','CHANGE')",
+        )
+          .bind(no)
+          .first<{ s: number }>())!.s;
         expect(order.refund_reserved_fee).toBe(reserved);
         expect(order.status).toBe(debits === 0 ? 'PAID' : debits === total ? 'REFUNDED' : 'PARTIALLY_REFUNDED');
       }),

@@ -12,7 +12,16 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 const URL = 'http://127.0.0.1:8787/wechat/refund-notify';
 
 function plain(no: string, orn: string, refundId: string, over: Record<string, string> = {}) {
-  return { out_trade_no: no, out_refund_no: orn, refund_id: refundId, refund_fee: '300', total_fee: '1000', refund_status: 'SUCCESS', success_time: '2026-01-02 03:04:05', ...over };
+  return {
+    out_trade_no: no,
+    out_refund_no: orn,
+    refund_id: refundId,
+    refund_fee: '300',
+    total_fee: '1000',
+    refund_status: 'SUCCESS',
+    success_time: '2026-01-02 03:04:05',
+    ...over,
+  };
 }
 
 async function processingRefund() {
@@ -81,7 +90,11 @@ describe('payment replays after a refund (I5)', { timeout: 60_000 }, () => {
     expect((await orderView(no)).status).toBe('PARTIALLY_REFUNDED');
     // The simulator replays the exact bytes of the payment notify, several times.
     for (let i = 0; i < 3; i++) {
-      const res = await api('/sandbox/sim/deliveries/resend', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ out_trade_no: no }) });
+      const res = await api('/sandbox/sim/deliveries/resend', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ out_trade_no: no }),
+      });
       expect(res.status).toBe(200);
     }
     expect(await orderView(no)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded_fee: 100 });

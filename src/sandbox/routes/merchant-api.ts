@@ -66,8 +66,7 @@ for (const [path, endpoint] of API) {
   });
 }
 
-const billError = (return_msg: string, error_code: string) =>
-  xmlResponse(buildXml({ return_code: 'FAIL', return_msg, error_code }));
+const billError = (return_msg: string, error_code: string) => xmlResponse(buildXml({ return_code: 'FAIL', return_msg, error_code }));
 
 async function gzip(text: string): Promise<ArrayBuffer> {
   const stream = new Blob([new TextEncoder().encode(text)]).stream().pipeThrough(new CompressionStream('gzip'));

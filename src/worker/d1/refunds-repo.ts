@@ -21,7 +21,7 @@ export interface RefundOrderView {
   refund_count: number;
 }
 
-/** WeChat's cap: at most 50 refunds per order (wechatpay-v2.md §12). */
+/** WeChat's cap: at most 50 refunds per order (docs/wechatpay-v2.md §12). */
 export const MAX_REFUNDS_PER_ORDER = 50;
 
 export function getRefund(db: D1Database, outRefundNo: string): Promise<RefundRow | null> {
@@ -30,12 +30,19 @@ export function getRefund(db: D1Database, outRefundNo: string): Promise<RefundRo
 
 /** An order's refunds, oldest first (at most 50 reach WeChat; FAILED ones are kept too). */
 export async function listRefunds(db: D1Database, outTradeNo: string, limit = 200): Promise<RefundRow[]> {
-  const res = await db.prepare('SELECT * FROM refunds WHERE out_trade_no = ?1 ORDER BY created_at, out_refund_no LIMIT ?2').bind(outTradeNo, limit).all<RefundRow>();
+  const res = await db
+    .prepare('SELECT * FROM refunds WHERE out_trade_no = ?1 ORDER BY created_at, out_refund_no LIMIT ?2')
+    .bind(outTradeNo, limit)
+    .all<RefundRow>();
   return res.results;
 }
 
 /** The order and (if any) the refund already filed under `outRefundNo`, in one round trip. */
-export async function loadRefundView(db: D1Database, outTradeNo: string, outRefundNo: string): Promise<{ order: RefundOrderView | null; refund: RefundRow | null }> {
+export async function loadRefundView(
+  db: D1Database,
+  outTradeNo: string,
+  outRefundNo: string,
+): Promise<{ order: RefundOrderView | null; refund: RefundRow | null }> {
   const [order, refund] = await db.batch([
     db
       .prepare(

@@ -1,5 +1,5 @@
 /**
- * The refund notify (wechatpay-v2.md §13, reliability.md §3.2): no `sign`; the `req_info` payload,
+ * The refund notify (docs/wechatpay-v2.md §13, docs/reliability.md §3.2): no `sign`; the `req_info` payload,
  * AES-256-ECB under MD5(key), is what makes it authentic. Steps 1–3 are the payment notify's; an
  * undecryptable `req_info` is FAIL(SIGN_ERROR) with no row. ECB has no integrity, so the decrypted
  * content is only a claim until it matches our refund row (§13.4): out_refund_no and out_trade_no

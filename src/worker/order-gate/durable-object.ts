@@ -3,7 +3,19 @@ import { transition, type OrderEvent, type OrderStatus } from '../../core/order-
 import { raiseAlert } from '../alerts';
 import { commitPayment, loadPaymentView, messageKeyOf, moveStatus, readStatus, recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
 import { sha256Hex } from '../digest';
-import type { CloseRequest, GateOutcome, GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult, RefundTransition } from './contract';
+import type {
+  CloseRequest,
+  GateOutcome,
+  GateResult,
+  NotifyEvidence,
+  OrderSnapshot,
+  PaymentFacts,
+  RefundApplyResult,
+  RefundFacts,
+  RefundReserveRequest,
+  RefundReserveResult,
+  RefundTransition,
+} from './contract';
 import { applyRefundLocked, reserveRefundLocked } from './refund-gate';
 import { GATE_TEST_HOOKS, type GateTestHooks } from './test-hooks';
 
@@ -28,7 +40,7 @@ const CLOSE_EVENTS: Record<CloseRequest['phase'], OrderEvent> = {
  * One instance per out_trade_no (`env.ORDER_GATE.getByName(out_trade_no)`): the per-order
  * serialiser of every money-state change. The input gate does not hold other calls while we await
  * D1, so work runs under an explicit promise-chain lock, and every D1 write is still a CAS
- * (reliability.md §6.1): the lock makes races rare, the CAS makes them harmless.
+ * (docs/reliability.md §6.1): the lock makes races rare, the CAS makes them harmless.
  * The paid-memo answers repeats only while the order is PAID or PAID_AFTER_CLOSE: a refund that
  * moves the order on drops it before its D1 batch (so even a lost cache write cannot leave a stale
  * PAID memo), and a replayed payment then takes the full path to its LATE_PAYMENT anomaly.
@@ -113,7 +125,17 @@ export class OrderGate extends DurableObject<Env> {
    */
   #refundChanged(t: RefundTransition): void {
     // event: refund.succeeded | refund.processing | refund.failed | refund.closed | refund.change
-    console.log(JSON.stringify({ level: 'info', event: 'REFUND_TRANSITION', outTradeNo: t.outTradeNo, outRefundNo: t.outRefundNo, from: t.from, to: t.to, orderStatus: t.orderStatus }));
+    console.log(
+      JSON.stringify({
+        level: 'info',
+        event: 'REFUND_TRANSITION',
+        outTradeNo: t.outTradeNo,
+        outRefundNo: t.outRefundNo,
+        from: t.from,
+        to: t.to,
+        orderStatus: t.orderStatus,
+      }),
+    );
   }
 
   /** Runs `work` after every earlier call finished (settled either way): single-flight per order. */
@@ -198,7 +220,13 @@ export class OrderGate extends DurableObject<Env> {
         evidence,
         anomaly:
           to === 'PAID_AFTER_CLOSE'
-            ? { kind: 'PAID_AFTER_CLOSE', outTradeNo: p.outTradeNo, bodySha256, now, detail: { from: order.status, transactionId: p.transactionId, totalFee: p.totalFee, source: p.source, action: 'REFUND_OR_FULFIL' } }
+            ? {
+                kind: 'PAID_AFTER_CLOSE',
+                outTradeNo: p.outTradeNo,
+                bodySha256,
+                now,
+                detail: { from: order.status, transactionId: p.transactionId, totalFee: p.totalFee, source: p.source, action: 'REFUND_OR_FULFIL' },
+              }
             : undefined,
       });
       await hooks?.afterCommit?.();

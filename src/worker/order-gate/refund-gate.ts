@@ -9,7 +9,7 @@ import { commitRefundResult, commitReservation, getRefund, loadRefundView, MAX_R
 import { sha256Hex } from '../digest';
 import type { NotifyEvidence, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult } from './contract';
 
-/** WeChat refunds only within a year of the payment (wechatpay-v2.md §12). */
+/** WeChat refunds only within a year of the payment (docs/wechatpay-v2.md §12). */
 export const REFUND_WINDOW_MS = 365 * 24 * 3600_000;
 const CAS_ATTEMPTS = 3;
 
@@ -76,9 +76,26 @@ export interface ApplyHooks {
   beforeStatusChange?: () => void;
 }
 
-export async function applyRefundLocked(db: D1Database, f: RefundFacts, evidence: NotifyEvidence | undefined, now: Date, hooks: ApplyHooks = {}): Promise<RefundApplyResult> {
-  const anomaly = async (kind: AnomalyKind, refund: RefundRow | null, outcome: 'CONFLICT' | 'MISMATCH', detail: Record<string, unknown>): Promise<RefundApplyResult> => {
-    const record = { kind, outTradeNo: f.outTradeNo, bodySha256: await factKey(f, evidence), detail: { ...detail, out_refund_no: f.outRefundNo, reported: f.status, refund_fee: f.refundFee, source: f.source }, now: now.toISOString() };
+export async function applyRefundLocked(
+  db: D1Database,
+  f: RefundFacts,
+  evidence: NotifyEvidence | undefined,
+  now: Date,
+  hooks: ApplyHooks = {},
+): Promise<RefundApplyResult> {
+  const anomaly = async (
+    kind: AnomalyKind,
+    refund: RefundRow | null,
+    outcome: 'CONFLICT' | 'MISMATCH',
+    detail: Record<string, unknown>,
+  ): Promise<RefundApplyResult> => {
+    const record = {
+      kind,
+      outTradeNo: f.outTradeNo,
+      bodySha256: await factKey(f, evidence),
+      detail: { ...detail, out_refund_no: f.outRefundNo, reported: f.status, refund_fee: f.refundFee, source: f.source },
+      now: now.toISOString(),
+    };
     if (await recordAnomaly(db, record, evidence, 'REFUND')) raiseAlert(kind, f.outTradeNo, { outRefundNo: f.outRefundNo, source: f.source });
     return { outcome, refund };
   };
@@ -88,9 +105,14 @@ export async function applyRefundLocked(db: D1Database, f: RefundFacts, evidence
     if (!refund) return { outcome: 'UNKNOWN_REFUND', refund: null };
     if (refund.out_trade_no !== f.outTradeNo || !order) return anomaly('REFUND_MISMATCH', null, 'MISMATCH', { stored_out_trade_no: refund.out_trade_no });
     if (f.refundFee !== refund.refund_fee || (f.totalFee !== undefined && f.totalFee !== refund.total_fee)) {
-      return anomaly('REFUND_AMOUNT_MISMATCH', refund, 'MISMATCH', { expected_refund_fee: refund.refund_fee, expected_total_fee: refund.total_fee, total_fee: f.totalFee ?? null });
+      return anomaly('REFUND_AMOUNT_MISMATCH', refund, 'MISMATCH', {
+        expected_refund_fee: refund.refund_fee,
+        expected_total_fee: refund.total_fee,
+        total_fee: f.totalFee ?? null,
+      });
     }
-    if (f.refundId && refund.refund_id && f.refundId !== refund.refund_id) return anomaly('REFUND_MISMATCH', refund, 'MISMATCH', { refund_id: f.refundId, stored_refund_id: refund.refund_id });
+    if (f.refundId && refund.refund_id && f.refundId !== refund.refund_id)
+      return anomaly('REFUND_MISMATCH', refund, 'MISMATCH', { refund_id: f.refundId, stored_refund_id: refund.refund_id });
 
     const move = refundMove(refund.status, f.status);
     if (move === 'UNCHANGED') return { outcome: 'UNCHANGED', refund };
@@ -107,7 +129,13 @@ export async function applyRefundLocked(db: D1Database, f: RefundFacts, evidence
     const at = now.toISOString();
     const changeAnomaly =
       to === 'CHANGE'
-        ? { kind: 'REFUND_CHANGE' as const, outTradeNo: f.outTradeNo, bodySha256: await factKey(f, evidence), now: at, detail: { out_refund_no: f.outRefundNo, refund_fee: fee, source: f.source, action: 'REFUND_BY_HAND' } }
+        ? {
+            kind: 'REFUND_CHANGE' as const,
+            outTradeNo: f.outTradeNo,
+            bodySha256: await factKey(f, evidence),
+            now: at,
+            detail: { out_refund_no: f.outRefundNo, refund_fee: fee, source: f.source, action: 'REFUND_BY_HAND' },
+          }
         : undefined;
     if (orderTo !== order.status) hooks.beforeStatusChange?.();
     const committed = await commitRefundResult(db, {

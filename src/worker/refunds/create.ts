@@ -29,7 +29,9 @@ function refusal(r: RefundReserveResult): DomainError {
     case 'NOT_REFUNDABLE':
       return new DomainError('ORDER_NOT_REFUNDABLE', `the order is ${r.status}; only PAID, PAID_AFTER_CLOSE and PARTIALLY_REFUNDED orders can be refunded`);
     case 'EXCEEDS_PAID':
-      return new DomainError('REFUND_EXCEEDS_PAID', `refund_fee exceeds what is left to refund (${r.refundableFee ?? 0} fen)`, { refundable_fee: r.refundableFee ?? 0 });
+      return new DomainError('REFUND_EXCEEDS_PAID', `refund_fee exceeds what is left to refund (${r.refundableFee ?? 0} fen)`, {
+        refundable_fee: r.refundableFee ?? 0,
+      });
     case 'LIMIT_REACHED':
       return new DomainError('REFUND_LIMIT_REACHED', 'WeChat Pay allows at most 50 refunds per order');
     case 'WINDOW_EXPIRED':

@@ -13,7 +13,12 @@ export const CreateRefundBody = z.strictObject({
     .regex(OUT_REFUND_NO)
     .optional()
     .meta({ description: 'Your refund number, 1–64 of [A-Za-z0-9_-|*@]; the idempotency key, and the number WeChat retries under. Generated when absent.' }),
-  reason: withTextRules(z.string().min(1).refine((v) => [...v].length <= REASON_MAX_CHARS, { error: `must be at most ${REASON_MAX_CHARS} characters` }))
+  reason: withTextRules(
+    z
+      .string()
+      .min(1)
+      .refine((v) => [...v].length <= REASON_MAX_CHARS, { error: `must be at most ${REASON_MAX_CHARS} characters` }),
+  )
     .optional()
     .meta({ description: `Sent to WeChat as refund_desc and shown to the buyer; 1–${REASON_MAX_CHARS} characters, the text rules of description.` }),
 });

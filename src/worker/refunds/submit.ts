@@ -1,5 +1,5 @@
 // Sending a reserved refund to WeChat (申请退款 over the certificate transport) and applying what the
-// answer proves through the order's gate. Always the same out_refund_no and amounts (wechatpay-v2.md
+// answer proves through the order's gate. Always the same out_refund_no and amounts (docs/wechatpay-v2.md
 // §12: 一笔退款失败后重新提交，请不要更换退款单号). Only a verified business FAIL releases the amount.
 import type { SignType } from '../../core';
 import type { GatewayDeps } from '../deps';

@@ -32,7 +32,10 @@ export interface SyncOptions {
  */
 export async function syncRefund(deps: GatewayDeps, row: RefundRow, signType: SignType, opts: SyncOptions = {}): Promise<RefundRow> {
   const nowMs = deps.now();
-  if (!(await claimRefundSync(deps.db, row.out_refund_no, new Date(nowMs).toISOString(), new Date(nowMs - REFUND_SYNC_AFTER_MS).toISOString())) && !opts.releaseIfAbsent) {
+  if (
+    !(await claimRefundSync(deps.db, row.out_refund_no, new Date(nowMs).toISOString(), new Date(nowMs - REFUND_SYNC_AFTER_MS).toISOString())) &&
+    !opts.releaseIfAbsent
+  ) {
     return row;
   }
   const base = { outTradeNo: row.out_trade_no, outRefundNo: row.out_refund_no, source: 'REFUNDQUERY' as const };
@@ -56,7 +59,16 @@ export async function syncRefund(deps: GatewayDeps, row: RefundRow, signType: Si
     }
     // WeChat has no refund under this number.
     if (opts.releaseIfAbsent && row.status === 'SUBMITTING') {
-      const result = await deps.gate(row.out_trade_no).applyRefundResult({ ...base, source: 'API', status: 'FAILED', refundFee: row.refund_fee, totalFee: row.total_fee, failureReason: opts.releaseIfAbsent });
+      const result = await deps
+        .gate(row.out_trade_no)
+        .applyRefundResult({
+          ...base,
+          source: 'API',
+          status: 'FAILED',
+          refundFee: row.refund_fee,
+          totalFee: row.total_fee,
+          failureReason: opts.releaseIfAbsent,
+        });
       return result.refund ?? row;
     }
     return (await getRefund(deps.db, row.out_refund_no)) ?? row;

@@ -22,7 +22,7 @@ function outRefundNoParam(c: Context<HonoEnv>): string {
 
 export const refunds = new Hono<HonoEnv>();
 
-// Fail closed before anything else is judged (reliability.md I12).
+// Fail closed before anything else is judged (docs/reliability.md I12).
 refunds.use('/v1/orders/:out_trade_no/refunds', async (c, next) => {
   requireConfig(c);
   await next();
