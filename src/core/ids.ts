@@ -10,3 +10,6 @@ export const OPENID = /^[A-Za-z0-9_-]{6,64}$/;
 export function maskOpenid(openid: string | null | undefined): string | undefined {
   return openid ? `${openid.slice(0, 4)}…` : undefined;
 }
+
+/** 商户退款单号: up to 64 of [A-Za-z0-9_-|*@]; unique per merchant, one number = one refund (docs/wechatpay-v2.md §12). */
+export const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;

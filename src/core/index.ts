@@ -17,3 +17,4 @@ export * from './bill';
 export * from './order-state';
 export * from './notify-reply';
 export * from './sandbox-protocol';
+export * from './refund-state';

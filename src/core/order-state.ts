@@ -9,6 +9,10 @@
  * - A payment for a CLOSED or FAILED order becomes PAID_AFTER_CLOSE: recorded, never dropped (I5).
  * - `CLOSE_ABORTED` (closeorder not confirmed) returns CLOSING→NOTPAY: the order is still payable
  *   at WeChat, so NOTPAY is the truth. Nothing ever returns to CREATED.
+ * - Refunds (issue 10) live on refund rows; the order's status moves only when one succeeds. Several
+ *   partial refunds may be in flight at once, so a reservation (`REFUND_ACCEPTED`) leaves the status
+ *   as it is, and a released one (NOTENOUGH, REFUNDCLOSE) has nothing to undo. REFUNDING stays a
+ *   valid status (0001's CHECK) that nothing enters.
  */
 
 export const ORDER_STATUSES = [
@@ -44,19 +48,23 @@ export const ORDER_EVENTS = [
   'CLOSE_CONFIRMED',
   /** closeorder failed without a verdict: the order is still open at WeChat. */
   'CLOSE_ABORTED',
+  /** A refund's amount is reserved: allowed only from the refundable statuses, which it leaves unchanged. */
   'REFUND_ACCEPTED',
   /** Refund result SUCCESS; PARTIAL or FULL by Σ refunded against the amount paid. */
   'REFUND_SUCCEEDED_PARTIAL',
   'REFUND_SUCCEEDED_FULL',
-  /** Refund result CHANGE / REFUNDCLOSE: back to what it was before the refund started. */
-  'REFUND_FAILED_NONE_REFUNDED',
-  'REFUND_FAILED_PARTLY_REFUNDED',
 ] as const;
 export type OrderEvent = (typeof ORDER_EVENTS)[number];
 
 type Table = { readonly [E in OrderEvent]: Readonly<Partial<Record<OrderStatus, OrderStatus>>> };
 
 const PAYABLE_TO_PAID = { CREATED: 'PAID', NOTPAY: 'PAID', CLOSING: 'PAID', PAYERROR: 'PAID' } as const;
+
+/**
+ * The money arrived and is not all refunded. PAID_AFTER_CLOSE is refundable too: its anomaly's action
+ * is REFUND_OR_FULFIL, and WeChat refunds it like any paid order.
+ */
+const REFUNDABLE_UNCHANGED = { PAID: 'PAID', PAID_AFTER_CLOSE: 'PAID_AFTER_CLOSE', PARTIALLY_REFUNDED: 'PARTIALLY_REFUNDED' } as const;
 
 /** event → from → to. A pair not listed is refused; a pair mapping to itself is an accepted no-op. */
 const TABLE: Table = {
@@ -77,11 +85,9 @@ const TABLE: Table = {
   CLOSE_REQUESTED: { CREATED: 'CLOSING', NOTPAY: 'CLOSING', PAYERROR: 'CLOSING', CLOSING: 'CLOSING' },
   CLOSE_CONFIRMED: { CLOSING: 'CLOSED', CLOSED: 'CLOSED' },
   CLOSE_ABORTED: { CLOSING: 'NOTPAY' },
-  REFUND_ACCEPTED: { PAID: 'REFUNDING', PAID_AFTER_CLOSE: 'REFUNDING', PARTIALLY_REFUNDED: 'REFUNDING' },
-  REFUND_SUCCEEDED_PARTIAL: { REFUNDING: 'PARTIALLY_REFUNDED' },
-  REFUND_SUCCEEDED_FULL: { REFUNDING: 'REFUNDED' },
-  REFUND_FAILED_NONE_REFUNDED: { REFUNDING: 'PAID' },
-  REFUND_FAILED_PARTLY_REFUNDED: { REFUNDING: 'PARTIALLY_REFUNDED' },
+  REFUND_ACCEPTED: { ...REFUNDABLE_UNCHANGED },
+  REFUND_SUCCEEDED_PARTIAL: { PAID: 'PARTIALLY_REFUNDED', PAID_AFTER_CLOSE: 'PARTIALLY_REFUNDED', PARTIALLY_REFUNDED: 'PARTIALLY_REFUNDED' },
+  REFUND_SUCCEEDED_FULL: { PAID: 'REFUNDED', PAID_AFTER_CLOSE: 'REFUNDED', PARTIALLY_REFUNDED: 'REFUNDED' },
 };
 
 /** Statuses in which the money has arrived: a payment for one of them is never applied twice. */

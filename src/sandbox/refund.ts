@@ -2,14 +2,14 @@
  * refund (/secapi/pay/refund) and refundquery as WeChat Pay v2 decides them (docs/wechatpay-v2.md §12,
  * §14), pure over the store and `now`, plus the decrypted refund-notify payload (§13).
  */
-import { formatWechatTime, parseFen } from '../core';
+import { formatWechatTime, OUT_REFUND_NO, parseFen } from '../core';
 import { newRefundId } from './ids';
 import { bizFail, ok, type Outcome } from './outcome';
 import type { RefundStatus, SimOrder, SimRefund, SimStore } from './state';
 import type { VerifiedRequest } from './trade';
 import { findOrder } from './trade';
 
-export const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
+export { OUT_REFUND_NO };
 export const MAX_REFUNDS_PER_ORDER = 50;
 const YEAR_MS = 365 * 24 * 3600_000;
 const PAGE = 10;

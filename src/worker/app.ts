@@ -14,6 +14,7 @@ import { health } from './routes/health';
 import { notifyRoutes } from './routes/notify';
 import { openapi } from './routes/openapi';
 import { orders } from './routes/orders';
+import { refunds } from './routes/refunds';
 
 /** The simulator's one merchant: the gateway's own credentials, so `npm run dev` needs no configuration. */
 function sandboxMerchant(env: Env): SimMerchant | null {
@@ -45,6 +46,7 @@ export function createApp(options: AppOptions = {}) {
   app.route('/', health);
   app.route('/', openapi);
   app.route('/', notifyRoutes({ deadlineMs: options.notifyDeadlineMs }));
+  app.route('/', refunds);
   app.route('/v1/orders', orders);
   app.route('/', checkout);
   // The simulator exists only in sandbox mode: in live mode, with a broken config, or on a public host

@@ -22,6 +22,13 @@ export type ErrorCode =
   | 'UPSTREAM_REJECTED' // WeChat gave a definitive business error
   | 'UPSTREAM_UNAVAILABLE' // WeChat timed out, failed or answered unverifiably; safe to retry
   | 'CONFIG_INVALID' // live configuration failed its checks: payment routes are off
+  | 'INVALID_OUT_REFUND_NO' // path parameter outside [A-Za-z0-9_-|*@]{1,64}
+  | 'REFUND_NOT_FOUND'
+  | 'ORDER_NOT_REFUNDABLE' // not PAID, PAID_AFTER_CLOSE or PARTIALLY_REFUNDED
+  | 'REFUND_EXCEEDS_PAID' // more than refundable_fee (sent along)
+  | 'REFUND_LIMIT_REACHED' // WeChat's 50 refunds per order
+  | 'REFUND_WINDOW_EXPIRED' // WeChat refunds only within a year of payment
+  | 'REFUND_UNAVAILABLE' // live mode without the WECHAT_MTLS certificate binding: refunds fail closed
   | 'NOT_FOUND' // no such route
   | 'METHOD_NOT_ALLOWED'
   | 'INTERNAL';

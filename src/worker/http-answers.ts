@@ -12,12 +12,14 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'VALIDATION_FAILED':
     case 'INVALID_OUT_TRADE_NO':
     case 'TOTAL_FEE_TOO_LARGE':
+    case 'INVALID_OUT_REFUND_NO':
       return 400;
     case 'UNAUTHORIZED':
     case 'OPENID_REQUIRED':
       return 401;
     case 'ORDER_NOT_FOUND':
     case 'NOT_FOUND':
+    case 'REFUND_NOT_FOUND':
       return 404;
     case 'METHOD_NOT_ALLOWED':
       return 405;
@@ -29,6 +31,10 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'PREPAY_OPENID_MISMATCH':
     case 'CLOSE_TOO_EARLY':
     case 'CLOSE_IN_PROGRESS':
+    case 'ORDER_NOT_REFUNDABLE':
+    case 'REFUND_EXCEEDS_PAID':
+    case 'REFUND_LIMIT_REACHED':
+    case 'REFUND_WINDOW_EXPIRED':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
@@ -40,6 +46,7 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'UPSTREAM_UNAVAILABLE':
       return 502;
     case 'CONFIG_INVALID':
+    case 'REFUND_UNAVAILABLE':
       return 503;
     default: {
       const never: never = code;

@@ -160,14 +160,15 @@ function facts(no: string, transactionId: string, source: PaymentFacts['source']
 }
 
 describe('the isolate cache of committed payments', { timeout: 60_000 }, () => {
-  it('answers an exact authentic repeat without the DO, and lets any variation through to the full checks', async () => {
+  it('sends an exact authentic repeat to the DO memo without a D1 read, and lets any variation through to the full checks', async () => {
     const no = await seedOrder();
     const n = await signedNotify(no);
     expect(await (await postNotify(n.xml)).text()).toBe(OK);
     const counter = countingHooks();
     await installGateHooks(no, counter.make);
     expect(await (await postNotify(n.xml)).text()).toBe(OK);
-    expect(await gateDuplicates(no)).toBe(0); // the DO was not asked
+    // The DO's memo answered (no D1): only the DO knows whether a refund moved the order on (issue 10).
+    expect(await gateDuplicates(no)).toBe(1);
     // Same transaction, another amount (re-signed): not the committed fact → full path → anomaly.
     const other = await signedNotify(no, { transaction_id: n.fields.transaction_id, total_fee: '1' });
     expect(await (await postNotify(other.xml)).text()).toBe(OK);

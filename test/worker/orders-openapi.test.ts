@@ -12,6 +12,8 @@ describe('GET /openapi.json', () => {
       '/v1/orders/{out_trade_no}',
       '/v1/orders/{out_trade_no}/close',
       '/v1/orders/{out_trade_no}/jsapi',
+      '/v1/orders/{out_trade_no}/refunds',
+      '/v1/refunds/{out_refund_no}',
     ]);
     expect(Object.keys(doc.paths['/v1/orders'])).toEqual(['post', 'get']);
     const create = doc.components.schemas.CreateOrderRequest;
@@ -42,5 +44,33 @@ describe('GET /openapi.json', () => {
     expect(order.required).toEqual(expect.arrayContaining(['openid', 'payer_openid']));
     expect(order.properties.payer_openid.description).toMatch(/paid|prepay/);
     expect(order.properties.openid.description).toMatch(/merchant|you/i);
+  });
+
+  it("documents the refund API: its request, the refund object with its states, and the order's refund sums", async () => {
+    const doc = (await (await api('/openapi.json')).json()) as any;
+    const create = doc.components.schemas.CreateRefundRequest;
+    expect(create.required).toEqual(['refund_fee']);
+    expect(create.additionalProperties).toBe(false);
+    expect(Object.keys(create.properties).sort()).toEqual(['out_refund_no', 'reason', 'refund_fee']);
+    expect(create.properties.refund_fee).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(create.properties.out_refund_no.pattern).toBe('^[0-9A-Za-z_\\-|*@]{1,64}$');
+    const refund = doc.components.schemas.Refund;
+    expect(refund.properties.status.enum).toEqual(['SUBMITTING', 'PROCESSING', 'SUCCESS', 'CHANGE', 'REFUNDCLOSE', 'FAILED']);
+    expect(refund.properties.status.description).toContain('NOTENOUGH');
+    expect(Object.keys(doc.paths['/v1/orders/{out_trade_no}/refunds']).sort()).toEqual(['get', 'post']);
+    const post = doc.paths['/v1/orders/{out_trade_no}/refunds'].post;
+    expect(Object.keys(post.responses).sort()).toEqual(['200', '201', '400', '401', '404', '409', '413', '415', '503']);
+    for (const code of [
+      'REFUND_EXCEEDS_PAID',
+      'ORDER_NOT_REFUNDABLE',
+      'IDEMPOTENCY_CONFLICT',
+      'REFUND_LIMIT_REACHED',
+      'REFUND_WINDOW_EXPIRED',
+      'REFUND_UNAVAILABLE',
+    ]) {
+      expect(post.description).toContain(code);
+    }
+    expect(doc.components.schemas.Order.required).toEqual(expect.arrayContaining(['refunded_fee', 'refundable_fee']));
+    expect(doc.components.schemas.Error.properties.error.properties.refundable_fee.type).toBe('integer');
   });
 });

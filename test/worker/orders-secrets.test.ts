@@ -158,6 +158,8 @@ describe('secrets never leave', () => {
         'out_trade_no',
         'paid_at',
         'payer_openid',
+        'refundable_fee',
+        'refunded_fee',
         'status',
         'time_end',
         'total_fee',

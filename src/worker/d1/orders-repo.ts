@@ -29,6 +29,12 @@ export interface OrderRow {
   closed_at: string | null;
   last_notify_at: string | null;
   last_synced_at: string | null;
+  /** 0004: Σ refund_fee of the order's SUBMITTING, PROCESSING, SUCCESS and CHANGE refunds. */
+  refund_reserved_fee: number;
+  /** 0004: Σ refund_fee of its SUCCESS refunds. */
+  refunded_fee: number;
+  /** 0004: bumped by every refund write (the OrderGate's CAS token). */
+  refund_version: number;
   expires_at: string;
   created_at: string;
   updated_at: string;

@@ -16,7 +16,15 @@ export type AnomalyKind =
   | 'PAID_AFTER_CLOSE'
   | 'LATE_PAYMENT_NOTIFY'
   | 'TXN_CONFLICT'
-  | 'REFUND_UNMATCHED';
+  | 'REFUND_UNMATCHED'
+  /** A refund notify whose refund_fee/total_fee differ from the refund row: nothing applied. */
+  | 'REFUND_AMOUNT_MISMATCH'
+  /** A refund notify naming another order or another refund_id than the row: nothing applied. */
+  | 'REFUND_MISMATCH'
+  /** 退款异常: the money left but did not reach the buyer; the reservation is kept; a person acts. */
+  | 'REFUND_CHANGE'
+  /** A final refund state contradicting another one already recorded (e.g. SUCCESS after FAILED). */
+  | 'REFUND_STATE_CONFLICT';
 
 export interface AnomalyRecord {
   kind: AnomalyKind;

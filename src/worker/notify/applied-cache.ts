@@ -1,10 +1,10 @@
 /**
  * Payments this isolate has seen committed (the DO answered APPLIED, ALREADY_APPLIED or
  * PAID_AFTER_CLOSE, i.e. after the D1 commit). WeChat's duplicate storms arrive within seconds, so
- * an authentic exact repeat is answered OK here with no D1 read and no DO call. It only ever says
- * "this transaction is already credited", which stays true forever (forward-only state, I5); the
- * short TTL bounds how long a later refund goes unnoticed by a replay (its LATE_PAYMENT_NOTIFY
- * anomaly is informational: no money moves either way).
+ * an authentic exact repeat skips the D1 read of the full path. It never answers by itself: a refund
+ * may have moved the order on in another isolate, where no invalidation could reach this map, so the
+ * repeat still goes to the order's DO, whose paid-memo answers only while the order is PAID (issue
+ * 10). An entry is dropped once the DO says the order moved on.
  */
 export const APPLIED_CACHE_TTL_MS = 60_000;
 export const APPLIED_CACHE_MAX = 10_000;
@@ -36,6 +36,10 @@ export function knownApplied(outTradeNo: string, transactionId: string, totalFee
     return false;
   }
   return e.transactionId === transactionId && String(e.totalFee) === totalFee && e.feeType === feeType;
+}
+
+export function forgetApplied(outTradeNo: string): void {
+  entries.delete(outTradeNo);
 }
 
 /** Tests only: start from an empty cache. */

@@ -7,7 +7,7 @@ import { maskOpenid, OUT_TRADE_NO, parseFen, verifySignedMessage } from '../../c
 import { getOrder } from '../d1/orders-repo';
 import type { AnomalyKind } from '../d1/payments-repo';
 import type { GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../order-gate/contract';
-import { knownApplied, rememberApplied } from './applied-cache';
+import { forgetApplied, knownApplied, rememberApplied } from './applied-cache';
 import { anomalyReply, evidenceOf, payMessageSha256, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
 
 const TRANSACTION_ID = /^[0-9A-Za-z]{1,32}$/;
@@ -29,8 +29,14 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   }
 
   const outTradeNo = fields.out_trade_no !== undefined && OUT_TRADE_NO.test(fields.out_trade_no) ? fields.out_trade_no : null;
+  // Authentic from here on: every outcome is durable before the reply.
+  const evidence = await evidenceOf(inbound, await payMessageSha256(fields, inbound.fields.sign!), now);
+
   // An exact repeat of a payment this isolate saw committed (so steps 5–8 passed for these very
-  // values): nothing to read, nothing to write.
+  // values): no D1 read. It still goes to the order's DO, whose memo answers with no D1 access while
+  // the order is PAID — and only then: a refund may have moved the order on in another isolate, and
+  // only the DO (every refund passes it) knows. A moved-on order takes the DO's full path and gets
+  // its LATE_PAYMENT anomaly; never a second credit, never a return to PAID.
   if (
     outTradeNo !== null &&
     fields.appid === config.appId &&
@@ -39,11 +45,12 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
     fields.transaction_id !== undefined &&
     knownApplied(outTradeNo, fields.transaction_id, fields.total_fee, fields.fee_type ?? 'CNY', now.getTime())
   ) {
-    return { reply: 'OK', outcome: 'ALREADY_APPLIED', outTradeNo };
+    const feeType = fields.fee_type ?? 'CNY';
+    const facts = paymentFacts(fields, outTradeNo, Number(fields.total_fee), feeType);
+    const result = await applyThroughGate(deps, facts, evidence);
+    if (result.outcome !== 'APPLIED' && result.outcome !== 'ALREADY_APPLIED' && result.outcome !== 'PAID_AFTER_CLOSE') forgetApplied(outTradeNo);
+    return { reply: 'OK', outcome: result.outcome, outTradeNo };
   }
-
-  // Authentic from here on: every outcome is durable before the reply.
-  const evidence = await evidenceOf(inbound, await payMessageSha256(fields, inbound.fields.sign!), now);
   const anomaly = (kind: AnomalyKind, detail: Record<string, unknown>) => anomalyReply(deps, evidence, 'PAY', kind, outTradeNo, detail);
 
   // 5. Our merchant.
@@ -75,15 +82,26 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   if (buyer && fields.openid !== undefined && fields.openid !== buyer) return anomaly('OPENID_MISMATCH', { openid: maskOpenid(fields.openid) });
   if (!fields.transaction_id || !TRANSACTION_ID.test(fields.transaction_id)) return anomaly('MALFORMED_FIELD', { field: 'transaction_id' });
 
+  const facts = paymentFacts(fields, outTradeNo, totalFee, feeType);
+  const seen: OrderSnapshot = { status: order.status, totalFee: order.total_fee, feeType: order.fee_type, transactionId: order.transaction_id };
+  const result = await applyThroughGate(deps, facts, evidence, seen);
+  if (result.outcome === 'APPLIED' || result.outcome === 'ALREADY_APPLIED' || result.outcome === 'PAID_AFTER_CLOSE') {
+    rememberApplied(outTradeNo, facts.transactionId, totalFee, feeType, now.getTime());
+  }
+  return { reply: 'OK', outcome: result.outcome, outTradeNo };
+}
+
+/** The payment fact of a verified notify whose amount and currency were checked. */
+function paymentFacts(fields: Record<string, string>, outTradeNo: string, totalFee: number, feeType: string): PaymentFacts {
   let cashFee: number | undefined;
   try {
     cashFee = fields.cash_fee === undefined ? undefined : parseFen(fields.cash_fee, { allowZero: true });
   } catch {
-    cashFee = undefined; // informational only; the amount check above used total_fee
+    cashFee = undefined; // informational only; the amount check used total_fee
   }
-  const facts: PaymentFacts = {
+  return {
     outTradeNo,
-    transactionId: fields.transaction_id,
+    transactionId: fields.transaction_id!,
     totalFee,
     feeType,
     cashFee,
@@ -92,12 +110,6 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
     timeEnd: fields.time_end !== undefined && TIME_END.test(fields.time_end) ? fields.time_end : undefined,
     source: 'NOTIFY',
   };
-  const seen: OrderSnapshot = { status: order.status, totalFee: order.total_fee, feeType: order.fee_type, transactionId: order.transaction_id };
-  const result = await applyThroughGate(deps, facts, evidence, seen);
-  if (result.outcome === 'APPLIED' || result.outcome === 'ALREADY_APPLIED' || result.outcome === 'PAID_AFTER_CLOSE') {
-    rememberApplied(outTradeNo, facts.transactionId, totalFee, feeType, now.getTime());
-  }
-  return { reply: 'OK', outcome: result.outcome, outTradeNo };
 }
 
 interface DoError {
@@ -110,7 +122,7 @@ interface DoError {
  * threw may be broken); `.overloaded` never does (docs/reliability.md §6.1, T58, T59). Anything else
  * propagates and becomes RETRY: the DO committed nothing partial.
  */
-async function applyThroughGate(deps: NotifyDeps, facts: PaymentFacts, evidence: NotifyEvidence, seen: OrderSnapshot): Promise<GateResult> {
+async function applyThroughGate(deps: NotifyDeps, facts: PaymentFacts, evidence: NotifyEvidence, seen?: OrderSnapshot): Promise<GateResult> {
   try {
     return await deps.gate(facts.outTradeNo).applyPayment(facts, evidence, seen);
   } catch (e) {

@@ -2,6 +2,7 @@
 // RPC shapes must stay forward and backward compatible across deploys (docs/reliability.md §6.1): add
 // optional fields only.
 import type { OrderStatus } from '../../core/order-state';
+import type { RefundState } from '../../core/refund-state';
 
 export type PaymentSource = 'NOTIFY' | 'ORDERQUERY' | 'CLOSE_ORDERPAID';
 
@@ -82,7 +83,120 @@ export interface CloseRequest {
 }
 
 /** The OrderGate's RPC surface as callers see it: the only way money state changes. */
-export interface OrderGateRpc {
+export interface OrderGateRpc extends OrderGateRefundRpc {
   applyPayment(p: PaymentFacts, evidence?: NotifyEvidence, seen?: OrderSnapshot): Promise<GateResult>;
   closeOrder(req: CloseRequest): Promise<GateResult>;
+}
+
+// ---- refunds (issue 10) ----
+
+/** A refund row's status (core/refund-state.ts). */
+export type RefundStatus = RefundState;
+
+/** A merchant's refund request, validated by the caller; the DO decides it against D1 under the lock. */
+export interface RefundReserveRequest {
+  outTradeNo: string;
+  outRefundNo: string;
+  refundFee: number;
+  reason: string | null;
+  /** SHA-256 of the request: the same out_refund_no with another request is an idempotency conflict. */
+  requestHash: string;
+}
+
+export type RefundReserveOutcome =
+  /** A SUBMITTING row was written and the amount reserved: the caller now calls WeChat. */
+  | 'RESERVED'
+  /** The same request was made before: `refund` is that refund. */
+  | 'EXISTING'
+  /** This out_refund_no is taken by another request (another amount, reason or order). */
+  | 'IDEMPOTENCY_CONFLICT'
+  /** The order is not PAID, PAID_AFTER_CLOSE or PARTIALLY_REFUNDED. */
+  | 'NOT_REFUNDABLE'
+  /** More than `refundableFee` was asked for. */
+  | 'EXCEEDS_PAID'
+  /** WeChat's 50 refunds per order. */
+  | 'LIMIT_REACHED'
+  /** WeChat refunds only within a year of payment. */
+  | 'WINDOW_EXPIRED'
+  | 'UNKNOWN_ORDER';
+
+/** The refund row as the merchant API shows it (D1 column names; see d1/refunds-repo.ts RefundRow). */
+export interface RefundRecord {
+  out_refund_no: string;
+  out_trade_no: string;
+  refund_fee: number;
+  total_fee: number;
+  reason: string | null;
+  status: RefundStatus;
+  refund_id: string | null;
+  failure_reason: string | null;
+  request_hash: string;
+  attempts: number;
+  last_attempt_at: string | null;
+  last_synced_at: string | null;
+  created_at: string;
+  updated_at: string;
+  succeeded_at: string | null;
+}
+
+export interface RefundReserveResult {
+  outcome: RefundReserveOutcome;
+  refund?: RefundRecord;
+  /** The order's status when decided; null with UNKNOWN_ORDER. */
+  status: OrderStatus | null;
+  /** With EXCEEDS_PAID: what may still be refunded. */
+  refundableFee?: number;
+}
+
+export type RefundResultSource = 'API' | 'NOTIFY' | 'REFUNDQUERY';
+
+/** A verified fact about a refund: a signed API answer, a decrypted and matched notify, or a signed refundquery item. */
+export interface RefundFacts {
+  outTradeNo: string;
+  outRefundNo: string;
+  /** PROCESSING: accepted by WeChat; FAILED: refused for certain (a business FAIL such as NOTENOUGH). */
+  status: Exclude<RefundStatus, 'SUBMITTING'>;
+  /** As WeChat reported it; the DO re-checks it against the row. */
+  refundFee: number;
+  totalFee?: number;
+  refundId?: string;
+  /** UTC ISO-8601, from WeChat's success_time when it gave one. */
+  succeededAt?: string;
+  /** WeChat's err_code for FAILED. */
+  failureReason?: string;
+  source: RefundResultSource;
+}
+
+export type RefundApplyOutcome =
+  /** This call moved the refund (see `transition`). */
+  | 'APPLIED'
+  /** Already there, or behind it (an API acceptance after the notify): nothing written. */
+  | 'UNCHANGED'
+  /** Contradicts a final state already recorded: anomaly REFUND_STATE_CONFLICT, nothing applied. */
+  | 'CONFLICT'
+  /** refund_fee, total_fee, order or refund_id differ from the row: anomaly, nothing applied. */
+  | 'MISMATCH'
+  | 'UNKNOWN_REFUND';
+
+/** One refund state change, as committed: the single point a webhook event hangs from. */
+export interface RefundTransition {
+  outRefundNo: string;
+  outTradeNo: string;
+  from: RefundStatus;
+  to: RefundStatus;
+  orderStatus: OrderStatus;
+  at: string;
+}
+
+export interface RefundApplyResult {
+  outcome: RefundApplyOutcome;
+  /** The refund after the call; null with UNKNOWN_REFUND. */
+  refund: RefundRecord | null;
+  transition?: RefundTransition;
+}
+
+/** The OrderGate's refund methods (serialised with payments by the same lock). */
+export interface OrderGateRefundRpc {
+  reserveRefund(req: RefundReserveRequest): Promise<RefundReserveResult>;
+  applyRefundResult(facts: RefundFacts, evidence?: NotifyEvidence): Promise<RefundApplyResult>;
 }

@@ -3,7 +3,20 @@ import { transition, type OrderEvent, type OrderStatus } from '../../core/order-
 import { raiseAlert } from '../alerts';
 import { commitPayment, loadPaymentView, messageKeyOf, moveStatus, readStatus, recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
 import { sha256Hex } from '../digest';
-import type { CloseRequest, GateOutcome, GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts } from './contract';
+import type {
+  CloseRequest,
+  GateOutcome,
+  GateResult,
+  NotifyEvidence,
+  OrderSnapshot,
+  PaymentFacts,
+  RefundApplyResult,
+  RefundFacts,
+  RefundReserveRequest,
+  RefundReserveResult,
+  RefundTransition,
+} from './contract';
+import { applyRefundLocked, reserveRefundLocked } from './refund-gate';
 import { GATE_TEST_HOOKS, type GateTestHooks } from './test-hooks';
 
 /** What this order's payment was: a cache of a committed D1 fact, never a source of truth. */
@@ -28,8 +41,9 @@ const CLOSE_EVENTS: Record<CloseRequest['phase'], OrderEvent> = {
  * serialiser of every money-state change. The input gate does not hold other calls while we await
  * D1, so work runs under an explicit promise-chain lock, and every D1 write is still a CAS
  * (docs/reliability.md §6.1): the lock makes races rare, the CAS makes them harmless.
- * The paid-memo answers repeats; any later money-state change of a paid order (refunds, when they
- * land) must go through this object and update it, or a replay would miss its LATE_PAYMENT anomaly.
+ * The paid-memo answers repeats only while the order is PAID or PAID_AFTER_CLOSE: a refund that
+ * moves the order on drops it before its D1 batch (so even a lost cache write cannot leave a stale
+ * PAID memo), and a replayed payment then takes the full path to its LATE_PAYMENT anomaly.
  */
 export class OrderGate extends DurableObject<Env> {
   [GATE_TEST_HOOKS]?: GateTestHooks;
@@ -80,11 +94,65 @@ export class OrderGate extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Reserves a refund's amount (issue 10): under the same lock as payments, one D1 batch inserts the
+   * SUBMITTING row and grows the order's reserved sum, with the cap re-checked in SQL. The caller
+   * calls WeChat only after RESERVED. The same request again is EXISTING; nothing is written then.
+   */
+  async reserveRefund(req: RefundReserveRequest): Promise<RefundReserveResult> {
+    return this.#exclusive(() => reserveRefundLocked(this.env.DB, req, new Date()));
+  }
+
+  /**
+   * Applies a verified refund result (API answer, matched notify, refundquery): forward only; SUCCESS
+   * books the refund, its REFUND ledger row and the order's new status in one batch; FAILED and
+   * REFUNDCLOSE release the reservation; CHANGE keeps it and records an anomaly. Amount or identity
+   * mismatches and contradicting final states become anomalies and change nothing.
+   */
+  async applyRefundResult(facts: RefundFacts, evidence?: NotifyEvidence): Promise<RefundApplyResult> {
+    return this.#exclusive(async () => {
+      const result = await applyRefundLocked(this.env.DB, facts, evidence, new Date(), { beforeStatusChange: () => this.#forgetMemo() });
+      if (result.transition) this.#refundChanged(result.transition);
+      return result;
+    });
+  }
+
+  /**
+   * The one point every committed refund state change passes (after its D1 commit). Webhooks hang
+   * here: an event per transition — refund.processing, refund.succeeded, refund.failed,
+   * refund.closed, refund.change — whose durable outbox row joins the transition's own batch in
+   * d1/refunds-repo.ts `commitRefundResult` (see the `event:` comment there).
+   */
+  #refundChanged(t: RefundTransition): void {
+    // event: refund.succeeded | refund.processing | refund.failed | refund.closed | refund.change
+    console.log(
+      JSON.stringify({
+        level: 'info',
+        event: 'REFUND_TRANSITION',
+        outTradeNo: t.outTradeNo,
+        outRefundNo: t.outRefundNo,
+        from: t.from,
+        to: t.to,
+        orderStatus: t.orderStatus,
+      }),
+    );
+  }
+
   /** Runs `work` after every earlier call finished (settled either way): single-flight per order. */
   #exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#tail.then(work, work);
     this.#tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Drops the paid-memo before a batch that moves the order past PAID (a refund succeeding). The
+   * synchronous storage delete is durable before the D1 request leaves (output gate), so a crash
+   * after the commit leaves no memo at all, never a stale PAID one.
+   */
+  #forgetMemo(): void {
+    this.#memo = null;
+    this.ctx.storage.kv.delete(MEMO_KEY);
   }
 
   #paidMemo(): PaidMemo | null {
@@ -105,6 +173,7 @@ export class OrderGate extends DurableObject<Env> {
   #repeat(p: PaymentFacts): GateResult | null {
     const memo = this.#paidMemo();
     if (!memo || memo.transactionId !== p.transactionId || memo.totalFee !== p.totalFee) return null;
+    if (memo.status !== 'PAID' && memo.status !== 'PAID_AFTER_CLOSE') return null; // moved on: the full path decides
     // Duplicates leave no D1 row (the load target) and no storage write: the request log
     // (outcome ALREADY_APPLIED) is their audit trail; this count is for tests and debugging.
     this.duplicatesAnswered += 1;

@@ -15,10 +15,16 @@ const utf8Bytes = (v: string) => new TextEncoder().encode(v).byteLength;
  * disagree on trimming). No zod .max(): it would publish a character maxLength next to a byte limit.
  */
 const wechatText = (maxBytes: number) =>
-  z
-    .string()
-    .min(1)
-    .refine((v) => utf8Bytes(v) <= maxBytes, { error: `must be at most ${maxBytes} UTF-8 bytes` })
+  withTextRules(
+    z
+      .string()
+      .min(1)
+      .refine((v) => utf8Bytes(v) <= maxBytes, { error: `must be at most ${maxBytes} UTF-8 bytes` }),
+  );
+
+/** The text rules of every field that reaches WeChat, on top of a length rule (also refunds' `reason`). */
+export const withTextRules = (s: z.ZodType<string>) =>
+  s
     .refine((v) => v === v.trim(), { error: 'must not start or end with whitespace' })
     .refine(isWechatText, CARRIABLE)
     .refine((v) => !INVISIBLE_CHARS.test(v), { error: 'contains invisible or private-use characters' });
@@ -113,6 +119,11 @@ export const OrderSchema = z.object({
   time_end: z.string().nullable(),
   paid_at: z.string().nullable(),
   closed_at: z.string().nullable(),
+  refunded_fee: z.int().meta({ description: 'Σ refund_fee of the SUCCESS refunds (fen).' }),
+  refundable_fee: z.int().meta({
+    description:
+      'What may still be refunded: total_fee minus SUBMITTING, PROCESSING, SUCCESS and CHANGE refunds; 0 unless the order is PAID, PAID_AFTER_CLOSE or PARTIALLY_REFUNDED.',
+  }),
   expires_at: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -133,5 +144,11 @@ export const JsapiParamsSchema = z
   .meta({ description: 'Pass as-is to WeixinJSBridge.invoke("getBrandWCPayRequest", …).' });
 
 export const ErrorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), requestId: z.string(), retry_after: z.int().optional() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    requestId: z.string(),
+    retry_after: z.int().optional(),
+    refundable_fee: z.int().optional().meta({ description: 'With REFUND_EXCEEDS_PAID: what may still be refunded (fen).' }),
+  }),
 });

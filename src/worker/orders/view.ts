@@ -1,5 +1,11 @@
 // What the merchant API returns for an order: never prepay_id, request_hash or sign internals.
+import { transition } from '../../core/order-state';
 import type { OrderRow } from '../d1/orders-repo';
+
+/** What may still be refunded: total minus SUBMITTING, PROCESSING, SUCCESS and CHANGE refunds; 0 unless refundable. */
+export function refundableFee(row: Pick<OrderRow, 'status' | 'total_fee' | 'refund_reserved_fee'>): number {
+  return transition(row.status, 'REFUND_ACCEPTED').ok ? row.total_fee - (row.refund_reserved_fee ?? 0) : 0;
+}
 
 export function orderView(row: OrderRow, checkoutUrl: string) {
   return {
@@ -19,6 +25,8 @@ export function orderView(row: OrderRow, checkoutUrl: string) {
     time_end: row.time_end,
     paid_at: row.paid_at,
     closed_at: row.closed_at,
+    refunded_fee: row.refunded_fee ?? 0,
+    refundable_fee: refundableFee(row),
     expires_at: row.expires_at,
     created_at: row.created_at,
     updated_at: row.updated_at,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { getConfig } from '../config';
 import type { HonoEnv } from '../env';
 import { CreateOrderBody, ErrorSchema, GetOrderQuery, JsapiBody, JsapiParamsSchema, ListOrdersQuery, OrderListSchema, OrderSchema } from '../orders/schemas';
+import { CreateRefundBody, RefundListSchema, RefundSchema } from '../refunds/schemas';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -37,6 +38,21 @@ const outTradeNoParam = {
   schema: { type: 'string', pattern: '^[A-Za-z0-9_\\-|*]{6,32}$' },
 };
 
+const outRefundNoParam = {
+  name: 'out_refund_no',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_\\-|*@]{1,64}$' },
+};
+
+const REFUND_DESCRIPTION = [
+  'The amount is reserved against the order under its per-order lock before WeChat is called, so concurrent refunds never exceed the amount paid.',
+  'Statuses: SUBMITTING → PROCESSING → SUCCESS | CHANGE | REFUNDCLOSE, or SUBMITTING → FAILED. Only FAILED (a definitive refusal such as NOTENOUGH) and REFUNDCLOSE release the amount;',
+  'a timeout or SYSTEMERROR leaves SUBMITTING, retried with the same out_refund_no. The order becomes PARTIALLY_REFUNDED or REFUNDED as refunds succeed.',
+  'Errors: 409 IDEMPOTENCY_CONFLICT (same out_refund_no, different request), ORDER_NOT_REFUNDABLE, REFUND_EXCEEDS_PAID (with refundable_fee), REFUND_LIMIT_REACHED (50 per order),',
+  'REFUND_WINDOW_EXPIRED (one year after payment); 404 ORDER_NOT_FOUND; 503 REFUND_UNAVAILABLE (live mode without the WECHAT_MTLS certificate binding; nothing reserved).',
+].join(' ');
+
 export function buildOpenApi(serverUrl: string) {
   return {
     openapi: '3.1.0',
@@ -60,6 +76,9 @@ export function buildOpenApi(serverUrl: string) {
           properties: { data: { type: 'array', items: ref('Order') }, next_cursor: { type: ['string', 'null'] } },
         },
         JsapiParams: schemaOf(JsapiParamsSchema, 'output'),
+        CreateRefundRequest: schemaOf(CreateRefundBody, 'input'),
+        Refund: schemaOf(RefundSchema, 'output'),
+        RefundList: { ...schemaOf(RefundListSchema, 'output'), properties: { data: { type: 'array', items: ref('Refund') } } },
         Error: schemaOf(ErrorSchema, 'output'),
       },
     },
@@ -93,6 +112,31 @@ export function buildOpenApi(serverUrl: string) {
           summary: 'Close an unpaid order (not before 5 minutes after creation: 409 CLOSE_TOO_EARLY with retry_after)',
           parameters: [outTradeNoParam],
           responses: { '200': json('Order', 'The closed order'), ...errors(400, 401, 404, 409, 502, 503) },
+        },
+      },
+      '/v1/orders/{out_trade_no}/refunds': {
+        post: {
+          summary: 'Refund all or part of a paid order (idempotent on out_refund_no)',
+          description: REFUND_DESCRIPTION,
+          parameters: [outTradeNoParam],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('CreateRefundRequest') } } },
+          responses: {
+            '201': json('Refund', 'Created: reserved and sent to WeChat (see status)'),
+            '200': json('Refund', 'The same request again: the existing refund (a SUBMITTING one is sent again under the same out_refund_no)'),
+            ...errors(400, 401, 404, 409, 413, 415, 503),
+          },
+        },
+        get: {
+          summary: "List an order's refunds, oldest first",
+          parameters: [outTradeNoParam],
+          responses: { '200': json('RefundList', 'The refunds'), ...errors(400, 401, 404, 503) },
+        },
+      },
+      '/v1/refunds/{out_refund_no}': {
+        get: {
+          summary: 'Get a refund; a SUBMITTING or PROCESSING refund quiet for 60 s is checked with WeChat (refundquery) first',
+          parameters: [outRefundNoParam],
+          responses: { '200': json('Refund', 'The refund'), ...errors(400, 401, 404, 503) },
         },
       },
       '/v1/orders/{out_trade_no}/jsapi': {

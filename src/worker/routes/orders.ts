@@ -37,7 +37,7 @@ function describeIssue(issue: Issue, target: string): string {
 }
 
 /** Validation failures in our envelope: field paths and zod's messages, never the rejected values. */
-function hook(result: { success: boolean; target: string; error?: { issues: ReadonlyArray<Issue> } }, c: Context) {
+export function hook(result: { success: boolean; target: string; error?: { issues: ReadonlyArray<Issue> } }, c: Context) {
   if (result.success) return;
   const detail = (result.error?.issues ?? [])
     .slice(0, 5)
@@ -46,14 +46,14 @@ function hook(result: { success: boolean; target: string; error?: { issues: Read
   return errorResponse(c as C, 'VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
 }
 
-async function merchantConfig(c: C): Promise<Config> {
+export async function merchantConfig(c: C): Promise<Config> {
   const config = requireConfig(c);
   if ((await merchantBearer(c, config)) !== 'valid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
   return config;
 }
 
 /** Runs before any body parsing, so an unauthenticated caller learns nothing about the schema. */
-const merchantOnly = async (c: C, next: () => Promise<void>) => {
+export const merchantOnly = async (c: C, next: () => Promise<void>) => {
   await merchantConfig(c);
   await next();
 };
@@ -66,7 +66,7 @@ function clientIp(c: C): string {
   return ip && IP_LITERAL.test(ip) ? ip : '127.0.0.1';
 }
 
-function outTradeNoParam(c: C): string {
+export function outTradeNoParam(c: C): string {
   const value = c.req.param('out_trade_no') ?? '';
   if (!OUT_TRADE_NO.test(value)) throw new DomainError('INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
   c.set('outTradeNo', value);

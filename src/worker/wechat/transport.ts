@@ -10,6 +10,8 @@ export interface WechatTransports {
   readonly api: WechatTransport;
   /** Calls under /secapi/ that live WeChat only accepts with the merchant's client certificate (refund). */
   readonly cert: WechatTransport;
+  /** False when `cert` cannot work (live without the WECHAT_MTLS binding): refunds fail closed before anything is reserved. Absent = available. */
+  readonly certAvailable?: boolean;
 }
 
 interface LoopbackCtx {
@@ -34,10 +36,11 @@ export function wechatTransports(config: Config, env: Env, ctx: object): WechatT
       headers.set(SANDBOX_CLIENT_CERT_HEADER, config.mchId);
       return loopback(new Request(url, { ...init, headers }));
     };
-    return { api, cert };
+    return { api, cert, certAvailable: true };
   }
   const mtls = (env as { WECHAT_MTLS?: Fetcher }).WECHAT_MTLS;
   return {
+    certAvailable: !!mtls,
     api: (url, init) => fetch(url, init),
     cert: (url, init) => {
       if (!mtls) return Promise.reject(new Error('refunds need the WECHAT_MTLS certificate binding'));

@@ -1,0 +1,173 @@
+// The OrderGate's refund decisions, run under its lock (durable-object.ts): reserve a refund's amount
+// against the order's total, and apply a verified refund result. D1 is read on the primary and every
+// write is one CAS batch (d1/refunds-repo.ts); a lost CAS is re-read and decided again.
+import { transition } from '../../core/order-state';
+import { refundMove } from '../../core/refund-state';
+import { raiseAlert } from '../alerts';
+import { messageKeyOf, recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
+import { commitRefundResult, commitReservation, getRefund, loadRefundView, MAX_REFUNDS_PER_ORDER, type RefundRow } from '../d1/refunds-repo';
+import { sha256Hex } from '../digest';
+import type { NotifyEvidence, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult } from './contract';
+
+/** WeChat refunds only within a year of the payment (docs/wechatpay-v2.md §12). */
+export const REFUND_WINDOW_MS = 365 * 24 * 3600_000;
+const CAS_ATTEMPTS = 3;
+
+function isUniqueViolation(e: unknown): boolean {
+  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(String((e as Error | null)?.message ?? ''));
+}
+
+export async function reserveRefundLocked(db: D1Database, req: RefundReserveRequest, now: Date): Promise<RefundReserveResult> {
+  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+    const { order, refund } = await loadRefundView(db, req.outTradeNo, req.outRefundNo);
+    if (refund) {
+      const same = refund.out_trade_no === req.outTradeNo && refund.request_hash === req.requestHash;
+      return same ? { outcome: 'EXISTING', refund, status: order?.status ?? null } : { outcome: 'IDEMPOTENCY_CONFLICT', status: order?.status ?? null };
+    }
+    if (!order) return { outcome: 'UNKNOWN_ORDER', status: null };
+    if (!transition(order.status, 'REFUND_ACCEPTED').ok) return { outcome: 'NOT_REFUNDABLE', status: order.status };
+    if (order.paid_at && now.getTime() - Date.parse(order.paid_at) > REFUND_WINDOW_MS) return { outcome: 'WINDOW_EXPIRED', status: order.status };
+    if (order.refund_count >= MAX_REFUNDS_PER_ORDER) return { outcome: 'LIMIT_REACHED', status: order.status };
+    const refundableFee = order.total_fee - order.refund_reserved_fee;
+    if (req.refundFee > refundableFee) return { outcome: 'EXCEEDS_PAID', status: order.status, refundableFee };
+
+    const at = now.toISOString();
+    let reserved: boolean;
+    try {
+      reserved = await commitReservation(db, { ...req, totalFee: order.total_fee, seen: order, now: at });
+    } catch (e) {
+      // The number was taken meanwhile (another order's gate): decide again from the row that won.
+      if (isUniqueViolation(e) && (await getRefund(db, req.outRefundNo))) continue;
+      throw e;
+    }
+    if (reserved) {
+      const row: RefundRow = {
+        out_refund_no: req.outRefundNo,
+        out_trade_no: req.outTradeNo,
+        refund_fee: req.refundFee,
+        total_fee: order.total_fee,
+        reason: req.reason,
+        status: 'SUBMITTING',
+        refund_id: null,
+        failure_reason: null,
+        request_hash: req.requestHash,
+        attempts: 0,
+        last_attempt_at: null,
+        last_synced_at: null,
+        created_at: at,
+        updated_at: at,
+        succeeded_at: null,
+      };
+      return { outcome: 'RESERVED', refund: row, status: order.status };
+    }
+    // The CAS lost to a writer outside this lock: read again and decide again.
+  }
+  throw new Error('order kept changing; retry');
+}
+
+/** An anomaly's idempotency key: the notify's message key, or a hash of the fact. */
+async function factKey(f: RefundFacts, evidence: NotifyEvidence | undefined): Promise<string> {
+  if (evidence) return messageKeyOf(evidence);
+  return sha256Hex(`REFUND\n${f.source}\n${f.outTradeNo}\n${f.outRefundNo}\n${f.status}\n${f.refundFee}\n${f.refundId ?? ''}`);
+}
+
+export interface ApplyHooks {
+  /** Runs before a batch that moves the order's status (a SUCCESS): the DO drops its paid-memo first. */
+  beforeStatusChange?: () => void;
+}
+
+export async function applyRefundLocked(
+  db: D1Database,
+  f: RefundFacts,
+  evidence: NotifyEvidence | undefined,
+  now: Date,
+  hooks: ApplyHooks = {},
+): Promise<RefundApplyResult> {
+  const anomaly = async (
+    kind: AnomalyKind,
+    refund: RefundRow | null,
+    outcome: 'CONFLICT' | 'MISMATCH',
+    detail: Record<string, unknown>,
+  ): Promise<RefundApplyResult> => {
+    const record = {
+      kind,
+      outTradeNo: f.outTradeNo,
+      bodySha256: await factKey(f, evidence),
+      detail: { ...detail, out_refund_no: f.outRefundNo, reported: f.status, refund_fee: f.refundFee, source: f.source },
+      now: now.toISOString(),
+    };
+    if (await recordAnomaly(db, record, evidence, 'REFUND')) raiseAlert(kind, f.outTradeNo, { outRefundNo: f.outRefundNo, source: f.source });
+    return { outcome, refund };
+  };
+
+  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+    const { order, refund } = await loadRefundView(db, f.outTradeNo, f.outRefundNo);
+    if (!refund) return { outcome: 'UNKNOWN_REFUND', refund: null };
+    if (refund.out_trade_no !== f.outTradeNo || !order) return anomaly('REFUND_MISMATCH', null, 'MISMATCH', { stored_out_trade_no: refund.out_trade_no });
+    if (f.refundFee !== refund.refund_fee || (f.totalFee !== undefined && f.totalFee !== refund.total_fee)) {
+      return anomaly('REFUND_AMOUNT_MISMATCH', refund, 'MISMATCH', {
+        expected_refund_fee: refund.refund_fee,
+        expected_total_fee: refund.total_fee,
+        total_fee: f.totalFee ?? null,
+      });
+    }
+    if (f.refundId && refund.refund_id && f.refundId !== refund.refund_id)
+      return anomaly('REFUND_MISMATCH', refund, 'MISMATCH', { refund_id: f.refundId, stored_refund_id: refund.refund_id });
+
+    const move = refundMove(refund.status, f.status);
+    if (move === 'UNCHANGED') return { outcome: 'UNCHANGED', refund };
+    if (move === 'CONFLICT') return anomaly('REFUND_STATE_CONFLICT', refund, 'CONFLICT', { stored_status: refund.status });
+
+    const fee = refund.refund_fee;
+    const to = f.status;
+    let orderTo = order.status;
+    if (to === 'SUCCESS') {
+      const t = transition(order.status, order.refunded_fee + fee === order.total_fee ? 'REFUND_SUCCEEDED_FULL' : 'REFUND_SUCCEEDED_PARTIAL');
+      if (!t.ok) return anomaly('REFUND_STATE_CONFLICT', refund, 'CONFLICT', { order_status: order.status });
+      orderTo = t.to;
+    }
+    const at = now.toISOString();
+    const changeAnomaly =
+      to === 'CHANGE'
+        ? {
+            kind: 'REFUND_CHANGE' as const,
+            outTradeNo: f.outTradeNo,
+            bodySha256: await factKey(f, evidence),
+            now: at,
+            detail: { out_refund_no: f.outRefundNo, refund_fee: fee, source: f.source, action: 'REFUND_BY_HAND' },
+          }
+        : undefined;
+    if (orderTo !== order.status) hooks.beforeStatusChange?.();
+    const committed = await commitRefundResult(db, {
+      refund,
+      to,
+      seen: order,
+      orderTo,
+      refundedDelta: to === 'SUCCESS' ? fee : 0,
+      reservedDelta: to === 'FAILED' || to === 'REFUNDCLOSE' ? -fee : 0,
+      refundId: f.refundId ?? null,
+      failureReason: to === 'FAILED' ? (f.failureReason ?? 'FAILED') : to === 'CHANGE' || to === 'REFUNDCLOSE' ? to : null,
+      succeededAt: to === 'SUCCESS' ? (f.succeededAt ?? at) : null,
+      now: at,
+      evidence,
+      anomaly: changeAnomaly,
+    });
+    if (committed) {
+      if (changeAnomaly) raiseAlert('REFUND_CHANGE', f.outTradeNo, { outRefundNo: f.outRefundNo, source: f.source });
+      const updated: RefundRow = {
+        ...refund,
+        status: to,
+        refund_id: refund.refund_id ?? f.refundId ?? null,
+        failure_reason: to === 'FAILED' ? (f.failureReason ?? 'FAILED') : to === 'CHANGE' || to === 'REFUNDCLOSE' ? to : refund.failure_reason,
+        succeeded_at: to === 'SUCCESS' ? (f.succeededAt ?? at) : null,
+        updated_at: at,
+      };
+      return {
+        outcome: 'APPLIED',
+        refund: updated,
+        transition: { outRefundNo: f.outRefundNo, outTradeNo: f.outTradeNo, from: refund.status, to, orderStatus: orderTo, at },
+      };
+    }
+  }
+  throw new Error('order kept changing; retry');
+}

@@ -1,0 +1,20 @@
+// GET /v1/refunds/:out_refund_no (with the quiet-refund sync) and GET /v1/orders/:out_trade_no/refunds.
+import type { GatewayDeps } from '../deps';
+import { getOrder } from '../d1/orders-repo';
+import { getRefund, listRefunds, type RefundRow } from '../d1/refunds-repo';
+import { DomainError } from '../errors';
+import { refundSyncDue, syncRefund } from './sync';
+
+/** A refund; when it is SUBMITTING or PROCESSING and quiet for 60 s, a `sync` read asks WeChat first. */
+export async function getRefundView(deps: GatewayDeps, outRefundNo: string, sync: boolean): Promise<RefundRow> {
+  const row = await getRefund(deps.db, outRefundNo);
+  if (!row) throw new DomainError('REFUND_NOT_FOUND', 'no such refund');
+  if (!sync || !refundSyncDue(row, deps.now())) return row;
+  const order = await getOrder(deps.db, row.out_trade_no);
+  return order ? syncRefund(deps, row, order.sign_type) : row;
+}
+
+export async function listOrderRefunds(deps: Pick<GatewayDeps, 'db'>, outTradeNo: string): Promise<RefundRow[]> {
+  if (!(await getOrder(deps.db, outTradeNo))) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
+  return listRefunds(deps.db, outTradeNo);
+}

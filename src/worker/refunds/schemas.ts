@@ -1,0 +1,49 @@
+// The refund API's zod schemas: validation for the routes and the source of /openapi.json.
+import { z } from 'zod';
+import { OUT_REFUND_NO, REFUND_STATUSES } from '../../core';
+import { withTextRules } from '../orders/schemas';
+
+/** WeChat's refund_desc: at most 80 characters (code points), with the text rules of `description`. */
+export const REASON_MAX_CHARS = 80;
+
+export const CreateRefundBody = z.strictObject({
+  refund_fee: z.int().min(1).meta({ description: 'Amount to refund in integer fen (≥ 1), at most the order’s refundable_fee.' }),
+  out_refund_no: z
+    .string()
+    .regex(OUT_REFUND_NO)
+    .optional()
+    .meta({ description: 'Your refund number, 1–64 of [A-Za-z0-9_-|*@]; the idempotency key, and the number WeChat retries under. Generated when absent.' }),
+  reason: withTextRules(
+    z
+      .string()
+      .min(1)
+      .refine((v) => [...v].length <= REASON_MAX_CHARS, { error: `must be at most ${REASON_MAX_CHARS} characters` }),
+  )
+    .optional()
+    .meta({ description: `Sent to WeChat as refund_desc and shown to the buyer; 1–${REASON_MAX_CHARS} characters, the text rules of description.` }),
+});
+export type CreateRefundBody = z.infer<typeof CreateRefundBody>;
+
+export const RefundStatusSchema = z.enum(REFUND_STATUSES).meta({
+  description:
+    'SUBMITTING: reserved, WeChat has not (verifiably) accepted it yet — retried with the same out_refund_no. PROCESSING: accepted by WeChat. ' +
+    'SUCCESS: refunded. CHANGE: 退款异常, the money left but could not reach the buyer; needs a person (the amount stays reserved). ' +
+    'REFUNDCLOSE: closed by WeChat, nothing refunded (the amount is refundable again). FAILED: refused by WeChat for certain (failure_reason, e.g. NOTENOUGH); nothing refunded.',
+});
+
+export const RefundSchema = z.object({
+  out_refund_no: z.string(),
+  out_trade_no: z.string(),
+  refund_id: z.string().nullable().meta({ description: 'WeChat’s refund id, once known.' }),
+  refund_fee: z.int(),
+  total_fee: z.int(),
+  reason: z.string().nullable(),
+  status: RefundStatusSchema,
+  failure_reason: z.string().nullable().meta({ description: 'FAILED: WeChat’s err_code; CHANGE / REFUNDCLOSE: the status; otherwise null.' }),
+  created_at: z.string(),
+  succeeded_at: z.string().nullable(),
+});
+
+export const RefundListSchema = z.object({ data: z.array(RefundSchema) });
+
+export const GetRefundQuery = z.strictObject({});
