@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'UPSTREAM_REJECTED' // WeChat gave a definitive business error
   | 'UPSTREAM_UNAVAILABLE' // WeChat timed out, failed or answered unverifiably; safe to retry
   | 'CONFIG_INVALID' // live configuration failed its checks: payment routes are off
+  | 'EVENT_NOT_FOUND' // no webhook event with this id
+  | 'WEBHOOKS_DISABLED' // redeliver without WEBHOOK_URL: events are recorded, not delivered
   | 'NOT_FOUND' // no such route
   | 'METHOD_NOT_ALLOWED'
   | 'INTERNAL';

@@ -17,6 +17,7 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'OPENID_REQUIRED':
       return 401;
     case 'ORDER_NOT_FOUND':
+    case 'EVENT_NOT_FOUND':
     case 'NOT_FOUND':
       return 404;
     case 'METHOD_NOT_ALLOWED':
@@ -29,6 +30,7 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'PREPAY_OPENID_MISMATCH':
     case 'CLOSE_TOO_EARLY':
     case 'CLOSE_IN_PROGRESS':
+    case 'WEBHOOKS_DISABLED':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { getConfig } from '../config';
 import type { HonoEnv } from '../env';
 import { CreateOrderBody, ErrorSchema, GetOrderQuery, JsapiBody, JsapiParamsSchema, ListOrdersQuery, OrderListSchema, OrderSchema } from '../orders/schemas';
+import { EventDetailSchema, EventListSchema, EventSchema, ListEventsQuery, RedeliverSchema } from '../webhooks/schemas';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -37,6 +38,8 @@ const outTradeNoParam = {
   schema: { type: 'string', pattern: '^[A-Za-z0-9_\\-|*]{6,32}$' },
 };
 
+const eventIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^evt_[A-Za-z0-9]{24}$' } };
+
 export function buildOpenApi(serverUrl: string) {
   return {
     openapi: '3.1.0',
@@ -58,6 +61,10 @@ export function buildOpenApi(serverUrl: string) {
         OrderList: { ...schemaOf(OrderListSchema, 'output'), properties: { data: { type: 'array', items: ref('Order') }, next_cursor: { type: ['string', 'null'] } } },
         JsapiParams: schemaOf(JsapiParamsSchema, 'output'),
         Error: schemaOf(ErrorSchema, 'output'),
+        Event: { ...schemaOf(EventSchema, 'output') },
+        EventDetail: schemaOf(EventDetailSchema, 'output'),
+        EventList: { ...schemaOf(EventListSchema, 'output'), properties: { data: { type: 'array', items: ref('Event') }, has_more: { type: 'boolean' } } },
+        RedeliverAccepted: schemaOf(RedeliverSchema, 'output'),
       },
     },
     security: [{ merchantBearer: [] }],
@@ -95,6 +102,27 @@ export function buildOpenApi(serverUrl: string) {
           parameters: [outTradeNoParam],
           requestBody: { required: false, content: { 'application/json': { schema: ref('JsapiRequest') } } },
           responses: { '200': json('JsapiParams', 'Parameters for WeixinJSBridge'), ...errors(400, 401, 404, 409, 502, 503) },
+        },
+      },
+      '/v1/events': {
+        get: {
+          summary: 'Webhook events, oldest first; pass the last id you have as `after` to continue (cursor pagination)',
+          parameters: queryParameters(ListEventsQuery),
+          responses: { '200': json('EventList', 'A page of events'), ...errors(400, 401, 503) },
+        },
+      },
+      '/v1/events/{id}': {
+        get: {
+          summary: 'One event with every delivery attempt (time, HTTP status, latency, first 1 KiB of the answer)',
+          parameters: [eventIdParam],
+          responses: { '200': json('EventDetail', 'The event'), ...errors(401, 404, 503) },
+        },
+      },
+      '/v1/events/{id}/redeliver': {
+        post: {
+          summary: 'Send the event again now, with the same id (webhook-id); a failed attempt is retried on the schedule again',
+          parameters: [eventIdParam],
+          responses: { '202': json('RedeliverAccepted', 'Queued for delivery'), ...errors(401, 404, 409, 503) },
         },
       },
     },
