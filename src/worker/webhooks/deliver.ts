@@ -23,6 +23,8 @@ export interface WebhookDeps {
   readonly send: WebhookTransport;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
+  /** The success deadline; DELIVERY_TIMEOUT_MS unless a test shortens it. */
+  readonly timeoutMs?: number;
 }
 
 export type DeliveryVerdict =
@@ -58,7 +60,7 @@ async function excerptOf(res: Response): Promise<string> {
 async function attempt(deps: WebhookDeps, url: string, headers: Record<string, string>, body: string) {
   const started = Date.now();
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), DELIVERY_TIMEOUT_MS);
+  const timer = setTimeout(() => abort.abort(), deps.timeoutMs ?? DELIVERY_TIMEOUT_MS);
   try {
     const res = await deps.send(url, { method: 'POST', headers, body, redirect: 'manual', signal: abort.signal });
     const excerpt = await excerptOf(res);
