@@ -4,6 +4,6 @@ export default defineConfig({
   test: {
     name: 'unit',
     environment: 'node',
-    include: ['test/core/**/*.test.ts', 'test/service/**/*.test.ts'],
+    include: ['test/core/**/*.test.ts', 'test/service/**/*.test.ts', 'test/lint/**/*.test.ts'],
   },
 });

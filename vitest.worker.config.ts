@@ -17,5 +17,7 @@ export default defineConfig(async () => ({
     name: 'worker',
     include: ['test/core/**/*.test.ts', 'test/worker/**/*.test.ts', 'test/sandbox/**/*.test.ts'],
     setupFiles: ['./test/setup/apply-migrations.ts'],
+    // Known-benign workerd lines only; see the file.
+    globalSetup: ['./test/setup/quiet-runtime.ts'],
   },
 }));

@@ -4,16 +4,7 @@
  * that XML uses for DTDs, entities, comments or processing instructions is refused where it is met.
  */
 import { XmlError } from './errors';
-import {
-  checkNotReserved,
-  checkXmlChars,
-  decodeReference,
-  isNameScanChar,
-  isXmlSpace,
-  scanName,
-  utf8Exceeds,
-  xmlCharEnd,
-} from './xml-lexicon';
+import { checkNotReserved, checkXmlChars, decodeReference, isNameScanChar, isXmlSpace, scanName, utf8Exceeds, xmlCharEnd } from './xml-lexicon';
 import { checkDeclaration } from './xml-declaration';
 
 export interface XmlLimits {
@@ -39,8 +30,7 @@ function startsCdata(s: string, i: number): boolean {
 }
 
 const malformed = (what: string): XmlError => new XmlError('XML_MALFORMED', what);
-const forbidden = (): XmlError =>
-  new XmlError('XML_FORBIDDEN', 'DOCTYPE, ENTITY, comment or processing instruction');
+const forbidden = (): XmlError => new XmlError('XML_FORBIDDEN', 'DOCTYPE, ENTITY, comment or processing instruction');
 
 export class FlatXmlReader {
   private i = 0;
@@ -131,7 +121,8 @@ export class FlatXmlReader {
 
   /** A start-tag name; a field name must also pass the allowlist (XML_LIMIT otherwise). */
   private readName(field: boolean): string {
-    const start = (this.nameStart = this.i);
+    const start = this.i;
+    this.nameStart = start;
     const end = scanName(this.s, start);
     this.i = end < 0 ? -end : end;
     if (this.i === start) throw malformed('missing element name');

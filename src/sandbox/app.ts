@@ -1,6 +1,6 @@
 /**
  * The WeChat Pay v2 simulator as one Hono sub-app, mounted at /sandbox by the worker only in sandbox
- * mode. It imports the protocol core, its own Durable Objects, and the config parser.
+ * mode. It imports the protocol core and its own Durable Objects; the gateway passes in the merchant.
  */
 import { Hono } from 'hono';
 import type { SandboxEnv } from './hono-env';
@@ -8,12 +8,12 @@ import { merchantApi } from './routes/merchant-api';
 import { oauth } from './routes/oauth';
 import { paySheet } from './routes/pay-sheet';
 import { sim } from './routes/sim';
-import { simMerchant } from './settings';
+import type { SimMerchantOf } from './settings';
 
-export function createSandboxApp() {
+export function createSandboxApp(merchantOf: SimMerchantOf) {
   const app = new Hono<SandboxEnv>();
   app.use('*', async (c, next) => {
-    const m = simMerchant(c.env);
+    const m = merchantOf(c.env);
     if (!m) return c.text('sandbox merchant is not configured', 500);
     c.set('merchant', m);
     await next();

@@ -42,7 +42,7 @@ export async function schedulePayNotify(env: Env, m: SimMerchant, o: SimOrder, s
   const bodies = await payBodies(m, o, s);
   const url = o.params.notify_url!;
   return payDeliveryStub(env, o.out_trade_no).enqueue(
-    { kind: 'pay', url, bodies, delay_ms: s.notify_delay_ms ?? 0, time_scale: s.notify_time_scale ?? 1 },
+    { kind: 'pay', url, bodies, delay_ms: s.notify_delay_ms ?? 0, time_scale: s.notify_time_scale ?? 1, loopback_origin: m.publicOrigin },
     inline,
   );
 }
@@ -60,6 +60,7 @@ export async function scheduleRefundNotify(env: Env, m: SimMerchant, r: SimRefun
       bodies: Array.from({ length: copies }, () => xml),
       delay_ms: s.notify_delay_ms ?? Math.round(REFUND_NOTIFY_DELAY_MS * scale),
       time_scale: scale,
+      loopback_origin: m.publicOrigin,
     },
     false,
   );

@@ -1,14 +1,13 @@
 /**
  * NotifyDelivery: one Durable Object per notified thing (`pay:<out_trade_no>`,
  * `refund:<out_refund_no>`). It keeps its pending deliveries and their log in storage and drives
- * retries by alarm — never by a timer — on WeChat's schedule (wechatpay-v2.md §9.3), so pending
+ * retries by alarm — never by a timer — on WeChat's schedule (docs/wechatpay-v2.md §9.3), so pending
  * deliveries survive a restart. A delivery is done when a reply parses as XML with
  * return_code=SUCCESS; anything else (FAIL, plain `success`, HTML, an error, no reply in 5 s) is
  * retried.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { parseXml } from '../core';
-import { simMerchant } from './settings';
 
 /** Gaps after attempts 1‥15: 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h (24 h 4 min). */
 export const RETRY_SCHEDULE_S: readonly number[] = Object.freeze([15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600]);
@@ -26,6 +25,8 @@ export interface DeliveryRequest {
   delay_ms: number;
   /** Multiplies RETRY_SCHEDULE_S. */
   time_scale: number;
+  /** The merchant's public origin: URLs on it are delivered in-process, so alarms need no config. */
+  loopback_origin: string;
 }
 
 export interface Delivery extends DeliveryRequest {
@@ -97,13 +98,17 @@ export class NotifyDelivery extends DurableObject<Env> {
   async resend(): Promise<Delivery | null> {
     const last = this.list().at(-1);
     if (!last) return null;
-    const { kind, url, bodies, time_scale } = last;
-    return this.enqueue({ kind, url, bodies, time_scale, delay_ms: 0 }, true);
+    const { kind, url, bodies, time_scale, loopback_origin } = last;
+    return this.enqueue({ kind, url, bodies, time_scale, loopback_origin, delay_ms: 0 }, true);
   }
 
   /** Runs every pending delivery's next attempt now, whatever its schedule. */
   async flush(): Promise<DeliveryStatus> {
-    await Promise.all(this.list().filter((d) => d.state === 'pending').map((d) => this.attempt(d.id)));
+    await Promise.all(
+      this.list()
+        .filter((d) => d.state === 'pending')
+        .map((d) => this.attempt(d.id)),
+    );
     await this.reschedule();
     return this.status();
   }
@@ -149,10 +154,10 @@ export class NotifyDelivery extends DurableObject<Env> {
 
   private async runAttempt(id: string): Promise<void> {
     const d = this.kv.get<Delivery>(`d:${id}`);
-    if (!d || d.state !== 'pending') return;
+    if (d?.state !== 'pending') return;
     const attempt = d.attempts + 1;
     const at = Date.now();
-    const results = await Promise.all(d.bodies.map((body) => this.post(d.url, body)));
+    const results = await Promise.all(d.bodies.map((body) => this.post(d.url, d.loopback_origin, body)));
     const acknowledged = results.some((r) => r.acknowledged);
     const gap = RETRY_SCHEDULE_S[attempt - 1];
     const nextDelay = !acknowledged && gap !== undefined ? Math.max(1, Math.round(gap * 1000 * d.time_scale)) : undefined;
@@ -171,13 +176,12 @@ export class NotifyDelivery extends DurableObject<Env> {
     this.kv.put(`d:${id}`, updated);
   }
 
-  private async post(url: string, body: string): Promise<Omit<DeliveryLogEntry, 'delivery' | 'attempt' | 'copy' | 'at' | 'url'>> {
+  private async post(url: string, loopbackOrigin: string, body: string): Promise<Omit<DeliveryLogEntry, 'delivery' | 'attempt' | 'copy' | 'at' | 'url'>> {
     const signal = AbortSignal.timeout(REPLY_DEADLINE_MS);
     const init: RequestInit = { method: 'POST', body, headers: { 'Content-Type': 'text/xml' }, signal };
     try {
-      const merchant = simMerchant(this.env);
       // Our own origin goes through the in-process loopback: under tests nothing listens on it.
-      const loop = merchant !== null && new URL(url).origin === merchant.publicOrigin;
+      const loop = new URL(url).origin === loopbackOrigin;
       const send = loop ? (this.ctx as unknown as Loopback).exports.default.fetch(new Request(url, init)) : fetch(url, init);
       const res = await Promise.race([send, untilAborted(signal)]);
       const reply = await Promise.race([res.text(), untilAborted(signal)]);

@@ -5,12 +5,11 @@
  * atomic with respect to each other; signing and HTTP stay outside, in the routes.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { downloadBill, type BillResult } from './bill';
+import { downloadBill, type BillMerchant, type BillResult } from './bill';
 import { newOauthCode } from './ids';
 import { bizFail, type Outcome } from './outcome';
 import { refund, refundQuery } from './refund';
 import { ERR_CODE_DES, takeFault, type Endpoint, type Fault, type Scenario } from './scenarios';
-import { simMerchant } from './settings';
 import { SimStore, type CallRecord, type OauthCode, type ReceiverConfig, type ReceiverState, type SimOrder, type SimRefund } from './state';
 import { closeOrder, findOrder, orderQuery, payablePrepay, payOrder, unifiedOrder, type PayRefusal, type VerifiedRequest } from './trade';
 import { fixedUser, openidFor, TEST_USERS } from './users';
@@ -29,10 +28,7 @@ export interface ApiResult {
   scenario?: Scenario;
 }
 
-export type PayResult =
-  | { ok: true; order: SimOrder; scenario: Scenario }
-  | { ok: false; refusal: PayRefusal }
-  | { ok: false; user_action: 'cancel' | 'fail' };
+export type PayResult = { ok: true; order: SimOrder; scenario: Scenario } | { ok: false; refusal: PayRefusal } | { ok: false; user_action: 'cancel' | 'fail' };
 
 export type CodeExchange = { ok: true; code: OauthCode } | { ok: false; errcode: 40029 | 40163 };
 
@@ -55,14 +51,8 @@ export class SandboxMerchant extends DurableObject<Env> {
     return this.clock();
   }
 
-  private appId(): string {
-    const m = simMerchant(this.env);
-    if (!m) throw new Error('sandbox merchant is not configured');
-    return m.appId;
-  }
-
-  isOurOpenid(openid: string): boolean {
-    const appId = this.appId();
+  /** `appId` is passed by every caller that needs it: the DO never reads the merchant's config. */
+  isOurOpenid(appId: string, openid: string): boolean {
     return TEST_USERS.some((u) => openidFor(appId, u.name) === openid) || this.store.userName(openid) !== undefined;
   }
 
@@ -101,7 +91,7 @@ export class SandboxMerchant extends DurableObject<Env> {
   }
 
   /** One verified merchant API call (not downloadbill): faults, then WeChat's decision, then the call log. */
-  api(endpoint: Exclude<Endpoint, 'downloadbill'>, req: VerifiedRequest): ApiResult {
+  api(endpoint: Exclude<Endpoint, 'downloadbill'>, req: VerifiedRequest, appId: string): ApiResult {
     const store = this.store;
     const now = this.now();
     const outTradeNo = this.subject(store, endpoint, req.fields);
@@ -111,7 +101,7 @@ export class SandboxMerchant extends DurableObject<Env> {
     if (fault?.error) {
       result = { outcome: bizFail(fault.error, ERR_CODE_DES[fault.error] ?? '系统错误') };
     } else {
-      result = this.decide(store, now, endpoint, req, scenario);
+      result = this.decide(store, now, endpoint, req, scenario, appId);
       if (fault) result.fault = { timeout: fault.timeout, delay_ms: fault.delay_ms };
     }
     result.scenario = scenario;
@@ -129,10 +119,17 @@ export class SandboxMerchant extends DurableObject<Env> {
     return result;
   }
 
-  private decide(store: SimStore, now: number, endpoint: Exclude<Endpoint, 'downloadbill'>, req: VerifiedRequest, scenario: Scenario): ApiResult {
+  private decide(
+    store: SimStore,
+    now: number,
+    endpoint: Exclude<Endpoint, 'downloadbill'>,
+    req: VerifiedRequest,
+    scenario: Scenario,
+    appId: string,
+  ): ApiResult {
     switch (endpoint) {
       case 'unifiedorder':
-        return { outcome: unifiedOrder({ store, now, isOurOpenid: (o) => this.isOurOpenid(o) }, req) };
+        return { outcome: unifiedOrder({ store, now, isOurOpenid: (o) => this.isOurOpenid(appId, o) }, req) };
       case 'orderquery':
         return { outcome: orderQuery(store, req) };
       case 'closeorder':
@@ -159,10 +156,9 @@ export class SandboxMerchant extends DurableObject<Env> {
     return undefined;
   }
 
-  downloadBill(billDate: string | undefined, billType: string): { result: BillResult; fault?: Fault } {
+  downloadBill(m: BillMerchant, billDate: string | undefined, billType: string): { result: BillResult; fault?: Fault } {
     const fault = this.takeFault(undefined, 'downloadbill');
     if (fault?.error) return { result: { ok: false, return_msg: fault.error, error_code: '20001' } };
-    const m = simMerchant(this.env)!;
     return { result: downloadBill(this.store, this.now(), m, billDate, billType), ...(fault ? { fault } : {}) };
   }
 
@@ -198,27 +194,26 @@ export class SandboxMerchant extends DurableObject<Env> {
   // ---- OAuth ----
 
   /** Registers a pick-page name as a buyer of this appid; returns its openid. */
-  registerUser(name: string): string {
-    const openid = openidFor(this.appId(), name);
+  registerUser(appId: string, name: string): string {
+    const openid = openidFor(appId, name);
     if (!fixedUser(name)) this.store.putUser(openid, name);
     return openid;
   }
 
-  users(): { name: string; openid: string; snapshot: boolean }[] {
-    const appId = this.appId();
+  users(appId: string): { name: string; openid: string; snapshot: boolean }[] {
     const fixed = TEST_USERS.map((u) => ({ name: u.name, openid: openidFor(appId, u.name), snapshot: u.snapshot }));
     const entered = [...this.store.users()].map(([openid, name]) => ({ name, openid, snapshot: false }));
     return [...fixed, ...entered];
   }
 
-  issueCode(name: string, scope: string): string {
+  issueCode(appId: string, name: string, scope: string): string {
     const code = newOauthCode();
-    const openid = this.registerUser(name);
-    this.store.putCode(code, { openid, appid: this.appId(), scope, snapshot: fixedUser(name)?.snapshot ?? false, created_at: this.now() });
+    const openid = this.registerUser(appId, name);
+    this.store.putCode(code, { openid, appid: appId, scope, snapshot: fixedUser(name)?.snapshot ?? false, created_at: this.now() });
     return code;
   }
 
-  /** Single use, 5 minutes (wechatpay-v2.md §5): 40163 once used, 40029 when unknown or expired. */
+  /** Single use, 5 minutes (docs/wechatpay-v2.md §5): 40163 once used, 40029 when unknown or expired. */
   exchangeCode(code: string): CodeExchange {
     const store = this.store;
     const c = store.code(code);

@@ -1,10 +1,9 @@
 /**
  * The one merchant the simulator serves: the gateway's own configured appid, mch_id and key, so that
- * `npm run dev` works with no configuration. Read through the shell's config parser, the single
- * place env vars are validated.
+ * `npm run dev` works with no configuration. The gateway resolves it from its config and hands it to
+ * `createSandboxApp`; the simulator never reads the environment or imports the gateway.
  */
 import type { SignType } from '../core';
-import { getConfig } from '../worker/config';
 
 export interface SimMerchant {
   readonly appId: string;
@@ -19,17 +18,5 @@ export interface SimMerchant {
   readonly name: string;
 }
 
-export function simMerchant(env: Env): SimMerchant | null {
-  const parsed = getConfig(env);
-  if (!parsed.ok) return null;
-  const c = parsed.config;
-  return {
-    appId: c.appId,
-    mchId: c.mchId,
-    key: c.apiKey,
-    appSecret: c.appSecret,
-    signType: c.signType,
-    publicOrigin: new URL(c.publicBaseUrl).origin,
-    name: (env as { MERCHANT_NAME?: string }).MERCHANT_NAME || '沙箱商户',
-  };
-}
+/** How the gateway supplies the merchant for a request's bindings; null when its config is invalid. */
+export type SimMerchantOf = (env: Env) => SimMerchant | null;

@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { HonoEnv } from './env';
 import { createSandboxApp } from '../sandbox/app';
+import type { SimMerchant } from '../sandbox/settings';
+import { getConfig } from './config';
 import { noStore } from './middleware/no-store';
 import { requestId } from './middleware/request-id';
 import { requestLog } from './middleware/request-log';
@@ -10,11 +12,32 @@ import { notFound, onError } from './on-error';
 import { checkout } from './routes/checkout';
 import { events } from './routes/events';
 import { health } from './routes/health';
-import { notify } from './routes/notify';
+import { notifyRoutes } from './routes/notify';
 import { openapi } from './routes/openapi';
 import { orders } from './routes/orders';
 
-export function createApp() {
+/** The simulator's one merchant: the gateway's own credentials, so `npm run dev` needs no configuration. */
+function sandboxMerchant(env: Env): SimMerchant | null {
+  const parsed = getConfig(env);
+  if (!parsed.ok) return null;
+  const c = parsed.config;
+  return {
+    appId: c.appId,
+    mchId: c.mchId,
+    key: c.apiKey,
+    appSecret: c.appSecret,
+    signType: c.signType,
+    publicOrigin: new URL(c.publicBaseUrl).origin,
+    name: c.merchantName,
+  };
+}
+
+export interface AppOptions {
+  /** The notify routes' internal deadline (production: NOTIFY_DEADLINE_MS); tests inject their own. */
+  notifyDeadlineMs?: number;
+}
+
+export function createApp(options: AppOptions = {}) {
   const app = new Hono<HonoEnv>();
   app.use('*', requestId(), requestLog());
   app.use('*', noStore());
@@ -22,7 +45,7 @@ export function createApp() {
   app.notFound(notFound);
   app.route('/', health);
   app.route('/', openapi);
-  app.route('/', notify);
+  app.route('/', notifyRoutes({ deadlineMs: options.notifyDeadlineMs }));
   app.route('/v1/orders', orders);
   app.route('/v1/events', events);
   app.route('/', checkout);
@@ -35,6 +58,6 @@ export function createApp() {
   });
   app.use('/sandbox', sandboxOnly);
   app.use('/sandbox/*', sandboxOnly);
-  app.route('/sandbox', createSandboxApp());
+  app.route('/sandbox', createSandboxApp(sandboxMerchant));
   return app;
 }

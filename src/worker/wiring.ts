@@ -14,7 +14,14 @@ export function orderGate(env: Env, outTradeNo: string): OrderGateRpc {
 /** `ctx`: the request's execution context, or a scheduled/queue handler's. */
 /** A notify's dependencies: no WeChat client (a notify never calls out), its arrival time as the clock. */
 export function notifyDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): void }, config: Config, receivedAt: Date): NotifyDeps {
-  return { db: env.DB, gate: (outTradeNo) => orderGate(env, outTradeNo), config, receivedAt, waitUntil: (work) => ctx.waitUntil(work), publishEvents: eventPublisher(env) };
+  return {
+    db: env.DB,
+    gate: (outTradeNo) => orderGate(env, outTradeNo),
+    config,
+    receivedAt,
+    waitUntil: (work) => ctx.waitUntil(work),
+    publishEvents: eventPublisher(env),
+  };
 }
 
 export function gatewayDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): void }, config: Config): GatewayDeps {

@@ -1,4 +1,4 @@
-// fixtures/downloadbill-samples.json (wechatpay-v2.md §15): every sample parses to its expected
+// test/vectors/downloadbill-samples.json (docs/wechatpay-v2.md §15): every sample parses to its expected
 // header, rows and summary; error bodies are classified by their content; formatBill inverts parseBill.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +108,7 @@ describe('parseBill refusals (a reason, never a throw)', () => {
   it('returns null-prototype records, so a "__proto__" column is just a column', () => {
     const bill = parsed('__proto__,b\n`x,`y\ns\n`0\n');
     expect(Object.getPrototypeOf(bill.records[0])).toBeNull();
+    // biome-ignore lint/suspicious/noProto: the point is a column named __proto__ on a null-prototype record
     expect(bill.records[0]!['__proto__']).toBe('x');
   });
 });

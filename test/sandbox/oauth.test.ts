@@ -1,9 +1,9 @@
-// OAuth snsapi_base as the simulator serves it (wechatpay-v2.md §5): pick page, redirect with
+// OAuth snsapi_base as the simulator serves it (docs/wechatpay-v2.md §5): pick page, redirect with
 // code and state, single-use 5-minute codes, and WeChat's error codes.
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { openidFor, TEST_USERS } from '../../src/sandbox/users';
-import { advanceClock, APPID, BASE, newOutTradeNo, ORIGIN, placeOrder } from './helpers';
+import { advanceClock, APPID, BASE, newOutTradeNo, ORIGIN, placeOrder } from '../support/sandbox-helpers';
 
 const SECRET = env.WECHAT_APP_SECRET!;
 const REDIRECT = `${ORIGIN}/oauth/callback?o=1`;

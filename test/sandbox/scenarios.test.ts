@@ -5,7 +5,7 @@ import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { verifySignedMessage } from '../../src/core';
 import { createApp } from '../../src/worker/app';
-import { BASE, callXml, getJson, KEY, newOutTradeNo, orderFields, pay, placeOrder, postJson, setScenario, signed } from './helpers';
+import { BASE, callXml, getJson, KEY, newOutTradeNo, orderFields, pay, placeOrder, postJson, setScenario, signed } from '../support/sandbox-helpers';
 
 describe('scenario control validation', () => {
   it.each([
@@ -83,9 +83,19 @@ describe('injected faults', () => {
     const no = newOutTradeNo();
     await setScenario(no, { faults: [{ endpoint: 'unifiedorder', timeout: true }] });
     const body = await signed(orderFields(no));
-    await expect(
-      exports.default.fetch(`${BASE}/pay/unifiedorder`, { method: 'POST', body, signal: AbortSignal.timeout(200) }),
-    ).rejects.toThrow();
+    // The client gives up once the simulator has logged the call (no wall-clock race): the call took
+    // effect, and the reply never came.
+    const client = new AbortController();
+    const call = exports.default.fetch(`${BASE}/pay/unifiedorder`, { method: 'POST', body, signal: client.signal });
+    const settled = call.then(
+      () => 'answered',
+      (e: unknown) => (e instanceof Error ? e.name : String(e)),
+    );
+    while (!(await getJson<{ calls: { fault?: string }[] }>(`/sim/calls?out_trade_no=${no}`)).calls.some((c) => c.fault === 'timeout')) {
+      await scheduler.wait(10);
+    }
+    client.abort();
+    expect(await settled).toBe('AbortError');
     // Outcome unknown to the client, but the order exists: the identical retry returns its prepay_id.
     const stored = await getJson<{ prepay_id: string }>(`/sim/orders/${no}`);
     expect((await placeOrder(no)).prepay_id).toBe(stored.prepay_id);

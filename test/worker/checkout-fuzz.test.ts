@@ -1,8 +1,8 @@
 // Property tests over the buyer-facing routes: arbitrary ids, tokens, codes and states give a clean 4xx, never a 5xx or a session.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cookieFrom, get, pageUrl } from './checkout-helpers';
-import { createOrder, orderRow } from './orders-helpers';
+import { cookieFrom, get, pageUrl } from '../support/checkout-helpers';
+import { createOrder, orderRow } from '../support/orders-helpers';
 
 const urlSafe = fc.string({ maxLength: 300 }).map((s) => encodeURIComponent(s));
 
@@ -23,11 +23,14 @@ describe('buyer-facing routes under arbitrary input', () => {
     const order = await createOrder({});
     const right = new URL(await pageUrl(order.out_trade_no), 'http://x').searchParams.get('t')!;
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 200 }).filter((t) => t !== right), async (token) => {
-        const res = await get(`/pay/${order.out_trade_no}?t=${encodeURIComponent(token)}`);
-        expect(res.status).toBe(404);
-        await res.arrayBuffer();
-      }),
+      fc.asyncProperty(
+        fc.string({ maxLength: 200 }).filter((t) => t !== right),
+        async (token) => {
+          const res = await get(`/pay/${order.out_trade_no}?t=${encodeURIComponent(token)}`);
+          expect(res.status).toBe(404);
+          await res.arrayBuffer();
+        },
+      ),
       { numRuns: 60 },
     );
     expect((await orderRow(order.out_trade_no))!.status).toBe('CREATED');

@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { verifyParams } from '../../src/core';
-import { AUTH, BUYER, api, jsapiFor, postJson, prepayIdOf, simPay } from './orders-helpers';
+import { AUTH, BUYER, api, jsapiFor, postJson, prepayIdOf, simPay } from '../support/orders-helpers';
 
 describe('end to end', () => {
   it('an order created on the merchant API is paid in the simulator and becomes PAID by its notify', async () => {

@@ -4,9 +4,9 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkPointAfter, closeDueAt } from '../../src/worker/lifecycle/schedule';
-import { BUYER, api, createOrder, jsapiFor, prepayIdOf, simClock, simPay, simScenario } from './orders-helpers';
-import { ledgerRows, orderRow } from './notify-helpers';
-import { eventRow, eventRows, messageFor, receiverEnv, received, runCron, runQueue, verifyWithStandardWebhooks } from './webhooks-helpers';
+import { BUYER, api, createOrder, jsapiFor, prepayIdOf, simClock, simPay, simScenario } from '../support/orders-helpers';
+import { ledgerRows, orderRow } from '../support/notify-helpers';
+import { eventRow, eventRows, messageFor, receiverEnv, received, runCron, runQueue, verifyWithStandardWebhooks } from '../support/webhooks-helpers';
 
 const MIN = 60_000;
 
@@ -57,7 +57,10 @@ describe('missed notifies', () => {
   it('checks at 1, 2, 5, 10 and 30 minutes after the prepay, then every 30 minutes, until the close is due', () => {
     const points: number[] = [];
     let t = 0;
-    for (let i = 0; i < 8; i++) points.push((t = checkPointAfter(0, t)));
+    for (let i = 0; i < 8; i++) {
+      t = checkPointAfter(0, t);
+      points.push(t);
+    }
     expect(points.map((p) => p / MIN)).toEqual([1, 2, 5, 10, 30, 60, 90, 120]);
     expect(checkPointAfter(0, 31 * MIN) / MIN).toBe(60);
     expect(closeDueAt(0, 2 * MIN)).toBe(5 * MIN); // never before WeChat's 5-minute rule

@@ -1,9 +1,14 @@
-// reliability.md §7.4 D: infrastructure faults mid-notify. Each reply is RETRY (503) with nothing
-// partial in D1, and a redelivery then succeeds with exactly one credit.
+// docs/reliability.md §7.4 D: infrastructure faults mid-notify. Each reply is RETRY (503) with nothing
+// partial in D1, and a redelivery then succeeds with exactly one credit. Each test asserts on the
+// error the route's DO call saw: the fault it injected, and no other.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createApp, type AppOptions } from '../../src/worker/app';
 import { commitPayment } from '../../src/worker/d1/payments-repo';
+import { INJECTED_FAULT_TAG, injectedFault } from '../support/injected-fault';
 import {
+  NOTIFY_URL,
   OK,
   RETRY,
   installGateHooks,
@@ -15,12 +20,47 @@ import {
   seedOrder,
   signedNotify,
   snap,
-} from './notify-helpers';
+} from '../support/notify-helpers';
 
 const XML = 'text/xml; charset=utf-8';
 
-async function expectRetryThenRecovery(no: string, xml: string, before: string, clear: () => Promise<void>) {
-  expect(await replyOf(await postNotify(xml))).toEqual({ status: 503, body: RETRY, type: XML });
+/**
+ * One notify through the whole app, whose OrderGate stubs record every error `applyPayment` threw
+ * at the route. `settled` resolves once the request's waitUntil work is done.
+ */
+async function postRecordingGateErrors(xml: string, options: AppOptions = {}) {
+  const errors: unknown[] = [];
+  const ORDER_GATE = {
+    getByName(name: string) {
+      const real = env.ORDER_GATE.getByName(name);
+      return {
+        applyPayment: async (...args: Parameters<typeof real.applyPayment>) => {
+          try {
+            return await real.applyPayment(...args);
+          } catch (e) {
+            errors.push(e);
+            throw e;
+          }
+        },
+      };
+    },
+  } as unknown as Env['ORDER_GATE'];
+  const ctx = createExecutionContext();
+  const res = await createApp(options).fetch(
+    new Request(NOTIFY_URL, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body: xml }),
+    { ...env, ORDER_GATE },
+    ctx,
+  );
+  return { res, errors, settled: waitOnExecutionContext(ctx) };
+}
+
+/** The first delivery meets `fault` (its message must reach the route); after `clear`, a redelivery credits once. */
+async function expectRetryThenRecovery(no: string, xml: string, fault: string, clear: () => Promise<void>) {
+  const before = await snap();
+  const first = await postRecordingGateErrors(xml);
+  await first.settled;
+  expect(await replyOf(first.res)).toEqual({ status: 503, body: RETRY, type: XML });
+  expect(first.errors.map(String)).toEqual([expect.stringContaining(fault)]);
   expect(await snap()).toBe(before); // nothing partial: never PAID without its credit, no record
   await clear();
   expect(await replyOf(await postNotify(xml))).toEqual({ status: 200, body: OK, type: XML });
@@ -33,9 +73,8 @@ describe('D1 faults inside the payment batch', { timeout: 60_000 }, () => {
   it('T53: the batch fails at its ledger statement (SQLite trigger) → RETRY, the order stays NOTPAY; redelivery credits once', async () => {
     const no = await seedOrder();
     const n = await signedNotify(no);
-    await env.DB.exec(`CREATE TRIGGER fail_ledger BEFORE INSERT ON ledger BEGIN SELECT RAISE(ABORT, 'injected ledger failure'); END`);
-    const before = await snap();
-    await expectRetryThenRecovery(no, n.xml, before, async () => {
+    await env.DB.exec(`CREATE TRIGGER fail_ledger BEFORE INSERT ON ledger BEGIN SELECT RAISE(ABORT, '${INJECTED_FAULT_TAG} ledger failure'); END`);
+    await expectRetryThenRecovery(no, n.xml, `${INJECTED_FAULT_TAG} ledger failure: SQLITE_CONSTRAINT`, async () => {
       await env.DB.exec('DROP TRIGGER fail_ledger');
     });
   });
@@ -45,11 +84,10 @@ describe('D1 faults inside the payment batch', { timeout: 60_000 }, () => {
     const n = await signedNotify(no);
     await installGateHooks(no, () => ({
       beforeCommit: async () => {
-        throw new Error('D1_ERROR: Network connection lost.');
+        throw injectedFault('D1_ERROR: Network connection lost.');
       },
     }));
-    const before = await snap();
-    await expectRetryThenRecovery(no, n.xml, before, () => installGateHooks(no, () => ({})));
+    await expectRetryThenRecovery(no, n.xml, 'D1_ERROR: Network connection lost.', () => installGateHooks(no, () => ({})));
   });
 
   it('T56: D1 overloaded → RETRY at once, exactly one attempt inside the request', async () => {
@@ -59,11 +97,10 @@ describe('D1 faults inside the payment batch', { timeout: 60_000 }, () => {
     await installGateHooks(no, () => ({
       beforeCommit: async () => {
         attempts += 1;
-        throw new Error('D1 DB is overloaded. Requests queued for too long.');
+        throw injectedFault('D1 DB is overloaded. Requests queued for too long.');
       },
     }));
-    const before = await snap();
-    await expectRetryThenRecovery(no, n.xml, before, () => installGateHooks(no, () => ({})));
+    await expectRetryThenRecovery(no, n.xml, 'D1 DB is overloaded. Requests queued for too long.', () => installGateHooks(no, () => ({})));
     expect(attempts).toBe(1);
   });
 
@@ -72,10 +109,13 @@ describe('D1 faults inside the payment batch', { timeout: 60_000 }, () => {
     const n = await signedNotify(no);
     await installGateHooks(no, () => ({
       afterCommit: async () => {
-        throw new Error('D1_ERROR: Network connection lost.');
+        throw injectedFault('D1_ERROR: Network connection lost.');
       },
     }));
-    expect(await replyOf(await postNotify(n.xml))).toEqual({ status: 503, body: RETRY, type: XML });
+    const first = await postRecordingGateErrors(n.xml);
+    await first.settled;
+    expect(await replyOf(first.res)).toEqual({ status: 503, body: RETRY, type: XML });
+    expect(first.errors.map(String)).toEqual([expect.stringContaining('D1_ERROR: Network connection lost.')]);
     expect((await orderRow(no))!.status).toBe('PAID'); // it did commit, atomically
     await installGateHooks(no, () => ({}));
     expect(await replyOf(await postNotify(n.xml))).toEqual({ status: 200, body: OK, type: XML });
@@ -88,25 +128,48 @@ describe('D1 faults inside the payment batch', { timeout: 60_000 }, () => {
     const n = await signedNotify(no);
     await installGateHooks(no, (state) => ({
       afterCommit: async () => {
-        state.abort('injected reset after commit');
+        state.abort(`${INJECTED_FAULT_TAG} reset after commit`);
       },
     }));
-    expect((await replyOf(await postNotify(n.xml))).body).toBe(RETRY);
+    const first = await postRecordingGateErrors(n.xml);
+    await first.settled;
+    expect((await replyOf(first.res)).body).toBe(RETRY);
+    expect(first.errors.map(String)).toContainEqual(expect.stringContaining(`${INJECTED_FAULT_TAG} reset after commit`));
     expect(await replyOf(await postNotify(n.xml))).toEqual({ status: 200, body: OK, type: XML });
     expect((await orderRow(no))!.status).toBe('PAID');
     expect(await ledgerRows(no)).toHaveLength(1);
   });
 
-  it('T61: D1 slower than the internal deadline → RETRY before 5 s; the late commit is harmless; redelivery OK, one credit', async () => {
+  it('T61: D1 slower than the internal deadline → RETRY at the deadline; the late commit is harmless; redelivery OK, one credit', async () => {
     const no = await seedOrder();
     const n = await signedNotify(no);
-    await installGateHooks(no, () => ({ beforeCommit: () => new Promise((r) => setTimeout(r, 4_500)) }));
-    expect(await replyOf(await postNotify(n.xml))).toEqual({ status: 503, body: RETRY, type: XML });
+    // The commit waits until the test releases it, so the deadline passes first whatever the machine's speed.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const commitReached = new Promise<void>((r) => (reached = r));
+    await installGateHooks(no, () => ({
+      beforeCommit: () => {
+        reached();
+        return released;
+      },
+    }));
+    const logged: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void logged.push(String(line)));
+    const first = await postRecordingGateErrors(n.xml, { notifyDeadlineMs: 1 });
+    expect(await replyOf(first.res)).toEqual({ status: 503, body: RETRY, type: XML });
+    vi.restoreAllMocks();
+    expect(logged.map((l) => JSON.parse(l) as { outcome?: string }).map((l) => l.outcome)).toEqual(['DEADLINE']);
+    await commitReached;
+    expect((await orderRow(no))!.status).toBe('NOTPAY'); // replied while the commit was still held
+    release();
+    await first.settled; // past the deadline the work still commits: safe (I3)
+    expect(first.errors).toEqual([]);
+    expect((await orderRow(no))!.status).toBe('PAID');
     await installGateHooks(no, () => ({}));
-    // Queued behind the slow commit by the DO lock, then answered from its result.
     expect(await replyOf(await postNotify(n.xml))).toEqual({ status: 200, body: OK, type: XML });
     expect(await ledgerRows(no)).toHaveLength(1);
-  }, 20_000);
+  });
 });
 
 describe('the payment batch itself', { timeout: 60_000 }, () => {

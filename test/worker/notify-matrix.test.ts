@@ -1,4 +1,4 @@
-// reliability.md §7.2 B: the notify validation matrix (T11–T42). Start state: a NOTPAY order of
+// docs/reliability.md §7.2 B: the notify validation matrix (T11–T42). Start state: a NOTPAY order of
 // 1999 fen. Each case asserts the exact reply bytes and status, and what D1 holds afterwards.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   freshNo,
   ledgerRows,
   notificationRows,
+  notifyPoster,
   orderRow,
   postNotify,
   postNotifyWithEnv,
@@ -23,7 +24,7 @@ import {
   seedOrder,
   signedNotify,
   snap,
-} from './notify-helpers';
+} from '../support/notify-helpers';
 
 const XML = 'text/xml; charset=utf-8';
 
@@ -278,7 +279,9 @@ describe('malformed: FAIL(PARAM_ERROR) or TOO_LARGE, nothing written', () => {
         ctrl.enqueue(new Uint8Array(64 * 1024).fill(0x20));
       },
     });
-    const res = await postNotify(chunked);
+    // Straight into the app, not through a service binding: there, workerd's pump of the unread rest
+    // into the closed pipe fails with an "uncaught exception" no code of ours can catch.
+    const res = await notifyPoster({})(chunked);
     expect(await replyOf(res)).toEqual({ ...tooLarge, type: XML });
     expect(sent).toBeLessThan(10 * 1024 * 1024); // the reader stopped early: the rest was never pulled
     const n = await signedNotify(await seedOrder());

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { verifyParams } from '../../src/core';
 import { issueOauthSession } from '../../src/worker/oauth-session';
-import { AUTH, BOB, BUYER, CAROL, api, createOrder, jsapiFor, orderRow, prepayIdOf, simScenario } from './orders-helpers';
+import { AUTH, BOB, BUYER, CAROL, api, createOrder, jsapiFor, orderRow, prepayIdOf, simScenario } from '../support/orders-helpers';
 
 const KEY = env.WECHAT_API_KEY!;
 
@@ -69,7 +69,7 @@ describe('POST /v1/orders/:out_trade_no/jsapi', () => {
 
   it('the token may come in the JSON body', async () => {
     const order = await createOrder({ openid: BUYER });
-    const { checkoutTokenFor } = await import('./orders-helpers');
+    const { checkoutTokenFor } = await import('../support/orders-helpers');
     const res = await api(`/v1/orders/${order.out_trade_no}/jsapi`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -161,7 +161,11 @@ describe('sign type follows the configuration into unifiedorder and paySign (§8
     const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {}, exports } as unknown as ExecutionContext;
     const call = (path: string, init: RequestInit) => app.fetch(new Request(`http://127.0.0.1:8787${path}`, init), md5Env, ctx);
     const no = `MD5${Date.now()}`;
-    const created = await call('/v1/orders', { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: JSON.stringify({ description: 'MD5 item', total_fee: 101, out_trade_no: no, openid: BUYER }) });
+    const created = await call('/v1/orders', {
+      method: 'POST',
+      headers: { ...AUTH, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ description: 'MD5 item', total_fee: 101, out_trade_no: no, openid: BUYER }),
+    });
     expect(created.status).toBe(201);
     const params = await paramsOf(await call(`/v1/orders/${no}/jsapi`, { method: 'POST', headers: AUTH }));
     expect(params.signType).toBe('MD5');

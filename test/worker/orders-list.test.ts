@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { AUTH, api, createOrder, freshNo } from './orders-helpers';
+import { AUTH, api, createOrder, freshNo } from '../support/orders-helpers';
 
 async function list(query: string) {
   const res = await api(`/v1/orders?${query}`, { headers: AUTH });

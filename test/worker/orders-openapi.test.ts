@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api } from './orders-helpers';
+import { api } from '../support/orders-helpers';
 
 describe('GET /openapi.json', () => {
   it('describes every merchant route from the zod schemas', async () => {
@@ -7,7 +7,15 @@ describe('GET /openapi.json', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as any;
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/v1/events', '/v1/events/{id}', '/v1/events/{id}/redeliver', '/v1/orders', '/v1/orders/{out_trade_no}', '/v1/orders/{out_trade_no}/close', '/v1/orders/{out_trade_no}/jsapi']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/v1/events',
+      '/v1/events/{id}',
+      '/v1/events/{id}/redeliver',
+      '/v1/orders',
+      '/v1/orders/{out_trade_no}',
+      '/v1/orders/{out_trade_no}/close',
+      '/v1/orders/{out_trade_no}/jsapi',
+    ]);
     expect(Object.keys(doc.paths['/v1/orders'])).toEqual(['post', 'get']);
     const create = doc.components.schemas.CreateOrderRequest;
     expect(create.required.sort()).toEqual(['description', 'total_fee']);

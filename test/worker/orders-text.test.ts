@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildXml, parseXml } from '../../src/core';
 import { CreateOrderBody } from '../../src/worker/orders/schemas';
-import { AUTH, api, createOrder, freshNo, jsapiFor, orderCount, orderRow, postJson, BUYER } from './orders-helpers';
+import { AUTH, api, createOrder, freshNo, jsapiFor, orderCount, orderRow, postJson, BUYER } from '../support/orders-helpers';
 
 async function expectValidationFailed(body: Record<string, unknown>, field: string) {
   const before = await orderCount();
@@ -58,8 +58,36 @@ describe('create refuses text WeChat cannot carry', () => {
 
   it('property: whatever create accepts as description/attach survives buildXml → parseXml unchanged', () => {
     const special = fc.constantFrom(
-      '\uFFFE', '\uFFFF', '\uFDD0', '\uFDEF', '\uFDCF', '\uFDF0', '\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\u{1FFFE}', '\u{10FFFF}', '\u{10FFFD}',
-      '\u0000', '\t', '\n', '\r', '\u007F', '\u0085', '\u00A0', '\u200D', '\uFEFF', ']]>', '<', '&', '&amp;', '炎', '😀', 'a', ' ',
+      '\uFFFE',
+      '\uFFFF',
+      '\uFDD0',
+      '\uFDEF',
+      '\uFDCF',
+      '\uFDF0',
+      '\uD800',
+      '\uDBFF',
+      '\uDC00',
+      '\uDFFF',
+      '\u{1FFFE}',
+      '\u{10FFFF}',
+      '\u{10FFFD}',
+      '\u0000',
+      '\t',
+      '\n',
+      '\r',
+      '\u007F',
+      '\u0085',
+      '\u00A0',
+      '\u200D',
+      '\uFEFF',
+      ']]>',
+      '<',
+      '&',
+      '&amp;',
+      '炎',
+      '😀',
+      'a',
+      ' ',
     );
     const text = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 60 }),

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/worker/app';
 import { parseConfig } from '../../src/worker/config';
 import { isLoopbackHost } from '../../src/worker/loopback';
-import { AUTH, freshNo, orderCount } from './orders-helpers';
+import { AUTH, freshNo, orderCount } from '../support/orders-helpers';
 
 let errors: string[] = [];
 beforeEach(() => {
@@ -19,7 +19,11 @@ afterEach(() => vi.restoreAllMocks());
 async function call(origin: string, overrides: Record<string, string>, method: string, path: string, body?: string): Promise<Response> {
   const headers: Record<string, string> = { ...AUTH };
   if (body !== undefined) headers['Content-Type'] = path.startsWith('/wechat/') ? 'text/xml' : 'application/json';
-  return createApp().fetch(new Request(origin + path, { method, headers, body, redirect: 'manual' }), { ...env, ...overrides } as Env, createExecutionContext());
+  return createApp().fetch(
+    new Request(origin + path, { method, headers, body, redirect: 'manual' }),
+    { ...env, ...overrides } as Env,
+    createExecutionContext(),
+  );
 }
 
 const create = () => JSON.stringify({ description: 'public sandbox probe', total_fee: 1, out_trade_no: freshNo('PUB') });

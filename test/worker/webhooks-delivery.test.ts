@@ -8,7 +8,7 @@ import { nextAttemptAt, RETRY_DELAYS_MS, RETRY_WINDOW_MS, retryDelayMs } from '.
 import { signWebhook } from '../../src/worker/webhooks/signature';
 import { deliverEvent, DELIVERY_TIMEOUT_MS } from '../../src/worker/webhooks/deliver';
 import { Webhook } from 'standardwebhooks';
-import { AUTH, BUYER, api, createOrder, jsapiFor, prepayIdOf, simPay } from './orders-helpers';
+import { AUTH, BUYER, api, createOrder, jsapiFor, prepayIdOf, simPay } from '../support/orders-helpers';
 import {
   SECRET,
   apiWith,
@@ -21,7 +21,7 @@ import {
   received,
   runQueue,
   verifyWithStandardWebhooks,
-} from './webhooks-helpers';
+} from '../support/webhooks-helpers';
 
 /** An order paid through the simulator and its signed notify: one order.paid event, pending. */
 async function paidOrder() {
@@ -62,7 +62,11 @@ describe('delivery through the queue consumer', () => {
     for (const r of got) {
       expect(r.headers!['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
       const payload = verifyWithStandardWebhooks(r);
-      expect(payload).toMatchObject({ id: event.id, type: 'order.paid', data: { order: { out_trade_no: order.out_trade_no, status: 'PAID', total_fee: 1999 } } });
+      expect(payload).toMatchObject({
+        id: event.id,
+        type: 'order.paid',
+        data: { order: { out_trade_no: order.out_trade_no, status: 'PAID', total_fee: 1999 } },
+      });
       expect(Object.keys(payload)).toEqual(['id', 'type', 'created_at', 'data']);
     }
     // a tampered body or another secret does not verify
@@ -86,7 +90,10 @@ describe('delivery through the queue consumer', () => {
   it('a stale message (superseded token) and an unknown event are acked without an attempt', async () => {
     const { event } = await paidOrder();
     const hook = receiverEnv();
-    const result = await runQueue(hook.env, [{ id: event.id, token: 'not-the-token' }, { id: 'evt_000000000000000000000000', token: 'x' }]);
+    const result = await runQueue(hook.env, [
+      { id: event.id, token: 'not-the-token' },
+      { id: 'evt_000000000000000000000000', token: 'x' },
+    ]);
     expect(result.explicitAcks).toHaveLength(2);
     expect(await attemptRows(event.id)).toEqual([]);
     expect(await received(hook.name)).toEqual([]);
@@ -102,7 +109,11 @@ describe('delivery through the queue consumer', () => {
   it('no answer within 10 s, a redirect and a network error are failures; a 2xx with any body is a success', async () => {
     const { event } = await paidOrder();
     const hook = receiverEnv({ WEBHOOK_URL: 'https://merchant.example/hooks' });
-    const answers = [new Response('moved', { status: 302, headers: { Location: 'https://elsewhere.example/' } }), 'NETWORK', new Response('x'.repeat(5000), { status: 200 })];
+    const answers = [
+      new Response('moved', { status: 302, headers: { Location: 'https://elsewhere.example/' } }),
+      'NETWORK',
+      new Response('x'.repeat(5000), { status: 200 }),
+    ];
     const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async () => {
       const a = answers.shift();
       if (a === 'NETWORK') throw new TypeError('fetch failed');
@@ -227,7 +238,15 @@ describe('the signing secret', () => {
   });
 
   it('config: https in live, loopback http in sandbox, a well-formed secret, never a documented example in live', () => {
-    const live = { ...env, WECHAT_MODE: 'live', WECHAT_API_KEY: 'FAKEliveKEYforTESTSonly000000000', WECHAT_APP_SECRET: 'fake-live-app-secret-for-tests', MERCHANT_API_TOKEN: 'fake-live-merchant-token-for-tests', CHECKOUT_SECRET: 'fake-live-checkout-secret-for-tests-0001', PUBLIC_BASE_URL: 'https://pay.example.com' } as Record<string, unknown>;
+    const live = {
+      ...env,
+      WECHAT_MODE: 'live',
+      WECHAT_API_KEY: 'FAKEliveKEYforTESTSonly000000000',
+      WECHAT_APP_SECRET: 'fake-live-app-secret-for-tests',
+      MERCHANT_API_TOKEN: 'fake-live-merchant-token-for-tests',
+      CHECKOUT_SECRET: 'fake-live-checkout-secret-for-tests-0001',
+      PUBLIC_BASE_URL: 'https://pay.example.com',
+    } as Record<string, unknown>;
     const fresh = `whsec_${btoa('0123456789abcdefghijklmnopqrstuv')}`;
     const problems = (e: Record<string, unknown>) => {
       const r = parseConfig(e);
@@ -235,8 +254,12 @@ describe('the signing secret', () => {
     };
     expect(problems({ ...live, WEBHOOK_URL: 'https://shop.example/hooks', WEBHOOK_SECRET: fresh })).toEqual([]);
     expect(problems({ ...live })).toEqual([]); // no URL: nothing is delivered, nothing to sign
-    expect(problems({ ...live, WEBHOOK_URL: 'https://shop.example/hooks' })).toEqual(['WEBHOOK_SECRET is a documented example value and is refused in live mode']);
-    expect(problems({ ...live, WEBHOOK_URL: 'https://shop.example/hooks', WEBHOOK_SECRET: undefined })).toEqual(['WEBHOOK_SECRET is missing (required with WEBHOOK_URL)']);
+    expect(problems({ ...live, WEBHOOK_URL: 'https://shop.example/hooks' })).toEqual([
+      'WEBHOOK_SECRET is a documented example value and is refused in live mode',
+    ]);
+    expect(problems({ ...live, WEBHOOK_URL: 'https://shop.example/hooks', WEBHOOK_SECRET: undefined })).toEqual([
+      'WEBHOOK_SECRET is missing (required with WEBHOOK_URL)',
+    ]);
     expect(problems({ ...live, WEBHOOK_URL: 'https://shop.example/hooks', WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })).toHaveLength(1);
     expect(problems({ ...live, WEBHOOK_URL: 'http://127.0.0.1:9000/hooks', WEBHOOK_SECRET: fresh })).toEqual(['WEBHOOK_URL must be https in live mode']);
     expect(problems({ ...env, WEBHOOK_URL: 'http://127.0.0.1:9000/hooks' })).toEqual([]);
@@ -266,7 +289,12 @@ describe('the signing secret', () => {
       await (await apiWith(hook.env, `/v1/events/${event.id}/redeliver`, { method: 'POST' })).text(),
       await (await api('/openapi.json')).text(),
     ];
-    const liveBroken = { ...hook.env, WECHAT_MODE: 'live', PUBLIC_BASE_URL: 'https://pay.example.com', WEBHOOK_URL: 'https://shop.example/hooks' } as unknown as Env;
+    const liveBroken = {
+      ...hook.env,
+      WECHAT_MODE: 'live',
+      PUBLIC_BASE_URL: 'https://pay.example.com',
+      WEBHOOK_URL: 'https://shop.example/hooks',
+    } as unknown as Env;
     answers.push(await (await apiWith(liveBroken, '/v1/events')).text());
     expect(lines.some((l) => l.includes('WEBHOOK_ATTEMPT'))).toBe(true);
     expect(lines.some((l) => l.includes('WEBHOOK_SECRET is a documented example value'))).toBe(true);

@@ -2,9 +2,10 @@
 // batch leaves neither), once per change however often it is retried; and the events API feed.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { AUTH, BUYER, ageOrder, api, createOrder, jsapiFor, prepayIdOf, simClock, simPay } from './orders-helpers';
-import { ledgerRows, orderRow, postNotify, seedOrder, signedNotify } from './notify-helpers';
-import { eventRows } from './webhooks-helpers';
+import { INJECTED_FAULT_TAG } from '../support/injected-fault';
+import { AUTH, BUYER, ageOrder, api, createOrder, jsapiFor, prepayIdOf, simClock, simPay } from '../support/orders-helpers';
+import { ledgerRows, orderRow, postNotify, seedOrder, signedNotify } from '../support/notify-helpers';
+import { eventRows } from '../support/webhooks-helpers';
 
 async function eventsOf(no: string) {
   const res = await api(`/v1/events?limit=100`, { headers: AUTH });
@@ -20,7 +21,7 @@ async function eventsOf(no: string) {
 }
 
 describe('events emitted with the change', () => {
-  it("order.paid: data.order is exactly the GET /v1/orders view of the paid order (the snapshot covers every view field)", async () => {
+  it('order.paid: data.order is exactly the GET /v1/orders view of the paid order (the snapshot covers every view field)', async () => {
     const order = await createOrder({ openid: BUYER, metadata: { sku: 'A-1' }, attach: 'gift' });
     const params = (await (await jsapiFor(order.out_trade_no)).json()) as { package: string };
     await simPay(prepayIdOf(params));
@@ -98,7 +99,7 @@ describe('outbox atomicity', () => {
   it('the event insert failing rolls back the payment: RETRY, order NOTPAY, no credit, no event; the redelivery commits both', async () => {
     const no = await seedOrder({ prepayOpenid: BUYER });
     const body = (await signedNotify(no, { openid: BUYER })).xml;
-    await env.DB.exec(`CREATE TRIGGER fail_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected events failure'); END`);
+    await env.DB.exec(`CREATE TRIGGER fail_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, '${INJECTED_FAULT_TAG} events insert failure'); END`);
     try {
       const res = await postNotify(body);
       expect(res.status).toBe(503);
@@ -116,7 +117,7 @@ describe('outbox atomicity', () => {
 
   it('the payment failing (ledger insert) leaves no event either', async () => {
     const no = await seedOrder({ prepayOpenid: BUYER });
-    await env.DB.exec(`CREATE TRIGGER fail_ledger_wh BEFORE INSERT ON ledger BEGIN SELECT RAISE(ABORT, 'injected ledger failure'); END`);
+    await env.DB.exec(`CREATE TRIGGER fail_ledger_wh BEFORE INSERT ON ledger BEGIN SELECT RAISE(ABORT, '${INJECTED_FAULT_TAG} ledger failure'); END`);
     try {
       expect((await postNotify((await signedNotify(no, { openid: BUYER })).xml)).status).toBe(503);
     } finally {
@@ -129,7 +130,7 @@ describe('outbox atomicity', () => {
   it('an anomaly whose event cannot be written is not recorded either (RETRY, then recorded once)', async () => {
     const no = await seedOrder({ prepayOpenid: BUYER });
     const body = (await signedNotify(no, { openid: BUYER, total_fee: 5 })).xml;
-    await env.DB.exec(`CREATE TRIGGER fail_events2 BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    await env.DB.exec(`CREATE TRIGGER fail_events2 BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, '${INJECTED_FAULT_TAG} events insert failure'); END`);
     try {
       expect((await postNotify(body)).status).toBe(503);
       expect((await env.DB.prepare('SELECT count(*) AS n FROM anomalies WHERE out_trade_no = ?1').bind(no).first<{ n: number }>())!.n).toBe(0);
@@ -152,7 +153,10 @@ describe('GET /v1/events', () => {
     const seen: string[] = [];
     let after = '';
     for (;;) {
-      const page = (await (await api(`/v1/events?type=order.paid&limit=2${after}`, { headers: AUTH })).json()) as { data: Record<string, any>[]; has_more: boolean };
+      const page = (await (await api(`/v1/events?type=order.paid&limit=2${after}`, { headers: AUTH })).json()) as {
+        data: Record<string, any>[];
+        has_more: boolean;
+      };
       expect(page.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.data.map((e) => e.id));
       for (const e of page.data) expect(e.type).toBe('order.paid');
@@ -175,6 +179,13 @@ describe('GET /v1/events', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/events/{id}', '/v1/events/{id}/redeliver']));
     expect(doc.paths['/v1/events/{id}/redeliver'].post.responses['202']).toBeDefined();
     expect(doc.paths['/v1/events'].get.parameters.map((p: any) => p.name)).toEqual(['type', 'after', 'limit']);
-    expect(doc.components.schemas.Event.properties.type.enum).toEqual(['order.paid', 'order.closed', 'order.anomaly', 'refund.succeeded', 'refund.failed', 'reconciliation.completed']);
+    expect(doc.components.schemas.Event.properties.type.enum).toEqual([
+      'order.paid',
+      'order.closed',
+      'order.anomaly',
+      'refund.succeeded',
+      'refund.failed',
+      'reconciliation.completed',
+    ]);
   });
 });

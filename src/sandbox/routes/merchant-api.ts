@@ -4,8 +4,7 @@
  * (text or gzip, unsigned; errors as XML).
  */
 import { Hono, type Context } from 'hono';
-import { buildXml } from '../../core';
-import { SANDBOX_CLIENT_CERT_HEADER } from '../../worker/wechat/transport';
+import { buildXml, SANDBOX_CLIENT_CERT_HEADER } from '../../core';
 import { scheduleRefundNotify } from '../deliveries';
 import { merchantStub, type SandboxEnv } from '../hono-env';
 import { returnFail } from '../outcome';
@@ -29,7 +28,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 function hang(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, HANG_CAP_MS);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -59,15 +65,14 @@ for (const [path, endpoint] of API) {
       await stub.recordRejected(endpoint, read.fields?.out_trade_no, read.outcome.kind === 'return_fail' ? read.outcome.return_msg : 'FAIL');
       return xmlResponse(await replyXml(read.outcome, m, 'MD5'));
     }
-    const result = await stub.api(endpoint, read.req);
+    const result = await stub.api(endpoint, read.req, m.appId);
     if (result.refund) await scheduleRefundNotify(c.env, m, result.refund, result.scenario ?? {});
     const xml = await replyXml(result.outcome, m, read.req.signType);
     return shaped(c, result.fault, () => xmlResponse(xml));
   });
 }
 
-const billError = (return_msg: string, error_code: string) =>
-  xmlResponse(buildXml({ return_code: 'FAIL', return_msg, error_code }));
+const billError = (return_msg: string, error_code: string) => xmlResponse(buildXml({ return_code: 'FAIL', return_msg, error_code }));
 
 async function gzip(text: string): Promise<ArrayBuffer> {
   const stream = new Blob([new TextEncoder().encode(text)]).stream().pipeThrough(new CompressionStream('gzip'));
@@ -83,7 +88,7 @@ merchantApi.all('/pay/downloadbill', async (c) => {
   }
   const f = read.req.fields;
   if (f.tar_type !== undefined && f.tar_type !== 'GZIP') return billError('invalid tar_type', '20001');
-  const { result, fault } = await merchantStub(c.env, m.mchId).downloadBill(f.bill_date, f.bill_type ?? 'ALL');
+  const { result, fault } = await merchantStub(c.env, m.mchId).downloadBill({ appId: m.appId, mchId: m.mchId }, f.bill_date, f.bill_type ?? 'ALL');
   if (!result.ok) return billError(result.return_msg, result.error_code);
   if (f.tar_type === 'GZIP') {
     const body = await gzip(result.text);

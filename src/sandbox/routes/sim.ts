@@ -82,12 +82,16 @@ sim.get('/orders/:out_trade_no', async (c) => {
   return o ? c.json(o) : c.json({ ok: false, error: 'ORDER_NOT_FOUND' }, 404);
 });
 
-sim.get('/users', async (c) => c.json({ users: await merchantStub(c.env, c.get('merchant').mchId).users() }));
+sim.get('/users', async (c) => {
+  const m = c.get('merchant');
+  return c.json({ users: await merchantStub(c.env, m.mchId).users(m.appId) });
+});
 
 sim.post('/users', async (c) => {
   const body = await jsonObject(c.req.raw);
   if (!body || typeof body.name !== 'string' || !USER_NAME.test(body.name)) return bad('name must match [A-Za-z0-9_-]{1,32}');
-  const openid = await merchantStub(c.env, c.get('merchant').mchId).registerUser(body.name);
+  const m = c.get('merchant');
+  const openid = await merchantStub(c.env, m.mchId).registerUser(m.appId, body.name);
   return c.json({ name: body.name, openid });
 });
 
@@ -127,7 +131,8 @@ sim.put('/receiver/:name', async (c) => {
   if (!RECEIVER.test(name) || !body) return bad('PUT /sandbox/sim/receiver/<name> {"fail_times": n, "fail_with": "fail" | "text" | "http500"}');
   const failTimes = body.fail_times ?? 0;
   const failWith = body.fail_with ?? 'fail';
-  if (typeof failTimes !== 'number' || !Number.isInteger(failTimes) || failTimes < 0 || failTimes > 100) return bad('fail_times must be an integer from 0 to 100');
+  if (typeof failTimes !== 'number' || !Number.isInteger(failTimes) || failTimes < 0 || failTimes > 100)
+    return bad('fail_times must be an integer from 0 to 100');
   if (failWith !== 'fail' && failWith !== 'text' && failWith !== 'http500') return bad('fail_with must be fail, text or http500');
   const config: ReceiverConfig = { fail_times: failTimes, fail_with: failWith };
   return c.json(await merchantStub(c.env, c.get('merchant').mchId).configureReceiver(name, config));

@@ -8,6 +8,7 @@
  *   polled with backoff and a bound; from the third poll it asks the server to orderquery, in case
  *   the notify is late or lost.
  */
+// biome-ignore lint/complexity/noUselessStringRaw: the browser script is embedded verbatim, so a backslash added later stays a backslash
 export const CHECKOUT_SCRIPT = String.raw`(function () {
   'use strict';
   var root = document.getElementById('checkout');

@@ -18,9 +18,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
  * no event without its change; with `dedupeKey`, a change that happened before (a lost CAS, a
  * repeated anomaly) adds no second event. Refunds add one variant (e.g. the refund row's status).
  */
-export type OutboxGuard =
-  | { kind: 'ORDER_STATUS'; status: OrderStatus; transactionId?: string }
-  | { kind: 'ANOMALY'; anomalyKind: string; bodySha256: string };
+export type OutboxGuard = { kind: 'ORDER_STATUS'; status: OrderStatus; transactionId?: string } | { kind: 'ANOMALY'; anomalyKind: string; bodySha256: string };
 
 export interface OutboxEvent {
   /** `evt_…`: the webhook-id, the same on every attempt. */
@@ -188,9 +186,7 @@ export async function listAttempts(db: D1Database, eventId: string): Promise<Att
 /** Oldest first, after the event `afterSeq`; up to limit + 1 rows (the extra one says there is more). */
 export async function listEvents(db: D1Database, f: { type?: EventType; afterSeq?: number; limit: number }): Promise<EventRow[]> {
   const res = await db
-    .prepare(
-      `SELECT * FROM events WHERE (?1 IS NULL OR type = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3`,
-    )
+    .prepare(`SELECT * FROM events WHERE (?1 IS NULL OR type = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3`)
     .bind(f.type ?? null, f.afterSeq ?? 0, f.limit + 1)
     .all<EventRow>();
   return res.results;

@@ -39,11 +39,7 @@ export interface TickReport {
   eventsExpired: number;
 }
 
-type Plan =
-  | { kind: 'CHECK'; due: number; next: number }
-  | { kind: 'CLOSE'; due: number }
-  | { kind: 'SCHEDULE'; next: number }
-  | { kind: 'NONE' };
+type Plan = { kind: 'CHECK'; due: number; next: number } | { kind: 'CLOSE'; due: number } | { kind: 'SCHEDULE'; next: number } | { kind: 'NONE' };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -105,7 +101,8 @@ async function runOrders(deps: GatewayDeps, report: TickReport): Promise<void> {
   for (const { row, plan } of planned) {
     if (plan.kind === 'NONE') continue;
     if (plan.kind === 'SCHEDULE') {
-      if (row.next_check_at !== iso(plan.next) && (await claimOrder(deps.db, row.out_trade_no, row.status, row.next_check_at, iso(plan.next), false))) report.scheduled += 1;
+      if (row.next_check_at !== iso(plan.next) && (await claimOrder(deps.db, row.out_trade_no, row.status, row.next_check_at, iso(plan.next), false)))
+        report.scheduled += 1;
       continue;
     }
     if (budget.calls() + WORST_CALLS[plan.kind] > MAX_WECHAT_CALLS_PER_TICK) {
@@ -147,7 +144,17 @@ async function runOutbox(deps: GatewayDeps, report: TickReport): Promise<void> {
 }
 
 export async function runLifecycleTick(deps: GatewayDeps): Promise<TickReport> {
-  const report: TickReport = { checks: 0, closes: 0, paid: 0, closed: 0, scheduled: 0, wechatCalls: 0, budgetExhausted: false, eventsEnqueued: 0, eventsExpired: 0 };
+  const report: TickReport = {
+    checks: 0,
+    closes: 0,
+    paid: 0,
+    closed: 0,
+    scheduled: 0,
+    wechatCalls: 0,
+    budgetExhausted: false,
+    eventsEnqueued: 0,
+    eventsExpired: 0,
+  };
   // The outbox first: it makes no WeChat call and must not wait behind a slow WeChat.
   await runOutbox(deps, report);
   await runOrders(deps, report);

@@ -25,12 +25,17 @@ const merchantOnly = async (c: C, next: () => Promise<void>) => {
   await next();
 };
 
-function hook(result: { success: boolean; error?: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }> } }, c: Context) {
+function hook(
+  result: { success: boolean; error?: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }> } },
+  c: Context,
+) {
   if (result.success) return;
   const detail = (result.error?.issues ?? [])
     .slice(0, 5)
     .map((i) =>
-      i.code === 'unrecognized_keys' && i.keys?.length ? `query: unrecognized parameter ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : `${i.path.map(String).join('.') || 'query'}: ${i.message}`,
+      i.code === 'unrecognized_keys' && i.keys?.length
+        ? `query: unrecognized parameter ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`
+        : `${i.path.map(String).join('.') || 'query'}: ${i.message}`,
     )
     .join('; ');
   return errorResponse(c as C, 'VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');

@@ -10,14 +10,13 @@ import { handleRefundNotify } from '../notify/refund-notify';
 import { requestConfig } from '../middleware/require-config';
 import { notifyDeps } from '../wiring';
 
-/** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (reliability.md I4). */
+/** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (docs/reliability.md I4). */
 export const NOTIFY_DEADLINE_MS = 4_000;
 
-
-async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict> {
+async function withDeadline(work: Promise<NotifyVerdict>, deadlineMs: number): Promise<NotifyVerdict> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<NotifyVerdict>((resolve) => {
-    timer = setTimeout(() => resolve({ reply: 'RETRY', outcome: 'DEADLINE' }), NOTIFY_DEADLINE_MS);
+    timer = setTimeout(() => resolve({ reply: 'RETRY', outcome: 'DEADLINE' }), deadlineMs);
   });
   try {
     return await Promise.race([work, deadline]);
@@ -28,7 +27,7 @@ async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict
 
 type Handler = (req: Request, deps: NotifyDeps) => Promise<NotifyVerdict>;
 
-async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
+async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): Promise<Response> {
   if (c.req.method !== 'POST') return notifyReply('NOT_ALLOWED');
   const result = requestConfig(c);
   if (!result.ok) {
@@ -36,20 +35,27 @@ async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
     return notifyReply('RETRY');
   }
   const ctx = c.executionCtx;
-  const work = handle(c.req.raw, notifyDeps(c.env, ctx, result.config, new Date())).catch(
-    (e: unknown): NotifyVerdict => {
-      // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
-      console.error(JSON.stringify({ level: 'error', event: 'NOTIFY_INFRA_ERROR', requestId: c.get('requestId'), error: e instanceof Error ? e.name : 'unknown' }));
-      return { reply: 'RETRY', outcome: 'INFRA_ERROR' };
-    },
-  );
+  const work = handle(c.req.raw, notifyDeps(c.env, ctx, result.config, new Date())).catch((e: unknown): NotifyVerdict => {
+    // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
+    console.error(
+      JSON.stringify({ level: 'error', event: 'NOTIFY_INFRA_ERROR', requestId: c.get('requestId'), error: e instanceof Error ? e.name : 'unknown' }),
+    );
+    return { reply: 'RETRY', outcome: 'INFRA_ERROR' };
+  });
   ctx.waitUntil(work); // past the deadline the work may still commit; that is safe (I3)
-  const verdict = await withDeadline(work);
+  const verdict = await withDeadline(work, deadlineMs);
   c.set('outcome', verdict.outcome);
   if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);
   return notifyReply(verdict.reply);
 }
 
-export const notify = new Hono<HonoEnv>()
-  .all('/wechat/notify', (c) => serve(c, handlePayNotify))
-  .all('/wechat/refund-notify', (c) => serve(c, handleRefundNotify));
+export interface NotifyRoutesOptions {
+  /** Tests inject their own so that no assertion depends on how fast the machine is. */
+  deadlineMs?: number;
+}
+
+export function notifyRoutes({ deadlineMs = NOTIFY_DEADLINE_MS }: NotifyRoutesOptions = {}) {
+  return new Hono<HonoEnv>()
+    .all('/wechat/notify', (c) => serve(c, handlePayNotify, deadlineMs))
+    .all('/wechat/refund-notify', (c) => serve(c, handleRefundNotify, deadlineMs));
+}

@@ -62,7 +62,8 @@ export async function eventDetail(deps: Deps, id: string) {
  */
 export async function redeliverEvent(deps: Deps, id: string) {
   await existing(deps, id);
-  if (!deps.config.webhookUrl || !deps.publishEvents) throw new DomainError('WEBHOOKS_DISABLED', 'WEBHOOK_URL is not set: events are recorded but not delivered');
+  if (!deps.config.webhookUrl || !deps.publishEvents)
+    throw new DomainError('WEBHOOKS_DISABLED', 'WEBHOOK_URL is not set: events are recorded but not delivered');
   const ref = await rearm(deps.db, id, new Date(deps.now()).toISOString(), true, false);
   if (!ref) throw new DomainError('EVENT_NOT_FOUND', 'no such event');
   await deps.publishEvents([ref], 'REDELIVER');

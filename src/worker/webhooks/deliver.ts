@@ -106,9 +106,25 @@ export async function deliverEvent(deps: WebhookDeps, msg: WebhookMessage): Prom
     row.id,
     msg.token,
     record,
-    outcome === 'DELIVERED' ? { status: 'delivered' } : outcome === 'FAILED' ? { status: 'failed' } : { status: 'pending', nextAttemptAt: new Date(next!).toISOString() },
+    outcome === 'DELIVERED'
+      ? { status: 'delivered' }
+      : outcome === 'FAILED'
+        ? { status: 'failed' }
+        : { status: 'pending', nextAttemptAt: new Date(next!).toISOString() },
   );
-  console.log(JSON.stringify({ level: 'info', event: 'WEBHOOK_ATTEMPT', id: row.id, type: row.type, outTradeNo: row.out_trade_no, httpStatus: result.httpStatus, error: result.error, latencyMs: result.latencyMs, outcome }));
+  console.log(
+    JSON.stringify({
+      level: 'info',
+      event: 'WEBHOOK_ATTEMPT',
+      id: row.id,
+      type: row.type,
+      outTradeNo: row.out_trade_no,
+      httpStatus: result.httpStatus,
+      error: result.error,
+      latencyMs: result.latencyMs,
+      outcome,
+    }),
+  );
   if (!applied) return { done: true, outcome: 'STALE' };
   if (outcome === 'RETRY') return { done: false, outcome, delaySeconds: Math.max(1, Math.ceil((next! - afterMs) / 1000)) };
   return { done: true, outcome };

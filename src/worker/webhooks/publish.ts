@@ -31,7 +31,9 @@ export function eventPublisher(env: Env): EventPublisher {
     try {
       await queue.sendBatch(refs.map((r) => ({ body: { id: r.id, token: r.token, trigger }, contentType: 'json' as const })));
     } catch (e) {
-      console.warn(JSON.stringify({ level: 'warn', event: 'WEBHOOK_ENQUEUE_FAILED', events: refs.map((r) => r.id), error: (e as Error | null)?.name ?? 'unknown' }));
+      console.warn(
+        JSON.stringify({ level: 'warn', event: 'WEBHOOK_ENQUEUE_FAILED', events: refs.map((r) => r.id), error: (e as Error | null)?.name ?? 'unknown' }),
+      );
     }
   };
 }

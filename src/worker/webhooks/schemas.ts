@@ -7,7 +7,11 @@ export const EVENT_ID = /^evt_[A-Za-z0-9]{24}$/;
 
 export const ListEventsQuery = z.strictObject({
   type: z.enum(EVENT_TYPES).optional().meta({ description: 'Only events of this type.' }),
-  after: z.string().regex(EVENT_ID, { error: 'must be an event id (evt_…)' }).optional().meta({ description: 'Only events committed after this one (the last id of the previous page, or the last event you processed).' }),
+  after: z
+    .string()
+    .regex(EVENT_ID, { error: 'must be an event id (evt_…)' })
+    .optional()
+    .meta({ description: 'Only events committed after this one (the last id of the previous page, or the last event you processed).' }),
   limit: z
     .string()
     .regex(/^(?:[1-9]|[1-9][0-9]|100)$/, { error: 'must be an integer from 1 to 100' })
@@ -30,7 +34,9 @@ export const EventSchema = z
     created_at: z.string(),
     data: z
       .object({
-        order: OrderSchema.nullable().meta({ description: 'The order as the change left it (the GET /v1/orders view); null for an anomaly about an unknown order.' }),
+        order: OrderSchema.nullable().meta({
+          description: 'The order as the change left it (the GET /v1/orders view); null for an anomaly about an unknown order.',
+        }),
         anomaly: z.object({ kind: z.string(), detail: z.record(z.string(), z.unknown()) }).optional(),
       })
       .catchall(z.unknown()),

@@ -1,6 +1,6 @@
 /**
  * 下载交易账单. The success answer is the bill text (or gzip) and is NOT signed; an error is XML,
- * whatever its Content-Type, so the body decides (wechatpay-v2.md §15).
+ * whatever its Content-Type, so the body decides (docs/wechatpay-v2.md §15).
  * @see https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_6
  */
 import { parseXml, type SignType } from '../../core';

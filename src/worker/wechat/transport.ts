@@ -1,4 +1,5 @@
 // How the client reaches WeChat: live HTTPS, the mTLS certificate binding for refunds, or the embedded simulator.
+import { SANDBOX_CLIENT_CERT_HEADER } from '../../core';
 import type { Config } from '../config';
 
 /** One HTTP POST of an XML body. The client never knows which WeChat (live or simulator) answers. */
@@ -10,9 +11,6 @@ export interface WechatTransports {
   /** Calls under /secapi/ that live WeChat only accepts with the merchant's client certificate (refund). */
   readonly cert: WechatTransport;
 }
-
-/** Header by which sandbox requests on the certificate transport model "client certificate presented". */
-export const SANDBOX_CLIENT_CERT_HEADER = 'X-Sandbox-Client-Cert';
 
 interface LoopbackCtx {
   exports?: { default?: { fetch?: (req: Request) => Promise<Response> } };

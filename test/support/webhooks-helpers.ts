@@ -36,7 +36,11 @@ export async function runQueue(e: Env, bodies: WebhookMessage[], queue = QUEUE) 
   const delays = new Map<string, number | undefined>();
   for (const m of batch.messages) {
     const retry = m.retry.bind(m);
-    Object.defineProperty(m, 'retry', { value: (options?: QueueRetryOptions) => (delays.set(m.id, options?.delaySeconds), retry(options)) });
+    const recording = (options?: QueueRetryOptions) => {
+      delays.set(m.id, options?.delaySeconds);
+      retry(options);
+    };
+    Object.defineProperty(m, 'retry', { value: recording });
   }
   const ctx = createExecutionContext();
   await worker.queue!(batch as MessageBatch<unknown>, e, ctx);
@@ -90,7 +94,11 @@ export async function messageFor(id: string, trigger?: WebhookMessage['trigger']
 }
 
 export async function configureReceiver(name: string, failTimes: number, failWith: 'http500' | 'fail' | 'text' = 'http500') {
-  const res = await api(`/sandbox/sim/receiver/${name}`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ fail_times: failTimes, fail_with: failWith }) });
+  const res = await api(`/sandbox/sim/receiver/${name}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ fail_times: failTimes, fail_with: failWith }),
+  });
   if (res.status !== 200) throw new Error(`receiver refused: ${res.status}`);
 }
 
