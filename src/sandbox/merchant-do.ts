@@ -239,12 +239,12 @@ export class SandboxMerchant extends DurableObject<Env> {
   }
 
   /** Records a delivery and decides the reply: a failure while fail_times lasts, then SUCCESS. */
-  receive(name: string, body: string): 'ack' | ReceiverConfig['fail_with'] {
+  receive(name: string, body: string, headers: Record<string, string> = {}): 'ack' | ReceiverConfig['fail_with'] {
     const r = this.store.receiver(name);
     const fail = r.config.fail_times > 0;
     if (fail) r.config = { ...r.config, fail_times: r.config.fail_times - 1 };
     const reply = fail ? r.config.fail_with : 'ack';
-    r.received.push({ at: Date.now(), body, reply });
+    r.received.push({ at: Date.now(), body, reply, ...(Object.keys(headers).length ? { headers } : {}) });
     this.store.putReceiver(name, r);
     return reply;
   }

@@ -73,7 +73,8 @@ export interface ReceiverConfig {
 
 export interface ReceiverState {
   config: ReceiverConfig;
-  received: { at: number; body: string; reply: string }[];
+  /** `headers`: the `webhook-*` headers of a merchant webhook, when it had any. */
+  received: { at: number; body: string; reply: string; headers?: Record<string, string> }[];
 }
 
 const MAX_CALLS_PER_ORDER = 500;

@@ -10,6 +10,7 @@ import { requestLog } from './middleware/request-log';
 import { requestConfig } from './middleware/require-config';
 import { notFound, onError } from './on-error';
 import { checkout } from './routes/checkout';
+import { events } from './routes/events';
 import { health } from './routes/health';
 import { notifyRoutes } from './routes/notify';
 import { openapi } from './routes/openapi';
@@ -48,6 +49,7 @@ export function createApp(options: AppOptions = {}) {
   app.route('/', notifyRoutes({ deadlineMs: options.notifyDeadlineMs }));
   app.route('/', refunds);
   app.route('/v1/orders', orders);
+  app.route('/v1/events', events);
   app.route('/', checkout);
   // The simulator exists only in sandbox mode: in live mode, with a broken config, or on a public host
   // without SANDBOX_ALLOW_PUBLIC, /sandbox is 404.

@@ -11,6 +11,8 @@ export const DOCUMENTED_EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
   'sandbox-app-secret-not-for-live-use',
   'sandbox-merchant-token-not-for-live-use',
   'sandbox-checkout-secret-not-for-live-use',
+  'whsec_d3hwYXktZWRnZSBzYW5kYm94IHdlYmhvb2sgc2VjcmV0LCBub3QgZm9yIGxpdmUgdXNl', // our sandbox WEBHOOK_SECRET
+  'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', // the Standard Webhooks / Svix documentation example
 ]);
 
 export const LIVE_PAY_BASE_URL = 'https://api.mch.weixin.qq.com';
@@ -36,6 +38,12 @@ export interface Config {
   readonly merchantName: string;
   /** Sandbox only: the operator accepts that anyone who reaches the gateway can pay in the simulator. */
   readonly sandboxAllowPublic: boolean;
+  /**
+   * Merchant webhooks: where events are POSTed, and the Standard Webhooks signing secret
+   * (`whsec_` + base64). Without a URL events are recorded in the outbox but not delivered.
+   */
+  readonly webhookUrl: string | null;
+  readonly webhookSecret: string | null;
 }
 
 const secret = (name: string, min: number) =>
@@ -58,7 +66,46 @@ const schema = z.object({
   MERCHANT_ORIGINS: z.string().default(''),
   MERCHANT_NAME: z.string().optional(),
   SANDBOX_ALLOW_PUBLIC: z.enum(['true', 'false'], { error: 'SANDBOX_ALLOW_PUBLIC must be true or false' }).default('false'),
+  // An empty value is the same as none (webhooks off).
+  WEBHOOK_URL: z.preprocess(emptyAsAbsent, z.url({ error: 'WEBHOOK_URL is not a URL' }).optional()),
+  WEBHOOK_SECRET: z.preprocess(
+    emptyAsAbsent,
+    z.string().refine(isWebhookSecret, { error: 'WEBHOOK_SECRET must be whsec_ followed by the base64 of at least 24 bytes' }).optional(),
+  ),
 });
+
+function emptyAsAbsent(v: unknown): unknown {
+  return v === '' ? undefined : v;
+}
+
+/** Standard Webhooks: `whsec_` + base64 of the key bytes; we ask for at least 24 random bytes. */
+function isWebhookSecret(v: string): boolean {
+  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(v);
+  if (!m || m[1]!.length % 4 !== 0) return false;
+  try {
+    return atob(m[1]!).length >= 24;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * WEBHOOK_URL: https, or in sandbox also http on a loopback host (a local receiver). With a URL the
+ * secret is required, and in live mode it must not be a documented example (I12).
+ */
+function webhookProblems(mode: 'sandbox' | 'live', url: string | undefined, secret: string | undefined): string[] {
+  if (url === undefined) return [];
+  const problems: string[] = [];
+  const u = new URL(url);
+  const loopbackHttp = u.protocol === 'http:' && isLoopbackHost(u.host);
+  if (u.protocol !== 'https:' && !(mode === 'sandbox' && loopbackHttp)) {
+    problems.push(mode === 'live' ? 'WEBHOOK_URL must be https in live mode' : 'WEBHOOK_URL must be https, or http on a loopback host in sandbox mode');
+  }
+  if (u.username || u.password) problems.push('WEBHOOK_URL must not carry credentials');
+  if (secret === undefined) problems.push('WEBHOOK_SECRET is missing (required with WEBHOOK_URL)');
+  else if (mode === 'live' && DOCUMENTED_EXAMPLE_SECRETS.has(secret)) problems.push('WEBHOOK_SECRET is a documented example value and is refused in live mode');
+  return problems;
+}
 
 /** The sandbox signs with a published key: reachable beyond this machine, anyone could mark orders paid. */
 const PUBLIC_SANDBOX =
@@ -85,9 +132,13 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       (n) => `${n} is a documented example value and is refused in live mode`,
     );
     if (!v.PUBLIC_BASE_URL.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be https in live mode');
+    problems.push(...webhookProblems('live', v.WEBHOOK_URL, v.WEBHOOK_SECRET));
     if (problems.length) return { ok: false, problems };
   } else if (v.SANDBOX_ALLOW_PUBLIC !== 'true' && !isLoopbackHost(new URL(v.PUBLIC_BASE_URL).hostname)) {
     return { ok: false, problems: [`PUBLIC_BASE_URL: ${PUBLIC_SANDBOX}`] };
+  } else {
+    const problems = webhookProblems('sandbox', v.WEBHOOK_URL, v.WEBHOOK_SECRET);
+    if (problems.length) return { ok: false, problems };
   }
   const publicBaseUrl = v.PUBLIC_BASE_URL.replace(/\/+$/, '');
   return {
@@ -109,6 +160,8 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       payBaseUrl: v.WECHAT_MODE === 'sandbox' ? publicBaseUrl + SANDBOX_PATH : LIVE_PAY_BASE_URL,
       sandboxAllowPublic: v.SANDBOX_ALLOW_PUBLIC === 'true',
       merchantName: merchantNameOf(v.MERCHANT_NAME, v.WECHAT_MODE),
+      webhookUrl: v.WEBHOOK_URL ?? null,
+      webhookSecret: v.WEBHOOK_SECRET ?? null,
     },
   };
 }

@@ -4,6 +4,7 @@
 import type { Config } from './config';
 import type { OrderGateRpc } from './order-gate/contract';
 import type { WechatDeps } from './wechat';
+import type { EventPublisher } from './webhooks/publish';
 
 export interface GatewayDeps {
   readonly db: D1Database;
@@ -15,4 +16,6 @@ export interface GatewayDeps {
   readonly now: () => number;
   /** Work that may finish after the answer (counters, caches). */
   readonly waitUntil: (work: Promise<unknown>) => void;
+  /** Puts committed webhook events on the delivery queue (never throws). Absent: the cron enqueues them. */
+  readonly publishEvents?: EventPublisher;
 }

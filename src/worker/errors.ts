@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'REFUND_LIMIT_REACHED' // WeChat's 50 refunds per order
   | 'REFUND_WINDOW_EXPIRED' // WeChat refunds only within a year of payment
   | 'REFUND_UNAVAILABLE' // live mode without the WECHAT_MTLS certificate binding: refunds fail closed
+  | 'EVENT_NOT_FOUND' // no webhook event with this id
+  | 'WEBHOOKS_DISABLED' // redeliver without WEBHOOK_URL: events are recorded, not delivered
   | 'NOT_FOUND' // no such route
   | 'METHOD_NOT_ALLOWED'
   | 'INTERNAL';

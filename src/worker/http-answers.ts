@@ -18,6 +18,7 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'OPENID_REQUIRED':
       return 401;
     case 'ORDER_NOT_FOUND':
+    case 'EVENT_NOT_FOUND':
     case 'NOT_FOUND':
     case 'REFUND_NOT_FOUND':
       return 404;
@@ -35,6 +36,7 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'REFUND_EXCEEDS_PAID':
     case 'REFUND_LIMIT_REACHED':
     case 'REFUND_WINDOW_EXPIRED':
+    case 'WEBHOOKS_DISABLED':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;

@@ -11,9 +11,9 @@ import { WechatError } from './wechat';
 function scrub(text: string, c: Context<HonoEnv>): string {
   const result = getConfig(c.env);
   if (!result.ok) return text;
-  const { apiKey, appSecret, merchantApiToken, checkoutSecret } = result.config;
+  const { apiKey, appSecret, merchantApiToken, checkoutSecret, webhookSecret } = result.config;
   let out = text;
-  for (const secret of [apiKey, appSecret, merchantApiToken, checkoutSecret]) out = out.split(secret).join('[redacted]');
+  for (const secret of [apiKey, appSecret, merchantApiToken, checkoutSecret, webhookSecret]) if (secret) out = out.split(secret).join('[redacted]');
   return out;
 }
 

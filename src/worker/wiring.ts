@@ -4,6 +4,8 @@ import type { GatewayDeps } from './deps';
 import type { NotifyDeps } from './notify/inbound';
 import type { OrderGateRpc } from './order-gate/contract';
 import { wechatDeps } from './wechat';
+import type { WebhookDeps, WebhookTransport } from './webhooks/deliver';
+import { eventPublisher } from './webhooks/publish';
 
 export function orderGate(env: Env, outTradeNo: string): OrderGateRpc {
   return env.ORDER_GATE.getByName(outTradeNo) as unknown as OrderGateRpc;
@@ -12,7 +14,14 @@ export function orderGate(env: Env, outTradeNo: string): OrderGateRpc {
 /** `ctx`: the request's execution context, or a scheduled/queue handler's. */
 /** A notify's dependencies: no WeChat client (a notify never calls out), its arrival time as the clock. */
 export function notifyDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): void }, config: Config, receivedAt: Date): NotifyDeps {
-  return { db: env.DB, gate: (outTradeNo) => orderGate(env, outTradeNo), config, receivedAt, waitUntil: (work) => ctx.waitUntil(work) };
+  return {
+    db: env.DB,
+    gate: (outTradeNo) => orderGate(env, outTradeNo),
+    config,
+    receivedAt,
+    waitUntil: (work) => ctx.waitUntil(work),
+    publishEvents: eventPublisher(env),
+  };
 }
 
 export function gatewayDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): void }, config: Config): GatewayDeps {
@@ -23,5 +32,28 @@ export function gatewayDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): 
     wechat: wechatDeps(config, env, ctx),
     now: Date.now,
     waitUntil: (work) => ctx.waitUntil(work),
+    publishEvents: eventPublisher(env),
   };
+}
+
+interface LoopbackCtx {
+  exports?: { default?: { fetch?: (req: Request) => Promise<Response> } };
+}
+
+/**
+ * Where webhooks go: the network, except in sandbox mode for a WEBHOOK_URL on the gateway's own
+ * origin (e.g. the simulator's test receiver), which is dispatched into this same worker.
+ */
+function webhookTransport(config: Config, ctx: object): WebhookTransport {
+  const self = (ctx as LoopbackCtx).exports?.default;
+  const url = config.webhookUrl;
+  if (config.mode === 'sandbox' && url && self?.fetch && new URL(url).origin === new URL(config.publicBaseUrl).origin) {
+    return (u, init) => self.fetch!(new Request(u, init));
+  }
+  return (u, init) => fetch(u, init);
+}
+
+/** The queue consumer's dependencies. */
+export function webhookDeps(env: Env, ctx: object, config: Config): WebhookDeps {
+  return { db: env.DB, config, send: webhookTransport(config, ctx), now: Date.now };
 }

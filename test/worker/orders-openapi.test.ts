@@ -8,6 +8,9 @@ describe('GET /openapi.json', () => {
     const doc = (await res.json()) as any;
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/v1/events',
+      '/v1/events/{id}',
+      '/v1/events/{id}/redeliver',
       '/v1/orders',
       '/v1/orders/{out_trade_no}',
       '/v1/orders/{out_trade_no}/close',

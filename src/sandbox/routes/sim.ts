@@ -147,7 +147,10 @@ sim.get('/receiver/:name', async (c) => {
 sim.post('/receiver/:name', async (c) => {
   const name = c.req.param('name');
   if (!RECEIVER.test(name)) return c.text('bad receiver name', 404);
-  const reply = await merchantStub(c.env, c.get('merchant').mchId).receive(name, await c.req.text());
+  // Standard Webhooks headers are kept too, so a merchant webhook pointed here can be verified.
+  const headers: Record<string, string> = {};
+  for (const [k, v] of c.req.raw.headers) if (k.startsWith('webhook-')) headers[k] = v;
+  const reply = await merchantStub(c.env, c.get('merchant').mchId).receive(name, await c.req.text(), headers);
   if (reply === 'ack') return new Response(ACK_XML, { headers: { 'Content-Type': 'text/xml' } });
   if (reply === 'text') return c.text('success');
   if (reply === 'http500') return c.html('<html><body>500 Internal Server Error</body></html>', 500);

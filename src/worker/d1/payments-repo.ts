@@ -2,6 +2,7 @@
 // anomaly and notification record is ONE D1 batch (one transaction: all or nothing, I3).
 import type { OrderStatus } from '../../core/order-state';
 import type { NotifyEvidence, PaymentFacts } from '../order-gate/contract';
+import { orderAnomalyEvent, orderClosedEvent, orderPaidEvent, outboxStatement, type OutboxEvent } from './events-repo';
 
 export type AnomalyKind =
   | 'AMOUNT_MISMATCH'
@@ -93,6 +94,18 @@ export interface PaymentCommit {
   evidence?: NotifyEvidence;
   /** Written with the transition (PAID_AFTER_CLOSE needs its reconciliation row). */
   anomaly?: AnomalyRecord;
+  /**
+   * The webhook events this commit emits (outbox, same batch). Default `paymentEvents(c)`: order.paid,
+   * plus order.anomaly with the anomaly. Pass them to know the ids to enqueue after the commit.
+   */
+  events?: OutboxEvent[];
+}
+
+/** order.paid for the transition, and order.anomaly for its reconciliation row (PAID_AFTER_CLOSE). */
+export function paymentEvents(c: Omit<PaymentCommit, 'events'>): OutboxEvent[] {
+  const events = [orderPaidEvent(c.facts.outTradeNo, c.to, c.facts.transactionId, c.now)];
+  if (c.anomaly) events.push(orderAnomalyEvent(c.anomaly));
+  return events;
 }
 
 /**
@@ -157,6 +170,8 @@ export async function commitPayment(db: D1Database, c: PaymentCommit): Promise<b
         .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, f.transactionId, c.to),
     );
   }
+  // The outbox (guarded by the order's new state, not by changes()): no transition without its event.
+  for (const e of c.events ?? paymentEvents(c)) stmts.push(outboxStatement(db, e));
   const [update] = await db.batch(stmts);
   return update?.meta.changes === 1;
 }
@@ -166,23 +181,48 @@ export async function commitPayment(db: D1Database, c: PaymentCommit): Promise<b
  * notify, its record, in one transaction. True when this call recorded it; false when the same
  * message had been recorded before, in which case nothing was written.
  */
-export async function recordAnomaly(db: D1Database, a: AnomalyRecord, evidence?: NotifyEvidence, kind: NotifyKind = 'PAY'): Promise<boolean> {
+export async function recordAnomaly(
+  db: D1Database,
+  a: AnomalyRecord,
+  evidence?: NotifyEvidence,
+  kind: NotifyKind = 'PAY',
+  /** Its order.anomaly webhook event, in the same batch (pass it to know the id to enqueue). */
+  event: OutboxEvent = orderAnomalyEvent(a),
+): Promise<boolean> {
   const stmts = [anomalyStmt(db, a)];
   if (evidence) stmts.push(notificationStmt(db, a.outTradeNo, evidence, `ANOMALY:${a.kind}`, kind));
+  stmts.push(outboxStatement(db, event));
   const [anomaly] = await db.batch(stmts);
   return anomaly?.meta.changes === 1;
 }
 
-/** A CAS status change outside payment (close phases). `closed_at` is stamped on entering CLOSED. */
-export async function moveStatus(db: D1Database, outTradeNo: string, from: OrderStatus, to: OrderStatus, now: string): Promise<boolean> {
-  const res = await db
-    .prepare(
-      `UPDATE orders SET status = ?3, updated_at = ?4, closed_at = CASE WHEN ?3 = 'CLOSED' THEN ?4 ELSE closed_at END
-       WHERE out_trade_no = ?1 AND status = ?2`,
-    )
-    .bind(outTradeNo, from, to, now)
-    .run();
-  return res.meta.changes === 1;
+/**
+ * A CAS status change outside payment (close phases). `closed_at` is stamped on entering CLOSED,
+ * and entering CLOSED emits order.closed in the same batch (`events`, default `closeEvents`).
+ */
+export async function moveStatus(
+  db: D1Database,
+  outTradeNo: string,
+  from: OrderStatus,
+  to: OrderStatus,
+  now: string,
+  events: OutboxEvent[] = closeEvents(outTradeNo, to, now),
+): Promise<boolean> {
+  const [res] = await db.batch([
+    db
+      .prepare(
+        `UPDATE orders SET status = ?3, updated_at = ?4, closed_at = CASE WHEN ?3 = 'CLOSED' THEN ?4 ELSE closed_at END
+         WHERE out_trade_no = ?1 AND status = ?2`,
+      )
+      .bind(outTradeNo, from, to, now),
+    ...events.map((e) => outboxStatement(db, e)),
+  ]);
+  return res?.meta.changes === 1;
+}
+
+/** order.closed when the move enters CLOSED; nothing for the other close phases. */
+export function closeEvents(outTradeNo: string, to: OrderStatus, now: string): OutboxEvent[] {
+  return to === 'CLOSED' ? [orderClosedEvent(outTradeNo, now)] : [];
 }
 
 export function readStatus(db: D1Database, outTradeNo: string): Promise<OrderStatus | null> {

@@ -3,6 +3,7 @@
 import { canonicalString, parseXml, type NotifyReplyName } from '../../core';
 import { raiseAlert } from '../alerts';
 import type { GatewayDeps } from '../deps';
+import { orderAnomalyEvent, refOf } from '../d1/events-repo';
 import { messageKeyOf, recordAnomaly, type AnomalyKind, type NotifyKind } from '../d1/payments-repo';
 import { sha256Hex } from '../digest';
 import type { NotifyEvidence } from '../order-gate/contract';
@@ -24,7 +25,7 @@ export interface NotifyVerdict {
 }
 
 /** A notify's dependencies: the gateway's, with the moment the message arrived as its clock. */
-export interface NotifyDeps extends Pick<GatewayDeps, 'db' | 'gate' | 'config' | 'waitUntil'> {
+export interface NotifyDeps extends Pick<GatewayDeps, 'db' | 'gate' | 'config' | 'waitUntil' | 'publishEvents'> {
   readonly receivedAt: Date;
 }
 
@@ -110,12 +111,10 @@ export async function anomalyReply(
   outTradeNo: string | null,
   detail: Record<string, unknown>,
 ): Promise<NotifyVerdict> {
-  const recorded = await recordAnomaly(
-    deps.db,
-    { kind, outTradeNo, bodySha256: messageKeyOf(evidence), detail, now: evidence.receivedAt },
-    evidence,
-    notifyKind,
-  );
+  const record = { kind, outTradeNo, bodySha256: messageKeyOf(evidence), detail, now: evidence.receivedAt };
+  const event = orderAnomalyEvent(record);
+  const recorded = await recordAnomaly(deps.db, record, evidence, notifyKind, event);
+  if (recorded && deps.publishEvents) deps.waitUntil(deps.publishEvents([refOf(event)]));
   if (recorded) raiseAlert(kind, outTradeNo);
   return { reply: 'OK', outcome: recorded ? kind : `DUPLICATE:${kind}`, outTradeNo: outTradeNo ?? undefined };
 }

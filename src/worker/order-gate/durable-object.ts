@@ -1,8 +1,21 @@
 import { DurableObject } from 'cloudflare:workers';
 import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
 import { raiseAlert } from '../alerts';
-import { commitPayment, loadPaymentView, messageKeyOf, moveStatus, readStatus, recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
+import { orderAnomalyEvent, refOf, type OutboxEvent } from '../d1/events-repo';
+import {
+  closeEvents,
+  commitPayment,
+  loadPaymentView,
+  messageKeyOf,
+  moveStatus,
+  paymentEvents,
+  readStatus,
+  recordAnomaly,
+  type AnomalyKind,
+  type PaymentCommit,
+} from '../d1/payments-repo';
 import { sha256Hex } from '../digest';
+import { eventPublisher } from '../webhooks/publish';
 import type {
   CloseRequest,
   GateOutcome,
@@ -86,7 +99,10 @@ export class OrderGate extends DurableObject<Env> {
         const t = transition(status, event);
         if (!t.ok) return { outcome: 'CLOSE_NOT_APPLICABLE', status };
         if (!t.changed) return { outcome: 'CLOSE_STEP_DONE', status };
-        if (await moveStatus(this.env.DB, req.outTradeNo, status, t.to, new Date().toISOString())) {
+        const now = new Date().toISOString();
+        const events = closeEvents(req.outTradeNo, t.to, now);
+        if (await moveStatus(this.env.DB, req.outTradeNo, status, t.to, now, events)) {
+          this.#publish(events);
           return { outcome: 'CLOSE_STEP_DONE', status: t.to };
         }
       }
@@ -155,6 +171,11 @@ export class OrderGate extends DurableObject<Env> {
     this.ctx.storage.kv.delete(MEMO_KEY);
   }
 
+  /** After the commit that wrote them: the events go on the webhook queue (the cron catches a lost send). */
+  #publish(events: OutboxEvent[]): void {
+    if (events.length) this.ctx.waitUntil(eventPublisher(this.env)(events.map(refOf)));
+  }
+
   #paidMemo(): PaidMemo | null {
     if (this.#memo === undefined) this.#memo = this.ctx.storage.kv.get<PaidMemo>(MEMO_KEY) ?? null;
     return this.#memo;
@@ -212,7 +233,7 @@ export class OrderGate extends DurableObject<Env> {
       const bodySha256 = await anomalyKey(p, evidence);
       const hooks = this[GATE_TEST_HOOKS];
       await hooks?.beforeCommit?.();
-      const applied = await commitPayment(db, {
+      const commit: PaymentCommit = {
         facts: p,
         from: order.status,
         to,
@@ -228,9 +249,12 @@ export class OrderGate extends DurableObject<Env> {
                 detail: { from: order.status, transactionId: p.transactionId, totalFee: p.totalFee, source: p.source, action: 'REFUND_OR_FULFIL' },
               }
             : undefined,
-      });
+      };
+      const events = paymentEvents(commit);
+      const applied = await commitPayment(db, { ...commit, events });
       await hooks?.afterCommit?.();
       if (applied) {
+        this.#publish(events);
         this.#remember({ transactionId: p.transactionId, totalFee: order.total_fee, status: to });
         if (to === 'PAID_AFTER_CLOSE') raiseAlert('PAID_AFTER_CLOSE', p.outTradeNo, { from: order.status, source: p.source });
         return { outcome: to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', status: to };
@@ -250,7 +274,10 @@ export class OrderGate extends DurableObject<Env> {
   ): Promise<GateResult> {
     const detail = { transactionId: p.transactionId, storedTransactionId: storedTxn, totalFee: p.totalFee, feeType: p.feeType, status, source: p.source };
     const bodySha256 = await anomalyKey(p, evidence);
-    const recorded = await recordAnomaly(this.env.DB, { kind, outTradeNo: p.outTradeNo, bodySha256, detail, now: new Date().toISOString() }, evidence);
+    const record = { kind, outTradeNo: p.outTradeNo, bodySha256, detail, now: new Date().toISOString() };
+    const event = orderAnomalyEvent(record);
+    const recorded = await recordAnomaly(this.env.DB, record, evidence, 'PAY', event);
+    if (recorded) this.#publish([event]);
     if (recorded) raiseAlert(kind, p.outTradeNo, { source: p.source }); // a re-sent message was alerted already
     return { outcome, status };
   }

@@ -5,6 +5,7 @@ import { getConfig } from '../config';
 import type { HonoEnv } from '../env';
 import { CreateOrderBody, ErrorSchema, GetOrderQuery, JsapiBody, JsapiParamsSchema, ListOrdersQuery, OrderListSchema, OrderSchema } from '../orders/schemas';
 import { CreateRefundBody, RefundListSchema, RefundSchema } from '../refunds/schemas';
+import { EventDetailSchema, EventListSchema, EventSchema, ListEventsQuery, RedeliverSchema } from '../webhooks/schemas';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -52,6 +53,7 @@ const REFUND_DESCRIPTION = [
   'Errors: 409 IDEMPOTENCY_CONFLICT (same out_refund_no, different request), ORDER_NOT_REFUNDABLE, REFUND_EXCEEDS_PAID (with refundable_fee), REFUND_LIMIT_REACHED (50 per order),',
   'REFUND_WINDOW_EXPIRED (one year after payment); 404 ORDER_NOT_FOUND; 503 REFUND_UNAVAILABLE (live mode without the WECHAT_MTLS certificate binding; nothing reserved).',
 ].join(' ');
+const eventIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^evt_[A-Za-z0-9]{24}$' } };
 
 export function buildOpenApi(serverUrl: string) {
   return {
@@ -80,6 +82,10 @@ export function buildOpenApi(serverUrl: string) {
         Refund: schemaOf(RefundSchema, 'output'),
         RefundList: { ...schemaOf(RefundListSchema, 'output'), properties: { data: { type: 'array', items: ref('Refund') } } },
         Error: schemaOf(ErrorSchema, 'output'),
+        Event: { ...schemaOf(EventSchema, 'output') },
+        EventDetail: schemaOf(EventDetailSchema, 'output'),
+        EventList: { ...schemaOf(EventListSchema, 'output'), properties: { data: { type: 'array', items: ref('Event') }, has_more: { type: 'boolean' } } },
+        RedeliverAccepted: schemaOf(RedeliverSchema, 'output'),
       },
     },
     security: [{ merchantBearer: [] }],
@@ -146,6 +152,27 @@ export function buildOpenApi(serverUrl: string) {
           parameters: [outTradeNoParam],
           requestBody: { required: false, content: { 'application/json': { schema: ref('JsapiRequest') } } },
           responses: { '200': json('JsapiParams', 'Parameters for WeixinJSBridge'), ...errors(400, 401, 404, 409, 502, 503) },
+        },
+      },
+      '/v1/events': {
+        get: {
+          summary: 'Webhook events, oldest first; pass the last id you have as `after` to continue (cursor pagination)',
+          parameters: queryParameters(ListEventsQuery),
+          responses: { '200': json('EventList', 'A page of events'), ...errors(400, 401, 503) },
+        },
+      },
+      '/v1/events/{id}': {
+        get: {
+          summary: 'One event with every delivery attempt (time, HTTP status, latency, first 1 KiB of the answer)',
+          parameters: [eventIdParam],
+          responses: { '200': json('EventDetail', 'The event'), ...errors(401, 404, 503) },
+        },
+      },
+      '/v1/events/{id}/redeliver': {
+        post: {
+          summary: 'Send the event again now, with the same id (webhook-id); a failed attempt is retried on the schedule again',
+          parameters: [eventIdParam],
+          responses: { '202': json('RedeliverAccepted', 'Queued for delivery'), ...errors(401, 404, 409, 503) },
         },
       },
     },

@@ -1,0 +1,162 @@
+// One tick of the lifecycle cron: missed notifies (verified orderquery), expiry (closeorder), and the
+// webhook outbox (events committed but not on the queue). Bounded: at most 50 WeChat calls, oldest
+// first. State changes only through the order's OrderGate (applyQueryResult / closeOrderFlow), and a
+// compare-and-set on next_check_at keeps two overlapping ticks off the same order.
+import { claimOrder, dueOrders, type LifecycleRow } from '../d1/lifecycle-repo';
+import { failExpiredEvents, overdueEvents, rearm, type EventRef } from '../d1/events-repo';
+import type { GatewayDeps } from '../deps';
+import { DomainError } from '../errors';
+import { closeOrderFlow } from '../orders/close';
+import { PREPAY_LIFETIME_MS, syncOrder } from '../orders/sync';
+import { RETRY_WINDOW_MS } from '../webhooks/schedule';
+import type { WechatTransport } from '../wechat/transport';
+import { CLOSE_MIN_AGE_MS } from '../wechat';
+import { checkPointAfter, closeDueAt } from './schedule';
+
+/** WeChat calls per tick, at most. */
+export const MAX_WECHAT_CALLS_PER_TICK = 50;
+/** Worst case per action: orderquery retries up to 3 times; a close may add a confirming orderquery. */
+const WORST_CALLS = { CHECK: 3, CLOSE: 4 } as const;
+/** Orders read per tick (bookkeeping included); the next tick takes the rest. */
+const SCAN_LIMIT = 200;
+/** A failed or unconfirmed close is tried again this much later. */
+const CLOSE_RETRY_MS = 5 * 60_000;
+/** A CLOSING order younger than this is a close in flight, not a stuck one. */
+const CLOSING_GRACE_MS = 60_000;
+/** A pending event whose message is this overdue was never enqueued, or its message was lost. */
+export const OUTBOX_GRACE_MS = 2 * 60_000;
+const OUTBOX_BATCH = 100;
+
+export interface TickReport {
+  checks: number;
+  closes: number;
+  paid: number;
+  closed: number;
+  scheduled: number;
+  wechatCalls: number;
+  budgetExhausted: boolean;
+  eventsEnqueued: number;
+  eventsExpired: number;
+}
+
+type Plan = { kind: 'CHECK'; due: number; next: number } | { kind: 'CLOSE'; due: number } | { kind: 'SCHEDULE'; next: number } | { kind: 'NONE' };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** What this order needs now, from its row alone. */
+export function planOrder(row: LifecycleRow, nowMs: number): Plan {
+  const closeDue = closeDueAt(Date.parse(row.created_at), Date.parse(row.expires_at));
+  if (row.status === 'CLOSING' && nowMs - Date.parse(row.updated_at) < CLOSING_GRACE_MS) return { kind: 'NONE' };
+  if (nowMs >= closeDue) return { kind: 'CLOSE', due: closeDue };
+  if (row.status === 'CREATED' || !row.prepay_id || !row.prepay_expires_at) return { kind: 'SCHEDULE', next: closeDue };
+  const issued = Date.parse(row.prepay_expires_at) - PREPAY_LIFETIME_MS;
+  const due = row.next_check_at ? Date.parse(row.next_check_at) : checkPointAfter(issued, issued);
+  if (due <= nowMs) return { kind: 'CHECK', due, next: Math.min(checkPointAfter(issued, nowMs), closeDue) };
+  return { kind: 'SCHEDULE', next: Math.min(due, closeDue) };
+}
+
+/** The deps with a WeChat client that counts its calls. */
+function counted(deps: GatewayDeps): { deps: GatewayDeps; calls: () => number } {
+  let n = 0;
+  const count =
+    (t: WechatTransport): WechatTransport =>
+    (url, init) => {
+      n += 1;
+      return t(url, init);
+    };
+  const transports = { api: count(deps.wechat.transports.api), cert: count(deps.wechat.transports.cert) };
+  return { deps: { ...deps, wechat: { ...deps.wechat, transports } }, calls: () => n };
+}
+
+function warn(event: string, outTradeNo: string, e: unknown): void {
+  const detail = e instanceof DomainError ? { code: e.code } : { error: (e as Error | null)?.name ?? 'unknown' };
+  console.log(JSON.stringify({ level: 'warn', event, outTradeNo, ...detail }));
+}
+
+/** Missed notify: a verified orderquery; SUCCESS with our amount goes through the gate as a notify would. */
+async function check(deps: GatewayDeps, row: LifecycleRow): Promise<boolean> {
+  const outcome = await syncOrder(deps, row, true);
+  return outcome === 'SYNC_PAID';
+}
+
+/** Expiry: closeorder → CLOSED (order.closed); ORDERPAID → verified query → PAID. True: the order is settled. */
+async function close(deps: GatewayDeps, row: LifecycleRow): Promise<'CLOSED' | 'PAID' | 'OPEN'> {
+  try {
+    const status = await closeOrderFlow(deps, row);
+    return status === 'CLOSED' ? 'CLOSED' : 'OPEN';
+  } catch (e) {
+    if (e instanceof DomainError && e.code === 'ORDER_PAID') return 'PAID';
+    warn('LIFECYCLE_CLOSE_FAILED', row.out_trade_no, e);
+    return 'OPEN';
+  }
+}
+
+async function runOrders(deps: GatewayDeps, report: TickReport): Promise<void> {
+  const nowMs = deps.now();
+  const rows = await dueOrders(deps.db, iso(nowMs), iso(nowMs - CLOSE_MIN_AGE_MS), SCAN_LIMIT);
+  const planned = rows.map((row) => ({ row, plan: planOrder(row, nowMs) }));
+  const dueOf = (p: Plan) => (p.kind === 'CHECK' || p.kind === 'CLOSE' ? p.due : Number.POSITIVE_INFINITY);
+  planned.sort((a, b) => dueOf(a.plan) - dueOf(b.plan));
+  const budget = counted(deps);
+  for (const { row, plan } of planned) {
+    if (plan.kind === 'NONE') continue;
+    if (plan.kind === 'SCHEDULE') {
+      if (row.next_check_at !== iso(plan.next) && (await claimOrder(deps.db, row.out_trade_no, row.status, row.next_check_at, iso(plan.next), false)))
+        report.scheduled += 1;
+      continue;
+    }
+    if (budget.calls() + WORST_CALLS[plan.kind] > MAX_WECHAT_CALLS_PER_TICK) {
+      report.budgetExhausted = true;
+      continue; // bookkeeping for the rest still runs; their WeChat calls wait for the next tick
+    }
+    const next = plan.kind === 'CHECK' ? plan.next : nowMs + CLOSE_RETRY_MS;
+    if (!(await claimOrder(deps.db, row.out_trade_no, row.status, row.next_check_at, iso(next), true))) continue;
+    try {
+      if (plan.kind === 'CHECK') {
+        report.checks += 1;
+        if (await check(budget.deps, row)) report.paid += 1;
+      } else {
+        report.closes += 1;
+        const settled = await close(budget.deps, row);
+        if (settled === 'CLOSED') report.closed += 1;
+        if (settled === 'PAID') report.paid += 1;
+      }
+    } catch (e) {
+      warn('LIFECYCLE_ACTION_FAILED', row.out_trade_no, e); // the claim already set the next look
+    }
+  }
+  report.wechatCalls = budget.calls();
+}
+
+/** Events committed but not (or no longer) on the queue go on it; those past their 3-day window are failed. */
+async function runOutbox(deps: GatewayDeps, report: TickReport): Promise<void> {
+  if (!deps.config.webhookUrl || !deps.publishEvents) return; // recorded, not delivered: nothing to enqueue
+  const nowMs = deps.now();
+  report.eventsExpired = await failExpiredEvents(deps.db, iso(nowMs - RETRY_WINDOW_MS), iso(nowMs));
+  const overdue = await overdueEvents(deps.db, iso(nowMs - OUTBOX_GRACE_MS), OUTBOX_BATCH);
+  const refs: EventRef[] = [];
+  for (const { id } of overdue) {
+    const ref = await rearm(deps.db, id, iso(nowMs), false, true);
+    if (ref) refs.push(ref);
+  }
+  await deps.publishEvents(refs);
+  report.eventsEnqueued = refs.length;
+}
+
+export async function runLifecycleTick(deps: GatewayDeps): Promise<TickReport> {
+  const report: TickReport = {
+    checks: 0,
+    closes: 0,
+    paid: 0,
+    closed: 0,
+    scheduled: 0,
+    wechatCalls: 0,
+    budgetExhausted: false,
+    eventsEnqueued: 0,
+    eventsExpired: 0,
+  };
+  // The outbox first: it makes no WeChat call and must not wait behind a slow WeChat.
+  await runOutbox(deps, report);
+  await runOrders(deps, report);
+  return report;
+}

@@ -1,0 +1,23 @@
+// The body of a webhook: { id, type, created_at, data: { order: <the GET /v1/orders view>, …extra } }.
+import { checkoutUrl } from '../checkout-token';
+import type { Config } from '../config';
+import type { EventRow } from '../d1/events-repo';
+import type { OrderRow } from '../d1/orders-repo';
+import { orderView } from '../orders/view';
+
+/** The order as the event's own transaction left it, in the merchant API's view; null without an order. */
+export async function orderOfEvent(config: Config, row: EventRow) {
+  if (!row.order_snapshot) return null;
+  const snapshot = JSON.parse(row.order_snapshot) as OrderRow;
+  return orderView(snapshot, await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, snapshot.out_trade_no));
+}
+
+/** The event as the API shows it and webhooks carry it. Deterministic: every attempt sends the same bytes. */
+export async function eventBody(config: Config, row: EventRow) {
+  return {
+    id: row.id,
+    type: row.type,
+    created_at: row.created_at,
+    data: { order: await orderOfEvent(config, row), ...(JSON.parse(row.data) as Record<string, unknown>) },
+  };
+}

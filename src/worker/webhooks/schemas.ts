@@ -1,0 +1,59 @@
+// The events API's zod schemas: validation for routes/events.ts and the source of /openapi.json.
+import { z } from 'zod';
+import { EVENT_TYPES } from '../d1/events-repo';
+import { OrderSchema } from '../orders/schemas';
+
+export const EVENT_ID = /^evt_[A-Za-z0-9]{24}$/;
+
+export const ListEventsQuery = z.strictObject({
+  type: z.enum(EVENT_TYPES).optional().meta({ description: 'Only events of this type.' }),
+  after: z
+    .string()
+    .regex(EVENT_ID, { error: 'must be an event id (evt_…)' })
+    .optional()
+    .meta({ description: 'Only events committed after this one (the last id of the previous page, or the last event you processed).' }),
+  limit: z
+    .string()
+    .regex(/^(?:[1-9]|[1-9][0-9]|100)$/, { error: 'must be an integer from 1 to 100' })
+    .optional()
+    .meta({ description: 'Page size, 1–100 (default 20).' }),
+});
+
+const DeliverySchema = z.object({
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.int(),
+  next_attempt_at: z.string().nullable().meta({ description: 'When the next attempt is due (pending only).' }),
+  delivered_at: z.string().nullable(),
+  failed_at: z.string().nullable(),
+});
+
+export const EventSchema = z
+  .object({
+    id: z.string().meta({ description: 'evt_…: the webhook-id header, the same on every attempt. Deduplicate on it.' }),
+    type: z.enum(EVENT_TYPES),
+    created_at: z.string(),
+    data: z
+      .object({
+        order: OrderSchema.nullable().meta({
+          description: 'The order as the change left it (the GET /v1/orders view); null for an anomaly about an unknown order.',
+        }),
+        anomaly: z.object({ kind: z.string(), detail: z.record(z.string(), z.unknown()) }).optional(),
+      })
+      .catchall(z.unknown()),
+    delivery: DeliverySchema,
+  })
+  .meta({ description: 'The webhook body is this object without `delivery`.' });
+
+export const AttemptSchema = z.object({
+  attempted_at: z.string(),
+  webhook_timestamp: z.int(),
+  trigger: z.enum(['QUEUE', 'REDELIVER']),
+  http_status: z.int().nullable().meta({ description: 'null: no answer (error says why).' }),
+  error: z.enum(['TIMEOUT', 'NETWORK', 'NOT_2XX']).nullable(),
+  latency_ms: z.int(),
+  response_excerpt: z.string().meta({ description: 'The first 1 KiB of the answer.' }),
+});
+
+export const EventDetailSchema = EventSchema.extend({ attempts: z.array(AttemptSchema) });
+export const EventListSchema = z.object({ data: z.array(EventSchema), has_more: z.boolean() });
+export const RedeliverSchema = z.object({ id: z.string(), delivery: z.object({ status: z.literal('pending') }) });
