@@ -26,7 +26,9 @@ const REFUND_NOTIFY_URL = 'http://127.0.0.1:8787/wechat/refund-notify';
 
 /** The refund events of an order, oldest first, with data parsed. */
 async function refundEvents(no: string) {
-  return (await eventRows(no)).filter((e) => String(e.type).startsWith('refund.')).map((e) => ({ ...e, data: JSON.parse(e.data as string) }));
+  return (await eventRows(no))
+    .filter((e) => String(e.type).startsWith('refund.'))
+    .map((e): Record<string, any> => ({ ...e, data: JSON.parse(e.data as string) }));
 }
 
 /** Delivers one event through the queue consumer to a fresh receiver and returns the verified payload. */
