@@ -6,7 +6,7 @@ import { gatewayDeps } from './wiring';
 
 type Job = (env: Env, ctx: ExecutionContext, scheduledTime: number) => Promise<void>;
 
-/** The lifecycle tick, every minute: missed notifies, expiry, the webhook outbox. Its clock is the scheduled time. */
+/** The lifecycle tick, every minute: missed notifies, expiry, stuck refunds, the webhook outbox. Its clock is the scheduled time. */
 const lifecycle: Job = async (env, ctx, scheduledTime) => {
   const parsed = getConfig(env);
   if (!parsed.ok) {

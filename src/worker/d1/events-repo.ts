@@ -2,12 +2,13 @@
 // the delivery engine (claim, attempt records, outcome) and of the events API.
 import { nonceStr } from '../../core';
 import type { OrderStatus } from '../../core/order-state';
+import type { RefundState } from '../../core/refund-state';
 import type { AnomalyRecord } from './payments-repo';
 
 /**
- * Every event type. Emitted today: order.paid, order.closed, order.anomaly. Declared for the work in
- * flight: refund.succeeded / refund.failed (emitted once refunds land: one `outboxStatement` in the
- * refund's state-change batch, data `{ order, refund }`), reconciliation.completed (the T+1 bill).
+ * Every event type. Emitted: order.paid, order.closed, order.anomaly, refund.succeeded (→ SUCCESS) and
+ * refund.failed (→ FAILED, CHANGE or REFUNDCLOSE; data `{ order, refund }`, one `outboxStatement` in
+ * the refund's state-change batch). Declared for later work: reconciliation.completed (the T+1 bill).
  */
 export const EVENT_TYPES = ['order.paid', 'order.closed', 'order.anomaly', 'refund.succeeded', 'refund.failed', 'reconciliation.completed'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -16,9 +17,13 @@ export type EventType = (typeof EVENT_TYPES)[number];
  * The condition under which the event row is written, checked by the statement itself when the
  * batch reaches it: "the change this event reports is there". With the batch's atomicity this gives
  * no event without its change; with `dedupeKey`, a change that happened before (a lost CAS, a
- * repeated anomaly) adds no second event. Refunds add one variant (e.g. the refund row's status).
+ * repeated anomaly) adds no second event. REFUND_STATUS: the refund row is in `status`, written at
+ * `updatedAt` (the transition's own stamp), so only the batch that made the transition emits it.
  */
-export type OutboxGuard = { kind: 'ORDER_STATUS'; status: OrderStatus; transactionId?: string } | { kind: 'ANOMALY'; anomalyKind: string; bodySha256: string };
+export type OutboxGuard =
+  | { kind: 'ORDER_STATUS'; status: OrderStatus; transactionId?: string }
+  | { kind: 'ANOMALY'; anomalyKind: string; bodySha256: string }
+  | { kind: 'REFUND_STATUS'; outRefundNo: string; status: RefundState; updatedAt: string };
 
 export interface OutboxEvent {
   /** `evt_…`: the webhook-id, the same on every attempt. */
@@ -65,20 +70,24 @@ const ORDER_SNAPSHOT = `(SELECT json_object(
     'out_trade_no', out_trade_no, 'status', status, 'description', description, 'total_fee', total_fee,
     'fee_type', fee_type, 'attach', attach, 'metadata', metadata, 'openid', openid, 'prepay_openid', prepay_openid,
     'transaction_id', transaction_id, 'cash_fee', cash_fee, 'bank_type', bank_type, 'time_end', time_end,
-    'paid_at', paid_at, 'closed_at', closed_at, 'expires_at', expires_at, 'created_at', created_at, 'updated_at', updated_at)
+    'refunded_fee', refunded_fee, 'refund_reserved_fee', refund_reserved_fee, 'paid_at', paid_at, 'closed_at', closed_at, 'expires_at', expires_at, 'created_at', created_at, 'updated_at', updated_at)
   FROM orders WHERE out_trade_no = ?3)`;
 
 const GUARD_SQL: Record<OutboxGuard['kind'], string> = {
   ORDER_STATUS: 'EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?3 AND status = ?8 AND (?9 IS NULL OR transaction_id = ?9))',
   ANOMALY: 'EXISTS (SELECT 1 FROM anomalies WHERE kind = ?8 AND body_sha256 = ?9)',
+  REFUND_STATUS: 'EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?8 AND out_trade_no = ?3 AND status = ?9 AND updated_at = ?10)',
 };
 
-function guardParams(g: OutboxGuard): [string, string | null] {
+/** The guard's parameters, bound from ?8 on (exactly as many as its GUARD_SQL uses: D1 refuses extra ones). */
+function guardParams(g: OutboxGuard): (string | null)[] {
   switch (g.kind) {
     case 'ORDER_STATUS':
       return [g.status, g.transactionId ?? null];
     case 'ANOMALY':
       return [g.anomalyKind, g.bodySha256];
+    case 'REFUND_STATUS':
+      return [g.outRefundNo, g.status, g.updatedAt];
   }
 }
 
@@ -89,7 +98,6 @@ function guardParams(g: OutboxGuard): [string, string | null] {
  * other failure rolls back the change too (no change without its event).
  */
 export function outboxStatement(db: D1Database, event: OutboxEvent): D1PreparedStatement {
-  const [g1, g2] = guardParams(event.when);
   return db
     .prepare(
       `INSERT INTO events (id, type, out_trade_no, dedupe_key, data, order_snapshot, created_at, window_started_at, next_attempt_at, queue_token)
@@ -97,7 +105,7 @@ export function outboxStatement(db: D1Database, event: OutboxEvent): D1PreparedS
        WHERE ${GUARD_SQL[event.when.kind]}
        ON CONFLICT (dedupe_key) DO NOTHING`,
     )
-    .bind(event.id, event.type, event.outTradeNo, event.dedupeKey, JSON.stringify(event.data ?? {}), event.createdAt, event.token, g1, g2);
+    .bind(event.id, event.type, event.outTradeNo, event.dedupeKey, JSON.stringify(event.data ?? {}), event.createdAt, event.token, ...guardParams(event.when));
 }
 
 // ---- the events each change emits ----
@@ -133,6 +141,24 @@ export function orderAnomalyEvent(a: AnomalyRecord): OutboxEvent {
     createdAt: a.now,
     data: { anomaly: { kind: a.kind, detail: a.detail } },
     when: { kind: 'ANOMALY', anomalyKind: a.kind, bodySha256: a.bodySha256 },
+  });
+}
+
+/**
+ * refund.succeeded (→ SUCCESS) or refund.failed (→ FAILED, CHANGE, REFUNDCLOSE): the one final
+ * transition of this refund (final states never move again), with the refund as the transition
+ * leaves it (`refund`: the GET /v1/refunds view). PROCESSING emits nothing. Null: no event for `to`.
+ */
+export function refundEvent(outTradeNo: string, to: RefundState, refund: Record<string, unknown> & { out_refund_no: string }, now: string): OutboxEvent | null {
+  const type = to === 'SUCCESS' ? 'refund.succeeded' : to === 'FAILED' || to === 'CHANGE' || to === 'REFUNDCLOSE' ? 'refund.failed' : null;
+  if (!type) return null;
+  return outboxEvent({
+    type,
+    outTradeNo,
+    dedupeKey: `${type}:${refund.out_refund_no}`,
+    createdAt: now,
+    data: { refund },
+    when: { kind: 'REFUND_STATUS', outRefundNo: refund.out_refund_no, status: to, updatedAt: now },
   });
 }
 

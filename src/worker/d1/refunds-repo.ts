@@ -4,6 +4,7 @@
 // from a stale read writes nothing. The CHECKs of 0004 bound the sums whatever the code does.
 import type { OrderStatus } from '../../core/order-state';
 import type { NotifyEvidence, RefundRecord, RefundStatus } from '../order-gate/contract';
+import { outboxStatement, type OutboxEvent } from './events-repo';
 import type { AnomalyRecord } from './payments-repo';
 
 /** One `refunds` row as D1 returns it. Times are UTC ISO-8601. */
@@ -113,13 +114,19 @@ export interface RefundCommit {
   evidence?: NotifyEvidence;
   /** CHANGE needs a person: its anomaly commits with the transition. */
   anomaly?: AnomalyRecord;
+  /**
+   * The webhook events of this transition (outbox, same batch; refund-gate.ts `refundTransitionEvents`):
+   * refund.succeeded / refund.failed, and order.anomaly with the anomaly. Each is guarded by the
+   * transition's own stamp, so a lost CAS writes none.
+   */
+  events: OutboxEvent[];
 }
 
 /**
  * One transaction for one refund transition: the order's sums, status and refund_version (the CAS),
  * then the refund row, then for SUCCESS its one REFUND ledger row (transaction_id = out_refund_no;
  * no ON CONFLICT: a second debit is a constraint error that rolls everything back), then the notify
- * record and the anomaly. Returns whether the CAS applied.
+ * record, the anomaly and the webhook events (the transactional outbox). Returns whether the CAS applied.
  */
 export async function commitRefundResult(db: D1Database, c: RefundCommit): Promise<boolean> {
   const r = c.refund;
@@ -149,9 +156,6 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit): Promi
         .bind(r.out_trade_no, r.refund_fee, r.out_refund_no, c.now),
     );
   }
-  // event: refund.<status> — a webhook outbox row for this transition belongs here, in this batch,
-  // guarded like the rows above (`WHERE EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = … AND
-  // status = <to> AND updated_at = <now>)`), so the event exists exactly when the transition does.
   if (c.evidence) {
     stmts.push(
       db
@@ -174,6 +178,8 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit): Promi
         .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, r.out_refund_no, c.to, c.now),
     );
   }
+  // The outbox (guarded by the refund's new status and stamp): no transition without its event.
+  for (const e of c.events) stmts.push(outboxStatement(db, e));
   const [update] = await db.batch(stmts);
   return update?.meta.changes === 1;
 }
@@ -205,13 +211,16 @@ export async function claimRefundSync(db: D1Database, outRefundNo: string, now: 
   return res.meta.changes === 1;
 }
 
-/** Unfinished refunds quiet since `before` (oldest first): the lifecycle sweep's work list. */
+/**
+ * Unfinished refunds quiet since `before` (nothing heard, sent or asked since), the longest-quiet
+ * first: the lifecycle sweep's work list (refunds/advance.ts decides which of them are due).
+ */
 export async function stuckRefunds(db: D1Database, before: string, limit: number): Promise<RefundRow[]> {
   const res = await db
     .prepare(
       `SELECT * FROM refunds WHERE status IN ('SUBMITTING','PROCESSING') AND updated_at <= ?1
          AND COALESCE(last_attempt_at, '') <= ?1 AND COALESCE(last_synced_at, '') <= ?1
-       ORDER BY updated_at LIMIT ?2`,
+       ORDER BY max(updated_at, COALESCE(last_attempt_at, ''), COALESCE(last_synced_at, '')), out_refund_no LIMIT ?2`,
     )
     .bind(before, limit)
     .all<RefundRow>();

@@ -1,13 +1,18 @@
-// One tick of the lifecycle cron: missed notifies (verified orderquery), expiry (closeorder), and the
-// webhook outbox (events committed but not on the queue). Bounded: at most 50 WeChat calls, oldest
-// first. State changes only through the order's OrderGate (applyQueryResult / closeOrderFlow), and a
-// compare-and-set on next_check_at keeps two overlapping ticks off the same order.
+// One tick of the lifecycle cron: missed notifies (verified orderquery), expiry (closeorder), stuck
+// refunds (SUBMITTING resent under the same out_refund_no, PROCESSING past its notify window checked
+// with refundquery), and the webhook outbox (events committed but not on the queue). Bounded: at most
+// 50 WeChat calls, orders and refunds together, oldest due first. State changes only through the
+// order's OrderGate (applyQueryResult / closeOrderFlow / applyRefundResult), and compare-and-set
+// claims (next_check_at for orders, last_attempt_at / last_synced_at for refunds) keep two
+// overlapping ticks off the same order or refund.
 import { claimOrder, dueOrders, type LifecycleRow } from '../d1/lifecycle-repo';
 import { failExpiredEvents, overdueEvents, rearm, type EventRef } from '../d1/events-repo';
 import type { GatewayDeps } from '../deps';
 import { DomainError } from '../errors';
 import { closeOrderFlow } from '../orders/close';
 import { PREPAY_LIFETIME_MS, syncOrder } from '../orders/sync';
+import type { RefundRow } from '../d1/refunds-repo';
+import { advanceRefund, dueRefunds, REFUND_STEP_WORST_CALLS } from '../refunds/advance';
 import { RETRY_WINDOW_MS } from '../webhooks/schedule';
 import type { WechatTransport } from '../wechat/transport';
 import { CLOSE_MIN_AGE_MS } from '../wechat';
@@ -37,6 +42,12 @@ export interface TickReport {
   budgetExhausted: boolean;
   eventsEnqueued: number;
   eventsExpired: number;
+  /** SUBMITTING refunds sent again (same out_refund_no). */
+  refundsResubmitted: number;
+  /** PROCESSING refunds checked with refundquery. */
+  refundsSynced: number;
+  /** Refunds whose status changed this tick. */
+  refundsMoved: number;
 }
 
 type Plan = { kind: 'CHECK'; due: number; next: number } | { kind: 'CLOSE'; due: number } | { kind: 'SCHEDULE'; next: number } | { kind: 'NONE' };
@@ -91,24 +102,50 @@ async function close(deps: GatewayDeps, row: LifecycleRow): Promise<'CLOSED' | '
   }
 }
 
-async function runOrders(deps: GatewayDeps, report: TickReport): Promise<void> {
+type Work = { kind: 'ORDER'; due: number; row: LifecycleRow; plan: Plan } | { kind: 'REFUND'; due: number; row: RefundRow };
+
+/** One refund step (resend or refundquery) through its claim and the order's gate. */
+async function refundStep(deps: GatewayDeps, row: RefundRow, report: TickReport): Promise<void> {
+  try {
+    const { step, after } = await advanceRefund(deps, row);
+    if (step === 'RESUBMITTED') report.refundsResubmitted += 1;
+    if (step === 'SYNCED') report.refundsSynced += 1;
+    if (after.status !== row.status) report.refundsMoved += 1;
+  } catch (e) {
+    warn('LIFECYCLE_REFUND_FAILED', row.out_trade_no, e);
+  }
+}
+
+/** Orders and refunds in one list, oldest due first, under one WeChat-call budget. */
+async function runWork(deps: GatewayDeps, report: TickReport): Promise<void> {
   const nowMs = deps.now();
   const rows = await dueOrders(deps.db, iso(nowMs), iso(nowMs - CLOSE_MIN_AGE_MS), SCAN_LIMIT);
-  const planned = rows.map((row) => ({ row, plan: planOrder(row, nowMs) }));
   const dueOf = (p: Plan) => (p.kind === 'CHECK' || p.kind === 'CLOSE' ? p.due : Number.POSITIVE_INFINITY);
-  planned.sort((a, b) => dueOf(a.plan) - dueOf(b.plan));
+  const work: Work[] = rows.map((row) => {
+    const plan = planOrder(row, nowMs);
+    return { kind: 'ORDER', due: dueOf(plan), row, plan };
+  });
+  for (const { row, due } of await dueRefunds(deps, SCAN_LIMIT)) work.push({ kind: 'REFUND', due, row });
+  work.sort((a, b) => a.due - b.due);
   const budget = counted(deps);
-  for (const { row, plan } of planned) {
+  const fits = (worst: number) => {
+    if (budget.calls() + worst <= MAX_WECHAT_CALLS_PER_TICK) return true;
+    report.budgetExhausted = true;
+    return false; // bookkeeping for the rest still runs; their WeChat calls wait for the next tick
+  };
+  for (const item of work) {
+    if (item.kind === 'REFUND') {
+      if (fits(REFUND_STEP_WORST_CALLS[item.row.status as 'SUBMITTING' | 'PROCESSING'])) await refundStep(budget.deps, item.row, report);
+      continue;
+    }
+    const { row, plan } = item;
     if (plan.kind === 'NONE') continue;
     if (plan.kind === 'SCHEDULE') {
       if (row.next_check_at !== iso(plan.next) && (await claimOrder(deps.db, row.out_trade_no, row.status, row.next_check_at, iso(plan.next), false)))
         report.scheduled += 1;
       continue;
     }
-    if (budget.calls() + WORST_CALLS[plan.kind] > MAX_WECHAT_CALLS_PER_TICK) {
-      report.budgetExhausted = true;
-      continue; // bookkeeping for the rest still runs; their WeChat calls wait for the next tick
-    }
+    if (!fits(WORST_CALLS[plan.kind])) continue;
     const next = plan.kind === 'CHECK' ? plan.next : nowMs + CLOSE_RETRY_MS;
     if (!(await claimOrder(deps.db, row.out_trade_no, row.status, row.next_check_at, iso(next), true))) continue;
     try {
@@ -154,9 +191,12 @@ export async function runLifecycleTick(deps: GatewayDeps): Promise<TickReport> {
     budgetExhausted: false,
     eventsEnqueued: 0,
     eventsExpired: 0,
+    refundsResubmitted: 0,
+    refundsSynced: 0,
+    refundsMoved: 0,
   };
   // The outbox first: it makes no WeChat call and must not wait behind a slow WeChat.
   await runOutbox(deps, report);
-  await runOrders(deps, report);
+  await runWork(deps, report);
   return report;
 }

@@ -127,20 +127,20 @@ export class OrderGate extends DurableObject<Env> {
    */
   async applyRefundResult(facts: RefundFacts, evidence?: NotifyEvidence): Promise<RefundApplyResult> {
     return this.#exclusive(async () => {
-      const result = await applyRefundLocked(this.env.DB, facts, evidence, new Date(), { beforeStatusChange: () => this.#forgetMemo() });
-      if (result.transition) this.#refundChanged(result.transition);
+      const { result, events } = await applyRefundLocked(this.env.DB, facts, evidence, new Date(), { beforeStatusChange: () => this.#forgetMemo() });
+      if (result.transition) this.#refundChanged(result.transition, events);
+      else this.#publish(events); // an anomaly recorded instead: its order.anomaly
       return result;
     });
   }
 
   /**
-   * The one point every committed refund state change passes (after its D1 commit). Webhooks hang
-   * here: an event per transition — refund.processing, refund.succeeded, refund.failed,
-   * refund.closed, refund.change — whose durable outbox row joins the transition's own batch in
-   * d1/refunds-repo.ts `commitRefundResult` (see the `event:` comment there).
+   * The one point every committed refund state change passes (after its D1 commit): its webhook
+   * events (refund.succeeded, refund.failed, and order.anomaly for CHANGE), whose outbox rows the
+   * transition's own batch wrote (d1/refunds-repo.ts `commitRefundResult`), go on the queue now.
    */
-  #refundChanged(t: RefundTransition): void {
-    // event: refund.succeeded | refund.processing | refund.failed | refund.closed | refund.change
+  #refundChanged(t: RefundTransition, events: OutboxEvent[]): void {
+    this.#publish(events);
     console.log(
       JSON.stringify({
         level: 'info',
@@ -150,6 +150,7 @@ export class OrderGate extends DurableObject<Env> {
         from: t.from,
         to: t.to,
         orderStatus: t.orderStatus,
+        events: events.map((e) => e.type),
       }),
     );
   }

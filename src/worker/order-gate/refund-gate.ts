@@ -4,9 +4,11 @@
 import { transition } from '../../core/order-state';
 import { refundMove } from '../../core/refund-state';
 import { raiseAlert } from '../alerts';
-import { messageKeyOf, recordAnomaly, type AnomalyKind } from '../d1/payments-repo';
+import { orderAnomalyEvent, refundEvent, type OutboxEvent } from '../d1/events-repo';
+import { messageKeyOf, recordAnomaly, type AnomalyKind, type AnomalyRecord } from '../d1/payments-repo';
 import { commitRefundResult, commitReservation, getRefund, loadRefundView, MAX_REFUNDS_PER_ORDER, type RefundRow } from '../d1/refunds-repo';
 import { sha256Hex } from '../digest';
+import { refundView } from '../refunds/view';
 import type { NotifyEvidence, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult } from './contract';
 
 /** WeChat refunds only within a year of the payment (docs/wechatpay-v2.md §12). */
@@ -71,6 +73,25 @@ async function factKey(f: RefundFacts, evidence: NotifyEvidence | undefined): Pr
   return sha256Hex(`REFUND\n${f.source}\n${f.outTradeNo}\n${f.outRefundNo}\n${f.status}\n${f.refundFee}\n${f.refundId ?? ''}`);
 }
 
+/**
+ * The webhook events of one committed-together refund transition: refund.succeeded (→ SUCCESS) or
+ * refund.failed (→ FAILED, CHANGE, REFUNDCLOSE) carrying the refund as `updated` shows it, plus
+ * order.anomaly for the transition's anomaly (CHANGE), as every anomaly row has its event.
+ */
+export function refundTransitionEvents(updated: RefundRow, anomaly: AnomalyRecord | undefined): OutboxEvent[] {
+  const events: OutboxEvent[] = [];
+  const event = refundEvent(updated.out_trade_no, updated.status, refundView(updated), updated.updated_at);
+  if (event) events.push(event);
+  if (anomaly) events.push(orderAnomalyEvent(anomaly));
+  return events;
+}
+
+/** What the gate decided, and the webhook events its batch committed (to enqueue after the commit). */
+export interface LockedRefundResult {
+  result: RefundApplyResult;
+  events: OutboxEvent[];
+}
+
 export interface ApplyHooks {
   /** Runs before a batch that moves the order's status (a SUCCESS): the DO drops its paid-memo first. */
   beforeStatusChange?: () => void;
@@ -82,13 +103,13 @@ export async function applyRefundLocked(
   evidence: NotifyEvidence | undefined,
   now: Date,
   hooks: ApplyHooks = {},
-): Promise<RefundApplyResult> {
+): Promise<LockedRefundResult> {
   const anomaly = async (
     kind: AnomalyKind,
     refund: RefundRow | null,
     outcome: 'CONFLICT' | 'MISMATCH',
     detail: Record<string, unknown>,
-  ): Promise<RefundApplyResult> => {
+  ): Promise<LockedRefundResult> => {
     const record = {
       kind,
       outTradeNo: f.outTradeNo,
@@ -96,13 +117,15 @@ export async function applyRefundLocked(
       detail: { ...detail, out_refund_no: f.outRefundNo, reported: f.status, refund_fee: f.refundFee, source: f.source },
       now: now.toISOString(),
     };
-    if (await recordAnomaly(db, record, evidence, 'REFUND')) raiseAlert(kind, f.outTradeNo, { outRefundNo: f.outRefundNo, source: f.source });
-    return { outcome, refund };
+    const event = orderAnomalyEvent(record);
+    const recorded = await recordAnomaly(db, record, evidence, 'REFUND', event);
+    if (recorded) raiseAlert(kind, f.outTradeNo, { outRefundNo: f.outRefundNo, source: f.source });
+    return { result: { outcome, refund }, events: recorded ? [event] : [] };
   };
 
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const { order, refund } = await loadRefundView(db, f.outTradeNo, f.outRefundNo);
-    if (!refund) return { outcome: 'UNKNOWN_REFUND', refund: null };
+    if (!refund) return { result: { outcome: 'UNKNOWN_REFUND', refund: null }, events: [] };
     if (refund.out_trade_no !== f.outTradeNo || !order) return anomaly('REFUND_MISMATCH', null, 'MISMATCH', { stored_out_trade_no: refund.out_trade_no });
     if (f.refundFee !== refund.refund_fee || (f.totalFee !== undefined && f.totalFee !== refund.total_fee)) {
       return anomaly('REFUND_AMOUNT_MISMATCH', refund, 'MISMATCH', {
@@ -115,7 +138,7 @@ export async function applyRefundLocked(
       return anomaly('REFUND_MISMATCH', refund, 'MISMATCH', { refund_id: f.refundId, stored_refund_id: refund.refund_id });
 
     const move = refundMove(refund.status, f.status);
-    if (move === 'UNCHANGED') return { outcome: 'UNCHANGED', refund };
+    if (move === 'UNCHANGED') return { result: { outcome: 'UNCHANGED', refund }, events: [] };
     if (move === 'CONFLICT') return anomaly('REFUND_STATE_CONFLICT', refund, 'CONFLICT', { stored_status: refund.status });
 
     const fee = refund.refund_fee;
@@ -137,6 +160,18 @@ export async function applyRefundLocked(
             detail: { out_refund_no: f.outRefundNo, refund_fee: fee, source: f.source, action: 'REFUND_BY_HAND' },
           }
         : undefined;
+    const failureReason = to === 'FAILED' ? (f.failureReason ?? 'FAILED') : to === 'CHANGE' || to === 'REFUNDCLOSE' ? to : null;
+    const succeededAt = to === 'SUCCESS' ? (f.succeededAt ?? at) : null;
+    // The refund as the batch leaves it (the SQL of commitRefundResult, row for row): the event carries it.
+    const updated: RefundRow = {
+      ...refund,
+      status: to,
+      refund_id: refund.refund_id ?? f.refundId ?? null,
+      failure_reason: failureReason ?? refund.failure_reason,
+      succeeded_at: succeededAt,
+      updated_at: at,
+    };
+    const events = refundTransitionEvents(updated, changeAnomaly);
     if (orderTo !== order.status) hooks.beforeStatusChange?.();
     const committed = await commitRefundResult(db, {
       refund,
@@ -146,26 +181,22 @@ export async function applyRefundLocked(
       refundedDelta: to === 'SUCCESS' ? fee : 0,
       reservedDelta: to === 'FAILED' || to === 'REFUNDCLOSE' ? -fee : 0,
       refundId: f.refundId ?? null,
-      failureReason: to === 'FAILED' ? (f.failureReason ?? 'FAILED') : to === 'CHANGE' || to === 'REFUNDCLOSE' ? to : null,
-      succeededAt: to === 'SUCCESS' ? (f.succeededAt ?? at) : null,
+      failureReason,
+      succeededAt,
       now: at,
       evidence,
       anomaly: changeAnomaly,
+      events,
     });
     if (committed) {
       if (changeAnomaly) raiseAlert('REFUND_CHANGE', f.outTradeNo, { outRefundNo: f.outRefundNo, source: f.source });
-      const updated: RefundRow = {
-        ...refund,
-        status: to,
-        refund_id: refund.refund_id ?? f.refundId ?? null,
-        failure_reason: to === 'FAILED' ? (f.failureReason ?? 'FAILED') : to === 'CHANGE' || to === 'REFUNDCLOSE' ? to : refund.failure_reason,
-        succeeded_at: to === 'SUCCESS' ? (f.succeededAt ?? at) : null,
-        updated_at: at,
-      };
       return {
-        outcome: 'APPLIED',
-        refund: updated,
-        transition: { outRefundNo: f.outRefundNo, outTradeNo: f.outTradeNo, from: refund.status, to, orderStatus: orderTo, at },
+        result: {
+          outcome: 'APPLIED',
+          refund: updated,
+          transition: { outRefundNo: f.outRefundNo, outTradeNo: f.outTradeNo, from: refund.status, to, orderStatus: orderTo, at },
+        },
+        events,
       };
     }
   }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../d1/events-repo';
 import { OrderSchema } from '../orders/schemas';
+import { RefundSchema } from '../refunds/schemas';
 
 export const EVENT_ID = /^evt_[A-Za-z0-9]{24}$/;
 
@@ -38,6 +39,9 @@ export const EventSchema = z
           description: 'The order as the change left it (the GET /v1/orders view); null for an anomaly about an unknown order.',
         }),
         anomaly: z.object({ kind: z.string(), detail: z.record(z.string(), z.unknown()) }).optional(),
+        refund: RefundSchema.optional().meta({
+          description: 'refund.succeeded / refund.failed: the refund as the change left it (the GET /v1/refunds view).',
+        }),
       })
       .catchall(z.unknown()),
     delivery: DeliverySchema,
