@@ -16,3 +16,4 @@ export * from './time';
 export * from './bill';
 export * from './order-state';
 export * from './notify-reply';
+export * from './reconcile';
