@@ -1,9 +1,11 @@
 // Worker entry: wiring only. The app lives in src/worker, the per-order serialiser in its DO module.
 import { createApp } from './worker/app';
+import { scheduled } from './worker/scheduled';
 
 export { OrderGate } from './worker/order-gate/durable-object';
+export { Reconciler } from './worker/reconciler/durable-object';
 export { NotifyDelivery } from './sandbox/delivery-do';
 export { SandboxMerchant } from './sandbox/merchant-do';
 
 const app = createApp();
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

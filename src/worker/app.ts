@@ -12,6 +12,7 @@ import { health } from './routes/health';
 import { notify } from './routes/notify';
 import { openapi } from './routes/openapi';
 import { orders } from './routes/orders';
+import { reconciliations } from './routes/reconciliations';
 
 export function createApp() {
   const app = new Hono<HonoEnv>();
@@ -23,6 +24,7 @@ export function createApp() {
   app.route('/', openapi);
   app.route('/', notify);
   app.route('/v1/orders', orders);
+  app.route('/v1/reconciliations', reconciliations);
   app.route('/', checkout);
   // The simulator exists only in sandbox mode: in live mode, with a broken config, or on a public host
   // without SANDBOX_ALLOW_PUBLIC, /sandbox is 404.

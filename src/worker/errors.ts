@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'CLOSE_IN_PROGRESS'
   | 'UPSTREAM_REJECTED' // WeChat gave a definitive business error
   | 'UPSTREAM_UNAVAILABLE' // WeChat timed out, failed or answered unverifiably; safe to retry
+  | 'INVALID_BILL_DATE' // reconciliation: not yyyyMMdd, not a real date, or outside yesterday … 3 months back
+  | 'RECONCILIATION_NOT_FOUND' // no run for that bill_date
   | 'CONFIG_INVALID' // live configuration failed its checks: payment routes are off
   | 'NOT_FOUND' // no such route
   | 'METHOD_NOT_ALLOWED'

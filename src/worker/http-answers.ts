@@ -12,12 +12,14 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'VALIDATION_FAILED':
     case 'INVALID_OUT_TRADE_NO':
     case 'TOTAL_FEE_TOO_LARGE':
+    case 'INVALID_BILL_DATE':
       return 400;
     case 'UNAUTHORIZED':
     case 'OPENID_REQUIRED':
       return 401;
     case 'ORDER_NOT_FOUND':
     case 'NOT_FOUND':
+    case 'RECONCILIATION_NOT_FOUND':
       return 404;
     case 'METHOD_NOT_ALLOWED':
       return 405;

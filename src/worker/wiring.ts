@@ -25,3 +25,8 @@ export function gatewayDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): 
     waitUntil: (work) => ctx.waitUntil(work),
   };
 }
+
+/** Wakes the Reconciler of a bill date (one Durable Object per day) so that it steps now. */
+export function reconcilerKick(env: Env): (billDate: string) => Promise<void> {
+  return (billDate) => env.RECONCILER.getByName(billDate).kick(billDate);
+}

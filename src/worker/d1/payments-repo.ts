@@ -16,7 +16,10 @@ export type AnomalyKind =
   | 'PAID_AFTER_CLOSE'
   | 'LATE_PAYMENT_NOTIFY'
   | 'TXN_CONFLICT'
-  | 'REFUND_UNMATCHED';
+  | 'REFUND_UNMATCHED'
+  // T+1 reconciliation (src/worker/reconciliation): differences a person must look at.
+  | 'RECON_MISSING_LOCALLY'
+  | 'RECON_MISSING_AT_WECHAT';
 
 export interface AnomalyRecord {
   kind: AnomalyKind;
@@ -52,7 +55,8 @@ export function messageKeyOf(e: NotifyEvidence): string {
   return e.messageSha256 ?? e.bodySha256;
 }
 
-function anomalyStmt(db: D1Database, a: AnomalyRecord): D1PreparedStatement {
+/** The anomaly insert (idempotent on key + kind), for callers that put it in their own batch. */
+export function anomalyStmt(db: D1Database, a: AnomalyRecord): D1PreparedStatement {
   return db.prepare(ANOMALY_SQL).bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now);
 }
 
