@@ -6,6 +6,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { downloadBill, type BillResult } from './bill';
+import { writeBulkTrades } from './bulk';
 import { newOauthCode } from './ids';
 import { bizFail, type Outcome } from './outcome';
 import { refund, refundQuery } from './refund';
@@ -185,6 +186,12 @@ export class SandboxMerchant extends DurableObject<Env> {
     const paid = payOrder(store, now, prepayId, openid);
     if ('refusal' in paid) return { ok: false, refusal: paid.refusal };
     return { ok: true, order: paid.order, scenario };
+  }
+
+  /** Benchmarks: synthetic paid trades written straight into the store (src/sandbox/bulk.ts). */
+  bulkTrades(billDate: string, start: number, n: number, count: number): { written: number } {
+    writeBulkTrades(this.store, this.appId(), billDate, start, n, count);
+    return { written: n };
   }
 
   order(outTradeNo: string): SimOrder | undefined {

@@ -63,6 +63,11 @@ export class Reconciler extends DurableObject<Env> {
     if (at === null || at > Date.now()) await this.ctx.storage.setAlarm(Date.now());
   }
 
+  /** Resolves once the step under way (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.#tail;
+  }
+
   override async alarm(): Promise<void> {
     const run = this.#tail.then(() => this.#step());
     this.#tail = run.catch(() => undefined);
