@@ -88,3 +88,13 @@ describe('the daily cron', () => {
     expect(['PENDING', 'NO_BILL']).toContain((await drive(yesterday, (r) => r.status === 'PENDING' || r.status === 'NO_BILL')).status);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the reconciliation endpoints and their schemas', async () => {
+    const doc = (await (await api('/openapi.json')).json()) as any;
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/reconciliations', '/v1/reconciliations/{bill_date}']));
+    expect(Object.keys(doc.paths['/v1/reconciliations'].post.responses)).toEqual(expect.arrayContaining(['200', '202', '400', '401']));
+    expect(doc.components.schemas.Reconciliation.properties.status.enum).toEqual(['PENDING', 'RUNNING', 'BALANCED', 'DISCREPANCIES', 'NO_BILL', 'ERROR']);
+    expect(doc.components.schemas.ReconciliationRequest.required).toEqual(['bill_date']);
+  });
+});

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { getConfig } from '../config';
 import type { HonoEnv } from '../env';
+import { ReconciliationBody, ReconciliationListQuery, ReconciliationListSchema, ReconciliationSchema } from '../reconciliation/schemas';
 import { CreateOrderBody, ErrorSchema, GetOrderQuery, JsapiBody, JsapiParamsSchema, ListOrdersQuery, OrderListSchema, OrderSchema } from '../orders/schemas';
 
 type JsonSchema = Record<string, unknown>;
@@ -58,6 +59,9 @@ export function buildOpenApi(serverUrl: string) {
         OrderList: { ...schemaOf(OrderListSchema, 'output'), properties: { data: { type: 'array', items: ref('Order') }, next_cursor: { type: ['string', 'null'] } } },
         JsapiParams: schemaOf(JsapiParamsSchema, 'output'),
         Error: schemaOf(ErrorSchema, 'output'),
+        ReconciliationRequest: schemaOf(ReconciliationBody, 'input'),
+        Reconciliation: schemaOf(ReconciliationSchema, 'output'),
+        ReconciliationList: schemaOf(ReconciliationListSchema, 'output'),
       },
     },
     security: [{ merchantBearer: [] }],
@@ -95,6 +99,29 @@ export function buildOpenApi(serverUrl: string) {
           parameters: [outTradeNoParam],
           requestBody: { required: false, content: { 'application/json': { schema: ref('JsapiRequest') } } },
           responses: { '200': json('JsapiParams', 'Parameters for WeixinJSBridge'), ...errors(400, 401, 404, 409, 502, 503) },
+        },
+      },
+      '/v1/reconciliations': {
+        post: {
+          summary: 'Reconcile a Beijing day (yesterday back to 3 months) against WeChat’s bill, or re-run it (rerun: true)',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ReconciliationRequest') } } },
+          responses: {
+            '202': json('Reconciliation', 'Started (or under way): PENDING or RUNNING'),
+            '200': json('Reconciliation', 'Already done: the report'),
+            ...errors(400, 401, 413, 415, 503),
+          },
+        },
+        get: {
+          summary: 'List reconciled days, newest first (at most 100)',
+          parameters: queryParameters(ReconciliationListQuery),
+          responses: { '200': json('ReconciliationList', 'Days without their items'), ...errors(400, 401, 503) },
+        },
+      },
+      '/v1/reconciliations/{bill_date}': {
+        get: {
+          summary: 'A day’s report: status, both sides’ totals, and the differences found',
+          parameters: [{ name: 'bill_date', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]{8}$' } }],
+          responses: { '200': json('Reconciliation', 'The report'), ...errors(401, 404, 503) },
         },
       },
     },
