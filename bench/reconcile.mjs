@@ -17,7 +17,7 @@
  * Knobs: BENCH_SIZES (default "10000,100000"), BENCH_PART ("1", "2" or both by default).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -156,14 +156,14 @@ function run(args, label) {
   return r.stdout;
 }
 
+const tail = [];
 async function startWrangler(port, inspectorPort) {
-  const tail = [];
   wrangler = spawn(
     WRANGLER,
     ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', persistDir, '--show-interactive-dev-session=false', '--var', `PUBLIC_BASE_URL:http://127.0.0.1:${port}`],
     { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } },
   );
-  const keep = (c) => (tail.push(String(c)), tail.length > 20 && tail.shift());
+  const keep = (c) => (tail.push(String(c)), tail.length > 40 && tail.shift());
   wrangler.stdout.on('data', keep);
   wrangler.stderr.on('data', keep);
   const deadline = Date.now() + 90_000;
@@ -197,25 +197,30 @@ function rssSampler() {
   return { stop: () => (clearInterval(timer), peak) };
 }
 
-async function endToEnd(core, bulk, n, daysBack, vars, base) {
-  const day = dayBack(core, daysBack);
+/**
+ * Our side: the same N trades as PAID orders, written before wrangler dev starts, by one SQL statement
+ * that mirrors bulkTrade (src/sandbox/bulk.ts); the run's BALANCED status proves they agree.
+ */
+function seedD1(n, day) {
+  const now = new Date().toISOString();
+  const sql = `WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ${n}),
+    t(i, s) AS (SELECT i, (i * 86400) / ${n} FROM k)
+    INSERT INTO orders (out_trade_no, description, total_fee, fee_type, status, sign_type, request_hash, transaction_id, time_end, paid_at, expires_at, created_at, updated_at)
+    SELECT 'BULK${day}' || printf('%07d', i), 'bench', 1 + (i % 99999), 'CNY', 'PAID', 'HMAC-SHA256', 'bench', '4200009999${day}' || printf('%07d', i) || '0',
+      '${day}' || printf('%02d%02d%02d', s / 3600, (s % 3600) / 60, s % 60), '${now}', '${now}', '${now}', '${now}' FROM t`;
+  const t0 = performance.now();
+  run(['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--command', sql.replace(/\s+/g, ' ')], 'seed D1');
+  return performance.now() - t0;
+}
+
+async function endToEnd(n, day, vars, base, seedMs) {
   const auth = { Authorization: `Bearer ${vars.token}`, 'Content-Type': 'application/json' };
   const t0 = performance.now();
   for (let start = 0; start < n; start += 10_000) {
     const res = await fetch(`${base}/sandbox/sim/bulk-trades`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ bill_date: day, count: n, start, n: Math.min(10_000, n - start) }) });
     if (!res.ok) throw new Error(`bulk-trades: ${res.status} ${await res.text()}`);
   }
-  const sql = [];
-  const now = new Date().toISOString();
-  for (let i = 0; i < n; i++) {
-    const t = bulk.bulkTrade(day, i, n);
-    sql.push(`INSERT INTO orders (out_trade_no, description, total_fee, fee_type, status, sign_type, request_hash, transaction_id, time_end, paid_at, expires_at, created_at, updated_at) VALUES ('${t.out_trade_no}', 'bench', ${t.total_fee}, 'CNY', 'PAID', 'HMAC-SHA256', 'bench', '${t.transaction_id}', '${t.time_end}', '${now}', '${now}', '${now}', '${now}');`);
-  }
-  const file = path.join(persistDir, `seed-${n}.sql`);
-  writeFileSync(file, sql.join('\n'));
-  run(['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--file', file], 'seed D1');
   const seeded = performance.now();
-
   const rss = rssSampler();
   const r0 = performance.now();
   const post = await fetch(`${base}/v1/reconciliations`, { method: 'POST', headers: auth, body: JSON.stringify({ bill_date: day }) });
@@ -234,7 +239,8 @@ async function endToEnd(core, bulk, n, daysBack, vars, base) {
     items: report.items.length,
     'bill payments': report.totals.bill?.payment_count,
     'our payments': report.totals.ours?.payment_count,
-    'seed s': ((seeded - t0) / 1000).toFixed(1),
+    'seed D1 s': (seedMs / 1000).toFixed(1),
+    'seed simulator s': ((seeded - t0) / 1000).toFixed(1),
     'reconcile s': (ms / 1000).toFixed(1),
     'workerd peak RSS MB': MB(peak),
   };
@@ -254,10 +260,11 @@ async function main() {
     const port = await freePort();
     const inspectorPort = await freePort();
     run(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], 'migrations');
+    const days = SIZES.map((n, k) => ({ n, day: dayBack(core, 2 + k) }));
+    for (const d of days) d.seedMs = seedD1(d.n, d.day);
     await startWrangler(port, inspectorPort);
     const rows = [];
-    let daysBack = 2;
-    for (const n of SIZES) rows.push(await endToEnd(core, bulk, n, daysBack++, vars, `http://127.0.0.1:${port}`));
+    for (const d of days) rows.push(await endToEnd(d.n, d.day, vars, `http://127.0.0.1:${port}`, d.seedMs));
     console.log('part 2: end to end against wrangler dev (POST → final report)');
     console.table(rows);
   }
@@ -266,6 +273,7 @@ async function main() {
 
 main().catch((e) => {
   console.error(e);
+  if (tail.length) console.error('wrangler tail:\n' + tail.join(''));
   cleanup();
   process.exit(1);
 });
