@@ -182,7 +182,7 @@ function rssSampler() {
   let peak = 0;
   const pids = () => {
     const r = spawnSync('pgrep', ['-g', String(wrangler.pid)], { encoding: 'utf8' });
-    return r.stdout.split('\n').filter(Boolean);
+    return (r.stdout ?? '').split('\n').filter(Boolean);
   };
   const timer = setInterval(() => {
     for (const pid of pids()) {
@@ -230,6 +230,7 @@ async function endToEnd(n, day, vars, base, seedMs) {
     await new Promise((r) => setTimeout(r, 250));
     report = await (await fetch(`${base}/v1/reconciliations/${day}`, { headers: auth })).json();
     if (!['PENDING', 'RUNNING'].includes(report.status)) break;
+    if (report.status === 'PENDING' && report.next_attempt_at && Date.parse(report.next_attempt_at) > Date.now() + 60_000) throw new Error(`bill fetch failed: ${JSON.stringify(report)}`);
   }
   const ms = performance.now() - r0;
   const peak = rss.stop();

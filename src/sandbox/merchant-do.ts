@@ -160,11 +160,19 @@ export class SandboxMerchant extends DurableObject<Env> {
     return undefined;
   }
 
-  downloadBill(billDate: string | undefined, billType: string): { result: BillResult; fault?: Fault } {
+  /**
+   * With `gzip`, the bill is compressed here and only the bytes cross the RPC boundary: a
+   * 100,000-row bill's text is larger than RPC's 32 MiB limit, its gzip a few MB.
+   */
+  async downloadBill(billDate: string | undefined, billType: string, gzip = false): Promise<{ result: BillResult; gzipped?: ArrayBuffer; fault?: Fault }> {
     const fault = this.takeFault(undefined, 'downloadbill');
     if (fault?.error) return { result: { ok: false, return_msg: fault.error, error_code: '20001' } };
     const m = simMerchant(this.env)!;
-    return { result: downloadBill(this.store, this.now(), m, billDate, billType), ...(fault ? { fault } : {}) };
+    const result = downloadBill(this.store, this.now(), m, billDate, billType);
+    const extra = fault ? { fault } : {};
+    if (!gzip || !result.ok) return { result, ...extra };
+    const stream = new Blob([new TextEncoder().encode(result.text)]).stream().pipeThrough(new CompressionStream('gzip'));
+    return { result: { ok: true, text: '' }, gzipped: await new Response(stream).arrayBuffer(), ...extra };
   }
 
   /** What the pay sheet shows for a prepay, or why it cannot be paid. */
