@@ -17,7 +17,9 @@ export type BillLine =
 
 export function keyed(names: string[], values: string[]): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
-  names.forEach((name, k) => (out[name] = values[k]!));
+  names.forEach((name, k) => {
+    out[name] = values[k]!;
+  });
   return out;
 }
 
@@ -46,7 +48,10 @@ export class BillReader {
   }
 
   line(text: string): BillLine {
-    const fail = (reason: string): BillLine => ((this.#state = 'failed'), { kind: 'error', reason });
+    const fail = (reason: string): BillLine => {
+      this.#state = 'failed';
+      return { kind: 'error', reason };
+    };
     switch (this.#state) {
       case 'header': {
         const names = splitHeader(text);

@@ -83,8 +83,15 @@ export const emptyBillTotals = (): BillTotals => ({ records: 0, paymentCount: 0,
 
 export function addToTotals(t: BillTotals, e: BillEntry): void {
   t.records++;
-  if (e.kind === 'PAYMENT') (t.paymentCount++, (t.paidFee += e.settlementFee), (t.serviceCharge += e.serviceCharge));
-  else if (e.kind === 'REFUND') (t.refundCount++, (t.refundFee += e.refundFee), (t.serviceCharge += e.serviceCharge));
+  if (e.kind === 'PAYMENT') {
+    t.paymentCount++;
+    t.paidFee += e.settlementFee;
+    t.serviceCharge += e.serviceCharge;
+  } else if (e.kind === 'REFUND') {
+    t.refundCount++;
+    t.refundFee += e.refundFee;
+    t.serviceCharge += e.serviceCharge;
+  }
 }
 
 /** Net settlement in 1/1000 fen: settled payments − refunds − service charge (the fee is negative on refunds). */

@@ -33,7 +33,10 @@ async function stageBill(stage: BillStage, chunks: AsyncIterable<string>, rows: 
       }
       addToTotals(totals, entry);
       buffer.push(entry);
-      if (buffer.length === rows) (stage.put(chunk++, buffer), (buffer = []));
+      if (buffer.length === rows) {
+        stage.put(chunk++, buffer);
+        buffer = [];
+      }
     } else if (line.kind === 'summary') {
       const diff = summaryDifference(totals, line.summary);
       if (diff) return { ok: false, reason: `bill summary ${diff} differs from its records` };
