@@ -43,9 +43,7 @@ const hmacFields = { ...NOTIFY_FIELDS, sign_type: 'HMAC-SHA256' };
 const hmacNotifyXml = buildXml({ ...hmacFields, sign: await signParams(hmacFields, KEY, 'HMAC-SHA256') });
 
 /** Exactly 300 bytes of ASCII: an all-ASCII variant of the notify's stringSignTemp, fitted to length. */
-const SIGN_STRING_300 = (canonicalString({ ...NOTIFY_FIELDS, attach: 'order-attach-0001' }) + '&key=' + KEY)
-  .padEnd(300, '0')
-  .slice(0, 300);
+const SIGN_STRING_300 = (canonicalString({ ...NOTIFY_FIELDS, attach: 'order-attach-0001' }) + '&key=' + KEY).padEnd(300, '0').slice(0, 300);
 if (new TextEncoder().encode(SIGN_STRING_300).length !== 300) throw new Error('bench input is not 300 bytes');
 
 const MIB = 1 << 20;
@@ -95,15 +93,27 @@ describe('signParams, 20-field notify', () => {
 });
 
 describe('notify: parseXml + verify (20 fields + sign)', () => {
-  bench('parseXml + verifySignedMessage (MD5)', async () => {
-    void (await verifySignedMessage(parseXml(md5NotifyXml), KEY, ['MD5']));
-  }, short);
-  bench('parseXml + verifyParams (MD5)', async () => {
-    void (await verifyParams(parseXml(md5NotifyXml), KEY, 'MD5'));
-  }, short);
-  bench('parseXml + verifySignedMessage (HMAC-SHA256)', async () => {
-    void (await verifySignedMessage(parseXml(hmacNotifyXml), KEY, ['HMAC-SHA256']));
-  }, short);
+  bench(
+    'parseXml + verifySignedMessage (MD5)',
+    async () => {
+      void (await verifySignedMessage(parseXml(md5NotifyXml), KEY, ['MD5']));
+    },
+    short,
+  );
+  bench(
+    'parseXml + verifyParams (MD5)',
+    async () => {
+      void (await verifyParams(parseXml(md5NotifyXml), KEY, 'MD5'));
+    },
+    short,
+  );
+  bench(
+    'parseXml + verifySignedMessage (HMAC-SHA256)',
+    async () => {
+      void (await verifySignedMessage(parseXml(hmacNotifyXml), KEY, ['HMAC-SHA256']));
+    },
+    short,
+  );
   bench('parseXml alone', () => void parseXml(md5NotifyXml), short);
 });
 

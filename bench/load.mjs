@@ -56,12 +56,25 @@ function sandboxVars() {
   const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8');
   const section = toml.slice(toml.indexOf('[vars]'), toml.indexOf('[env.live]'));
   const get = (name) => new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, 'm').exec(section)?.[1];
-  return { appId: get('WECHAT_APPID'), mchId: get('WECHAT_MCH_ID'), key: get('WECHAT_API_KEY'), signType: get('WECHAT_SIGN_TYPE'), token: get('MERCHANT_API_TOKEN') };
+  return {
+    appId: get('WECHAT_APPID'),
+    mchId: get('WECHAT_MCH_ID'),
+    key: get('WECHAT_API_KEY'),
+    signType: get('WECHAT_SIGN_TYPE'),
+    token: get('MERCHANT_API_TOKEN'),
+  };
 }
 
 /** The project's own test signer (src/sandbox/notify.ts), bundled on the fly: no second signer here. */
 async function loadSigner() {
-  const out = await build({ entryPoints: [path.join(ROOT, 'src/sandbox/notify.ts')], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent' });
+  const out = await build({
+    entryPoints: [path.join(ROOT, 'src/sandbox/notify.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+    logLevel: 'silent',
+  });
   const code = out.outputFiles[0].text;
   return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
 }
@@ -87,8 +100,20 @@ async function startWrangler(port, inspectorPort) {
   const tail = [];
   wrangler = spawn(
     WRANGLER,
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', persistDir,
-      '--show-interactive-dev-session=false', '--var', `PUBLIC_BASE_URL:http://127.0.0.1:${port}`],
+    [
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspectorPort),
+      '--persist-to',
+      persistDir,
+      '--show-interactive-dev-session=false',
+      '--var',
+      `PUBLIC_BASE_URL:http://127.0.0.1:${port}`,
+    ],
     { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } },
   );
   // Request logs are read and dropped (kept only as a tail for failures): the pipe must never fill.
@@ -198,7 +223,11 @@ async function main() {
   // Phase 2: duplicates of notifies already applied, for a bounded time.
   const dup = await notifyPhase({ duration: SECONDS });
 
-  const rows = [figures('GET /healthz', healthz, 0, 0), figures('first notifies', first.res, first.bad, baseline), figures('duplicates', dup.res, dup.bad, baseline)];
+  const rows = [
+    figures('GET /healthz', healthz, 0, 0),
+    figures('first notifies', first.res, first.bad, baseline),
+    figures('duplicates', dup.res, dup.bad, baseline),
+  ];
   console.table(rows);
 
   stopWrangler();
@@ -214,7 +243,14 @@ async function main() {
       (SELECT count(*) FROM anomalies) AS anomalies`);
   console.log('end state:', end);
 
-  const exact = end.orders === ORDERS && end.paid === ORDERS && end.credits === ORDERS && end.credited_orders === ORDERS && end.credited_fen === ORDERS * 1999 && end.applied_records === ORDERS && end.anomalies === 0;
+  const exact =
+    end.orders === ORDERS &&
+    end.paid === ORDERS &&
+    end.credits === ORDERS &&
+    end.credited_orders === ORDERS &&
+    end.credited_fen === ORDERS * 1999 &&
+    end.applied_records === ORDERS &&
+    end.anomalies === 0;
   const errors = rows.reduce((s, r) => s + r.errors, 0);
   const p99 = Math.max(first.res.latency.p99, dup.res.latency.p99);
   const checks = {

@@ -66,7 +66,35 @@ const dayBack = (core, n) => core.formatWechatTime(new Date(Date.now() - n * 86_
 
 // ---- part 1 ----
 
-const COLUMNS = ['交易时间', '公众账号ID', '商户号', '特约商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态', '付款银行', '货币种类', '应结订单金额', '代金券金额', '微信退款单号', '商户退款单号', '退款金额', '充值券退款金额', '退款类型', '退款状态', '商品名称', '商户数据包', '手续费', '费率', '订单金额', '申请退款金额', '费率备注'];
+const COLUMNS = [
+  '交易时间',
+  '公众账号ID',
+  '商户号',
+  '特约商户号',
+  '设备号',
+  '微信订单号',
+  '商户订单号',
+  '用户标识',
+  '交易类型',
+  '交易状态',
+  '付款银行',
+  '货币种类',
+  '应结订单金额',
+  '代金券金额',
+  '微信退款单号',
+  '商户退款单号',
+  '退款金额',
+  '充值券退款金额',
+  '退款类型',
+  '退款状态',
+  '商品名称',
+  '商户数据包',
+  '手续费',
+  '费率',
+  '订单金额',
+  '申请退款金额',
+  '费率备注',
+];
 const SUMMARY = ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'];
 
 function gzipBill(core, bulk, day, n, vars) {
@@ -82,10 +110,43 @@ function gzipBill(core, bulk, day, n, vars) {
     const f = Math.round((t.total_fee * 6) / 1000);
     paid += t.total_fee;
     fee += f * 1000;
-    const row = [`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)} 10:00:00`, vars.appId, vars.mchId, '0', '', t.transaction_id, t.out_trade_no, 'oBenchOpenid', 'JSAPI', 'SUCCESS', 'OTHERS', 'CNY', core.formatYuan(t.total_fee), '0.00', '0', '0', '0.00', '0.00', '', '', 'bench', '', core.formatYuanMilli(f * 1000), '0.60%', core.formatYuan(t.total_fee), '0.00', ''];
+    const row = [
+      `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)} 10:00:00`,
+      vars.appId,
+      vars.mchId,
+      '0',
+      '',
+      t.transaction_id,
+      t.out_trade_no,
+      'oBenchOpenid',
+      'JSAPI',
+      'SUCCESS',
+      'OTHERS',
+      'CNY',
+      core.formatYuan(t.total_fee),
+      '0.00',
+      '0',
+      '0',
+      '0.00',
+      '0.00',
+      '',
+      '',
+      'bench',
+      '',
+      core.formatYuanMilli(f * 1000),
+      '0.60%',
+      core.formatYuan(t.total_fee),
+      '0.00',
+      '',
+    ];
     gz.write('`' + row.join(',`') + '\r\n');
   }
-  gz.write(SUMMARY.join(',') + '\r\n`' + [String(n), core.formatYuan(paid), '0.00', '0.00', core.formatYuanMilli(fee), core.formatYuan(paid), '0.00'].join(',`') + '\r\n');
+  gz.write(
+    SUMMARY.join(',') +
+      '\r\n`' +
+      [String(n), core.formatYuan(paid), '0.00', '0.00', core.formatYuanMilli(fee), core.formatYuan(paid), '0.00'].join(',`') +
+      '\r\n',
+  );
   gz.end();
   return done.then(() => Buffer.concat(parts));
 }
@@ -103,13 +164,21 @@ async function memoryRun(core, bulk, n, vars) {
     peakRss = Math.max(peakRss, m.rss);
   };
   const t0 = performance.now();
-  const text = new Blob([gz]).stream().pipeThrough(new DecompressionStream('gzip')).pipeThrough(new TextDecoderStream('utf-8', { fatal: true }));
+  const text = new Blob([gz])
+    .stream()
+    .pipeThrough(new DecompressionStream('gzip'))
+    .pipeThrough(new TextDecoderStream('utf-8', { fatal: true }));
   const totals = core.emptyBillTotals();
   let chunk = [];
   let matched = 0;
   const match = () => {
     // The batched D1 read stands in as a per-chunk Map of our rows for these out_trade_nos.
-    const ours = new Map(chunk.map((e) => { const t = bulk.bulkTrade(day, Number(e.outTradeNo.slice(-7)), n); return [t.out_trade_no, { status: 'PAID', totalFee: t.total_fee, transactionId: t.transaction_id }]; }));
+    const ours = new Map(
+      chunk.map((e) => {
+        const t = bulk.bulkTrade(day, Number(e.outTradeNo.slice(-7)), n);
+        return [t.out_trade_no, { status: 'PAID', totalFee: t.total_fee, transactionId: t.transaction_id }];
+      }),
+    );
     for (const e of chunk) if (core.comparePayment(e, ours.get(e.outTradeNo) ?? null).kind === 'MATCHED') matched++;
     JSON.stringify(chunk); // the staging write's serialisation
     chunk = [];
@@ -134,7 +203,14 @@ async function memoryRun(core, bulk, n, vars) {
   const whole = core.parseBill(zlib.gunzipSync(gz).toString('utf8'));
   const wholeHeap = process.memoryUsage().heapUsed - before;
   if (!whole.ok) throw new Error(whole.reason);
-  return { rows: n, 'gzip MB': MB(gz.length), 'stream ms': Math.round(ms), 'stream peak heap Δ MB': MB(peakHeap - base.heapUsed), 'stream peak RSS Δ MB': MB(peakRss - base.rss), 'whole-text parseBill heap Δ MB': MB(wholeHeap) };
+  return {
+    rows: n,
+    'gzip MB': MB(gz.length),
+    'stream ms': Math.round(ms),
+    'stream peak heap Δ MB': MB(peakHeap - base.heapUsed),
+    'stream peak RSS Δ MB': MB(peakRss - base.rss),
+    'whole-text parseBill heap Δ MB': MB(wholeHeap),
+  };
 }
 
 // ---- part 2 ----
@@ -160,7 +236,20 @@ const tail = [];
 async function startWrangler(port, inspectorPort) {
   wrangler = spawn(
     WRANGLER,
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', persistDir, '--show-interactive-dev-session=false', '--var', `PUBLIC_BASE_URL:http://127.0.0.1:${port}`],
+    [
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspectorPort),
+      '--persist-to',
+      persistDir,
+      '--show-interactive-dev-session=false',
+      '--var',
+      `PUBLIC_BASE_URL:http://127.0.0.1:${port}`,
+    ],
     { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } },
   );
   const keep = (c) => (tail.push(String(c)), tail.length > 40 && tail.shift());
@@ -217,7 +306,11 @@ async function endToEnd(n, day, vars, base, seedMs) {
   const auth = { Authorization: `Bearer ${vars.token}`, 'Content-Type': 'application/json' };
   const t0 = performance.now();
   for (let start = 0; start < n; start += 10_000) {
-    const res = await fetch(`${base}/sandbox/sim/bulk-trades`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ bill_date: day, count: n, start, n: Math.min(10_000, n - start) }) });
+    const res = await fetch(`${base}/sandbox/sim/bulk-trades`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ bill_date: day, count: n, start, n: Math.min(10_000, n - start) }),
+    });
     if (!res.ok) throw new Error(`bulk-trades: ${res.status} ${await res.text()}`);
   }
   const seeded = performance.now();
@@ -230,7 +323,8 @@ async function endToEnd(n, day, vars, base, seedMs) {
     await new Promise((r) => setTimeout(r, 250));
     report = await (await fetch(`${base}/v1/reconciliations/${day}`, { headers: auth })).json();
     if (!['PENDING', 'RUNNING'].includes(report.status)) break;
-    if (report.status === 'PENDING' && report.next_attempt_at && Date.parse(report.next_attempt_at) > Date.now() + 60_000) throw new Error(`bill fetch failed: ${JSON.stringify(report)}`);
+    if (report.status === 'PENDING' && report.next_attempt_at && Date.parse(report.next_attempt_at) > Date.now() + 60_000)
+      throw new Error(`bill fetch failed: ${JSON.stringify(report)}`);
   }
   const ms = performance.now() - r0;
   const peak = rss.stop();
@@ -254,7 +348,7 @@ async function main() {
   if (PART !== '2') {
     const rows = [];
     for (const n of SIZES) rows.push(await memoryRun(core, bulk, n, vars));
-    console.log('part 1: streaming parse + match in Node (one invocation\'s work on the bill)');
+    console.log("part 1: streaming parse + match in Node (one invocation's work on the bill)");
     console.table(rows);
   }
   if (PART !== '1') {

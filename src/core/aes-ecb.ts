@@ -1,5 +1,5 @@
 /**
- * The refund notify's `req_info` (wechatpay-v2.md §13): AES-256-ECB with PKCS#7 padding, keyed with
+ * The refund notify's `req_info` (docs/wechatpay-v2.md §13): AES-256-ECB with PKCS#7 padding, keyed with
  * the 32 ASCII bytes of lowercase-hex MD5(API key). WebCrypto has no ECB, so each block goes through
  * AES-CBC with a zero IV (§13.3). Every failure is a DecryptError whose message names the failed
  * step only: never key material, ciphertext or plaintext.

@@ -1,5 +1,5 @@
 /**
- * The downloadbill row rules, one line at a time (wechatpay-v2.md §15): the one definition that both
+ * The downloadbill row rules, one line at a time (docs/wechatpay-v2.md §15): the one definition that both
  * parseBill (whole text) and the streaming reader use. A header line, backtick records joined by
  * ",`", a summary header and exactly one backtick summary line. BillLineSplitter cuts a text stream
  * into lines (BOM, CRLF or LF, never mixed) without holding more than one partial line.

@@ -1,5 +1,5 @@
 /**
- * The downloadbill text format (wechatpay-v2.md §15), both ways: parseBill for reconciliation and
+ * The downloadbill text format (docs/wechatpay-v2.md §15), both ways: parseBill for reconciliation and
  * formatBill for the simulator, so one file knows it. Lines: a plain comma-separated header, then
  * records whose every field is prefixed with a backtick (joined by ",`"), then a plain summary
  * header and one backtick summary line. Fields are split on ",`" only: names and `attach` may hold
@@ -122,13 +122,7 @@ function checkHeader(names: string[]): void {
  * sourced sample: BOM, CRLF, trailing line break. Values that the format cannot carry are a
  * programming error (RangeError), never silently altered.
  */
-export function formatBill(
-  header: string[],
-  rows: string[][],
-  summaryHeader: string[],
-  summary: string[],
-  layout: Partial<BillLayout> = {},
-): string {
+export function formatBill(header: string[], rows: string[][], summaryHeader: string[], summary: string[], layout: Partial<BillLayout> = {}): string {
   checkHeader(header);
   checkHeader(summaryHeader);
   rows.forEach((row) => checkRecord(row, header.length));

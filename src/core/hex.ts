@@ -1,12 +1,10 @@
 /**
- * Hex encoding and the one signature comparator of the project (reliability.md T79: signatures are
+ * Hex encoding and the one signature comparator of the project (docs/reliability.md T79: signatures are
  * only ever compared through `constantTimeEqual`).
  */
 
 /** Lowercase two-character hex for every byte value; shared with md5.ts for its digest output. */
-export const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) =>
-  b.toString(16).padStart(2, '0'),
-);
+export const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 export function bytesToHex(bytes: Uint8Array): string {
   let out = '';

@@ -1,5 +1,5 @@
 /**
- * The parameters of `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` (wechatpay-v2.md §7).
+ * The parameters of `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` (docs/wechatpay-v2.md §7).
  * paySign is a new signature, by the same signer, over exactly the five other fields.
  */
 import { isSignType, signParams, type SignType } from './sign';

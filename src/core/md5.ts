@@ -32,11 +32,26 @@ function compress(w: Int32Array, off: number, blocks: number): void {
   let c = state[2]!;
   let d = state[3]!;
   for (const end = off + blocks * 16; off < end; off += 16) {
-    const x0 = w[off]!, x1 = w[off + 1]!, x2 = w[off + 2]!, x3 = w[off + 3]!;
-    const x4 = w[off + 4]!, x5 = w[off + 5]!, x6 = w[off + 6]!, x7 = w[off + 7]!;
-    const x8 = w[off + 8]!, x9 = w[off + 9]!, x10 = w[off + 10]!, x11 = w[off + 11]!;
-    const x12 = w[off + 12]!, x13 = w[off + 13]!, x14 = w[off + 14]!, x15 = w[off + 15]!;
-    const a0 = a, b0 = b, c0 = c, d0 = d;
+    const x0 = w[off]!,
+      x1 = w[off + 1]!,
+      x2 = w[off + 2]!,
+      x3 = w[off + 3]!;
+    const x4 = w[off + 4]!,
+      x5 = w[off + 5]!,
+      x6 = w[off + 6]!,
+      x7 = w[off + 7]!;
+    const x8 = w[off + 8]!,
+      x9 = w[off + 9]!,
+      x10 = w[off + 10]!,
+      x11 = w[off + 11]!;
+    const x12 = w[off + 12]!,
+      x13 = w[off + 13]!,
+      x14 = w[off + 14]!,
+      x15 = w[off + 15]!;
+    const a0 = a,
+      b0 = b,
+      c0 = c,
+      d0 = d;
     a = (x0 - 680876936 + a + (d ^ (b & (c ^ d)))) | 0;
     a = (((a << 7) | (a >>> 25)) + b) | 0;
     d = (x1 - 389564586 + d + (c ^ (a & (b ^ c)))) | 0;

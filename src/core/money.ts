@@ -1,5 +1,5 @@
 /**
- * Money is integer fen (分) end to end (reliability.md I6). The only yuan arithmetic is the exact
+ * Money is integer fen (分) end to end (docs/reliability.md I6). The only yuan arithmetic is the exact
  * decimal-string conversion of downloadbill amounts; nothing here ever goes through a float.
  */
 import { CoreError } from './errors';

@@ -1,5 +1,5 @@
 /**
- * The replies to WeChat's notify calls, frozen byte for byte (reliability.md §3.1). WeChat reads
+ * The replies to WeChat's notify calls, frozen byte for byte (docs/reliability.md §3.1). WeChat reads
  * only `return_code`; the HTTP status is for our own dashboards. Tests assert these exact bytes.
  */
 export type NotifyReplyName = 'OK' | 'PARAM_ERROR' | 'SIGN_ERROR' | 'RETRY' | 'TOO_LARGE' | 'NOT_ALLOWED';
@@ -12,8 +12,7 @@ export interface NotifyReply {
 
 export const NOTIFY_REPLY_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
-const fail = (code: string) =>
-  `<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[${code}]]></return_msg></xml>`;
+const fail = (code: string) => `<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[${code}]]></return_msg></xml>`;
 
 const reply = (status: number, body: string): NotifyReply => Object.freeze({ status, body });
 

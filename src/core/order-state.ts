@@ -1,5 +1,5 @@
 /**
- * The order state machine (reliability.md §5, I5): the one authoritative table of which event may
+ * The order state machine (docs/reliability.md §5, I5): the one authoritative table of which event may
  * move an order from which status to which. Pure data plus a lookup; every D1 write that changes a
  * status is a compare-and-set built from `fromStatuses`, so the table and the SQL cannot drift.
  *
@@ -93,9 +93,7 @@ export type TransitionFailure =
   /** The event cannot happen from this status (e.g. PAID→NOTPAY, CLOSED→NOTPAY, REFUNDED→PAID). */
   | 'ILLEGAL_TRANSITION';
 
-export type TransitionResult =
-  | { ok: true; to: OrderStatus; changed: boolean }
-  | { ok: false; error: TransitionFailure; from: OrderStatus; event: OrderEvent };
+export type TransitionResult = { ok: true; to: OrderStatus; changed: boolean } | { ok: false; error: TransitionFailure; from: OrderStatus; event: OrderEvent };
 
 export function isOrderStatus(s: unknown): s is OrderStatus {
   return typeof s === 'string' && (ORDER_STATUSES as readonly string[]).includes(s);

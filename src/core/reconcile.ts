@@ -52,7 +52,14 @@ export function billEntry(r: Record<string, string>): BillEntry {
   if (state === 'SUCCESS') {
     const settlementFee = yuanToFen(col(r, '应结订单金额'));
     const total = r['订单金额'];
-    return { kind: 'PAYMENT', outTradeNo, transactionId, settlementFee, totalFee: total === undefined ? settlementFee : yuanToFen(total), serviceCharge: yuanToMilliFen(col(r, '手续费')) };
+    return {
+      kind: 'PAYMENT',
+      outTradeNo,
+      transactionId,
+      settlementFee,
+      totalFee: total === undefined ? settlementFee : yuanToFen(total),
+      serviceCharge: yuanToMilliFen(col(r, '手续费')),
+    };
   }
   if (state === 'REFUND') {
     return {
@@ -102,7 +109,7 @@ export function netSettlement(t: Pick<BillTotals, 'paidFee' | 'refundFee' | 'ser
 /** null when the summary line states the same totals the records add up to; otherwise the first difference. */
 export function summaryDifference(t: BillTotals, summary: Record<string, string>): string | null {
   const count = summary['总交易单数'] ?? '';
-  // `总交易单数` may be written `45.0` (wechatpay-v2.md §15).
+  // `总交易单数` may be written `45.0` (docs/wechatpay-v2.md §15).
   const m = /^(0|[1-9][0-9]*)(\.0+)?$/.exec(count);
   if (!m || Number(m[1]) !== t.records) return '总交易单数';
   try {

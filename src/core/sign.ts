@@ -1,5 +1,5 @@
 /**
- * The v2 signature (wechatpay-v2.md §3): one signer for requests, responses, notifies and paySign.
+ * The v2 signature (docs/wechatpay-v2.md §3): one signer for requests, responses, notifies and paySign.
  * Verification fails closed, compares in constant time and never throws.
  */
 import { bytesToHex, constantTimeEqual, isHex } from './hex';
@@ -99,7 +99,6 @@ function stringToSign(canonical: string, key: string): string {
   return canonical === '' ? 'key=' + key : canonical + '&key=' + key;
 }
 
-
 /** MD5 is synchronous; only HMAC needs WebCrypto. Keeping MD5 off the promise path saves the hot verify a few µs. */
 function signString(message: string, key: string, signType: SignType): string | Promise<string> {
   switch (signType) {
@@ -144,7 +143,7 @@ function normalisedSign(received: unknown, signType: SignType): string | null {
   return received.toUpperCase();
 }
 
-/** Signatures are compared here and only here, through constantTimeEqual (reliability.md T79). */
+/** Signatures are compared here and only here, through constantTimeEqual (docs/reliability.md T79). */
 async function matches(fields: SignableParams, read: ValueReading, key: string, signType: SignType, received: string) {
   const expected = signString(stringToSign(canonicalWith(fields, read), key), key, signType);
   return constantTimeEqual(received, typeof expected === 'string' ? expected : await expected);
@@ -175,8 +174,7 @@ export type SignedMessageResult =
    * values verbatim or trimmed, empty ones absent. Everything after verification must read these,
    * never the received map: an unsigned empty or whitespace-only field is not part of the message.
    */
-  | { ok: true; signType: SignType; trimmedReading: boolean; signedFields: Record<string, string> }
-  | { ok: false; reason: SignFailure };
+  { ok: true; signType: SignType; trimmedReading: boolean; signedFields: Record<string, string> } | { ok: false; reason: SignFailure };
 
 function fail(reason: SignFailure): SignedMessageResult {
   return { ok: false, reason };
@@ -204,7 +202,7 @@ function hasEdgeWhitespace(fields: SignableParams): boolean {
 
 /**
  * Verifies an inbound message (notify or API response) under the project rule of
- * wechatpay-v2.md §3.4:
+ * docs/wechatpay-v2.md §3.4:
  * 1. `allowed` is the configured algorithm (plus the previous one during a migration);
  * 2. a present `sign_type` must be exactly `MD5` or `HMAC-SHA256` and allowlisted, and is then
  *    the algorithm; any other value (`SHA1`, `hmac-sha256`, `"MD5 "`, empty) is refused;
@@ -215,11 +213,7 @@ function hasEdgeWhitespace(fields: SignableParams): boolean {
  * trailing whitespace (§3.3). On success, `signedFields` is the message that reading verified.
  * Never throws; reasons never carry the expected signature.
  */
-export async function verifySignedMessage(
-  fields: Readonly<Record<string, unknown>>,
-  key: string,
-  allowed: readonly SignType[],
-): Promise<SignedMessageResult> {
+export async function verifySignedMessage(fields: Readonly<Record<string, unknown>>, key: string, allowed: readonly SignType[]): Promise<SignedMessageResult> {
   try {
     if (typeof fields !== 'object' || fields === null) return fail('SIGN_MISSING');
     const raw = fields.sign;

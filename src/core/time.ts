@@ -20,14 +20,7 @@ export function formatWechatTime(date: Date): string {
   const b = new Date(checkedTime(date) + BEIJING_OFFSET_MS); // read back with the UTC getters
   const year = b.getUTCFullYear();
   if (year < 1000 || year > 9999) throw new RangeError('year outside 1000–9999');
-  return (
-    pad(year, 4) +
-    pad(b.getUTCMonth() + 1, 2) +
-    pad(b.getUTCDate(), 2) +
-    pad(b.getUTCHours(), 2) +
-    pad(b.getUTCMinutes(), 2) +
-    pad(b.getUTCSeconds(), 2)
-  );
+  return pad(year, 4) + pad(b.getUTCMonth() + 1, 2) + pad(b.getUTCDate(), 2) + pad(b.getUTCHours(), 2) + pad(b.getUTCMinutes(), 2) + pad(b.getUTCSeconds(), 2);
 }
 
 function daysInMonth(year: number, month: number): number {

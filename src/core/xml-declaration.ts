@@ -1,7 +1,7 @@
 /**
  * The one processing instruction allowed: a leading `<?xml version="1.0" [encoding="UTF-8"]
  * [standalone="yes|no"]?>`. Bodies are decoded as UTF-8 before parsing, so a declaration naming any
- * other encoding (GBK…) means the text was misread and is refused (reliability.md T08).
+ * other encoding (GBK…) means the text was misread and is refused (docs/reliability.md T08).
  */
 import { XmlError } from './errors';
 import { isXmlSpace } from './xml-lexicon';

@@ -5,7 +5,7 @@
 import { XmlError } from './errors';
 import { isHex } from './hex';
 
-/** Longest field name accepted (reliability.md §4 step 2: `^[a-z][a-z0-9_]{0,31}$`). */
+/** Longest field name accepted (docs/reliability.md §4 step 2: `^[a-z][a-z0-9_]{0,31}$`). */
 export const MAX_NAME_LENGTH = 32;
 
 /** Longest reference accepted between `&` and `;` (`#x10FFFF` plus some leading zeros). */
@@ -49,7 +49,7 @@ export function scanName(s: string, start: number): number {
 }
 
 /**
- * WeChat's field names are lowercase snake_case: `^[a-z][a-z0-9_]{0,31}$` (reliability.md §4).
+ * WeChat's field names are lowercase snake_case: `^[a-z][a-z0-9_]{0,31}$` (docs/reliability.md §4).
  * Anything else, and the names that reach Object.prototype machinery, is refused (I8).
  */
 export function checkFieldName(name: string): void {
@@ -146,11 +146,21 @@ export function decodeReference(s: string, amp: number): { text: string; end: nu
   const ref = s.slice(amp + 1, semi);
   let text: string;
   switch (ref) {
-    case 'lt': text = '<'; break;
-    case 'gt': text = '>'; break;
-    case 'amp': text = '&'; break;
-    case 'quot': text = '"'; break;
-    case 'apos': text = "'"; break;
+    case 'lt':
+      text = '<';
+      break;
+    case 'gt':
+      text = '>';
+      break;
+    case 'amp':
+      text = '&';
+      break;
+    case 'quot':
+      text = '"';
+      break;
+    case 'apos':
+      text = "'";
+      break;
     default: {
       if (ref.charCodeAt(0) !== 0x23) throw new XmlError('XML_MALFORMED', 'undeclared entity reference');
       const cp = codePointOf(ref);

@@ -4,16 +4,7 @@
  * that XML uses for DTDs, entities, comments or processing instructions is refused where it is met.
  */
 import { XmlError } from './errors';
-import {
-  checkNotReserved,
-  checkXmlChars,
-  decodeReference,
-  isNameScanChar,
-  isXmlSpace,
-  scanName,
-  utf8Exceeds,
-  xmlCharEnd,
-} from './xml-lexicon';
+import { checkNotReserved, checkXmlChars, decodeReference, isNameScanChar, isXmlSpace, scanName, utf8Exceeds, xmlCharEnd } from './xml-lexicon';
 import { checkDeclaration } from './xml-declaration';
 
 export interface XmlLimits {
@@ -39,8 +30,7 @@ function startsCdata(s: string, i: number): boolean {
 }
 
 const malformed = (what: string): XmlError => new XmlError('XML_MALFORMED', what);
-const forbidden = (): XmlError =>
-  new XmlError('XML_FORBIDDEN', 'DOCTYPE, ENTITY, comment or processing instruction');
+const forbidden = (): XmlError => new XmlError('XML_FORBIDDEN', 'DOCTYPE, ENTITY, comment or processing instruction');
 
 export class FlatXmlReader {
   private i = 0;

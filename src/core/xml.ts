@@ -1,7 +1,7 @@
 /**
  * The WeChat Pay v2 XML codec: one flat root whose children hold text and/or CDATA. Hand-written,
  * single pass, linear in the input: no DTD, entity expansion, recursion or regex ever runs on a
- * body (wechatpay-v2.md §4, reliability.md I8). Scanning, limits and names: xml-reader.ts.
+ * body (docs/wechatpay-v2.md §4, docs/reliability.md I8). Scanning, limits and names: xml-reader.ts.
  */
 import { CoreError, XmlError } from './errors';
 import { checkFieldName, checkXmlChars } from './xml-lexicon';

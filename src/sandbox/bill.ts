@@ -1,5 +1,5 @@
 /**
- * downloadbill (wechatpay-v2.md §15): the day's trade bill for the simulated merchant, in the
+ * downloadbill (docs/wechatpay-v2.md §15): the day's trade bill for the simulated merchant, in the
  * backtick text format of the core's formatBill, from day T's payments and refunds (Beijing dates).
  * The bill for T exists from 09:00 on T+1, for the last 3 months; a day without trades has none.
  */
@@ -10,8 +10,57 @@ import type { SimOrder, SimRefund, SimStore } from './state';
 export const BILL_TYPES = ['ALL', 'SUCCESS', 'REFUND', 'RECHARGE_REFUND'] as const;
 export type BillType = (typeof BILL_TYPES)[number];
 
-const ALL_COLUMNS = ['交易时间', '公众账号ID', '商户号', '特约商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态', '付款银行', '货币种类', '应结订单金额', '代金券金额', '微信退款单号', '商户退款单号', '退款金额', '充值券退款金额', '退款类型', '退款状态', '商品名称', '商户数据包', '手续费', '费率', '订单金额', '申请退款金额', '费率备注'];
-const SUCCESS_COLUMNS = ['交易时间', '公众账号ID', '商户号', '特约商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态', '付款银行', '货币种类', '应结订单金额', '代金券金额', '商品名称', '商户数据包', '手续费', '费率', '订单金额', '费率备注'];
+const ALL_COLUMNS = [
+  '交易时间',
+  '公众账号ID',
+  '商户号',
+  '特约商户号',
+  '设备号',
+  '微信订单号',
+  '商户订单号',
+  '用户标识',
+  '交易类型',
+  '交易状态',
+  '付款银行',
+  '货币种类',
+  '应结订单金额',
+  '代金券金额',
+  '微信退款单号',
+  '商户退款单号',
+  '退款金额',
+  '充值券退款金额',
+  '退款类型',
+  '退款状态',
+  '商品名称',
+  '商户数据包',
+  '手续费',
+  '费率',
+  '订单金额',
+  '申请退款金额',
+  '费率备注',
+];
+const SUCCESS_COLUMNS = [
+  '交易时间',
+  '公众账号ID',
+  '商户号',
+  '特约商户号',
+  '设备号',
+  '微信订单号',
+  '商户订单号',
+  '用户标识',
+  '交易类型',
+  '交易状态',
+  '付款银行',
+  '货币种类',
+  '应结订单金额',
+  '代金券金额',
+  '商品名称',
+  '商户数据包',
+  '手续费',
+  '费率',
+  '订单金额',
+  '费率备注',
+];
 const REFUND_COLUMNS = [...ALL_COLUMNS.slice(0, 14), '退款申请时间', '退款成功时间', ...ALL_COLUMNS.slice(14)];
 const SUMMARY_COLUMNS = ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'];
 
@@ -33,7 +82,7 @@ export interface BillMerchant {
   mchId: string;
 }
 
-export function downloadBill(store: SimStore, now: number, m: BillMerchant, billDate: string | undefined, billType: string, ): BillResult {
+export function downloadBill(store: SimStore, now: number, m: BillMerchant, billDate: string | undefined, billType: string): BillResult {
   const invalidDate = { ok: false as const, return_msg: 'invalid bill_date', error_code: '20001' };
   if (!billDate || !/^\d{8}$/.test(billDate)) return invalidDate;
   const start = parseWechatTime(billDate + '000000');
@@ -119,6 +168,11 @@ export function downloadBill(store: SimStore, now: number, m: BillMerchant, bill
     formatYuan(showPay ? payFen : 0),
     formatYuan(showRefund ? refundFen : 0),
   ];
-  const text = formatBill(columns, records.map((r) => columns.map((c) => r[c] ?? '')), SUMMARY_COLUMNS, summary);
+  const text = formatBill(
+    columns,
+    records.map((r) => columns.map((c) => r[c] ?? '')),
+    SUMMARY_COLUMNS,
+    summary,
+  );
   return { ok: true, text };
 }

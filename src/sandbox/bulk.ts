@@ -22,7 +22,13 @@ export function bulkTrade(billDate: string, i: number, count: number): BulkTrade
   const start = parseWechatTime(billDate + '000000')!.getTime();
   const paidAt = start + Math.floor((i * 86_400_000) / Math.max(count, 1) / 1000) * 1000;
   const n = String(i).padStart(7, '0');
-  return { out_trade_no: `BULK${billDate}${n}`, transaction_id: `4200009999${billDate}${n}0`.slice(0, 28), total_fee: 1 + (i % 99_999), time_end: formatWechatTime(new Date(paidAt)), paid_at: paidAt };
+  return {
+    out_trade_no: `BULK${billDate}${n}`,
+    transaction_id: `4200009999${billDate}${n}0`.slice(0, 28),
+    total_fee: 1 + (i % 99_999),
+    time_end: formatWechatTime(new Date(paidAt)),
+    paid_at: paidAt,
+  };
 }
 
 /** Writes trades [start, start + n) of a `count`-trade day straight into the store, paid. */

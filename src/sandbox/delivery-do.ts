@@ -1,7 +1,7 @@
 /**
  * NotifyDelivery: one Durable Object per notified thing (`pay:<out_trade_no>`,
  * `refund:<out_refund_no>`). It keeps its pending deliveries and their log in storage and drives
- * retries by alarm — never by a timer — on WeChat's schedule (wechatpay-v2.md §9.3), so pending
+ * retries by alarm — never by a timer — on WeChat's schedule (docs/wechatpay-v2.md §9.3), so pending
  * deliveries survive a restart. A delivery is done when a reply parses as XML with
  * return_code=SUCCESS; anything else (FAIL, plain `success`, HTML, an error, no reply in 5 s) is
  * retried.
@@ -103,7 +103,11 @@ export class NotifyDelivery extends DurableObject<Env> {
 
   /** Runs every pending delivery's next attempt now, whatever its schedule. */
   async flush(): Promise<DeliveryStatus> {
-    await Promise.all(this.list().filter((d) => d.state === 'pending').map((d) => this.attempt(d.id)));
+    await Promise.all(
+      this.list()
+        .filter((d) => d.state === 'pending')
+        .map((d) => this.attempt(d.id)),
+    );
     await this.reschedule();
     return this.status();
   }

@@ -12,7 +12,9 @@ function randomDigits(n: number): string {
 function randomHex(n: number): string {
   const bytes = new Uint8Array(Math.ceil(n / 2));
   crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('').slice(0, n);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .slice(0, n);
 }
 
 /** `wx` + yyyyMMddHHmmss (Beijing) + 20 hex: 36 characters, like `wx2017033010242291fcfe0db70013231072`. */

@@ -30,10 +30,7 @@ export interface ApiResult {
   scenario?: Scenario;
 }
 
-export type PayResult =
-  | { ok: true; order: SimOrder; scenario: Scenario }
-  | { ok: false; refusal: PayRefusal }
-  | { ok: false; user_action: 'cancel' | 'fail' };
+export type PayResult = { ok: true; order: SimOrder; scenario: Scenario } | { ok: false; refusal: PayRefusal } | { ok: false; user_action: 'cancel' | 'fail' };
 
 export type CodeExchange = { ok: true; code: OauthCode } | { ok: false; errcode: 40029 | 40163 };
 
@@ -233,7 +230,7 @@ export class SandboxMerchant extends DurableObject<Env> {
     return code;
   }
 
-  /** Single use, 5 minutes (wechatpay-v2.md §5): 40163 once used, 40029 when unknown or expired. */
+  /** Single use, 5 minutes (docs/wechatpay-v2.md §5): 40163 once used, 40029 when unknown or expired. */
   exchangeCode(code: string): CodeExchange {
     const store = this.store;
     const c = store.code(code);

@@ -1,5 +1,5 @@
 /**
- * The test signers (style.md §4.3, stripe's generateTestHeaderString): build the notifies WeChat
+ * The test signers (docs/style.md §4.3, stripe's generateTestHeaderString): build the notifies WeChat
  * sends, signed by the one core signer. The simulator delivers these; tests import them to craft
  * and tamper notifies of their own.
  */
@@ -12,7 +12,7 @@ export interface NotifyMerchant {
   mchId: string;
   /** The APIv2 key. */
   key: string;
-  /** The order's sign_type: the notify is signed with it (wechatpay-v2.md §3.1). */
+  /** The order's sign_type: the notify is signed with it (docs/wechatpay-v2.md §3.1). */
   signType: SignType;
 }
 
@@ -20,16 +20,13 @@ export interface NotifyMerchant {
 export type PayNotifyInput = { [field: string]: string | number | undefined; out_trade_no: string; total_fee: string | number };
 
 /**
- * A signed payment notify (wechatpay-v2.md §9.1). Every field has a realistic default; a value in
+ * A signed payment notify (docs/wechatpay-v2.md §9.1). Every field has a realistic default; a value in
  * `fields` replaces it, and an empty string removes the field (empty fields are never sent).
  * Defaults: return_code/result_code SUCCESS, openid of test user alice under `appId`, JSAPI,
  * bank_type CMB_DEBIT, fee_type CNY, cash_fee = total_fee, a fresh transaction_id, time_end = now,
  * and `sign_type` only for HMAC-SHA256. The returned `fields` include `sign`; `xml` is the body.
  */
-export async function buildSignedPayNotify(
-  fields: PayNotifyInput,
-  merchant: NotifyMerchant,
-): Promise<{ fields: Record<string, string>; xml: string }> {
+export async function buildSignedPayNotify(fields: PayNotifyInput, merchant: NotifyMerchant): Promise<{ fields: Record<string, string>; xml: string }> {
   const now = Date.now();
   const totalFee = String(fields.total_fee);
   const merged: Record<string, string | undefined> = {
@@ -58,7 +55,7 @@ export async function buildSignedPayNotify(
 }
 
 /**
- * A refund notify (wechatpay-v2.md §13): outer return_code, appid, mch_id, nonce_str and req_info,
+ * A refund notify (docs/wechatpay-v2.md §13): outer return_code, appid, mch_id, nonce_str and req_info,
  * the `<root>` of `plain` AES-256-ECB-encrypted under MD5(key). There is no sign.
  */
 export async function buildRefundNotify(

@@ -1,5 +1,5 @@
 /**
- * refund (/secapi/pay/refund) and refundquery as WeChat Pay v2 decides them (wechatpay-v2.md §12,
+ * refund (/secapi/pay/refund) and refundquery as WeChat Pay v2 decides them (docs/wechatpay-v2.md §12,
  * §14), pure over the store and `now`, plus the decrypted refund-notify payload (§13).
  */
 import { formatWechatTime, parseFen } from '../core';
@@ -67,7 +67,8 @@ export function refund({ store, now, finalStatus }: RefundContext, req: Verified
 
   const prior = store.refund(f.out_refund_no);
   if (prior) {
-    if (prior.out_trade_no !== o.out_trade_no || prior.refund_fee !== refundFee || prior.total_fee !== totalFee) return bizFail('INVALID_REQUEST', INCONSISTENT);
+    if (prior.out_trade_no !== o.out_trade_no || prior.refund_fee !== refundFee || prior.total_fee !== totalFee)
+      return bizFail('INVALID_REQUEST', INCONSISTENT);
     return { ...ok(refundReplyFields(prior, o)), refund: prior, created: false };
   }
   if (o.state !== 'SUCCESS' && o.state !== 'REFUND') return bizFail('ORDERNOTEXIST', '订单不存在');
@@ -166,4 +167,3 @@ export function refundNotifyPlain(r: SimRefund): Record<string, string> {
     refund_request_source: 'API',
   };
 }
-

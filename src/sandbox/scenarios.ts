@@ -99,20 +99,33 @@ function parseFault(v: unknown, i: number): Fault {
 /** Validates a control request body (without its out_trade_no). Throws ScenarioError with a readable message. */
 export function parseScenario(body: Record<string, unknown>): Scenario {
   const s: Scenario = {};
-  const known = new Set(['out_trade_no', 'user_action', 'notify', 'notify_delay_ms', 'notify_duplicates', 'notify_duplicate_mode', 'notify_tamper', 'notify_time_scale', 'refund_status', 'faults']);
+  const known = new Set([
+    'out_trade_no',
+    'user_action',
+    'notify',
+    'notify_delay_ms',
+    'notify_duplicates',
+    'notify_duplicate_mode',
+    'notify_tamper',
+    'notify_time_scale',
+    'refund_status',
+    'faults',
+  ]);
   for (const k of Object.keys(body)) if (!known.has(k)) throw new ScenarioError(`unknown scenario field ${JSON.stringify(k).slice(0, 40)}`);
   if (body.user_action !== undefined) s.user_action = oneOf(body.user_action, 'user_action', ['pay', 'cancel', 'fail'] as const);
   if (body.notify !== undefined) s.notify = oneOf(body.notify, 'notify', ['send', 'never'] as const);
   if (body.notify_delay_ms !== undefined) s.notify_delay_ms = int(body.notify_delay_ms, 'notify_delay_ms', 0, 7 * 24 * 3600_000);
   if (body.notify_duplicates !== undefined) s.notify_duplicates = int(body.notify_duplicates, 'notify_duplicates', 1, 100);
-  if (body.notify_duplicate_mode !== undefined) s.notify_duplicate_mode = oneOf(body.notify_duplicate_mode, 'notify_duplicate_mode', ['same', 'resigned'] as const);
+  if (body.notify_duplicate_mode !== undefined)
+    s.notify_duplicate_mode = oneOf(body.notify_duplicate_mode, 'notify_duplicate_mode', ['same', 'resigned'] as const);
   if (body.notify_tamper !== undefined) s.notify_tamper = oneOf(body.notify_tamper, 'notify_tamper', ['amount', 'sign', 'nosign'] as const);
   if (body.notify_time_scale !== undefined) {
     const v = body.notify_time_scale;
     if (typeof v !== 'number' || !(v > 0 && v <= 1)) throw new ScenarioError('notify_time_scale must be a number in (0, 1]');
     s.notify_time_scale = v;
   }
-  if (body.refund_status !== undefined) s.refund_status = oneOf(body.refund_status, 'refund_status', ['SUCCESS', 'CHANGE', 'REFUNDCLOSE', 'PROCESSING'] as const);
+  if (body.refund_status !== undefined)
+    s.refund_status = oneOf(body.refund_status, 'refund_status', ['SUCCESS', 'CHANGE', 'REFUNDCLOSE', 'PROCESSING'] as const);
   if (body.faults !== undefined) {
     if (!Array.isArray(body.faults) || body.faults.length > 20) throw new ScenarioError('faults must be an array of at most 20 faults');
     s.faults = body.faults.map(parseFault);

@@ -54,7 +54,7 @@ export interface OauthCode {
   used_at?: number;
 }
 
-/** One merchant API call as the simulator saw it: the `wx()` oracle of reliability.md §7.0. */
+/** One merchant API call as the simulator saw it: the `wx()` oracle of docs/reliability.md §7.0. */
 export interface CallRecord {
   endpoint: string;
   at: number;

@@ -1,6 +1,6 @@
 /**
  * unifiedorder, orderquery, closeorder and the buyer's payment, as WeChat Pay v2 decides them
- * (wechatpay-v2.md §6, §10, §11). Pure over the store and `now`: the Durable Object runs each call
+ * (docs/wechatpay-v2.md §6, §10, §11). Pure over the store and `now`: the Durable Object runs each call
  * synchronously, so a decision and its write are atomic.
  */
 import { formatWechatTime, OUT_TRADE_NO, parseFen, parseWechatTime, type SignType } from '../core';
@@ -10,7 +10,7 @@ import type { SimOrder, SimStore } from './state';
 
 export const PREPAY_TTL_MS = 2 * 3600_000;
 export const CLOSE_MIN_AGE_MS = 5 * 60_000;
-/** Old doc: time_expire − now 「必须大于5分钟」 (wechatpay-v2.md §6; current value unverified). */
+/** Old doc: time_expire − now 「必须大于5分钟」 (docs/wechatpay-v2.md §6; current value unverified). */
 export const TIME_EXPIRE_MIN_MS = 5 * 60_000;
 
 const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]{2,64})$/;
@@ -112,7 +112,7 @@ export function unifiedOrder({ store, now, isOurOpenid }: UnifiedOrderContext, r
   return ok({ ...pick(f, ['device_info']), trade_type: order.trade_type, prepay_id: order.prepay_id });
 }
 
-/** The payment fields shared by orderquery and the notify (wechatpay-v2.md §9.1, §10). */
+/** The payment fields shared by orderquery and the notify (docs/wechatpay-v2.md §9.1, §10). */
 export function paymentFields(o: SimOrder): Record<string, string> {
   return {
     ...pick(o.params, ['device_info']),

@@ -1,5 +1,5 @@
 /**
- * Test buyers of the simulator. An openid is per appid (wechatpay-v2.md §5), so each is derived from
+ * Test buyers of the simulator. An openid is per appid (docs/wechatpay-v2.md §5), so each is derived from
  * the appid and the user's name: deterministic across runs, different under another appid, and
  * shaped like a real one (`o` + 27 characters of [A-Za-z0-9_-], 28 in all).
  */

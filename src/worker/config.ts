@@ -103,7 +103,9 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       checkoutSecret: v.CHECKOUT_SECRET,
       publicBaseUrl,
       maxTotalFee: v.MAX_TOTAL_FEE,
-      merchantOrigins: v.MERCHANT_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      merchantOrigins: v.MERCHANT_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
       payBaseUrl: v.WECHAT_MODE === 'sandbox' ? publicBaseUrl + SANDBOX_PATH : LIVE_PAY_BASE_URL,
       sandboxAllowPublic: v.SANDBOX_ALLOW_PUBLIC === 'true',
       merchantName: merchantNameOf(v.MERCHANT_NAME, v.WECHAT_MODE),

@@ -25,7 +25,15 @@ export function onError(err: Error, c: Context<HonoEnv>) {
     if (err.status === 400) return errorResponse(c, 'INVALID_JSON', 'the body is not valid JSON');
   }
   // Name and a bounded, secret-scrubbed message to the log (no stack, no env); nothing but a code to the caller.
-  console.error(JSON.stringify({ level: 'error', event: 'UNHANDLED', requestId: c.get('requestId'), error: err.name, message: scrub(String(err.message), c).slice(0, 200) }));
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      event: 'UNHANDLED',
+      requestId: c.get('requestId'),
+      error: err.name,
+      message: scrub(String(err.message), c).slice(0, 200),
+    }),
+  );
   return errorResponse(c, 'INTERNAL');
 }
 

@@ -32,7 +32,15 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
     server = await startDevServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
       timeout: 60_000,
     });
   });
@@ -72,7 +80,14 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
   }
 
   async function wechatPage(): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ userAgent: WECHAT_UA, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, locale: 'zh-CN', isMobile: true, hasTouch: true });
+    const context = await browser.newContext({
+      userAgent: WECHAT_UA,
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      locale: 'zh-CN',
+      isMobile: true,
+      hasTouch: true,
+    });
     context.setDefaultTimeout(STEP_MS);
     const page = await context.newPage();
     const problems: string[] = [];

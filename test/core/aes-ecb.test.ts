@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CoreError,
-  DecryptError,
-  decryptRefundInfo,
-  decryptReqInfoText,
-  encryptRefundInfo,
-  encryptReqInfoText,
-  md5Hex,
-} from '../../src/core';
+import { CoreError, DecryptError, decryptRefundInfo, decryptReqInfoText, encryptRefundInfo, encryptReqInfoText, md5Hex } from '../../src/core';
 import vectors from '../vectors/vectors.json';
 
 const [V7, V8] = vectors.refund_req_info as [(typeof vectors.refund_req_info)[0], (typeof vectors.refund_req_info)[1]];

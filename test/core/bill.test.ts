@@ -1,4 +1,4 @@
-// fixtures/downloadbill-samples.json (wechatpay-v2.md §15): every sample parses to its expected
+// test/vectors/downloadbill-samples.json (docs/wechatpay-v2.md §15): every sample parses to its expected
 // header, rows and summary; error bodies are classified by their content; formatBill inverts parseBill.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

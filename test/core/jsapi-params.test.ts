@@ -10,15 +10,10 @@ function prepayIdOf(pkg: string): string {
   return pkg.slice('prepay_id='.length);
 }
 
-describe('jsapiPayParams (wechatpay-v2.md §7)', () => {
+describe('jsapiPayParams (docs/wechatpay-v2.md §7)', () => {
   it.each(PAY_VECTORS)('$id ($algo): reproduces the official paySign', async (v) => {
     const signType = v.algo as SignType;
-    const params = await jsapiPayParams(
-      prepayIdOf(v.params.package),
-      { appId: v.params.appId, key: v.key, signType },
-      v.params.timeStamp,
-      v.params.nonceStr,
-    );
+    const params = await jsapiPayParams(prepayIdOf(v.params.package), { appId: v.params.appId, key: v.key, signType }, v.params.timeStamp, v.params.nonceStr);
     expect(params).toEqual({ ...v.params, paySign: v.expected_paySign });
     expect(Object.keys(params).sort()).toEqual(['appId', 'nonceStr', 'package', 'paySign', 'signType', 'timeStamp']);
     for (const value of Object.values(params)) expect(typeof value).toBe('string');
@@ -33,7 +28,12 @@ describe('jsapiPayParams (wechatpay-v2.md §7)', () => {
   });
 
   it('paySign verifies with the same signer (as field `sign`), and a number timeStamp becomes a string', async () => {
-    const p = await jsapiPayParams('wx201410272009395522657a690389285100', { appId: 'wxd930ea5d5a258f4f', key: V3.key, signType: 'HMAC-SHA256' }, 1414587457, 'abc123');
+    const p = await jsapiPayParams(
+      'wx201410272009395522657a690389285100',
+      { appId: 'wxd930ea5d5a258f4f', key: V3.key, signType: 'HMAC-SHA256' },
+      1414587457,
+      'abc123',
+    );
     expect(p.timeStamp).toBe('1414587457');
     expect(p.package).toBe('prepay_id=wx201410272009395522657a690389285100');
     const { paySign, ...signed } = p;

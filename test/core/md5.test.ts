@@ -13,9 +13,7 @@ async function oracle(input: string | Uint8Array): Promise<string> {
     return bytesToHex(new Uint8Array(await crypto.subtle.digest('MD5', bytes)));
   }
   const { createHash } = await import('node:crypto');
-  return typeof input === 'string'
-    ? createHash('md5').update(input, 'utf8').digest('hex')
-    : createHash('md5').update(input).digest('hex');
+  return typeof input === 'string' ? createHash('md5').update(input, 'utf8').digest('hex') : createHash('md5').update(input).digest('hex');
 }
 
 function patternBytes(n: number): Uint8Array {

@@ -1,4 +1,4 @@
-// reliability.md §3.1: the notify replies, pinned to the exact bytes of the spec (the route tests
+// docs/reliability.md §3.1: the notify replies, pinned to the exact bytes of the spec (the route tests
 // compare against these constants, so this is where the constants themselves are checked).
 import { describe, expect, it } from 'vitest';
 import { NOTIFY_REPLIES, NOTIFY_REPLY_CONTENT_TYPE, parseXml } from '../../src/core';

@@ -1,7 +1,16 @@
-// T64: the full state × event table of reliability.md §5 (with the documented choices in
+// T64: the full state × event table of docs/reliability.md §5 (with the documented choices in
 // order-state.ts), every pair checked, plus the always-forbidden moves.
 import { describe, expect, it } from 'vitest';
-import { ORDER_EVENTS, ORDER_STATUSES, PAID_STATUSES, fromStatuses, isOrderStatus, transition, type OrderEvent, type OrderStatus } from '../../src/core/order-state';
+import {
+  ORDER_EVENTS,
+  ORDER_STATUSES,
+  PAID_STATUSES,
+  fromStatuses,
+  isOrderStatus,
+  transition,
+  type OrderEvent,
+  type OrderStatus,
+} from '../../src/core/order-state';
 
 /** The spec, written out pair by pair: `from event → to`. Every pair not listed must be refused. */
 const ALLOWED: ReadonlyArray<[OrderStatus, OrderEvent, OrderStatus]> = [

@@ -37,7 +37,10 @@ describe('exact bill amounts', () => {
   it('yuanToFen and yuanToMilliFen agree with BigInt arithmetic on every decimal string (or refuse it)', () => {
     fc.assert(
       fc.property(decimal, (s) => {
-        for (const [places, convert] of [[2, yuanToFen], [5, yuanToMilliFen]] as const) {
+        for (const [places, convert] of [
+          [2, yuanToFen],
+          [5, yuanToMilliFen],
+        ] as const) {
           const want = reference(s, places);
           if (want === null || s.endsWith('.')) expect(() => convert(s)).toThrow();
           else expect(BigInt(convert(s))).toBe(want);
@@ -68,10 +71,36 @@ describe('exact bill amounts', () => {
   });
 });
 
-const HEADER = ['交易时间', '微信订单号', '商户订单号', '交易状态', '应结订单金额', '商户退款单号', '微信退款单号', '退款金额', '退款状态', '商品名称', '手续费', '订单金额'];
+const HEADER = [
+  '交易时间',
+  '微信订单号',
+  '商户订单号',
+  '交易状态',
+  '应结订单金额',
+  '商户退款单号',
+  '微信退款单号',
+  '退款金额',
+  '退款状态',
+  '商品名称',
+  '手续费',
+  '订单金额',
+];
 const SUMMARY = ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'];
 
-const payRow = (i: number, fen: number, name: string) => ['2026-01-01 10:00:00', `42000${i}`, `NO${i}`, 'SUCCESS', formatYuan(fen), '0', '0', '0.00', '', name, formatYuanMilli(fen * 6), formatYuan(fen)];
+const payRow = (i: number, fen: number, name: string) => [
+  '2026-01-01 10:00:00',
+  `42000${i}`,
+  `NO${i}`,
+  'SUCCESS',
+  formatYuan(fen),
+  '0',
+  '0',
+  '0.00',
+  '',
+  name,
+  formatYuanMilli(fen * 6),
+  formatYuan(fen),
+];
 
 async function* chunked(text: string, sizes: number[]): AsyncGenerator<string> {
   let at = 0;
@@ -86,14 +115,26 @@ describe('readBillLines (streaming) reads what parseBill reads', () => {
   it('for any rows, layout and chunking', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.integer({ min: 1, max: 10 ** 7 }), fc.string({ maxLength: 8 }).filter((s) => !s.includes(',`') && !/[\r\n]/.test(s))), { maxLength: 20 }),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 1, max: 10 ** 7 }),
+            fc.string({ maxLength: 8 }).filter((s) => !s.includes(',`') && !/[\r\n]/.test(s)),
+          ),
+          { maxLength: 20 },
+        ),
         fc.record({ bom: fc.boolean(), lineEnding: fc.constantFrom('CRLF' as const, 'LF' as const), trailingNewline: fc.boolean() }),
         fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }),
         async (rows, layout, sizes) => {
           const records = rows.map(([fen, name], i) => payRow(i, fen, name));
           const total = rows.reduce((s, [fen]) => s + fen, 0);
           const fee = rows.reduce((s, [fen]) => s + fen * 6, 0);
-          const text = formatBill(HEADER, records, SUMMARY, [String(rows.length), formatYuan(total), '0.00', '0.00', formatYuanMilli(fee), formatYuan(total), '0.00'], layout);
+          const text = formatBill(
+            HEADER,
+            records,
+            SUMMARY,
+            [String(rows.length), formatYuan(total), '0.00', '0.00', formatYuanMilli(fee), formatYuan(total), '0.00'],
+            layout,
+          );
           const whole = parseBill(text);
           if (!whole.ok) throw new Error(whole.reason);
           const streamed: Record<string, string>[] = [];
@@ -101,7 +142,7 @@ describe('readBillLines (streaming) reads what parseBill reads', () => {
           let summary: Record<string, string> | undefined;
           for await (const line of readBillLines(chunked(text, sizes))) {
             if (line.kind === 'error') throw new Error(line.reason);
-            if (line.kind === 'record') (streamed.push(line.record), addToTotals(totals, billEntry(line.record)));
+            if (line.kind === 'record') streamed.push(line.record), addToTotals(totals, billEntry(line.record));
             if (line.kind === 'summary') summary = line.summary;
           }
           expect(streamed).toEqual(whole.bill.records);

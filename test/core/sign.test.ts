@@ -87,22 +87,18 @@ describe('canonicalString', () => {
   });
 
   it('sorts by byte order: case-sensitive, uppercase first, _ between Z and a', () => {
-    expect(canonicalString({ alpha: '1', Zeta: '2', ab: '3', a_b: '4', B: '5', a: '6' })).toBe(
-      'B=5&Zeta=2&a=6&a_b=4&ab=3&alpha=1',
-    );
+    expect(canonicalString({ alpha: '1', Zeta: '2', ab: '3', a_b: '4', B: '5', a: '6' })).toBe('B=5&Zeta=2&a=6&a_b=4&ab=3&alpha=1');
   });
 
   it('orders non-ASCII names by UTF-8 bytes (code points), not UTF-16 code units', () => {
     // U+E000 is EE 80 80 in UTF-8 and U+1F600 is F0 9F 98 80, so U+E000 sorts first; UTF-16 code
     // units (0xE000 vs 0xD83D) would put the emoji first.
     expect(canonicalString({ '\u{1F600}': 'e', '\uE000': 'p', z: 'a' })).toBe('z=a&\uE000=p&\u{1F600}=e');
-    expect(canonicalString({ 'é': '1', e: '2', 'ea': '3' })).toBe('e=2&ea=3&é=1');
+    expect(canonicalString({ é: '1', e: '2', ea: '3' })).toBe('e=2&ea=3&é=1');
   });
 
   it('keeps values raw: no escaping, no trimming; & = < ]]> and whitespace pass through', () => {
-    expect(canonicalString({ attach: 'a&b=c<d>]]>e', body: ' 支付 🎉 ', detail: '\t' })).toBe(
-      'attach=a&b=c<d>]]>e&body= 支付 🎉 &detail=\t',
-    );
+    expect(canonicalString({ attach: 'a&b=c<d>]]>e', body: ' 支付 🎉 ', detail: '\t' })).toBe('attach=a&b=c<d>]]>e&body= 支付 🎉 &detail=\t');
   });
 
   it('an empty field set signs "key=…" as the official SDK does', async () => {
@@ -153,7 +149,17 @@ describe('verifyParams (fail closed, never throws)', () => {
 
   it('rejects every bad sign', async () => {
     const flipped = (V1.expected_sign[0] === 'A' ? 'B' : 'A') + V1.expected_sign.slice(1);
-    for (const sign of [undefined, null, '', flipped, V1.expected_sign.slice(0, 31), V1.expected_sign + '0', 'Z'.repeat(32), ' ' + V1.expected_sign.slice(1), 12345]) {
+    for (const sign of [
+      undefined,
+      null,
+      '',
+      flipped,
+      V1.expected_sign.slice(0, 31),
+      V1.expected_sign + '0',
+      'Z'.repeat(32),
+      ' ' + V1.expected_sign.slice(1),
+      12345,
+    ]) {
       expect(await verifyParams({ ...base, sign } as never, KEY, 'MD5'), String(sign)).toBe(false);
     }
     // The right sign under the wrong algorithm: wrong length for HMAC.
@@ -178,7 +184,12 @@ describe('verifyParams (fail closed, never throws)', () => {
       { ...base, sign: V1.expected_sign, body: true },
       { ...base, sign: V1.expected_sign, body: Symbol('x') },
       { ...base, sign: V1.expected_sign, body: ['test'] },
-      { sign: V1.expected_sign, get body(): string { throw new Error('boom'); } },
+      {
+        sign: V1.expected_sign,
+        get body(): string {
+          throw new Error('boom');
+        },
+      },
     ];
     for (const params of weird) expect(await verifyParams(params as never, KEY, 'MD5')).toBe(false);
     expect(await verifyParams({ ...base, sign: V1.expected_sign }, '', 'MD5')).toBe(false);
@@ -187,7 +198,7 @@ describe('verifyParams (fail closed, never throws)', () => {
   });
 });
 
-describe('verifySignedMessage: the algorithm rule (wechatpay-v2.md §3.4, reliability.md T07)', () => {
+describe('verifySignedMessage: the algorithm rule (docs/wechatpay-v2.md §3.4, docs/reliability.md T07)', () => {
   const md5Signed = async (extra: Record<string, string> = {}) => {
     const f = { ...V1.params, ...extra };
     return { ...f, sign: await signParams(f, KEY, 'MD5') };
@@ -241,7 +252,7 @@ describe('verifySignedMessage: the algorithm rule (wechatpay-v2.md §3.4, reliab
   it('accepts a lowercase sign; rejects a wrong value, a tampered field, another key', async () => {
     const good = await md5Signed();
     expect(await verifySignedMessage({ ...good, sign: good.sign.toLowerCase() }, KEY, ['MD5'])).toEqual(ok('MD5'));
-    const flipped = (good.sign[31] === '0' ? '1' : '0');
+    const flipped = good.sign[31] === '0' ? '1' : '0';
     expect(await verifySignedMessage({ ...good, sign: good.sign.slice(0, 31) + flipped }, KEY, ['MD5'])).toEqual(no('SIGN_MISMATCH'));
     expect(await verifySignedMessage({ ...good, body: 'tampered' }, KEY, ['MD5'])).toEqual(no('SIGN_MISMATCH'));
     expect(await verifySignedMessage({ ...good, unknown_extra: 'x' }, KEY, ['MD5'])).toEqual(no('SIGN_MISMATCH'));
@@ -266,12 +277,17 @@ describe('verifySignedMessage: the algorithm rule (wechatpay-v2.md §3.4, reliab
     expect(await verifySignedMessage({ ...good, sign_type: 5 }, KEY, ['MD5'])).toEqual(no('SIGN_TYPE_NOT_ALLOWED'));
     expect(await verifySignedMessage(good, KEY, null as never)).toEqual(no('SIGN_TYPE_NOT_ALLOWED'));
     expect(await verifySignedMessage(good, undefined as never, ['MD5'])).toEqual(no('SIGN_MISMATCH'));
-    const throwing = { ...good, get body(): string { throw new Error('boom'); } };
+    const throwing = {
+      ...good,
+      get body(): string {
+        throw new Error('boom');
+      },
+    };
     expect((await verifySignedMessage(throwing, KEY, ['MD5'])).ok).toBe(false);
   });
 });
 
-describe('verifySignedMessage: the inbound Java-trim fallback (wechatpay-v2.md §3.3)', () => {
+describe('verifySignedMessage: the inbound Java-trim fallback (docs/wechatpay-v2.md §3.3)', () => {
   // Signed the way the official Java SDK signs: each value trimmed (chars <= U+0020), empty skipped.
   const fields = { appid: 'wx1', attach: ' 支付 ', device_info: ' \t ', nonce_str: 'n1\r\n', total_fee: '1' };
   const javaString = 'appid=wx1&attach=支付&nonce_str=n1&total_fee=1&key=' + KEY;
@@ -280,7 +296,12 @@ describe('verifySignedMessage: the inbound Java-trim fallback (wechatpay-v2.md �
 
   it('verifies under the trimmed reading only after the raw reading fails, and says so', async () => {
     const sign = md5Hex(javaString).toUpperCase();
-    expect(await verifySignedMessage({ ...fields, sign }, KEY, ['MD5'])).toEqual({ ok: true, signType: 'MD5', trimmedReading: true, signedFields: trimmedFields });
+    expect(await verifySignedMessage({ ...fields, sign }, KEY, ['MD5'])).toEqual({
+      ok: true,
+      signType: 'MD5',
+      trimmedReading: true,
+      signedFields: trimmedFields,
+    });
     const hsign = await hmacUpper(javaString, KEY);
     expect(await verifySignedMessage({ ...fields, sign: hsign }, KEY, ['HMAC-SHA256'])).toEqual({
       ok: true,

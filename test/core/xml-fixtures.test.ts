@@ -1,4 +1,4 @@
-// fixtures/xml-payloads.json (T03, T05, T08, T12, T21, T26, T27): every payload parses to exactly its
+// test/vectors/xml-payloads.json (T03, T05, T08, T12, T21, T26, T27): every payload parses to exactly its
 // expected_fields, and where a key is known its signatures verify (or not) exactly as the fixture says.
 import { describe, expect, it } from 'vitest';
 import { XmlError } from '../../src/core/errors';
@@ -18,7 +18,7 @@ interface Payload {
 }
 
 const payloads = fixture.payloads as unknown as Payload[];
-/** Rejecting comments is the project rule (reliability.md I8); the fixture marks this item informational. */
+/** Rejecting comments is the project rule (docs/reliability.md I8); the fixture marks this item informational. */
 const REFUSED_BY_PROJECT_RULE = new Set(['xml-comment-between-fields']);
 const parsed = payloads.filter((p) => !REFUSED_BY_PROJECT_RULE.has(p.id));
 const signed = payloads.filter((p) => p.signing);
@@ -36,16 +36,13 @@ describe('xml-payloads.json', () => {
     expect(Object.entries(fields)).toEqual(Object.entries(p.expected_fields)); // same pairs, same order
   });
 
-  it.each(parsed.filter((p) => p.resigned_xml).map((p) => [p.id, p] as const))(
-    '%s: resigned_xml parses to the same fields apart from sign',
-    (_, p) => {
-      const { sign, ...rest } = parseXml(p.resigned_xml!);
-      const { sign: rawSign, ...expected } = p.expected_fields;
-      expect(rest).toEqual(expected);
-      expect(sign).toBe(p.signing!.expected_sign);
-      expect(rawSign).not.toBe(sign);
-    },
-  );
+  it.each(parsed.filter((p) => p.resigned_xml).map((p) => [p.id, p] as const))('%s: resigned_xml parses to the same fields apart from sign', (_, p) => {
+    const { sign, ...rest } = parseXml(p.resigned_xml!);
+    const { sign: rawSign, ...expected } = p.expected_fields;
+    expect(rest).toEqual(expected);
+    expect(sign).toBe(p.signing!.expected_sign);
+    expect(rawSign).not.toBe(sign);
+  });
 
   it('refuses the comment item with XML_FORBIDDEN under the project rule', () => {
     const item = payloads.find((p) => p.id === 'xml-comment-between-fields')!;

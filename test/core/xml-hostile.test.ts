@@ -1,4 +1,4 @@
-// Hostile XML (reliability.md T08, T09, T29–T34): every case is refused with the right XmlError code,
+// Hostile XML (docs/reliability.md T08, T09, T29–T34): every case is refused with the right XmlError code,
 // never an untyped throw. Sizes are chosen so that a non-linear parser would visibly blow up;
 // speed itself is measured in the bench, not asserted here.
 import fc from 'fast-check';
@@ -252,7 +252,10 @@ describe('fuzz (T09)', () => {
   };
 
   it('gives a string map or a typed error for random strings', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => isTyped(s)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => isTyped(s)),
+      { numRuns: 3000 },
+    );
   });
 
   it('gives a string map or a typed error for mutations of a valid notify', () => {

@@ -35,9 +35,7 @@ describe('parseXml: accepted shapes', () => {
   });
 
   it('takes CDATA content literally: entities and markup inside it are text', () => {
-    expect(parseXml('<xml><a><![CDATA[<b>&amp;</b><!-- x --><?pi?>]]></a></xml>').a).toBe(
-      '<b>&amp;</b><!-- x --><?pi?>',
-    );
+    expect(parseXml('<xml><a><![CDATA[<b>&amp;</b><!-- x --><?pi?>]]></a></xml>').a).toBe('<b>&amp;</b><!-- x --><?pi?>');
   });
 
   it('decodes the five predefined entities and decimal/hex character references', () => {
@@ -90,12 +88,9 @@ describe('parseXml: field names', () => {
     expect(parseXml(`<xml><${name}>v</${name}></xml>`)[name]).toBe('v');
   });
 
-  it.each(['Appid', 'APPID', '_private', '0abc', 'a-b', 'a.b', 'ns:a', 'x'.repeat(33), '中文', '__proto__'])(
-    'refuses %s with XML_LIMIT',
-    (name) => {
-      expect(codeOf(() => parseXml(`<xml><${name}>v</${name}></xml>`))).toBe('XML_LIMIT');
-    },
-  );
+  it.each(['Appid', 'APPID', '_private', '0abc', 'a-b', 'a.b', 'ns:a', 'x'.repeat(33), '中文', '__proto__'])('refuses %s with XML_LIMIT', (name) => {
+    expect(codeOf(() => parseXml(`<xml><${name}>v</${name}></xml>`))).toBe('XML_LIMIT');
+  });
 
   it.each(['constructor', 'prototype'])('refuses the reserved name %s', (name) => {
     expect(codeOf(() => parseXml(`<xml><${name}>v</${name}></xml>`))).toBe('XML_LIMIT');
@@ -110,9 +105,7 @@ describe('buildXml', () => {
   });
 
   it('splits ]]> across CDATA sections and stringifies integers', () => {
-    expect(buildXml({ a: 'x]]>y', total_fee: 1999 }, 'root')).toBe(
-      '<root><a><![CDATA[x]]]]><![CDATA[>y]]></a><total_fee><![CDATA[1999]]></total_fee></root>',
-    );
+    expect(buildXml({ a: 'x]]>y', total_fee: 1999 }, 'root')).toBe('<root><a><![CDATA[x]]]]><![CDATA[>y]]></a><total_fee><![CDATA[1999]]></total_fee></root>');
   });
 
   it('round-trips Chinese, emoji and the characters & = < > ]]> " \'', () => {
@@ -147,9 +140,7 @@ describe('buildXml', () => {
 });
 
 /** Strings of XML 1.0 characters: everything except C0 controls (bar Tab/LF/CR), U+FFFE/U+FFFF, lone surrogates. */
-const xmlText = fc
-  .string({ unit: 'binary', maxLength: 40 })
-  .map((s) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, ''));
+const xmlText = fc.string({ unit: 'binary', maxLength: 40 }).map((s) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, ''));
 const fieldName = fc.stringMatching(/^[a-z][a-z0-9_]{0,31}$/).filter((n) => n !== 'constructor' && n !== 'prototype');
 
 describe('parseXml(buildXml(x)) property', () => {

@@ -1,4 +1,4 @@
-// downloadbill (wechatpay-v2.md §15): the backtick text bill from the day's payments and refunds,
+// downloadbill (docs/wechatpay-v2.md §15): the backtick text bill from the day's payments and refunds,
 // gzip on request, unsigned, and the XML "no bill" / "invalid bill_date" errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatWechatTime, isBillError, parseBill, parseXml, yuanToFen } from '../../src/core';
@@ -48,10 +48,34 @@ describe('downloadbill', () => {
     expect(bill.header).toHaveLength(27);
     expect(bill.records).toHaveLength(3);
     const byNo = (no: string, state: string) => bill.records.find((r) => r['商户订单号'] === no && r['交易状态'] === state)!;
-    expect(byNo(nos[0]!, 'SUCCESS')).toMatchObject({ 公众账号ID: APPID, 商户号: MCHID, 应结订单金额: '19.99', 订单金额: '19.99', 手续费: '0.12000', 费率: '0.60%', 商户数据包: 'a,b="c"&d=e', 交易类型: 'JSAPI' });
-    expect(byNo(nos[0]!, 'REFUND')).toMatchObject({ 商户退款单号: `RB${nos[0]}`, 退款金额: '5.00', 申请退款金额: '5.00', 退款状态: 'SUCCESS', 应结订单金额: '0.00', 手续费: '-0.03000' });
+    expect(byNo(nos[0]!, 'SUCCESS')).toMatchObject({
+      公众账号ID: APPID,
+      商户号: MCHID,
+      应结订单金额: '19.99',
+      订单金额: '19.99',
+      手续费: '0.12000',
+      费率: '0.60%',
+      商户数据包: 'a,b="c"&d=e',
+      交易类型: 'JSAPI',
+    });
+    expect(byNo(nos[0]!, 'REFUND')).toMatchObject({
+      商户退款单号: `RB${nos[0]}`,
+      退款金额: '5.00',
+      申请退款金额: '5.00',
+      退款状态: 'SUCCESS',
+      应结订单金额: '0.00',
+      手续费: '-0.03000',
+    });
     expect(byNo(nos[1]!, 'SUCCESS')).toMatchObject({ 应结订单金额: '0.01', 手续费: '0.00000' });
-    expect(bill.summary).toEqual({ 总交易单数: '3', 应结订单总金额: '20.00', 退款总金额: '5.00', 充值券退款总金额: '0.00', 手续费总金额: '0.09000', 订单总金额: '20.00', 申请退款总金额: '5.00' });
+    expect(bill.summary).toEqual({
+      总交易单数: '3',
+      应结订单总金额: '20.00',
+      退款总金额: '5.00',
+      充值券退款总金额: '0.00',
+      手续费总金额: '0.09000',
+      订单总金额: '20.00',
+      申请退款总金额: '5.00',
+    });
     expect(yuanToFen(bill.summary['应结订单总金额']!)).toBe(2000);
   });
 

@@ -30,7 +30,11 @@ export function post(path: string, body: string, headers: Record<string, string>
   return exports.default.fetch(`${BASE}${path}`, { method: 'POST', body, headers: { 'Content-Type': 'text/xml', ...headers } });
 }
 
-export async function callXml(path: string, fields: Record<string, string | number>, opts: { signType?: SignType; headers?: Record<string, string>; key?: string } = {}) {
+export async function callXml(
+  path: string,
+  fields: Record<string, string | number>,
+  opts: { signType?: SignType; headers?: Record<string, string>; key?: string } = {},
+) {
   const res = await post(path, await signed(fields, opts.signType, opts.key), opts.headers);
   const text = await res.text();
   // A refundquery page of 10 refunds carries ~95 fields, beyond the parser's default of 64.

@@ -1,4 +1,4 @@
-// The simulator's merchant API against WeChat's documented behaviour (wechatpay-v2.md §2, §6, §10, §11).
+// The simulator's merchant API against WeChat's documented behaviour (docs/wechatpay-v2.md §2, §6, §10, §11).
 import { describe, expect, it } from 'vitest';
 import { buildXml, nonceStr, parseXml, signParams, verifySignedMessage, type SignType } from '../../src/core';
 import { openidFor } from '../../src/sandbox/users';
@@ -88,7 +88,7 @@ describe('unifiedorder', () => {
     expect(r.fields.err_code_des).toBeTruthy();
     await expectSigned(r.fields, 'MD5');
     expect(r.fields.prepay_id).toBeUndefined();
-    const res = await getJson(`/sim/orders/${(fields.out_trade_no as string)}`);
+    const res = await getJson(`/sim/orders/${fields.out_trade_no as string}`);
     expect(res).toMatchObject({ ok: false, error: 'ORDER_NOT_FOUND' });
   });
 
@@ -114,17 +114,33 @@ describe('unifiedorder', () => {
 
 describe('protocol-level failures: return_code=FAIL, unsigned, nothing stored', () => {
   const cases: [string, () => Promise<Response>, string][] = [
-    ['a GET', () => import('cloudflare:workers').then(({ exports }) => exports.default.fetch('http://127.0.0.1:8787/sandbox/pay/unifiedorder')), '请使用post方法'],
+    [
+      'a GET',
+      () => import('cloudflare:workers').then(({ exports }) => exports.default.fetch('http://127.0.0.1:8787/sandbox/pay/unifiedorder')),
+      '请使用post方法',
+    ],
     ['an empty body', () => post('/pay/unifiedorder', ''), 'post数据为空'],
     ['a non-XML body', () => post('/pay/unifiedorder', '{"appid":"x"}'), 'XML格式错误'],
-    ['a DOCTYPE (XXE)', () => post('/pay/unifiedorder', '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><appid>&x;</appid></xml>'), 'XML格式错误'],
+    [
+      'a DOCTYPE (XXE)',
+      () => post('/pay/unifiedorder', '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><appid>&x;</appid></xml>'),
+      'XML格式错误',
+    ],
     ['no sign', () => post('/pay/orderquery', buildXml({ appid: APPID, mch_id: MCHID, nonce_str: 'n1', out_trade_no: 'NOSIGN000001' })), '缺少参数sign'],
     ['another appid', async () => post('/pay/orderquery', await signedWith({ appid: 'wx0000000000000001' })), 'appid不存在'],
     ['another mch_id', async () => post('/pay/orderquery', await signedWith({ mch_id: '1900000109' })), '商户号mch_id与appid不匹配'],
-    ['a wrong key (SIGNERROR)', async () => post('/pay/orderquery', await signed({ out_trade_no: 'WRONGKEY0001' }, 'MD5', 'FAKE0wrong0key0000000000000000000'.slice(0, 32))), '签名错误'],
+    [
+      'a wrong key (SIGNERROR)',
+      async () => post('/pay/orderquery', await signed({ out_trade_no: 'WRONGKEY0001' }, 'MD5', 'FAKE0wrong0key0000000000000000000'.slice(0, 32))),
+      '签名错误',
+    ],
     ['HMAC sign without sign_type (verified as MD5)', async () => post('/pay/orderquery', await hmacWithoutSignType()), '签名错误'],
     ['sign_type in lowercase', async () => post('/pay/orderquery', await signedWith({ sign_type: 'hmac-sha256' }, 'HMAC-SHA256')), '签名错误'],
-    ['a field changed after signing', async () => post('/pay/orderquery', (await signed({ out_trade_no: 'TAMPER000001' })).replace('TAMPER000001', 'TAMPER000002')), '签名错误'],
+    [
+      'a field changed after signing',
+      async () => post('/pay/orderquery', (await signed({ out_trade_no: 'TAMPER000001' })).replace('TAMPER000001', 'TAMPER000002')),
+      '签名错误',
+    ],
   ];
   it.each(cases)('%s', async (_name, send, msg) => {
     const res = await send();

@@ -1,5 +1,5 @@
 // Payment notify delivery: the signed notify, WeChat's retry schedule driven by DO alarms, the
-// acknowledgement rule, duplicates, tampering, and survival across a restart (wechatpay-v2.md §9).
+// acknowledgement rule, duplicates, tampering, and survival across a restart (docs/wechatpay-v2.md §9).
 import { abortAllDurableObjects, runDurableObjectAlarm } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,11 @@ interface Received {
 }
 
 async function receiver(name: string, config: { fail_times: number; fail_with?: string }) {
-  const res = await exports.default.fetch(`${BASE}/sim/receiver/${name}`, { method: 'PUT', body: JSON.stringify(config), headers: { 'Content-Type': 'application/json' } });
+  const res = await exports.default.fetch(`${BASE}/sim/receiver/${name}`, {
+    method: 'PUT',
+    body: JSON.stringify(config),
+    headers: { 'Content-Type': 'application/json' },
+  });
   expect(res.status).toBe(200);
 }
 
@@ -60,7 +64,10 @@ describe('the payment notify', () => {
     const o = await placeOrder(no);
     expect((await pay(o.prepay_id!)).body.notify).toEqual({ state: 'pending', attempts: 1 });
     for (let i = 0; i < 15; i++) expect(await runDurableObjectAlarm(stub(no))).toBe(true);
-    const { deliveries: [d], log } = await deliveries(no);
+    const {
+      deliveries: [d],
+      log,
+    } = await deliveries(no);
     expect(d).toMatchObject({ state: 'acknowledged', attempts: 16 });
     expect(log.map((e) => e.attempt)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
     const gaps = log.slice(0, 15).map((e) => e.next_delay_ms);
@@ -80,7 +87,10 @@ describe('the payment notify', () => {
     await receiver(no, { fail_times: 100 });
     await pay((await placeOrder(no)).prepay_id!);
     for (let i = 0; i < 15; i++) await runDurableObjectAlarm(stub(no));
-    const { deliveries: [d], log } = await deliveries(no);
+    const {
+      deliveries: [d],
+      log,
+    } = await deliveries(no);
     expect(d).toMatchObject({ state: 'abandoned', attempts: 16 });
     expect(log).toHaveLength(16);
     expect(await runDurableObjectAlarm(stub(no))).toBe(false);
@@ -107,7 +117,9 @@ describe('the payment notify', () => {
     const paid = await pay((await placeOrder(no)).prepay_id!);
     expect(paid.body.notify).toEqual({ state: 'pending', attempts: 1 });
     await runDurableObjectAlarm(stub(no));
-    const { deliveries: [d] } = await deliveries(no);
+    const {
+      deliveries: [d],
+    } = await deliveries(no);
     expect(d).toMatchObject({ state: 'acknowledged', attempts: 2 });
   });
 
@@ -118,7 +130,10 @@ describe('the payment notify', () => {
     expect((await deliveries(no)).deliveries[0]).toMatchObject({ state: 'pending', attempts: 1 });
     await abortAllDurableObjects();
     expect(await runDurableObjectAlarm(stub(no))).toBe(true);
-    const { deliveries: [d], log } = await deliveries(no);
+    const {
+      deliveries: [d],
+      log,
+    } = await deliveries(no);
     expect(d).toMatchObject({ state: 'acknowledged', attempts: 2 });
     expect(log.map((e) => e.acknowledged)).toEqual([false, true]);
   });

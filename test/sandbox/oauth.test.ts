@@ -1,4 +1,4 @@
-// OAuth snsapi_base as the simulator serves it (wechatpay-v2.md §5): pick page, redirect with
+// OAuth snsapi_base as the simulator serves it (docs/wechatpay-v2.md §5): pick page, redirect with
 // code and state, single-use 5-minute codes, and WeChat's error codes.
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';

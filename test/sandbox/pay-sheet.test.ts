@@ -1,4 +1,4 @@
-// The pay sheet (wechatpay-v2.md §7): the script, and the server-side check of every
+// The pay sheet (docs/wechatpay-v2.md §7): the script, and the server-side check of every
 // getBrandWCPayRequest field exactly as WeChat makes it.
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,12 @@ import { advanceClock, APPID, BASE, KEY, newOutTradeNo, pay, placeOrder, postJso
 
 async function params(signType: SignType = 'HMAC-SHA256', over: { prepayId?: string; paySignType?: SignType } = {}) {
   const prepayId = over.prepayId ?? (await placeOrder(newOutTradeNo(), {}, signType)).prepay_id!;
-  const p = await jsapiPayParams(prepayId, { appId: APPID, key: KEY, signType: over.paySignType ?? signType }, String(Math.floor(Date.now() / 1000)), 'RIPb5Upk3ku7knU6');
+  const p = await jsapiPayParams(
+    prepayId,
+    { appId: APPID, key: KEY, signType: over.paySignType ?? signType },
+    String(Math.floor(Date.now() / 1000)),
+    'RIPb5Upk3ku7knU6',
+  );
   return { prepayId, p: { ...p } as Record<string, unknown> };
 }
 
@@ -28,7 +33,7 @@ describe('GET /sandbox/pay-sheet.js', () => {
     expect(js).toContain("new Event('WeixinJSBridgeReady')");
     expect(js).toContain("'/sim/check-pay-params'");
     expect(js).toContain("'/sim/pay'");
-    for (const banned of ['eval(', 'new Function', 'innerHTML', 'onclick', 'setAttribute(\'style\'', 'http://', 'https://']) expect(js).not.toContain(banned);
+    for (const banned of ['eval(', 'new Function', 'innerHTML', 'onclick', "setAttribute('style'", 'http://', 'https://']) expect(js).not.toContain(banned);
     // It parses as a script.
     expect(() => new Function(js)).not.toThrow();
   });
@@ -58,16 +63,42 @@ describe('POST /sandbox/sim/check-pay-params', () => {
   });
 
   it.each([
-    ['the unifiedorder sign reused as paySign', async (p: Record<string, unknown>) => ({ ...p, paySign: await signParams({ appid: APPID, prepay_id: 'x' }, KEY, 'HMAC-SHA256') }), 'PAYSIGN_MISMATCH'],
-    ['timestamp in lowercase (wx.chooseWXPay style)', async (p: Record<string, unknown>) => { const { timeStamp, ...rest } = p; return { ...rest, timestamp: timeStamp }; }, 'MISSING_PARAM'],
-    ['appid in lowercase', async (p: Record<string, unknown>) => { const { appId, ...rest } = p; return { ...rest, appid: appId }; }, 'MISSING_PARAM'],
+    [
+      'the unifiedorder sign reused as paySign',
+      async (p: Record<string, unknown>) => ({ ...p, paySign: await signParams({ appid: APPID, prepay_id: 'x' }, KEY, 'HMAC-SHA256') }),
+      'PAYSIGN_MISMATCH',
+    ],
+    [
+      'timestamp in lowercase (wx.chooseWXPay style)',
+      async (p: Record<string, unknown>) => {
+        const { timeStamp, ...rest } = p;
+        return { ...rest, timestamp: timeStamp };
+      },
+      'MISSING_PARAM',
+    ],
+    [
+      'appid in lowercase',
+      async (p: Record<string, unknown>) => {
+        const { appId, ...rest } = p;
+        return { ...rest, appid: appId };
+      },
+      'MISSING_PARAM',
+    ],
     ['timeStamp as a number', async (p: Record<string, unknown>) => ({ ...p, timeStamp: Number(p.timeStamp) }), 'NOT_A_STRING'],
     ['timeStamp in milliseconds, re-signed', async (p: Record<string, unknown>) => resign({ ...p, timeStamp: 'x1700000000' }), 'BAD_TIMESTAMP'],
     ['another appId, re-signed', async (p: Record<string, unknown>) => resign({ ...p, appId: 'wx0000000000000001' }), 'APPID_MISMATCH'],
-    ['package without prepay_id=, re-signed', async (p: Record<string, unknown>) => resign({ ...p, package: String(p.package).slice('prepay_id='.length) }), 'BAD_PACKAGE'],
+    [
+      'package without prepay_id=, re-signed',
+      async (p: Record<string, unknown>) => resign({ ...p, package: String(p.package).slice('prepay_id='.length) }),
+      'BAD_PACKAGE',
+    ],
     ['signType SHA1', async (p: Record<string, unknown>) => ({ ...p, signType: 'SHA1' }), 'BAD_SIGN_TYPE'],
     ['signType changed without re-signing', async (p: Record<string, unknown>) => ({ ...p, signType: 'MD5' }), 'PAYSIGN_MISMATCH'],
-    ['an unknown prepay_id, re-signed', async (p: Record<string, unknown>) => resign({ ...p, package: 'prepay_id=wx20240101000000deadbeefdeadbeefdead' }), 'PREPAY_NOT_FOUND'],
+    [
+      'an unknown prepay_id, re-signed',
+      async (p: Record<string, unknown>) => resign({ ...p, package: 'prepay_id=wx20240101000000deadbeefdeadbeefdead' }),
+      'PREPAY_NOT_FOUND',
+    ],
     ['a missing paySign', async (p: Record<string, unknown>) => ({ ...p, paySign: '' }), 'MISSING_PARAM'],
   ])('rejects %s', async (_name, mutate, reason) => {
     const { p } = await params();
@@ -101,6 +132,12 @@ describe('POST /sandbox/sim/check-pay-params', () => {
 });
 
 async function resign(p: Record<string, unknown>) {
-  const fields = { appId: String(p.appId), timeStamp: String(p.timeStamp), nonceStr: String(p.nonceStr), package: String(p.package), signType: String(p.signType) };
+  const fields = {
+    appId: String(p.appId),
+    timeStamp: String(p.timeStamp),
+    nonceStr: String(p.nonceStr),
+    package: String(p.package),
+    signType: String(p.signType),
+  };
   return { ...fields, paySign: await signParams(fields, KEY, fields.signType as SignType) };
 }

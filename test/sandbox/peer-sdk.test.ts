@@ -37,7 +37,11 @@ async function peerPost(path: string, data: Record<string, string>, secret = KEY
   const req: Record<string, string> = { ...data, nonce_str: Formatter.nonce() };
   const type = req.sign_type === 'HMAC-SHA256' ? 'HMAC-SHA256' : 'MD5';
   req.sign = Hash.sign(type, req, key);
-  const res = await exports.default.fetch(`${BASE}/${path}`, { method: 'POST', body: builder.build({ xml: req }), headers: { 'Content-Type': 'text/xml; charset=utf-8' } });
+  const res = await exports.default.fetch(`${BASE}/${path}`, {
+    method: 'POST',
+    body: builder.build({ xml: req }),
+    headers: { 'Content-Type': 'text/xml; charset=utf-8' },
+  });
   const reply = (parser.parse(await res.text()) as { xml: Record<string, string> }).xml;
   let verified: boolean | null = null;
   if (reply.return_code === 'SUCCESS') {
@@ -93,8 +97,15 @@ describe('wechatpay-axios-plugin (signer, comparator, XML library) against the s
 
   it("the peer's verifier rejects a reply whose field was altered", async () => {
     const placed = await peerPost('pay/unifiedorder', {
-      appid: APPID, mch_id: MCHID, body: 'x', out_trade_no: newOutTradeNo('PEER'), total_fee: '1',
-      spbill_create_ip: '198.51.100.7', notify_url: `${BASE}/sim/receiver/peer`, trade_type: 'JSAPI', openid: ALICE,
+      appid: APPID,
+      mch_id: MCHID,
+      body: 'x',
+      out_trade_no: newOutTradeNo('PEER'),
+      total_fee: '1',
+      spbill_create_ip: '198.51.100.7',
+      notify_url: `${BASE}/sim/receiver/peer`,
+      trade_type: 'JSAPI',
+      openid: ALICE,
     });
     const altered: Record<string, string> = { ...placed.reply, prepay_id: placed.reply.prepay_id + 'x' };
     expect(Hash.equals(Hash.sign('MD5', altered, Hash.keyObjectFrom(KEY)), altered.sign)).toBe(false);

@@ -1,4 +1,4 @@
-// Refunds (wechatpay-v2.md §12–§14): the certificate model, acceptance and idempotency, errors,
+// Refunds (docs/wechatpay-v2.md §12–§14): the certificate model, acceptance and idempotency, errors,
 // refundquery, and the encrypted, unsigned refund notify.
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
@@ -23,7 +23,11 @@ describe('refund', () => {
     const r = await callXml('/secapi/pay/refund', { out_trade_no: no, out_refund_no: `R${no}`, total_fee: 1999, refund_fee: 100 });
     expect(r.fields.return_code).toBe('FAIL');
     expect(r.fields.return_msg).toContain('CERT_REQUIRED');
-    const wrong = await callXml('/secapi/pay/refund', { out_trade_no: no, out_refund_no: `R${no}`, total_fee: 1999, refund_fee: 100 }, { headers: { 'X-Sandbox-Client-Cert': '1900000109' } });
+    const wrong = await callXml(
+      '/secapi/pay/refund',
+      { out_trade_no: no, out_refund_no: `R${no}`, total_fee: 1999, refund_fee: 100 },
+      { headers: { 'X-Sandbox-Client-Cert': '1900000109' } },
+    );
     expect(wrong.fields.return_code).toBe('FAIL');
     expect((await callXml('/pay/refundquery', { out_trade_no: no })).fields.err_code).toBe('REFUNDNOTEXIST');
   });
@@ -32,7 +36,15 @@ describe('refund', () => {
     const { no, transactionId } = await paidOrder('HMAC-SHA256');
     const fields = { out_trade_no: no, out_refund_no: `R1${no}`.slice(0, 64), total_fee: 1999, refund_fee: 500 };
     const first = await refund(fields, 'HMAC-SHA256');
-    expect(first.fields).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS', out_trade_no: no, transaction_id: transactionId, refund_fee: '500', total_fee: '1999', cash_fee: '1999' });
+    expect(first.fields).toMatchObject({
+      return_code: 'SUCCESS',
+      result_code: 'SUCCESS',
+      out_trade_no: no,
+      transaction_id: transactionId,
+      refund_fee: '500',
+      total_fee: '1999',
+      cash_fee: '1999',
+    });
     expect(first.fields.refund_id).toMatch(/^5030\d{25}$/);
     expect(await verifySignedMessage(first.fields, KEY, ['HMAC-SHA256'])).toMatchObject({ ok: true });
     const again = await refund(fields, 'HMAC-SHA256');
@@ -72,12 +84,19 @@ describe('refund', () => {
     for (const no of [newOutTradeNo(), unpaid]) {
       expect((await refund({ out_trade_no: no, out_refund_no: `X${no}`, total_fee: 1999, refund_fee: 1 })).fields.err_code).toBe('ORDERNOTEXIST');
     }
-    expect((await refund({ transaction_id: '4200000000202401010000000000', out_refund_no: 'XTXN000001', total_fee: 1999, refund_fee: 1 })).fields.err_code).toBe('INVALID_TRANSACTIONID');
+    expect(
+      (await refund({ transaction_id: '4200000000202401010000000000', out_refund_no: 'XTXN000001', total_fee: 1999, refund_fee: 1 })).fields.err_code,
+    ).toBe('INVALID_TRANSACTIONID');
   });
 
   it('SYSTEMERROR and BIZERR_NEED_RETRY by scenario, then the same out_refund_no succeeds once', async () => {
     const { no } = await paidOrder();
-    await setScenario(no, { faults: [{ endpoint: 'refund', error: 'SYSTEMERROR' }, { endpoint: 'refund', error: 'BIZERR_NEED_RETRY' }] });
+    await setScenario(no, {
+      faults: [
+        { endpoint: 'refund', error: 'SYSTEMERROR' },
+        { endpoint: 'refund', error: 'BIZERR_NEED_RETRY' },
+      ],
+    });
     const fields = { out_trade_no: no, out_refund_no: `S${no}`, total_fee: 1999, refund_fee: 300 };
     expect((await refund(fields)).fields).toMatchObject({ result_code: 'FAIL', err_code: 'SYSTEMERROR' });
     expect((await refund(fields)).fields).toMatchObject({ result_code: 'FAIL', err_code: 'BIZERR_NEED_RETRY' });
@@ -96,7 +115,17 @@ describe('refundquery', () => {
       ids.push(r.fields.refund_id!);
     }
     const byOrder = (await callXml('/pay/refundquery', { out_trade_no: no })).fields;
-    expect(byOrder).toMatchObject({ result_code: 'SUCCESS', refund_count: '10', out_trade_no: no, transaction_id: transactionId, total_fee: '1999', refund_id_0: ids[0], refund_status_0: 'SUCCESS', refund_channel_0: 'ORIGINAL', refund_recv_accout_0: '支付用户的零钱' });
+    expect(byOrder).toMatchObject({
+      result_code: 'SUCCESS',
+      refund_count: '10',
+      out_trade_no: no,
+      transaction_id: transactionId,
+      total_fee: '1999',
+      refund_id_0: ids[0],
+      refund_status_0: 'SUCCESS',
+      refund_channel_0: 'ORIGINAL',
+      refund_recv_accout_0: '支付用户的零钱',
+    });
     expect(byOrder.refund_success_time_0).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     expect(await verifySignedMessage(byOrder, KEY, ['MD5'])).toMatchObject({ ok: true });
     const page2 = (await callXml('/pay/refundquery', { transaction_id: transactionId, offset: 10 })).fields;
@@ -126,7 +155,13 @@ describe('refund notify', () => {
   it('POSTs return_code, appid, mch_id, nonce_str and req_info (AES-256-ECB under MD5(key)), with no sign', async () => {
     const { no, transactionId } = await paidOrder();
     const outRefundNo = `N${no}`;
-    const r = await refund({ out_trade_no: no, out_refund_no: outRefundNo, total_fee: 1999, refund_fee: 700, notify_url: `${BASE}/sim/receiver/${outRefundNo}` });
+    const r = await refund({
+      out_trade_no: no,
+      out_refund_no: outRefundNo,
+      total_fee: 1999,
+      refund_fee: 700,
+      notify_url: `${BASE}/sim/receiver/${outRefundNo}`,
+    });
     // The refund completes a little later (5 s by default): nothing yet; the alarm delivers it.
     expect((await getJson<{ received: unknown[] }>(`/sim/receiver/${outRefundNo}`)).received).toHaveLength(0);
     expect(await runDurableObjectAlarm(env.NOTIFY_DELIVERY.getByName(`refund:${outRefundNo}`))).toBe(true);
@@ -156,7 +191,11 @@ describe('refund notify', () => {
   it('is retried on the same schedule until acknowledged', async () => {
     const { no } = await paidOrder();
     const outRefundNo = `T${no}`;
-    await (await import('cloudflare:workers')).exports.default.fetch(`${BASE}/sim/receiver/${outRefundNo}`, { method: 'PUT', body: JSON.stringify({ fail_times: 2 }), headers: { 'Content-Type': 'application/json' } });
+    await (await import('cloudflare:workers')).exports.default.fetch(`${BASE}/sim/receiver/${outRefundNo}`, {
+      method: 'PUT',
+      body: JSON.stringify({ fail_times: 2 }),
+      headers: { 'Content-Type': 'application/json' },
+    });
     await refund({ out_trade_no: no, out_refund_no: outRefundNo, total_fee: 1999, refund_fee: 1, notify_url: `${BASE}/sim/receiver/${outRefundNo}` });
     const s = env.NOTIFY_DELIVERY.getByName(`refund:${outRefundNo}`);
     for (let i = 0; i < 3; i++) expect(await runDurableObjectAlarm(s)).toBe(true);

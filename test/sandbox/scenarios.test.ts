@@ -83,9 +83,7 @@ describe('injected faults', () => {
     const no = newOutTradeNo();
     await setScenario(no, { faults: [{ endpoint: 'unifiedorder', timeout: true }] });
     const body = await signed(orderFields(no));
-    await expect(
-      exports.default.fetch(`${BASE}/pay/unifiedorder`, { method: 'POST', body, signal: AbortSignal.timeout(200) }),
-    ).rejects.toThrow();
+    await expect(exports.default.fetch(`${BASE}/pay/unifiedorder`, { method: 'POST', body, signal: AbortSignal.timeout(200) })).rejects.toThrow();
     // Outcome unknown to the client, but the order exists: the identical retry returns its prepay_id.
     const stored = await getJson<{ prepay_id: string }>(`/sim/orders/${no}`);
     expect((await placeOrder(no)).prepay_id).toBe(stored.prepay_id);

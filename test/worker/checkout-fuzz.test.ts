@@ -23,11 +23,14 @@ describe('buyer-facing routes under arbitrary input', () => {
     const order = await createOrder({});
     const right = new URL(await pageUrl(order.out_trade_no), 'http://x').searchParams.get('t')!;
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 200 }).filter((t) => t !== right), async (token) => {
-        const res = await get(`/pay/${order.out_trade_no}?t=${encodeURIComponent(token)}`);
-        expect(res.status).toBe(404);
-        await res.arrayBuffer();
-      }),
+      fc.asyncProperty(
+        fc.string({ maxLength: 200 }).filter((t) => t !== right),
+        async (token) => {
+          const res = await get(`/pay/${order.out_trade_no}?t=${encodeURIComponent(token)}`);
+          expect(res.status).toBe(404);
+          await res.arrayBuffer();
+        },
+      ),
       { numRuns: 60 },
     );
     expect((await orderRow(order.out_trade_no))!.status).toBe('CREATED');

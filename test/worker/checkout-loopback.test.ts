@@ -20,7 +20,17 @@ function setCookies(res: Response): string[] {
 
 describe('isLoopbackHost', () => {
   it('is true for 127.0.0.0/8, localhost and [::1], with or without a port', () => {
-    for (const host of ['127.0.0.1', '127.0.0.1:8787', '127.255.255.254', '127.1.2.3:1', 'localhost', 'localhost:8787', 'LocalHost:8787', '[::1]', '[::1]:8787']) {
+    for (const host of [
+      '127.0.0.1',
+      '127.0.0.1:8787',
+      '127.255.255.254',
+      '127.1.2.3:1',
+      'localhost',
+      'localhost:8787',
+      'LocalHost:8787',
+      '[::1]',
+      '[::1]:8787',
+    ]) {
       expect(isLoopbackHost(host), host).toBe(true);
     }
   });
@@ -84,7 +94,7 @@ describe('a page opened on the other loopback name', () => {
     }
   });
 
-  it('on PUBLIC_BASE_URL\'s own host (any port) the page renders as before', async () => {
+  it("on PUBLIC_BASE_URL's own host (any port) the page renders as before", async () => {
     const order = await createOrder({ openid: BUYER });
     const path = await pageUrl(order.out_trade_no);
     for (const origin of [BASE, 'http://127.0.0.1:9999']) {

@@ -28,7 +28,10 @@ describe('OAuth against live WeChat (URL shapes and answer handling)', () => {
   });
 
   it('the code exchange is a GET to api.weixin.qq.com with appid, the AppSecret, the code and grant_type', async () => {
-    const { seen, transport } = answering(200, '{"access_token":"AT","expires_in":7200,"refresh_token":"RT","openid":"oLIVEbuyer000000000000000001","scope":"snsapi_base"}');
+    const { seen, transport } = answering(
+      200,
+      '{"access_token":"AT","expires_in":7200,"refresh_token":"RT","openid":"oLIVEbuyer000000000000000001","scope":"snsapi_base"}',
+    );
     expect(await exchangeCode(transport, liveConfig(), 'CODE&x=1')).toEqual({ ok: true, openid: 'oLIVEbuyer000000000000000001', snapshotUser: false });
     expect(seen).toEqual([
       'GET https://api.weixin.qq.com/sns/oauth2/access_token?appid=wxd930ea5d5a258f4f&secret=fake-live-app-secret-for-tests&code=CODE%26x%3D1&grant_type=authorization_code',
@@ -40,9 +43,24 @@ describe('OAuth against live WeChat (URL shapes and answer handling)', () => {
     ['40029 invalid code', 200, '{"errcode":40029,"errmsg":"invalid code"}', { ok: false, reason: 'CODE_REJECTED', errcode: 40029 }],
     ['40125 invalid appsecret', 200, '{"errcode":40125,"errmsg":"invalid appsecret"}', { ok: false, reason: 'REFUSED', errcode: 40125 }],
     ['-1 system busy', 200, '{"errcode":-1,"errmsg":"system error"}', { ok: false, reason: 'REFUSED', errcode: -1 }],
-    ['snapshot user (number)', 200, '{"openid":"oSNAPuser0000000000000000001","is_snapshotuser":1}', { ok: true, openid: 'oSNAPuser0000000000000000001', snapshotUser: true }],
-    ['snapshot user (string)', 200, '{"openid":"oSNAPuser0000000000000000001","is_snapshotuser":"1"}', { ok: true, openid: 'oSNAPuser0000000000000000001', snapshotUser: true }],
-    ['errcode 0 with an openid', 200, '{"errcode":0,"openid":"oLIVEbuyer000000000000000001"}', { ok: true, openid: 'oLIVEbuyer000000000000000001', snapshotUser: false }],
+    [
+      'snapshot user (number)',
+      200,
+      '{"openid":"oSNAPuser0000000000000000001","is_snapshotuser":1}',
+      { ok: true, openid: 'oSNAPuser0000000000000000001', snapshotUser: true },
+    ],
+    [
+      'snapshot user (string)',
+      200,
+      '{"openid":"oSNAPuser0000000000000000001","is_snapshotuser":"1"}',
+      { ok: true, openid: 'oSNAPuser0000000000000000001', snapshotUser: true },
+    ],
+    [
+      'errcode 0 with an openid',
+      200,
+      '{"errcode":0,"openid":"oLIVEbuyer000000000000000001"}',
+      { ok: true, openid: 'oLIVEbuyer000000000000000001', snapshotUser: false },
+    ],
     ['no openid', 200, '{"access_token":"AT"}', { ok: false, reason: 'UNAVAILABLE' }],
     ['not JSON', 200, '<html>busy</html>', { ok: false, reason: 'UNAVAILABLE' }],
     ['JSON null', 200, 'null', { ok: false, reason: 'UNAVAILABLE' }],

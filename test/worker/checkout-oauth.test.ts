@@ -125,7 +125,9 @@ describe('OAuth callback: reused or invalid code', () => {
   it('40163 (code already used) → exactly one fresh authorize round, which works with a fresh code', async () => {
     const { url, round, retry } = await retryAfterUsedCode();
     expect(retry.status).toBe(302);
-    expect(retry.headers.get('Location')).toMatch(/^http:\/\/127\.0\.0\.1:8787\/sandbox\/connect\/oauth2\/authorize\?.*&scope=snsapi_base&state=[A-Za-z0-9]{32}#wechat_redirect$/);
+    expect(retry.headers.get('Location')).toMatch(
+      /^http:\/\/127\.0\.0\.1:8787\/sandbox\/connect\/oauth2\/authorize\?.*&scope=snsapi_base&state=[A-Za-z0-9]{32}#wechat_redirect$/,
+    );
     expect(cookieFrom(retry, 'wxpay_oid')).toBeUndefined();
     expect(pair(cookieFrom(retry, 'wxpay_oauth')!)).toMatch(/^wxpay_oauth=[A-Za-z0-9]{32}\.1\./);
     expect(new URL(localState(retry)).searchParams.get('state')).not.toBe(round.state);
@@ -196,7 +198,9 @@ describe('OAuth callback: a state is single-use', () => {
     const before = Date.now();
     expect((await callback(round, round.stateCookie)).status).toBe(302);
 
-    const row = await env.DB.prepare('SELECT state_hash, expires_at FROM oauth_states_used WHERE state_hash = ?1').bind(await sha256Hex(round.state)).first<{ expires_at: string }>();
+    const row = await env.DB.prepare('SELECT state_hash, expires_at FROM oauth_states_used WHERE state_hash = ?1')
+      .bind(await sha256Hex(round.state))
+      .first<{ expires_at: string }>();
     expect(row).not.toBeNull();
     // Kept as long as the state cookie could still be presented (10 minutes from the authorize).
     expect(Date.parse(row!.expires_at)).toBeGreaterThan(before + 9 * 60_000);

@@ -3,19 +3,7 @@ import { env } from 'cloudflare:workers';
 import { renderSVG } from 'uqr';
 import { describe, expect, it } from 'vitest';
 import { makeCheckoutToken } from '../../src/worker/checkout-token';
-import {
-  cookieFrom,
-  cspNonceOf,
-  fetchWith,
-  get,
-  LIVE,
-  pageUrl,
-  PLAIN_UA,
-  SECRET,
-  sessionCookie,
-  WECHAT_UA,
-  withoutNonce,
-} from './checkout-helpers';
+import { cookieFrom, cspNonceOf, fetchWith, get, LIVE, pageUrl, PLAIN_UA, SECRET, sessionCookie, WECHAT_UA, withoutNonce } from './checkout-helpers';
 import { createOrder, freshNo, orderRow } from './orders-helpers';
 
 const BUYER = 'oTESTbuyer00000000000000001';
@@ -91,10 +79,7 @@ describe('checkout page rendering', () => {
     const nonce = cspNonceOf(res);
     const body = await res.text();
     const scripts = [...body.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
-    expect(scripts).toEqual([
-      `<script nonce="${nonce}" src="/sandbox/pay-sheet.js">`,
-      `<script nonce="${nonce}" src="/assets/checkout.js">`,
-    ]);
+    expect(scripts).toEqual([`<script nonce="${nonce}" src="/sandbox/pay-sheet.js">`, `<script nonce="${nonce}" src="/assets/checkout.js">`]);
     expect(body).toContain('沙箱环境');
   });
 
@@ -158,7 +143,10 @@ describe('openid', () => {
     const res = await get(await pageUrl(order.out_trade_no));
     expect(res.status).toBe(302);
     const location = res.headers.get('Location')!;
-    const m = /^http:\/\/127\.0\.0\.1:8787\/sandbox\/connect\/oauth2\/authorize\?appid=wxd930ea5d5a258f4f&redirect_uri=([^&]+)&response_type=code&scope=snsapi_base&state=([A-Za-z0-9]{32})#wechat_redirect$/.exec(location);
+    const m =
+      /^http:\/\/127\.0\.0\.1:8787\/sandbox\/connect\/oauth2\/authorize\?appid=wxd930ea5d5a258f4f&redirect_uri=([^&]+)&response_type=code&scope=snsapi_base&state=([A-Za-z0-9]{32})#wechat_redirect$/.exec(
+        location,
+      );
     expect(m, location).not.toBeNull();
     expect(decodeURIComponent(m![1]!)).toBe('http://127.0.0.1:8787/oauth/callback');
     const cookie = cookieFrom(res, 'wxpay_oauth')!;
@@ -308,7 +296,10 @@ describe('unexpected failures', () => {
     const html = await page.text();
     expect(html).toContain('服务暂不可用');
     expect(page.headers.get('Content-Security-Policy')).toContain(`script-src 'nonce-${cspNonceOf(page)}'`);
-    const status = await fetchWith({ DB: brokenDb } as unknown as Record<string, string>, `/pay/${order.out_trade_no}/status?t=${new URL(url, 'http://x').searchParams.get('t')}`);
+    const status = await fetchWith(
+      { DB: brokenDb } as unknown as Record<string, string>,
+      `/pay/${order.out_trade_no}/status?t=${new URL(url, 'http://x').searchParams.get('t')}`,
+    );
     expect(status.status).toBe(500);
     const json = (await status.json()) as { error: { code: string } };
     expect(json.error.code).toBe('INTERNAL');

@@ -129,7 +129,9 @@ describe('status after paying in the simulator', () => {
     const row = (await orderRow(order.out_trade_no))!;
     expect(row.status).toBe('PAID');
     expect(row.transaction_id).toMatch(/^\d+$/);
-    const applied = await env.DB.prepare("SELECT count(*) AS n FROM notifications WHERE out_trade_no = ?1 AND verdict = 'APPLIED'").bind(order.out_trade_no).first<{ n: number }>();
+    const applied = await env.DB.prepare("SELECT count(*) AS n FROM notifications WHERE out_trade_no = ?1 AND verdict = 'APPLIED'")
+      .bind(order.out_trade_no)
+      .first<{ n: number }>();
     expect(applied!.n).toBe(1);
   });
 
@@ -156,7 +158,7 @@ describe('status after paying in the simulator', () => {
     expect(notifies!.n).toBe(0);
   });
 
-  it('sync=1 spam (50 concurrent polls) makes at most one orderquery (reliability.md §8.3 #4)', async () => {
+  it('sync=1 spam (50 concurrent polls) makes at most one orderquery (docs/reliability.md §8.3 #4)', async () => {
     const order = await createOrder({ openid: ALICE });
     await prepay(order.out_trade_no);
     const answers = await Promise.all(Array.from({ length: 50 }, () => statusOf(order.out_trade_no, { sync: true })));

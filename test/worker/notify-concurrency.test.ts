@@ -1,4 +1,4 @@
-// reliability.md §7.3 C: exactly one transition and one credit under concurrent, duplicated and
+// docs/reliability.md §7.3 C: exactly one transition and one credit under concurrent, duplicated and
 // replayed deliveries, with and without D1 latency inside the DO, across a DO reset, and against close.
 import { abortAllDurableObjects } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
@@ -96,9 +96,13 @@ describe('concurrent duplicates', { timeout: 60_000 }, () => {
     const idsBefore = await doIds();
     expect(await bodies(await Promise.all(deliveries.map((x) => postNotify(x))))).toEqual(Array(150).fill(OK));
     const placeholders = orders.map((_, i) => `?${i + 1}`).join(',');
-    const sum = await env.DB.prepare(`SELECT count(*) AS n, SUM(amount_fen) AS total FROM ledger WHERE out_trade_no IN (${placeholders})`).bind(...orders).first<{ n: number; total: number }>();
+    const sum = await env.DB.prepare(`SELECT count(*) AS n, SUM(amount_fen) AS total FROM ledger WHERE out_trade_no IN (${placeholders})`)
+      .bind(...orders)
+      .first<{ n: number; total: number }>();
     expect(sum).toEqual({ n: 30, total: orders.reduce((s, _, i) => s + 100 + i, 0) });
-    const paid = await env.DB.prepare(`SELECT count(*) AS n FROM orders WHERE status = 'PAID' AND out_trade_no IN (${placeholders})`).bind(...orders).first<{ n: number }>();
+    const paid = await env.DB.prepare(`SELECT count(*) AS n FROM orders WHERE status = 'PAID' AND out_trade_no IN (${placeholders})`)
+      .bind(...orders)
+      .first<{ n: number }>();
     expect(paid!.n).toBe(30);
     expect((await doIds()).length - idsBefore.length).toBe(30);
   });
@@ -192,7 +196,9 @@ describe('notify racing the other writers', { timeout: 60_000 }, () => {
         if (begun.status !== 'CLOSING') return begun;
         return gate(no).closeOrder({ outTradeNo: no, phase: 'CLOSED' });
       };
-      const [reply, closed] = await (i % 2 ? Promise.all([postNotify(n.xml), close()]) : Promise.all([close(), postNotify(n.xml)]).then(([c, r]) => [r, c] as const));
+      const [reply, closed] = await (i % 2
+        ? Promise.all([postNotify(n.xml), close()])
+        : Promise.all([close(), postNotify(n.xml)]).then(([c, r]) => [r, c] as const));
       expect(await reply.text()).toBe(OK);
       const row = (await orderRow(no))!;
       expect(await ledgerRows(no)).toHaveLength(1); // the money is never dropped

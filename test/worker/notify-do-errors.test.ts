@@ -1,5 +1,5 @@
 // T56–T59, T62 at the DO boundary, and T46's "no D1 write for duplicates". DO infrastructure errors
-// (.retryable, .overloaded) cannot be produced locally (reliability.md §6.4), so the namespace is
+// (.retryable, .overloaded) cannot be produced locally (docs/reliability.md §6.4), so the namespace is
 // wrapped: the real OrderGate does the work, the wrapper throws the runtime's error shapes first.
 // A counting wrapper around the real D1 binding shows which calls a request makes.
 import { env } from 'cloudflare:workers';
@@ -123,7 +123,9 @@ describe('D1 calls per request', () => {
     const no = await seedOrder();
     const n = await signedNotify(no);
     const forged = countingDb();
-    const verdict = await deliver(n.xml.replace(/<sign><!\[CDATA\[[0-9A-F]+\]\]><\/sign>/, '<sign><![CDATA[' + 'D'.repeat(64) + ']]></sign>'), { DB: forged.db });
+    const verdict = await deliver(n.xml.replace(/<sign><!\[CDATA\[[0-9A-F]+\]\]><\/sign>/, '<sign><![CDATA[' + 'D'.repeat(64) + ']]></sign>'), {
+      DB: forged.db,
+    });
     expect(verdict).toEqual({ reply: 'SIGN_ERROR', outcome: 'SIGN_MISMATCH' });
     expect(forged.calls.every((c) => c === 'INSERT')).toBe(true); // at most the counter flush
     expect(forged.calls.length).toBeLessThanOrEqual(1);

@@ -1,21 +1,9 @@
-// reliability.md §7.4 D: infrastructure faults mid-notify. Each reply is RETRY (503) with nothing
+// docs/reliability.md §7.4 D: infrastructure faults mid-notify. Each reply is RETRY (503) with nothing
 // partial in D1, and a redelivery then succeeds with exactly one credit.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { commitPayment } from '../../src/worker/d1/payments-repo';
-import {
-  OK,
-  RETRY,
-  installGateHooks,
-  ledgerRows,
-  notificationRows,
-  orderRow,
-  postNotify,
-  replyOf,
-  seedOrder,
-  signedNotify,
-  snap,
-} from './notify-helpers';
+import { OK, RETRY, installGateHooks, ledgerRows, notificationRows, orderRow, postNotify, replyOf, seedOrder, signedNotify, snap } from './notify-helpers';
 
 const XML = 'text/xml; charset=utf-8';
 

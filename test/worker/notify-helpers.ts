@@ -1,5 +1,5 @@
 // Shared helpers for the notify tests: seeded orders, signed notifies (the sandbox's test signer),
-// the route over HTTP-shaped requests, and the "no state change" oracle of reliability.md §7.0.
+// the route over HTTP-shaped requests, and the "no state change" oracle of docs/reliability.md §7.0.
 import { createExecutionContext, listDurableObjectIds, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { NOTIFY_REPLIES, nonceStr, type SignType } from '../../src/core';
@@ -44,7 +44,17 @@ export async function seedOrder(o: SeedOptions = {}, outTradeNo = freshNo()): Pr
        prepay_id, prepay_openid, transaction_id, expires_at, created_at, updated_at)
      VALUES (?1, 'Test item', ?2, 'CNY', ?3, ?4, ?5, 'seed', 'wx_prepay_seed', ?6, ?7, ?8, ?9, ?9)`,
   )
-    .bind(outTradeNo, o.totalFee ?? 1999, o.openid ?? null, o.status ?? 'NOTPAY', MERCHANT.signType, o.prepayOpenid ?? null, o.transactionId ?? null, new Date(Date.now() + 3600_000).toISOString(), now)
+    .bind(
+      outTradeNo,
+      o.totalFee ?? 1999,
+      o.openid ?? null,
+      o.status ?? 'NOTPAY',
+      MERCHANT.signType,
+      o.prepayOpenid ?? null,
+      o.transactionId ?? null,
+      new Date(Date.now() + 3600_000).toISOString(),
+      now,
+    )
     .run();
   return outTradeNo;
 }
@@ -54,14 +64,23 @@ export function signedNotify(outTradeNo: string, fields: Partial<PayNotifyInput>
   return buildSignedPayNotify({ out_trade_no: outTradeNo, total_fee: 1999, ...fields } as PayNotifyInput, { ...MERCHANT, ...merchant });
 }
 
-export function postNotify(body: BodyInit | null, headers: Record<string, string> = { 'Content-Type': 'text/xml' }, url = NOTIFY_URL, method = 'POST'): Promise<Response> {
+export function postNotify(
+  body: BodyInit | null,
+  headers: Record<string, string> = { 'Content-Type': 'text/xml' },
+  url = NOTIFY_URL,
+  method = 'POST',
+): Promise<Response> {
   return exports.default.fetch(new Request(url, { method, headers, body }));
 }
 
 /** The app under a modified configuration (e.g. WECHAT_SIGN_TYPE=MD5), with the real bindings. */
 export async function postNotifyWithEnv(overrides: Record<string, string>, body: string): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await createApp().fetch(new Request(NOTIFY_URL, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body }), { ...env, ...overrides }, ctx);
+  const res = await createApp().fetch(
+    new Request(NOTIFY_URL, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body }),
+    { ...env, ...overrides },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -97,7 +116,10 @@ export async function ledgerRows(outTradeNo: string) {
 }
 
 export async function anomalyRows(outTradeNo: string | null) {
-  const q = outTradeNo === null ? env.DB.prepare('SELECT * FROM anomalies WHERE out_trade_no IS NULL ORDER BY id') : env.DB.prepare('SELECT * FROM anomalies WHERE out_trade_no = ?1 ORDER BY id').bind(outTradeNo);
+  const q =
+    outTradeNo === null
+      ? env.DB.prepare('SELECT * FROM anomalies WHERE out_trade_no IS NULL ORDER BY id')
+      : env.DB.prepare('SELECT * FROM anomalies WHERE out_trade_no = ?1 ORDER BY id').bind(outTradeNo);
   return (await q.all<Record<string, any>>()).results;
 }
 
@@ -111,7 +133,7 @@ export async function rejectionCount(reason: string): Promise<number> {
 }
 
 /**
- * Installs fault points on the order's DO instance (reliability.md §7.0). Only a test holding the
+ * Installs fault points on the order's DO instance (docs/reliability.md §7.0). Only a test holding the
  * instance through runInDurableObject can do this: the hooks sit under a Symbol key RPC cannot reach.
  */
 export async function installGateHooks(outTradeNo: string, make: (state: DurableObjectState) => GateTestHooks): Promise<void> {

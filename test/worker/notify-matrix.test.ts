@@ -1,4 +1,4 @@
-// reliability.md §7.2 B: the notify validation matrix (T11–T42). Start state: a NOTPAY order of
+// docs/reliability.md §7.2 B: the notify validation matrix (T11–T42). Start state: a NOTPAY order of
 // 1999 fen. Each case asserts the exact reply bytes and status, and what D1 holds afterwards.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';

@@ -18,8 +18,18 @@ function escapeText(v: string): string {
 /** The same fields in five encodings (six with a sign: its hex case); all parse to the same map. */
 function reencodings(fields: Record<string, string>): string[] {
   const cdata = buildXml(fields);
-  const plain = '<xml>' + Object.entries(fields).map(([k, v]) => `<${k}>${escapeText(v)}</${k}>`).join('') + '</xml>';
-  const spaced = '<xml>\n' + Object.entries(fields).map(([k, v]) => `  <${k}><![CDATA[${v}]]></${k}>\n`).join('') + '</xml>\n';
+  const plain =
+    '<xml>' +
+    Object.entries(fields)
+      .map(([k, v]) => `<${k}>${escapeText(v)}</${k}>`)
+      .join('') +
+    '</xml>';
+  const spaced =
+    '<xml>\n' +
+    Object.entries(fields)
+      .map(([k, v]) => `  <${k}><![CDATA[${v}]]></${k}>\n`)
+      .join('') +
+    '</xml>\n';
   const declared = '<?xml version="1.0" encoding="UTF-8"?>' + cdata;
   const reordered = buildXml(Object.fromEntries(Object.entries(fields).reverse()));
   const encoded = [cdata, plain, spaced, declared, reordered];
@@ -92,7 +102,14 @@ describe('re-encoded copies of one authentic message', () => {
 
   it('a refund notify is the same message whatever its encoding and its unauthenticated outer nonce_str', async () => {
     const no = await seedOrder({ status: 'PAID', transactionId: `4200${Date.now()}${nonceStr(6)}`.slice(0, 28) });
-    const plain = { out_trade_no: no, out_refund_no: `R${no}`.slice(0, 32), refund_id: '50300000000000000000000000002', refund_fee: '1999', total_fee: '1999', refund_status: 'SUCCESS' };
+    const plain = {
+      out_trade_no: no,
+      out_refund_no: `R${no}`.slice(0, 32),
+      refund_id: '50300000000000000000000000002',
+      refund_fee: '1999',
+      total_fee: '1999',
+      refund_status: 'SUCCESS',
+    };
     const { fields } = await buildRefundNotify(plain, MERCHANT);
     await sendAll([...reencodings(fields), buildXml({ ...fields, nonce_str: nonceStr(32) })], REFUND_URL);
     expect((await anomalyRows(no)).map((a) => a.kind)).toEqual(['REFUND_UNMATCHED']);

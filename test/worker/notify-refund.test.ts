@@ -27,7 +27,15 @@ async function expectRefused(body: string, expected: string) {
 }
 
 function refundFields(outTradeNo: string) {
-  return { out_trade_no: outTradeNo, out_refund_no: `R${outTradeNo}`.slice(0, 32), refund_id: '50300000000000000000000000001', refund_fee: '1999', total_fee: '1999', refund_status: 'SUCCESS', success_time: '2026-11-28 12:00:00' };
+  return {
+    out_trade_no: outTradeNo,
+    out_refund_no: `R${outTradeNo}`.slice(0, 32),
+    refund_id: '50300000000000000000000000001',
+    refund_fee: '1999',
+    total_fee: '1999',
+    refund_status: 'SUCCESS',
+    success_time: '2026-11-28 12:00:00',
+  };
 }
 
 describe('refund notify', () => {
@@ -47,7 +55,7 @@ describe('refund notify', () => {
     const rows = await anomalyRows(no);
     expect(rows.map((r) => r.kind)).toEqual(['REFUND_UNMATCHED']);
     expect(JSON.parse(rows[0]!.detail)).toMatchObject({ out_refund_no: `R${no}`.slice(0, 32), refund_status: 'SUCCESS', refund_fee: '1999' });
-    const notes = (await env.DB.prepare("SELECT kind, verdict FROM notifications WHERE out_trade_no = ?1").bind(no).all()).results;
+    const notes = (await env.DB.prepare('SELECT kind, verdict FROM notifications WHERE out_trade_no = ?1').bind(no).all()).results;
     expect(notes).toEqual([{ kind: 'REFUND', verdict: 'ANOMALY:REFUND_UNMATCHED' }]); // redeliveries add no row
   });
 

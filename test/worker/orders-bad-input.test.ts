@@ -1,4 +1,4 @@
-// reliability.md §8: every bad input gets a 4xx with a stable code, and nothing is written.
+// docs/reliability.md §8: every bad input gets a 4xx with a stable code, and nothing is written.
 import { describe, expect, it } from 'vitest';
 import { AUTH, api, createOrder, freshNo, orderCount } from './orders-helpers';
 
@@ -35,22 +35,48 @@ describe('§8.1 #1 create: body shape and media type', () => {
     ['"x"', json('"x"'), 400, 'VALIDATION_FAILED'],
     ['1', json('1'), 400, 'VALIDATION_FAILED'],
     ['non-JSON', json('{description: Item}'), 400, 'INVALID_JSON'],
-    ['text/plain', { method: 'POST', headers: { ...AUTH, 'Content-Type': 'text/plain' }, body: JSON.stringify({ description: 'I', total_fee: 1 }) }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
-    ['form-urlencoded', { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'description=I&total_fee=1' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'text/plain',
+      { method: 'POST', headers: { ...AUTH, 'Content-Type': 'text/plain' }, body: JSON.stringify({ description: 'I', total_fee: 1 }) },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'form-urlencoded',
+      { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'description=I&total_fee=1' },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
     ['no Content-Type', { method: 'POST', headers: AUTH, body: JSON.stringify({ description: 'I', total_fee: 1 }) }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
   ];
   it.each(cases)('%s → %i %s', (_n, init, status, code) => expectRejected('/v1/orders', init, status, code));
 });
 
 describe('§8.1 #2 create: fields the client may not set', () => {
-  const forbidden = ['amount', 'price', 'appid', 'mch_id', 'notify_url', 'spbill_create_ip', 'sign', 'sign_type', 'time_expire', 'status', 'prepay_id', 'fee_type'];
-  it.each(forbidden)('%s → 400 VALIDATION_FAILED', (field) => expectRejected('/v1/orders', withField(field, field === 'amount' ? 1 : 'x'), 400, 'VALIDATION_FAILED'));
+  const forbidden = [
+    'amount',
+    'price',
+    'appid',
+    'mch_id',
+    'notify_url',
+    'spbill_create_ip',
+    'sign',
+    'sign_type',
+    'time_expire',
+    'status',
+    'prepay_id',
+    'fee_type',
+  ];
+  it.each(forbidden)('%s → 400 VALIDATION_FAILED', (field) =>
+    expectRejected('/v1/orders', withField(field, field === 'amount' ? 1 : 'x'), 400, 'VALIDATION_FAILED'),
+  );
 });
 
 describe('§8.1 #3/#5 create: total_fee must be a JSON integer in 1..MAX_TOTAL_FEE', () => {
   const raws = ['null', '""', '"1"', '0', '-1', '-0', '1.5', '1e-7', '1e21', '9007199254740993', '1e400', 'true', '[]', '{}', '"0x10"', '" 1"', '"１"', '"١"'];
   it.each(raws)('total_fee: %s → 400 VALIDATION_FAILED', (raw) => expectRejected('/v1/orders', rawFee(raw), 400, 'VALIDATION_FAILED'));
-  it('missing total_fee → 400', () => expectRejected('/v1/orders', json(JSON.stringify({ description: 'I', out_trade_no: freshNo() })), 400, 'VALIDATION_FAILED'));
+  it('missing total_fee → 400', () =>
+    expectRejected('/v1/orders', json(JSON.stringify({ description: 'I', out_trade_no: freshNo() })), 400, 'VALIDATION_FAILED'));
   it('above Int32 → 400 TOTAL_FEE_TOO_LARGE', () => expectRejected('/v1/orders', rawFee('2147483648'), 400, 'TOTAL_FEE_TOO_LARGE'));
 });
 
@@ -102,7 +128,12 @@ describe('§8.1 #8/#9 create: out_trade_no, openid, expiry, metadata', () => {
 
 describe('§8.1 #10 create: JSON edge cases', () => {
   it('a __proto__ key → 400 and no pollution', async () => {
-    await expectRejected('/v1/orders', json(`{"description":"I","total_fee":1,"out_trade_no":"${freshNo()}","__proto__":{"polluted":1}}`), 400, 'VALIDATION_FAILED');
+    await expectRejected(
+      '/v1/orders',
+      json(`{"description":"I","total_fee":1,"out_trade_no":"${freshNo()}","__proto__":{"polluted":1}}`),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
   it('a constructor key → 400', () => expectRejected('/v1/orders', withField('constructor', { prototype: 1 }), 400, 'VALIDATION_FAILED'));
@@ -179,7 +210,18 @@ describe('§8.3 #1 malformed order numbers in the path', () => {
 });
 
 describe('list query validation', () => {
-  const queries = ['status=BOGUS', 'created_from=yesterday', 'created_to=2026-13-01T00:00:00Z', 'limit=0', 'limit=101', 'limit=abc', 'cursor=!!', 'cursor=bm90LWEtY3Vyc29y', 'unknown=1', 'status=PAID&status=CLOSED'];
+  const queries = [
+    'status=BOGUS',
+    'created_from=yesterday',
+    'created_to=2026-13-01T00:00:00Z',
+    'limit=0',
+    'limit=101',
+    'limit=abc',
+    'cursor=!!',
+    'cursor=bm90LWEtY3Vyc29y',
+    'unknown=1',
+    'status=PAID&status=CLOSED',
+  ];
   it.each(queries)('?%s → 400 VALIDATION_FAILED', async (q) => {
     const res = await api(`/v1/orders?${q}`, { headers: AUTH });
     expect(res.status).toBe(400);

@@ -6,11 +6,25 @@ import { AUTH, BASE, api, createOrder, freshNo, orderCount, orderRow, postJson }
 describe('POST /v1/orders', () => {
   it('creates a CREATED order and returns 201 with an HMAC checkout_url', async () => {
     const no = freshNo();
-    const res = await postJson('/v1/orders', { description: '腾讯充值中心-QQ会员充值', total_fee: 1999, out_trade_no: no, attach: 'a=1', metadata: { sku: 'X1' } });
+    const res = await postJson('/v1/orders', {
+      description: '腾讯充值中心-QQ会员充值',
+      total_fee: 1999,
+      out_trade_no: no,
+      attach: 'a=1',
+      metadata: { sku: 'X1' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
     const order = (await res.json()) as Record<string, any>;
-    expect(order).toMatchObject({ out_trade_no: no, status: 'CREATED', total_fee: 1999, fee_type: 'CNY', description: '腾讯充值中心-QQ会员充值', attach: 'a=1', metadata: { sku: 'X1' } });
+    expect(order).toMatchObject({
+      out_trade_no: no,
+      status: 'CREATED',
+      total_fee: 1999,
+      fee_type: 'CNY',
+      description: '腾讯充值中心-QQ会员充值',
+      attach: 'a=1',
+      metadata: { sku: 'X1' },
+    });
     const token = await makeCheckoutToken(env.CHECKOUT_SECRET!, no);
     expect(order.checkout_url).toBe(`${BASE}/pay/${no}?t=${token}`);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -33,7 +47,9 @@ describe('POST /v1/orders', () => {
     const beijingDate = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
     const before = beijingDate(Date.now());
     const numbers = await Promise.all(
-      [1, 2, 3].map(async () => ((await (await postJson('/v1/orders', { description: 'Generated', total_fee: 1 })).json()) as Record<string, string>).out_trade_no!),
+      [1, 2, 3].map(
+        async () => ((await (await postJson('/v1/orders', { description: 'Generated', total_fee: 1 })).json()) as Record<string, string>).out_trade_no!,
+      ),
     );
     const after = beijingDate(Date.now());
     for (const no of numbers) {

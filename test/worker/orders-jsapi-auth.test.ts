@@ -59,7 +59,10 @@ describe('jsapi authorisation', () => {
 
   it('a wrong bearer token → 401 even with a valid checkout token', async () => {
     const order = await createOrder({ openid: 'oTESTuser000000000000000001' });
-    const res = await jsapi(order.out_trade_no, { Authorization: 'Bearer wrong-wrong-wrong-wrong', 'X-Checkout-Token': await makeCheckoutToken(SECRET, order.out_trade_no) });
+    const res = await jsapi(order.out_trade_no, {
+      Authorization: 'Bearer wrong-wrong-wrong-wrong',
+      'X-Checkout-Token': await makeCheckoutToken(SECRET, order.out_trade_no),
+    });
     expect(res.status).toBe(401);
   });
 
@@ -98,7 +101,9 @@ describe('jsapi authorisation', () => {
 
   it('an expired order → 409 ORDER_EXPIRED', async () => {
     const order = await createOrder({ openid: 'oTESTuser000000000000000001' });
-    await env.DB.prepare('UPDATE orders SET expires_at = ?2 WHERE out_trade_no = ?1').bind(order.out_trade_no, new Date(Date.now() - 1000).toISOString()).run();
+    await env.DB.prepare('UPDATE orders SET expires_at = ?2 WHERE out_trade_no = ?1')
+      .bind(order.out_trade_no, new Date(Date.now() - 1000).toISOString())
+      .run();
     const res = await jsapi(order.out_trade_no, AUTH);
     expect(res.status).toBe(409);
     expect(await errorOf(res)).toBe('ORDER_EXPIRED');
@@ -106,10 +111,15 @@ describe('jsapi authorisation', () => {
 
   it('an order bound to another buyer → 409 PREPAY_OPENID_MISMATCH', async () => {
     const order = await createOrder();
-    await env.DB.prepare("UPDATE orders SET status = 'NOTPAY', prepay_id = 'wx_prepay_other', prepay_openid = 'oTESTuser000000000000000002', prepay_expires_at = ?2 WHERE out_trade_no = ?1")
+    await env.DB.prepare(
+      "UPDATE orders SET status = 'NOTPAY', prepay_id = 'wx_prepay_other', prepay_openid = 'oTESTuser000000000000000002', prepay_expires_at = ?2 WHERE out_trade_no = ?1",
+    )
       .bind(order.out_trade_no, new Date(Date.now() + 3600_000).toISOString())
       .run();
-    const res = await jsapi(order.out_trade_no, { 'X-Checkout-Token': await makeCheckoutToken(SECRET, order.out_trade_no), Cookie: await sessionCookie('oTESTuser000000000000000001') });
+    const res = await jsapi(order.out_trade_no, {
+      'X-Checkout-Token': await makeCheckoutToken(SECRET, order.out_trade_no),
+      Cookie: await sessionCookie('oTESTuser000000000000000001'),
+    });
     expect(res.status).toBe(409);
     expect(await errorOf(res)).toBe('PREPAY_OPENID_MISMATCH');
   });
@@ -160,7 +170,11 @@ describe('jsapi CORS', () => {
     const preflight = await app.fetch(
       new Request(`http://127.0.0.1:8787/v1/orders/${order.out_trade_no}/jsapi`, {
         method: 'OPTIONS',
-        headers: { Origin: 'https://m.shop.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-checkout-token' },
+        headers: {
+          Origin: 'https://m.shop.example',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type,x-checkout-token',
+        },
       }),
       shopEnv,
       createExecutionContext(),
@@ -169,7 +183,10 @@ describe('jsapi CORS', () => {
     expect(preflight.headers.get('Access-Control-Allow-Origin')).toBe('https://m.shop.example');
     expect(preflight.headers.get('Access-Control-Allow-Headers')?.toLowerCase()).toContain('x-checkout-token');
     const other = await app.fetch(
-      new Request(`http://127.0.0.1:8787/v1/orders/${order.out_trade_no}/jsapi`, { method: 'OPTIONS', headers: { Origin: 'https://shop.example.evil', 'Access-Control-Request-Method': 'POST' } }),
+      new Request(`http://127.0.0.1:8787/v1/orders/${order.out_trade_no}/jsapi`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://shop.example.evil', 'Access-Control-Request-Method': 'POST' },
+      }),
       shopEnv,
       createExecutionContext(),
     );

@@ -161,7 +161,11 @@ describe('sign type follows the configuration into unifiedorder and paySign (§8
     const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {}, exports } as unknown as ExecutionContext;
     const call = (path: string, init: RequestInit) => app.fetch(new Request(`http://127.0.0.1:8787${path}`, init), md5Env, ctx);
     const no = `MD5${Date.now()}`;
-    const created = await call('/v1/orders', { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: JSON.stringify({ description: 'MD5 item', total_fee: 101, out_trade_no: no, openid: BUYER }) });
+    const created = await call('/v1/orders', {
+      method: 'POST',
+      headers: { ...AUTH, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ description: 'MD5 item', total_fee: 101, out_trade_no: no, openid: BUYER }),
+    });
     expect(created.status).toBe(201);
     const params = await paramsOf(await call(`/v1/orders/${no}/jsapi`, { method: 'POST', headers: AUTH }));
     expect(params.signType).toBe('MD5');

@@ -7,7 +7,11 @@ describe('GET /openapi.json', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as any;
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/v1/orders')).sort()).toEqual(['/v1/orders', '/v1/orders/{out_trade_no}', '/v1/orders/{out_trade_no}/close', '/v1/orders/{out_trade_no}/jsapi']);
+    expect(
+      Object.keys(doc.paths)
+        .filter((p) => p.startsWith('/v1/orders'))
+        .sort(),
+    ).toEqual(['/v1/orders', '/v1/orders/{out_trade_no}', '/v1/orders/{out_trade_no}/close', '/v1/orders/{out_trade_no}/jsapi']);
     expect(Object.keys(doc.paths['/v1/orders'])).toEqual(['post', 'get']);
     const create = doc.components.schemas.CreateOrderRequest;
     expect(create.required.sort()).toEqual(['description', 'total_fee']);

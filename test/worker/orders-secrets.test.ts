@@ -42,7 +42,9 @@ describe('secrets never leave', () => {
     const no = freshNo();
     const created = await postJson('/v1/orders', { description: 'Canary', total_fee: 1999, out_trade_no: no, openid: 'oTESTuser000000000000000001' });
     bodies.push(await bodyOf(created));
-    bodies.push(await bodyOf(await postJson('/v1/orders', { description: 'Canary', total_fee: 1999, out_trade_no: no, openid: 'oTESTuser000000000000000001' })));
+    bodies.push(
+      await bodyOf(await postJson('/v1/orders', { description: 'Canary', total_fee: 1999, out_trade_no: no, openid: 'oTESTuser000000000000000001' })),
+    );
     bodies.push(await bodyOf(await postJson('/v1/orders', { description: 'Other', total_fee: 1, out_trade_no: no })));
     bodies.push(await bodyOf(await api(`/v1/orders/${no}`, { headers: AUTH })));
     bodies.push(await bodyOf(await api('/v1/orders?limit=5', { headers: AUTH })));
@@ -116,7 +118,12 @@ describe('secrets never leave', () => {
   it('live mode with an example key fails closed: 503 CONFIG_INVALID, the log names the variable only', async () => {
     const live = { ...env, WECHAT_MODE: 'live', PUBLIC_BASE_URL: 'https://pay.example.com' } as unknown as Env;
     const app = createApp();
-    for (const [method, path] of [['POST', '/v1/orders'], ['GET', `/v1/orders/${freshNo()}`], ['POST', `/v1/orders/${freshNo()}/jsapi`], ['GET', '/v1/orders']] as const) {
+    for (const [method, path] of [
+      ['POST', '/v1/orders'],
+      ['GET', `/v1/orders/${freshNo()}`],
+      ['POST', `/v1/orders/${freshNo()}/jsapi`],
+      ['GET', '/v1/orders'],
+    ] as const) {
       const init: RequestInit = { method, headers: { ...AUTH, 'Content-Type': 'application/json' } };
       if (method === 'POST') init.body = JSON.stringify({ description: 'x', total_fee: 1 });
       const res = await app.fetch(new Request(`https://pay.example.com${path}`, init), live, createExecutionContext());
@@ -136,7 +143,27 @@ describe('secrets never leave', () => {
   it('created orders are readable without any secret-derived field', async () => {
     const order = await createOrder();
     expect(Object.keys(order).sort()).toEqual(
-      ['attach', 'bank_type', 'cash_fee', 'checkout_url', 'closed_at', 'created_at', 'description', 'expires_at', 'fee_type', 'metadata', 'openid', 'out_trade_no', 'paid_at', 'payer_openid', 'status', 'time_end', 'total_fee', 'transaction_id', 'updated_at'].sort(),
+      [
+        'attach',
+        'bank_type',
+        'cash_fee',
+        'checkout_url',
+        'closed_at',
+        'created_at',
+        'description',
+        'expires_at',
+        'fee_type',
+        'metadata',
+        'openid',
+        'out_trade_no',
+        'paid_at',
+        'payer_openid',
+        'status',
+        'time_end',
+        'total_fee',
+        'transaction_id',
+        'updated_at',
+      ].sort(),
     );
   });
 });

@@ -117,12 +117,12 @@ describe('answer judgement', () => {
 
   it.each([
     ['signed with another key', () => signed({ trade_type: 'JSAPI', prepay_id: 'wx1' }, 'HMAC-SHA256', 'ffffffffffffffffffffffffffffffff')],
-    ['sign missing', () => buildXml({ return_code: 'SUCCESS', result_code: 'SUCCESS', appid: config.appId, mch_id: config.mchId, prepay_id: 'wx1', trade_type: 'JSAPI' })],
-    ['MD5 answer to an HMAC request', () => signed({ trade_type: 'JSAPI', prepay_id: 'wx1', sign_type: 'MD5' }, 'MD5')],
     [
-      'tampered after signing',
-      async () => (await signed({ trade_type: 'JSAPI', prepay_id: 'wx1' })).replace('wx1', 'wx2'),
+      'sign missing',
+      () => buildXml({ return_code: 'SUCCESS', result_code: 'SUCCESS', appid: config.appId, mch_id: config.mchId, prepay_id: 'wx1', trade_type: 'JSAPI' }),
     ],
+    ['MD5 answer to an HMAC request', () => signed({ trade_type: 'JSAPI', prepay_id: 'wx1', sign_type: 'MD5' }, 'MD5')],
+    ['tampered after signing', async () => (await signed({ trade_type: 'JSAPI', prepay_id: 'wx1' })).replace('wx1', 'wx2')],
   ])('%s → SIGN_INVALID, result_code never read', async (_n, answer) => {
     const { transport } = recorder(answer);
     expect(await codeOf(unifiedOrder(deps(transport), uoRequest))).toBe('SIGN_INVALID');
@@ -191,7 +191,17 @@ describe('retries', () => {
   it('orderquery retries SYSTEMERROR with backoff, then succeeds', async () => {
     const delays: number[] = [];
     const fail = () => signed({ result_code: 'FAIL', err_code: 'SYSTEMERROR' });
-    const { calls, transport } = recorder(fail, fail, () => signed({ trade_state: 'SUCCESS', out_trade_no: 'T1', transaction_id: '4200000001', total_fee: '1999', cash_fee: '1999', fee_type: 'CNY', time_end: '20260101120000' }));
+    const { calls, transport } = recorder(fail, fail, () =>
+      signed({
+        trade_state: 'SUCCESS',
+        out_trade_no: 'T1',
+        transaction_id: '4200000001',
+        total_fee: '1999',
+        cash_fee: '1999',
+        fee_type: 'CNY',
+        time_end: '20260101120000',
+      }),
+    );
     const q = await orderQuery(deps(transport, transport, { sleep: async (ms) => void delays.push(ms) }), 'T1', 'HMAC-SHA256');
     expect(calls).toHaveLength(3);
     expect(q).toMatchObject({ tradeState: 'SUCCESS', transactionId: '4200000001', totalFee: 1999, cashFee: 1999, feeType: 'CNY' });
@@ -228,8 +238,16 @@ describe('retries', () => {
 describe('refunds and bills', () => {
   it('refund goes through the certificate transport only', async () => {
     const api = recorder(() => signed({}));
-    const cert = recorder(() => signed({ out_trade_no: 'T1', out_refund_no: 'R1', refund_id: '50000001', refund_fee: '100', total_fee: '1999', cash_fee: '1999', refund_channel: '' }));
-    const accepted = await refund(deps(api.transport, cert.transport), { outTradeNo: 'T1', outRefundNo: 'R1', totalFee: 1999, refundFee: 100, signType: 'HMAC-SHA256' });
+    const cert = recorder(() =>
+      signed({ out_trade_no: 'T1', out_refund_no: 'R1', refund_id: '50000001', refund_fee: '100', total_fee: '1999', cash_fee: '1999', refund_channel: '' }),
+    );
+    const accepted = await refund(deps(api.transport, cert.transport), {
+      outTradeNo: 'T1',
+      outRefundNo: 'R1',
+      totalFee: 1999,
+      refundFee: 100,
+      signType: 'HMAC-SHA256',
+    });
     expect(accepted).toMatchObject({ refundId: '50000001', refundFee: 100 });
     expect(api.calls).toHaveLength(0);
     expect(cert.calls[0]!.url).toBe(`${config.payBaseUrl}/secapi/pay/refund`);
@@ -238,7 +256,17 @@ describe('refunds and bills', () => {
 
   it('refundquery reads the numbered refund fields', async () => {
     const { transport } = recorder(() =>
-      signed({ out_trade_no: 'T1', total_fee: '1999', refund_count: '2', out_refund_no_0: 'R1', refund_fee_0: '100', refund_status_0: 'SUCCESS', out_refund_no_1: 'R2', refund_fee_1: '200', refund_status_1: 'PROCESSING' }),
+      signed({
+        out_trade_no: 'T1',
+        total_fee: '1999',
+        refund_count: '2',
+        out_refund_no_0: 'R1',
+        refund_fee_0: '100',
+        refund_status_0: 'SUCCESS',
+        out_refund_no_1: 'R2',
+        refund_fee_1: '200',
+        refund_status_1: 'PROCESSING',
+      }),
     );
     const r = await refundQuery(deps(transport), 'R1', 'HMAC-SHA256');
     expect(r.refunds).toEqual([
@@ -257,7 +285,9 @@ describe('refunds and bills', () => {
     const zipped = recorder(() => new Response(gz));
     expect(await downloadBill(deps(zipped.transport), '20260101', 'ALL', 'HMAC-SHA256', true)).toEqual({ kind: 'BILL', text: bill.slice(1) });
     expect(zipped.calls[0]!.fields.tar_type).toBe('GZIP');
-    const none = recorder(() => new Response(buildXml({ return_code: 'FAIL', return_msg: 'No Bill Exist', error_code: '20002' }), { headers: { 'Content-Type': 'text/plain' } }));
+    const none = recorder(
+      () => new Response(buildXml({ return_code: 'FAIL', return_msg: 'No Bill Exist', error_code: '20002' }), { headers: { 'Content-Type': 'text/plain' } }),
+    );
     expect(await downloadBill(deps(none.transport), '20260101', 'ALL', 'HMAC-SHA256')).toEqual({ kind: 'NO_BILL' });
     const bad = recorder(() => buildXml({ return_code: 'FAIL', return_msg: 'invalid bill_date', error_code: '20001' }));
     expect(await codeOf(downloadBill(deps(bad.transport), '20260101', 'ALL', 'HMAC-SHA256'))).toBe('RETURN_FAIL');

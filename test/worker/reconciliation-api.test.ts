@@ -50,7 +50,9 @@ describe('POST /v1/reconciliations refuses what it cannot reconcile', () => {
 });
 
 const noStage: BillStage = {
-  reset: () => { throw new Error('no fetch expected'); },
+  reset: () => {
+    throw new Error('no fetch expected');
+  },
   put: () => undefined,
   chunk: () => [],
   paymentsPresent: () => new Set(),
@@ -80,7 +82,11 @@ describe('the daily cron', () => {
   it('0 2 * * * starts yesterday (Beijing)', async () => {
     const yesterday = dayBack(1);
     const before = await runRow(yesterday);
-    await (exports.default as unknown as { scheduled(c: ScheduledController): Promise<void> }).scheduled({ cron: '0 2 * * *', scheduledTime: Date.now(), noRetry() {} } as unknown as ScheduledController);
+    await (exports.default as unknown as { scheduled(c: ScheduledController): Promise<void> }).scheduled({
+      cron: '0 2 * * *',
+      scheduledTime: Date.now(),
+      noRetry() {},
+    } as unknown as ScheduledController);
     const after = await runRow(yesterday);
     expect(after).not.toBeNull();
     expect(after!.generation).toBe(before?.generation ?? 1);

@@ -27,9 +27,16 @@ describe('a day with a lost notify and a payment WeChat never made', () => {
     expect(body.status).toBe('DISCREPANCIES');
     expect(body.items).toHaveLength(2);
     expect(byKind(body.items, 'MISSING_LOCALLY')).toEqual([
-      expect.objectContaining({ resolution: 'APPLIED', out_trade_no: silent.outTradeNo, transaction_id: silent.transactionId, bill: expect.objectContaining({ total_fee: 250 }) }),
+      expect.objectContaining({
+        resolution: 'APPLIED',
+        out_trade_no: silent.outTradeNo,
+        transaction_id: silent.transactionId,
+        bill: expect.objectContaining({ total_fee: 250 }),
+      }),
     ]);
-    expect(byKind(body.items, 'MISSING_AT_WECHAT')).toEqual([expect.objectContaining({ resolution: 'OPEN', out_trade_no: planted, bill: null, ours: expect.objectContaining({ total_fee: 500, status: 'PAID' }) })]);
+    expect(byKind(body.items, 'MISSING_AT_WECHAT')).toEqual([
+      expect.objectContaining({ resolution: 'OPEN', out_trade_no: planted, bill: null, ours: expect.objectContaining({ total_fee: 500, status: 'PAID' }) }),
+    ]);
     expect(body.items.map((i: any) => i.out_trade_no)).not.toContain(normal1.outTradeNo);
     expect(body.items.map((i: any) => i.out_trade_no)).not.toContain(normal2.outTradeNo);
     // 19.99 + 0.01 + 2.50 at 0.60%, each fee rounded to the fen: 0.12 + 0.00 + 0.02.
@@ -78,7 +85,9 @@ describe('the other payment differences stay OPEN with both sides', () => {
     const txn = await payOnDay(3, { totalFee: 400 });
     const notOurs = await payOnDay(3, { totalFee: 600, scenario: { notify: 'never' } });
     await env.DB.prepare('UPDATE orders SET total_fee = 301 WHERE out_trade_no = ?1').bind(amount.outTradeNo).run();
-    await env.DB.prepare(`UPDATE orders SET transaction_id = '4200000000OTHER' || substr(out_trade_no, 1, 10) WHERE out_trade_no = ?1`).bind(txn.outTradeNo).run();
+    await env.DB.prepare(`UPDATE orders SET transaction_id = '4200000000OTHER' || substr(out_trade_no, 1, 10) WHERE out_trade_no = ?1`)
+      .bind(txn.outTradeNo)
+      .run();
     await env.DB.prepare('UPDATE orders SET total_fee = 601 WHERE out_trade_no = ?1').bind(notOurs.outTradeNo).run();
 
     expect((await start(day)).status).toBe(202);
@@ -86,10 +95,20 @@ describe('the other payment differences stay OPEN with both sides', () => {
     const { body } = await report(day);
     expect(body.status).toBe('DISCREPANCIES');
     expect(byKind(body.items, 'AMOUNT_MISMATCH')).toEqual([
-      expect.objectContaining({ resolution: 'OPEN', out_trade_no: amount.outTradeNo, bill: expect.objectContaining({ total_fee: 300 }), ours: expect.objectContaining({ total_fee: 301 }) }),
+      expect.objectContaining({
+        resolution: 'OPEN',
+        out_trade_no: amount.outTradeNo,
+        bill: expect.objectContaining({ total_fee: 300 }),
+        ours: expect.objectContaining({ total_fee: 301 }),
+      }),
     ]);
     expect(byKind(body.items, 'STATUS_MISMATCH')).toEqual([
-      expect.objectContaining({ resolution: 'OPEN', out_trade_no: txn.outTradeNo, note: 'transaction_id differs', bill: expect.objectContaining({ transaction_id: txn.transactionId }) }),
+      expect.objectContaining({
+        resolution: 'OPEN',
+        out_trade_no: txn.outTradeNo,
+        note: 'transaction_id differs',
+        bill: expect.objectContaining({ transaction_id: txn.transactionId }),
+      }),
     ]);
     expect(byKind(body.items, 'MISSING_LOCALLY')).toEqual([expect.objectContaining({ resolution: 'OPEN', out_trade_no: notOurs.outTradeNo })]);
     expect((await orderRow(notOurs.outTradeNo))!.status).toBe('NOTPAY');
@@ -104,7 +123,11 @@ describe('the other payment differences stay OPEN with both sides', () => {
     await start(day);
     await drive(day);
     const { body } = await report(day);
-    expect(body).toMatchObject({ status: 'BALANCED', items: [], totals: { bill: { payment_count: 1, paid_fee: 700 }, ours: { payment_count: 1, paid_fee: 700 } } });
+    expect(body).toMatchObject({
+      status: 'BALANCED',
+      items: [],
+      totals: { bill: { payment_count: 1, paid_fee: 700 }, ours: { payment_count: 1, paid_fee: 700 } },
+    });
   });
 });
 
@@ -121,7 +144,11 @@ describe('days without a bill, and bills not ready yet', () => {
   it('WeChat not answering with the bill leaves the run PENDING with a next attempt; the retry completes it', async () => {
     const day = dayBack(5);
     await payOnDay(5, { totalFee: 800 });
-    const fault = await (await import('./orders-helpers')).postJson('/sandbox/sim/scenario', { out_trade_no: '*', faults: [{ endpoint: 'downloadbill', error: 'SYSTEMERROR' }] }, {});
+    const fault = await (await import('./orders-helpers')).postJson(
+      '/sandbox/sim/scenario',
+      { out_trade_no: '*', faults: [{ endpoint: 'downloadbill', error: 'SYSTEMERROR' }] },
+      {},
+    );
     expect(fault.status).toBe(200);
     await start(day);
     const pending = await drive(day, (r) => r.attempts === 1);
@@ -129,7 +156,9 @@ describe('days without a bill, and bills not ready yet', () => {
     expect(Date.parse(pending.next_attempt_at)).toBeGreaterThan(Date.now());
     expect((await report(day)).body).toMatchObject({ status: 'PENDING', next_attempt_at: pending.next_attempt_at });
     // Time passes (the alarm or the cron comes back at next_attempt_at).
-    await env.DB.prepare('UPDATE reconciliation_runs SET next_attempt_at = ?2 WHERE bill_date = ?1').bind(day, new Date(Date.now() - 1000).toISOString()).run();
+    await env.DB.prepare('UPDATE reconciliation_runs SET next_attempt_at = ?2 WHERE bill_date = ?1')
+      .bind(day, new Date(Date.now() - 1000).toISOString())
+      .run();
     await drive(day);
     expect((await report(day)).body).toMatchObject({ status: 'BALANCED', totals: { bill: { payment_count: 1, paid_fee: 800 } } });
   });

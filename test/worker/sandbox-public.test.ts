@@ -19,7 +19,11 @@ afterEach(() => vi.restoreAllMocks());
 async function call(origin: string, overrides: Record<string, string>, method: string, path: string, body?: string): Promise<Response> {
   const headers: Record<string, string> = { ...AUTH };
   if (body !== undefined) headers['Content-Type'] = path.startsWith('/wechat/') ? 'text/xml' : 'application/json';
-  return createApp().fetch(new Request(origin + path, { method, headers, body, redirect: 'manual' }), { ...env, ...overrides } as Env, createExecutionContext());
+  return createApp().fetch(
+    new Request(origin + path, { method, headers, body, redirect: 'manual' }),
+    { ...env, ...overrides } as Env,
+    createExecutionContext(),
+  );
 }
 
 const create = () => JSON.stringify({ description: 'public sandbox probe', total_fee: 1, out_trade_no: freshNo('PUB') });

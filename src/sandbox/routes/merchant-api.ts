@@ -66,8 +66,7 @@ for (const [path, endpoint] of API) {
   });
 }
 
-const billError = (return_msg: string, error_code: string) =>
-  xmlResponse(buildXml({ return_code: 'FAIL', return_msg, error_code }));
+const billError = (return_msg: string, error_code: string) => xmlResponse(buildXml({ return_code: 'FAIL', return_msg, error_code }));
 
 merchantApi.all('/pay/downloadbill', async (c) => {
   const m = c.get('merchant');

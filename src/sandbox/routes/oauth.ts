@@ -1,5 +1,5 @@
 /**
- * WeChat OAuth for 公众号 web pages (wechatpay-v2.md §5), as the simulator serves it:
+ * WeChat OAuth for 公众号 web pages (docs/wechatpay-v2.md §5), as the simulator serves it:
  * GET /connect/oauth2/authorize shows a pick-a-test-user page (or, with `&user=<name>`, skips it)
  * and redirects to redirect_uri?code=…&state=…; GET /sns/oauth2/access_token exchanges the code.
  */
@@ -45,7 +45,10 @@ oauth.get('/connect/oauth2/authorize', async (c) => {
     const stub = merchantStub(c.env, m.mchId);
     const users = (await stub.users()).filter((u) => fixedUser(u.name));
     const items = users
-      .map((u) => `<li><a id="user-${escapeHtml(u.name)}" href="${link(u.name)}">${escapeHtml(TEST_USERS.find((t) => t.name === u.name)!.label)}<br><small>${escapeHtml(u.openid)}</small></a></li>`)
+      .map(
+        (u) =>
+          `<li><a id="user-${escapeHtml(u.name)}" href="${link(u.name)}">${escapeHtml(TEST_USERS.find((t) => t.name === u.name)!.label)}<br><small>${escapeHtml(u.openid)}</small></a></li>`,
+      )
       .join('');
     const hidden = Object.entries(q)
       .filter(([k]) => k !== 'user')

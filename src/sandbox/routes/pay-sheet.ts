@@ -1,6 +1,6 @@
 /**
  * The pay sheet: the script (GET /pay-sheet.js), the server-side check of getBrandWCPayRequest's
- * parameters exactly as WeChat makes it (wechatpay-v2.md §7), and the buyer's payment
+ * parameters exactly as WeChat makes it (docs/wechatpay-v2.md §7), and the buyer's payment
  * (POST /sim/pay, also the documented way for scripts and tests to pay without a browser).
  */
 import { Hono } from 'hono';
@@ -16,8 +16,9 @@ const FAIL = 'get_brand_wcpay_request:fail';
 
 export const paySheet = new Hono<SandboxEnv>();
 
-paySheet.get('/pay-sheet.js', () =>
-  new Response(PAY_SHEET_JS, { headers: { 'Content-Type': 'application/javascript; charset=utf-8', 'Cache-Control': 'no-store' } }),
+paySheet.get(
+  '/pay-sheet.js',
+  () => new Response(PAY_SHEET_JS, { headers: { 'Content-Type': 'application/javascript; charset=utf-8', 'Cache-Control': 'no-store' } }),
 );
 
 // A merchant H5 on another origin may load the sheet too.
@@ -80,7 +81,8 @@ paySheet.post('/sim/pay', async (c) => {
   }
   const paid = await merchantStub(c.env, m.mchId).pay(p.prepay_id, p.openid);
   if (!paid.ok) {
-    if ('refusal' in paid) return c.json({ ok: false, err_msg: FAIL, error: paid.refusal, err_desc: PAY_REFUSAL_DESC[paid.refusal] }, refusalStatus(paid.refusal));
+    if ('refusal' in paid)
+      return c.json({ ok: false, err_msg: FAIL, error: paid.refusal, err_desc: PAY_REFUSAL_DESC[paid.refusal] }, refusalStatus(paid.refusal));
     if (paid.user_action === 'cancel') return c.json({ ok: false, err_msg: 'get_brand_wcpay_request:cancel' });
     return c.json({ ok: false, err_msg: FAIL, error: 'PAYMENT_FAILED', err_desc: '支付失败，请稍后再试（沙箱场景）' });
   }

@@ -85,7 +85,8 @@ sim.post('/bulk-trades', async (c) => {
   const count = body.count as number;
   const start = body.start ?? 0;
   const n = body.n ?? Math.min(count, BULK_MAX_PER_CALL);
-  if (!int(start, 0, count - 1) || !int(n, 1, BULK_MAX_PER_CALL) || (start as number) + (n as number) > count) return bad('start and n must stay within count, n ≤ 10000');
+  if (!int(start, 0, count - 1) || !int(n, 1, BULK_MAX_PER_CALL) || (start as number) + (n as number) > count)
+    return bad('start and n must stay within count, n ≤ 10000');
   return c.json(await merchantStub(c.env, c.get('merchant').mchId).bulkTrades(body.bill_date, start as number, n as number, count));
 });
 
@@ -145,7 +146,8 @@ sim.put('/receiver/:name', async (c) => {
   if (!RECEIVER.test(name) || !body) return bad('PUT /sandbox/sim/receiver/<name> {"fail_times": n, "fail_with": "fail" | "text" | "http500"}');
   const failTimes = body.fail_times ?? 0;
   const failWith = body.fail_with ?? 'fail';
-  if (typeof failTimes !== 'number' || !Number.isInteger(failTimes) || failTimes < 0 || failTimes > 100) return bad('fail_times must be an integer from 0 to 100');
+  if (typeof failTimes !== 'number' || !Number.isInteger(failTimes) || failTimes < 0 || failTimes > 100)
+    return bad('fail_times must be an integer from 0 to 100');
   if (failWith !== 'fail' && failWith !== 'text' && failWith !== 'http500') return bad('fail_with must be fail, text or http500');
   const config: ReceiverConfig = { fail_times: failTimes, fail_with: failWith };
   return c.json(await merchantStub(c.env, c.get('merchant').mchId).configureReceiver(name, config));

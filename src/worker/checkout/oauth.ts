@@ -1,5 +1,5 @@
 /**
- * WeChat OAuth snsapi_base for the checkout (wechatpay-v2.md §5): the authorize redirect with a
+ * WeChat OAuth snsapi_base for the checkout (docs/wechatpay-v2.md §5): the authorize redirect with a
  * CSRF state bound to this browser, and the server-side code → openid exchange.
  *
  * The state is random and also kept in a short-lived signed HttpOnly cookie, with the order to return

@@ -33,7 +33,8 @@ ${scripts.map((src) => html`<script nonce="${nonce}" src="${src}"></script>\n`)}
 }
 
 const ICONS = {
-  success: '<circle cx="36" cy="36" r="36" fill="#07c160"/><path d="M21 37l10 10 20-21" fill="none" stroke="#fff" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"/>',
+  success:
+    '<circle cx="36" cy="36" r="36" fill="#07c160"/><path d="M21 37l10 10 20-21" fill="none" stroke="#fff" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"/>',
   info: '<circle cx="36" cy="36" r="36" fill="#10aeff"/><path d="M36 20v22" stroke="#fff" stroke-width="5" stroke-linecap="round"/><circle cx="36" cy="52" r="3.5" fill="#fff"/>',
   warn: '<circle cx="36" cy="36" r="36" fill="#ffc300"/><path d="M36 20v22" stroke="#fff" stroke-width="5" stroke-linecap="round"/><circle cx="36" cy="52" r="3.5" fill="#fff"/>',
   closed: '<circle cx="36" cy="36" r="36" fill="#b2b2b2"/><path d="M25 25l22 22M47 25L25 47" stroke="#fff" stroke-width="5" stroke-linecap="round"/>',
@@ -123,7 +124,12 @@ export function orderStatePage(nonce: string, state: OrderPageState, summary: Or
     case 'REFUNDED':
       return statePage(nonce, '已退款', { icon: 'info', heading: '已退款', text: '该订单已支付，款项已原路退回。', order });
     case 'CLOSED':
-      return statePage(nonce, '订单已关闭', { icon: 'closed', heading: '订单已关闭', text: '该订单已关闭，无法继续支付。如需购买，请返回商户重新下单。', order });
+      return statePage(nonce, '订单已关闭', {
+        icon: 'closed',
+        heading: '订单已关闭',
+        text: '该订单已关闭，无法继续支付。如需购买，请返回商户重新下单。',
+        order,
+      });
     case 'EXPIRED':
       return statePage(nonce, '订单已过期', { icon: 'closed', heading: '订单已过期', text: '该订单已超过支付时限，无法继续支付。请返回商户重新下单。', order });
     case 'UNPAYABLE':
@@ -147,7 +153,7 @@ export function openInWechatPage(nonce: string, merchantName: string, summary: O
   });
 }
 
-/** is_snapshotuser=1 (wechatpay-v2.md §5): a 快照页 virtual account cannot pay. */
+/** is_snapshotuser=1 (docs/wechatpay-v2.md §5): a 快照页 virtual account cannot pay. */
 export function snapshotUserPage(nonce: string): string {
   return statePage(nonce, '请打开完整页面', {
     icon: 'info',

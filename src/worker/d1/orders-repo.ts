@@ -99,16 +99,13 @@ export async function pinPrepayClientIp(db: D1Database, outTradeNo: string, ip: 
 
 /** A status change outside money state (e.g. CREATED→FAILED after a definitive unifiedorder error), compare-and-set. */
 export async function updateStatus(db: D1Database, outTradeNo: string, from: OrderStatus, to: OrderStatus, now: string): Promise<boolean> {
-  const res = await db
-    .prepare('UPDATE orders SET status = ?3, updated_at = ?4 WHERE out_trade_no = ?1 AND status = ?2')
-    .bind(outTradeNo, from, to, now)
-    .run();
+  const res = await db.prepare('UPDATE orders SET status = ?3, updated_at = ?4 WHERE out_trade_no = ?1 AND status = ?2').bind(outTradeNo, from, to, now).run();
   return res.meta.changes === 1;
 }
 
 /**
  * Claims the right to run one orderquery sync: succeeds for one caller per window, however many
- * race (the rate limit of wechatpay-v2.md §10: at most one query per order per window).
+ * race (the rate limit of docs/wechatpay-v2.md §10: at most one query per order per window).
  */
 export async function claimSync(db: D1Database, outTradeNo: string, now: string, lastSyncedBefore: string): Promise<boolean> {
   const res = await db
@@ -145,6 +142,9 @@ export async function listOrders(db: D1Database, f: ListFilter): Promise<OrderRo
   }
   const sql = `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY created_at DESC, out_trade_no DESC LIMIT ${bind(f.limit + 1)}`;
-  const res = await db.prepare(sql).bind(...params).all<OrderRow>();
+  const res = await db
+    .prepare(sql)
+    .bind(...params)
+    .all<OrderRow>();
   return res.results;
 }

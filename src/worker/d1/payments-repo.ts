@@ -65,7 +65,11 @@ function notificationStmt(db: D1Database, outTradeNo: string | null, e: NotifyEv
 }
 
 /** The order (on the primary: no replica reads for money) and which order, if any, already holds `transactionId`. */
-export async function loadPaymentView(db: D1Database, outTradeNo: string, transactionId: string): Promise<{ order: PaymentView | null; txnOwner: string | null }> {
+export async function loadPaymentView(
+  db: D1Database,
+  outTradeNo: string,
+  transactionId: string,
+): Promise<{ order: PaymentView | null; txnOwner: string | null }> {
   const [order, owner] = await db.batch([
     db.prepare('SELECT status, total_fee, fee_type, transaction_id FROM orders WHERE out_trade_no = ?1').bind(outTradeNo),
     db.prepare('SELECT out_trade_no FROM orders WHERE transaction_id = ?1').bind(transactionId),
@@ -105,7 +109,19 @@ export async function commitPayment(db: D1Database, c: PaymentCommit): Promise<b
          WHERE out_trade_no = ?1 AND status = ?2 AND total_fee = ?11 AND transaction_id IS NULL
            AND NOT EXISTS (SELECT 1 FROM orders AS other WHERE other.transaction_id = ?4)`,
       )
-      .bind(f.outTradeNo, c.from, c.to, f.transactionId, f.timeEnd ?? null, f.bankType ?? null, f.cashFee ?? null, f.openid ?? null, c.now, f.source, f.totalFee),
+      .bind(
+        f.outTradeNo,
+        c.from,
+        c.to,
+        f.transactionId,
+        f.timeEnd ?? null,
+        f.bankType ?? null,
+        f.cashFee ?? null,
+        f.openid ?? null,
+        c.now,
+        f.source,
+        f.totalFee,
+      ),
     db
       .prepare(
         `INSERT INTO ledger (out_trade_no, kind, amount_fen, transaction_id, created_at)

@@ -81,7 +81,13 @@ export function getRun(db: D1Database, billDate: string): Promise<RunRow | null>
  * ERROR). A PENDING or RUNNING day is left alone. Returns the run as it now stands and whether this
  * call started it.
  */
-export async function beginRun(db: D1Database, billDate: string, now: string, firstAttemptAt: string, rerun: boolean): Promise<{ run: RunRow; started: boolean }> {
+export async function beginRun(
+  db: D1Database,
+  billDate: string,
+  now: string,
+  firstAttemptAt: string,
+  rerun: boolean,
+): Promise<{ run: RunRow; started: boolean }> {
   const restartable = rerun ? `status IN ('BALANCED','DISCREPANCIES','NO_BILL','ERROR')` : `status = 'ERROR'`;
   const res = await db
     .prepare(
@@ -142,8 +148,23 @@ export async function finishFetch(db: D1Database, billDate: string, generation: 
            bill_service_millifen = ?11, next_attempt_at = NULL, updated_at = ?12
          WHERE ${whereStep}`,
       )
-      .bind(billDate, generation, 'FETCH', s.chunkCount, s.noBill ? 1 : 0, s.records, s.paymentCount, s.paidFee, s.refundCount, s.refundFee, s.serviceMilliFen, now),
-    db.prepare(`DELETE FROM reconciliation_items WHERE changes() = 1 AND bill_date = ?1 AND generation < ?2 AND resolution != 'APPLIED'`).bind(billDate, generation),
+      .bind(
+        billDate,
+        generation,
+        'FETCH',
+        s.chunkCount,
+        s.noBill ? 1 : 0,
+        s.records,
+        s.paymentCount,
+        s.paidFee,
+        s.refundCount,
+        s.refundFee,
+        s.serviceMilliFen,
+        now,
+      ),
+    db
+      .prepare(`DELETE FROM reconciliation_items WHERE changes() = 1 AND bill_date = ?1 AND generation < ?2 AND resolution != 'APPLIED'`)
+      .bind(billDate, generation),
   ]);
   return moved?.meta.changes === 1;
 }
@@ -263,7 +284,10 @@ export async function itemsFor(db: D1Database, billDate: string, kind: ItemKind,
 }
 
 export function listRuns(db: D1Database, from: string, to: string, limit: number): Promise<D1Result<RunRow>> {
-  return db.prepare('SELECT * FROM reconciliation_runs WHERE bill_date >= ?1 AND bill_date <= ?2 ORDER BY bill_date DESC LIMIT ?3').bind(from, to, limit).all<RunRow>();
+  return db
+    .prepare('SELECT * FROM reconciliation_runs WHERE bill_date >= ?1 AND bill_date <= ?2 ORDER BY bill_date DESC LIMIT ?3')
+    .bind(from, to, limit)
+    .all<RunRow>();
 }
 
 /** Runs whose retry time has passed (the cron's backstop for alarms). */
@@ -280,7 +304,10 @@ export async function dueRuns(db: D1Database, now: string): Promise<string[]> {
 /** Orders by out_trade_no, in one read (json_each: no 100-parameter limit). */
 export async function ordersByNo(db: D1Database, outTradeNos: string[]): Promise<Map<string, OrderRow>> {
   if (outTradeNos.length === 0) return new Map();
-  const { results } = await db.prepare('SELECT * FROM orders WHERE out_trade_no IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(outTradeNos)).all<OrderRow>();
+  const { results } = await db
+    .prepare('SELECT * FROM orders WHERE out_trade_no IN (SELECT value FROM json_each(?1))')
+    .bind(JSON.stringify(outTradeNos))
+    .all<OrderRow>();
   return new Map(results.map((r) => [r.out_trade_no, r]));
 }
 

@@ -27,7 +27,13 @@ interface Row {
   status: string;
 }
 
-const toRefund = (r: Row): LocalRefundRow => ({ outRefundNo: r.out_refund_no, outTradeNo: r.out_trade_no, refundId: r.refund_id, refundFee: r.refund_fee, status: r.status });
+const toRefund = (r: Row): LocalRefundRow => ({
+  outRefundNo: r.out_refund_no,
+  outTradeNo: r.out_trade_no,
+  refundId: r.refund_id,
+  refundFee: r.refund_fee,
+  status: r.status,
+});
 
 /** Our refunds by out_refund_no, or null when there is no refunds table yet. */
 export async function refundsByNo(db: D1Database, outRefundNos: string[]): Promise<Map<string, LocalRefundRow> | null> {

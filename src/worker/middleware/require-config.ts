@@ -1,4 +1,4 @@
-// Payment routes fail closed when the configuration is invalid (reliability.md I12).
+// Payment routes fail closed when the configuration is invalid (docs/reliability.md I12).
 import type { Context } from 'hono';
 import { configForRequest, type Config, type ConfigResult } from '../config';
 import type { HonoEnv } from '../env';

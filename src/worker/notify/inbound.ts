@@ -1,4 +1,4 @@
-// Steps 1–3 shared by both notify routes (reliability.md §4): a byte-capped body, strict UTF-8, the
+// Steps 1–3 shared by both notify routes (docs/reliability.md §4): a byte-capped body, strict UTF-8, the
 // flat allowlisted parser, return_code=SUCCESS. Refusals leave only a bounded counter.
 import { canonicalString, parseXml, type NotifyReplyName } from '../../core';
 import { raiseAlert } from '../alerts';
@@ -9,7 +9,7 @@ import type { NotifyEvidence } from '../order-gate/contract';
 import { readCapped } from './read-body';
 import { noteRejection } from './rejections';
 
-/** Inclusive body limit (reliability.md §4, *proposed* 32 KiB). */
+/** Inclusive body limit (docs/reliability.md §4, *proposed* 32 KiB). */
 export const NOTIFY_MAX_BYTES = 32 * 1024;
 /** Per-value limit for notifies (§4 step 2). */
 const NOTIFY_MAX_VALUE_BYTES = 2048;
@@ -110,7 +110,12 @@ export async function anomalyReply(
   outTradeNo: string | null,
   detail: Record<string, unknown>,
 ): Promise<NotifyVerdict> {
-  const recorded = await recordAnomaly(deps.db, { kind, outTradeNo, bodySha256: messageKeyOf(evidence), detail, now: evidence.receivedAt }, evidence, notifyKind);
+  const recorded = await recordAnomaly(
+    deps.db,
+    { kind, outTradeNo, bodySha256: messageKeyOf(evidence), detail, now: evidence.receivedAt },
+    evidence,
+    notifyKind,
+  );
   if (recorded) raiseAlert(kind, outTradeNo);
   return { reply: 'OK', outcome: recorded ? kind : `DUPLICATE:${kind}`, outTradeNo: outTradeNo ?? undefined };
 }

@@ -1,5 +1,5 @@
 /**
- * The payment notify, in the order of reliability.md §4 / I1: size, strict parse, return_code,
+ * The payment notify, in the order of docs/reliability.md §4 / I1: size, strict parse, return_code,
  * signature, appid/mch_id, known order, amount and currency, result_code. Only a notify that passes
  * every check reaches the order's DO; a forged one never creates a DO or a row it controls.
  */
@@ -107,7 +107,7 @@ interface DoError {
 
 /**
  * The DO call. A `.retryable` infrastructure error gets one more try on a FRESH stub (a stub that
- * threw may be broken); `.overloaded` never does (reliability.md §6.1, T58, T59). Anything else
+ * threw may be broken); `.overloaded` never does (docs/reliability.md §6.1, T58, T59). Anything else
  * propagates and becomes RETRY: the DO committed nothing partial.
  */
 async function applyThroughGate(deps: NotifyDeps, facts: PaymentFacts, evidence: NotifyEvidence, seen: OrderSnapshot): Promise<GateResult> {

@@ -1,5 +1,5 @@
 // Reads a request body with a hard byte cap, counting the bytes that actually arrive: a chunked
-// body has no Content-Length, and a declared one may lie (reliability.md §4 step 1, [S46]).
+// body has no Content-Length, and a declared one may lie (docs/reliability.md §4 step 1, [S46]).
 
 /** The body bytes, or null as soon as more than `maxBytes` arrived (the rest is never read). */
 export async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array | null> {

@@ -1,5 +1,5 @@
 /**
- * The refund notify (wechatpay-v2.md §13, reliability.md §3.2): no `sign`; the `req_info` payload,
+ * The refund notify (docs/wechatpay-v2.md §13, docs/reliability.md §3.2): no `sign`; the `req_info` payload,
  * AES-256-ECB under MD5(key), is what makes it authentic. Steps 1–3 are the payment notify's; an
  * undecryptable `req_info` is FAIL(SIGN_ERROR); an authentic message is recorded and acknowledged.
  *
@@ -29,7 +29,8 @@ export async function handleRefundNotify(req: Request, deps: NotifyDeps): Promis
   // Authentic from here on. The outer appid/mch_id are outside the encryption but must still be ours.
   const evidence = await evidenceOf(inbound, await refundMessageSha256(info), now);
   const outTradeNo = info.out_trade_no !== undefined && OUT_TRADE_NO.test(info.out_trade_no) ? info.out_trade_no : null;
-  const anomaly = (kind: Parameters<typeof anomalyReply>[3], detail: Record<string, unknown>) => anomalyReply(deps, evidence, 'REFUND', kind, outTradeNo, detail);
+  const anomaly = (kind: Parameters<typeof anomalyReply>[3], detail: Record<string, unknown>) =>
+    anomalyReply(deps, evidence, 'REFUND', kind, outTradeNo, detail);
   if (fields.appid !== config.appId) return anomaly('APPID_MISMATCH', { appid: fields.appid ?? null });
   if (fields.mch_id !== config.mchId) return anomaly('MCH_MISMATCH', { mch_id: fields.mch_id ?? null });
   if (outTradeNo === null || !(await getOrder(deps.db, outTradeNo))) return anomaly('UNKNOWN_ORDER', {});

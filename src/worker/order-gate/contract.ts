@@ -1,5 +1,5 @@
 // The OrderGate RPC contract: the shapes both the notify route and the merchant API pass to the DO.
-// RPC shapes must stay forward and backward compatible across deploys (reliability.md §6.1): add
+// RPC shapes must stay forward and backward compatible across deploys (docs/reliability.md §6.1): add
 // optional fields only.
 import type { OrderStatus } from '../../core/order-state';
 

@@ -27,7 +27,7 @@ const CLOSE_EVENTS: Record<CloseRequest['phase'], OrderEvent> = {
  * One instance per out_trade_no (`env.ORDER_GATE.getByName(out_trade_no)`): the per-order
  * serialiser of every money-state change. The input gate does not hold other calls while we await
  * D1, so work runs under an explicit promise-chain lock, and every D1 write is still a CAS
- * (reliability.md §6.1): the lock makes races rare, the CAS makes them harmless.
+ * (docs/reliability.md §6.1): the lock makes races rare, the CAS makes them harmless.
  * The paid-memo answers repeats; any later money-state change of a paid order (refunds, when they
  * land) must go through this object and update it, or a replay would miss its LATE_PAYMENT anomaly.
  */
@@ -151,7 +151,13 @@ export class OrderGate extends DurableObject<Env> {
         evidence,
         anomaly:
           to === 'PAID_AFTER_CLOSE'
-            ? { kind: 'PAID_AFTER_CLOSE', outTradeNo: p.outTradeNo, bodySha256, now, detail: { from: order.status, transactionId: p.transactionId, totalFee: p.totalFee, source: p.source, action: 'REFUND_OR_FULFIL' } }
+            ? {
+                kind: 'PAID_AFTER_CLOSE',
+                outTradeNo: p.outTradeNo,
+                bodySha256,
+                now,
+                detail: { from: order.status, transactionId: p.transactionId, totalFee: p.totalFee, source: p.source, action: 'REFUND_OR_FULFIL' },
+              }
             : undefined,
       });
       await hooks?.afterCommit?.();

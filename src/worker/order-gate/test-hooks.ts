@@ -1,5 +1,5 @@
 /**
- * Fault points for tests (reliability.md §7.0, T44/T53–T60). They live under a Symbol key: RPC can
+ * Fault points for tests (docs/reliability.md §7.0, T44/T53–T60). They live under a Symbol key: RPC can
  * only reach string-named methods, and nothing in production code assigns the key, so the hooks are
  * set only by a test holding the instance through `runInDurableObject`. Unset, they cost one check.
  */

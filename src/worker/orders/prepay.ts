@@ -33,7 +33,7 @@ function reusable(row: OrderRow, openid: string, nowMs: number): row is OrderRow
   return !!row.prepay_id && row.prepay_openid === openid && Date.parse(row.prepay_expires_at ?? '') - PREPAY_REUSE_MARGIN_MS > nowMs;
 }
 
-/** unifiedorder errors that settle the order for good (reliability.md §5: CREATED → FAILED). */
+/** unifiedorder errors that settle the order for good (docs/reliability.md §5: CREATED → FAILED). */
 const DEFINITIVE = new Set(['ORDERCLOSED', 'OUT_TRADE_NO_USED', 'INVALID_REQUEST', 'CONFIG', 'NOAUTH', 'OPENID_MISMATCH', 'BUSINESS']);
 
 async function issuePrepay(deps: GatewayDeps, requester: PayRequester, row: OrderRow, openid: string, nowMs: number): Promise<string> {

@@ -6,7 +6,7 @@ import { orderQuery, WechatError, type OrderQueryResult, type WechatDeps } from 
 import type { PaymentSource } from '../order-gate/contract';
 import { paymentFromQuery } from './query-facts';
 
-/** Without a notify for this long, a read of an unpaid order asks WeChat (wechatpay-v2.md §10: first query at +60 s). */
+/** Without a notify for this long, a read of an unpaid order asks WeChat (docs/wechatpay-v2.md §10: first query at +60 s). */
 export const AUTO_SYNC_AFTER_MS = 60_000;
 /** An explicit `?sync=true` still queries at most once per order per window (§8.3 #4). */
 export const FORCED_SYNC_WINDOW_MS = 5_000;
@@ -34,7 +34,16 @@ export async function applyQueryResult(deps: Pick<GatewayDeps, 'gate'>, row: Ord
   if (q.tradeState === 'SUCCESS') {
     const facts = paymentFromQuery(q, row.total_fee, source);
     if (!facts) {
-      console.log(JSON.stringify({ level: 'warn', event: 'ORDERQUERY_MISMATCH', outTradeNo: row.out_trade_no, totalFee: q.totalFee, feeType: q.feeType, openid: maskOpenid(q.openid) }));
+      console.log(
+        JSON.stringify({
+          level: 'warn',
+          event: 'ORDERQUERY_MISMATCH',
+          outTradeNo: row.out_trade_no,
+          totalFee: q.totalFee,
+          feeType: q.feeType,
+          openid: maskOpenid(q.openid),
+        }),
+      );
       return 'SYNC_MISMATCH';
     }
     const result = await deps.gate(row.out_trade_no).applyPayment(facts);

@@ -30,11 +30,18 @@ class SqlBillStage implements BillStage {
     }
   }
   chunk(chunk: number): BillEntry[] {
-    return this.sql.exec<{ entry: string }>('SELECT entry FROM bill_rows WHERE chunk = ? ORDER BY rowid', chunk).toArray().map((r) => JSON.parse(r.entry) as BillEntry);
+    return this.sql
+      .exec<{ entry: string }>('SELECT entry FROM bill_rows WHERE chunk = ? ORDER BY rowid', chunk)
+      .toArray()
+      .map((r) => JSON.parse(r.entry) as BillEntry);
   }
   #present(kind: string, refs: readonly string[]): Set<string> {
     if (refs.length === 0) return new Set();
-    const rows = this.sql.exec<{ ref: string }>('SELECT DISTINCT ref FROM bill_rows WHERE kind = ? AND ref IN (SELECT value FROM json_each(?))', kind, JSON.stringify(refs));
+    const rows = this.sql.exec<{ ref: string }>(
+      'SELECT DISTINCT ref FROM bill_rows WHERE kind = ? AND ref IN (SELECT value FROM json_each(?))',
+      kind,
+      JSON.stringify(refs),
+    );
     return new Set(rows.toArray().map((r) => r.ref));
   }
   paymentsPresent(outTradeNos: readonly string[]): Set<string> {

@@ -15,5 +15,11 @@ export async function anomalyFor(deps: GatewayDeps, billDate: string, item: NewI
   const kind = KIND[item.kind]!;
   const key = await sha256Hex(`RECONCILIATION\n${billDate}\n${item.kind}\n${item.ref}`);
   raiseAlert(kind, item.outTradeNo ?? null, { billDate, note: item.note ?? null });
-  return anomalyStmt(deps.db, { kind, outTradeNo: item.outTradeNo ?? null, bodySha256: key, detail: { billDate, bill: item.bill ?? null, local: item.local ?? null, note: item.note ?? null }, now: new Date(deps.now()).toISOString() });
+  return anomalyStmt(deps.db, {
+    kind,
+    outTradeNo: item.outTradeNo ?? null,
+    bodySha256: key,
+    detail: { billDate, bill: item.bill ?? null, local: item.local ?? null, note: item.note ?? null },
+    now: new Date(deps.now()).toISOString(),
+  });
 }

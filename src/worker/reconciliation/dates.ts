@@ -1,5 +1,5 @@
 // Bill dates (yyyyMMdd, Beijing): which days may be reconciled, when a day's bill exists, and the
-// day's bounds. The clock is an argument (wechatpay-v2.md §15: T's bill from 09:00 on T+1, 3 months).
+// day's bounds. The clock is an argument (docs/wechatpay-v2.md §15: T's bill from 09:00 on T+1, 3 months).
 import { formatWechatTime, parseWechatTime } from '../../core';
 import { DomainError } from '../errors';
 
@@ -52,7 +52,8 @@ export function checkBillDate(billDate: unknown, nowMs: number): string {
   if (typeof billDate !== 'string' || dayStart(billDate) === null) {
     throw new DomainError('INVALID_BILL_DATE', 'bill_date must be a real date written yyyyMMdd (Beijing)');
   }
-  if (billDate >= beijingDate(nowMs)) throw new DomainError('INVALID_BILL_DATE', 'bill_date must be before today (Beijing): a bill exists from 09:00 the next day');
+  if (billDate >= beijingDate(nowMs))
+    throw new DomainError('INVALID_BILL_DATE', 'bill_date must be before today (Beijing): a bill exists from 09:00 the next day');
   if (billDate < oldestBillDate(nowMs)) throw new DomainError('INVALID_BILL_DATE', 'bill_date is older than the 3 months WeChat keeps bills for');
   return billDate;
 }

@@ -92,5 +92,12 @@ export async function fetchStep(deps: GatewayDeps, stage: BillStage, run: RunRow
 }
 
 function totalsOf(t: ReturnType<typeof emptyBillTotals>) {
-  return { records: t.records, paymentCount: t.paymentCount, paidFee: t.paidFee, refundCount: t.refundCount, refundFee: t.refundFee, serviceMilliFen: t.serviceCharge };
+  return {
+    records: t.records,
+    paymentCount: t.paymentCount,
+    paidFee: t.paidFee,
+    refundCount: t.refundCount,
+    refundFee: t.refundFee,
+    serviceMilliFen: t.serviceCharge,
+  };
 }

@@ -18,7 +18,16 @@ const billSide = (e: BillPayment) => ({ transaction_id: e.transactionId, total_f
 const ourSide = (o: OrderRow | undefined) => (o ? { status: o.status, transaction_id: o.transaction_id, total_fee: o.total_fee } : null);
 
 function missingItem(e: BillPayment, row: OrderRow | undefined, resolution: 'OPEN' | 'APPLIED', note: string): NewItem {
-  return { kind: 'MISSING_LOCALLY', ref: e.outTradeNo, outTradeNo: e.outTradeNo, transactionId: e.transactionId, resolution, bill: billSide(e), local: ourSide(row), note };
+  return {
+    kind: 'MISSING_LOCALLY',
+    ref: e.outTradeNo,
+    outTradeNo: e.outTradeNo,
+    transactionId: e.transactionId,
+    resolution,
+    bill: billSide(e),
+    local: ourSide(row),
+    note,
+  };
 }
 
 /** Confirms one payment WeChat took and we missed: APPLIED only when orderquery agrees with the bill and the order's amount. */
@@ -54,7 +63,10 @@ async function pool<T, R>(items: readonly T[], n: number, work: (t: T) => Promis
 async function refundItems(deps: GatewayDeps, entries: BillEntry[]): Promise<NewItem[]> {
   const refunds = entries.filter((e) => e.kind === 'REFUND');
   if (refunds.length === 0) return [];
-  const ours = await refundsByNo(deps.db, refunds.map((r) => r.outRefundNo));
+  const ours = await refundsByNo(
+    deps.db,
+    refunds.map((r) => r.outRefundNo),
+  );
   if (!ours) return []; // no refunds table yet: the refund comparison is off (d1/refunds-read.ts)
   const items: NewItem[] = [];
   for (const r of refunds) {
@@ -103,20 +115,36 @@ export async function matchChunk(deps: GatewayDeps, stage: BillStage, run: RunRo
         resolution: 'OPEN',
         bill: e.kind === 'PAYMENT' ? billSide(e) : { transaction_id: e.transactionId, trade_state: e.tradeState },
         local: ourSide(row),
-        note: verdict.kind === 'STATUS_MISMATCH' ? verdict.note : `bill ${formatYuan(e.kind === 'PAYMENT' ? e.totalFee : 0)}, ours ${formatYuan(row?.total_fee ?? 0)}`,
+        note:
+          verdict.kind === 'STATUS_MISMATCH'
+            ? verdict.note
+            : `bill ${formatYuan(e.kind === 'PAYMENT' ? e.totalFee : 0)}, ours ${formatYuan(row?.total_fee ?? 0)}`,
       });
     }
   }
   const now = () => new Date(deps.now()).toISOString();
   // Written before any orderquery: a crash mid-confirmation leaves the item, and the resumed step finishes it.
-  await writeItems(deps.db, run.bill_date, run.generation, toConfirm.map((e) => missingItem(e, rows.get(e.outTradeNo), 'OPEN', 'confirming with orderquery')), now());
+  await writeItems(
+    deps.db,
+    run.bill_date,
+    run.generation,
+    toConfirm.map((e) => missingItem(e, rows.get(e.outTradeNo), 'OPEN', 'confirming with orderquery')),
+    now(),
+  );
   const confirmed = await pool(toConfirm, CONFIRM_CONCURRENCY, (e) => confirm(deps, e, rows.get(e.outTradeNo)));
   await hooks.afterApply?.(k);
   items.push(...confirmed, ...(await refundItems(deps, entries)));
 
   const anomalies = items.filter((i) => i.resolution === 'OPEN' && i.kind === 'MISSING_LOCALLY').map((i) => anomalyFor(deps, run.bill_date, i));
   const at = now();
-  const advance = { phase: 'BILL' as const, fromChunk: k, fromCursor: '', toPhase: k + 1 >= run.chunk_count ? ('LOCAL' as const) : ('BILL' as const), toChunk: k + 1, toCursor: '' };
+  const advance = {
+    phase: 'BILL' as const,
+    fromChunk: k,
+    fromCursor: '',
+    toPhase: k + 1 >= run.chunk_count ? ('LOCAL' as const) : ('BILL' as const),
+    toChunk: k + 1,
+    toCursor: '',
+  };
   await commitStep(deps.db, run.bill_date, run.generation, items, await Promise.all(anomalies), advance, at);
   await hooks.afterChunk?.(k);
 }

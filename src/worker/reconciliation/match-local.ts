@@ -24,7 +24,14 @@ export async function matchLocalPage(deps: GatewayDeps, stage: BillStage, run: R
     }));
   const last = page[page.length - 1];
   const done = page.length < rows;
-  const advance = { phase: 'LOCAL' as const, fromChunk: run.next_chunk, fromCursor: run.local_cursor, toPhase: done ? ('REFUNDS' as const) : ('LOCAL' as const), toChunk: run.next_chunk, toCursor: done ? '' : `${last!.time_end}|${last!.out_trade_no}` };
+  const advance = {
+    phase: 'LOCAL' as const,
+    fromChunk: run.next_chunk,
+    fromCursor: run.local_cursor,
+    toPhase: done ? ('REFUNDS' as const) : ('LOCAL' as const),
+    toChunk: run.next_chunk,
+    toCursor: done ? '' : `${last!.time_end}|${last!.out_trade_no}`,
+  };
   const anomalies = await Promise.all(items.map((i) => anomalyFor(deps, run.bill_date, i)));
   await commitStep(deps.db, run.bill_date, run.generation, items, anomalies, advance, new Date(deps.now()).toISOString());
 }
@@ -37,15 +44,44 @@ export async function matchRefundsPage(deps: GatewayDeps, stage: BillStage, run:
     const present = stage.refundsPresent(page.map((r) => r.outRefundNo));
     const items: NewItem[] = page
       .filter((r) => !present.has(r.outRefundNo))
-      .map((r) => ({ kind: 'REFUND_MISSING_AT_WECHAT', ref: r.outRefundNo, outTradeNo: r.outTradeNo, outRefundNo: r.outRefundNo, refundId: r.refundId, resolution: 'OPEN', bill: null, local: { refund_id: r.refundId, refund_fee: r.refundFee, status: r.status } }));
+      .map((r) => ({
+        kind: 'REFUND_MISSING_AT_WECHAT',
+        ref: r.outRefundNo,
+        outTradeNo: r.outTradeNo,
+        outRefundNo: r.outRefundNo,
+        refundId: r.refundId,
+        resolution: 'OPEN',
+        bill: null,
+        local: { refund_id: r.refundId, refund_fee: r.refundFee, status: r.status },
+      }));
     if (page.length === rows) {
-      const advance = { phase: 'REFUNDS' as const, fromChunk: run.next_chunk, fromCursor: run.local_cursor, toPhase: 'REFUNDS' as const, toChunk: run.next_chunk, toCursor: page[page.length - 1]!.outRefundNo };
+      const advance = {
+        phase: 'REFUNDS' as const,
+        fromChunk: run.next_chunk,
+        fromCursor: run.local_cursor,
+        toPhase: 'REFUNDS' as const,
+        toChunk: run.next_chunk,
+        toCursor: page[page.length - 1]!.outRefundNo,
+      };
       await commitStep(deps.db, run.bill_date, run.generation, items, [], advance, new Date(deps.now()).toISOString());
       return null;
     }
-    const advance = { phase: 'REFUNDS' as const, fromChunk: run.next_chunk, fromCursor: run.local_cursor, toPhase: 'REFUNDS' as const, toChunk: run.next_chunk, toCursor: run.local_cursor };
+    const advance = {
+      phase: 'REFUNDS' as const,
+      fromChunk: run.next_chunk,
+      fromCursor: run.local_cursor,
+      toPhase: 'REFUNDS' as const,
+      toChunk: run.next_chunk,
+      toCursor: run.local_cursor,
+    };
     await commitStep(deps.db, run.bill_date, run.generation, items, [], advance, new Date(deps.now()).toISOString());
   }
   const [paid, refunds] = await Promise.all([paidTotals(deps.db, run.bill_date), refundTotals(deps.db, from, to)]);
-  return finishRun(deps.db, run.bill_date, run.generation, { paymentCount: paid.n, paidFee: paid.fee, refundCount: refunds?.n ?? null, refundFee: refunds?.fee ?? null }, new Date(deps.now()).toISOString());
+  return finishRun(
+    deps.db,
+    run.bill_date,
+    run.generation,
+    { paymentCount: paid.n, paidFee: paid.fee, refundCount: refunds?.n ?? null, refundFee: refunds?.fee ?? null },
+    new Date(deps.now()).toISOString(),
+  );
 }

@@ -60,7 +60,9 @@ export function reportView(run: RunRow, items: ItemRow[] | null) {
         refund_fee: run.local_refund_fee,
         // We keep no fee schedule: our net is our gross less the bill's service charge.
         service_charge: null,
-        net_settlement: billKnown ? milli(netSettlement({ paidFee: run.local_paid_fee!, refundFee: run.local_refund_fee ?? 0, serviceCharge: run.bill_service_millifen! })) : null,
+        net_settlement: billKnown
+          ? milli(netSettlement({ paidFee: run.local_paid_fee!, refundFee: run.local_refund_fee ?? 0, serviceCharge: run.bill_service_millifen! }))
+          : null,
       }
     : null;
   return {

@@ -27,7 +27,15 @@ const Side = z
   .nullable();
 
 export const ReconciliationItemSchema = z.object({
-  kind: z.enum(['MISSING_LOCALLY', 'MISSING_AT_WECHAT', 'AMOUNT_MISMATCH', 'STATUS_MISMATCH', 'REFUND_MISSING_LOCALLY', 'REFUND_MISSING_AT_WECHAT', 'REFUND_AMOUNT_MISMATCH']),
+  kind: z.enum([
+    'MISSING_LOCALLY',
+    'MISSING_AT_WECHAT',
+    'AMOUNT_MISMATCH',
+    'STATUS_MISMATCH',
+    'REFUND_MISSING_LOCALLY',
+    'REFUND_MISSING_AT_WECHAT',
+    'REFUND_AMOUNT_MISMATCH',
+  ]),
   resolution: z.enum(['OPEN', 'APPLIED']),
   out_trade_no: z.string().nullable(),
   transaction_id: z.string().nullable(),

@@ -13,7 +13,7 @@ export interface BillStage {
   refundsPresent(outRefundNos: readonly string[]): Set<string>;
 }
 
-/** Test-only fault points (reliability.md §7.0): throw to model a crash at that point. */
+/** Test-only fault points (docs/reliability.md §7.0): throw to model a crash at that point. */
 export interface StepHooks {
   /** After a chunk's confirmations were applied through the OrderGate, before the chunk is committed. */
   afterApply?: (chunk: number) => Promise<void>;

@@ -191,7 +191,7 @@ checkout.get(OAUTH_CALLBACK_PATH, async (c) => {
     return c.html(oauthFailedPage(nonce, '暂时无法获取你的微信身份。请稍后返回商户，重新打开支付链接。'), 502);
   }
   if (result.snapshotUser) {
-    // A 快照页 virtual account: no session, no order for it (wechatpay-v2.md §5).
+    // A 快照页 virtual account: no session, no order for it (docs/wechatpay-v2.md §5).
     c.set('outcome', 'OAUTH_SNAPSHOT_USER');
     clearOauthState(c);
     return c.html(snapshotUserPage(nonce));

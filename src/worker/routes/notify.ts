@@ -10,9 +10,8 @@ import { handleRefundNotify } from '../notify/refund-notify';
 import { requestConfig } from '../middleware/require-config';
 import { notifyDeps } from '../wiring';
 
-/** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (reliability.md I4). */
+/** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (docs/reliability.md I4). */
 export const NOTIFY_DEADLINE_MS = 4_000;
-
 
 async function withDeadline(work: Promise<NotifyVerdict>): Promise<NotifyVerdict> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -36,13 +35,13 @@ async function serve(c: Context<HonoEnv>, handle: Handler): Promise<Response> {
     return notifyReply('RETRY');
   }
   const ctx = c.executionCtx;
-  const work = handle(c.req.raw, notifyDeps(c.env, ctx, result.config, new Date())).catch(
-    (e: unknown): NotifyVerdict => {
-      // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
-      console.error(JSON.stringify({ level: 'error', event: 'NOTIFY_INFRA_ERROR', requestId: c.get('requestId'), error: e instanceof Error ? e.name : 'unknown' }));
-      return { reply: 'RETRY', outcome: 'INFRA_ERROR' };
-    },
-  );
+  const work = handle(c.req.raw, notifyDeps(c.env, ctx, result.config, new Date())).catch((e: unknown): NotifyVerdict => {
+    // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
+    console.error(
+      JSON.stringify({ level: 'error', event: 'NOTIFY_INFRA_ERROR', requestId: c.get('requestId'), error: e instanceof Error ? e.name : 'unknown' }),
+    );
+    return { reply: 'RETRY', outcome: 'INFRA_ERROR' };
+  });
   ctx.waitUntil(work); // past the deadline the work may still commit; that is safe (I3)
   const verdict = await withDeadline(work);
   c.set('outcome', verdict.outcome);

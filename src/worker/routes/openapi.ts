@@ -56,7 +56,10 @@ export function buildOpenApi(serverUrl: string) {
         CreateOrderRequest: schemaOf(CreateOrderBody, 'input'),
         JsapiRequest: schemaOf(JsapiBody, 'input'),
         Order: schemaOf(OrderSchema, 'output'),
-        OrderList: { ...schemaOf(OrderListSchema, 'output'), properties: { data: { type: 'array', items: ref('Order') }, next_cursor: { type: ['string', 'null'] } } },
+        OrderList: {
+          ...schemaOf(OrderListSchema, 'output'),
+          properties: { data: { type: 'array', items: ref('Order') }, next_cursor: { type: ['string', 'null'] } },
+        },
         JsapiParams: schemaOf(JsapiParamsSchema, 'output'),
         Error: schemaOf(ErrorSchema, 'output'),
         ReconciliationRequest: schemaOf(ReconciliationBody, 'input'),
@@ -70,7 +73,11 @@ export function buildOpenApi(serverUrl: string) {
         post: {
           summary: 'Create an order (idempotent on out_trade_no)',
           requestBody: { required: true, content: { 'application/json': { schema: ref('CreateOrderRequest') } } },
-          responses: { '201': json('Order', 'Created'), '200': json('Order', 'The same request again: the existing order'), ...errors(400, 401, 409, 413, 415, 503) },
+          responses: {
+            '201': json('Order', 'Created'),
+            '200': json('Order', 'The same request again: the existing order'),
+            ...errors(400, 401, 409, 413, 415, 503),
+          },
         },
         get: {
           summary: 'List orders, newest first, by cursor',

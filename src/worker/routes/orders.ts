@@ -110,7 +110,7 @@ orders.use(
   }),
 );
 
-// Fail closed before anything else is judged (reliability.md I12).
+// Fail closed before anything else is judged (docs/reliability.md I12).
 orders.use('*', async (c, next) => {
   requireConfig(c);
   await next();

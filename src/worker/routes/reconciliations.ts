@@ -25,7 +25,10 @@ const merchantOnly = async (c: C, next: () => Promise<void>) => {
 };
 
 function invalid(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>, target: string): never {
-  const detail = issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || target}: ${i.message}`).join('; ');
+  const detail = issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || target}: ${i.message}`)
+    .join('; ');
   throw new DomainError('VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
 }
 

@@ -1,6 +1,6 @@
 /**
  * One signed v2 call: build and sign the request, POST it with a deadline, then judge the answer in
- * WeChat's order — return_code, signature, result_code (wechatpay-v2.md §2).
+ * WeChat's order — return_code, signature, result_code (docs/wechatpay-v2.md §2).
  */
 import { buildXml, nonceStr, parseXml, signParams, verifySignedMessage, type SignType } from '../../core';
 import { parseFen } from '../../core';
@@ -37,7 +37,12 @@ export async function signedRequestXml(config: Config, fields: RequestFields, si
 }
 
 /** POSTs with a deadline; maps transport failures to TIMEOUT / NETWORK (outcome unknown). */
-export async function postXml(transport: WechatTransport, url: string, xml: string, timeoutMs: number): Promise<{ status: number; bytes: Uint8Array; contentType: string }> {
+export async function postXml(
+  transport: WechatTransport,
+  url: string,
+  xml: string,
+  timeoutMs: number,
+): Promise<{ status: number; bytes: Uint8Array; contentType: string }> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const res = await transport(url, { method: 'POST', body: xml, headers: { 'Content-Type': 'text/xml; charset=utf-8' }, signal });
@@ -76,7 +81,7 @@ export async function callWechat(deps: WechatDeps, opts: CallOptions): Promise<R
   }
   // 1. return_code: a FAIL answer is unsigned and is never success.
   if (answer.return_code !== 'SUCCESS') throw new WechatError('RETURN_FAIL');
-  // 2. signature, before anything in the answer is believed (wechatpay-v2.md §2, §3.4).
+  // 2. signature, before anything in the answer is believed (docs/wechatpay-v2.md §2, §3.4).
   const verdict = await verifySignedMessage(answer, config.apiKey, [opts.signType]);
   if (!verdict.ok) throw new WechatError('SIGN_INVALID');
   // From here on only what the signature covered: under the trimmed reading, trimmed values without empty fields.

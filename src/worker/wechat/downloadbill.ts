@@ -1,6 +1,6 @@
 /**
  * 下载交易账单. The success answer is the bill text (or gzip) and is NOT signed; an error is XML,
- * whatever its Content-Type, so the body decides (wechatpay-v2.md §15).
+ * whatever its Content-Type, so the body decides (docs/wechatpay-v2.md §15).
  * @see https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_6
  */
 import { parseXml, type SignType } from '../../core';
@@ -76,7 +76,12 @@ export async function downloadBillStream(deps: WechatDeps, billDate: string, bil
   if (!isGzip) {
     // Errors are plain XML; a plain-text bill (tar_type ignored) is small enough to check whole.
     const head = new TextDecoder().decode(res.bytes.subarray(0, 64));
-    if (head.trimStart().replace(/^\ufeff/, '').startsWith('<')) {
+    if (
+      head
+        .trimStart()
+        .replace(/^\ufeff/, '')
+        .startsWith('<')
+    ) {
       return billErrorResult(new TextDecoder().decode(res.bytes));
     }
   }

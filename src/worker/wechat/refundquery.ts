@@ -34,7 +34,13 @@ export function refundQuery(deps: WechatDeps, outRefundNo: string, signType: Sig
       const fee = fenField(a, `refund_fee_${n}`);
       const no = a[`out_refund_no_${n}`];
       if (!REFUND_STATUSES.has(status) || fee === undefined || !no) throw new WechatError('PROTOCOL');
-      refunds.push({ outRefundNo: no, refundId: a[`refund_id_${n}`] || undefined, refundFee: fee, status: status as RefundStatus, successTime: a[`refund_success_time_${n}`] || undefined });
+      refunds.push({
+        outRefundNo: no,
+        refundId: a[`refund_id_${n}`] || undefined,
+        refundFee: fee,
+        status: status as RefundStatus,
+        successTime: a[`refund_success_time_${n}`] || undefined,
+      });
     }
     return { outTradeNo: a.out_trade_no || undefined, totalFee: fenField(a, 'total_fee'), refunds };
   });
