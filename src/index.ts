@@ -4,6 +4,7 @@ import { handleQueue } from './worker/queue';
 import { handleScheduled } from './worker/scheduled';
 
 export { OrderGate } from './worker/order-gate/durable-object';
+export { Reconciler } from './worker/reconciler/durable-object';
 export { NotifyDelivery } from './sandbox/delivery-do';
 export { SandboxMerchant } from './sandbox/merchant-do';
 

@@ -5,6 +5,9 @@
  * header and one backtick summary line. Fields are split on ",`" only: names and `attach` may hold
  * commas, quotes, `&` and `=`. Amounts stay strings in yuan (see yuanToFen).
  */
+import { BACKTICK, BillLineSplitter, BillReader, FIELD_SEPARATOR, type BillLine } from './bill-lines';
+
+export type { BillLine } from './bill-lines';
 
 export type LineEnding = 'CRLF' | 'LF';
 
@@ -29,9 +32,6 @@ export interface Bill extends BillLayout {
 
 export type BillParseResult = { ok: true; bill: Bill } | { ok: false; reason: string };
 
-const BACKTICK = 0x60;
-const FIELD_SEPARATOR = ',`';
-
 /**
  * downloadbill answers errors with XML (`<xml><return_code>FAIL…`), sometimes as text/plain, so the
  * body decides, never the Content-Type.
@@ -42,27 +42,7 @@ export function isBillError(body: string): boolean {
   return body.startsWith('<xml', i) || body.startsWith('<?xml', i);
 }
 
-function keyed(names: string[], values: string[]): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
-  names.forEach((name, k) => {
-    out[name] = values[k]!;
-  });
-  return out;
-}
-
-function splitHeader(line: string | undefined): string[] | string {
-  if (!line || line.charCodeAt(0) === BACKTICK) return 'missing header line';
-  const names = line.split(',');
-  return new Set(names).size === names.length ? names : 'duplicate column name';
-}
-
-function splitRecord(line: string, columns: number): string[] | undefined {
-  if (line.charCodeAt(0) !== BACKTICK) return undefined;
-  const values = line.slice(1).split(FIELD_SEPARATOR);
-  return values.length === columns ? values : undefined;
-}
-
-/** Parses a bill body; a malformed body is a reason string, never a throw. */
+/** Parses a bill body; a malformed body is a reason string, never a throw. Same row rules as readBillLines. */
 export function parseBill(text: string): BillParseResult {
   const bom = text.charCodeAt(0) === 0xfeff;
   const body = bom ? text.slice(1) : text;
@@ -73,23 +53,52 @@ export function parseBill(text: string): BillParseResult {
   if (trailingNewline) lines.pop();
   if (lines.some((line) => line.includes('\n') || line.includes('\r'))) return { ok: false, reason: 'mixed line endings' };
 
-  const header = splitHeader(lines[0]);
-  if (typeof header === 'string') return { ok: false, reason: header };
+  const reader = new BillReader();
+  let header: string[] = [];
+  let summaryHeader: string[] = [];
+  let summaryRow: string[] = [];
+  let summary: Record<string, string> = Object.create(null);
   const rows: string[][] = [];
-  let at = 1;
-  for (; at < lines.length && lines[at]!.charCodeAt(0) === BACKTICK; at++) {
-    const row = splitRecord(lines[at]!, header.length);
-    if (!row) return { ok: false, reason: `record ${at} does not have ${header.length} fields` };
-    rows.push(row);
+  const records: Record<string, string>[] = [];
+  for (const line of lines) {
+    const got = reader.line(line);
+    if (got.kind === 'error') return { ok: false, reason: got.reason };
+    if (got.kind === 'header') header = got.names;
+    else if (got.kind === 'record') {
+      rows.push(got.values);
+      records.push(got.record);
+    } else if (got.kind === 'summaryHeader') summaryHeader = got.names;
+    else [summaryRow, summary] = [got.values, got.summary];
   }
-  const summaryHeader = splitHeader(lines[at]);
-  if (typeof summaryHeader === 'string') return { ok: false, reason: `summary: ${summaryHeader}` };
-  const summaryRow = lines.length === at + 2 ? splitRecord(lines[at + 1]!, summaryHeader.length) : undefined;
-  if (!summaryRow) return { ok: false, reason: 'expected exactly one summary line after the summary header' };
-
-  const records = rows.map((row) => keyed(header, row));
-  const summary = keyed(summaryHeader, summaryRow);
+  const incomplete = reader.end();
+  if (incomplete) return { ok: false, reason: incomplete };
   return { ok: true, bill: { bom, lineEnding, trailingNewline, header, rows, records, summaryHeader, summaryRow, summary } };
+}
+
+/**
+ * The streaming form of parseBill for large bills: text chunks in (e.g. from a TextDecoderStream over
+ * a DecompressionStream), one BillLine out per line, holding only the current partial line. An
+ * `error` line ends the stream; a bill that stops early ends with an `error` too.
+ */
+export async function* readBillLines(chunks: AsyncIterable<string>): AsyncGenerator<BillLine> {
+  const splitter = new BillLineSplitter();
+  const reader = new BillReader();
+  const feed = function* (lines: string[] | string): Generator<BillLine, boolean> {
+    if (typeof lines === 'string') {
+      yield { kind: 'error', reason: lines };
+      return false;
+    }
+    for (const line of lines) {
+      const got = reader.line(line);
+      yield got;
+      if (got.kind === 'error') return false;
+    }
+    return true;
+  };
+  for await (const chunk of chunks) if (!(yield* feed(splitter.push(chunk)))) return;
+  if (!(yield* feed(splitter.end()))) return;
+  const incomplete = reader.end();
+  if (incomplete) yield { kind: 'error', reason: incomplete };
 }
 
 function checkRecord(values: string[], columns: number): void {

@@ -18,3 +18,4 @@ export * from './order-state';
 export * from './notify-reply';
 export * from './sandbox-protocol';
 export * from './refund-state';
+export * from './reconcile';

@@ -48,10 +48,10 @@ export function formatYuan(fen: number): string {
 }
 
 /**
- * A bill amount in yuan ('0.01', '-1.00', '45', '0.04000') to a signed integer number of fen,
- * by string arithmetic. Digits past the second decimal must be zeros: '0.001' is not a fen amount.
+ * A yuan decimal string to a signed integer count of 10^-`places` yuan, by string arithmetic only.
+ * Digits past `places` must be zeros; no float is ever involved.
  */
-export function yuanToFen(s: string): number {
+function yuanToUnits(s: string, places: number): number {
   if (typeof s !== 'string' || s.length === 0 || s.length > 32) throw invalid();
   const negative = s.charCodeAt(0) === 0x2d; // -
   const body = negative ? s.slice(1) : s;
@@ -60,10 +60,34 @@ export function yuanToFen(s: string): number {
   const fraction = dot < 0 ? '' : body.slice(dot + 1);
   if (!isDigits(whole, 0) || (whole.length > 1 && whole.charCodeAt(0) === 0x30)) throw invalid();
   if (dot >= 0 && !isDigits(fraction, 0)) throw invalid(); // '1.' and '1.x'
-  for (let i = 2; i < fraction.length; i++) if (fraction.charCodeAt(i) !== 0x30) throw invalid();
-  const digits = whole + (fraction + '00').slice(0, 2);
+  for (let i = places; i < fraction.length; i++) if (fraction.charCodeAt(i) !== 0x30) throw invalid();
+  const digits = whole + (fraction + '0'.repeat(places)).slice(0, places);
   if (digits.length > 16) throw invalid();
-  const fen = Number(digits); // an integer digit string: exact while it is a safe integer
-  if (!Number.isSafeInteger(fen)) throw invalid();
-  return negative && fen !== 0 ? -fen : fen;
+  const units = Number(digits); // an integer digit string: exact while it is a safe integer
+  if (!Number.isSafeInteger(units)) throw invalid();
+  return negative && units !== 0 ? -units : units;
+}
+
+/**
+ * A bill amount in yuan ('0.01', '-1.00', '45', '0.04000') to a signed integer number of fen,
+ * by string arithmetic. Digits past the second decimal must be zeros: '0.001' is not a fen amount.
+ */
+export function yuanToFen(s: string): number {
+  return yuanToUnits(s, 2);
+}
+
+/** 1/1000 fen: the unit of the bill's 5-decimal 手续费 (service charge), so '0.00123' is 123 exactly. */
+export type MilliFen = number;
+
+/** A 5-decimal bill fee in yuan ('0.12000', '-0.00006') to a signed integer of 1/1000 fen, exactly. */
+export function yuanToMilliFen(s: string): MilliFen {
+  return yuanToUnits(s, 5);
+}
+
+/** The bill's 5-decimal yuan form of a 1/1000-fen amount: 123 → '0.00123', -3000 → '-0.03000'. */
+export function formatYuanMilli(milliFen: MilliFen): string {
+  if (!Number.isSafeInteger(milliFen)) throw invalid();
+  const abs = Math.abs(milliFen);
+  const frac = String(abs % 100_000).padStart(5, '0');
+  return (milliFen < 0 ? '-' : '') + Math.floor(abs / 100_000) + '.' + frac;
 }

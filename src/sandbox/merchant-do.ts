@@ -6,6 +6,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { downloadBill, type BillMerchant, type BillResult } from './bill';
+import { writeBulkTrades } from './bulk';
 import { newOauthCode } from './ids';
 import { bizFail, type Outcome } from './outcome';
 import { refund, refundQuery } from './refund';
@@ -156,10 +157,23 @@ export class SandboxMerchant extends DurableObject<Env> {
     return undefined;
   }
 
-  downloadBill(m: BillMerchant, billDate: string | undefined, billType: string): { result: BillResult; fault?: Fault } {
+  /**
+   * With `gzip`, the bill is compressed here and only the bytes cross the RPC boundary: a
+   * 100,000-row bill's text is larger than RPC's 32 MiB limit, its gzip a few MB.
+   */
+  async downloadBill(
+    m: BillMerchant,
+    billDate: string | undefined,
+    billType: string,
+    gzip = false,
+  ): Promise<{ result: BillResult; gzipped?: ArrayBuffer; fault?: Fault }> {
     const fault = this.takeFault(undefined, 'downloadbill');
     if (fault?.error) return { result: { ok: false, return_msg: fault.error, error_code: '20001' } };
-    return { result: downloadBill(this.store, this.now(), m, billDate, billType), ...(fault ? { fault } : {}) };
+    const result = downloadBill(this.store, this.now(), m, billDate, billType);
+    const extra = fault ? { fault } : {};
+    if (!gzip || !result.ok) return { result, ...extra };
+    const stream = new Blob([new TextEncoder().encode(result.text)]).stream().pipeThrough(new CompressionStream('gzip'));
+    return { result: { ok: true, text: '' }, gzipped: await new Response(stream).arrayBuffer(), ...extra };
   }
 
   /** What the pay sheet shows for a prepay, or why it cannot be paid. */
@@ -181,6 +195,12 @@ export class SandboxMerchant extends DurableObject<Env> {
     const paid = payOrder(store, now, prepayId, openid);
     if ('refusal' in paid) return { ok: false, refusal: paid.refusal };
     return { ok: true, order: paid.order, scenario };
+  }
+
+  /** Benchmarks: synthetic paid trades written straight into the store (src/sandbox/bulk.ts). */
+  bulkTrades(appId: string, billDate: string, start: number, n: number, count: number): { written: number } {
+    writeBulkTrades(this.store, appId, billDate, start, n, count);
+    return { written: n };
   }
 
   order(outTradeNo: string): SimOrder | undefined {

@@ -16,6 +16,7 @@ import { notifyRoutes } from './routes/notify';
 import { openapi } from './routes/openapi';
 import { orders } from './routes/orders';
 import { refunds } from './routes/refunds';
+import { reconciliations } from './routes/reconciliations';
 
 /** The simulator's one merchant: the gateway's own credentials, so `npm run dev` needs no configuration. */
 function sandboxMerchant(env: Env): SimMerchant | null {
@@ -50,6 +51,7 @@ export function createApp(options: AppOptions = {}) {
   app.route('/', refunds);
   app.route('/v1/orders', orders);
   app.route('/v1/events', events);
+  app.route('/v1/reconciliations', reconciliations);
   app.route('/', checkout);
   // The simulator exists only in sandbox mode: in live mode, with a broken config, or on a public host
   // without SANDBOX_ALLOW_PUBLIC, /sandbox is 404.

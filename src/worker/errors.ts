@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'CLOSE_IN_PROGRESS'
   | 'UPSTREAM_REJECTED' // WeChat gave a definitive business error
   | 'UPSTREAM_UNAVAILABLE' // WeChat timed out, failed or answered unverifiably; safe to retry
+  | 'INVALID_BILL_DATE' // reconciliation: not yyyyMMdd, not a real date, or outside yesterday … 3 months back
+  | 'RECONCILIATION_NOT_FOUND' // no run for that bill_date
   | 'CONFIG_INVALID' // live configuration failed its checks: payment routes are off
   | 'INVALID_OUT_REFUND_NO' // path parameter outside [A-Za-z0-9_-|*@]{1,64}
   | 'REFUND_NOT_FOUND'

@@ -13,6 +13,7 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'INVALID_OUT_TRADE_NO':
     case 'TOTAL_FEE_TOO_LARGE':
     case 'INVALID_OUT_REFUND_NO':
+    case 'INVALID_BILL_DATE':
       return 400;
     case 'UNAUTHORIZED':
     case 'OPENID_REQUIRED':
@@ -21,6 +22,7 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'EVENT_NOT_FOUND':
     case 'NOT_FOUND':
     case 'REFUND_NOT_FOUND':
+    case 'RECONCILIATION_NOT_FOUND':
       return 404;
     case 'METHOD_NOT_ALLOWED':
       return 405;

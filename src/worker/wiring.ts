@@ -57,3 +57,8 @@ function webhookTransport(config: Config, ctx: object): WebhookTransport {
 export function webhookDeps(env: Env, ctx: object, config: Config): WebhookDeps {
   return { db: env.DB, config, send: webhookTransport(config, ctx), now: Date.now };
 }
+
+/** Wakes the Reconciler of a bill date (one Durable Object per day) so that it steps now. */
+export function reconcilerKick(env: Env): (billDate: string) => Promise<void> {
+  return (billDate) => env.RECONCILER.getByName(billDate).kick(billDate);
+}

@@ -16,6 +16,8 @@ describe('GET /openapi.json', () => {
       '/v1/orders/{out_trade_no}/close',
       '/v1/orders/{out_trade_no}/jsapi',
       '/v1/orders/{out_trade_no}/refunds',
+      '/v1/reconciliations',
+      '/v1/reconciliations/{bill_date}',
       '/v1/refunds/{out_refund_no}',
     ]);
     expect(Object.keys(doc.paths['/v1/orders'])).toEqual(['post', 'get']);

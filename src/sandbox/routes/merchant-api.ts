@@ -74,11 +74,6 @@ for (const [path, endpoint] of API) {
 
 const billError = (return_msg: string, error_code: string) => xmlResponse(buildXml({ return_code: 'FAIL', return_msg, error_code }));
 
-async function gzip(text: string): Promise<ArrayBuffer> {
-  const stream = new Blob([new TextEncoder().encode(text)]).stream().pipeThrough(new CompressionStream('gzip'));
-  return new Response(stream).arrayBuffer();
-}
-
 merchantApi.all('/pay/downloadbill', async (c) => {
   const m = c.get('merchant');
   const read = await readRequest(c.req.raw, m);
@@ -88,11 +83,13 @@ merchantApi.all('/pay/downloadbill', async (c) => {
   }
   const f = read.req.fields;
   if (f.tar_type !== undefined && f.tar_type !== 'GZIP') return billError('invalid tar_type', '20001');
-  const { result, fault } = await merchantStub(c.env, m.mchId).downloadBill({ appId: m.appId, mchId: m.mchId }, f.bill_date, f.bill_type ?? 'ALL');
+  const { result, gzipped, fault } = await merchantStub(c.env, m.mchId).downloadBill(
+    { appId: m.appId, mchId: m.mchId },
+    f.bill_date,
+    f.bill_type ?? 'ALL',
+    f.tar_type === 'GZIP',
+  );
   if (!result.ok) return billError(result.return_msg, result.error_code);
-  if (f.tar_type === 'GZIP') {
-    const body = await gzip(result.text);
-    return shaped(c, fault, () => new Response(body, { headers: { 'Content-Type': 'application/x-gzip' } }));
-  }
+  if (gzipped) return shaped(c, fault, () => new Response(gzipped, { headers: { 'Content-Type': 'application/x-gzip' } }));
   return shaped(c, fault, () => new Response(result.text, { headers: { 'Content-Type': 'text/plain; charset=utf-8' } }));
 });

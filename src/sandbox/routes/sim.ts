@@ -12,6 +12,7 @@ import type { ReceiverConfig } from '../state';
 import { OUT_TRADE_NO } from '../../core';
 import { OUT_REFUND_NO } from '../refund';
 import { USER_NAME } from '../users';
+import { BULK_MAX_PER_CALL } from '../bulk';
 
 export const sim = new Hono<SandboxEnv>();
 
@@ -69,6 +70,25 @@ sim.post('/clock', async (c) => {
     return c.json(await stub.setClockOffset(offset_ms + body.advance_ms));
   }
   return bad('body must be {"offset_ms": <ms>} or {"advance_ms": <ms>}, at most one year');
+});
+
+/**
+ * Benchmarks: `{"bill_date": "yyyyMMdd", "count": N, "start": s, "n": k}` writes trades s … s+k−1 of an
+ * N-trade day, paid (at most 10,000 per call). Trade i is `bulkTrade(bill_date, i, N)` (src/sandbox/bulk.ts).
+ */
+sim.post('/bulk-trades', async (c) => {
+  const body = await jsonObject(c.req.raw);
+  const int = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+  if (!body || typeof body.bill_date !== 'string' || !/^\d{8}$/.test(body.bill_date) || !int(body.count, 1, 1_000_000)) {
+    return bad('body must be {"bill_date": "yyyyMMdd", "count": 1…1000000, "start"?: n, "n"?: 1…10000}');
+  }
+  const count = body.count as number;
+  const start = body.start ?? 0;
+  const n = body.n ?? Math.min(count, BULK_MAX_PER_CALL);
+  if (!int(start, 0, count - 1) || !int(n, 1, BULK_MAX_PER_CALL) || (start as number) + (n as number) > count)
+    return bad('start and n must stay within count, n ≤ 10000');
+  const m = c.get('merchant');
+  return c.json(await merchantStub(c.env, m.mchId).bulkTrades(m.appId, body.bill_date, start as number, n as number, count));
 });
 
 sim.get('/calls', async (c) => {

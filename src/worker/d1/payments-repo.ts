@@ -25,7 +25,10 @@ export type AnomalyKind =
   /** 退款异常: the money left but did not reach the buyer; the reservation is kept; a person acts. */
   | 'REFUND_CHANGE'
   /** A final refund state contradicting another one already recorded (e.g. SUCCESS after FAILED). */
-  | 'REFUND_STATE_CONFLICT';
+  | 'REFUND_STATE_CONFLICT'
+  // T+1 reconciliation (src/worker/reconciliation): differences a person must look at.
+  | 'RECON_MISSING_LOCALLY'
+  | 'RECON_MISSING_AT_WECHAT';
 
 export interface AnomalyRecord {
   kind: AnomalyKind;
@@ -61,7 +64,8 @@ export function messageKeyOf(e: NotifyEvidence): string {
   return e.messageSha256 ?? e.bodySha256;
 }
 
-function anomalyStmt(db: D1Database, a: AnomalyRecord): D1PreparedStatement {
+/** The anomaly insert (idempotent on key + kind), for callers that put it in their own batch. */
+export function anomalyStmt(db: D1Database, a: AnomalyRecord): D1PreparedStatement {
   return db.prepare(ANOMALY_SQL).bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now);
 }
 

@@ -4,7 +4,8 @@
 import type { OrderStatus } from '../../core/order-state';
 import type { RefundState } from '../../core/refund-state';
 
-export type PaymentSource = 'NOTIFY' | 'ORDERQUERY' | 'CLOSE_ORDERPAID';
+/** RECONCILIATION: a bill payment confirmed by a verified orderquery (src/worker/reconciliation). */
+export type PaymentSource = 'NOTIFY' | 'ORDERQUERY' | 'CLOSE_ORDERPAID' | 'RECONCILIATION';
 
 /** A verified payment fact: the signature (notify or orderquery answer) was checked by the caller. */
 export interface PaymentFacts {

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { getConfig } from '../config';
 import type { HonoEnv } from '../env';
+import { ReconciliationBody, ReconciliationListQuery, ReconciliationListSchema, ReconciliationSchema } from '../reconciliation/schemas';
 import { CreateOrderBody, ErrorSchema, GetOrderQuery, JsapiBody, JsapiParamsSchema, ListOrdersQuery, OrderListSchema, OrderSchema } from '../orders/schemas';
 import { CreateRefundBody, RefundListSchema, RefundSchema } from '../refunds/schemas';
 import { EventDetailSchema, EventListSchema, EventSchema, ListEventsQuery, RedeliverSchema } from '../webhooks/schemas';
@@ -86,6 +87,9 @@ export function buildOpenApi(serverUrl: string) {
         EventDetail: schemaOf(EventDetailSchema, 'output'),
         EventList: { ...schemaOf(EventListSchema, 'output'), properties: { data: { type: 'array', items: ref('Event') }, has_more: { type: 'boolean' } } },
         RedeliverAccepted: schemaOf(RedeliverSchema, 'output'),
+        ReconciliationRequest: schemaOf(ReconciliationBody, 'input'),
+        Reconciliation: schemaOf(ReconciliationSchema, 'output'),
+        ReconciliationList: schemaOf(ReconciliationListSchema, 'output'),
       },
     },
     security: [{ merchantBearer: [] }],
@@ -173,6 +177,29 @@ export function buildOpenApi(serverUrl: string) {
           summary: 'Send the event again now, with the same id (webhook-id); a failed attempt is retried on the schedule again',
           parameters: [eventIdParam],
           responses: { '202': json('RedeliverAccepted', 'Queued for delivery'), ...errors(401, 404, 409, 503) },
+        },
+      },
+      '/v1/reconciliations': {
+        post: {
+          summary: 'Reconcile a Beijing day (yesterday back to 3 months) against WeChat’s bill, or re-run it (rerun: true)',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ReconciliationRequest') } } },
+          responses: {
+            '202': json('Reconciliation', 'Started (or under way): PENDING or RUNNING'),
+            '200': json('Reconciliation', 'Already done: the report'),
+            ...errors(400, 401, 413, 415, 503),
+          },
+        },
+        get: {
+          summary: 'List reconciled days, newest first (at most 100)',
+          parameters: queryParameters(ReconciliationListQuery),
+          responses: { '200': json('ReconciliationList', 'Days without their items'), ...errors(400, 401, 503) },
+        },
+      },
+      '/v1/reconciliations/{bill_date}': {
+        get: {
+          summary: 'A day’s report: status, both sides’ totals, and the differences found',
+          parameters: [{ name: 'bill_date', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]{8}$' } }],
+          responses: { '200': json('Reconciliation', 'The report'), ...errors(401, 404, 503) },
         },
       },
     },

@@ -4,7 +4,7 @@ import type { WechatDeps } from './call';
 import { wechatTransports } from './transport';
 
 export { closeOrder, CLOSE_MIN_AGE_MS } from './closeorder';
-export { downloadBill, type BillResult, type BillType } from './downloadbill';
+export { downloadBill, downloadBillStream, type BillResult, type BillStreamResult, type BillType } from './downloadbill';
 export { WechatError, type WechatErrorCode } from './errors';
 export { orderQuery, type OrderQueryResult, type TradeState } from './orderquery';
 export { refund, type RefundAccepted, type RefundRequest } from './refund';

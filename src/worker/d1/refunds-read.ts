@@ -1,0 +1,74 @@
+// Reconciliation's read of our refunds. The `refunds` table (migration 0004) is built in parallel: until
+// it exists these answer null and the refund comparison is skipped. Switched on by the table's
+// presence alone, detected once per database binding through sqlite_master.
+import type { LocalRefund } from '../../core';
+
+const known = new WeakMap<D1Database, boolean>();
+
+export async function refundsTableExists(db: D1Database): Promise<boolean> {
+  const cached = known.get(db);
+  if (cached !== undefined) return cached;
+  const row = await db.prepare(`SELECT 1 AS yes FROM sqlite_master WHERE type = 'table' AND name = 'refunds'`).first<{ yes: number }>();
+  // Only a positive answer is cached: a migration applied while this isolate lives is seen on the next call.
+  if (row) known.set(db, true);
+  return row !== null;
+}
+
+export interface LocalRefundRow extends LocalRefund {
+  outRefundNo: string;
+  outTradeNo: string;
+}
+
+interface Row {
+  out_refund_no: string;
+  out_trade_no: string;
+  refund_id: string | null;
+  refund_fee: number;
+  status: string;
+}
+
+const toRefund = (r: Row): LocalRefundRow => ({
+  outRefundNo: r.out_refund_no,
+  outTradeNo: r.out_trade_no,
+  refundId: r.refund_id,
+  refundFee: r.refund_fee,
+  status: r.status,
+});
+
+/** Our refunds by out_refund_no, or null when there is no refunds table yet. */
+export async function refundsByNo(db: D1Database, outRefundNos: string[]): Promise<Map<string, LocalRefundRow> | null> {
+  if (!(await refundsTableExists(db))) return null;
+  if (outRefundNos.length === 0) return new Map();
+  const { results } = await db
+    .prepare('SELECT out_refund_no, out_trade_no, refund_id, refund_fee, status FROM refunds WHERE out_refund_no IN (SELECT value FROM json_each(?1))')
+    .bind(JSON.stringify(outRefundNos))
+    .all<Row>();
+  return new Map(results.map((r) => [r.out_refund_no, toRefund(r)]));
+}
+
+/**
+ * One page of our refunds accepted by WeChat during the Beijing day [fromIso, toIso) (`created_at`,
+ * UTC ISO-8601), after `cursor` (an out_refund_no); null without a refunds table. Refunds WeChat
+ * refused never reached its bill, so only those with a refund_id count.
+ */
+export async function refundsOfDayPage(db: D1Database, fromIso: string, toIso: string, cursor: string, limit: number): Promise<LocalRefundRow[] | null> {
+  if (!(await refundsTableExists(db))) return null;
+  const { results } = await db
+    .prepare(
+      `SELECT out_refund_no, out_trade_no, refund_id, refund_fee, status FROM refunds
+       WHERE created_at >= ?1 AND created_at < ?2 AND refund_id IS NOT NULL AND out_refund_no > ?3 ORDER BY out_refund_no LIMIT ?4`,
+    )
+    .bind(fromIso, toIso, cursor, limit)
+    .all<Row>();
+  return results.map(toRefund);
+}
+
+/** Our refund count and sum for the day; null without a refunds table. */
+export async function refundTotals(db: D1Database, fromIso: string, toIso: string): Promise<{ n: number; fee: number } | null> {
+  if (!(await refundsTableExists(db))) return null;
+  const row = await db
+    .prepare('SELECT count(*) AS n, coalesce(sum(refund_fee), 0) AS fee FROM refunds WHERE created_at >= ?1 AND created_at < ?2 AND refund_id IS NOT NULL')
+    .bind(fromIso, toIso)
+    .first<{ n: number; fee: number }>();
+  return row ?? { n: 0, fee: 0 };
+}

@@ -1,0 +1,87 @@
+// LOCAL and REFUNDS: our books against the staged bill, one page per step. A payment we show as paid
+// on the day that WeChat's bill lacks (and, once refunds exist, a refund it lacks) stays OPEN.
+import type { GatewayDeps } from '../deps';
+import { commitStep, finishRun, paidOrdersPage, paidTotals, type NewItem, type RunRow, type RunStatus } from '../d1/reconciliation-repo';
+import { refundsOfDayPage, refundTotals } from '../d1/refunds-read';
+import { anomalyFor } from './anomalies';
+import { dayBoundsIso } from './dates';
+import { CHUNK_ROWS, type BillStage } from './stage';
+
+export async function matchLocalPage(deps: GatewayDeps, stage: BillStage, run: RunRow, rows = CHUNK_ROWS): Promise<void> {
+  const page = await paidOrdersPage(deps.db, run.bill_date, run.local_cursor, rows);
+  const present = stage.paymentsPresent(page.map((o) => o.out_trade_no));
+  const items: NewItem[] = page
+    .filter((o) => !present.has(o.out_trade_no))
+    .map((o) => ({
+      kind: 'MISSING_AT_WECHAT',
+      ref: o.out_trade_no,
+      outTradeNo: o.out_trade_no,
+      transactionId: o.transaction_id,
+      resolution: 'OPEN',
+      bill: null,
+      local: { status: o.status, transaction_id: o.transaction_id, total_fee: o.total_fee, time_end: o.time_end },
+      note: run.no_bill ? 'WeChat has no bill for the day' : 'not in the bill',
+    }));
+  const last = page[page.length - 1];
+  const done = page.length < rows;
+  const advance = {
+    phase: 'LOCAL' as const,
+    fromChunk: run.next_chunk,
+    fromCursor: run.local_cursor,
+    toPhase: done ? ('REFUNDS' as const) : ('LOCAL' as const),
+    toChunk: run.next_chunk,
+    toCursor: done ? '' : `${last!.time_end}|${last!.out_trade_no}`,
+  };
+  const anomalies = await Promise.all(items.map((i) => anomalyFor(deps, run.bill_date, i)));
+  await commitStep(deps.db, run.bill_date, run.generation, items, anomalies, advance, new Date(deps.now()).toISOString());
+}
+
+/** One page of our refunds of the day; without a refunds table, or after the last page, the run finishes. */
+export async function matchRefundsPage(deps: GatewayDeps, stage: BillStage, run: RunRow, rows = CHUNK_ROWS): Promise<RunStatus | null> {
+  const [from, to] = dayBoundsIso(run.bill_date);
+  const page = await refundsOfDayPage(deps.db, from, to, run.local_cursor, rows);
+  if (page && page.length > 0) {
+    const present = stage.refundsPresent(page.map((r) => r.outRefundNo));
+    const items: NewItem[] = page
+      .filter((r) => !present.has(r.outRefundNo))
+      .map((r) => ({
+        kind: 'REFUND_MISSING_AT_WECHAT',
+        ref: r.outRefundNo,
+        outTradeNo: r.outTradeNo,
+        outRefundNo: r.outRefundNo,
+        refundId: r.refundId,
+        resolution: 'OPEN',
+        bill: null,
+        local: { refund_id: r.refundId, refund_fee: r.refundFee, status: r.status },
+      }));
+    if (page.length === rows) {
+      const advance = {
+        phase: 'REFUNDS' as const,
+        fromChunk: run.next_chunk,
+        fromCursor: run.local_cursor,
+        toPhase: 'REFUNDS' as const,
+        toChunk: run.next_chunk,
+        toCursor: page[page.length - 1]!.outRefundNo,
+      };
+      await commitStep(deps.db, run.bill_date, run.generation, items, [], advance, new Date(deps.now()).toISOString());
+      return null;
+    }
+    const advance = {
+      phase: 'REFUNDS' as const,
+      fromChunk: run.next_chunk,
+      fromCursor: run.local_cursor,
+      toPhase: 'REFUNDS' as const,
+      toChunk: run.next_chunk,
+      toCursor: run.local_cursor,
+    };
+    await commitStep(deps.db, run.bill_date, run.generation, items, [], advance, new Date(deps.now()).toISOString());
+  }
+  const [paid, refunds] = await Promise.all([paidTotals(deps.db, run.bill_date), refundTotals(deps.db, from, to)]);
+  return finishRun(
+    deps.db,
+    run.bill_date,
+    run.generation,
+    { paymentCount: paid.n, paidFee: paid.fee, refundCount: refunds?.n ?? null, refundFee: refunds?.fee ?? null },
+    new Date(deps.now()).toISOString(),
+  );
+}

@@ -1,0 +1,114 @@
+// The merchant's and the cron's entry points: start (or re-run) a day, read its report, list days.
+import { formatYuanMilli, netSettlement } from '../../core';
+import type { GatewayDeps } from '../deps';
+import { beginRun, getRun, listItems, listRuns, type ItemRow, type RunRow } from '../d1/reconciliation-repo';
+import { DomainError } from '../errors';
+import { beijingDate, billReadyAt, checkBillDate, oldestBillDate, previousBeijingDay } from './dates';
+
+/** Wakes the day's engine (the Reconciler DO) so that it steps now. */
+export type KickReconciler = (billDate: string) => Promise<void>;
+
+export interface RequestResult {
+  /** A run was (re)started by this call: 202; otherwise the day is already done or under way. */
+  started: boolean;
+  run: RunRow;
+}
+
+/**
+ * Starts a day's run, or its next generation when `rerun` (a finished day) or after an ERROR. A day
+ * PENDING or RUNNING is left to finish. Re-runs never apply twice: fixes go through the idempotent
+ * OrderGate and a fix already APPLIED for the day is never attempted again.
+ */
+export async function requestReconciliation(deps: GatewayDeps, kick: KickReconciler, billDate: unknown, rerun = false): Promise<RequestResult> {
+  const now = deps.now();
+  const day = checkBillDate(billDate, now);
+  const firstAttempt = new Date(Math.max(now, billReadyAt(day))).toISOString();
+  const { run, started } = await beginRun(deps.db, day, new Date(now).toISOString(), firstAttempt, rerun);
+  if (started || run.status === 'PENDING' || run.status === 'RUNNING') await kick(day);
+  return { started, run };
+}
+
+/** The cron (10:00 Beijing): yesterday once, and any run whose retry is due (a backstop for alarms). */
+export async function dailyReconciliation(deps: GatewayDeps, kick: KickReconciler, due: string[]): Promise<string> {
+  const day = previousBeijingDay(deps.now());
+  await requestReconciliation(deps, kick, day);
+  for (const d of due) if (d !== day) await kick(d);
+  return day;
+}
+
+const milli = (m: number | null) => (m === null ? null : { millifen: m, yuan: formatYuanMilli(m) });
+
+/** The report's JSON: both sides' totals and the items, amounts in integer fen (fees in 1/1000 fen). */
+export function reportView(run: RunRow, items: ItemRow[] | null) {
+  const billKnown = run.bill_payment_count !== null;
+  const bill = billKnown
+    ? {
+        payment_count: run.bill_payment_count,
+        paid_fee: run.bill_paid_fee,
+        refund_count: run.bill_refund_count,
+        refund_fee: run.bill_refund_fee,
+        service_charge: milli(run.bill_service_millifen),
+        net_settlement: milli(netSettlement({ paidFee: run.bill_paid_fee!, refundFee: run.bill_refund_fee!, serviceCharge: run.bill_service_millifen! })),
+      }
+    : null;
+  const oursKnown = run.local_payment_count !== null;
+  const ours = oursKnown
+    ? {
+        payment_count: run.local_payment_count,
+        paid_fee: run.local_paid_fee,
+        refund_count: run.local_refund_count,
+        refund_fee: run.local_refund_fee,
+        // We keep no fee schedule: our net is our gross less the bill's service charge.
+        service_charge: null,
+        net_settlement: billKnown
+          ? milli(netSettlement({ paidFee: run.local_paid_fee!, refundFee: run.local_refund_fee ?? 0, serviceCharge: run.bill_service_millifen! }))
+          : null,
+      }
+    : null;
+  return {
+    bill_date: run.bill_date,
+    status: run.status,
+    generation: run.generation,
+    requested_at: run.requested_at,
+    finished_at: run.finished_at,
+    next_attempt_at: run.status === 'PENDING' ? run.next_attempt_at : null,
+    error: run.error,
+    totals: { bill, ours },
+    ...(items
+      ? {
+          items: items.map((i) => ({
+            kind: i.kind,
+            resolution: i.resolution,
+            out_trade_no: i.out_trade_no,
+            transaction_id: i.transaction_id,
+            out_refund_no: i.out_refund_no,
+            refund_id: i.refund_id,
+            bill: i.bill ? (JSON.parse(i.bill) as Record<string, unknown>) : null,
+            ours: i.local ? (JSON.parse(i.local) as Record<string, unknown>) : null,
+            note: i.note,
+          })),
+        }
+      : {}),
+  };
+}
+
+export type ReportView = ReturnType<typeof reportView>;
+
+export async function getReport(deps: GatewayDeps, billDate: string): Promise<ReportView> {
+  const run = /^\d{8}$/.test(billDate) ? await getRun(deps.db, billDate) : null;
+  if (!run) throw new DomainError('RECONCILIATION_NOT_FOUND', 'no reconciliation for that bill_date');
+  return reportView(run, await listItems(deps.db, billDate, run.generation));
+}
+
+export const LIST_LIMIT = 100;
+
+/** Days from `from` to `to` (yyyyMMdd, inclusive), newest first; by default the last 3 months. */
+export async function listReports(deps: GatewayDeps, from: string | undefined, to: string | undefined) {
+  const now = deps.now();
+  const lo = from ?? oldestBillDate(now);
+  const hi = to ?? beijingDate(now);
+  for (const d of [lo, hi]) if (!/^\d{8}$/.test(d)) throw new DomainError('INVALID_BILL_DATE', 'from and to must be written yyyyMMdd');
+  if (lo > hi) throw new DomainError('INVALID_BILL_DATE', 'from must not be after to');
+  const { results } = await listRuns(deps.db, lo, hi, LIST_LIMIT);
+  return { from: lo, to: hi, reconciliations: results.map((r) => reportView(r, null)) };
+}

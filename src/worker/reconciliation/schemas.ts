@@ -1,0 +1,61 @@
+// The reconciliation API's shapes (zod): request validation and the OpenAPI document from one source.
+import { z } from 'zod';
+
+const BillDate = z.string().meta({ description: 'A Beijing date, yyyyMMdd (e.g. 20260412).', example: '20260412' });
+
+export const ReconciliationBody = z.strictObject({
+  bill_date: BillDate,
+  rerun: z.boolean().optional().meta({ description: 'Replace a finished day’s report with a fresh run. Fixes already applied are never applied again.' }),
+});
+
+export const ReconciliationListQuery = z.strictObject({
+  from: z.string().optional().meta({ description: 'Oldest bill_date (yyyyMMdd, inclusive); default three months back.' }),
+  to: z.string().optional().meta({ description: 'Newest bill_date (yyyyMMdd, inclusive); default today (Beijing).' }),
+});
+
+const Milli = z.object({ millifen: z.number().int().meta({ description: '1/1000 fen, exact (the bill’s 5-decimal yuan).' }), yuan: z.string() }).nullable();
+
+const Side = z
+  .object({
+    payment_count: z.number().int(),
+    paid_fee: z.number().int().meta({ description: 'fen' }),
+    refund_count: z.number().int().nullable(),
+    refund_fee: z.number().int().nullable().meta({ description: 'fen' }),
+    service_charge: Milli,
+    net_settlement: Milli,
+  })
+  .nullable();
+
+export const ReconciliationItemSchema = z.object({
+  kind: z.enum([
+    'MISSING_LOCALLY',
+    'MISSING_AT_WECHAT',
+    'AMOUNT_MISMATCH',
+    'STATUS_MISMATCH',
+    'REFUND_MISSING_LOCALLY',
+    'REFUND_MISSING_AT_WECHAT',
+    'REFUND_AMOUNT_MISMATCH',
+  ]),
+  resolution: z.enum(['OPEN', 'APPLIED']),
+  out_trade_no: z.string().nullable(),
+  transaction_id: z.string().nullable(),
+  out_refund_no: z.string().nullable(),
+  refund_id: z.string().nullable(),
+  bill: z.record(z.string(), z.unknown()).nullable(),
+  ours: z.record(z.string(), z.unknown()).nullable(),
+  note: z.string().nullable(),
+});
+
+export const ReconciliationSchema = z.object({
+  bill_date: z.string(),
+  status: z.enum(['PENDING', 'RUNNING', 'BALANCED', 'DISCREPANCIES', 'NO_BILL', 'ERROR']),
+  generation: z.number().int(),
+  requested_at: z.string(),
+  finished_at: z.string().nullable(),
+  next_attempt_at: z.string().nullable().meta({ description: 'PENDING: when the bill is fetched (again).' }),
+  error: z.string().nullable(),
+  totals: z.object({ bill: Side, ours: Side.meta({ description: 'Our books; we keep no fee schedule, so our net uses the bill’s service charge.' }) }),
+  items: z.array(ReconciliationItemSchema).optional(),
+});
+
+export const ReconciliationListSchema = z.object({ from: z.string(), to: z.string(), reconciliations: z.array(ReconciliationSchema) });

@@ -1,0 +1,38 @@
+// One invocation's share of a day's reconciliation, whatever engine calls it (the Reconciler DO's
+// alarm): FETCH the bill, match it chunk by chunk (BILL), then our books page by page (LOCAL, REFUNDS).
+// Progress is in D1 and moves by CAS, so a crash resumes where it stopped and nothing applies twice.
+import type { GatewayDeps } from '../deps';
+import { getRun } from '../d1/reconciliation-repo';
+import { reconciliationCompleted } from './completed';
+import { fetchStep } from './fetch-bill';
+import { matchChunk } from './match-bill';
+import { matchLocalPage, matchRefundsPage } from './match-local';
+import { CHUNK_ROWS, type BillStage, type StepHooks } from './stage';
+
+export interface StepOptions {
+  rows?: number;
+  hooks?: StepHooks;
+}
+
+/** Runs one step of the day's run. Returns when the next step is due (ms), or null when the run is over. */
+export async function reconcileStep(deps: GatewayDeps, stage: BillStage, billDate: string, opts: StepOptions = {}): Promise<number | null> {
+  const run = await getRun(deps.db, billDate);
+  if (!run || run.phase === 'DONE') return null;
+  const rows = opts.rows ?? CHUNK_ROWS;
+  switch (run.phase) {
+    case 'FETCH':
+      return fetchStep(deps, stage, run, rows);
+    case 'BILL':
+      await matchChunk(deps, stage, run, opts.hooks);
+      return deps.now();
+    case 'LOCAL':
+      await matchLocalPage(deps, stage, run, rows);
+      return deps.now();
+    case 'REFUNDS': {
+      const status = await matchRefundsPage(deps, stage, run, rows);
+      if (status === null) return deps.now();
+      await reconciliationCompleted(deps, billDate, status, run.generation);
+      return null;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// The merchant's reconciliation API under /v1/reconciliations (bearer auth): start or re-run a day, read its report, list days.
+import { Hono, type Context } from 'hono';
+import type { Config } from '../config';
+import type { HonoEnv } from '../env';
+import { DomainError } from '../errors';
+import { methodNotAllowed } from '../http-answers';
+import { jsonBody } from '../middleware/json-body';
+import { merchantBearer } from '../middleware/merchant-auth';
+import { requireConfig } from '../middleware/require-config';
+import { getReport, listReports, reportView, requestReconciliation } from '../reconciliation/request';
+import { ReconciliationBody, ReconciliationListQuery } from '../reconciliation/schemas';
+import { gatewayDeps, reconcilerKick } from '../wiring';
+
+type C = Context<HonoEnv>;
+
+async function merchantConfig(c: C): Promise<Config> {
+  const config = requireConfig(c);
+  if ((await merchantBearer(c, config)) !== 'valid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
+  return config;
+}
+
+const merchantOnly = async (c: C, next: () => Promise<void>) => {
+  await merchantConfig(c);
+  await next();
+};
+
+function invalid(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>, target: string): never {
+  const detail = issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || target}: ${i.message}`)
+    .join('; ');
+  throw new DomainError('VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
+}
+
+export const reconciliations = new Hono<HonoEnv>();
+
+reconciliations.post('/', merchantOnly, jsonBody(), async (c) => {
+  const config = await merchantConfig(c);
+  const parsed = ReconciliationBody.safeParse(await c.req.json());
+  if (!parsed.success) invalid(parsed.error.issues, 'body');
+  const deps = gatewayDeps(c.env, c.executionCtx, config);
+  const { started, run } = await requestReconciliation(deps, reconcilerKick(c.env), parsed.data.bill_date, parsed.data.rerun ?? false);
+  c.set('outcome', started ? 'RECONCILIATION_STARTED' : `RECONCILIATION_${run.status}`);
+  const done = run.status !== 'PENDING' && run.status !== 'RUNNING';
+  return c.json(done ? await getReport(deps, run.bill_date) : reportView(run, null), done ? 200 : 202);
+});
+
+reconciliations.get('/', merchantOnly, async (c) => {
+  const config = await merchantConfig(c);
+  const parsed = ReconciliationListQuery.safeParse(c.req.query());
+  if (!parsed.success) invalid(parsed.error.issues, 'query');
+  return c.json(await listReports(gatewayDeps(c.env, c.executionCtx, config), parsed.data.from, parsed.data.to));
+});
+
+reconciliations.get('/:bill_date', merchantOnly, async (c) => {
+  const config = await merchantConfig(c);
+  return c.json(await getReport(gatewayDeps(c.env, c.executionCtx, config), c.req.param('bill_date') ?? ''));
+});
+
+reconciliations.all('/', methodNotAllowed);
+reconciliations.all('/:bill_date', methodNotAllowed);
