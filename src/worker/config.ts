@@ -11,6 +11,7 @@ export const DOCUMENTED_EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
   'sandbox-app-secret-not-for-live-use',
   'sandbox-merchant-token-not-for-live-use',
   'sandbox-checkout-secret-not-for-live-use',
+  'sandbox-admin-token-not-for-live-use',
 ]);
 
 export const LIVE_PAY_BASE_URL = 'https://api.mch.weixin.qq.com';
@@ -36,6 +37,10 @@ export interface Config {
   readonly merchantName: string;
   /** Sandbox only: the operator accepts that anyone who reaches the gateway can pay in the simulator. */
   readonly sandboxAllowPublic: boolean;
+  /** The merchant console's login token (/admin); null: the console is off. */
+  readonly adminToken: string | null;
+  /** Cloudflare Access in front of /admin: both set, or null (then only the token protects it). */
+  readonly access: { readonly teamOrigin: string; readonly aud: string } | null;
 }
 
 const secret = (name: string, min: number) =>
@@ -58,6 +63,12 @@ const schema = z.object({
   MERCHANT_ORIGINS: z.string().default(''),
   MERCHANT_NAME: z.string().optional(),
   SANDBOX_ALLOW_PUBLIC: z.enum(['true', 'false'], { error: 'SANDBOX_ALLOW_PUBLIC must be true or false' }).default('false'),
+  ADMIN_TOKEN: secret('ADMIN_TOKEN', 24).optional(),
+  ACCESS_TEAM_DOMAIN: z
+    .string()
+    .regex(/^(https:\/\/)?[a-z0-9-]+(\.[a-z0-9-]+)+\/?$/i, { error: 'ACCESS_TEAM_DOMAIN is not a host name such as myteam.cloudflareaccess.com' })
+    .optional(),
+  ACCESS_AUD: z.string().regex(/^[0-9a-f]{64}$/, { error: 'ACCESS_AUD is not an Access application audience tag' }).optional(),
 });
 
 /** The sandbox signs with a published key: reachable beyond this machine, anyone could mark orders paid. */
@@ -71,7 +82,7 @@ function merchantNameOf(raw: string | undefined, mode: 'sandbox' | 'live'): stri
   return mode === 'sandbox' ? '沙箱商户' : '商户';
 }
 
-const SECRET_NAMES = ['WECHAT_API_KEY', 'WECHAT_APP_SECRET', 'MERCHANT_API_TOKEN', 'CHECKOUT_SECRET'] as const;
+const SECRET_NAMES = ['WECHAT_API_KEY', 'WECHAT_APP_SECRET', 'MERCHANT_API_TOKEN', 'CHECKOUT_SECRET', 'ADMIN_TOKEN'] as const;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -81,13 +92,16 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => i.message) };
   const v = parsed.data;
   if (v.WECHAT_MODE === 'live') {
-    const problems = SECRET_NAMES.filter((n) => DOCUMENTED_EXAMPLE_SECRETS.has(v[n])).map(
+    const problems = SECRET_NAMES.filter((n) => v[n] !== undefined && DOCUMENTED_EXAMPLE_SECRETS.has(v[n])).map(
       (n) => `${n} is a documented example value and is refused in live mode`,
     );
     if (!v.PUBLIC_BASE_URL.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be https in live mode');
     if (problems.length) return { ok: false, problems };
   } else if (v.SANDBOX_ALLOW_PUBLIC !== 'true' && !isLoopbackHost(new URL(v.PUBLIC_BASE_URL).hostname)) {
     return { ok: false, problems: [`PUBLIC_BASE_URL: ${PUBLIC_SANDBOX}`] };
+  }
+  if ((v.ACCESS_TEAM_DOMAIN === undefined) !== (v.ACCESS_AUD === undefined)) {
+    return { ok: false, problems: ['ACCESS_TEAM_DOMAIN and ACCESS_AUD must be set together'] };
   }
   const publicBaseUrl = v.PUBLIC_BASE_URL.replace(/\/+$/, '');
   return {
@@ -109,6 +123,11 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       payBaseUrl: v.WECHAT_MODE === 'sandbox' ? publicBaseUrl + SANDBOX_PATH : LIVE_PAY_BASE_URL,
       sandboxAllowPublic: v.SANDBOX_ALLOW_PUBLIC === 'true',
       merchantName: merchantNameOf(v.MERCHANT_NAME, v.WECHAT_MODE),
+      adminToken: v.ADMIN_TOKEN ?? null,
+      access:
+        v.ACCESS_TEAM_DOMAIN && v.ACCESS_AUD
+          ? { teamOrigin: `https://${v.ACCESS_TEAM_DOMAIN.replace(/^https:\/\//i, '').replace(/\/$/, '').toLowerCase()}`, aud: v.ACCESS_AUD }
+          : null,
     },
   };
 }

@@ -2,6 +2,7 @@
 // anomaly and notification record is ONE D1 batch (one transaction: all or nothing, I3).
 import type { OrderStatus } from '../../core/order-state';
 import type { NotifyEvidence, PaymentFacts } from '../order-gate/contract';
+import { rollupClosed, rollupPayment } from './console-rollup';
 
 export type AnomalyKind =
   | 'AMOUNT_MISMATCH'
@@ -157,6 +158,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit): Promise<b
         .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, f.transactionId, c.to),
     );
   }
+  stmts.push(...rollupPayment(db, f.outTradeNo, f.transactionId, c.to, c.now)); // console daily totals (0007)
   const [update] = await db.batch(stmts);
   return update?.meta.changes === 1;
 }
@@ -175,14 +177,17 @@ export async function recordAnomaly(db: D1Database, a: AnomalyRecord, evidence?:
 
 /** A CAS status change outside payment (close phases). `closed_at` is stamped on entering CLOSED. */
 export async function moveStatus(db: D1Database, outTradeNo: string, from: OrderStatus, to: OrderStatus, now: string): Promise<boolean> {
-  const res = await db
-    .prepare(
-      `UPDATE orders SET status = ?3, updated_at = ?4, closed_at = CASE WHEN ?3 = 'CLOSED' THEN ?4 ELSE closed_at END
+  const stmts = [
+    db
+      .prepare(
+        `UPDATE orders SET status = ?3, updated_at = ?4, closed_at = CASE WHEN ?3 = 'CLOSED' THEN ?4 ELSE closed_at END
        WHERE out_trade_no = ?1 AND status = ?2`,
-    )
-    .bind(outTradeNo, from, to, now)
-    .run();
-  return res.meta.changes === 1;
+      )
+      .bind(outTradeNo, from, to, now),
+  ];
+  if (to === 'CLOSED') stmts.push(rollupClosed(db, outTradeNo, now)); // console daily totals (0007)
+  const [res] = await db.batch(stmts);
+  return res?.meta.changes === 1;
 }
 
 export function readStatus(db: D1Database, outTradeNo: string): Promise<OrderStatus | null> {

@@ -4,6 +4,7 @@
 // from a stale read writes nothing. The CHECKs of 0004 bound the sums whatever the code does.
 import type { OrderStatus } from '../../core/order-state';
 import type { NotifyEvidence, RefundRecord, RefundStatus } from '../order-gate/contract';
+import { rollupRefundSuccess } from './console-rollup';
 import type { AnomalyRecord } from './payments-repo';
 
 /** One `refunds` row as D1 returns it. Times are UTC ISO-8601. */
@@ -174,6 +175,7 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit): Promi
         .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, r.out_refund_no, c.to, c.now),
     );
   }
+  if (c.to === 'SUCCESS') stmts.push(rollupRefundSuccess(db, r.out_refund_no, c.now)); // console daily totals (0007)
   const [update] = await db.batch(stmts);
   return update?.meta.changes === 1;
 }
