@@ -68,7 +68,10 @@ const schema = z.object({
     .string()
     .regex(/^(https:\/\/)?[a-z0-9-]+(\.[a-z0-9-]+)+\/?$/i, { error: 'ACCESS_TEAM_DOMAIN is not a host name such as myteam.cloudflareaccess.com' })
     .optional(),
-  ACCESS_AUD: z.string().regex(/^[0-9a-f]{64}$/, { error: 'ACCESS_AUD is not an Access application audience tag' }).optional(),
+  ACCESS_AUD: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { error: 'ACCESS_AUD is not an Access application audience tag' })
+    .optional(),
 });
 
 /** The sandbox signs with a published key: reachable beyond this machine, anyone could mark orders paid. */
@@ -126,7 +129,12 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       adminToken: v.ADMIN_TOKEN ?? null,
       access:
         v.ACCESS_TEAM_DOMAIN && v.ACCESS_AUD
-          ? { teamOrigin: `https://${v.ACCESS_TEAM_DOMAIN.replace(/^https:\/\//i, '').replace(/\/$/, '').toLowerCase()}`, aud: v.ACCESS_AUD }
+          ? {
+              teamOrigin: `https://${v.ACCESS_TEAM_DOMAIN.replace(/^https:\/\//i, '')
+                .replace(/\/$/, '')
+                .toLowerCase()}`,
+              aud: v.ACCESS_AUD,
+            }
           : null,
     },
   };

@@ -5,22 +5,30 @@ import { NONCE, secureHeaders } from 'hono/secure-headers';
 /**
  * Nothing loads unless named here: scripts and styles only with this response's nonce (so no inline
  * handlers and no injected markup can run), fetches to our own origin, no framing, no base/form tricks.
+ * `formAction`: where the page's forms may post (the checkout has none; the console posts to itself).
  */
-export const pageSecurityHeaders: MiddlewareHandler = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'none'"],
-    scriptSrc: [NONCE],
-    styleSrc: [NONCE],
-    connectSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    baseUri: ["'none'"],
-    formAction: ["'none'"],
-    frameAncestors: ["'none'"],
-  },
-  xFrameOptions: 'DENY',
-  // The checkout token is in the page URL: it must never leave in a Referer header.
-  referrerPolicy: 'no-referrer',
-});
+function nonceSecurityHeaders(formAction: string[]): MiddlewareHandler {
+  return secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      scriptSrc: [NONCE],
+      styleSrc: [NONCE],
+      connectSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      baseUri: ["'none'"],
+      formAction,
+      frameAncestors: ["'none'"],
+    },
+    xFrameOptions: 'DENY',
+    // The checkout token is in the page URL: it must never leave in a Referer header.
+    referrerPolicy: 'no-referrer',
+  });
+}
+
+export const pageSecurityHeaders: MiddlewareHandler = nonceSecurityHeaders(["'none'"]);
+
+/** The merchant console (/admin): the same policy, with forms posting to our own origin. */
+export const consoleSecurityHeaders: MiddlewareHandler = nonceSecurityHeaders(["'self'"]);
 
 /** The nonce the CSP header of this response allows (set by pageSecurityHeaders before the handler runs). */
 export function cspNonce(c: Context): string {
