@@ -7,7 +7,7 @@ import { NONCE, secureHeaders } from 'hono/secure-headers';
  * handlers and no injected markup can run), fetches to our own origin, no framing, no base/form tricks.
  * `formAction`: where the page's forms may post (the checkout has none; the console posts to itself).
  */
-function nonceSecurityHeaders(formAction: string[]): MiddlewareHandler {
+function nonceSecurityHeaders(formAction: string[], referrerPolicy: 'no-referrer' | 'same-origin'): MiddlewareHandler {
   return secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
@@ -20,15 +20,19 @@ function nonceSecurityHeaders(formAction: string[]): MiddlewareHandler {
       frameAncestors: ["'none'"],
     },
     xFrameOptions: 'DENY',
-    // The checkout token is in the page URL: it must never leave in a Referer header.
-    referrerPolicy: 'no-referrer',
+    referrerPolicy,
   });
 }
 
-export const pageSecurityHeaders: MiddlewareHandler = nonceSecurityHeaders(["'none'"]);
+// The checkout token is in the page URL: it must never leave in a Referer header.
+export const pageSecurityHeaders: MiddlewareHandler = nonceSecurityHeaders(["'none'"], 'no-referrer');
 
-/** The merchant console (/admin): the same policy, with forms posting to our own origin. */
-export const consoleSecurityHeaders: MiddlewareHandler = nonceSecurityHeaders(["'self'"]);
+/**
+ * The merchant console (/admin): the same policy, with forms posting to our own origin. Referrers go
+ * to our own origin only: under no-referrer a form POST carries `Origin: null`, and the console's
+ * same-origin check needs the real one.
+ */
+export const consoleSecurityHeaders: MiddlewareHandler = nonceSecurityHeaders(["'self'"], 'same-origin');
 
 /** The nonce the CSP header of this response allows (set by pageSecurityHeaders before the handler runs). */
 export function cspNonce(c: Context): string {

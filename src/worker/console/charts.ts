@@ -37,7 +37,7 @@ function xLabels(points: readonly DayPoint[]): string {
   const step = Math.max(1, Math.ceil(points.length / 8));
   return points
     .map((p, i) =>
-      i % step === 0 || i === points.length - 1
+      (points.length - 1 - i) % step === 0 // anchored on today, evenly spaced
         ? `<text x="${x(i, points.length).toFixed(1)}" y="${H - 8}" text-anchor="middle" font-size="11" fill="#888">${p.day.slice(5)}</text>`
         : '',
     )

@@ -29,7 +29,7 @@ function head(nonce: string, title: string): Html {
   return html`<head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <meta name="robots" content="noindex,nofollow">
 <link rel="icon" href="data:,">
 <title>${title} · 商户控制台</title>

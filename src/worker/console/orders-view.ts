@@ -54,6 +54,8 @@ ${pager('/admin/orders', params, next, !params.has('after'))}`;
 
 interface TimelineItem {
   at: string | null;
+  /** Where it sorts when that differs from `at` (WeChat's second-resolution times beside our own). */
+  sortAt?: string;
   tone: 'ok' | 'bad' | 'warn' | 'muted';
   text: Html;
 }
@@ -81,7 +83,7 @@ const VERDICT_LABELS: Record<string, string> = {
 
 function verdictLabel(v: string): string {
   if (v.startsWith('ANOMALY:')) return `异常：${ANOMALY_LABELS[v.slice(8)] ?? v.slice(8)}`;
-  if (v.startsWith('REFUND_')) return `退款${REFUND_STATUS_LABELS[v.slice(7)] ?? v.slice(7)}`;
+  if (v.startsWith('REFUND_')) return REFUND_STATUS_LABELS[v.slice(7)] ?? v.slice(7);
   return VERDICT_LABELS[v] ?? v;
 }
 
@@ -118,7 +120,13 @@ function timeline(d: OrderDetail): TimelineItem[] {
   if (o.closed_at) items.push({ at: o.closed_at, tone: 'muted', text: html`订单已关闭` });
   for (const r of d.refunds) {
     items.push({ at: r.created_at, tone: 'warn', text: html`申请退款 ${yuan(r.refund_fee)}（${r.out_refund_no}）${r.reason ? `：${r.reason}` : ''}` });
-    if (r.succeeded_at) items.push({ at: r.succeeded_at, tone: 'ok', text: html`退款成功 ${yuan(r.refund_fee)}（${r.out_refund_no}）` });
+    if (r.succeeded_at)
+      items.push({
+        at: r.succeeded_at,
+        sortAt: [r.succeeded_at, r.created_at].sort()[1], // the later of two ISO strings
+        tone: 'ok',
+        text: html`退款成功 ${yuan(r.refund_fee)}（${r.out_refund_no}）`,
+      });
     else if (r.status !== 'SUBMITTING' && r.status !== 'PROCESSING') {
       items.push({
         at: r.updated_at,
@@ -137,7 +145,7 @@ function timeline(d: OrderDetail): TimelineItem[] {
   // TODO(webhooks): once the events/attempts tables exist (features.webhooks), add the order's
   // webhook deliveries here: one item per attempt with its HTTP status.
   // Oldest first; an undated step (the prepay) stays right after the creation.
-  const key = (it: TimelineItem) => it.at ?? o.created_at;
+  const key = (it: TimelineItem) => it.sortAt ?? it.at ?? o.created_at;
   return items
     .map((it, i) => ({ it, i }))
     .sort((a, b) => key(a.it).localeCompare(key(b.it)) || a.i - b.i)
