@@ -6,7 +6,7 @@ import type { OrderRow } from '../d1/orders-repo';
 import { beijingTime, ORDER_STATUS_LABELS } from './format';
 import { payerOf } from './orders-view';
 
-/** At most this many rows per export: a larger range is split by the operator (the page says so). */
+/** At most this many rows per export; a longer range ends with a line saying it was cut short. */
 export const CSV_MAX_ROWS = 200_000;
 const PAGE = 1000;
 
@@ -52,7 +52,12 @@ export function ordersCsv(db: D1Database, filter: Omit<OrderSearch, 'limit' | 'a
       if (page.length) controller.enqueue(enc.encode(page.map((o) => `${csvRow(o)}\r\n`).join('')));
       sent += page.length;
       const last = page[page.length - 1];
-      if (rows.length <= PAGE || sent >= CSV_MAX_ROWS || !last) controller.close();
+      const more = rows.length > page.length;
+      if (more && sent >= CSV_MAX_ROWS) {
+        // Never a silently short file: the last line says it stopped, and where to split.
+        controller.enqueue(enc.encode(`${csvField(`（已截断：超过 ${CSV_MAX_ROWS} 行，请缩小日期范围后分段导出）`)}\r\n`));
+      }
+      if (!more || sent >= CSV_MAX_ROWS || !last) controller.close();
       else after = { createdAt: last.created_at, outTradeNo: last.out_trade_no };
     },
   });
