@@ -39,6 +39,8 @@ export interface Config {
   readonly sandboxAllowPublic: boolean;
   /** The merchant console's login token (/admin); null: the console is off. */
   readonly adminToken: string | null;
+  /** Why the console is off although ADMIN_TOKEN is set (a documented example value in live mode). */
+  readonly adminTokenProblem: string | null;
   /** Cloudflare Access in front of /admin: both set, or null (then only the token protects it). */
   readonly access: { readonly teamOrigin: string; readonly aud: string } | null;
 }
@@ -85,7 +87,7 @@ function merchantNameOf(raw: string | undefined, mode: 'sandbox' | 'live'): stri
   return mode === 'sandbox' ? '沙箱商户' : '商户';
 }
 
-const SECRET_NAMES = ['WECHAT_API_KEY', 'WECHAT_APP_SECRET', 'MERCHANT_API_TOKEN', 'CHECKOUT_SECRET', 'ADMIN_TOKEN'] as const;
+const SECRET_NAMES = ['WECHAT_API_KEY', 'WECHAT_APP_SECRET', 'MERCHANT_API_TOKEN', 'CHECKOUT_SECRET'] as const;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -95,7 +97,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => i.message) };
   const v = parsed.data;
   if (v.WECHAT_MODE === 'live') {
-    const problems = SECRET_NAMES.filter((n) => v[n] !== undefined && DOCUMENTED_EXAMPLE_SECRETS.has(v[n])).map(
+    const problems = SECRET_NAMES.filter((n) => DOCUMENTED_EXAMPLE_SECRETS.has(v[n])).map(
       (n) => `${n} is a documented example value and is refused in live mode`,
     );
     if (!v.PUBLIC_BASE_URL.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be https in live mode');
@@ -106,6 +108,12 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   if ((v.ACCESS_TEAM_DOMAIN === undefined) !== (v.ACCESS_AUD === undefined)) {
     return { ok: false, problems: ['ACCESS_TEAM_DOMAIN and ACCESS_AUD must be set together'] };
   }
+  // The console's token is refused in live mode like the others, but refusing it turns off only the
+  // console (/admin answers 503): a console misconfiguration must not stop payments.
+  const adminTokenProblem =
+    v.WECHAT_MODE === 'live' && v.ADMIN_TOKEN !== undefined && DOCUMENTED_EXAMPLE_SECRETS.has(v.ADMIN_TOKEN)
+      ? 'ADMIN_TOKEN is a documented example value and is refused in live mode'
+      : null;
   const publicBaseUrl = v.PUBLIC_BASE_URL.replace(/\/+$/, '');
   return {
     ok: true,
@@ -126,7 +134,8 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       payBaseUrl: v.WECHAT_MODE === 'sandbox' ? publicBaseUrl + SANDBOX_PATH : LIVE_PAY_BASE_URL,
       sandboxAllowPublic: v.SANDBOX_ALLOW_PUBLIC === 'true',
       merchantName: merchantNameOf(v.MERCHANT_NAME, v.WECHAT_MODE),
-      adminToken: v.ADMIN_TOKEN ?? null,
+      adminToken: adminTokenProblem ? null : (v.ADMIN_TOKEN ?? null),
+      adminTokenProblem,
       access:
         v.ACCESS_TEAM_DOMAIN && v.ACCESS_AUD
           ? {

@@ -2,10 +2,12 @@
 // limit per client IP, CSRF on every state-changing form, logout revoking the session server-side,
 // the page headers (nonce CSP without inline scripts, frame-ancestors 'none', no-store), and
 // DOCUMENTED_EXAMPLE_SECRETS refusing the sandbox token in live mode.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { createApp } from '../../src/worker/app';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/worker/config';
-import { ADMIN_TOKEN, adminGet, adminPage, adminPost, csrfOf, login, postForm, sessionCookieOf, setCookies } from '../support/console-helpers';
+import { ADMIN_TOKEN, adminGet, adminPage, adminPost, csrfOf, form, login, postForm, sessionCookieOf, setCookies } from '../support/console-helpers';
 import { api } from '../support/orders-helpers';
 
 describe('console login', () => {
@@ -110,7 +112,7 @@ describe('console login', () => {
     }
   });
 
-  it('the sandbox ADMIN_TOKEN is refused in live mode; a live config without ADMIN_TOKEN keeps the console off', async () => {
+  it('the sandbox ADMIN_TOKEN is refused in live mode (the console answers 503; payments stay up); without ADMIN_TOKEN the console is off', async () => {
     const live = {
       ...env,
       WECHAT_MODE: 'live',
@@ -119,11 +121,29 @@ describe('console login', () => {
       WECHAT_APP_SECRET: 'live-app-secret-xxxxxxxx',
       MERCHANT_API_TOKEN: 'live-merchant-token-xxxxxxxxxxxx',
       CHECKOUT_SECRET: 'live-checkout-secret-xxxxxxxxxxxxxxx',
-    } as unknown as Record<string, unknown>;
-    const refused = parseConfig(live);
-    expect(refused).toEqual({ ok: false, problems: ['ADMIN_TOKEN is a documented example value and is refused in live mode'] });
-    const { ADMIN_TOKEN: _, ...withoutToken } = live;
+    } as unknown as Env;
+    const refused = parseConfig(live as unknown as Record<string, unknown>);
+    expect(refused.ok && refused.config).toMatchObject({
+      adminToken: null,
+      adminTokenProblem: 'ADMIN_TOKEN is a documented example value and is refused in live mode',
+    });
+    const call = async (e: Env, path: string, init: RequestInit = {}) => {
+      const ctx = createExecutionContext();
+      const res = await createApp().fetch(new Request(`https://pay.example.com${path}`, init), e, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    expect((await call(live, '/admin/login')).status).toBe(503);
+    const attempt = await call(live, '/admin/login', { method: 'POST', ...form({ operator: 'x', token: ADMIN_TOKEN }) });
+    expect(attempt.status).toBe(503);
+    expect(sessionCookieOf(attempt)).toBeNull();
+    expect((await call(live, '/healthz')).status).toBe(200);
+
+    const { ADMIN_TOKEN: _, ...withoutToken } = live as unknown as Record<string, unknown>;
     const off = parseConfig(withoutToken);
-    expect(off.ok && off.config.adminToken).toBe(null);
+    expect(off.ok && off.config).toMatchObject({ adminToken: null, adminTokenProblem: null });
+    expect((await call(withoutToken as unknown as Env, '/admin/login')).status).toBe(404);
+    const strong = { ...live, ADMIN_TOKEN: 'a-real-admin-token-0123456789abcdef' } as unknown as Env;
+    expect((await call(strong, '/admin/login')).status).toBe(200);
   });
 });

@@ -35,6 +35,10 @@ async function gate(c: C): Promise<{ config: Config; accessName: string | null }
   const parsed = requestConfig(c);
   if (!parsed.ok) return c.html(barePage(cspNonce(c), '控制台不可用', loginMessage('服务配置无效，控制台已关闭。')), 503);
   const config = parsed.config;
+  if (config.adminTokenProblem) {
+    c.set('outcome', 'CONSOLE_CONFIG_INVALID');
+    return c.html(barePage(cspNonce(c), '控制台不可用', loginMessage('ADMIN_TOKEN 是文档中的示例值，生产环境拒绝使用；请用 wrangler secret put 设置。')), 503);
+  }
   if (!config.adminToken) return c.html(barePage(cspNonce(c), '页面不存在', loginMessage('控制台未启用（未设置 ADMIN_TOKEN）。')), 404);
   let accessName: string | null = null;
   if (config.access) {
