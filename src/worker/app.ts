@@ -9,6 +9,7 @@ import { requestId } from './middleware/request-id';
 import { requestLog } from './middleware/request-log';
 import { requestConfig } from './middleware/require-config';
 import { notFound, onError } from './on-error';
+import { admin } from './routes/admin';
 import { checkout } from './routes/checkout';
 import { events } from './routes/events';
 import { health } from './routes/health';
@@ -53,6 +54,7 @@ export function createApp(options: AppOptions = {}) {
   app.route('/v1/events', events);
   app.route('/v1/reconciliations', reconciliations);
   app.route('/', checkout);
+  app.route('/', admin);
   // The simulator exists only in sandbox mode: in live mode, with a broken config, or on a public host
   // without SANDBOX_ALLOW_PUBLIC, /sandbox is 404.
   const sandboxOnly = createMiddleware<HonoEnv>(async (c, next) => {

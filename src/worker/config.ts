@@ -13,6 +13,7 @@ export const DOCUMENTED_EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
   'sandbox-checkout-secret-not-for-live-use',
   'whsec_d3hwYXktZWRnZSBzYW5kYm94IHdlYmhvb2sgc2VjcmV0LCBub3QgZm9yIGxpdmUgdXNl', // our sandbox WEBHOOK_SECRET
   'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', // the Standard Webhooks / Svix documentation example
+  'sandbox-admin-token-not-for-live-use',
 ]);
 
 export const LIVE_PAY_BASE_URL = 'https://api.mch.weixin.qq.com';
@@ -44,6 +45,12 @@ export interface Config {
    */
   readonly webhookUrl: string | null;
   readonly webhookSecret: string | null;
+  /** The merchant console's login token (/admin); null: the console is off. */
+  readonly adminToken: string | null;
+  /** Why the console is off although ADMIN_TOKEN is set (a documented example value in live mode). */
+  readonly adminTokenProblem: string | null;
+  /** Cloudflare Access in front of /admin: both set, or null (then only the token protects it). */
+  readonly access: { readonly teamOrigin: string; readonly aud: string } | null;
 }
 
 const secret = (name: string, min: number) =>
@@ -72,6 +79,15 @@ const schema = z.object({
     emptyAsAbsent,
     z.string().refine(isWebhookSecret, { error: 'WEBHOOK_SECRET must be whsec_ followed by the base64 of at least 24 bytes' }).optional(),
   ),
+  ADMIN_TOKEN: secret('ADMIN_TOKEN', 24).optional(),
+  ACCESS_TEAM_DOMAIN: z
+    .string()
+    .regex(/^(https:\/\/)?[a-z0-9-]+(\.[a-z0-9-]+)+\/?$/i, { error: 'ACCESS_TEAM_DOMAIN is not a host name such as myteam.cloudflareaccess.com' })
+    .optional(),
+  ACCESS_AUD: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { error: 'ACCESS_AUD is not an Access application audience tag' })
+    .optional(),
 });
 
 function emptyAsAbsent(v: unknown): unknown {
@@ -140,6 +156,15 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     const problems = webhookProblems('sandbox', v.WEBHOOK_URL, v.WEBHOOK_SECRET);
     if (problems.length) return { ok: false, problems };
   }
+  if ((v.ACCESS_TEAM_DOMAIN === undefined) !== (v.ACCESS_AUD === undefined)) {
+    return { ok: false, problems: ['ACCESS_TEAM_DOMAIN and ACCESS_AUD must be set together'] };
+  }
+  // The console's token is refused in live mode like the others, but refusing it turns off only the
+  // console (/admin answers 503): a console misconfiguration must not stop payments.
+  const adminTokenProblem =
+    v.WECHAT_MODE === 'live' && v.ADMIN_TOKEN !== undefined && DOCUMENTED_EXAMPLE_SECRETS.has(v.ADMIN_TOKEN)
+      ? 'ADMIN_TOKEN is a documented example value and is refused in live mode'
+      : null;
   const publicBaseUrl = v.PUBLIC_BASE_URL.replace(/\/+$/, '');
   return {
     ok: true,
@@ -162,6 +187,17 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       merchantName: merchantNameOf(v.MERCHANT_NAME, v.WECHAT_MODE),
       webhookUrl: v.WEBHOOK_URL ?? null,
       webhookSecret: v.WEBHOOK_SECRET ?? null,
+      adminToken: adminTokenProblem ? null : (v.ADMIN_TOKEN ?? null),
+      adminTokenProblem,
+      access:
+        v.ACCESS_TEAM_DOMAIN && v.ACCESS_AUD
+          ? {
+              teamOrigin: `https://${v.ACCESS_TEAM_DOMAIN.replace(/^https:\/\//i, '')
+                .replace(/\/$/, '')
+                .toLowerCase()}`,
+              aud: v.ACCESS_AUD,
+            }
+          : null,
     },
   };
 }

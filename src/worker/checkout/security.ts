@@ -5,22 +5,34 @@ import { NONCE, secureHeaders } from 'hono/secure-headers';
 /**
  * Nothing loads unless named here: scripts and styles only with this response's nonce (so no inline
  * handlers and no injected markup can run), fetches to our own origin, no framing, no base/form tricks.
+ * `formAction`: where the page's forms may post (the checkout has none; the console posts to itself).
  */
-export const pageSecurityHeaders: MiddlewareHandler = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'none'"],
-    scriptSrc: [NONCE],
-    styleSrc: [NONCE],
-    connectSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    baseUri: ["'none'"],
-    formAction: ["'none'"],
-    frameAncestors: ["'none'"],
-  },
-  xFrameOptions: 'DENY',
-  // The checkout token is in the page URL: it must never leave in a Referer header.
-  referrerPolicy: 'no-referrer',
-});
+function nonceSecurityHeaders(formAction: string[], referrerPolicy: 'no-referrer' | 'same-origin'): MiddlewareHandler {
+  return secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      scriptSrc: [NONCE],
+      styleSrc: [NONCE],
+      connectSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      baseUri: ["'none'"],
+      formAction,
+      frameAncestors: ["'none'"],
+    },
+    xFrameOptions: 'DENY',
+    referrerPolicy,
+  });
+}
+
+// The checkout token is in the page URL: it must never leave in a Referer header.
+export const pageSecurityHeaders: MiddlewareHandler = nonceSecurityHeaders(["'none'"], 'no-referrer');
+
+/**
+ * The merchant console (/admin): the same policy, with forms posting to our own origin. Referrers go
+ * to our own origin only: under no-referrer a form POST carries `Origin: null`, and the console's
+ * same-origin check needs the real one.
+ */
+export const consoleSecurityHeaders: MiddlewareHandler = nonceSecurityHeaders(["'self'"], 'same-origin');
 
 /** The nonce the CSP header of this response allows (set by pageSecurityHeaders before the handler runs). */
 export function cspNonce(c: Context): string {

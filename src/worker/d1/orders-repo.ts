@@ -1,6 +1,7 @@
 // Order creation, prepay storage, sync bookkeeping and reads in D1. Money-state transitions live in the OrderGate's repo.
 import type { SignType } from '../../core';
 import type { OrderStatus } from '../../core/order-state';
+import { rollupFirstPrepay } from './console-rollup';
 
 export type { OrderStatus };
 
@@ -84,14 +85,18 @@ export interface PrepayUpdate {
 
 /** Stores the prepay (CREATED→NOTPAY, or a refreshed prepay on NOTPAY) unless the order moved or is bound to another buyer. */
 export async function storePrepay(db: D1Database, u: PrepayUpdate): Promise<boolean> {
-  const res = await db
-    .prepare(
-      `UPDATE orders SET status = ?3, prepay_id = ?4, prepay_openid = ?5, prepay_expires_at = ?6, updated_at = ?7
+  const stmts = [
+    db
+      .prepare(
+        `UPDATE orders SET status = ?3, prepay_id = ?4, prepay_openid = ?5, prepay_expires_at = ?6, updated_at = ?7
        WHERE out_trade_no = ?1 AND status = ?2 AND (prepay_openid IS NULL OR prepay_openid = ?5)`,
-    )
-    .bind(u.outTradeNo, u.fromStatus, u.toStatus, u.prepayId, u.openid, u.prepayExpiresAt, u.now)
-    .run();
-  return res.meta.changes === 1;
+      )
+      .bind(u.outTradeNo, u.fromStatus, u.toStatus, u.prepayId, u.openid, u.prepayExpiresAt, u.now),
+  ];
+  // The order's first prepay counts in its creation day's success-rate denominator (console, 0007).
+  if (u.fromStatus === 'CREATED' && u.toStatus === 'NOTPAY') stmts.push(rollupFirstPrepay(db, u.outTradeNo));
+  const [res] = await db.batch(stmts);
+  return res?.meta.changes === 1;
 }
 
 /** Pins the client IP for unifiedorder on first use and returns the pinned one (the first caller's, under races). */

@@ -3,6 +3,7 @@
 import type { OrderStatus } from '../../core/order-state';
 import type { NotifyEvidence, PaymentFacts } from '../order-gate/contract';
 import { orderAnomalyEvent, orderClosedEvent, orderPaidEvent, outboxStatement, type OutboxEvent } from './events-repo';
+import { rollupClosed, rollupPayment } from './console-rollup';
 
 export type AnomalyKind =
   | 'AMOUNT_MISMATCH'
@@ -176,6 +177,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit): Promise<b
   }
   // The outbox (guarded by the order's new state, not by changes()): no transition without its event.
   for (const e of c.events ?? paymentEvents(c)) stmts.push(outboxStatement(db, e));
+  stmts.push(...rollupPayment(db, f.outTradeNo, f.transactionId, c.to, c.now)); // console daily totals (0007)
   const [update] = await db.batch(stmts);
   return update?.meta.changes === 1;
 }
@@ -219,6 +221,7 @@ export async function moveStatus(
          WHERE out_trade_no = ?1 AND status = ?2`,
       )
       .bind(outTradeNo, from, to, now),
+    ...(to === 'CLOSED' ? [rollupClosed(db, outTradeNo, now)] : []), // console daily totals (0007)
     ...events.map((e) => outboxStatement(db, e)),
   ]);
   return res?.meta.changes === 1;

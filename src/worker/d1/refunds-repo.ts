@@ -5,6 +5,7 @@
 import type { OrderStatus } from '../../core/order-state';
 import type { NotifyEvidence, RefundRecord, RefundStatus } from '../order-gate/contract';
 import { outboxStatement, type OutboxEvent } from './events-repo';
+import { rollupRefundSuccess } from './console-rollup';
 import type { AnomalyRecord } from './payments-repo';
 
 /** One `refunds` row as D1 returns it. Times are UTC ISO-8601. */
@@ -180,6 +181,7 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit): Promi
   }
   // The outbox (guarded by the refund's new status and stamp): no transition without its event.
   for (const e of c.events) stmts.push(outboxStatement(db, e));
+  if (c.to === 'SUCCESS') stmts.push(rollupRefundSuccess(db, r.out_refund_no, c.now)); // console daily totals (0007)
   const [update] = await db.batch(stmts);
   return update?.meta.changes === 1;
 }

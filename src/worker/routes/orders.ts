@@ -61,7 +61,7 @@ export const merchantOnly = async (c: C, next: () => Promise<void>) => {
 // An IPv4 or IPv6 literal; anything else (absent in local dev) falls back to loopback.
 const IP_LITERAL = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;
 
-function clientIp(c: C): string {
+export function clientIp(c: C): string {
   const ip = c.req.header('CF-Connecting-IP');
   return ip && IP_LITERAL.test(ip) ? ip : '127.0.0.1';
 }

@@ -1,0 +1,101 @@
+// 概览: today / 7 days / 30 days (Beijing days) from the console_daily rollup (≤ 30 rows, never the
+// orders table), open anomalies, and the two charts.
+import { html, type Html } from '../checkout/html';
+import { dailyTotals, openAnomalyCount, type DailyRow } from '../d1/console-repo';
+import { paidChart, rateChart, type DayPoint } from './charts';
+import type { Features } from './features';
+import { addDays, beijingDay, yuan } from './format';
+
+export interface Figures {
+  paidCount: number;
+  paidFee: number;
+  refundCount: number;
+  refundFee: number;
+  netFee: number;
+  closedCount: number;
+  prepaid: number;
+  cohortPaid: number;
+  /** paid ÷ orders that got a prepay (by creation day), or null when none did. */
+  rate: number | null;
+}
+
+export interface Overview {
+  today: string;
+  windows: { label: string; id: string; figures: Figures }[];
+  points: DayPoint[];
+  openAnomalies: number;
+}
+
+function sum(rows: readonly DailyRow[]): Figures {
+  const f = { paidCount: 0, paidFee: 0, refundCount: 0, refundFee: 0, closedCount: 0, prepaid: 0, cohortPaid: 0 };
+  for (const r of rows) {
+    f.paidCount += r.paid_count;
+    f.paidFee += r.paid_fee;
+    f.refundCount += r.refund_count;
+    f.refundFee += r.refund_fee;
+    f.closedCount += r.closed_count;
+    f.prepaid += r.cohort_prepaid;
+    f.cohortPaid += r.cohort_paid;
+  }
+  return { ...f, netFee: f.paidFee - f.refundFee, rate: f.prepaid ? f.cohortPaid / f.prepaid : null };
+}
+
+export async function loadOverview(db: D1Database, nowMs: number): Promise<Overview> {
+  const today = beijingDay(nowMs);
+  const from = addDays(today, -29);
+  const [rows, openAnomalies] = await Promise.all([dailyTotals(db, from, today), openAnomalyCount(db)]);
+  const byDay = new Map(rows.map((r) => [r.day, r]));
+  const since = (n: number) => rows.filter((r) => r.day >= addDays(today, -(n - 1)));
+  const points: DayPoint[] = [];
+  for (let i = 29; i >= 0; i--) {
+    const day = addDays(today, -i);
+    const r = byDay.get(day);
+    points.push({ day, paidFee: r?.paid_fee ?? 0, refundFee: r?.refund_fee ?? 0, rate: r?.cohort_prepaid ? r.cohort_paid / r.cohort_prepaid : null });
+  }
+  return {
+    today,
+    windows: [
+      { label: '今日', id: 'today', figures: sum(since(1)) },
+      { label: '近 7 日', id: 'd7', figures: sum(since(7)) },
+      { label: '近 30 日', id: 'd30', figures: sum(since(30)) },
+    ],
+    points,
+    openAnomalies,
+  };
+}
+
+const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(1)}%`);
+
+function card(label: string, id: string, f: Figures): Html {
+  return html`<section class="card" id="fig-${id}">
+<h3>${label} 收款</h3>
+<div class="big" data-figure="paid">${yuan(f.paidFee)}</div>
+<dl>
+<dt>支付笔数</dt><dd data-figure="paid-count">${f.paidCount}</dd>
+<dt>退款</dt><dd data-figure="refund">${yuan(f.refundFee)}（${f.refundCount} 笔）</dd>
+<dt>净收入</dt><dd data-figure="net">${yuan(f.netFee)}</dd>
+<dt>支付成功率</dt><dd data-figure="rate">${pct(f.rate)}</dd>
+<dt>已关闭</dt><dd>${f.closedCount}</dd>
+</dl>
+</section>`;
+}
+
+export function overviewBody(o: Overview, features: Features): Html {
+  return html`<p class="muted">北京时间 ${o.today}。成功率 = 已支付 ÷ 已获取预支付（prepay）的订单，按下单日计。</p>
+<div class="cards">
+${o.windows.map((w) => card(w.label, w.id, w.figures))}
+<section class="card" id="fig-health">
+<h3>待处理</h3>
+<div class="big"><a href="/admin/anomalies" id="open-anomalies">${o.openAnomalies}</a></div>
+<dl>
+<dt>未确认异常</dt><dd>${o.openAnomalies}</dd>
+<dt>最近对账</dt><dd>${features.reconciliation ? html`<a href="/admin/reconciliation">查看</a>` : '未启用'}</dd>
+<dt>通知投递</dt><dd>${features.webhooks ? html`<a href="/admin/webhooks">查看</a>` : '未启用'}</dd>
+</dl>
+</section>
+</div>
+<h2>近 30 日收款与退款</h2>
+<div class="panel"><div class="legend"><i class="g"></i>收款<i class="o"></i>退款</div>${paidChart(o.points)}</div>
+<h2>近 30 日支付成功率</h2>
+<div class="panel"><div class="legend"><i class="b"></i>成功率</div>${rateChart(o.points)}</div>`;
+}

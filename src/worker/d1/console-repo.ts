@@ -1,0 +1,203 @@
+// The merchant console's SQL (migrations/0007): daily totals, searchable lists with keyset pagination,
+// an order's timeline rows, anomaly acknowledgement, console sessions and failed-login counters.
+// Every list reads through an index (docs: bench/console.mjs prints the EXPLAIN QUERY PLAN).
+import type { OrderStatus } from '../../core/order-state';
+import type { OrderRow } from './orders-repo';
+import type { RefundRow } from './refunds-repo';
+
+export interface DailyRow {
+  day: string;
+  paid_count: number;
+  paid_fee: number;
+  refund_count: number;
+  refund_fee: number;
+  closed_count: number;
+  cohort_prepaid: number;
+  cohort_paid: number;
+}
+
+/** Days `from`..`to` (Beijing yyyy-mm-dd, inclusive) that have any figure, oldest first: at most a row a day. */
+export async function dailyTotals(db: D1Database, from: string, to: string): Promise<DailyRow[]> {
+  const res = await db.prepare('SELECT * FROM console_daily WHERE day >= ?1 AND day <= ?2 ORDER BY day').bind(from, to).all<DailyRow>();
+  return res.results;
+}
+
+/** Open (unacknowledged) anomalies: counted on the partial index anomalies_open. */
+export async function openAnomalyCount(db: D1Database): Promise<number> {
+  return (await db.prepare('SELECT COUNT(*) AS n FROM anomalies WHERE acknowledged_at IS NULL').first<number>('n')) ?? 0;
+}
+
+export interface OrderSearch {
+  status?: OrderStatus;
+  /** UTC ISO bounds of created_at: [from, to). */
+  createdFrom?: string;
+  createdTo?: string;
+  /** out_trade_no, transaction_id, a full openid or a masked one ("oD2V…": its visible prefix). */
+  q?: string;
+  after?: { createdAt: string; outTradeNo: string };
+  limit: number;
+}
+
+const PAYER = 'COALESCE(prepay_openid, openid)';
+
+/** Newest first; up to limit + 1 rows (the extra one says there is a next page). */
+export async function searchOrders(db: D1Database, f: OrderSearch): Promise<OrderRow[]> {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const bind = (v: string | number) => `?${params.push(v)}`;
+  if (f.q) {
+    const q = f.q.trim();
+    const masked = q.replace(/(…|\.\.\.|\*+)$/u, '');
+    if (masked !== q) {
+      // A masked openid names only its visible prefix: a range on the orders_payer index.
+      where.push(`${PAYER} >= ${bind(masked)} AND ${PAYER} < ${bind(`${masked}\u{10FFFF}`)}`);
+    } else {
+      const p = bind(q);
+      // Three exact lookups, each on its own index (primary key, transaction_id UNIQUE, orders_payer).
+      where.push(
+        `out_trade_no IN (SELECT out_trade_no FROM orders WHERE out_trade_no = ${p} UNION ALL SELECT out_trade_no FROM orders WHERE transaction_id = ${p}
+           UNION ALL SELECT out_trade_no FROM orders WHERE ${PAYER} = ${p})`,
+      );
+    }
+  }
+  if (f.status) where.push(`status = ${bind(f.status)}`);
+  if (f.createdFrom) where.push(`created_at >= ${bind(f.createdFrom)}`);
+  if (f.createdTo) where.push(`created_at < ${bind(f.createdTo)}`);
+  if (f.after) {
+    const c = bind(f.after.createdAt);
+    where.push(`(created_at < ${c} OR (created_at = ${c} AND out_trade_no < ${bind(f.after.outTradeNo)}))`);
+  }
+  const sql = `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY created_at DESC, out_trade_no DESC LIMIT ${bind(f.limit + 1)}`;
+  const res = await db
+    .prepare(sql)
+    .bind(...params)
+    .all<OrderRow>();
+  return res.results;
+}
+
+export interface NotificationRow {
+  id: number;
+  kind: 'PAY' | 'REFUND';
+  raw_body: string;
+  verdict: string;
+  received_at: string;
+}
+
+export interface AnomalyRow {
+  id: number;
+  kind: string;
+  out_trade_no: string | null;
+  detail: string;
+  created_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  ack_note: string | null;
+}
+
+/** Everything an order's timeline shows, in one round trip. */
+export async function orderTimelineRows(
+  db: D1Database,
+  outTradeNo: string,
+): Promise<{ order: OrderRow | null; notifications: NotificationRow[]; refunds: RefundRow[]; anomalies: AnomalyRow[] }> {
+  const [order, notifications, refunds, anomalies] = await db.batch([
+    db.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo),
+    db
+      .prepare('SELECT id, kind, raw_body, verdict, received_at FROM notifications WHERE out_trade_no = ?1 ORDER BY received_at, id LIMIT 200')
+      .bind(outTradeNo),
+    db.prepare('SELECT * FROM refunds WHERE out_trade_no = ?1 ORDER BY created_at, out_refund_no LIMIT 200').bind(outTradeNo),
+    db.prepare('SELECT * FROM anomalies WHERE out_trade_no = ?1 ORDER BY created_at, id LIMIT 200').bind(outTradeNo),
+  ]);
+  return {
+    order: (order?.results[0] as OrderRow | undefined) ?? null,
+    notifications: (notifications?.results ?? []) as NotificationRow[],
+    refunds: (refunds?.results ?? []) as RefundRow[],
+    anomalies: (anomalies?.results ?? []) as AnomalyRow[],
+  };
+}
+
+/** Refunds newest first (refunds_created), keyset on (created_at, out_refund_no); up to limit + 1. */
+export async function recentRefunds(db: D1Database, limit: number, after?: { createdAt: string; id: string }): Promise<RefundRow[]> {
+  const res = after
+    ? await db
+        .prepare(
+          `SELECT * FROM refunds WHERE created_at < ?1 OR (created_at = ?1 AND out_refund_no < ?2)
+           ORDER BY created_at DESC, out_refund_no DESC LIMIT ?3`,
+        )
+        .bind(after.createdAt, after.id, limit + 1)
+        .all<RefundRow>()
+    : await db
+        .prepare('SELECT * FROM refunds ORDER BY created_at DESC, out_refund_no DESC LIMIT ?1')
+        .bind(limit + 1)
+        .all<RefundRow>();
+  return res.results;
+}
+
+/** Anomalies newest first (open ones only, or all), keyset on (created_at, id); up to limit + 1. */
+export async function recentAnomalies(db: D1Database, open: boolean, limit: number, after?: { createdAt: string; id: number }): Promise<AnomalyRow[]> {
+  const openSql = open ? 'acknowledged_at IS NULL' : '1';
+  const res = after
+    ? await db
+        .prepare(
+          `SELECT * FROM anomalies WHERE ${openSql} AND (created_at < ?1 OR (created_at = ?1 AND id < ?2))
+           ORDER BY created_at DESC, id DESC LIMIT ?3`,
+        )
+        .bind(after.createdAt, after.id, limit + 1)
+        .all<AnomalyRow>()
+    : await db
+        .prepare(`SELECT * FROM anomalies WHERE ${openSql} ORDER BY created_at DESC, id DESC LIMIT ?1`)
+        .bind(limit + 1)
+        .all<AnomalyRow>();
+  return res.results;
+}
+
+/** Acknowledges an open anomaly once: the first operator's name, time and note are kept. */
+export async function acknowledgeAnomaly(db: D1Database, id: number, by: string, note: string, now: string): Promise<boolean> {
+  const res = await db
+    .prepare('UPDATE anomalies SET acknowledged_at = ?2, acknowledged_by = ?3, ack_note = ?4 WHERE id = ?1 AND acknowledged_at IS NULL')
+    .bind(id, now, by, note)
+    .run();
+  return res.meta.changes === 1;
+}
+
+// ---- sessions and failed logins ----
+
+export interface SessionRow {
+  id: string;
+  operator: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export async function insertSession(db: D1Database, id: string, operator: string, now: string, expiresAt: string): Promise<void> {
+  await db.batch([
+    db.prepare('INSERT INTO admin_sessions (id, operator, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)').bind(id, operator, now, expiresAt),
+    // Housekeeping: sessions a day past expiry are of no further use.
+    db.prepare("DELETE FROM admin_sessions WHERE expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-1 day')").bind(now),
+  ]);
+}
+
+export function getSession(db: D1Database, id: string): Promise<SessionRow | null> {
+  return db.prepare('SELECT id, operator, expires_at, revoked_at FROM admin_sessions WHERE id = ?1').bind(id).first<SessionRow>();
+}
+
+export async function revokeSession(db: D1Database, id: string, now: string): Promise<void> {
+  await db.prepare('UPDATE admin_sessions SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1').bind(id, now).run();
+}
+
+export async function forgiveLoginFailure(db: D1Database, ip: string, window: string): Promise<void> {
+  await db.prepare('UPDATE admin_login_failures SET count = count - 1 WHERE ip = ?1 AND window = ?2 AND count > 0').bind(ip, window).run();
+}
+
+export async function addLoginFailure(db: D1Database, ip: string, window: string): Promise<number> {
+  const [, row] = await db.batch([
+    db.prepare('DELETE FROM admin_login_failures WHERE window < ?2 AND ip = ?1').bind(ip, window),
+    db
+      .prepare(
+        `INSERT INTO admin_login_failures (ip, window, count) VALUES (?1, ?2, 1)
+         ON CONFLICT (ip, window) DO UPDATE SET count = count + 1 RETURNING count`,
+      )
+      .bind(ip, window),
+  ]);
+  return (row?.results[0] as { count: number } | undefined)?.count ?? 1;
+}

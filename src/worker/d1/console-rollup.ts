@@ -1,0 +1,66 @@
+// The console's daily totals (migrations/0007 console_daily): statements that ride in the same D1
+// batch as the money-state change they count. Each is guarded by an EXISTS on the row that change
+// leaves behind (not by `changes()`, so they can be appended after any other statement), and so
+// lands exactly when the change does: a lost compare-and-set counts nothing.
+
+/** The Beijing calendar day (UTC+8) of a stored UTC ISO-8601 time, in SQL. */
+const BJ_DAY = (expr: string) => `date(${expr}, '+8 hours')`;
+
+/**
+ * After commitPayment's CAS to PAID/PAID_AFTER_CLOSE: one paid order on the day of paid_at, and one
+ * paid order in its creation cohort if it had a prepay (the success rate's numerator).
+ */
+export function rollupPayment(db: D1Database, outTradeNo: string, transactionId: string, to: string, paidAt: string): D1PreparedStatement[] {
+  const guard = 'FROM orders WHERE out_trade_no = ?1 AND transaction_id = ?2 AND status = ?3 AND paid_at = ?4';
+  return [
+    db
+      .prepare(
+        `INSERT INTO console_daily (day, paid_count, paid_fee) SELECT ${BJ_DAY('?4')}, 1, total_fee ${guard}
+         ON CONFLICT (day) DO UPDATE SET paid_count = paid_count + 1, paid_fee = paid_fee + excluded.paid_fee`,
+      )
+      .bind(outTradeNo, transactionId, to, paidAt),
+    db
+      .prepare(
+        `INSERT INTO console_daily (day, cohort_paid) SELECT ${BJ_DAY('created_at')}, 1 ${guard} AND prepay_id IS NOT NULL
+         ON CONFLICT (day) DO UPDATE SET cohort_paid = cohort_paid + 1`,
+      )
+      .bind(outTradeNo, transactionId, to, paidAt),
+  ];
+}
+
+/** After commitRefundResult moved a refund to SUCCESS (updated_at = `now`): one refund on the Beijing day of succeeded_at. */
+export function rollupRefundSuccess(db: D1Database, outRefundNo: string, now: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO console_daily (day, refund_count, refund_fee)
+       SELECT ${BJ_DAY('COALESCE(succeeded_at, ?2)')}, 1, refund_fee FROM refunds WHERE out_refund_no = ?1 AND status = 'SUCCESS' AND updated_at = ?2
+       ON CONFLICT (day) DO UPDATE SET refund_count = refund_count + 1, refund_fee = refund_fee + excluded.refund_fee`,
+    )
+    .bind(outRefundNo, now);
+}
+
+/** After a CAS into CLOSED at `now` (closed_at = now). */
+export function rollupClosed(db: D1Database, outTradeNo: string, now: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO console_daily (day, closed_count)
+       SELECT ${BJ_DAY('?2')}, 1 FROM orders WHERE out_trade_no = ?1 AND status = 'CLOSED' AND closed_at = ?2
+       ON CONFLICT (day) DO UPDATE SET closed_count = closed_count + 1`,
+    )
+    .bind(outTradeNo, now);
+}
+
+/**
+ * Directly after storePrepay's CAS CREATED→NOTPAY, in the same batch (`changes() = 1`: only if that
+ * CAS wrote): one prepaid order in its creation cohort (the success rate's denominator). The caller
+ * adds it only for CREATED→NOTPAY, so a refreshed prepay (NOTPAY→NOTPAY) is not counted.
+ */
+export function rollupFirstPrepay(db: D1Database, outTradeNo: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO console_daily (day, cohort_prepaid)
+       SELECT ${BJ_DAY('created_at')}, 1 FROM orders WHERE changes() = 1 AND out_trade_no = ?1 AND status = 'NOTPAY'
+       ON CONFLICT (day) DO UPDATE SET cohort_prepaid = cohort_prepaid + 1`,
+    )
+    .bind(outTradeNo);
+}
