@@ -156,10 +156,22 @@ export interface LocalRefund {
   readonly status: string;
 }
 
-export type RefundVerdict = { readonly kind: 'MATCHED' } | { readonly kind: 'REFUND_MISSING_LOCALLY' } | { readonly kind: 'REFUND_AMOUNT_MISMATCH' };
+export type RefundVerdict =
+  | { readonly kind: 'MATCHED' }
+  | { readonly kind: 'REFUND_MISSING_LOCALLY'; readonly note: string }
+  | { readonly kind: 'REFUND_AMOUNT_MISMATCH'; readonly note: string };
 
+/**
+ * Our refund states in which no money left: a bill row for such a refund (WeChat accepted it) means
+ * our books miss a refund WeChat holds. SUBMITTING is not one of them: its call may have been accepted,
+ * and the lifecycle cron settles it.
+ */
+const NO_MONEY_LEFT = new Set(['FAILED', 'REFUNDCLOSE']);
+
+/** A bill refund row against our row for the same out_refund_no (amounts in fen). */
 export function compareRefund(bill: BillRefund, local: LocalRefund | null): RefundVerdict {
-  if (!local) return { kind: 'REFUND_MISSING_LOCALLY' };
-  if (local.refundFee !== bill.refundFee) return { kind: 'REFUND_AMOUNT_MISMATCH' };
+  if (!local) return { kind: 'REFUND_MISSING_LOCALLY', note: 'no such refund in our books' };
+  if (NO_MONEY_LEFT.has(local.status)) return { kind: 'REFUND_MISSING_LOCALLY', note: `bill ${bill.refundStatus}, ours ${local.status}` };
+  if (local.refundFee !== bill.refundFee) return { kind: 'REFUND_AMOUNT_MISMATCH', note: `bill ${bill.refundFee} fen, ours ${local.refundFee} fen` };
   return { kind: 'MATCHED' };
 }

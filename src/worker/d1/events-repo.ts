@@ -6,9 +6,10 @@ import type { RefundState } from '../../core/refund-state';
 import type { AnomalyRecord } from './payments-repo';
 
 /**
- * Every event type. Emitted: order.paid, order.closed, order.anomaly, refund.succeeded (→ SUCCESS) and
+ * Every event type. Emitted: order.paid, order.closed, order.anomaly, refund.succeeded (→ SUCCESS),
  * refund.failed (→ FAILED, CHANGE or REFUNDCLOSE; data `{ order, refund }`, one `outboxStatement` in
- * the refund's state-change batch). Declared for later work: reconciliation.completed (the T+1 bill).
+ * the refund's state-change batch) and reconciliation.completed (a T+1 run's move to a final status,
+ * once per run generation; data `{ reconciliation }`, no order).
  */
 export const EVENT_TYPES = ['order.paid', 'order.closed', 'order.anomaly', 'refund.succeeded', 'refund.failed', 'reconciliation.completed'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -23,7 +24,9 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export type OutboxGuard =
   | { kind: 'ORDER_STATUS'; status: OrderStatus; transactionId?: string }
   | { kind: 'ANOMALY'; anomalyKind: string; bodySha256: string }
-  | { kind: 'REFUND_STATUS'; outRefundNo: string; status: RefundState; updatedAt: string };
+  | { kind: 'REFUND_STATUS'; outRefundNo: string; status: RefundState; updatedAt: string }
+  /** The day's run of this generation is finished (any final status: the batch's own UPDATE decides which). */
+  | { kind: 'RECONCILIATION_DONE'; billDate: string; generation: number };
 
 export interface OutboxEvent {
   /** `evt_…`: the webhook-id, the same on every attempt. */
@@ -77,10 +80,38 @@ const GUARD_SQL: Record<OutboxGuard['kind'], string> = {
   ORDER_STATUS: 'EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?3 AND status = ?8 AND (?9 IS NULL OR transaction_id = ?9))',
   ANOMALY: 'EXISTS (SELECT 1 FROM anomalies WHERE kind = ?8 AND body_sha256 = ?9)',
   REFUND_STATUS: 'EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?8 AND out_trade_no = ?3 AND status = ?9 AND updated_at = ?10)',
+  RECONCILIATION_DONE: `EXISTS (SELECT 1 FROM reconciliation_runs WHERE bill_date = ?8 AND generation = ?9 AND phase = 'DONE'
+    AND status IN ('BALANCED','DISCREPANCIES','NO_BILL','ERROR'))`,
+};
+
+/**
+ * The run as the event's own transaction leaves it (for RECONCILIATION_DONE, into `data.reconciliation`):
+ * every reconciliation_runs column, and the report's item counts by kind and resolution (this
+ * generation's items plus fixes APPLIED by any run of the day, as listItems reads them). Rendered with
+ * the report's own view (reconciliation/request.ts `completedView`) when the event is shown or sent.
+ */
+const RUN_SNAPSHOT = `json_object('run', json((SELECT json_object(
+    'bill_date', bill_date, 'status', status, 'generation', generation, 'phase', phase, 'next_chunk', next_chunk,
+    'chunk_count', chunk_count, 'local_cursor', local_cursor, 'attempts', attempts, 'next_attempt_at', next_attempt_at,
+    'error', error, 'no_bill', no_bill, 'bill_records', bill_records, 'bill_payment_count', bill_payment_count,
+    'bill_paid_fee', bill_paid_fee, 'bill_refund_count', bill_refund_count, 'bill_refund_fee', bill_refund_fee,
+    'bill_service_millifen', bill_service_millifen, 'local_payment_count', local_payment_count, 'local_paid_fee', local_paid_fee,
+    'local_refund_count', local_refund_count, 'local_refund_fee', local_refund_fee, 'requested_at', requested_at,
+    'finished_at', finished_at, 'updated_at', updated_at)
+  FROM reconciliation_runs WHERE bill_date = ?8)), 'item_counts', json((SELECT json_group_array(json_object('kind', kind, 'resolution', resolution, 'count', n))
+  FROM (SELECT kind, resolution, count(*) AS n FROM reconciliation_items WHERE bill_date = ?8 AND (generation = ?9 OR resolution = 'APPLIED')
+        GROUP BY kind, resolution ORDER BY kind, resolution))))`;
+
+/** The event's `data` column: the caller's fields, and for a finished run its snapshot under `reconciliation`. */
+const DATA_SQL: Record<OutboxGuard['kind'], string> = {
+  ORDER_STATUS: '?5',
+  ANOMALY: '?5',
+  REFUND_STATUS: '?5',
+  RECONCILIATION_DONE: `json_set(?5, '$.reconciliation', json(${RUN_SNAPSHOT}))`,
 };
 
 /** The guard's parameters, bound from ?8 on (exactly as many as its GUARD_SQL uses: D1 refuses extra ones). */
-function guardParams(g: OutboxGuard): (string | null)[] {
+function guardParams(g: OutboxGuard): (string | number | null)[] {
   switch (g.kind) {
     case 'ORDER_STATUS':
       return [g.status, g.transactionId ?? null];
@@ -88,6 +119,8 @@ function guardParams(g: OutboxGuard): (string | null)[] {
       return [g.anomalyKind, g.bodySha256];
     case 'REFUND_STATUS':
       return [g.outRefundNo, g.status, g.updatedAt];
+    case 'RECONCILIATION_DONE':
+      return [g.billDate, g.generation];
   }
 }
 
@@ -101,7 +134,7 @@ export function outboxStatement(db: D1Database, event: OutboxEvent): D1PreparedS
   return db
     .prepare(
       `INSERT INTO events (id, type, out_trade_no, dedupe_key, data, order_snapshot, created_at, window_started_at, next_attempt_at, queue_token)
-       SELECT ?1, ?2, ?3, ?4, ?5, ${ORDER_SNAPSHOT}, ?6, ?6, ?6, ?7
+       SELECT ?1, ?2, ?3, ?4, ${DATA_SQL[event.when.kind]}, ${ORDER_SNAPSHOT}, ?6, ?6, ?6, ?7
        WHERE ${GUARD_SQL[event.when.kind]}
        ON CONFLICT (dedupe_key) DO NOTHING`,
     )
@@ -159,6 +192,21 @@ export function refundEvent(outTradeNo: string, to: RefundState, refund: Record<
     createdAt: now,
     data: { refund },
     when: { kind: 'REFUND_STATUS', outRefundNo: refund.out_refund_no, status: to, updatedAt: now },
+  });
+}
+
+/**
+ * reconciliation.completed: the day's run of this generation reached its final status (BALANCED,
+ * DISCREPANCIES, NO_BILL or ERROR). Appended to the batch that makes that move; once per generation
+ * (a re-run is a new generation, with its own event).
+ */
+export function reconciliationCompletedEvent(billDate: string, generation: number, now: string): OutboxEvent {
+  return outboxEvent({
+    type: 'reconciliation.completed',
+    outTradeNo: null,
+    dedupeKey: `reconciliation.completed:${billDate}:${generation}`,
+    createdAt: now,
+    when: { kind: 'RECONCILIATION_DONE', billDate, generation },
   });
 }
 

@@ -1,6 +1,7 @@
 // Reconciliation SQL (migrations/0006): the run per bill date with its chunk progress and totals,
 // and the day's items. Progress moves by compare-and-set on (generation, phase, position), so a
 // replayed or stale step changes nothing; item writes are upserts keyed by (bill_date, kind, ref).
+import { outboxStatement, type OutboxEvent } from './events-repo';
 import type { OrderRow } from './orders-repo';
 
 export type RunStatus = 'PENDING' | 'RUNNING' | 'BALANCED' | 'DISCREPANCIES' | 'NO_BILL' | 'ERROR';
@@ -116,12 +117,19 @@ export async function deferFetch(db: D1Database, billDate: string, generation: n
   return res.meta.changes === 1;
 }
 
-export async function failRun(db: D1Database, billDate: string, generation: number, reason: string, now: string): Promise<void> {
-  await db
-    .prepare(`UPDATE reconciliation_runs SET status = 'ERROR', phase = 'DONE', error = ?3, next_attempt_at = NULL, finished_at = ?4, updated_at = ?4
-      WHERE bill_date = ?1 AND generation = ?2 AND phase != 'DONE'`)
-    .bind(billDate, generation, reason, now)
-    .run();
+/**
+ * The run is an ERROR, with `events` (its reconciliation.completed) in the same batch: a failing event
+ * insert leaves the run where it was. True when this call made the move.
+ */
+export async function failRun(db: D1Database, billDate: string, generation: number, reason: string, now: string, events: OutboxEvent[] = []): Promise<boolean> {
+  const [res] = await db.batch([
+    db
+      .prepare(`UPDATE reconciliation_runs SET status = 'ERROR', phase = 'DONE', error = ?3, next_attempt_at = NULL, finished_at = ?4, updated_at = ?4
+        WHERE bill_date = ?1 AND generation = ?2 AND phase != 'DONE'`)
+      .bind(billDate, generation, reason, now),
+    ...events.map((e) => outboxStatement(db, e)),
+  ]);
+  return res?.meta.changes === 1;
 }
 
 export interface StagedBill {
@@ -213,7 +221,11 @@ export interface Advance {
   toCursor: string;
 }
 
-/** One batch: this step's items and extra statements (anomalies), then its progress by CAS. */
+/**
+ * One batch: this step's items and extra statements (anomalies), their webhook events (outbox: each
+ * written only if its guard holds and at most once per dedupe key), then its progress by CAS.
+ * `advanced`: the CAS landed; `written`: the events this batch inserted (to enqueue after the commit).
+ */
 export async function commitStep(
   db: D1Database,
   billDate: string,
@@ -222,8 +234,11 @@ export async function commitStep(
   extra: D1PreparedStatement[],
   a: Advance,
   now: string,
-): Promise<boolean> {
+  events: OutboxEvent[] = [],
+): Promise<{ advanced: boolean; written: OutboxEvent[] }> {
   const stmts = [...items.map((i) => itemStmt(db, billDate, generation, i, now)), ...extra];
+  const firstEvent = stmts.length;
+  stmts.push(...events.map((e) => outboxStatement(db, e)));
   stmts.push(
     db
       .prepare(
@@ -233,7 +248,10 @@ export async function commitStep(
       .bind(billDate, generation, a.phase, a.toPhase, a.toChunk, a.toCursor, a.fromChunk, a.fromCursor, now),
   );
   const results = await db.batch(stmts);
-  return results[results.length - 1]?.meta.changes === 1;
+  return {
+    advanced: results[results.length - 1]?.meta.changes === 1,
+    written: events.filter((_, i) => results[firstEvent + i]?.meta.changes === 1),
+  };
 }
 
 export interface LocalTotals {
@@ -243,19 +261,32 @@ export interface LocalTotals {
   refundFee: number | null;
 }
 
-/** The last step: our totals, and BALANCED or DISCREPANCIES from the day's items. */
-export async function finishRun(db: D1Database, billDate: string, generation: number, local: LocalTotals, now: string): Promise<RunStatus | null> {
-  const res = await db
-    .prepare(
-      `UPDATE reconciliation_runs SET phase = 'DONE', local_payment_count = ?4, local_paid_fee = ?5, local_refund_count = ?6,
+/**
+ * The last step: our totals, and BALANCED, DISCREPANCIES or NO_BILL from the day's items, with `events`
+ * (its reconciliation.completed) in the same batch: a failing event insert leaves the run unfinished.
+ * The final status when this call made the move; null when it had been made (a stale step).
+ */
+export async function finishRun(
+  db: D1Database,
+  billDate: string,
+  generation: number,
+  local: LocalTotals,
+  now: string,
+  events: OutboxEvent[] = [],
+): Promise<RunStatus | null> {
+  const [res] = await db.batch([
+    db
+      .prepare(
+        `UPDATE reconciliation_runs SET phase = 'DONE', local_payment_count = ?4, local_paid_fee = ?5, local_refund_count = ?6,
          local_refund_fee = ?7, finished_at = ?8, updated_at = ?8,
          status = CASE WHEN EXISTS (SELECT 1 FROM reconciliation_items i WHERE i.bill_date = ?1 AND (i.generation = ?2 OR i.resolution = 'APPLIED'))
                        THEN 'DISCREPANCIES' WHEN no_bill = 1 THEN 'NO_BILL' ELSE 'BALANCED' END
        WHERE ${whereStep} RETURNING status`,
-    )
-    .bind(billDate, generation, 'REFUNDS', local.paymentCount, local.paidFee, local.refundCount, local.refundFee, now)
-    .first<{ status: RunStatus }>();
-  return res?.status ?? null;
+      )
+      .bind(billDate, generation, 'REFUNDS', local.paymentCount, local.paidFee, local.refundCount, local.refundFee, now),
+    ...events.map((e) => outboxStatement(db, e)),
+  ]);
+  return (res?.results[0] as { status: RunStatus } | undefined)?.status ?? null;
 }
 
 /** The day's report items: this generation's, plus fixes applied by any run of the day. */

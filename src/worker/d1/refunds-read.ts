@@ -47,27 +47,37 @@ export async function refundsByNo(db: D1Database, outRefundNos: string[]): Promi
 }
 
 /**
- * One page of our refunds accepted by WeChat during the Beijing day [fromIso, toIso) (`created_at`,
- * UTC ISO-8601), after `cursor` (an out_refund_no); null without a refunds table. Refunds WeChat
- * refused never reached its bill, so only those with a refund_id count.
+ * Which of our refunds are on day T's bill, as WeChat draws it (src/sandbox/bill.ts, and the 退款申请时间
+ * column): every refund WeChat accepted, dated by its application (our `created_at`, UTC ISO-8601, in the
+ * Beijing day [fromIso, toIso); not by its success time), whatever it became since (PROCESSING, SUCCESS,
+ * CHANGE: money that left or may leave) except REFUNDCLOSE; never one WeChat refused (FAILED). SUBMITTING
+ * is left out: whether WeChat accepted it is not known yet (the lifecycle cron settles it). A refund
+ * applied within seconds of midnight may sit on the next day's bill (our clock against WeChat's): it
+ * then shows as REFUND_MISSING_AT_WECHAT on day T and matches on day T+1.
+ */
+const ON_BILL = `status IN ('PROCESSING','SUCCESS','CHANGE')`;
+
+/**
+ * One page of our refunds on the day's bill (ON_BILL), after `cursor` (an out_refund_no); null
+ * without a refunds table.
  */
 export async function refundsOfDayPage(db: D1Database, fromIso: string, toIso: string, cursor: string, limit: number): Promise<LocalRefundRow[] | null> {
   if (!(await refundsTableExists(db))) return null;
   const { results } = await db
     .prepare(
       `SELECT out_refund_no, out_trade_no, refund_id, refund_fee, status FROM refunds
-       WHERE created_at >= ?1 AND created_at < ?2 AND refund_id IS NOT NULL AND out_refund_no > ?3 ORDER BY out_refund_no LIMIT ?4`,
+       WHERE created_at >= ?1 AND created_at < ?2 AND ${ON_BILL} AND out_refund_no > ?3 ORDER BY out_refund_no LIMIT ?4`,
     )
     .bind(fromIso, toIso, cursor, limit)
     .all<Row>();
   return results.map(toRefund);
 }
 
-/** Our refund count and sum for the day; null without a refunds table. */
+/** Our refund count and sum for the day (the refunds on its bill: ON_BILL); null without a refunds table. */
 export async function refundTotals(db: D1Database, fromIso: string, toIso: string): Promise<{ n: number; fee: number } | null> {
   if (!(await refundsTableExists(db))) return null;
   const row = await db
-    .prepare('SELECT count(*) AS n, coalesce(sum(refund_fee), 0) AS fee FROM refunds WHERE created_at >= ?1 AND created_at < ?2 AND refund_id IS NOT NULL')
+    .prepare(`SELECT count(*) AS n, coalesce(sum(refund_fee), 0) AS fee FROM refunds WHERE created_at >= ?1 AND created_at < ?2 AND ${ON_BILL}`)
     .bind(fromIso, toIso)
     .first<{ n: number; fee: number }>();
   return row ?? { n: 0, fee: 0 };

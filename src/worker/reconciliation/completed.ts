@@ -1,12 +1,24 @@
-// The one call point of the `reconciliation.completed` event.
+// The one source of the `reconciliation.completed` event: built here, written by the repository in
+// the same D1 batch as the run's move to its final status, enqueued after that batch committed.
 import type { GatewayDeps } from '../deps';
+import { reconciliationCompletedEvent, refOf, type OutboxEvent } from '../d1/events-repo';
 import type { RunStatus } from '../d1/reconciliation-repo';
 
+/** The event for the move of this generation to a final status (BALANCED, DISCREPANCIES, NO_BILL or ERROR). */
+export function completedEvent(deps: GatewayDeps, billDate: string, generation: number): OutboxEvent {
+  return reconciliationCompletedEvent(billDate, generation, new Date(deps.now()).toISOString());
+}
+
 /**
- * A run finished (BALANCED, DISCREPANCIES, NO_BILL or ERROR).
- * WEBHOOK(reconciliation.completed): when src/worker/webhooks lands, enqueue the event here with
- * `{ bill_date, status, generation }` (the merchant fetches the report with GET /v1/reconciliations/:bill_date).
+ * A run finished: its event committed with the move; put it on the queue (a lost publish is relayed by
+ * the lifecycle cron's outbox sweep). The merchant reads the items with GET /v1/reconciliations/:bill_date.
  */
-export async function reconciliationCompleted(_deps: GatewayDeps, billDate: string, status: RunStatus, generation: number): Promise<void> {
-  console.log(JSON.stringify({ level: 'info', event: 'RECONCILIATION_COMPLETED', billDate, status, generation }));
+export async function reconciliationCompleted(deps: GatewayDeps, billDate: string, status: RunStatus, generation: number, event: OutboxEvent): Promise<void> {
+  console.log(JSON.stringify({ level: 'info', event: 'RECONCILIATION_COMPLETED', billDate, status, generation, eventId: event.id }));
+  await publish(deps, [event]);
+}
+
+/** Enqueues committed events (never throws: the publisher swallows, and the cron relays what is left). */
+export async function publish(deps: GatewayDeps, events: readonly OutboxEvent[]): Promise<void> {
+  if (events.length > 0 && deps.publishEvents) await deps.publishEvents(events.map(refOf));
 }

@@ -4,6 +4,7 @@ import { addToTotals, billEntry, emptyBillTotals, readBillLines, summaryDifferen
 import type { GatewayDeps } from '../deps';
 import { deferFetch, failRun, finishFetch, type RunRow } from '../d1/reconciliation-repo';
 import { downloadBillStream, WechatError } from '../wechat';
+import { completedEvent, reconciliationCompleted } from './completed';
 import { billReadyAt } from './dates';
 import { CHUNK_ROWS, type BillStage } from './stage';
 
@@ -76,7 +77,7 @@ export async function fetchStep(deps: GatewayDeps, stage: BillStage, run: RunRow
     const attempts = run.attempts + 1;
     console.log(JSON.stringify({ level: 'warn', event: 'RECONCILIATION_FETCH_FAILED', billDate: run.bill_date, code, attempts }));
     if (attempts >= MAX_FETCH_ATTEMPTS) {
-      await failRun(deps.db, run.bill_date, run.generation, `bill unavailable after ${attempts} attempts (${code})`, iso);
+      await fail(deps, run, `bill unavailable after ${attempts} attempts (${code})`, iso);
       return null;
     }
     const next = now + retryDelayMs(attempts);
@@ -84,11 +85,19 @@ export async function fetchStep(deps: GatewayDeps, stage: BillStage, run: RunRow
     return next;
   }
   if (!staged.ok) {
-    await failRun(deps.db, run.bill_date, run.generation, staged.reason.slice(0, 200), iso);
+    await fail(deps, run, staged.reason.slice(0, 200), iso);
     return null;
   }
   await finishFetch(deps.db, run.bill_date, run.generation, { noBill: false, chunkCount: staged.chunks, ...totalsOf(staged.totals) }, iso);
   return now;
+}
+
+/** ERROR, with its reconciliation.completed in the same batch, enqueued once committed. */
+async function fail(deps: GatewayDeps, run: RunRow, reason: string, iso: string): Promise<void> {
+  const event = completedEvent(deps, run.bill_date, run.generation);
+  if (await failRun(deps.db, run.bill_date, run.generation, reason, iso, [event])) {
+    await reconciliationCompleted(deps, run.bill_date, 'ERROR', run.generation, event);
+  }
 }
 
 function totalsOf(t: ReturnType<typeof emptyBillTotals>) {

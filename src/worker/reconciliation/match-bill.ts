@@ -9,6 +9,7 @@ import { refundsByNo } from '../d1/refunds-read';
 import { applyQueryResult } from '../orders/sync';
 import { orderQuery, WechatError } from '../wechat';
 import { anomalyFor } from './anomalies';
+import { publish } from './completed';
 import type { BillStage, StepHooks } from './stage';
 
 /** Concurrent orderqueries while confirming one chunk's missing payments. */
@@ -83,6 +84,7 @@ async function refundItems(deps: GatewayDeps, entries: BillEntry[]): Promise<New
       resolution: 'OPEN',
       bill: { refund_id: r.refundId, refund_fee: r.refundFee, refund_status: r.refundStatus },
       local: local ? { refund_id: local.refundId, refund_fee: local.refundFee, status: local.status } : null,
+      note: verdict.note,
     });
   }
   return items;
@@ -135,7 +137,9 @@ export async function matchChunk(deps: GatewayDeps, stage: BillStage, run: RunRo
   await hooks.afterApply?.(k);
   items.push(...confirmed, ...(await refundItems(deps, entries)));
 
-  const anomalies = items.filter((i) => i.resolution === 'OPEN' && i.kind === 'MISSING_LOCALLY').map((i) => anomalyFor(deps, run.bill_date, i));
+  const anomalies = await Promise.all(
+    items.filter((i) => i.resolution === 'OPEN' && i.kind === 'MISSING_LOCALLY').map((i) => anomalyFor(deps, run.bill_date, i)),
+  );
   const at = now();
   const advance = {
     phase: 'BILL' as const,
@@ -145,6 +149,16 @@ export async function matchChunk(deps: GatewayDeps, stage: BillStage, run: RunRo
     toChunk: k + 1,
     toCursor: '',
   };
-  await commitStep(deps.db, run.bill_date, run.generation, items, await Promise.all(anomalies), advance, at);
+  const { written } = await commitStep(
+    deps.db,
+    run.bill_date,
+    run.generation,
+    items,
+    anomalies.map((a) => a.stmt),
+    advance,
+    at,
+    anomalies.map((a) => a.event),
+  );
+  await publish(deps, written);
   await hooks.afterChunk?.(k);
 }

@@ -3,7 +3,9 @@
 import type { GatewayDeps } from '../deps';
 import { commitStep, finishRun, paidOrdersPage, paidTotals, type NewItem, type RunRow, type RunStatus } from '../d1/reconciliation-repo';
 import { refundsOfDayPage, refundTotals } from '../d1/refunds-read';
+import type { OutboxEvent } from '../d1/events-repo';
 import { anomalyFor } from './anomalies';
+import { completedEvent, publish } from './completed';
 import { dayBoundsIso } from './dates';
 import { CHUNK_ROWS, type BillStage } from './stage';
 
@@ -33,11 +35,30 @@ export async function matchLocalPage(deps: GatewayDeps, stage: BillStage, run: R
     toCursor: done ? '' : `${last!.time_end}|${last!.out_trade_no}`,
   };
   const anomalies = await Promise.all(items.map((i) => anomalyFor(deps, run.bill_date, i)));
-  await commitStep(deps.db, run.bill_date, run.generation, items, anomalies, advance, new Date(deps.now()).toISOString());
+  const { written } = await commitStep(
+    deps.db,
+    run.bill_date,
+    run.generation,
+    items,
+    anomalies.map((a) => a.stmt),
+    advance,
+    new Date(deps.now()).toISOString(),
+    anomalies.map((a) => a.event),
+  );
+  await publish(deps, written);
 }
 
-/** One page of our refunds of the day; without a refunds table, or after the last page, the run finishes. */
-export async function matchRefundsPage(deps: GatewayDeps, stage: BillStage, run: RunRow, rows = CHUNK_ROWS): Promise<RunStatus | null> {
+/**
+ * One page of our refunds of the day; without a refunds table, or after the last page, the run
+ * finishes, with its reconciliation.completed in that same batch. Returns the final status and the
+ * committed event when this step finished the run, else null.
+ */
+export async function matchRefundsPage(
+  deps: GatewayDeps,
+  stage: BillStage,
+  run: RunRow,
+  rows = CHUNK_ROWS,
+): Promise<{ status: RunStatus; event: OutboxEvent } | null> {
   const [from, to] = dayBoundsIso(run.bill_date);
   const page = await refundsOfDayPage(deps.db, from, to, run.local_cursor, rows);
   if (page && page.length > 0) {
@@ -53,6 +74,7 @@ export async function matchRefundsPage(deps: GatewayDeps, stage: BillStage, run:
         resolution: 'OPEN',
         bill: null,
         local: { refund_id: r.refundId, refund_fee: r.refundFee, status: r.status },
+        note: run.no_bill ? 'WeChat has no bill for the day' : 'not in the bill',
       }));
     if (page.length === rows) {
       const advance = {
@@ -77,11 +99,14 @@ export async function matchRefundsPage(deps: GatewayDeps, stage: BillStage, run:
     await commitStep(deps.db, run.bill_date, run.generation, items, [], advance, new Date(deps.now()).toISOString());
   }
   const [paid, refunds] = await Promise.all([paidTotals(deps.db, run.bill_date), refundTotals(deps.db, from, to)]);
-  return finishRun(
+  const event = completedEvent(deps, run.bill_date, run.generation);
+  const status = await finishRun(
     deps.db,
     run.bill_date,
     run.generation,
     { paymentCount: paid.n, paidFee: paid.fee, refundCount: refunds?.n ?? null, refundFee: refunds?.fee ?? null },
     new Date(deps.now()).toISOString(),
+    [event],
   );
+  return status === null ? null : { status, event };
 }

@@ -1,7 +1,7 @@
 // The merchant's and the cron's entry points: start (or re-run) a day, read its report, list days.
 import { formatYuanMilli, netSettlement } from '../../core';
 import type { GatewayDeps } from '../deps';
-import { beginRun, getRun, listItems, listRuns, type ItemRow, type RunRow } from '../d1/reconciliation-repo';
+import { beginRun, getRun, listItems, listRuns, type ItemKind, type ItemRow, type Resolution, type RunRow } from '../d1/reconciliation-repo';
 import { DomainError } from '../errors';
 import { beijingDate, billReadyAt, checkBillDate, oldestBillDate, previousBeijingDay } from './dates';
 
@@ -94,10 +94,51 @@ export function reportView(run: RunRow, items: ItemRow[] | null) {
 
 export type ReportView = ReturnType<typeof reportView>;
 
-export async function getReport(deps: GatewayDeps, billDate: string): Promise<ReportView> {
+const ITEM_KINDS: readonly ItemKind[] = [
+  'MISSING_LOCALLY',
+  'MISSING_AT_WECHAT',
+  'AMOUNT_MISMATCH',
+  'STATUS_MISMATCH',
+  'REFUND_MISSING_LOCALLY',
+  'REFUND_MISSING_AT_WECHAT',
+  'REFUND_AMOUNT_MISMATCH',
+];
+
+export interface ItemCount {
+  kind: ItemKind;
+  resolution: Resolution;
+  count: number;
+}
+
+/** The report's items counted: in all, OPEN, APPLIED, and by kind (every kind listed, zeros included). */
+export function itemCounts(counts: readonly ItemCount[]) {
+  const byKind = Object.fromEntries(ITEM_KINDS.map((k) => [k, { open: 0, applied: 0 }])) as Record<ItemKind, { open: number; applied: number }>;
+  for (const c of counts) byKind[c.kind][c.resolution === 'APPLIED' ? 'applied' : 'open'] += c.count;
+  const open = counts.filter((c) => c.resolution === 'OPEN').reduce((s, c) => s + c.count, 0);
+  const applied = counts.filter((c) => c.resolution === 'APPLIED').reduce((s, c) => s + c.count, 0);
+  return { total: open + applied, open, applied, by_kind: byKind };
+}
+
+/**
+ * `data.reconciliation` of a reconciliation.completed event: the GET /v1/reconciliations/:bill_date
+ * view without its items, with their counts, from the snapshot its own batch took (d1/events-repo.ts).
+ */
+export function completedView(snapshot: { run: RunRow; item_counts: ItemCount[] | null }) {
+  return { ...reportView(snapshot.run, null), item_counts: itemCounts(snapshot.item_counts ?? []) };
+}
+
+export async function getReport(deps: GatewayDeps, billDate: string) {
   const run = /^\d{8}$/.test(billDate) ? await getRun(deps.db, billDate) : null;
   if (!run) throw new DomainError('RECONCILIATION_NOT_FOUND', 'no reconciliation for that bill_date');
-  return reportView(run, await listItems(deps.db, billDate, run.generation));
+  const items = await listItems(deps.db, billDate, run.generation);
+  const counts = new Map<string, ItemCount>();
+  for (const i of items) {
+    const c = counts.get(`${i.kind}:${i.resolution}`) ?? { kind: i.kind, resolution: i.resolution, count: 0 };
+    c.count += 1;
+    counts.set(`${i.kind}:${i.resolution}`, c);
+  }
+  const view = reportView(run, items);
+  return { ...view, item_counts: itemCounts([...counts.values()]) };
 }
 
 export const LIST_LIMIT = 100;

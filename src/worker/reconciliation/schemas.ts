@@ -46,6 +46,25 @@ export const ReconciliationItemSchema = z.object({
   note: z.string().nullable(),
 });
 
+const ItemKindSchema = z.enum([
+  'MISSING_LOCALLY',
+  'MISSING_AT_WECHAT',
+  'AMOUNT_MISMATCH',
+  'STATUS_MISMATCH',
+  'REFUND_MISSING_LOCALLY',
+  'REFUND_MISSING_AT_WECHAT',
+  'REFUND_AMOUNT_MISMATCH',
+]);
+
+export const ItemCountsSchema = z
+  .object({
+    total: z.number().int(),
+    open: z.number().int(),
+    applied: z.number().int(),
+    by_kind: z.record(ItemKindSchema, z.object({ open: z.number().int(), applied: z.number().int() })).meta({ description: 'Every kind, zeros included.' }),
+  })
+  .meta({ description: 'The report’s items counted: this run’s, plus fixes APPLIED by any run of the day.' });
+
 export const ReconciliationSchema = z.object({
   bill_date: z.string(),
   status: z.enum(['PENDING', 'RUNNING', 'BALANCED', 'DISCREPANCIES', 'NO_BILL', 'ERROR']),
@@ -56,6 +75,10 @@ export const ReconciliationSchema = z.object({
   error: z.string().nullable(),
   totals: z.object({ bill: Side, ours: Side.meta({ description: 'Our books; we keep no fee schedule, so our net uses the bill’s service charge.' }) }),
   items: z.array(ReconciliationItemSchema).optional(),
+  item_counts: ItemCountsSchema.optional().meta({ description: 'GET of one day and the reconciliation.completed event; not in the list.' }),
 });
+
+/** `data.reconciliation` of a reconciliation.completed webhook: the day's report without its items. */
+export const ReconciliationCompletedSchema = ReconciliationSchema.omit({ items: true }).extend({ item_counts: ItemCountsSchema });
 
 export const ReconciliationListSchema = z.object({ from: z.string(), to: z.string(), reconciliations: z.array(ReconciliationSchema) });

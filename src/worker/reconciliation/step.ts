@@ -29,9 +29,9 @@ export async function reconcileStep(deps: GatewayDeps, stage: BillStage, billDat
       await matchLocalPage(deps, stage, run, rows);
       return deps.now();
     case 'REFUNDS': {
-      const status = await matchRefundsPage(deps, stage, run, rows);
-      if (status === null) return deps.now();
-      await reconciliationCompleted(deps, billDate, status, run.generation);
+      const done = await matchRefundsPage(deps, stage, run, rows);
+      if (done === null) return deps.now();
+      await reconciliationCompleted(deps, billDate, done.status, run.generation, done.event);
       return null;
     }
   }

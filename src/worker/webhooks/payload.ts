@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { EventRow } from '../d1/events-repo';
 import type { OrderRow } from '../d1/orders-repo';
 import { orderView } from '../orders/view';
+import { completedView } from '../reconciliation/request';
 
 /** The order as the event's own transaction left it, in the merchant API's view; null without an order. */
 export async function orderOfEvent(config: Config, row: EventRow) {
@@ -14,10 +15,21 @@ export async function orderOfEvent(config: Config, row: EventRow) {
 
 /** The event as the API shows it and webhooks carry it. Deterministic: every attempt sends the same bytes. */
 export async function eventBody(config: Config, row: EventRow) {
+  const data = JSON.parse(row.data) as Record<string, unknown>;
+  if (row.type === 'reconciliation.completed') {
+    // About a day, not an order: `data.reconciliation` is the report's view (without items) as the run's final batch left it.
+    const { reconciliation, ...rest } = data;
+    return {
+      id: row.id,
+      type: row.type,
+      created_at: row.created_at,
+      data: { ...rest, reconciliation: completedView(reconciliation as Parameters<typeof completedView>[0]) },
+    };
+  }
   return {
     id: row.id,
     type: row.type,
     created_at: row.created_at,
-    data: { order: await orderOfEvent(config, row), ...(JSON.parse(row.data) as Record<string, unknown>) },
+    data: { order: await orderOfEvent(config, row), ...data },
   };
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../d1/events-repo';
 import { OrderSchema } from '../orders/schemas';
+import { ReconciliationCompletedSchema } from '../reconciliation/schemas';
 import { RefundSchema } from '../refunds/schemas';
 
 export const EVENT_ID = /^evt_[A-Za-z0-9]{24}$/;
@@ -35,12 +36,17 @@ export const EventSchema = z
     created_at: z.string(),
     data: z
       .object({
-        order: OrderSchema.nullable().meta({
-          description: 'The order as the change left it (the GET /v1/orders view); null for an anomaly about an unknown order.',
+        order: OrderSchema.nullable().optional().meta({
+          description:
+            'The order as the change left it (the GET /v1/orders view); null for an anomaly about an unknown order. Absent from reconciliation.completed (about a day, not an order).',
         }),
         anomaly: z.object({ kind: z.string(), detail: z.record(z.string(), z.unknown()) }).optional(),
         refund: RefundSchema.optional().meta({
           description: 'refund.succeeded / refund.failed: the refund as the change left it (the GET /v1/refunds view).',
+        }),
+        reconciliation: ReconciliationCompletedSchema.optional().meta({
+          description:
+            'reconciliation.completed (once per run of a bill date, at BALANCED, DISCREPANCIES, NO_BILL or ERROR): the GET /v1/reconciliations/:bill_date view as the run’s final batch left it, without items but with their counts; read the items with that GET.',
         }),
       })
       .catchall(z.unknown()),
