@@ -1,6 +1,7 @@
 // T+1 reconciliation end to end: the simulator's bill against D1 through the Reconciler DO, the
 // OrderGate and the merchant API (issue 12's Done-when, in workerd with real D1 and DOs).
 import { env } from 'cloudflare:workers';
+import { injectedFault } from '../support/injected-fault';
 import { describe, expect, it } from 'vitest';
 import { dayBack, drive, ledger, payOnDay, plantPaid, report, runRow, setHooks, start } from '../support/reconciliation-helpers';
 import { freshNo, orderRow } from '../support/orders-helpers';
@@ -178,13 +179,13 @@ describe('crashes', () => {
       afterApply: async (k) => {
         if (k === 0 && crashAfterApply) {
           crashAfterApply = false;
-          throw new Error('crash after apply');
+          throw injectedFault('crash after apply');
         }
       },
       afterChunk: async (k) => {
         if (k === 1 && crashBetween) {
           crashBetween = false;
-          throw new Error('crash between chunks');
+          throw injectedFault('crash between chunks');
         }
       },
     });
