@@ -276,8 +276,14 @@ describe('overview and secrets', () => {
             statements.push({ sql, params });
             return stmt.bind(...params);
           },
-          first: (...a: [string?]) => (statements.push({ sql, params: [] }), stmt.first(...(a as [string]))),
-          all: () => (statements.push({ sql, params: [] }), stmt.all()),
+          first(column: string) {
+            statements.push({ sql, params: [] });
+            return stmt.first(column);
+          },
+          all() {
+            statements.push({ sql, params: [] });
+            return stmt.all();
+          },
         };
       },
     } as unknown as D1Database;
