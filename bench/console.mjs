@@ -105,6 +105,11 @@ const plans = {
   'orders, masked openid': `SELECT * FROM orders WHERE COALESCE(prepay_openid, openid) >= '${openid.slice(0, 4)}' AND COALESCE(prepay_openid, openid) < '${openid.slice(0, 4)}z' ORDER BY created_at DESC, out_trade_no DESC LIMIT 51`,
   refunds: 'SELECT * FROM refunds ORDER BY created_at DESC, out_refund_no DESC LIMIT 51',
   'order timeline': `SELECT id FROM notifications WHERE out_trade_no = '${no}' ORDER BY received_at, id LIMIT 200`,
+  'timeline webhooks': `SELECT a.* FROM events e JOIN event_attempts a ON a.event_id = e.id WHERE e.out_trade_no = '${no}' ORDER BY a.id LIMIT 500`,
+  'last reconciliation': "SELECT * FROM reconciliation_runs WHERE bill_date >= '20260101' AND bill_date <= '20261231' ORDER BY bill_date DESC LIMIT 1",
+  'webhook health (7 d)': `WITH RECURSIVE b(lo, hi) AS (SELECT COALESCE((SELECT MIN(seq) FROM events), 1), COALESCE((SELECT MAX(seq) FROM events), 0) + 1 UNION ALL SELECT CASE WHEN (SELECT created_at FROM events WHERE seq >= (lo + hi) / 2 ORDER BY seq LIMIT 1) < '2026-01-01' THEN (lo + hi) / 2 + 1 ELSE lo END, CASE WHEN (SELECT created_at FROM events WHERE seq >= (lo + hi) / 2 ORDER BY seq LIMIT 1) < '2026-01-01' THEN hi ELSE (lo + hi) / 2 END FROM b WHERE lo < hi) SELECT status, COUNT(*) AS n FROM events WHERE seq >= (SELECT hi FROM b WHERE lo >= hi LIMIT 1) GROUP BY status`,
+  'events, newest': 'SELECT * FROM events ORDER BY seq DESC LIMIT 51',
+  'events, by type': "SELECT * FROM events WHERE type = 'order.paid' ORDER BY seq DESC LIMIT 51",
 };
 for (const [name, sql] of Object.entries(plans)) {
   const plan = sqlite(db, `EXPLAIN QUERY PLAN ${sql};`)

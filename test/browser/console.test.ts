@@ -176,6 +176,46 @@ describe.skipIf(!haveBrowser)('merchant console in Chromium', () => {
     expectClean();
   });
 
+  it('对账: a reconciled day with its totals, and a confirmed re-run; 通知: the order.paid events and one event’s page', async () => {
+    // Two days back: its bill is ready whatever the hour (T's bill exists from 09:00 on T+1).
+    const day = new Date(Date.now() + 8 * 3600_000 - 2 * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+    const finished = async () => (await merchant('GET', `/v1/reconciliations/${day}`)).status as string;
+    await merchant('POST', '/v1/reconciliations', { bill_date: day });
+    await expect.poll(finished, { timeout: 2 * STEP_MS, interval: 500 }).toMatch(/^(BALANCED|NO_BILL|DISCREPANCIES)$/);
+
+    await page.goto(`${server.origin}/admin`);
+    expect(await page.textContent('[data-figure="last-recon"]')).toContain(`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}`);
+    expect(await page.textContent('[data-figure="webhooks"]')).toMatch(/送达 0 · 待投递 \d+ · 失败 0/);
+    await page.click('nav a:text("对账")');
+    await page.click(`tr[data-day="${day}"] a`);
+    await page.waitForURL((u) => u.pathname === `/admin/reconciliation/${day}`);
+    expect(await page.isVisible('#recon-totals')).toBe(true);
+    expect(await page.textContent('tr[data-total="paid_fee"] [data-side="bill"]')).toMatch(/^¥\d[\d,]*\.\d\d$/);
+    await page.click('#rerun');
+    await page.waitForSelector('#rerun-confirm');
+    await page.click('#rerun-confirm');
+    await page.waitForSelector('#notice');
+    expect(await page.textContent('#notice')).toBe('已发起第 2 次对账。');
+    await expect.poll(finished, { timeout: 2 * STEP_MS, interval: 500 }).toMatch(/^(BALANCED|NO_BILL|DISCREPANCIES)$/);
+
+    // Without WEBHOOK_URL (the dev default) events are recorded, not delivered.
+    await page.click('nav a:text("通知")');
+    await page.selectOption('#event-type', 'order.paid');
+    await page.fill('#event-order', paid[0]!);
+    await page.click('button:text("查询")');
+    await page.waitForURL((u) => u.searchParams.get('type') === 'order.paid');
+    const row = page.locator('tr[data-id]');
+    expect(await row.count()).toBe(1);
+    expect(await row.textContent()).toContain('order.paid');
+    await row.locator('a').first().click();
+    await page.waitForSelector('#event-facts');
+    expect(await page.textContent('#delivery-status')).toBe('待投递');
+    expect(await page.textContent('#event-payload')).toContain(paid[0]!);
+    await page.goto(`${server.origin}/admin/orders/${paid[0]}`);
+    expect(await page.textContent('#timeline')).toContain('生成通知 order.paid');
+    expectClean();
+  });
+
   it('exports the orders as CSV (UTF-8 with BOM, amounts in yuan); the overview screenshot', async () => {
     await page.goto(`${server.origin}/admin/orders`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);

@@ -1,6 +1,6 @@
 // How the console shows things: ¥ amounts (exact fen → yuan, core formatYuan), Beijing times and
 // days, and the Chinese labels of order, refund and anomaly states.
-import { formatYuan } from '../../core';
+import { formatYuan, formatYuanMilli } from '../../core';
 import type { OrderStatus } from '../../core/order-state';
 
 const BEIJING_OFFSET_MS = 8 * 3600_000;
@@ -12,6 +12,14 @@ export function yuan(fen: number): string {
   const sign = whole.startsWith('-') ? '-' : '';
   const digits = sign ? whole.slice(1) : whole;
   return `${sign}¥${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents}`;
+}
+
+/** ¥0.14000 — an exact 1/1000-fen amount (the bill's 5-decimal 手续费), thousands separated. */
+export function yuanMilli(milliFen: number): string {
+  const [whole = '0', frac = '00000'] = formatYuanMilli(milliFen).split('.');
+  const sign = whole.startsWith('-') ? '-' : '';
+  const digits = sign ? whole.slice(1) : whole;
+  return `${sign}¥${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac}`;
 }
 
 /** The Beijing calendar day (yyyy-mm-dd) of an instant. */
@@ -95,3 +103,38 @@ export function statusTone(status: string): 'ok' | 'warn' | 'bad' | 'muted' {
   if (status === 'CLOSED' || status === 'REFUNDCLOSE') return 'muted';
   return 'warn';
 }
+
+export const RECON_STATUS_LABELS: Record<string, string> = {
+  PENDING: '等待账单',
+  RUNNING: '对账中',
+  BALANCED: '已平账',
+  DISCREPANCIES: '有差异',
+  NO_BILL: '无账单',
+  ERROR: '出错',
+};
+
+export function reconTone(status: string): 'ok' | 'warn' | 'bad' | 'muted' {
+  if (status === 'BALANCED') return 'ok';
+  if (status === 'DISCREPANCIES' || status === 'ERROR') return 'bad';
+  if (status === 'NO_BILL') return 'muted';
+  return 'warn';
+}
+
+export const RECON_ITEM_LABELS: Record<string, string> = {
+  MISSING_LOCALLY: '本地漏单（微信已收款）',
+  MISSING_AT_WECHAT: '微信无此笔（本地已支付）',
+  AMOUNT_MISMATCH: '金额不符',
+  STATUS_MISMATCH: '状态不符',
+  REFUND_MISSING_LOCALLY: '本地无此退款',
+  REFUND_MISSING_AT_WECHAT: '微信无此退款',
+  REFUND_AMOUNT_MISMATCH: '退款金额不符',
+};
+
+export const DELIVERY_LABELS: Record<string, string> = { pending: '待投递', delivered: '已送达', failed: '投递失败' };
+
+export function deliveryTone(status: string): 'ok' | 'warn' | 'bad' | 'muted' {
+  return status === 'delivered' ? 'ok' : status === 'failed' ? 'bad' : 'warn';
+}
+
+/** yyyyMMdd (a bill date) as yyyy-mm-dd. */
+export const billDay = (d: string) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;

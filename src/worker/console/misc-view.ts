@@ -1,4 +1,4 @@
-// 退款, 异常 and 登录 pages, and the placeholders of the optional pages (对账, 通知).
+// 退款, 异常 and 登录 pages, and the one-line message panel.
 import { html, type Html } from '../checkout/html';
 import type { AnomalyRow } from '../d1/console-repo';
 import type { RefundRow } from '../d1/refunds-repo';
@@ -77,11 +77,6 @@ ${error ? html`<div class="alert" id="login-error">${error}</div>` : ''}
 <button type="submit" id="login">登录</button>
 </form>
 </div>`;
-}
-
-/** 对账 / 通知 before their pages are written: the nav entry exists because the tables do. */
-export function pendingBody(what: string): Html {
-  return html`<div class="panel"><p>${what}的数据表已存在，本页面尚待接入（见 src/worker/console/features.ts 与 routes/admin.ts 中的 TODO）。</p></div>`;
 }
 
 /** A one-line message in a panel (errors, refusals). */

@@ -4,10 +4,11 @@ import { formatYuan, maskOpenid, parseXml } from '../../core';
 import { ORDER_STATUSES } from '../../core/order-state';
 import { html, type Html } from '../checkout/html';
 import type { AnomalyRow, NotificationRow } from '../d1/console-repo';
+import type { AttemptRow, EventRow } from '../d1/events-repo';
 import type { OrderRow } from '../d1/orders-repo';
 import type { RefundRow } from '../d1/refunds-repo';
 import { refundableFee } from '../orders/view';
-import { ANOMALY_LABELS, beijingTime, ORDER_STATUS_LABELS, REFUND_STATUS_LABELS, statusTone, yuan } from './format';
+import { ANOMALY_LABELS, beijingTime, DELIVERY_LABELS, ORDER_STATUS_LABELS, REFUND_STATUS_LABELS, statusTone, yuan } from './format';
 import { csrfField, pager, tag, type Frame } from './layout';
 
 export interface OrdersQuery {
@@ -92,6 +93,9 @@ export interface OrderDetail {
   notifications: NotificationRow[];
   refunds: RefundRow[];
   anomalies: AnomalyRow[];
+  /** The order's webhook events and their attempts (absent: webhooks not set up). */
+  events?: EventRow[];
+  attempts?: AttemptRow[];
 }
 
 function timeline(d: OrderDetail): TimelineItem[] {
@@ -142,8 +146,26 @@ function timeline(d: OrderDetail): TimelineItem[] {
       text: html`异常：${ANOMALY_LABELS[a.kind] ?? a.kind}${a.acknowledged_at ? `（${a.acknowledged_by} 已确认）` : ''}`,
     });
   }
-  // TODO(webhooks): once the events/attempts tables exist (features.webhooks), add the order's
-  // webhook deliveries here: one item per attempt with its HTTP status.
+  // Webhook deliveries: each event when it was recorded (with its state now), then each attempt.
+  const typeOf = new Map<string, string>();
+  for (const e of d.events ?? []) {
+    typeOf.set(e.id, e.type);
+    items.push({
+      at: e.created_at,
+      tone: e.status === 'delivered' ? 'muted' : e.status === 'failed' ? 'bad' : 'warn',
+      text: html`<span class="webhook-event" data-event="${e.id}">生成通知 ${e.type}（<a href="/admin/webhooks/${e.id}">${e.id}</a>）· ${DELIVERY_LABELS[e.status] ?? e.status}，共 ${e.attempts} 次投递</span>`,
+    });
+  }
+  for (const a of d.attempts ?? []) {
+    const ok = a.http_status !== null && a.http_status >= 200 && a.http_status < 300;
+    items.push({
+      at: a.attempted_at,
+      tone: ok ? 'ok' : 'bad',
+      text: html`<span class="webhook-attempt" data-event="${a.event_id}">通知投递 ${typeOf.get(a.event_id) ?? ''}${a.trigger === 'REDELIVER' ? '（手动重发）' : ''} · ${
+        a.http_status === null ? (a.error ?? '无应答') : `HTTP ${a.http_status}`
+      } · ${a.latency_ms} ms</span>`,
+    });
+  }
   // Oldest first; an undated step (the prepay) stays right after the creation.
   const key = (it: TimelineItem) => it.sortAt ?? it.at ?? o.created_at;
   return items

@@ -1,10 +1,13 @@
 // 概览: today / 7 days / 30 days (Beijing days) from the console_daily rollup (≤ 30 rows, never the
 // orders table), open anomalies, and the two charts.
 import { html, type Html } from '../checkout/html';
-import { dailyTotals, openAnomalyCount, type DailyRow } from '../d1/console-repo';
+import { dailyTotals, type DeliveryHealth, deliveryHealth, openAnomalyCount, type DailyRow } from '../d1/console-repo';
+import { listRuns, type RunRow } from '../d1/reconciliation-repo';
+import { beijingDate, oldestBillDate } from '../reconciliation/dates';
 import { paidChart, rateChart, type DayPoint } from './charts';
 import type { Features } from './features';
-import { addDays, beijingDay, yuan } from './format';
+import { addDays, beijingDay, billDay, DAY_MS, RECON_STATUS_LABELS, reconTone, yuan } from './format';
+import { tag } from './layout';
 
 export interface Figures {
   paidCount: number;
@@ -24,7 +27,13 @@ export interface Overview {
   windows: { label: string; id: string; figures: Figures }[];
   points: DayPoint[];
   openAnomalies: number;
+  /** The newest bill date's run (any status), or null: none in WeChat's 3 months; undefined: no such feature. */
+  lastRun?: RunRow | null;
+  /** Webhook events of the last 7 days by delivery state; undefined: no such feature. */
+  webhooks?: DeliveryHealth;
 }
+
+export const HEALTH_DAYS = 7;
 
 function sum(rows: readonly DailyRow[]): Figures {
   const f = { paidCount: 0, paidFee: 0, refundCount: 0, refundFee: 0, closedCount: 0, prepaid: 0, cohortPaid: 0 };
@@ -40,10 +49,16 @@ function sum(rows: readonly DailyRow[]): Figures {
   return { ...f, netFee: f.paidFee - f.refundFee, rate: f.prepaid ? f.cohortPaid / f.prepaid : null };
 }
 
-export async function loadOverview(db: D1Database, nowMs: number): Promise<Overview> {
+/** Every read is indexed (see bench/console.mjs): ≤ 30 rollup rows, the open-anomaly partial index, the newest run by its key, and the events of the last 7 days as one rowid range. */
+export async function loadOverview(db: D1Database, nowMs: number, features: Features): Promise<Overview> {
   const today = beijingDay(nowMs);
   const from = addDays(today, -29);
-  const [rows, openAnomalies] = await Promise.all([dailyTotals(db, from, today), openAnomalyCount(db)]);
+  const [rows, openAnomalies, runs, webhooks] = await Promise.all([
+    dailyTotals(db, from, today),
+    openAnomalyCount(db),
+    features.reconciliation ? listRuns(db, oldestBillDate(nowMs), beijingDate(nowMs), 1) : undefined,
+    features.webhooks ? deliveryHealth(db, new Date(nowMs - HEALTH_DAYS * DAY_MS).toISOString()) : undefined,
+  ]);
   const byDay = new Map(rows.map((r) => [r.day, r]));
   const since = (n: number) => rows.filter((r) => r.day >= addDays(today, -(n - 1)));
   const points: DayPoint[] = [];
@@ -61,6 +76,8 @@ export async function loadOverview(db: D1Database, nowMs: number): Promise<Overv
     ],
     points,
     openAnomalies,
+    lastRun: runs ? (runs.results[0] ?? null) : undefined,
+    webhooks,
   };
 }
 
@@ -80,6 +97,19 @@ function card(label: string, id: string, f: Figures): Html {
 </section>`;
 }
 
+function lastRecon(o: Overview, features: Features): Html | string {
+  if (!features.reconciliation || o.lastRun === undefined) return '未启用';
+  if (!o.lastRun) return html`<a href="/admin/reconciliation">尚无</a>`;
+  const r = o.lastRun;
+  return html`<a href="/admin/reconciliation/${r.bill_date}">${billDay(r.bill_date)}</a> ${tag(RECON_STATUS_LABELS[r.status] ?? r.status, reconTone(r.status))}`;
+}
+
+function webhookHealth(o: Overview, features: Features): Html | string {
+  if (!features.webhooks || !o.webhooks) return '未启用';
+  const w = o.webhooks;
+  return html`<a href="/admin/webhooks"><span data-health="delivered">送达 ${w.delivered}</span> · <span data-health="pending">待投递 ${w.pending}</span> · <span data-health="failed"${w.failed ? html` class="error"` : ''}>失败 ${w.failed}</span></a>`;
+}
+
 export function overviewBody(o: Overview, features: Features): Html {
   return html`<p class="muted">北京时间 ${o.today}。成功率 = 已支付 ÷ 已获取预支付（prepay）的订单，按下单日计。</p>
 <div class="cards">
@@ -89,8 +119,8 @@ ${o.windows.map((w) => card(w.label, w.id, w.figures))}
 <div class="big"><a href="/admin/anomalies" id="open-anomalies">${o.openAnomalies}</a></div>
 <dl>
 <dt>未确认异常</dt><dd>${o.openAnomalies}</dd>
-<dt>最近对账</dt><dd>${features.reconciliation ? html`<a href="/admin/reconciliation">查看</a>` : '未启用'}</dd>
-<dt>通知投递</dt><dd>${features.webhooks ? html`<a href="/admin/webhooks">查看</a>` : '未启用'}</dd>
+<dt>上次对账</dt><dd data-figure="last-recon">${lastRecon(o, features)}</dd>
+<dt>通知健康（近 ${HEALTH_DAYS} 日）</dt><dd data-figure="webhooks">${webhookHealth(o, features)}</dd>
 </dl>
 </section>
 </div>

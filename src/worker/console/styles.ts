@@ -46,6 +46,9 @@ ol.timeline li.ok::before{background:#07c160}ol.timeline li.bad::before{backgrou
 ol.timeline time{color:#8f959e;font-size:12px;margin-right:8px;font-variant-numeric:tabular-nums}
 .muted{color:#8f959e}.error{color:#c4352b}.notice{background:#e8f8ee;color:#078a45;padding:8px 12px;border-radius:6px;margin-bottom:12px}
 .alert{background:#fdecec;color:#c4352b;padding:8px 12px;border-radius:6px;margin-bottom:12px}
+pre.excerpt{margin:0;white-space:pre-wrap;word-break:break-all;max-width:480px;max-height:240px;overflow:auto;font:12px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#fafbfc;padding:4px 6px;border-radius:4px}
+#event-payload{max-width:none;max-height:none}
+td.side{white-space:normal;min-width:180px;font-size:12px}
 .login{max-width:360px;margin:12vh auto;background:#fff;padding:28px;border-radius:10px;box-shadow:0 2px 8px rgba(0,0,0,.08)}
 .login form{display:flex;flex-direction:column;gap:12px}
 @media (max-width:760px){

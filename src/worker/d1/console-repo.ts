@@ -2,6 +2,7 @@
 // an order's timeline rows, anomaly acknowledgement, console sessions and failed-login counters.
 // Every list reads through an index (docs: bench/console.mjs prints the EXPLAIN QUERY PLAN).
 import type { OrderStatus } from '../../core/order-state';
+import type { AttemptRow, EventRow, EventStatus, EventType } from './events-repo';
 import type { OrderRow } from './orders-repo';
 import type { RefundRow } from './refunds-repo';
 
@@ -99,21 +100,85 @@ export interface AnomalyRow {
 export async function orderTimelineRows(
   db: D1Database,
   outTradeNo: string,
-): Promise<{ order: OrderRow | null; notifications: NotificationRow[]; refunds: RefundRow[]; anomalies: AnomalyRow[] }> {
-  const [order, notifications, refunds, anomalies] = await db.batch([
+): Promise<{
+  order: OrderRow | null;
+  notifications: NotificationRow[];
+  refunds: RefundRow[];
+  anomalies: AnomalyRow[];
+  events: EventRow[];
+  attempts: AttemptRow[];
+}> {
+  const [order, notifications, refunds, anomalies, events, attempts] = await db.batch([
     db.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo),
     db
       .prepare('SELECT id, kind, raw_body, verdict, received_at FROM notifications WHERE out_trade_no = ?1 ORDER BY received_at, id LIMIT 200')
       .bind(outTradeNo),
     db.prepare('SELECT * FROM refunds WHERE out_trade_no = ?1 ORDER BY created_at, out_refund_no LIMIT 200').bind(outTradeNo),
     db.prepare('SELECT * FROM anomalies WHERE out_trade_no = ?1 ORDER BY created_at, id LIMIT 200').bind(outTradeNo),
+    // The order's webhook events (events_order) and their attempts (event_attempts_event per event).
+    db.prepare('SELECT * FROM events WHERE out_trade_no = ?1 ORDER BY seq LIMIT 100').bind(outTradeNo),
+    db
+      .prepare(
+        `SELECT a.* FROM events e JOIN event_attempts a ON a.event_id = e.id
+         WHERE e.out_trade_no = ?1 ORDER BY a.id LIMIT 500`,
+      )
+      .bind(outTradeNo),
   ]);
   return {
     order: (order?.results[0] as OrderRow | undefined) ?? null,
     notifications: (notifications?.results ?? []) as NotificationRow[],
     refunds: (refunds?.results ?? []) as RefundRow[],
     anomalies: (anomalies?.results ?? []) as AnomalyRow[],
+    events: (events?.results ?? []) as EventRow[],
+    attempts: (attempts?.results ?? []) as AttemptRow[],
   };
+}
+
+// ---- webhooks (migrations/0005) ----
+
+/**
+ * Events newest first, keyset on seq (the rowid); by type on events_type_seq, by order on
+ * events_order. Up to limit + 1 rows. (GET /v1/events's listEvents is a feed, oldest first.)
+ */
+export async function recentEvents(db: D1Database, f: { type?: EventType; outTradeNo?: string; beforeSeq?: number; limit: number }): Promise<EventRow[]> {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const bind = (v: string | number) => `?${params.push(v)}`;
+  if (f.type) where.push(`type = ${bind(f.type)}`);
+  if (f.outTradeNo) where.push(`out_trade_no = ${bind(f.outTradeNo)}`);
+  if (f.beforeSeq !== undefined) where.push(`seq < ${bind(f.beforeSeq)}`);
+  const res = await db
+    .prepare(`SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${bind(f.limit + 1)}`)
+    .bind(...params)
+    .all<EventRow>();
+  return res.results;
+}
+
+export type DeliveryHealth = Record<EventStatus, number>;
+
+/**
+ * Events created since `sinceIso`, by delivery state, without scanning the table: the first event of
+ * the window is found by a binary search on seq (created_at grows with seq, both taken at the insert;
+ * each probe is one rowid lookup, about log2(N) of them), then the window is one rowid range.
+ * Its cost is the window's events, not the table's.
+ */
+export async function deliveryHealth(db: D1Database, sinceIso: string): Promise<DeliveryHealth> {
+  const probe = '(SELECT created_at FROM events WHERE seq >= (lo + hi) / 2 ORDER BY seq LIMIT 1)';
+  const res = await db
+    .prepare(
+      `WITH RECURSIVE b(lo, hi) AS (
+         SELECT COALESCE((SELECT MIN(seq) FROM events), 1), COALESCE((SELECT MAX(seq) FROM events), 0) + 1
+         UNION ALL
+         SELECT CASE WHEN ${probe} < ?1 THEN (lo + hi) / 2 + 1 ELSE lo END, CASE WHEN ${probe} < ?1 THEN hi ELSE (lo + hi) / 2 END
+         FROM b WHERE lo < hi
+       )
+       SELECT status, COUNT(*) AS n FROM events WHERE seq >= (SELECT hi FROM b WHERE lo >= hi LIMIT 1) GROUP BY status`,
+    )
+    .bind(sinceIso)
+    .all<{ status: EventStatus; n: number }>();
+  const health: DeliveryHealth = { pending: 0, delivered: 0, failed: 0 };
+  for (const r of res.results) if (r.status in health) health[r.status] = r.n;
+  return health;
 }
 
 /** Refunds newest first (refunds_created), keyset on (created_at, out_refund_no); up to limit + 1. */

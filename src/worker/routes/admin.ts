@@ -7,20 +7,26 @@ import type { Config } from '../config';
 import { verifyAccessJwt } from '../console/access';
 import { CSV_MAX_ROWS, ordersCsv } from '../console/csv';
 import { consoleFeatures } from '../console/features';
-import { addDays, beijingDay, beijingDayStart, parseDay } from '../console/format';
+import { addDays, beijingDay, beijingDayStart, billDay, parseDay } from '../console/format';
 import { barePage, type Frame, type NavKey, page } from '../console/layout';
-import { anomaliesBody, loginBody, messageBody, pendingBody, refundsBody } from '../console/misc-view';
+import { anomaliesBody, loginBody, messageBody, refundsBody } from '../console/misc-view';
+import { type EventDetail, eventDetailBody, eventsBody, reconciliationDayBody, reconciliationListBody, rerunConfirmBody } from '../console/ops-view';
 import { loadOverview, overviewBody } from '../console/overview';
 import { orderDetailBody, ordersBody, refundConfirmBody } from '../console/orders-view';
 import { type AdminSession, claimLoginAttempt, csrfValid, endSession, forgiveLoginAttempt, readSession, startSession } from '../console/session';
-import { acknowledgeAnomaly, orderTimelineRows, recentAnomalies, recentRefunds, searchOrders } from '../d1/console-repo';
+import { acknowledgeAnomaly, orderTimelineRows, recentAnomalies, recentEvents, recentRefunds, searchOrders } from '../d1/console-repo';
+import { EVENT_TYPES, type EventType } from '../d1/events-repo';
+import { getRun } from '../d1/reconciliation-repo';
+import { BILL_DATE, checkBillDate } from '../reconciliation/dates';
+import { getReport, listReports, type ReportView, reportView, requestReconciliation } from '../reconciliation/request';
+import { eventDetail, redeliverEvent } from '../webhooks/api';
 import type { HonoEnv } from '../env';
 import { DomainError, type ErrorCode } from '../errors';
 import { readCapped } from '../notify/read-body';
 import { createRefund, generateOutRefundNo } from '../refunds/create';
 import { CreateRefundBody } from '../refunds/schemas';
 import { refundableFee } from '../orders/view';
-import { gatewayDeps } from '../wiring';
+import { gatewayDeps, reconcilerKick } from '../wiring';
 import { requestConfig } from '../middleware/require-config';
 import { clientIp } from './orders';
 
@@ -167,7 +173,7 @@ admin.post('/admin/logout', (c) =>
 admin.get('/admin', (c) =>
   withSession(c, async (x) => {
     const f = await x.frame('概览', 'overview');
-    const o = await loadOverview(c.env.DB, Date.now());
+    const o = await loadOverview(c.env.DB, Date.now(), f.features);
     return c.html(page(f, '概览', overviewBody(o, f.features)));
   }),
 );
@@ -359,22 +365,134 @@ admin.post('/admin/anomalies/:id/ack', (c) =>
   }),
 );
 
-// TODO(reconciliation): render per-day status, both sides' totals, discrepancy items with their
-// resolution and a re-run button (POST → the reconciliation use case) once its tables and use case
-// land; the nav entry already appears when FEATURE_TABLES.reconciliation exist.
-admin.get('/admin/reconciliation', (c) =>
+// ---- 对账: the API's own read functions and use case (reconciliation/request.ts) ----
+
+const RECON_ERRORS: Partial<Record<ErrorCode, string>> = {
+  INVALID_BILL_DATE: '账单日期无效：须为今天（北京时间）之前、3 个月以内的日期。',
+  RECONCILIATION_NOT_FOUND: '该日还没有对账记录。',
+};
+
+async function reconciliationList(c: C, x: Ctx, error: string | null, status: 200 | 400 | 409 = 200) {
+  const v = await listReports(gatewayDeps(c.env, c.executionCtx, x.config), undefined, undefined);
+  const f = await x.frame('对账', 'reconciliation');
+  return c.html(page(f, '对账', reconciliationListBody(f, v, error)), status);
+}
+
+admin.get('/admin/reconciliation', (c) => withSession(c, (x) => reconciliationList(c, x, null)));
+
+admin.get('/admin/reconciliation/:bill_date', (c) =>
   withSession(c, async (x) => {
-    const f = await x.frame('对账', 'reconciliation');
-    if (!f.features.reconciliation) return c.html(page(f, '对账', pendingBody('对账')), 404);
-    return c.html(page(f, '对账', pendingBody('对账')));
+    const day = c.req.param('bill_date') ?? '';
+    let report: ReportView;
+    try {
+      report = await getReport(gatewayDeps(c.env, c.executionCtx, x.config), day);
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.code !== 'RECONCILIATION_NOT_FOUND') throw e;
+      return render(c, x, '对账', 'reconciliation', messageBody(`${BILL_DATE.test(day) ? billDay(day) : '该日'}还没有对账记录。`), 404);
+    }
+    const started = c.req.query('started');
+    const notice =
+      started && /^\d{1,6}$/.test(started) ? `已发起第 ${started} 次对账。` : c.req.query('running') === '1' ? '该日对账正在进行，未重复发起。' : '';
+    const f = await x.frame(`对账 ${billDay(report.bill_date)}`, 'reconciliation');
+    return c.html(page(f, `对账 ${billDay(report.bill_date)}`, reconciliationDayBody(f, report, notice, null)));
   }),
 );
 
-// TODO(webhooks): events, attempts and a redeliver button (POST → the webhook use case).
+/** The bill date of a form: `bill_date` (yyyyMMdd) from a day's page, or `day` (yyyy-mm-dd) from the list. */
+function formBillDate(form: URLSearchParams): string {
+  const d = form.get('bill_date') ?? '';
+  if (BILL_DATE.test(d)) return d;
+  const day = parseDay(form.get('day') ?? undefined);
+  return day ? day.replaceAll('-', '') : '';
+}
+
+/** Step 1 of a (re-)run: the use case's own date rule, then the confirmation. Nothing is started. */
+admin.post('/admin/reconciliation/rerun', (c) =>
+  withSession(c, async (x, form) => {
+    const day = formBillDate(form!);
+    try {
+      checkBillDate(day, Date.now());
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      return reconciliationList(c, x, RECON_ERRORS[e.code] ?? e.code, 400);
+    }
+    const run = await getRun(c.env.DB, day);
+    const f = await x.frame('确认对账', 'reconciliation');
+    return c.html(page(f, run ? '确认重新对账' : '确认对账', rerunConfirmBody(f, day, run ? reportView(run, null) : null)));
+  }),
+);
+
+/** Step 2: the same use case as POST /v1/reconciliations with rerun: true. */
+admin.post('/admin/reconciliation/rerun/confirm', (c) =>
+  withSession(c, async (x, form) => {
+    const day = formBillDate(form!);
+    try {
+      const { started, run } = await requestReconciliation(gatewayDeps(c.env, c.executionCtx, x.config), reconcilerKick(c.env), day, true);
+      c.set('outcome', started ? 'CONSOLE_RECONCILIATION_STARTED' : `CONSOLE_RECONCILIATION_${run.status}`);
+      return c.redirect(`/admin/reconciliation/${run.bill_date}?${started ? `started=${run.generation}` : 'running=1'}`, 303);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      c.set('outcome', `CONSOLE_RECONCILIATION:${e.code}`);
+      return reconciliationList(c, x, RECON_ERRORS[e.code] ?? `对账失败（${e.code}）。`, 400);
+    }
+  }),
+);
+
+// ---- 通知: the events API's own reads and redelivery (webhooks/api.ts) ----
+
 admin.get('/admin/webhooks', (c) =>
   withSession(c, async (x) => {
-    const f = await x.frame('通知', 'webhooks');
-    if (!f.features.webhooks) return c.html(page(f, '通知', pendingBody('通知')), 404);
-    return c.html(page(f, '通知', pendingBody('通知')));
+    const type = c.req.query('type') ?? '';
+    const order = (c.req.query('order') ?? '').trim();
+    const cur = readCursor(c.req.query('after'));
+    const beforeSeq = cur && Number.isSafeInteger(cur[1]) ? (cur[1] as number) : undefined;
+    const view = { type: isEventType(type) ? type : '', order: OUT_TRADE_NO.test(order) ? order : '' };
+    const rows = await recentEvents(c.env.DB, {
+      type: isEventType(type) ? type : undefined,
+      outTradeNo: view.order || undefined,
+      beforeSeq,
+      limit: PAGE_SIZE,
+    });
+    const shown = rows.slice(0, PAGE_SIZE);
+    const last = shown[shown.length - 1];
+    const next = rows.length > PAGE_SIZE && last ? cursorOf(last.created_at, last.seq) : null;
+    return render(c, x, '通知', 'webhooks', eventsBody(view, shown, next, new URL(c.req.url).searchParams));
+  }),
+);
+
+const isEventType = (t: string): t is EventType => (EVENT_TYPES as readonly string[]).includes(t);
+
+async function eventPage(c: C, x: Ctx, id: string, notice: string, error: string | null, status: 200 | 404 | 409 = 200) {
+  let detail: EventDetail;
+  try {
+    detail = await eventDetail(gatewayDeps(c.env, c.executionCtx, x.config), id);
+  } catch (e) {
+    if (!(e instanceof DomainError) || e.code !== 'EVENT_NOT_FOUND') throw e;
+    return render(c, x, '通知', 'webhooks', messageBody('没有这个通知事件。'), 404);
+  }
+  const f = await x.frame('通知详情', 'webhooks');
+  return c.html(page(f, '通知详情', eventDetailBody(f, detail, notice, error, Boolean(x.config.webhookUrl))), status);
+}
+
+admin.get('/admin/webhooks/:id', (c) =>
+  withSession(c, (x) =>
+    eventPage(c, x, c.req.param('id') ?? '', c.req.query('redelivered') === '1' ? '已重新发送（同一事件 ID），投递结果见下表。' : '', null),
+  ),
+);
+
+/** The same use case as POST /v1/events/:id/redeliver. */
+admin.post('/admin/webhooks/:id/redeliver', (c) =>
+  withSession(c, async (x) => {
+    const id = c.req.param('id') ?? '';
+    try {
+      await redeliverEvent(gatewayDeps(c.env, c.executionCtx, x.config), id);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      c.set('outcome', `CONSOLE_REDELIVER:${e.code}`);
+      if (e.code === 'WEBHOOKS_DISABLED') return eventPage(c, x, id, '', '未设置 WEBHOOK_URL：事件仅记录，无法重发。', 409);
+      return eventPage(c, x, id, '', `重发失败（${e.code}）。`, 404);
+    }
+    c.set('outcome', 'CONSOLE_REDELIVER');
+    return c.redirect(`/admin/webhooks/${id}?redelivered=1`, 303);
   }),
 );
