@@ -177,13 +177,18 @@ ${pager('/admin/webhooks', params, next, !params.has('after'))}`;
 const TRIGGER_LABELS: Record<string, string> = { QUEUE: '自动', REDELIVER: '手动重发' };
 const ERROR_LABELS: Record<string, string> = { TIMEOUT: '超时（10 秒）', NETWORK: '网络错误', NOT_2XX: '非 2xx 应答' };
 
+/** The order an event is about; reconciliation events carry none. */
+function orderOf(e: EventDetail): { out_trade_no: string } | null {
+  return 'order' in e.data && e.data.order ? e.data.order : null;
+}
+
 export function eventDetailBody(f: Frame, e: EventDetail, notice: string, error: string | null, webhookUrlSet: boolean): Html {
   const { delivery, attempts, ...payload } = e;
   return html`${notice ? html`<div class="notice" id="notice">${notice}</div>` : ''}${error ? html`<div class="alert" id="redeliver-error">${error}</div>` : ''}
 <div class="panel"><dl class="kv" id="event-facts">
 <dt>事件 ID（webhook-id）</dt><dd id="event-id">${e.id}</dd>
 <dt>类型</dt><dd>${EVENT_TYPE_LABELS[e.type] ?? e.type}（${e.type}）</dd>
-<dt>商户订单号</dt><dd>${e.data.order ? html`<a href="/admin/orders/${e.data.order.out_trade_no}">${e.data.order.out_trade_no}</a>` : '—'}</dd>
+<dt>商户订单号</dt><dd>${orderOf(e) ? html`<a href="/admin/orders/${orderOf(e)!.out_trade_no}">${orderOf(e)!.out_trade_no}</a>` : '—'}</dd>
 <dt>创建时间</dt><dd>${beijingTime(e.created_at)}</dd>
 <dt>投递状态</dt><dd id="delivery-status">${deliveryTag(delivery.status)}</dd>
 <dt>尝试次数</dt><dd id="attempt-count">${delivery.attempts}</dd>
