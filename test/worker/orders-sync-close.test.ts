@@ -45,6 +45,26 @@ describe('GET sync through orderquery', () => {
     expect(await ledgerRows(order.out_trade_no)).toHaveLength(1);
   });
 
+  it('an orderquery SUCCESS whose amount differs from the order is an anomaly (and order.anomaly), never a credit', async () => {
+    const { order, transactionId } = await paidSilently();
+    // Our books disagree with what WeChat holds (an operator's edit, say): the verified answer must not be applied.
+    await env.DB.prepare('UPDATE orders SET total_fee = 2000 WHERE out_trade_no = ?1').bind(order.out_trade_no).run();
+    for (let i = 0; i < 2; i++) {
+      await env.DB.prepare('UPDATE orders SET last_synced_at = NULL WHERE out_trade_no = ?1').bind(order.out_trade_no).run();
+      expect((await get(order.out_trade_no, '?sync=true')).status).toBe('NOTPAY');
+    }
+    expect(await ledgerRows(order.out_trade_no)).toEqual([]);
+    const anomalies = (
+      await env.DB.prepare('SELECT kind, detail FROM anomalies WHERE out_trade_no = ?1').bind(order.out_trade_no).all<{ kind: string; detail: string }>()
+    ).results;
+    expect(anomalies.map((a) => a.kind)).toEqual(['AMOUNT_MISMATCH']); // once, however often it is asked
+    expect(JSON.parse(anomalies[0]!.detail)).toMatchObject({ transactionId, totalFee: 1999, source: 'ORDERQUERY' });
+    const events = (
+      await env.DB.prepare("SELECT type FROM events WHERE out_trade_no = ?1 AND type = 'order.anomaly'").bind(order.out_trade_no).all<{ type: string }>()
+    ).results;
+    expect(events).toHaveLength(1);
+  });
+
   it('after 60 s without news a plain read syncs by itself', async () => {
     const { order } = await paidSilently();
     const issued = new Date(Date.now() - 61_000 + 2 * 3600_000).toISOString();

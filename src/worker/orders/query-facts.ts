@@ -2,13 +2,16 @@
 import type { PaymentFacts, PaymentSource } from '../order-gate/contract';
 import type { OrderQueryResult } from '../wechat';
 
-/** From a verified orderquery SUCCESS answer whose amount was already checked against the order. */
-export function paymentFromQuery(q: OrderQueryResult, totalFee: number, source: PaymentSource): PaymentFacts | null {
-  if (q.tradeState !== 'SUCCESS' || !q.transactionId || q.totalFee !== totalFee || (q.feeType ?? 'CNY') !== 'CNY') return null;
+/**
+ * From a verified orderquery SUCCESS answer, as WeChat reported it. The OrderGate judges it against the
+ * order like a notify: a different amount or currency becomes an anomaly (and `order.anomaly`), never a credit.
+ */
+export function paymentFromQuery(q: OrderQueryResult, source: PaymentSource): PaymentFacts | null {
+  if (q.tradeState !== 'SUCCESS' || !q.transactionId || q.totalFee === undefined) return null;
   return {
     outTradeNo: q.outTradeNo,
     transactionId: q.transactionId,
-    totalFee,
+    totalFee: q.totalFee,
     feeType: q.feeType ?? 'CNY',
     cashFee: q.cashFee,
     bankType: q.bankType,

@@ -29,10 +29,10 @@ export function syncDue(row: OrderRow, nowMs: number, forced: boolean): boolean 
 
 export type SyncOutcome = 'SYNC_SKIPPED' | 'SYNC_UNCHANGED' | 'SYNC_PAID' | 'SYNC_CLOSED' | 'SYNC_MISMATCH' | 'SYNC_FAILED';
 
-/** Applies a verified orderquery answer through the gate. Amount or currency mismatches are logged, never applied. */
+/** Applies a verified orderquery answer through the gate, which records amount or currency mismatches as anomalies. */
 export async function applyQueryResult(deps: Pick<GatewayDeps, 'gate'>, row: OrderRow, q: OrderQueryResult, source: PaymentSource): Promise<SyncOutcome> {
   if (q.tradeState === 'SUCCESS') {
-    const facts = paymentFromQuery(q, row.total_fee, source);
+    const facts = paymentFromQuery(q, source);
     if (!facts) {
       console.log(
         JSON.stringify({
@@ -47,6 +47,7 @@ export async function applyQueryResult(deps: Pick<GatewayDeps, 'gate'>, row: Ord
       return 'SYNC_MISMATCH';
     }
     const result = await deps.gate(row.out_trade_no).applyPayment(facts);
+    if (result.outcome === 'AMOUNT_MISMATCH') return 'SYNC_MISMATCH';
     return result.status === 'PAID' || result.status === 'PAID_AFTER_CLOSE' ? 'SYNC_PAID' : 'SYNC_UNCHANGED';
   }
   if (q.tradeState === 'CLOSED') {
