@@ -10,35 +10,19 @@
  * Target (issue 13): every page under 300 ms. Knobs: BENCH_RUNS (default 7), BENCH_KEEP=1 keeps
  * the persisted state directory (its path is printed).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, WRANGLER_ENV, wranglerDevState } from './wrangler-dev.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const ADMIN_TOKEN = 'sandbox-admin-token-not-for-live-use'; // wrangler.toml [vars] sandbox default
 const TARGET_MS = 300;
-const ENV = { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
 
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: ROOT, env: ENV, encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+  const r = spawnSync(cmd, args, { cwd: ROOT, env: WRANGLER_ENV, encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function findSqlite(dir) {
@@ -54,26 +38,10 @@ function findSqlite(dir) {
 
 const sqlite = (db, sql) => run('sqlite3', [db], { input: sql });
 
-const persist = mkdtempSync(path.join(tmpdir(), 'wxpay-console-bench-'));
-let child;
-const stop = () => {
-  if (child?.pid) {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  if (process.env.BENCH_KEEP !== '1') rmSync(persist, { recursive: true, force: true });
-};
-process.on('exit', stop);
-setTimeout(() => {
-  console.error('bench:console: hard limit reached');
-  process.exit(2);
-}, 30 * 60_000).unref();
-
+const dev = wranglerDevState({ prefix: 'wxpay-console-bench-', hardLimitMs: 30 * 60_000, keepState: process.env.BENCH_KEEP === '1', killSignal: 'SIGKILL' });
+const persist = dev.persistDir;
 console.log(`persisted state: ${persist}`);
-run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], { input: '' });
+dev.migrate();
 const db = findSqlite(persist);
 if (!db) throw new Error('local D1 file not found');
 
@@ -121,41 +89,7 @@ for (const [name, sql] of Object.entries(plans)) {
   console.log(`  ${name.padEnd(22)} ${plan}`);
 }
 
-const port = await freePort();
-const inspector = await freePort();
-const origin = `http://127.0.0.1:${port}`;
-let log = '';
-child = spawn(
-  WRANGLER,
-  [
-    'dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--inspector-port',
-    String(inspector),
-    '--persist-to',
-    persist,
-    '--var',
-    `PUBLIC_BASE_URL:${origin}`,
-    '--show-interactive-dev-session=false',
-    '--log-level',
-    'warn',
-  ],
-  { cwd: ROOT, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-);
-child.stdout.on('data', (d) => (log += d));
-child.stderr.on('data', (d) => (log += d));
-for (let i = 0; ; i++) {
-  if (i > 240) throw new Error(`wrangler dev not ready:\n${log}`);
-  try {
-    if ((await fetch(`${origin}/healthz`)).ok) break;
-  } catch {
-    // not yet
-  }
-  await new Promise((r) => setTimeout(r, 500));
-}
+const origin = await dev.start({ args: ['--log-level', 'warn'], readyTimeoutMs: 120_000 });
 
 const login = await fetch(`${origin}/admin/login`, {
   method: 'POST',

@@ -11,64 +11,17 @@
  *
  * Knobs: BENCH_ORDERS (default 1500), BENCH_SECONDS (baseline and duplicate phases, default 10).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
+import { ROOT, runWrangler, sandboxVars, wranglerDevState } from './wrangler-dev.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 1500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 16;
-const HARD_LIMIT_MS = 10 * 60_000; // the whole run, whatever happens
 const OK = '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>';
 
-let wrangler = null;
-const persistDir = mkdtempSync(path.join(tmpdir(), 'wxpay-bench-'));
-
-function stopWrangler() {
-  if (wrangler && wrangler.exitCode === null) {
-    try {
-      process.kill(-wrangler.pid, 'SIGTERM'); // its own process group: wrangler and workerd
-    } catch {}
-  }
-}
-function cleanup() {
-  stopWrangler();
-  rmSync(persistDir, { recursive: true, force: true });
-}
-process.on('exit', stopWrangler);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    cleanup();
-    process.exit(130);
-  });
-}
-const hardStop = setTimeout(() => {
-  console.error('bench: hard time limit reached');
-  cleanup();
-  process.exit(2);
-}, HARD_LIMIT_MS);
-hardStop.unref();
-
-/** The sandbox [vars] of wrangler.toml: the merchant the notifies are signed for. */
-function sandboxVars() {
-  const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8');
-  const section = toml.slice(toml.indexOf('[vars]'), toml.indexOf('[env.live]'));
-  const get = (name) => new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, 'm').exec(section)?.[1];
-  return {
-    appId: get('WECHAT_APPID'),
-    mchId: get('WECHAT_MCH_ID'),
-    key: get('WECHAT_API_KEY'),
-    signType: get('WECHAT_SIGN_TYPE'),
-    token: get('MERCHANT_API_TOKEN'),
-  };
-}
+const dev = wranglerDevState({ prefix: 'wxpay-bench-', hardLimitMs: 10 * 60_000 }); // the whole run, whatever happens
 
 /** The project's own test signer (src/sandbox/notify.ts), bundled on the fly: no second signer here. */
 async function loadSigner() {
@@ -82,62 +35,6 @@ async function loadSigner() {
   });
   const code = out.outputFiles[0].text;
   return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function run(args, label) {
-  const r = spawnSync(WRANGLER, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CI: 'true' } });
-  if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
-
-async function startWrangler(port, inspectorPort) {
-  const tail = [];
-  wrangler = spawn(
-    WRANGLER,
-    [
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      String(inspectorPort),
-      '--persist-to',
-      persistDir,
-      '--show-interactive-dev-session=false',
-      '--var',
-      `PUBLIC_BASE_URL:http://127.0.0.1:${port}`,
-    ],
-    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } },
-  );
-  // Request logs are read and dropped (kept only as a tail for failures): the pipe must never fill.
-  const keep = (chunk) => {
-    tail.push(String(chunk));
-    if (tail.length > 20) tail.shift();
-  };
-  wrangler.stdout.on('data', keep);
-  wrangler.stderr.on('data', keep);
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited: ${tail.join('')}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`wrangler dev did not become ready: ${tail.join('')}`);
 }
 
 /** Bounded-concurrency map. */
@@ -179,13 +76,10 @@ function figures(name, res, badBodies, baseline) {
 async function main() {
   const vars = sandboxVars();
   const { buildSignedPayNotify } = await loadSigner();
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  console.log(`bench: ${ORDERS} orders, ${CONNECTIONS} connections, ${SECONDS}s phases, state in ${persistDir}`);
+  console.log(`bench: ${ORDERS} orders, ${CONNECTIONS} connections, ${SECONDS}s phases, state in ${dev.persistDir}`);
 
-  run(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], 'migrations');
-  await startWrangler(port, inspectorPort);
+  dev.migrate();
+  const base = await dev.start();
 
   // Seed through the merchant API, then pre-sign one notify per order.
   const numbers = Array.from({ length: ORDERS }, (_, i) => `BENCH${Date.now().toString(36)}${String(i).padStart(6, '0')}`);
@@ -235,9 +129,10 @@ async function main() {
   ];
   console.table(rows);
 
-  stopWrangler();
-  await new Promise((r) => (wrangler.exitCode !== null ? r() : wrangler.once('exit', r)));
-  const q = (sql) => JSON.parse(run(['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--json', '--command', sql], 'query'))[0].results[0];
+  await dev.stop();
+  const q = (sql) =>
+    JSON.parse(runWrangler(['d1', 'execute', 'DB', '--local', '--persist-to', dev.persistDir, '--json', '--command', sql], 'query', { timeout: 120_000 }))[0]
+      .results[0];
   const end = q(`SELECT
       (SELECT count(*) FROM orders WHERE out_trade_no LIKE 'BENCH%') AS orders,
       (SELECT count(*) FROM orders WHERE out_trade_no LIKE 'BENCH%' AND status = 'PAID' AND transaction_id IS NOT NULL) AS paid,
@@ -266,12 +161,12 @@ async function main() {
     'first notifies ≥ 15 % of healthz': first.res.requests.average >= 0.15 * baseline,
   };
   for (const [name, ok] of Object.entries(checks)) console.log(`${ok ? 'PASS' : 'MISS'}  ${name}`);
-  cleanup();
+  dev.cleanup();
   process.exitCode = exact && errors === 0 ? 0 : 1;
 }
 
 main().catch((e) => {
   console.error('bench failed:', e instanceof Error ? e.message : e);
-  cleanup();
+  dev.cleanup();
   process.exit(1);
 });

@@ -16,58 +16,23 @@
  *
  * Knobs: BENCH_SIZES (default "10000,100000"), BENCH_PART ("1", "2" or both by default).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { build } from 'esbuild';
+import { ROOT, runWrangler, sandboxVars, wranglerDevState } from './wrangler-dev.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const PART = process.env.BENCH_PART ?? 'both';
 const CHUNK = 2000;
-const HARD_LIMIT_MS = 20 * 60_000;
 const MB = (n) => (n / 1048576).toFixed(1);
 
-let wrangler = null;
-const persistDir = mkdtempSync(path.join(tmpdir(), 'wxpay-recon-bench-'));
-function stopWrangler() {
-  if (wrangler && wrangler.exitCode === null) {
-    try {
-      process.kill(-wrangler.pid, 'SIGTERM');
-    } catch {}
-  }
-}
-function cleanup() {
-  stopWrangler();
-  rmSync(persistDir, { recursive: true, force: true });
-}
-process.on('exit', stopWrangler);
-for (const sig of ['SIGINT', 'SIGTERM'])
-  process.on(sig, () => {
-    cleanup();
-    process.exit(130);
-  });
-setTimeout(() => {
-  console.error('bench: hard time limit reached');
-  cleanup();
-  process.exit(2);
-}, HARD_LIMIT_MS).unref();
+const dev = wranglerDevState({ prefix: 'wxpay-recon-bench-', hardLimitMs: 20 * 60_000 });
 
 async function bundle(entry) {
   const out = await build({ entryPoints: [path.join(ROOT, entry)], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent' });
   return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
-}
-
-function sandboxVars() {
-  const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8');
-  const section = toml.slice(toml.indexOf('[vars]'), toml.indexOf('[env.live]'));
-  const get = (name) => new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, 'm').exec(section)?.[1];
-  return { appId: get('WECHAT_APPID'), mchId: get('WECHAT_MCH_ID'), token: get('MERCHANT_API_TOKEN') };
 }
 
 const dayBack = (core, n) => core.formatWechatTime(new Date(Date.now() - n * 86_400_000)).slice(0, 8);
@@ -223,65 +188,11 @@ async function memoryRun(core, bulk, n, vars) {
 
 // ---- part 2 ----
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function run(args, label) {
-  const r = spawnSync(WRANGLER, args, { cwd: ROOT, encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20, env: { ...process.env, CI: 'true' } });
-  if (r.status !== 0) throw new Error(`${label} failed: ${(r.stderr || r.stdout).slice(-2000)}`);
-  return r.stdout;
-}
-
-const tail = [];
-async function startWrangler(port, inspectorPort) {
-  wrangler = spawn(
-    WRANGLER,
-    [
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      String(inspectorPort),
-      '--persist-to',
-      persistDir,
-      '--show-interactive-dev-session=false',
-      '--var',
-      `PUBLIC_BASE_URL:http://127.0.0.1:${port}`,
-    ],
-    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } },
-  );
-  const keep = (c) => {
-    tail.push(String(c));
-    if (tail.length > 40) tail.shift();
-  };
-  wrangler.stdout.on('data', keep);
-  wrangler.stderr.on('data', keep);
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited: ${tail.join('')}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`wrangler dev did not become ready: ${tail.join('')}`);
-}
-
 /** Peak RSS of the workerd processes under wrangler's process group, sampled every 200 ms. */
 function rssSampler() {
   let peak = 0;
   const pids = () => {
-    const r = spawnSync('pgrep', ['-g', String(wrangler.pid)], { encoding: 'utf8' });
+    const r = spawnSync('pgrep', ['-g', String(dev.pid())], { encoding: 'utf8' });
     return (r.stdout ?? '').split('\n').filter(Boolean);
   };
   const timer = setInterval(() => {
@@ -314,7 +225,7 @@ function seedD1(n, day) {
     SELECT 'BULK${day}' || printf('%07d', i), 'bench', 1 + (i % 99999), 'CNY', 'PAID', 'HMAC-SHA256', 'bench', '4200009999${day}' || printf('%07d', i) || '0',
       '${day}' || printf('%02d%02d%02d', s / 3600, (s % 3600) / 60, s % 60), '${now}', '${now}', '${now}', '${now}' FROM t`;
   const t0 = performance.now();
-  run(['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--command', sql.replace(/\s+/g, ' ')], 'seed D1');
+  runWrangler(['d1', 'execute', 'DB', '--local', '--persist-to', dev.persistDir, '--command', sql.replace(/\s+/g, ' ')], 'seed D1');
   return performance.now() - t0;
 }
 
@@ -368,23 +279,21 @@ async function main() {
     console.table(rows);
   }
   if (PART !== '1') {
-    const port = await freePort();
-    const inspectorPort = await freePort();
-    run(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], 'migrations');
+    dev.migrate();
     const days = SIZES.map((n, k) => ({ n, day: dayBack(core, 2 + k) }));
     for (const d of days) d.seedMs = seedD1(d.n, d.day);
-    await startWrangler(port, inspectorPort);
+    const base = await dev.start();
     const rows = [];
-    for (const d of days) rows.push(await endToEnd(d.n, d.day, vars, `http://127.0.0.1:${port}`, d.seedMs));
+    for (const d of days) rows.push(await endToEnd(d.n, d.day, vars, base, d.seedMs));
     console.log('part 2: end to end against wrangler dev (POST → final report)');
     console.table(rows);
   }
-  cleanup();
+  dev.cleanup();
 }
 
 main().catch((e) => {
   console.error(e);
-  if (tail.length) console.error('wrangler tail:\n' + tail.join(''));
-  cleanup();
+  if (dev.tail()) console.error('wrangler tail:\n' + dev.tail());
+  dev.cleanup();
   process.exit(1);
 });

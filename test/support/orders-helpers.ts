@@ -1,4 +1,5 @@
-// Shared helpers for the merchant API tests: authenticated calls, fresh order numbers, row counts.
+// Shared helpers for the merchant API tests: authenticated calls, fresh order numbers, row counts,
+// orders planted straight into D1.
 import { env, exports } from 'cloudflare:workers';
 import { openidFor } from '../../src/sandbox/users';
 
@@ -76,4 +77,26 @@ export async function ageOrder(outTradeNo: string, byMs: number) {
 
 export function prepayIdOf(params: { package: string }): string {
   return params.package.replace(/^prepay_id=/, '');
+}
+
+// ---- orders planted straight into D1 ----
+
+/**
+ * Plants `count` NOTPAY orders (100 fen, prepaid by BUYER, the prepay valid 2 h from `issued`) named
+ * `${prefix}${now in base 36}000…`, created a second apart backwards from `issued` (the last is the oldest),
+ * expiring an hour after `now`: a batch for the lifecycle cron's status checks.
+ */
+export async function plantNotpayOrders(prefix: string, count: number, now: number, issued: number): Promise<string[]> {
+  const nos: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const no = `${prefix}${now.toString(36)}${String(i).padStart(3, '0')}`;
+    nos.push(no);
+    await env.DB.prepare(
+      `INSERT INTO orders (out_trade_no, description, total_fee, fee_type, status, sign_type, request_hash, prepay_id, prepay_openid, prepay_expires_at, expires_at, created_at, updated_at)
+       VALUES (?1, 'Budget item', 100, 'CNY', 'NOTPAY', 'HMAC-SHA256', 'seed', 'wx_prepay_seed', ?2, ?3, ?4, ?5, ?5)`,
+    )
+      .bind(no, BUYER, new Date(issued + 2 * 3600_000).toISOString(), new Date(now + 3600_000).toISOString(), new Date(issued - i * 1000).toISOString())
+      .run();
+  }
+  return nos;
 }

@@ -1,5 +1,6 @@
 // Shared helpers for the refund tests: a paid order through the simulator, refund calls, the
-// simulator's call log and refund notify deliveries, and a hand-built GatewayDeps for use-case calls.
+// simulator's call log and refund notify deliveries, refund notifies the test sends itself, and a
+// hand-built GatewayDeps for use-case calls.
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { parseConfig } from '../../src/worker/config';
@@ -20,6 +21,30 @@ export async function paidOrder(totalFee = 1999, scenario?: Record<string, unkno
   expect((await simPay(prepayIdOf(params))).body.ok).toBe(true);
   expect((await orderView(no)).status).toBe('PAID');
   return no;
+}
+
+/** The plain fields of a refund notify (300 of a 1000 order, SUCCESS), before encryption. */
+export function plainRefundNotify(no: string, orn: string, refundId: string, over: Record<string, string> = {}) {
+  return {
+    out_trade_no: no,
+    out_refund_no: orn,
+    refund_id: refundId,
+    refund_fee: '300',
+    total_fee: '1000',
+    refund_status: 'SUCCESS',
+    success_time: '2026-01-02 03:04:05',
+    ...over,
+  };
+}
+
+/** A PROCESSING refund of 300 on a 1000 order whose notifies the test sends itself. */
+export async function processingRefund() {
+  const no = await paidOrder(1000);
+  await simScenario(no, { notify: 'never' });
+  const orn = `${no}-n`;
+  const r = await refundReq(no, { refund_fee: 300, out_refund_no: orn });
+  expect(r.body.status).toBe('PROCESSING');
+  return { no, orn, refundId: r.body.refund_id as string };
 }
 
 export async function refundReq(outTradeNo: string, body: Record<string, unknown>) {

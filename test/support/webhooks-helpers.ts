@@ -4,6 +4,7 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
+import { expect } from 'vitest';
 import worker from '../../src/index';
 import { createApp } from '../../src/worker/app';
 import type { WebhookMessage } from '../../src/worker/webhooks/publish';
@@ -120,3 +121,14 @@ export function verifyWithStandardWebhooks(r: Received): Record<string, any> {
 }
 
 export { postJson };
+
+/** Delivers one event through the queue consumer to a fresh receiver and returns the payload, verified with standardwebhooks. */
+export async function deliverVerified(id: string): Promise<Record<string, any>> {
+  const hook = receiverEnv();
+  const res = await runQueue(hook.env, [await messageFor(id)]);
+  expect(res.explicitAcks).toHaveLength(1);
+  const got = await received(hook.name);
+  expect(got).toHaveLength(1);
+  expect(got[0]!.headers!['webhook-id']).toBe(id);
+  return verifyWithStandardWebhooks(got[0]!);
+}

@@ -4,7 +4,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkPointAfter, closeDueAt } from '../../src/worker/lifecycle/schedule';
-import { BUYER, api, createOrder, jsapiFor, prepayIdOf, simClock, simPay, simScenario } from '../support/orders-helpers';
+import { BUYER, api, createOrder, jsapiFor, plantNotpayOrders, prepayIdOf, simClock, simPay, simScenario } from '../support/orders-helpers';
 import { ledgerRows, orderRow } from '../support/notify-helpers';
 import { eventRow, eventRows, messageFor, receiverEnv, received, runCron, runQueue, verifyWithStandardWebhooks } from '../support/webhooks-helpers';
 
@@ -80,17 +80,7 @@ describe('missed notifies', () => {
   it('at most 50 WeChat calls per tick, the oldest due first; the next tick takes the rest', async () => {
     const now = Date.now();
     const issued = now - 3 * MIN;
-    const nos: string[] = [];
-    for (let i = 0; i < 60; i++) {
-      const no = `BUDGET${now.toString(36)}${String(i).padStart(3, '0')}`;
-      nos.push(no);
-      await env.DB.prepare(
-        `INSERT INTO orders (out_trade_no, description, total_fee, fee_type, status, sign_type, request_hash, prepay_id, prepay_openid, prepay_expires_at, expires_at, created_at, updated_at)
-         VALUES (?1, 'Budget item', 100, 'CNY', 'NOTPAY', 'HMAC-SHA256', 'seed', 'wx_prepay_seed', ?2, ?3, ?4, ?5, ?5)`,
-      )
-        .bind(no, BUYER, new Date(issued + 2 * 3600_000).toISOString(), new Date(now + 60 * MIN).toISOString(), new Date(issued - i * 1000).toISOString())
-        .run();
-    }
+    const nos = await plantNotpayOrders('BUDGET', 60, now, issued);
     const first = await runCron(env, now);
     expect(first!.wechatCalls).toBeLessThanOrEqual(50);
     expect(first!.budgetExhausted).toBe(true);

@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { refundDueAt } from '../../src/worker/refunds/advance';
 import type { RefundRow } from '../../src/worker/d1/refunds-repo';
-import { BUYER } from '../support/orders-helpers';
+import { plantNotpayOrders } from '../support/orders-helpers';
 import { orderRow } from '../support/notify-helpers';
 import { ageRefund, ledger, orderView, paidOrder, refundReq, refundRow, simCalls, simOrder, simScenario } from '../support/refunds-helpers';
 import { eventRows, receiverEnv, runCron } from '../support/webhooks-helpers';
@@ -120,17 +120,7 @@ describe('stuck refunds in the lifecycle cron', { timeout: 60_000 }, () => {
     const now = Date.now();
     await ageRefund(older.orn, 10 * MIN); // due 9 minutes ago: before every order below
     const issued = now - 3 * MIN; // the orders' first check point: 2 minutes ago
-    const nos: string[] = [];
-    for (let i = 0; i < 60; i++) {
-      const no = `RBUDGET${now.toString(36)}${String(i).padStart(3, '0')}`;
-      nos.push(no);
-      await env.DB.prepare(
-        `INSERT INTO orders (out_trade_no, description, total_fee, fee_type, status, sign_type, request_hash, prepay_id, prepay_openid, prepay_expires_at, expires_at, created_at, updated_at)
-         VALUES (?1, 'Budget item', 100, 'CNY', 'NOTPAY', 'HMAC-SHA256', 'seed', 'wx_prepay_seed', ?2, ?3, ?4, ?5, ?5)`,
-      )
-        .bind(no, BUYER, new Date(issued + 2 * 3600_000).toISOString(), new Date(now + 60 * MIN).toISOString(), new Date(issued - i * 1000).toISOString())
-        .run();
-    }
+    const nos = await plantNotpayOrders('RBUDGET', 60, now, issued);
     const t = now + 2 * MIN; // the newer refund is due at ~now + 1 min: after every order
     const first = await runCron(env, t);
     expect(first!.wechatCalls).toBeLessThanOrEqual(50);

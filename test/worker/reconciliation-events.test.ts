@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { INJECTED_FAULT_TAG } from '../support/injected-fault';
 import { AUTH, api, freshNo, orderRow } from '../support/orders-helpers';
 import { dayBack, drive, payOnDay, plantPaid, reconciler, report, runRow, start } from '../support/reconciliation-helpers';
-import { messageFor, receiverEnv, received, runQueue, verifyWithStandardWebhooks } from '../support/webhooks-helpers';
+import { deliverVerified } from '../support/webhooks-helpers';
 
 async function completedEvents(day: string) {
   return (
@@ -21,17 +21,6 @@ async function anomalyEvents(outTradeNo: string) {
   return (
     await env.DB.prepare(`SELECT * FROM events WHERE type = 'order.anomaly' AND out_trade_no = ?1 ORDER BY seq`).bind(outTradeNo).all<Record<string, any>>()
   ).results.map((e): Record<string, any> => ({ ...e, data: JSON.parse(e.data as string) as Record<string, any> }));
-}
-
-/** Delivers one event through the queue consumer to a fresh receiver; the payload verified with standardwebhooks. */
-async function deliverVerified(id: string): Promise<Record<string, any>> {
-  const hook = receiverEnv();
-  const res = await runQueue(hook.env, [await messageFor(id)]);
-  expect(res.explicitAcks).toHaveLength(1);
-  const got = await received(hook.name);
-  expect(got).toHaveLength(1);
-  expect(got[0]!.headers!['webhook-id']).toBe(id);
-  return verifyWithStandardWebhooks(got[0]!);
 }
 
 /** Runs the day's next step by hand (the runtime may be retrying it on its own too): true once one threw. */

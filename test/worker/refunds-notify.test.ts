@@ -6,44 +6,33 @@ import { buildRefundNotify } from '../../src/sandbox/notify';
 import { createApp } from '../../src/worker/app';
 import { LIVE } from '../support/checkout-helpers';
 import { MERCHANT, OK, SIGN_ERROR, postNotify, snap } from '../support/notify-helpers';
-import { anomalies, api, flushRefundNotify, ledger, orderView, paidOrder, refundReq, refundRow, simScenario } from '../support/refunds-helpers';
+import {
+  anomalies,
+  api,
+  flushRefundNotify,
+  ledger,
+  orderView,
+  paidOrder,
+  plainRefundNotify,
+  processingRefund,
+  refundReq,
+  refundRow,
+} from '../support/refunds-helpers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 
 const URL = 'http://127.0.0.1:8787/wechat/refund-notify';
 
-function plain(no: string, orn: string, refundId: string, over: Record<string, string> = {}) {
-  return {
-    out_trade_no: no,
-    out_refund_no: orn,
-    refund_id: refundId,
-    refund_fee: '300',
-    total_fee: '1000',
-    refund_status: 'SUCCESS',
-    success_time: '2026-01-02 03:04:05',
-    ...over,
-  };
-}
-
-async function processingRefund() {
-  const no = await paidOrder(1000);
-  await simScenario(no, { notify: 'never' }); // we send the refund notifies ourselves
-  const orn = `${no}-n`;
-  const r = await refundReq(no, { refund_fee: 300, out_refund_no: orn });
-  expect(r.body.status).toBe('PROCESSING');
-  return { no, orn, refundId: r.body.refund_id as string };
-}
-
 describe('refund notify matching', { timeout: 60_000 }, () => {
   it('an authentic, matching notify → SUCCESS with success_time, one REFUND ledger row and a REFUND notification, once across redeliveries', async () => {
     const { no, orn, refundId } = await processingRefund();
-    const { xml } = await buildRefundNotify(plain(no, orn, refundId), MERCHANT);
+    const { xml } = await buildRefundNotify(plainRefundNotify(no, orn, refundId), MERCHANT);
     for (let i = 0; i < 3; i++) expect(await (await postNotify(xml, { 'Content-Type': 'text/xml' }, URL)).text()).toBe(OK);
     expect(await refundRow(orn)).toMatchObject({ status: 'SUCCESS', succeeded_at: '2026-01-01T19:04:05.000Z', refund_id: refundId });
     expect((await ledger(no)).filter((l) => l.kind === 'REFUND')).toEqual([{ kind: 'REFUND', amount_fen: 300, transaction_id: orn }]);
     const notes = (await env.DB.prepare("SELECT verdict FROM notifications WHERE out_trade_no = ?1 AND kind = 'REFUND'").bind(no).all()).results;
     expect(notes).toEqual([{ verdict: 'REFUND_SUCCESS' }]);
     // A contradicting final status afterwards is an anomaly, never applied.
-    const { xml: closed } = await buildRefundNotify(plain(no, orn, refundId, { refund_status: 'REFUNDCLOSE' }), MERCHANT);
+    const { xml: closed } = await buildRefundNotify(plainRefundNotify(no, orn, refundId, { refund_status: 'REFUNDCLOSE' }), MERCHANT);
     expect(await (await postNotify(closed, { 'Content-Type': 'text/xml' }, URL)).text()).toBe(OK);
     expect((await refundRow(orn))!.status).toBe('SUCCESS');
     expect((await anomalies(no)).map((a) => a.kind)).toEqual(['REFUND_STATE_CONFLICT']);
@@ -51,7 +40,7 @@ describe('refund notify matching', { timeout: 60_000 }, () => {
 
   it('a refund notify encrypted under another key → FAIL(SIGN_ERROR), nothing written', async () => {
     const { no, orn, refundId } = await processingRefund();
-    const { fields } = await buildRefundNotify(plain(no, orn, refundId), { ...MERCHANT, key: 'FAKE0other0key0for0tests00000000' });
+    const { fields } = await buildRefundNotify(plainRefundNotify(no, orn, refundId), { ...MERCHANT, key: 'FAKE0other0key0for0tests00000000' });
     const before = await snap();
     expect(await (await postNotify(buildXml(fields), { 'Content-Type': 'text/xml' }, URL)).text()).toBe(SIGN_ERROR);
     expect(await snap()).toBe(before);
@@ -67,7 +56,7 @@ describe('refund notify matching', { timeout: 60_000 }, () => {
   ])('authentic but wrong %s → anomaly + OK, the refund, order and ledger unchanged', async (_name, over, kind) => {
     const { no, orn, refundId } = await processingRefund();
     const before = { refund: await refundRow(orn), order: await orderView(no), ledger: await ledger(no) };
-    const { xml } = await buildRefundNotify(plain(no, orn, refundId, over as Record<string, string>), MERCHANT);
+    const { xml } = await buildRefundNotify(plainRefundNotify(no, orn, refundId, over as Record<string, string>), MERCHANT);
     expect(await (await postNotify(xml, { 'Content-Type': 'text/xml' }, URL)).text()).toBe(OK);
     expect({ refund: await refundRow(orn), order: await orderView(no), ledger: await ledger(no) }).toEqual(before);
     const rows = (await env.DB.prepare('SELECT verdict FROM notifications WHERE raw_body = ?1').bind(xml).all()).results;
@@ -76,7 +65,7 @@ describe('refund notify matching', { timeout: 60_000 }, () => {
 
   it('a notify for a refund we never filed (made in the merchant platform) → REFUND_UNMATCHED + OK', async () => {
     const { no } = await processingRefund();
-    const { xml } = await buildRefundNotify(plain(no, `${no}-byhand`, '50300000000000000000000000777'), MERCHANT);
+    const { xml } = await buildRefundNotify(plainRefundNotify(no, `${no}-byhand`, '50300000000000000000000000777'), MERCHANT);
     expect(await (await postNotify(xml, { 'Content-Type': 'text/xml' }, URL)).text()).toBe(OK);
     expect((await anomalies(no)).map((a) => a.kind)).toEqual(['REFUND_UNMATCHED']);
   });

@@ -8,6 +8,7 @@ import { nextAttemptAt, RETRY_DELAYS_MS, RETRY_WINDOW_MS, retryDelayMs } from '.
 import { signWebhook } from '../../src/worker/webhooks/signature';
 import { deliverEvent, DELIVERY_TIMEOUT_MS } from '../../src/worker/webhooks/deliver';
 import { Webhook } from 'standardwebhooks';
+import { LIVE } from '../support/checkout-helpers';
 import { AUTH, BUYER, api, createOrder, jsapiFor, prepayIdOf, simPay } from '../support/orders-helpers';
 import {
   SECRET,
@@ -238,15 +239,7 @@ describe('the signing secret', () => {
   });
 
   it('config: https in live, loopback http in sandbox, a well-formed secret, never a documented example in live', () => {
-    const live = {
-      ...env,
-      WECHAT_MODE: 'live',
-      WECHAT_API_KEY: 'FAKEliveKEYforTESTSonly000000000',
-      WECHAT_APP_SECRET: 'fake-live-app-secret-for-tests',
-      MERCHANT_API_TOKEN: 'fake-live-merchant-token-for-tests',
-      CHECKOUT_SECRET: 'fake-live-checkout-secret-for-tests-0001',
-      PUBLIC_BASE_URL: 'https://pay.example.com',
-    } as Record<string, unknown>;
+    const live = { ...env, ...LIVE } as Record<string, unknown>;
     const fresh = `whsec_${btoa('0123456789abcdefghijklmnopqrstuv')}`;
     const problems = (e: Record<string, unknown>) => {
       const r = parseConfig(e);

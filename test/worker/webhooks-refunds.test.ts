@@ -15,12 +15,14 @@ import {
   ledger,
   orderView,
   paidOrder,
+  plainRefundNotify,
+  processingRefund,
   refundGet,
   refundReq,
   refundRow,
   simScenario,
 } from '../support/refunds-helpers';
-import { eventRows, messageFor, receiverEnv, received, runQueue, verifyWithStandardWebhooks } from '../support/webhooks-helpers';
+import { deliverVerified, eventRows } from '../support/webhooks-helpers';
 
 const REFUND_NOTIFY_URL = 'http://127.0.0.1:8787/wechat/refund-notify';
 
@@ -29,40 +31,6 @@ async function refundEvents(no: string) {
   return (await eventRows(no))
     .filter((e) => String(e.type).startsWith('refund.'))
     .map((e): Record<string, any> => ({ ...e, data: JSON.parse(e.data as string) }));
-}
-
-/** Delivers one event through the queue consumer to a fresh receiver and returns the verified payload. */
-async function deliverVerified(id: string): Promise<Record<string, any>> {
-  const hook = receiverEnv();
-  const res = await runQueue(hook.env, [await messageFor(id)]);
-  expect(res.explicitAcks).toHaveLength(1);
-  const got = await received(hook.name);
-  expect(got).toHaveLength(1);
-  expect(got[0]!.headers!['webhook-id']).toBe(id);
-  return verifyWithStandardWebhooks(got[0]!);
-}
-
-function plainNotify(no: string, orn: string, refundId: string, over: Record<string, string> = {}) {
-  return {
-    out_trade_no: no,
-    out_refund_no: orn,
-    refund_id: refundId,
-    refund_fee: '300',
-    total_fee: '1000',
-    refund_status: 'SUCCESS',
-    success_time: '2026-01-02 03:04:05',
-    ...over,
-  };
-}
-
-/** A PROCESSING refund of 300 on a 1000 order whose notifies the test sends itself. */
-async function processingRefund() {
-  const no = await paidOrder(1000);
-  await simScenario(no, { notify: 'never' });
-  const orn = `${no}-n`;
-  const r = await refundReq(no, { refund_fee: 300, out_refund_no: orn });
-  expect(r.body.status).toBe('PROCESSING');
-  return { no, orn, refundId: r.body.refund_id as string };
 }
 
 describe('refund.succeeded', { timeout: 60_000 }, () => {
@@ -98,7 +66,7 @@ describe('refund.succeeded', { timeout: 60_000 }, () => {
 
   it('the same refund notify redelivered (3 in a row, then 10 at once): one SUCCESS, one ledger debit, one refund.succeeded', async () => {
     const { no, orn, refundId } = await processingRefund();
-    const { xml } = await buildRefundNotify(plainNotify(no, orn, refundId), MERCHANT);
+    const { xml } = await buildRefundNotify(plainRefundNotify(no, orn, refundId), MERCHANT);
     for (let i = 0; i < 3; i++) expect(await (await postNotify(xml, { 'Content-Type': 'text/xml' }, REFUND_NOTIFY_URL)).text()).toBe(OK);
     const replies = await Promise.all(
       Array.from({ length: 10 }, async () => (await postNotify(xml, { 'Content-Type': 'text/xml' }, REFUND_NOTIFY_URL)).text()),
@@ -160,9 +128,9 @@ describe('refund.failed', { timeout: 60_000 }, () => {
 
   it('a contradicting final status afterwards (REFUNDCLOSE after SUCCESS) adds no refund event, only the anomaly’s order.anomaly', async () => {
     const { no, orn, refundId } = await processingRefund();
-    const { xml } = await buildRefundNotify(plainNotify(no, orn, refundId), MERCHANT);
+    const { xml } = await buildRefundNotify(plainRefundNotify(no, orn, refundId), MERCHANT);
     expect(await (await postNotify(xml, { 'Content-Type': 'text/xml' }, REFUND_NOTIFY_URL)).text()).toBe(OK);
-    const { xml: closed } = await buildRefundNotify(plainNotify(no, orn, refundId, { refund_status: 'REFUNDCLOSE' }), MERCHANT);
+    const { xml: closed } = await buildRefundNotify(plainRefundNotify(no, orn, refundId, { refund_status: 'REFUNDCLOSE' }), MERCHANT);
     expect(await (await postNotify(closed, { 'Content-Type': 'text/xml' }, REFUND_NOTIFY_URL)).text()).toBe(OK);
     expect((await eventRows(no)).map((e) => e.type)).toEqual(['order.paid', 'refund.succeeded', 'order.anomaly']);
   });
@@ -172,7 +140,7 @@ describe('refund outbox atomicity', { timeout: 60_000 }, () => {
   it('the refund event insert failing rolls back the refund change: RETRY, still PROCESSING, no debit, order unchanged; the redelivery commits both', async () => {
     const { no, orn, refundId } = await processingRefund();
     const before = await orderView(no);
-    const { xml } = await buildRefundNotify(plainNotify(no, orn, refundId), MERCHANT);
+    const { xml } = await buildRefundNotify(plainRefundNotify(no, orn, refundId), MERCHANT);
     await env.DB.exec(
       `CREATE TRIGGER fail_refund_events BEFORE INSERT ON events WHEN NEW.type LIKE 'refund.%' BEGIN SELECT RAISE(ABORT, '${INJECTED_FAULT_TAG} refund event insert failure'); END`,
     );

@@ -1,8 +1,7 @@
 // 导出 CSV: the orders created in a Beijing date range, UTF-8 with a BOM (Excel opens it as UTF-8),
 // CRLF lines, amounts in yuan, streamed page by page on the (created_at, out_trade_no) keyset.
 import { formatYuan } from '../../core';
-import { searchOrders, type OrderSearch } from '../d1/console-repo';
-import type { OrderRow } from '../d1/orders-repo';
+import { type ListFilter, listOrders, type OrderRow } from '../d1/orders-repo';
 import { beijingTime, ORDER_STATUS_LABELS } from './format';
 import { payerOf } from './orders-view';
 
@@ -35,9 +34,9 @@ export function csvRow(o: OrderRow): string {
     .join(',');
 }
 
-export function ordersCsv(db: D1Database, filter: Omit<OrderSearch, 'limit' | 'after'>): ReadableStream<Uint8Array> {
+export function ordersCsv(db: D1Database, filter: Omit<ListFilter, 'limit' | 'after'>): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
-  let after: OrderSearch['after'];
+  let after: ListFilter['after'];
   let sent = 0;
   let started = false;
   return new ReadableStream<Uint8Array>({
@@ -47,7 +46,7 @@ export function ordersCsv(db: D1Database, filter: Omit<OrderSearch, 'limit' | 'a
         controller.enqueue(enc.encode(`\uFEFF${HEADER.map(csvField).join(',')}\r\n`));
         return;
       }
-      const rows = await searchOrders(db, { ...filter, after, limit: PAGE });
+      const rows = await listOrders(db, { ...filter, after, limit: PAGE });
       const page = rows.slice(0, Math.min(PAGE, CSV_MAX_ROWS - sent));
       if (page.length) controller.enqueue(enc.encode(page.map((o) => `${csvRow(o)}\r\n`).join('')));
       sent += page.length;

@@ -1,7 +1,6 @@
-// The merchant console's SQL (migrations/0007): daily totals, searchable lists with keyset pagination,
-// an order's timeline rows, anomaly acknowledgement, console sessions and failed-login counters.
+// The merchant console's SQL (migrations/0007): daily totals, lists with keyset pagination (its orders
+// search is orders-repo's listOrders, with `q`), an order's timeline rows, anomaly acknowledgement, console sessions and failed-login counters.
 // Every list reads through an index (docs: bench/console.mjs prints the EXPLAIN QUERY PLAN).
-import type { OrderStatus } from '../../core/order-state';
 import type { AttemptRow, EventRow, EventStatus, EventType } from './events-repo';
 import type { OrderRow } from './orders-repo';
 import type { RefundRow } from './refunds-repo';
@@ -26,55 +25,6 @@ export async function dailyTotals(db: D1Database, from: string, to: string): Pro
 /** Open (unacknowledged) anomalies: counted on the partial index anomalies_open. */
 export async function openAnomalyCount(db: D1Database): Promise<number> {
   return (await db.prepare('SELECT COUNT(*) AS n FROM anomalies WHERE acknowledged_at IS NULL').first<number>('n')) ?? 0;
-}
-
-export interface OrderSearch {
-  status?: OrderStatus;
-  /** UTC ISO bounds of created_at: [from, to). */
-  createdFrom?: string;
-  createdTo?: string;
-  /** out_trade_no, transaction_id, a full openid or a masked one ("oD2V…": its visible prefix). */
-  q?: string;
-  after?: { createdAt: string; outTradeNo: string };
-  limit: number;
-}
-
-const PAYER = 'COALESCE(prepay_openid, openid)';
-
-/** Newest first; up to limit + 1 rows (the extra one says there is a next page). */
-export async function searchOrders(db: D1Database, f: OrderSearch): Promise<OrderRow[]> {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  const bind = (v: string | number) => `?${params.push(v)}`;
-  if (f.q) {
-    const q = f.q.trim();
-    const masked = q.replace(/(…|\.\.\.|\*+)$/u, '');
-    if (masked !== q) {
-      // A masked openid names only its visible prefix: a range on the orders_payer index.
-      where.push(`${PAYER} >= ${bind(masked)} AND ${PAYER} < ${bind(`${masked}\u{10FFFF}`)}`);
-    } else {
-      const p = bind(q);
-      // Three exact lookups, each on its own index (primary key, transaction_id UNIQUE, orders_payer).
-      where.push(
-        `out_trade_no IN (SELECT out_trade_no FROM orders WHERE out_trade_no = ${p} UNION ALL SELECT out_trade_no FROM orders WHERE transaction_id = ${p}
-           UNION ALL SELECT out_trade_no FROM orders WHERE ${PAYER} = ${p})`,
-      );
-    }
-  }
-  if (f.status) where.push(`status = ${bind(f.status)}`);
-  if (f.createdFrom) where.push(`created_at >= ${bind(f.createdFrom)}`);
-  if (f.createdTo) where.push(`created_at < ${bind(f.createdTo)}`);
-  if (f.after) {
-    const c = bind(f.after.createdAt);
-    where.push(`(created_at < ${c} OR (created_at = ${c} AND out_trade_no < ${bind(f.after.outTradeNo)}))`);
-  }
-  const sql = `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY created_at DESC, out_trade_no DESC LIMIT ${bind(f.limit + 1)}`;
-  const res = await db
-    .prepare(sql)
-    .bind(...params)
-    .all<OrderRow>();
-  return res.results;
 }
 
 export interface NotificationRow {

@@ -131,11 +131,28 @@ export async function claimSync(db: D1Database, outTradeNo: string, now: string,
 
 export interface ListFilter {
   status?: OrderStatus;
+  /** UTC ISO bounds of created_at: [from, to). */
   createdFrom?: string;
   createdTo?: string;
+  /** The console's search: out_trade_no, transaction_id, a full openid or a masked one ("oD2V…": its visible prefix). */
+  q?: string;
   /** Keyset cursor: rows strictly older than (createdAt, outTradeNo). */
   after?: { createdAt: string; outTradeNo: string };
   limit: number;
+}
+
+const PAYER = 'COALESCE(prepay_openid, openid)';
+
+/** The WHERE condition of a console search term, its values bound through `bind`. */
+function searchCondition(term: string, bind: (v: string) => string): string {
+  const q = term.trim();
+  const masked = q.replace(/(…|\.\.\.|\*+)$/u, '');
+  // A masked openid names only its visible prefix: a range on the orders_payer index.
+  if (masked !== q) return `${PAYER} >= ${bind(masked)} AND ${PAYER} < ${bind(`${masked}\u{10FFFF}`)}`;
+  const p = bind(q);
+  // Three exact lookups, each on its own index (primary key, transaction_id UNIQUE, orders_payer).
+  return `out_trade_no IN (SELECT out_trade_no FROM orders WHERE out_trade_no = ${p} UNION ALL SELECT out_trade_no FROM orders WHERE transaction_id = ${p}
+           UNION ALL SELECT out_trade_no FROM orders WHERE ${PAYER} = ${p})`;
 }
 
 /** Newest first, keyset-paginated on the (created_at, out_trade_no) / (status, created_at, out_trade_no) indexes. Returns up to limit + 1 rows. */
@@ -144,6 +161,7 @@ export async function listOrders(db: D1Database, f: ListFilter): Promise<OrderRo
   const where: string[] = [];
   const params: (string | number)[] = [];
   const bind = (v: string | number) => `?${params.push(v)}`;
+  if (f.q) where.push(searchCondition(f.q, bind));
   if (f.status) where.push(`status = ${bind(f.status)}`);
   if (f.createdFrom) where.push(`created_at >= ${bind(f.createdFrom)}`);
   if (f.createdTo) where.push(`created_at < ${bind(f.createdTo)}`);

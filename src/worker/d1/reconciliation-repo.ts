@@ -6,14 +6,17 @@ import type { OrderRow } from './orders-repo';
 
 export type RunStatus = 'PENDING' | 'RUNNING' | 'BALANCED' | 'DISCREPANCIES' | 'NO_BILL' | 'ERROR';
 export type RunPhase = 'FETCH' | 'BILL' | 'LOCAL' | 'REFUNDS' | 'DONE';
-export type ItemKind =
-  | 'MISSING_LOCALLY'
-  | 'MISSING_AT_WECHAT'
-  | 'AMOUNT_MISMATCH'
-  | 'STATUS_MISMATCH'
-  | 'REFUND_MISSING_LOCALLY'
-  | 'REFUND_MISSING_AT_WECHAT'
-  | 'REFUND_AMOUNT_MISMATCH';
+/** Every kind of reconciliation item, in the report's order (the API's enum and by_kind keys). */
+export const ITEM_KINDS = [
+  'MISSING_LOCALLY',
+  'MISSING_AT_WECHAT',
+  'AMOUNT_MISMATCH',
+  'STATUS_MISMATCH',
+  'REFUND_MISSING_LOCALLY',
+  'REFUND_MISSING_AT_WECHAT',
+  'REFUND_AMOUNT_MISMATCH',
+] as const;
+export type ItemKind = (typeof ITEM_KINDS)[number];
 export type Resolution = 'OPEN' | 'APPLIED';
 
 export interface RunRow {

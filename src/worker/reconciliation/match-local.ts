@@ -9,6 +9,9 @@ import { completedEvent, publish } from './completed';
 import { dayBoundsIso } from './dates';
 import { CHUNK_ROWS, type BillStage } from './stage';
 
+/** Why a row of ours is missing at WeChat: the day has no bill at all, or this row is not in it. */
+const notInBillNote = (run: RunRow) => (run.no_bill ? 'WeChat has no bill for the day' : 'not in the bill');
+
 export async function matchLocalPage(deps: GatewayDeps, stage: BillStage, run: RunRow, rows = CHUNK_ROWS): Promise<void> {
   const page = await paidOrdersPage(deps.db, run.bill_date, run.local_cursor, rows);
   const present = stage.paymentsPresent(page.map((o) => o.out_trade_no));
@@ -22,7 +25,7 @@ export async function matchLocalPage(deps: GatewayDeps, stage: BillStage, run: R
       resolution: 'OPEN',
       bill: null,
       local: { status: o.status, transaction_id: o.transaction_id, total_fee: o.total_fee, time_end: o.time_end },
-      note: run.no_bill ? 'WeChat has no bill for the day' : 'not in the bill',
+      note: notInBillNote(run),
     }));
   const last = page[page.length - 1];
   const done = page.length < rows;
@@ -74,7 +77,7 @@ export async function matchRefundsPage(
         resolution: 'OPEN',
         bill: null,
         local: { refund_id: r.refundId, refund_fee: r.refundFee, status: r.status },
-        note: run.no_bill ? 'WeChat has no bill for the day' : 'not in the bill',
+        note: notInBillNote(run),
       }));
     if (page.length === rows) {
       const advance = {

@@ -1,7 +1,7 @@
 // The merchant's and the cron's entry points: start (or re-run) a day, read its report, list days.
 import { formatYuanMilli, netSettlement } from '../../core';
 import type { GatewayDeps } from '../deps';
-import { beginRun, getRun, listItems, listRuns, type ItemKind, type ItemRow, type Resolution, type RunRow } from '../d1/reconciliation-repo';
+import { beginRun, getRun, ITEM_KINDS, listItems, listRuns, type ItemKind, type ItemRow, type Resolution, type RunRow } from '../d1/reconciliation-repo';
 import { DomainError } from '../errors';
 import { beijingDate, billReadyAt, checkBillDate, oldestBillDate, previousBeijingDay } from './dates';
 
@@ -93,16 +93,6 @@ export function reportView(run: RunRow, items: ItemRow[] | null) {
 }
 
 export type ReportView = ReturnType<typeof reportView>;
-
-const ITEM_KINDS: readonly ItemKind[] = [
-  'MISSING_LOCALLY',
-  'MISSING_AT_WECHAT',
-  'AMOUNT_MISMATCH',
-  'STATUS_MISMATCH',
-  'REFUND_MISSING_LOCALLY',
-  'REFUND_MISSING_AT_WECHAT',
-  'REFUND_AMOUNT_MISMATCH',
-];
 
 export interface ItemCount {
   kind: ItemKind;

@@ -1,5 +1,6 @@
 // The reconciliation API's shapes (zod): request validation and the OpenAPI document from one source.
 import { z } from 'zod';
+import { ITEM_KINDS } from '../d1/reconciliation-repo';
 
 const BillDate = z.string().meta({ description: 'A Beijing date, yyyyMMdd (e.g. 20260412).', example: '20260412' });
 
@@ -27,15 +28,7 @@ const Side = z
   .nullable();
 
 export const ReconciliationItemSchema = z.object({
-  kind: z.enum([
-    'MISSING_LOCALLY',
-    'MISSING_AT_WECHAT',
-    'AMOUNT_MISMATCH',
-    'STATUS_MISMATCH',
-    'REFUND_MISSING_LOCALLY',
-    'REFUND_MISSING_AT_WECHAT',
-    'REFUND_AMOUNT_MISMATCH',
-  ]),
+  kind: z.enum(ITEM_KINDS),
   resolution: z.enum(['OPEN', 'APPLIED']),
   out_trade_no: z.string().nullable(),
   transaction_id: z.string().nullable(),
@@ -46,15 +39,7 @@ export const ReconciliationItemSchema = z.object({
   note: z.string().nullable(),
 });
 
-const ItemKindSchema = z.enum([
-  'MISSING_LOCALLY',
-  'MISSING_AT_WECHAT',
-  'AMOUNT_MISMATCH',
-  'STATUS_MISMATCH',
-  'REFUND_MISSING_LOCALLY',
-  'REFUND_MISSING_AT_WECHAT',
-  'REFUND_AMOUNT_MISMATCH',
-]);
+const ItemKindSchema = z.enum(ITEM_KINDS);
 
 export const ItemCountsSchema = z
   .object({

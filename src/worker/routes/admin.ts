@@ -14,8 +14,9 @@ import { type EventDetail, eventDetailBody, eventsBody, reconciliationDayBody, r
 import { loadOverview, overviewBody } from '../console/overview';
 import { orderDetailBody, ordersBody, refundConfirmBody } from '../console/orders-view';
 import { type AdminSession, claimLoginAttempt, csrfValid, endSession, forgiveLoginAttempt, readSession, startSession } from '../console/session';
-import { acknowledgeAnomaly, orderTimelineRows, recentAnomalies, recentEvents, recentRefunds, searchOrders } from '../d1/console-repo';
+import { acknowledgeAnomaly, orderTimelineRows, recentAnomalies, recentEvents, recentRefunds } from '../d1/console-repo';
 import { EVENT_TYPES, type EventType } from '../d1/events-repo';
+import { listOrders } from '../d1/orders-repo';
 import { getRun } from '../d1/reconciliation-repo';
 import { BILL_DATE, checkBillDate } from '../reconciliation/dates';
 import { getReport, listReports, type ReportView, reportView, requestReconciliation } from '../reconciliation/request';
@@ -215,7 +216,7 @@ admin.get('/admin/orders', (c) =>
     const { view, search } = orderFilters(c);
     const cur = readCursor(c.req.query('after'));
     const after = cur && typeof cur[1] === 'string' && OUT_TRADE_NO.test(cur[1]) ? { createdAt: cur[0], outTradeNo: cur[1] } : undefined;
-    const rows = await searchOrders(c.env.DB, { ...search, after, limit: PAGE_SIZE });
+    const rows = await listOrders(c.env.DB, { ...search, after, limit: PAGE_SIZE });
     const shown = rows.slice(0, PAGE_SIZE);
     const last = shown[shown.length - 1];
     const next = rows.length > PAGE_SIZE && last ? cursorOf(last.created_at, last.out_trade_no) : null;
