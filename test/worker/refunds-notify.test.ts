@@ -96,6 +96,30 @@ describe('payment replays after a refund (I5)', { timeout: 60_000 }, () => {
   });
 });
 
+describe('a payment notify read before a refund committed (I5)', () => {
+  it('its stale PAID snapshot is not trusted: LATE_PAYMENT_NOTIFY, and the paid memo is not brought back', async () => {
+    const no = await paidOrder(1000);
+    const paid = (await env.DB.prepare('SELECT transaction_id FROM orders WHERE out_trade_no = ?1').bind(no).first<{ transaction_id: string }>())!;
+    // A duplicate notify read the order while it was still PAID, then waited for the gate's lock while a
+    // refund committed; it reaches applyPayment with that snapshot.
+    const stale = { status: 'PAID' as const, totalFee: 1000, feeType: 'CNY', transactionId: paid.transaction_id };
+    await refundReq(no, { refund_fee: 100, out_refund_no: `${no}-s` });
+    await flushRefundNotify(`${no}-s`);
+    expect((await orderView(no)).status).toBe('PARTIALLY_REFUNDED');
+    const facts = { outTradeNo: no, transactionId: paid.transaction_id, totalFee: 1000, feeType: 'CNY', source: 'NOTIFY' as const };
+    const first = await env.ORDER_GATE.getByName(no).applyPayment(facts, undefined, stale);
+    expect(first).toEqual({ outcome: 'LATE_PAYMENT', status: 'PARTIALLY_REFUNDED' });
+    // Nor is a later replay answered from a memo: it takes the full path to the same verdict.
+    const again = await env.ORDER_GATE.getByName(no).applyPayment(facts);
+    expect(again).toEqual({ outcome: 'LATE_PAYMENT', status: 'PARTIALLY_REFUNDED' });
+    expect((await anomalies(no)).map((a) => a.kind)).toEqual(['LATE_PAYMENT_NOTIFY']);
+    expect((await ledger(no)).map((l) => [l.kind, l.amount_fen])).toEqual([
+      ['PAYMENT', 1000],
+      ['REFUND', 100],
+    ]);
+  });
+});
+
 describe('live mode without the certificate binding', () => {
   it('refunds fail closed with 503 REFUND_UNAVAILABLE before anything is reserved', async () => {
     const no = await paidOrder(1000);

@@ -205,10 +205,13 @@ export class OrderGate extends DurableObject<Env> {
   async #applyLocked(p: PaymentFacts, evidence: NotifyEvidence | undefined, seen: OrderSnapshot | undefined): Promise<GateResult> {
     const db = this.env.DB;
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      // The caller's snapshot serves the first attempt only; its txnOwner is unknown, but the CAS
-      // itself refuses a transaction_id held by another order, and the re-read then classifies it.
+      // The caller's snapshot serves the first attempt only, and only while it shows no payment: that
+      // is the one case where it can lead to a commit, whose CAS re-checks it (its txnOwner is unknown,
+      // but the CAS refuses a transaction_id held by another order, and the re-read classifies it).
+      // A snapshot that already shows the payment may predate a refund: judge it on a fresh read, or a
+      // stale PAID would be remembered for a refunded order and its replays would skip LATE_PAYMENT.
       const { order, txnOwner } =
-        attempt === 0 && seen
+        attempt === 0 && seen && seen.transactionId === null
           ? { order: { status: seen.status, total_fee: seen.totalFee, fee_type: seen.feeType, transaction_id: seen.transactionId }, txnOwner: null }
           : await loadPaymentView(db, p.outTradeNo, p.transactionId);
       if (!order) return { outcome: 'UNKNOWN_ORDER', status: null };
