@@ -27,7 +27,7 @@ INSERT INTO console_daily (day, refund_count, refund_fee)
   SELECT date(succeeded_at, '+8 hours'), COUNT(*), SUM(refund_fee) FROM refunds WHERE status = 'SUCCESS' GROUP BY 1 ORDER BY 1
   ON CONFLICT (day) DO UPDATE SET refund_count = excluded.refund_count, refund_fee = excluded.refund_fee;
 INSERT INTO console_daily (day, closed_count)
-  SELECT date(closed_at, '+8 hours'), COUNT(*) FROM orders WHERE status = 'CLOSED' AND closed_at IS NOT NULL GROUP BY 1 ORDER BY 1
+  SELECT date(closed_at, '+8 hours'), COUNT(*) FROM orders WHERE closed_at IS NOT NULL GROUP BY 1 ORDER BY 1
   ON CONFLICT (day) DO UPDATE SET closed_count = excluded.closed_count;
 INSERT INTO console_daily (day, cohort_prepaid, cohort_paid)
   SELECT date(created_at, '+8 hours'), COUNT(*), SUM(paid_at IS NOT NULL) FROM orders WHERE prepay_id IS NOT NULL GROUP BY 1 ORDER BY 1
