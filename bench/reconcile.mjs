@@ -39,43 +39,12 @@ const dayBack = (core, n) => core.formatWechatTime(new Date(Date.now() - n * 86_
 
 // ---- part 1 ----
 
-const COLUMNS = [
-  '交易时间',
-  '公众账号ID',
-  '商户号',
-  '特约商户号',
-  '设备号',
-  '微信订单号',
-  '商户订单号',
-  '用户标识',
-  '交易类型',
-  '交易状态',
-  '付款银行',
-  '货币种类',
-  '应结订单金额',
-  '代金券金额',
-  '微信退款单号',
-  '商户退款单号',
-  '退款金额',
-  '充值券退款金额',
-  '退款类型',
-  '退款状态',
-  '商品名称',
-  '商户数据包',
-  '手续费',
-  '费率',
-  '订单金额',
-  '申请退款金额',
-  '费率备注',
-];
-const SUMMARY = ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'];
-
 function gzipBill(core, bulk, day, n, vars) {
   const gz = zlib.createGzip();
   const parts = [];
   gz.on('data', (b) => parts.push(b));
   const done = new Promise((r) => gz.on('end', r));
-  gz.write('\ufeff' + COLUMNS.join(',') + '\r\n');
+  gz.write('\ufeff' + bulk.ALL_COLUMNS.join(',') + '\r\n');
   let paid = 0;
   let fee = 0;
   for (let i = 0; i < n; i++) {
@@ -115,7 +84,7 @@ function gzipBill(core, bulk, day, n, vars) {
     gz.write('`' + row.join(',`') + '\r\n');
   }
   gz.write(
-    SUMMARY.join(',') +
+    bulk.SUMMARY_COLUMNS.join(',') +
       '\r\n`' +
       [String(n), core.formatYuan(paid), '0.00', '0.00', core.formatYuanMilli(fee), core.formatYuan(paid), '0.00'].join(',`') +
       '\r\n',

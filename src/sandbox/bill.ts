@@ -10,7 +10,7 @@ import type { SimOrder, SimRefund, SimStore } from './state';
 export const BILL_TYPES = ['ALL', 'SUCCESS', 'REFUND', 'RECHARGE_REFUND'] as const;
 export type BillType = (typeof BILL_TYPES)[number];
 
-const ALL_COLUMNS = [
+export const ALL_COLUMNS = [
   '交易时间',
   '公众账号ID',
   '商户号',
@@ -39,30 +39,19 @@ const ALL_COLUMNS = [
   '申请退款金额',
   '费率备注',
 ];
-const SUCCESS_COLUMNS = [
-  '交易时间',
-  '公众账号ID',
-  '商户号',
-  '特约商户号',
-  '设备号',
-  '微信订单号',
-  '商户订单号',
-  '用户标识',
-  '交易类型',
-  '交易状态',
-  '付款银行',
-  '货币种类',
-  '应结订单金额',
-  '代金券金额',
-  '商品名称',
-  '商户数据包',
-  '手续费',
-  '费率',
-  '订单金额',
-  '费率备注',
-];
+/** The SUCCESS bill is the ALL bill without its refund columns. */
+const REFUND_ONLY_COLUMNS: ReadonlySet<string> = new Set([
+  '微信退款单号',
+  '商户退款单号',
+  '退款金额',
+  '充值券退款金额',
+  '退款类型',
+  '退款状态',
+  '申请退款金额',
+]);
+const SUCCESS_COLUMNS = ALL_COLUMNS.filter((c) => !REFUND_ONLY_COLUMNS.has(c));
 const REFUND_COLUMNS = [...ALL_COLUMNS.slice(0, 14), '退款申请时间', '退款成功时间', ...ALL_COLUMNS.slice(14)];
-const SUMMARY_COLUMNS = ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'];
+export const SUMMARY_COLUMNS = ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'];
 
 /** The simulated merchant's rate: 0.60%, the fee rounded to the fen, shown with 5 decimals. */
 const RATE = '0.60%';

@@ -7,6 +7,9 @@ import { formatWechatTime, parseWechatTime } from '../core';
 import { openidFor } from './users';
 import type { SimOrder, SimStore } from './state';
 
+/** The bill's columns, for a benchmark that writes the same bill format outside the simulator. */
+export { ALL_COLUMNS, SUMMARY_COLUMNS } from './bill';
+
 export const BULK_MAX_PER_CALL = 10_000;
 
 export interface BulkTrade {
