@@ -3,7 +3,7 @@
 // merchant as order.anomaly, verified with the Standard Webhooks library through the queue consumer.
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { INJECTED_FAULT_TAG } from '../support/injected-fault';
 import { AUTH, api, freshNo, orderRow } from '../support/orders-helpers';
 import { dayBack, drive, payOnDay, plantPaid, reconciler, report, runRow, start } from '../support/reconciliation-helpers';
@@ -144,8 +144,12 @@ describe('reconciliation anomalies reach the merchant as order.anomaly', () => {
     await env.DB.prepare('UPDATE orders SET total_fee = 901 WHERE out_trade_no = ?1').bind(notOurs.outTradeNo).run();
     const planted = freshNo('PLANT');
     await plantPaid(planted, day, 777);
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation((line: unknown) => void warnings.push(String(line)));
+    const reconAlerts = () => warnings.filter((w) => /"event":"ANOMALY","kind":"RECON_/.test(w)).length;
     await start(day);
     await drive(day);
+    expect(reconAlerts()).toBe(2); // one operator alert per new anomaly row
 
     const [atWechat, ...rest1] = await anomalyEvents(planted);
     expect(rest1).toEqual([]);
@@ -172,6 +176,8 @@ describe('reconciliation anomalies reach the merchant as order.anomaly', () => {
     await drive(day);
     expect(await anomalyEvents(planted)).toHaveLength(1);
     expect(await anomalyEvents(notOurs.outTradeNo)).toHaveLength(2);
+    expect(reconAlerts()).toBe(2); // the re-run found the same rows: no second alert
+    warn.mockRestore();
   });
 
   it('a failing order.anomaly insert rolls back the step (no anomaly row, no item, no progress); the retry writes each once', async () => {

@@ -5,24 +5,26 @@ import { raiseAlert } from '../alerts';
 import type { GatewayDeps } from '../deps';
 import { orderAnomalyEvent, type OutboxEvent } from '../d1/events-repo';
 import { anomalyStmt, type AnomalyKind } from '../d1/payments-repo';
-import type { NewItem } from '../d1/reconciliation-repo';
+import { type Advance, commitStep, type NewItem, type RunRow } from '../d1/reconciliation-repo';
 import { sha256Hex } from '../digest';
+import { publish } from './completed';
 
 const KIND: Partial<Record<NewItem['kind'], AnomalyKind>> = {
   MISSING_LOCALLY: 'RECON_MISSING_LOCALLY',
   MISSING_AT_WECHAT: 'RECON_MISSING_AT_WECHAT',
 };
 
-export interface ReconAnomaly {
+interface ReconAnomaly {
   stmt: D1PreparedStatement;
   /** Its order.anomaly: written only if the anomaly row exists, once per row (a re-run adds none). */
   event: OutboxEvent;
+  /** The operator alert, raised only when the batch wrote the row. */
+  alert: () => void;
 }
 
-export async function anomalyFor(deps: GatewayDeps, billDate: string, item: NewItem): Promise<ReconAnomaly> {
+async function anomalyFor(deps: GatewayDeps, billDate: string, item: NewItem): Promise<ReconAnomaly> {
   const kind = KIND[item.kind]!;
   const key = await sha256Hex(`RECONCILIATION\n${billDate}\n${item.kind}\n${item.ref}`);
-  raiseAlert(kind, item.outTradeNo ?? null, { billDate, note: item.note ?? null });
   const record = {
     kind,
     outTradeNo: item.outTradeNo ?? null,
@@ -30,5 +32,30 @@ export async function anomalyFor(deps: GatewayDeps, billDate: string, item: NewI
     detail: { billDate, bill: item.bill ?? null, local: item.local ?? null, note: item.note ?? null },
     now: new Date(deps.now()).toISOString(),
   };
-  return { stmt: anomalyStmt(deps.db, record), event: orderAnomalyEvent(record) };
+  return {
+    stmt: anomalyStmt(deps.db, record),
+    event: orderAnomalyEvent(record),
+    alert: () => raiseAlert(kind, item.outTradeNo ?? null, { billDate, note: item.note ?? null }),
+  };
+}
+
+/**
+ * Commits one step of a run: its items, an anomaly (with its order.anomaly) for each of `flagged`, and
+ * the run's progress, in one batch. Then alerts and publishes only the anomalies that batch wrote, so a
+ * re-run or a resumed step raises nothing twice.
+ */
+export async function commitStepWithAnomalies(
+  deps: GatewayDeps,
+  run: RunRow,
+  items: NewItem[],
+  flagged: NewItem[],
+  advance: Advance,
+  at: string,
+): Promise<void> {
+  const anomalies = await Promise.all(flagged.map((i) => anomalyFor(deps, run.bill_date, i)));
+  const stmts = anomalies.map((a) => a.stmt);
+  const events = anomalies.map((a) => a.event);
+  const { written } = await commitStep(deps.db, run.bill_date, run.generation, items, stmts, advance, at, events);
+  for (const a of anomalies) if (written.includes(a.event)) a.alert();
+  await publish(deps, written);
 }

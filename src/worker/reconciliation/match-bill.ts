@@ -4,12 +4,11 @@
 import { comparePayment, compareRefund, formatYuan, type BillEntry, type BillPayment } from '../../core';
 import type { GatewayDeps } from '../deps';
 import type { OrderRow } from '../d1/orders-repo';
-import { commitStep, itemsFor, ordersByNo, writeItems, type NewItem, type RunRow } from '../d1/reconciliation-repo';
+import { itemsFor, ordersByNo, writeItems, type NewItem, type RunRow } from '../d1/reconciliation-repo';
 import { refundsByNo } from '../d1/refunds-read';
 import { applyQueryResult } from '../orders/sync';
 import { orderQuery, WechatError } from '../wechat';
-import { anomalyFor } from './anomalies';
-import { publish } from './completed';
+import { commitStepWithAnomalies } from './anomalies';
 import type { BillStage, StepHooks } from './stage';
 
 /** Concurrent orderqueries while confirming one chunk's missing payments. */
@@ -137,10 +136,6 @@ export async function matchChunk(deps: GatewayDeps, stage: BillStage, run: RunRo
   await hooks.afterApply?.(k);
   items.push(...confirmed, ...(await refundItems(deps, entries)));
 
-  const anomalies = await Promise.all(
-    items.filter((i) => i.resolution === 'OPEN' && i.kind === 'MISSING_LOCALLY').map((i) => anomalyFor(deps, run.bill_date, i)),
-  );
-  const at = now();
   const advance = {
     phase: 'BILL' as const,
     fromChunk: k,
@@ -149,16 +144,7 @@ export async function matchChunk(deps: GatewayDeps, stage: BillStage, run: RunRo
     toChunk: k + 1,
     toCursor: '',
   };
-  const { written } = await commitStep(
-    deps.db,
-    run.bill_date,
-    run.generation,
-    items,
-    anomalies.map((a) => a.stmt),
-    advance,
-    at,
-    anomalies.map((a) => a.event),
-  );
-  await publish(deps, written);
+  const flagged = items.filter((i) => i.resolution === 'OPEN' && i.kind === 'MISSING_LOCALLY');
+  await commitStepWithAnomalies(deps, run, items, flagged, advance, now());
   await hooks.afterChunk?.(k);
 }

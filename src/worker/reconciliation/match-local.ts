@@ -4,8 +4,8 @@ import type { GatewayDeps } from '../deps';
 import { commitStep, finishRun, paidOrdersPage, paidTotals, type NewItem, type RunRow, type RunStatus } from '../d1/reconciliation-repo';
 import { refundsOfDayPage, refundTotals } from '../d1/refunds-read';
 import type { OutboxEvent } from '../d1/events-repo';
-import { anomalyFor } from './anomalies';
-import { completedEvent, publish } from './completed';
+import { commitStepWithAnomalies } from './anomalies';
+import { completedEvent } from './completed';
 import { dayBoundsIso } from './dates';
 import { CHUNK_ROWS, type BillStage } from './stage';
 
@@ -37,18 +37,7 @@ export async function matchLocalPage(deps: GatewayDeps, stage: BillStage, run: R
     toChunk: run.next_chunk,
     toCursor: done ? '' : `${last!.time_end}|${last!.out_trade_no}`,
   };
-  const anomalies = await Promise.all(items.map((i) => anomalyFor(deps, run.bill_date, i)));
-  const { written } = await commitStep(
-    deps.db,
-    run.bill_date,
-    run.generation,
-    items,
-    anomalies.map((a) => a.stmt),
-    advance,
-    new Date(deps.now()).toISOString(),
-    anomalies.map((a) => a.event),
-  );
-  await publish(deps, written);
+  await commitStepWithAnomalies(deps, run, items, items, advance, new Date(deps.now()).toISOString());
 }
 
 /**
