@@ -5,6 +5,8 @@ export * from './hex';
 export * from './base64url';
 export * from './ids';
 export * from './secret-equal';
+export * from './hkdf';
+export * from './secret-strength';
 export * from './hmac';
 export * from './sign';
 export * from './aes-ecb';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { weakSecretReason } from '../core';
 import { isLoopbackHost } from './loopback';
 
 /** Keys published in WeChat's docs or in peer SDK tests, and our own sandbox defaults: never valid in live mode (I12). */
@@ -47,17 +48,22 @@ export interface Config {
   readonly webhookSecret: string | null;
   /** The merchant console's login token (/admin); null: the console is off. */
   readonly adminToken: string | null;
-  /** Why the console is off although ADMIN_TOKEN is set (a documented example value in live mode). */
+  /** Why the console is off although ADMIN_TOKEN is set (in live mode: a documented example, or too weak). */
   readonly adminTokenProblem: string | null;
   /** Cloudflare Access in front of /admin: both set, or null (then only the token protects it). */
   readonly access: { readonly teamOrigin: string; readonly aud: string } | null;
 }
 
-const secret = (name: string, min: number) =>
-  z
+/** Every variable that holds a secret, as the schema declares it: the log scrubber redacts their values. */
+const SECRET_VARS = new Set<string>(['WEBHOOK_SECRET', 'ADMIN_TOKEN']);
+
+const secret = (name: string, min: number) => {
+  SECRET_VARS.add(name);
+  return z
     .string({ error: `${name} is missing` })
     .min(min, { error: `${name} is shorter than ${min} characters` })
     .refine((v) => !/\s/.test(v), { error: `${name} contains whitespace` });
+};
 
 const schema = z.object({
   WECHAT_MODE: z.enum(['sandbox', 'live'], { error: 'WECHAT_MODE must be sandbox or live' }),
@@ -79,10 +85,14 @@ const schema = z.object({
     emptyAsAbsent,
     z.string().refine(isWebhookSecret, { error: 'WEBHOOK_SECRET must be whsec_ followed by the base64 of at least 24 bytes' }).optional(),
   ),
-  ADMIN_TOKEN: secret('ADMIN_TOKEN', 24).optional(),
+  // Judged apart (adminTokenProblem): a bad console token turns off the console, never payments.
+  ADMIN_TOKEN: z.string().optional(),
+  // Only Cloudflare's own Access host: the key set is fetched from here, so another host could sign its own JWTs.
   ACCESS_TEAM_DOMAIN: z
     .string()
-    .regex(/^(https:\/\/)?[a-z0-9-]+(\.[a-z0-9-]+)+\/?$/i, { error: 'ACCESS_TEAM_DOMAIN is not a host name such as myteam.cloudflareaccess.com' })
+    .regex(/^(https:\/\/)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.cloudflareaccess\.com\/?$/i, {
+      error: 'ACCESS_TEAM_DOMAIN must be <team>.cloudflareaccess.com',
+    })
     .optional(),
   ACCESS_AUD: z
     .string()
@@ -136,6 +146,36 @@ function merchantNameOf(raw: string | undefined, mode: 'sandbox' | 'live'): stri
 
 const SECRET_NAMES = ['WECHAT_API_KEY', 'WECHAT_APP_SECRET', 'MERCHANT_API_TOKEN', 'CHECKOUT_SECRET'] as const;
 
+/**
+ * Why a live secret that an attacker could test at leisure is refused: a documented example, or
+ * fewer than 128 bits (I12). Names the variable, never the value.
+ */
+function liveSecretProblem(name: string, value: string, guessable: boolean): string | null {
+  if (DOCUMENTED_EXAMPLE_SECRETS.has(value)) return `${name} is a documented example value and is refused in live mode`;
+  const weak = guessable ? weakSecretReason(value) : null;
+  return weak ? `${name} ${weak} and is refused in live mode` : null;
+}
+
+/** Why the console's token is refused (then only the console is off), or null. */
+function consoleTokenProblem(mode: 'sandbox' | 'live', token: string | undefined): string | null {
+  if (token === undefined) return null;
+  const basic = secret('ADMIN_TOKEN', 24).safeParse(token);
+  if (!basic.success) return basic.error.issues[0]?.message ?? 'ADMIN_TOKEN is invalid';
+  return mode === 'live' ? liveSecretProblem('ADMIN_TOKEN', token, true) : null;
+}
+
+/** The values of every secret variable set in `env` (and a webhook secret's key part): what no log may show. */
+export function configuredSecrets(env: Record<string, unknown>): string[] {
+  const values: string[] = [];
+  for (const name of SECRET_VARS) {
+    const v = env[name];
+    if (typeof v !== 'string' || v.length < 8) continue;
+    values.push(v);
+    if (v.startsWith('whsec_')) values.push(v.slice('whsec_'.length));
+  }
+  return values;
+}
+
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
 /** Pure: env in, config or the list of problems out. Problems name variables, never their values. */
@@ -144,9 +184,8 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => i.message) };
   const v = parsed.data;
   if (v.WECHAT_MODE === 'live') {
-    const problems = SECRET_NAMES.filter((n) => DOCUMENTED_EXAMPLE_SECRETS.has(v[n])).map(
-      (n) => `${n} is a documented example value and is refused in live mode`,
-    );
+    // CHECKOUT_SECRET keys tokens that anyone holding a link can test guesses against offline.
+    const problems = SECRET_NAMES.map((n) => liveSecretProblem(n, v[n], n === 'CHECKOUT_SECRET')).filter((p) => p !== null);
     if (!v.PUBLIC_BASE_URL.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be https in live mode');
     problems.push(...webhookProblems('live', v.WEBHOOK_URL, v.WEBHOOK_SECRET));
     if (problems.length) return { ok: false, problems };
@@ -161,10 +200,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   }
   // The console's token is refused in live mode like the others, but refusing it turns off only the
   // console (/admin answers 503): a console misconfiguration must not stop payments.
-  const adminTokenProblem =
-    v.WECHAT_MODE === 'live' && v.ADMIN_TOKEN !== undefined && DOCUMENTED_EXAMPLE_SECRETS.has(v.ADMIN_TOKEN)
-      ? 'ADMIN_TOKEN is a documented example value and is refused in live mode'
-      : null;
+  const adminTokenProblem = consoleTokenProblem(v.WECHAT_MODE, v.ADMIN_TOKEN);
   const publicBaseUrl = v.PUBLIC_BASE_URL.replace(/\/+$/, '');
   return {
     ok: true,

@@ -1,17 +1,15 @@
-// The buyer's OAuth openid, kept server-side in a signed cookie: `wxpay_oid=<openid>.<expiresEpochSec>.<hmac>`.
+// The buyer's OAuth openid, kept in a cookie MACed with a key derived from CHECKOUT_SECRET: `wxpay_oid=<openid>.<expiresEpochSec>.<hmac>`.
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { constantTimeEqual, OPENID } from '../core';
-import { hmacBase64url } from './hmac';
+import { purposeMac } from './hmac';
 
 export const OAUTH_COOKIE = 'wxpay_oid';
 /** Short-lived: long enough for one checkout, short enough that a shared device forgets the buyer. */
 export const OAUTH_SESSION_SECONDS = 30 * 60;
 
-const DOMAIN = 'oauth-openid:';
-
 function mac(secret: string, openid: string, expires: number): Promise<string> {
-  return hmacBase64url(secret, `${DOMAIN}${openid}.${expires}`);
+  return purposeMac(secret, 'oauth-openid', `${openid}.${expires}`);
 }
 
 /** Sets the HttpOnly, Secure, SameSite=Lax session cookie for `openid` (the checkout's OAuth callback calls this). */

@@ -1,19 +1,20 @@
 // The app's last line: every thrown error becomes our JSON envelope; unknown ones become an anonymous 500.
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { getConfig } from './config';
+import { configuredSecrets } from './config';
 import type { HonoEnv } from './env';
 import { DomainError } from './errors';
 import { errorResponse } from './http-answers';
 import { WechatError } from './wechat';
 
-/** An error message could quote anything it was handed; configured secrets never reach the log. */
-function scrub(text: string, c: Context<HonoEnv>): string {
-  const result = getConfig(c.env);
-  if (!result.ok) return text;
-  const { apiKey, appSecret, merchantApiToken, checkoutSecret, webhookSecret } = result.config;
+/**
+ * An error message could quote anything it was handed: every value of a variable the config schema
+ * declares secret is redacted, whether or not the config as a whole is valid.
+ */
+export function scrubSecrets(text: string, env: Record<string, unknown>): string {
   let out = text;
-  for (const secret of [apiKey, appSecret, merchantApiToken, checkoutSecret, webhookSecret]) if (secret) out = out.split(secret).join('[redacted]');
+  // Longest first, so a secret that contains another is redacted whole.
+  for (const secret of configuredSecrets(env).sort((a, b) => b.length - a.length)) out = out.split(secret).join('[redacted]');
   return out;
 }
 
@@ -31,7 +32,7 @@ export function onError(err: Error, c: Context<HonoEnv>) {
       event: 'UNHANDLED',
       requestId: c.get('requestId'),
       error: err.name,
-      message: scrub(String(err.message), c).slice(0, 200),
+      message: scrubSecrets(String(err.message), c.env as unknown as Record<string, unknown>).slice(0, 200),
     }),
   );
   return errorResponse(c, 'INTERNAL');

@@ -6,7 +6,9 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { base64urlEncode } from '../../src/core';
 import { createApp } from '../../src/worker/app';
+import { parseConfig } from '../../src/worker/config';
 import { clearAccessKeyCache, verifyAccessJwt } from '../../src/worker/console/access';
+import { login } from '../support/console-helpers';
 
 const TEAM = 'https://wxpay-test.cloudflareaccess.com';
 const AUD = 'a'.repeat(64);
@@ -60,6 +62,24 @@ describe('Access JWT verification', () => {
     expect(calls).toEqual([`${TEAM}/cdn-cgi/access/certs`]);
   });
 
+  it('concurrent verifications that miss the cache share one key-set fetch (single flight)', async () => {
+    const calls: string[] = [];
+    const fetcher = async (url: string) => {
+      calls.push(url);
+      await new Promise((r) => setTimeout(r, 20));
+      return new Response(JSON.stringify(jwks));
+    };
+    const token = await jwt(good());
+    const verdicts = await Promise.all(Array.from({ length: 8 }, () => verifyAccessJwt(token, SETTINGS, Date.now(), fetcher)));
+    expect(verdicts.every((v) => v.ok)).toBe(true);
+    expect(calls).toHaveLength(1);
+    // An unknown key after the refetch floor: again one fetch for many.
+    const later = Date.now() + 60_000;
+    const unknown = await jwt(good(), { kid: 'rotated' });
+    await Promise.all(Array.from({ length: 5 }, () => verifyAccessJwt(unknown, SETTINGS, later, fetcher)));
+    expect(calls).toHaveLength(2);
+  });
+
   it('refuses a bad signature, an expired token, a wrong audience or issuer, another algorithm, an unknown key, garbage', async () => {
     const { fetcher } = jwksFetcher();
     const v = (t: string | undefined) => verifyAccessJwt(t, SETTINGS, Date.now(), fetcher);
@@ -102,6 +122,77 @@ describe('/admin behind Access', () => {
     const res = await get('/admin', { 'Cf-Access-Jwt-Assertion': await jwt(good()) });
     expect(res.status).toBe(303);
     expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  async function post(path: string, fields: Record<string, string>, headers: Record<string, string>) {
+    const ctx = createExecutionContext();
+    const res = await createApp().fetch(
+      new Request(`http://127.0.0.1:8787${path}`, {
+        method: 'POST',
+        body: new URLSearchParams(fields).toString(),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'http://127.0.0.1:8787', 'CF-Connecting-IP': '198.51.100.200', ...headers },
+        redirect: 'manual',
+      }),
+      accessEnv,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return res;
+  }
+
+  it('the operator is the Access identity, not the form field; the session is bound to that identity and ends when it changes', async () => {
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async () => new Response(JSON.stringify(jwks)));
+    const alice = { 'Cf-Access-Jwt-Assertion': await jwt(good()) };
+    const form = await get('/admin/login', alice);
+    const formHtml = await form.text();
+    expect(formHtml).toContain('ops@example.com');
+    expect(formHtml).not.toContain('name="operator"');
+    const res = await post('/admin/login', { operator: 'mallory', token: env.ADMIN_TOKEN! }, alice);
+    expect(res.status).toBe(303);
+    const cookie = (res.headers as unknown as { getSetCookie(): string[] })
+      .getSetCookie()
+      .find((c) => c.startsWith('wxpay_admin='))!
+      .split(';')[0]!;
+    const page = await get('/admin', { ...alice, Cookie: cookie });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<span id="operator">ops@example.com</span>');
+    expect(html).not.toContain('mallory');
+    // Another Access identity presenting the same cookie: the session ends for good.
+    const bob = { 'Cf-Access-Jwt-Assertion': await jwt({ ...good(), sub: 'u2', email: 'bob@example.com' }) };
+    expect((await get('/admin', { ...bob, Cookie: cookie })).status).toBe(303);
+    expect((await get('/admin', { ...alice, Cookie: cookie })).status).toBe(303);
+  });
+
+  it('a session opened without Access does not survive Access being turned on', async () => {
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async () => new Response(JSON.stringify(jwks)));
+    const plain = await login();
+    expect((await get('/admin', { 'Cf-Access-Jwt-Assertion': await jwt(good()), Cookie: plain })).status).toBe(303);
+  });
+
+  it('ACCESS_TEAM_DOMAIN must be a team host under cloudflareaccess.com', () => {
+    const withDomain = (d: string) => parseConfig({ ...env, ACCESS_TEAM_DOMAIN: d, ACCESS_AUD: AUD } as unknown as Record<string, unknown>);
+    for (const good of ['wxpay-test.cloudflareaccess.com', 'https://wxpay-test.cloudflareaccess.com/', 'TEAM.CloudflareAccess.com']) {
+      const r = withDomain(good);
+      expect(r.ok && r.config.access?.teamOrigin, good).toBe(
+        `https://${good
+          .replace(/^https:\/\//, '')
+          .replace(/\/$/, '')
+          .toLowerCase()}`,
+      );
+    }
+    for (const bad of [
+      'evil.example.com',
+      'wxpay-test.cloudflareaccess.com.evil.com',
+      'cloudflareaccess.com',
+      'a.b.cloudflareaccess.com',
+      'evilcloudflareaccess.com',
+      'http://wxpay-test.cloudflareaccess.com',
+    ]) {
+      const r = withDomain(bad);
+      expect(r.ok, bad).toBe(false);
+      expect(r.ok ? '' : r.problems.join(), bad).toContain('ACCESS_TEAM_DOMAIN must be <team>.cloudflareaccess.com');
+    }
   });
 
   it('a JWKS that cannot be fetched fails closed', async () => {

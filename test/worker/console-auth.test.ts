@@ -5,7 +5,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { createApp } from '../../src/worker/app';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/worker/config';
 import { ADMIN_TOKEN, adminGet, adminPage, adminPost, csrfOf, form, login, postForm, sessionCookieOf, setCookies } from '../support/console-helpers';
 import { api } from '../support/orders-helpers';
@@ -45,9 +45,10 @@ describe('console login', () => {
     const cookie = await login();
     const tampered = cookie.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'));
     expect((await adminGet('/admin', tampered)).status).toBe(303);
-    const [id] = cookie.slice('wxpay_admin='.length).split('.');
-    const longer = `wxpay_admin=${id}.${Math.floor(Date.now() / 1000) + 999_999}.${cookie.split('.')[2]}`;
-    expect((await adminGet('/admin', longer)).status).toBe(303);
+    // The old signed format (id.expiry.mac) is not a session either.
+    const id = cookie.slice('wxpay_admin='.length);
+    expect((await adminGet('/admin', `wxpay_admin=${id}.${Math.floor(Date.now() / 1000) + 999_999}.${'A'.repeat(43)}`)).status).toBe(303);
+    expect((await adminGet('/admin', `wxpay_admin=${'A'.repeat(43)}`)).status).toBe(303);
   });
 
   it('failed logins are rate-limited per client IP: the 6th attempt in a window is refused even with the right token', async () => {
@@ -61,9 +62,9 @@ describe('console login', () => {
     expect(sessionCookieOf(limited)).toBeNull();
     // Another address is not affected.
     expect((await postForm('/admin/login', { operator: 'ann', token: ADMIN_TOKEN }, { 'CF-Connecting-IP': '203.0.113.78' })).status).toBe(303);
-    // Nothing of the attempts is kept but the counter.
-    const rows = await env.DB.prepare('SELECT * FROM admin_login_failures WHERE ip = ?1').bind(ip).all();
-    expect(rows.results).toEqual([expect.objectContaining({ ip, count: 6 })]);
+    // Nothing of the attempts is kept but the counter, and the refused attempt did not add to it.
+    const rows = await env.DB.prepare('SELECT * FROM admin_login_failures WHERE bucket = ?1').bind(`ip4:${ip}`).all();
+    expect(rows.results).toEqual([expect.objectContaining({ bucket: `ip4:${ip}`, count: 5 })]);
   });
 
   it('a correct login gives its attempt back: a user who typed the token right is never locked out by their own logins', async () => {
@@ -112,7 +113,7 @@ describe('console login', () => {
     }
   });
 
-  it('the sandbox ADMIN_TOKEN is refused in live mode (the console answers 503; payments stay up); without ADMIN_TOKEN the console is off', async () => {
+  it('the sandbox ADMIN_TOKEN or a low-variety one is refused in live mode (the console answers 503; payments stay up); without ADMIN_TOKEN the console is off', async () => {
     const live = {
       ...env,
       WECHAT_MODE: 'live',
@@ -120,7 +121,7 @@ describe('console login', () => {
       WECHAT_API_KEY: 'L'.repeat(32),
       WECHAT_APP_SECRET: 'live-app-secret-xxxxxxxx',
       MERCHANT_API_TOKEN: 'live-merchant-token-xxxxxxxxxxxx',
-      CHECKOUT_SECRET: 'live-checkout-secret-xxxxxxxxxxxxxxx',
+      CHECKOUT_SECRET: 'Qm4vT8xK2pW6nZ0rB5cH9jL3sF7yD1gA',
     } as unknown as Env;
     const refused = parseConfig(live as unknown as Record<string, unknown>);
     expect(refused.ok && refused.config).toMatchObject({
@@ -143,7 +144,47 @@ describe('console login', () => {
     const off = parseConfig(withoutToken);
     expect(off.ok && off.config).toMatchObject({ adminToken: null, adminTokenProblem: null });
     expect((await call(withoutToken as unknown as Env, '/admin/login')).status).toBe(404);
-    const strong = { ...live, ADMIN_TOKEN: 'a-real-admin-token-0123456789abcdef' } as unknown as Env;
+    const strong = { ...live, ADMIN_TOKEN: 'Hs5kP9wQ2mV7bX1nT4zR8cL3yG6dJ0fE' } as unknown as Env;
     expect((await call(strong, '/admin/login')).status).toBe(200);
+
+    // Low variety is refused like an example: the console is off, payments are not.
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void logged.push(a.map(String).join(' ')));
+    for (const weak of ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'adminadminadminadminadminadminadmin', 'Hs5kP9wQ2mV7bX1n']) {
+      const e = { ...live, ADMIN_TOKEN: weak } as unknown as Env;
+      const parsed = parseConfig(e as unknown as Record<string, unknown>);
+      expect(parsed.ok && parsed.config.adminToken, weak).toBeNull();
+      expect(parsed.ok && parsed.config.adminTokenProblem, weak).toMatch(/^ADMIN_TOKEN (is shorter than 24 characters|.*refused in live mode)$/);
+      expect(parsed.ok && parsed.config.adminTokenProblem).not.toContain(weak);
+      expect((await call(e, '/admin/login')).status).toBe(503);
+      const order = await call(e, '/v1/orders', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${live.MERCHANT_API_TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ description: 'live console off', total_fee: 1 }),
+      });
+      expect(order.status).toBe(201);
+    }
+    spy.mockRestore();
+    expect(logged.filter((l) => l.includes('CONSOLE_CONFIG_INVALID') && l.includes('ADMIN_TOKEN'))).toHaveLength(3);
+    for (const weak of ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'adminadminadminadminadminadminadmin']) expect(logged.join('\n')).not.toContain(weak);
+  });
+
+  it('a live CHECKOUT_SECRET that is a repeated word or too short is refused like an example; the problem names the variable only', () => {
+    const base = {
+      ...env,
+      WECHAT_MODE: 'live',
+      PUBLIC_BASE_URL: 'https://pay.example.com',
+      WECHAT_API_KEY: 'L'.repeat(32),
+      WECHAT_APP_SECRET: 'live-app-secret-xxxxxxxx',
+      MERCHANT_API_TOKEN: 'live-merchant-token-xxxxxxxxxxxx',
+    };
+    for (const weak of ['checkoutcheckoutcheckoutcheckout', 'x'.repeat(40), '0123456789abcdef0123456789abcdef']) {
+      const parsed = parseConfig({ ...base, CHECKOUT_SECRET: weak } as unknown as Record<string, unknown>);
+      expect(parsed.ok, weak).toBe(false);
+      const problems = parsed.ok ? [] : parsed.problems;
+      expect(problems.some((p) => p.startsWith('CHECKOUT_SECRET '))).toBe(true);
+      expect(problems.join()).not.toContain(weak);
+    }
+    expect(parseConfig({ ...base, CHECKOUT_SECRET: 'Qm4vT8xK2pW6nZ0rB5cH9jL3sF7yD1gA' } as unknown as Record<string, unknown>).ok).toBe(true);
   });
 });

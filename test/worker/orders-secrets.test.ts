@@ -4,6 +4,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { md5Hex } from '../../src/core';
 import { createApp } from '../../src/worker/app';
+import { scrubSecrets } from '../../src/worker/on-error';
 import { makeCheckoutToken } from '../../src/worker/checkout-token';
 import { AUTH, BUYER, api, checkoutTokenFor, createOrder, freshNo, jsapiFor, postJson, prepayIdOf, simPay } from '../support/orders-helpers';
 
@@ -113,6 +114,37 @@ describe('secrets never leave', () => {
     const logText = lines.join('\n');
     expect(logText).toContain('UNHANDLED');
     expectClean(logText);
+  });
+
+  it('the log scrubber redacts every secret the config declares (console token and webhook secret too), valid config or not', async () => {
+    const extra = { ADMIN_TOKEN: 'Xk3mQ8vR1tB6nW9zC4hL7pS2yF5dG0jA', WEBHOOK_SECRET: `whsec_${btoa('wxpay-edge scrubber test key, 32b')}` };
+    const secrets = [
+      extra.ADMIN_TOKEN,
+      extra.WEBHOOK_SECRET.slice('whsec_'.length),
+      SECRETS.key,
+      SECRETS.appSecret,
+      SECRETS.checkoutSecret,
+      SECRETS.merchantToken,
+    ];
+    const message = `boom ${secrets.join(' ')}`;
+    const broken = {
+      ...env,
+      ...extra,
+      DB: {
+        prepare() {
+          throw new Error(message);
+        },
+      },
+    } as unknown as Env;
+    await createApp().fetch(new Request('http://127.0.0.1:8787/v1/orders', { headers: AUTH }), broken, createExecutionContext());
+    const logText = lines.join('\n');
+    expect(logText).toContain('UNHANDLED');
+    for (const secret of secrets) expect(logText.includes(secret), `${secret.slice(0, 4)}… leaked`).toBe(false);
+    // The list comes from the config's schema, so it holds even when the config is invalid as a whole.
+    const invalid = { ...env, ...extra, WECHAT_MODE: 'live', PUBLIC_BASE_URL: 'http://not-https.example' } as unknown as Record<string, unknown>;
+    const scrubbed = scrubSecrets(message, invalid);
+    for (const secret of secrets) expect(scrubbed.includes(secret)).toBe(false);
+    expect(scrubbed).toBe(`boom ${secrets.map(() => '[redacted]').join(' ')}`);
   });
 
   it('live mode with an example key fails closed: 503 CONFIG_INVALID, the log names the variable only', async () => {

@@ -13,7 +13,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { constantTimeEqual, nonceStr, OUT_TRADE_NO } from '../../core';
 import { SANDBOX_PATH, type Config } from '../config';
-import { hmacBase64url } from '../hmac';
+import { purposeMac } from '../hmac';
 import type { WechatTransport } from '../wechat/transport';
 
 export const OAUTH_STATE_COOKIE = 'wxpay_oauth';
@@ -24,7 +24,6 @@ export const OAUTH_EXCHANGE_TIMEOUT_MS = 5_000;
 
 const LIVE_AUTHORIZE_BASE = 'https://open.weixin.qq.com';
 const LIVE_SNS_BASE = 'https://api.weixin.qq.com';
-const DOMAIN = 'oauth-state:';
 /** WeChat allows a-zA-Z0-9 in state, at most 128 bytes. */
 const STATE = /^[A-Za-z0-9]{32}$/;
 /** 40029 invalid code, 40163 code been used: restart the redirect, never retry the exchange (§5). */
@@ -39,7 +38,7 @@ export interface OauthState {
 }
 
 function mac(secret: string, s: OauthState, expires: number): Promise<string> {
-  return hmacBase64url(secret, `${DOMAIN}${s.state}.${s.round}.${s.outTradeNo}.${expires}`);
+  return purposeMac(secret, 'oauth-state', `${s.state}.${s.round}.${s.outTradeNo}.${expires}`);
 }
 
 /** The WeChat (or simulator) authorize URL; WeChat requires this parameter order and the fragment. */

@@ -24,10 +24,13 @@ interface KeySet {
   fetchedAt: number;
 }
 const jwksCache = new Map<string, KeySet>();
+/** Key-set fetches under way: concurrent requests that miss the cache share one fetch (single flight). */
+const inflight = new Map<string, Promise<KeySet>>();
 
 /** Tests only: forget the cached key sets. */
 export function clearAccessKeyCache(): void {
   jwksCache.clear();
+  inflight.clear();
 }
 
 function b64urlBytes(s: string): Uint8Array | null {
@@ -51,7 +54,16 @@ function jsonPart(s: string): Record<string, unknown> | null {
   }
 }
 
-async function fetchKeys(settings: AccessSettings, fetcher: Fetcher, now: number): Promise<KeySet> {
+function fetchKeys(settings: AccessSettings, fetcher: Fetcher, now: number): Promise<KeySet> {
+  let pending = inflight.get(settings.teamOrigin);
+  if (!pending) {
+    pending = downloadKeys(settings, fetcher, now).finally(() => inflight.delete(settings.teamOrigin));
+    inflight.set(settings.teamOrigin, pending);
+  }
+  return pending;
+}
+
+async function downloadKeys(settings: AccessSettings, fetcher: Fetcher, now: number): Promise<KeySet> {
   const res = await fetcher(`${settings.teamOrigin}/cdn-cgi/access/certs`, { signal: AbortSignal.timeout(5_000) });
   if (!res.ok) throw new Error(`Access certs answered ${res.status}`);
   const body = (await res.json()) as { keys?: Array<JsonWebKey & { kid?: string; alg?: string }> };

@@ -67,12 +67,17 @@ export function anomaliesBody(f: Frame, rows: readonly AnomalyRow[], showAll: bo
 ${pager('/admin/anomalies', params, next, !params.has('after'))}`;
 }
 
-export function loginBody(error: string | null): Html {
+/** The login form; behind Access the operator is the Access identity, shown instead of asked. */
+export function loginBody(error: string | null, accessName: string | null = null): Html {
   return html`<div class="login">
 <h1>商户控制台</h1>
 ${error ? html`<div class="alert" id="login-error">${error}</div>` : ''}
 <form method="post" action="/admin/login">
-<label>操作员<input name="operator" id="operator" required maxlength="32" autocomplete="username"></label>
+${
+  accessName
+    ? html`<p id="operator">操作员：${accessName}（Cloudflare Access）</p>`
+    : html`<label>操作员<input name="operator" id="operator" required maxlength="32" autocomplete="username"></label>`
+}
 <label>访问令牌（ADMIN_TOKEN）<input type="password" name="token" id="token" required autocomplete="current-password"></label>
 <button type="submit" id="login">登录</button>
 </form>

@@ -1,80 +1,95 @@
-// Console sessions: `wxpay_admin=<id>.<expiresEpochSec>.<hmac>` (HttpOnly, Secure, SameSite=Strict,
-// Path=/admin, 8 h), signed with a key derived from ADMIN_TOKEN and backed by an admin_sessions row
-// that logout revokes. CSRF tokens are an HMAC of the session id; failed logins are counted per
-// client IP in D1 (admin_login_failures).
+// Console sessions (docs/console.md): the cookie `wxpay_admin` holds a 256-bit random id and nothing
+// else; D1 keeps only its SHA-256, with the session's own random CSRF value, the operator, the Access
+// identity it was opened under and an epoch derived from ADMIN_TOKEN. Nothing a browser holds is a
+// MAC of anything, so a leaked cookie is no oracle for the token; it stops working at logout, after
+// 8 h, when ADMIN_TOKEN changes, or when the Access identity in front of it changes.
+// A second cookie, `wxpay_admin_device`, marks a browser that logged in before (console/login-limit.ts).
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { base64urlEncode, constantTimeEqual } from '../../core';
-import { addLoginFailure, forgiveLoginFailure, getSession, insertSession, revokeSession } from '../d1/console-repo';
-import { hmacBase64url } from '../hmac';
+import { base64urlEncode, bytesToHex, constantTimeEqual, purposeKeyBytes } from '../../core';
+import { deviceKnown, getSession, insertDevice, insertSession, revokeSession } from '../d1/admin-auth-repo';
+import { sha256Hex } from '../digest';
 
 export const ADMIN_COOKIE = 'wxpay_admin';
+export const DEVICE_COOKIE = 'wxpay_admin_device';
 export const ADMIN_SESSION_SECONDS = 8 * 3600;
-/** Failed logins allowed per client IP per window; the next one is refused until the window ends. */
-export const LOGIN_MAX_FAILURES = 5;
-export const LOGIN_WINDOW_MS = 15 * 60_000;
+export const DEVICE_SECONDS = 90 * 86_400;
+const LOGIN_PATH = '/admin/login';
 
 export interface AdminSession {
-  id: string;
+  idSha256: string;
   operator: string;
   csrf: string;
 }
 
-const mac = (token: string, id: string, expires: number) => hmacBase64url(token, `admin-session:${id}.${expires}`);
-export const csrfFor = (token: string, sessionId: string) => hmacBase64url(token, `admin-csrf:${sessionId}`);
+export type SessionRead = { ok: true; session: AdminSession } | { ok: false; outcome: 'NO_SESSION' | 'SESSION_IDENTITY_CHANGED' | 'SESSION_TOKEN_ROTATED' };
 
-/** Starts a session for `operator`: the row, then the cookie. */
-export async function startSession(c: Context, db: D1Database, adminToken: string, operator: string, nowMs: number): Promise<void> {
-  const id = base64urlEncode(crypto.getRandomValues(new Uint8Array(16)));
-  const expires = Math.floor(nowMs / 1000) + ADMIN_SESSION_SECONDS;
-  await insertSession(db, id, operator, new Date(nowMs).toISOString(), new Date(expires * 1000).toISOString());
-  setCookie(c, ADMIN_COOKIE, `${id}.${expires}.${await mac(adminToken, id, expires)}`, {
-    httpOnly: true,
-    secure: true,
-    sameSite: 'Strict',
-    path: '/admin',
-    maxAge: ADMIN_SESSION_SECONDS,
-  });
+const RANDOM_ID = /^[A-Za-z0-9_-]{43}$/;
+const randomId = () => base64urlEncode(crypto.getRandomValues(new Uint8Array(32)));
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const epochs = new Map<string, Promise<string>>();
+/** A value that changes with ADMIN_TOKEN, kept only in D1: rotating the token ends every session. */
+function tokenEpoch(adminToken: string): Promise<string> {
+  let epoch = epochs.get(adminToken);
+  if (!epoch) {
+    epochs.clear(); // one token is configured at a time
+    epoch = purposeKeyBytes(adminToken, 'wxpay-edge admin-token-epoch').then((b) => bytesToHex(b.subarray(0, 16)));
+    epochs.set(adminToken, epoch);
+  }
+  return epoch;
 }
 
-/** The session of a valid, unexpired, unrevoked cookie, else null. Never throws on a bad cookie. */
-export async function readSession(c: Context, db: D1Database, adminToken: string, nowMs: number): Promise<AdminSession | null> {
-  const raw = getCookie(c, ADMIN_COOKIE);
-  if (!raw || raw.length > 200) return null;
-  const parts = raw.split('.');
-  if (parts.length !== 3) return null;
-  const [id, expiresText, tag] = parts as [string, string, string];
-  if (!/^[A-Za-z0-9_-]{22}$/.test(id) || !/^\d{1,12}$/.test(expiresText)) return null;
-  const expires = Number(expiresText);
-  if (expires * 1000 <= nowMs || !constantTimeEqual(await mac(adminToken, id, expires), tag)) return null;
-  const row = await getSession(db, id);
-  if (!row || row.revoked_at || Date.parse(row.expires_at) <= nowMs) return null;
-  return { id, operator: row.operator, csrf: await csrfFor(adminToken, id) };
+const cookieOptions = { httpOnly: true, secure: true, sameSite: 'Strict' } as const;
+
+/** Starts a session for `operator` (opened under Access identity `accessId`, if any): the row, then the cookie. */
+export async function startSession(c: Context, db: D1Database, adminToken: string, operator: string, accessId: string | null, nowMs: number): Promise<void> {
+  const id = randomId();
+  const expiresMs = nowMs + ADMIN_SESSION_SECONDS * 1000;
+  const row = { idSha256: await sha256Hex(id), csrf: randomId(), operator, accessId, tokenEpoch: await tokenEpoch(adminToken) };
+  await insertSession(db, row, iso(nowMs), iso(expiresMs));
+  setCookie(c, ADMIN_COOKIE, id, { ...cookieOptions, path: '/admin', maxAge: ADMIN_SESSION_SECONDS });
+}
+
+/**
+ * The session of the cookie, if it names a live one opened under this token and this Access identity.
+ * A session whose identity changed is revoked on the spot. Never throws on a bad cookie.
+ */
+export async function readSession(c: Context, db: D1Database, adminToken: string, accessId: string | null, nowMs: number): Promise<SessionRead> {
+  const id = getCookie(c, ADMIN_COOKIE);
+  if (!id || !RANDOM_ID.test(id)) return { ok: false, outcome: 'NO_SESSION' };
+  const idSha256 = await sha256Hex(id);
+  const row = await getSession(db, idSha256);
+  if (!row || row.revoked_at || Date.parse(row.expires_at) <= nowMs) return { ok: false, outcome: 'NO_SESSION' };
+  if (!constantTimeEqual(row.token_epoch, await tokenEpoch(adminToken))) return { ok: false, outcome: 'SESSION_TOKEN_ROTATED' };
+  if (row.access_id !== accessId) {
+    await revokeSession(db, idSha256, iso(nowMs));
+    return { ok: false, outcome: 'SESSION_IDENTITY_CHANGED' };
+  }
+  return { ok: true, session: { idSha256, operator: row.operator, csrf: row.csrf } };
 }
 
 export async function endSession(c: Context, db: D1Database, session: AdminSession | null, nowMs: number): Promise<void> {
-  if (session) await revokeSession(db, session.id, new Date(nowMs).toISOString());
-  deleteCookie(c, ADMIN_COOKIE, { path: '/admin', secure: true, httpOnly: true, sameSite: 'Strict' });
+  if (session) await revokeSession(db, session.idSha256, iso(nowMs));
+  deleteCookie(c, ADMIN_COOKIE, { ...cookieOptions, path: '/admin' });
 }
 
 export function csrfValid(session: AdminSession, presented: unknown): boolean {
   return typeof presented === 'string' && presented.length < 200 && constantTimeEqual(session.csrf, presented);
 }
 
-function windowOf(nowMs: number): string {
-  return new Date(nowMs - (nowMs % LOGIN_WINDOW_MS)).toISOString();
+/** The SHA-256 of this browser's device id when it is a device that logged in before, else null. */
+export async function knownDevice(c: Context, db: D1Database, nowMs: number): Promise<string | null> {
+  const id = getCookie(c, DEVICE_COOKIE);
+  if (!id || !RANDOM_ID.test(id)) return null;
+  const idSha256 = await sha256Hex(id);
+  return (await deviceKnown(db, idSha256, iso(nowMs))) ? idSha256 : null;
 }
 
-/**
- * Counts a login attempt from `ip` BEFORE the token is compared (so a burst of parallel guesses cannot
- * all pass a read-then-write check), and returns the seconds until this IP may try again, or 0 when
- * this attempt may proceed. A correct token gives its attempt back (forgiveLoginAttempt).
- */
-export async function claimLoginAttempt(db: D1Database, ip: string, nowMs: number): Promise<number> {
-  const n = await addLoginFailure(db, ip, windowOf(nowMs));
-  return n > LOGIN_MAX_FAILURES ? Math.ceil((LOGIN_WINDOW_MS - (nowMs % LOGIN_WINDOW_MS)) / 1000) : 0;
-}
-
-export function forgiveLoginAttempt(db: D1Database, ip: string, nowMs: number): Promise<void> {
-  return forgiveLoginFailure(db, ip, windowOf(nowMs));
+/** After a right token: a browser without a known device id gets one (sent only to the login form). */
+export async function trustDevice(c: Context, db: D1Database, known: string | null, nowMs: number): Promise<void> {
+  if (known) return;
+  const id = randomId();
+  await insertDevice(db, await sha256Hex(id), iso(nowMs), iso(nowMs + DEVICE_SECONDS * 1000));
+  setCookie(c, DEVICE_COOKIE, id, { ...cookieOptions, path: LOGIN_PATH, maxAge: DEVICE_SECONDS });
 }

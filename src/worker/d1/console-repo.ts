@@ -1,5 +1,5 @@
 // The merchant console's SQL (migrations/0007): daily totals, lists with keyset pagination (its orders
-// search is orders-repo's listOrders, with `q`), an order's timeline rows, anomaly acknowledgement, console sessions and failed-login counters.
+// search is orders-repo's listOrders, with `q`), an order's timeline rows, anomaly acknowledgement (sessions and login budgets: admin-auth-repo).
 // Every list reads through an index (docs: bench/console.mjs prints the EXPLAIN QUERY PLAN).
 import type { AttemptRow, EventRow, EventStatus, EventType } from './events-repo';
 import type { OrderRow } from './orders-repo';
@@ -173,46 +173,4 @@ export async function acknowledgeAnomaly(db: D1Database, id: number, by: string,
     .bind(id, now, by, note)
     .run();
   return res.meta.changes === 1;
-}
-
-// ---- sessions and failed logins ----
-
-export interface SessionRow {
-  id: string;
-  operator: string;
-  expires_at: string;
-  revoked_at: string | null;
-}
-
-export async function insertSession(db: D1Database, id: string, operator: string, now: string, expiresAt: string): Promise<void> {
-  await db.batch([
-    db.prepare('INSERT INTO admin_sessions (id, operator, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)').bind(id, operator, now, expiresAt),
-    // Housekeeping: sessions a day past expiry are of no further use.
-    db.prepare("DELETE FROM admin_sessions WHERE expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-1 day')").bind(now),
-  ]);
-}
-
-export function getSession(db: D1Database, id: string): Promise<SessionRow | null> {
-  return db.prepare('SELECT id, operator, expires_at, revoked_at FROM admin_sessions WHERE id = ?1').bind(id).first<SessionRow>();
-}
-
-export async function revokeSession(db: D1Database, id: string, now: string): Promise<void> {
-  await db.prepare('UPDATE admin_sessions SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1').bind(id, now).run();
-}
-
-export async function forgiveLoginFailure(db: D1Database, ip: string, window: string): Promise<void> {
-  await db.prepare('UPDATE admin_login_failures SET count = count - 1 WHERE ip = ?1 AND window = ?2 AND count > 0').bind(ip, window).run();
-}
-
-export async function addLoginFailure(db: D1Database, ip: string, window: string): Promise<number> {
-  const [, row] = await db.batch([
-    db.prepare('DELETE FROM admin_login_failures WHERE window < ?2 AND ip = ?1').bind(ip, window),
-    db
-      .prepare(
-        `INSERT INTO admin_login_failures (ip, window, count) VALUES (?1, ?2, 1)
-         ON CONFLICT (ip, window) DO UPDATE SET count = count + 1 RETURNING count`,
-      )
-      .bind(ip, window),
-  ]);
-  return (row?.results[0] as { count: number } | undefined)?.count ?? 1;
 }

@@ -18,16 +18,43 @@ const FORM_MAX_BYTES = 8 * 1024;
 export const PAGE_SIZE = 50;
 
 /** Config, Access, and for POSTs a same-origin check, before any page; plus the Server-Timing header. */
-export async function gate(c: C): Promise<{ config: Config; accessName: string | null } | Response> {
+/** What the gate lets through: the config and, behind Access, who Access says the operator is. */
+export interface Admitted {
+  config: Config;
+  /** The Access identity (its stable subject, else its email), bound to every session opened under it. */
+  accessId: string | null;
+  /** The operator's name under Access: its email, else its subject. */
+  accessName: string | null;
+}
+
+const reported = new WeakMap<object, string>();
+
+/** Logged once per env: the problem names the variable, never its value. */
+function reportConsoleProblem(c: C, problem: string): void {
+  if (reported.get(c.env) === problem) return;
+  reported.set(c.env, problem);
+  console.error(JSON.stringify({ level: 'error', event: 'CONSOLE_CONFIG_INVALID', problem }));
+}
+
+export async function gate(c: C): Promise<Admitted | Response> {
   const parsed = requestConfig(c);
   if (!parsed.ok) return c.html(barePage(cspNonce(c), '控制台不可用', loginMessage('服务配置无效，控制台已关闭。')), 503);
   const config = parsed.config;
   if (config.adminTokenProblem) {
     c.set('outcome', 'CONSOLE_CONFIG_INVALID');
-    return c.html(barePage(cspNonce(c), '控制台不可用', loginMessage('ADMIN_TOKEN 是文档中的示例值，生产环境拒绝使用；请用 wrangler secret put 设置。')), 503);
+    reportConsoleProblem(c, config.adminTokenProblem);
+    return c.html(
+      barePage(
+        cspNonce(c),
+        '控制台不可用',
+        loginMessage('ADMIN_TOKEN 是文档中的示例值或强度不足，生产环境拒绝使用；请生成随机值并用 wrangler secret put 设置。'),
+      ),
+      503,
+    );
   }
   if (!config.adminToken) return c.html(barePage(cspNonce(c), '页面不存在', loginMessage('控制台未启用（未设置 ADMIN_TOKEN）。')), 404);
   let accessName: string | null = null;
+  let accessId: string | null = null;
   if (config.access) {
     const verdict = await verifyAccessJwt(c.req.header('Cf-Access-Jwt-Assertion'), config.access, Date.now(), fetch).catch(() => null);
     if (!verdict?.ok) {
@@ -35,6 +62,7 @@ export async function gate(c: C): Promise<{ config: Config; accessName: string |
       return c.html(barePage(cspNonce(c), '无权访问', loginMessage('需要通过 Cloudflare Access 登录。')), 403);
     }
     accessName = verdict.email ?? verdict.sub;
+    accessId = verdict.sub || verdict.email;
   }
   if (c.req.method === 'POST') {
     const origin = c.req.header('Origin');
@@ -44,7 +72,7 @@ export async function gate(c: C): Promise<{ config: Config; accessName: string |
       return c.html(barePage(cspNonce(c), '请求被拒绝', loginMessage('跨站请求被拒绝。')), 403);
     }
   }
-  return { config, accessName };
+  return { config, accessId, accessName };
 }
 
 export const loginMessage = (text: string) => messageBody(text);
@@ -72,12 +100,13 @@ export async function withSession(c: C, handler: (x: Ctx, form: URLSearchParams 
   const g = await gate(c);
   if (g instanceof Response) return g;
   const { config } = g;
-  const session = await readSession(c, c.env.DB, config.adminToken!, Date.now());
-  if (!session) {
-    c.set('outcome', 'NO_SESSION');
+  const read = await readSession(c, c.env.DB, config.adminToken!, g.accessId, Date.now());
+  if (!read.ok) {
+    c.set('outcome', read.outcome);
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return c.redirect('/admin/login', 303);
     return c.html(barePage(cspNonce(c), '会话已失效', loginBody('会话已失效，请重新登录。')), 401);
   }
+  const { session } = read;
   let form: URLSearchParams | null = null;
   if (c.req.method === 'POST') {
     form = await readForm(c);

@@ -6,11 +6,12 @@ import { cspNonce, consoleSecurityHeaders } from '../checkout/security';
 import { barePage, page } from '../console/layout';
 import { loginBody } from '../console/misc-view';
 import { loadOverview, overviewBody } from '../console/overview';
-import { claimLoginAttempt, endSession, forgiveLoginAttempt, readSession, startSession } from '../console/session';
+import { addressBucketKey } from '../console/client-address';
+import { claimLoginAttempt, releaseLoginAttempt } from '../console/login-limit';
+import { endSession, knownDevice, readSession, startSession, trustDevice } from '../console/session';
 import type { HonoEnv } from '../env';
 import { adminOps } from './admin-ops';
 import { adminOrders } from './admin-orders';
-import { clientIp } from './orders';
 import { gate, readForm, timing, withSession } from './admin-shell';
 
 export const admin = new Hono<HonoEnv>();
@@ -25,8 +26,8 @@ admin.use('/admin/*', timing);
 admin.get('/admin/login', async (c) => {
   const g = await gate(c);
   if (g instanceof Response) return g;
-  if (await readSession(c, c.env.DB, g.config.adminToken!, Date.now())) return c.redirect('/admin', 303);
-  return c.html(barePage(cspNonce(c), '登录', loginBody(null)));
+  if ((await readSession(c, c.env.DB, g.config.adminToken!, g.accessId, Date.now())).ok) return c.redirect('/admin', 303);
+  return c.html(barePage(cspNonce(c), '登录', loginBody(null, g.accessName)));
 });
 
 const OPERATOR = /^[^\p{C}]{1,32}$/u;
@@ -35,23 +36,26 @@ admin.post('/admin/login', async (c) => {
   const g = await gate(c);
   if (g instanceof Response) return g;
   const form = await readForm(c);
-  const operator = (form?.get('operator') ?? '').trim();
+  // Behind Access the operator is who Access says, never a name typed into the form.
+  const operator = g.accessName?.slice(0, 128) ?? (form?.get('operator') ?? '').trim();
   const token = form?.get('token') ?? '';
-  if (!form || !OPERATOR.test(operator) || !token) return c.html(barePage(cspNonce(c), '登录', loginBody('请填写操作员和访问令牌。')), 400);
+  const bad = (text: string, status: 400 | 401 | 429) => c.html(barePage(cspNonce(c), '登录', loginBody(text, g.accessName)), status);
+  if (!form || (!g.accessName && !OPERATOR.test(operator)) || !token) return bad('请填写操作员和访问令牌。', 400);
   const now = Date.now();
-  const ip = clientIp(c);
-  const wait = await claimLoginAttempt(c.env.DB, ip, now);
-  if (wait > 0) {
-    c.set('outcome', 'LOGIN_RATE_LIMITED');
-    c.header('Retry-After', String(wait));
-    return c.html(barePage(cspNonce(c), '登录', loginBody(`登录失败次数过多，请 ${Math.ceil(wait / 60)} 分钟后再试。`)), 429);
+  const device = await knownDevice(c, c.env.DB, now);
+  const claim = await claimLoginAttempt(c.env.DB, { device, address: addressBucketKey(c.req.header('CF-Connecting-IP')), live: g.config.mode === 'live' }, now);
+  if (!claim.admitted) {
+    c.set('outcome', `LOGIN_RATE_LIMITED:${claim.scope}`);
+    c.header('Retry-After', String(claim.retryAfterSeconds));
+    return bad(`登录失败次数过多，请 ${Math.ceil(claim.retryAfterSeconds / 60)} 分钟后再试。`, 429);
   }
   if (!(await secretEqual(token, g.config.adminToken!))) {
     c.set('outcome', 'LOGIN_FAILED');
-    return c.html(barePage(cspNonce(c), '登录', loginBody('访问令牌不正确。')), 401);
+    return bad('访问令牌不正确。', 401);
   }
-  await forgiveLoginAttempt(c.env.DB, ip, now);
-  await startSession(c, c.env.DB, g.config.adminToken!, g.accessName ? `${operator}（${g.accessName}）` : operator, now);
+  await releaseLoginAttempt(c.env.DB, claim);
+  await startSession(c, c.env.DB, g.config.adminToken!, operator, g.accessId, now);
+  await trustDevice(c, c.env.DB, device, now);
   c.set('outcome', 'LOGIN');
   return c.redirect('/admin', 303);
 });
