@@ -227,7 +227,7 @@ async function endToEnd(n, day, vars, base, seedMs) {
   return {
     rows: n,
     status: report.status,
-    items: report.items.length,
+    items: report.item_counts.total,
     'bill payments': report.totals.bill?.payment_count,
     'our payments': report.totals.ours?.payment_count,
     'seed D1 s': (seedMs / 1000).toFixed(1),

@@ -2,7 +2,8 @@
 // bill and its webhook receiver: a reconciled day's totals and items, a re-run that needs CSRF and goes
 // through requestReconciliation; order.paid with its attempts, a redelivery that needs CSRF and records
 // a new attempt; a receiver's `<script>` answer shown as text; no secret on any page; the overview's
-// last reconciliation and 7-day webhook health, read without a table scan (EXPLAIN QUERY PLAN).
+// last reconciliation and 7-day webhook health, read without a table scan (EXPLAIN QUERY PLAN); a day's
+// items 50 to a page, 下一页 leading to the rest.
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { consoleFeatures } from '../../src/worker/console/features';
@@ -139,6 +140,35 @@ describe('对账', () => {
     expect(first.status).toBe(200);
     expect(await first.text()).toContain('确认对账');
     expect(await runRow(dayBack(6))).toBeNull();
+  });
+});
+
+describe('对账: a day with more items than a page', () => {
+  it('shows 50 items and the total; 下一页 carries the cursor to the rest, each item once; a forged cursor is the first page', async () => {
+    const day = dayBack(9);
+    // One-letter prefix: plantPaid's transaction_id keeps the first 13 characters of the order number.
+    const planted = Array.from({ length: 53 }, () => freshNo('P'));
+    for (const no of planted) await plantPaid(no, day);
+    await start(day);
+    expect((await drive(day)).status).toBe('DISCREPANCIES');
+
+    const shown = (html: string) => [...html.matchAll(/<tr data-kind="MISSING_AT_WECHAT"[\s\S]*?<a href="\/admin\/orders\/([^"]+)"/g)].map((m) => m[1]!);
+    const first = await page(`/admin/reconciliation/${day}`);
+    expect(first).toContain('差异明细（53）');
+    expect(shown(first)).toHaveLength(50);
+    const next = /<a class="button secondary" id="next-page" href="([^"]+)">下一页<\/a>/.exec(first)?.[1];
+    expect(next).toMatch(new RegExp(`^/admin/reconciliation/${day}\\?after=[A-Za-z0-9_-]+$`));
+    expect(first).not.toContain('第一页');
+
+    const second = await page(next!);
+    expect(second).toContain('差异明细（53）');
+    expect(shown(second)).toHaveLength(3);
+    expect(second).not.toContain('id="next-page"');
+    expect(second).toContain('没有更多了');
+    expect(second).toContain(`href="/admin/reconciliation/${day}?">第一页</a>`);
+    expect([...shown(first), ...shown(second)]).toEqual([...planted].sort());
+
+    expect(shown(await page(`/admin/reconciliation/${day}?after=not-a-cursor`))).toEqual(shown(first));
   });
 });
 

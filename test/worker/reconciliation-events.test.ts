@@ -37,9 +37,10 @@ async function finalStepFails(day: string): Promise<boolean> {
 }
 
 /** The GET report without its items: what data.reconciliation carries. */
+/** The GET view without its page of items (items, next_cursor): what the event carries. */
 async function reportWithoutItems(day: string) {
   const { body } = await report(day);
-  const { items: _items, ...rest } = body;
+  const { items: _items, next_cursor: _next, ...rest } = body;
   return rest;
 }
 

@@ -1,9 +1,9 @@
 // 对账 and 通知: the reconciliation days (the API's reportView, so both show the same figures) with a
-// day's items and the re-run confirmation; the webhook events with every attempt and redelivery.
+// day's items a page at a time and the re-run confirmation; the webhook events with every attempt and redelivery.
 // Every value is escaped by the html template; a receiver's answer is shown as text, never as markup.
 import { html, type Html } from '../checkout/html';
 import type { EventRow } from '../d1/events-repo';
-import type { ReportView } from '../reconciliation/request';
+import type { ReportPage, ReportView } from '../reconciliation/request';
 import type { eventDetail } from '../webhooks/api';
 import { beijingTime, billDay, DELIVERY_LABELS, deliveryTone, RECON_ITEM_LABELS, RECON_STATUS_LABELS, reconTone, yuan, yuanMilli } from './format';
 import { csrfField, pager, tag, type Frame } from './layout';
@@ -104,8 +104,10 @@ function itemRow(i: Item): Html {
 <td>${i.resolution === 'APPLIED' ? tag('已补记（APPLIED）', 'ok') : tag('待处理（OPEN）', 'bad')}</td><td>${i.note ?? '—'}</td></tr>`;
 }
 
-export function reconciliationDayBody(f: Frame, r: ReportView, notice: string, error: string | null): Html {
+/** A day's report with one page of its items; `params` holds the page's cursor (`after`) when it is not the first. */
+export function reconciliationDayBody(f: Frame, r: ReportPage, notice: string, error: string | null, params: URLSearchParams): Html {
   const items = r.items ?? [];
+  const first = !params.has('after');
   const running = r.status === 'PENDING' || r.status === 'RUNNING';
   return html`${notice ? html`<div class="notice" id="notice">${notice}</div>` : ''}${error ? html`<div class="alert" id="recon-error">${error}</div>` : ''}
 <div class="panel"><dl class="kv" id="recon-facts">
@@ -119,10 +121,11 @@ ${r.error ? html`<dt>错误</dt><dd class="error">${r.error}</dd>` : ''}
 </dl></div>
 <h2>双方合计</h2>
 ${totalsTable(r.totals.bill, r.totals.ours)}
-<h2>差异明细（${items.length}）</h2>
+<h2>差异明细（${r.item_counts.total}）</h2>
 <div class="table-wrap"><table id="recon-items">
 <thead><tr><th>类型</th><th>商户订单号</th><th>退款单号</th><th>微信单号</th><th>微信侧</th><th>本地侧</th><th>处理</th><th>说明</th></tr></thead>
 <tbody>${items.length ? items.map(itemRow) : html`<tr><td colspan="8" class="muted">${running ? '对账进行中' : '没有差异'}</td></tr>`}</tbody></table></div>
+${r.next_cursor || !first ? pager(`/admin/reconciliation/${r.bill_date}`, params, r.next_cursor ?? null, first) : ''}
 <h2>重新对账</h2>
 <div class="panel">${
     running

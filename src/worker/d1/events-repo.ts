@@ -87,7 +87,7 @@ const GUARD_SQL: Record<OutboxGuard['kind'], string> = {
 /**
  * The run as the event's own transaction leaves it (for RECONCILIATION_DONE, into `data.reconciliation`):
  * every reconciliation_runs column, and the report's item counts by kind and resolution (this
- * generation's items plus fixes APPLIED by any run of the day, as listItems reads them). Rendered with
+ * generation's items plus fixes APPLIED by any run of the day, as countItems reads them). Rendered with
  * the report's own view (reconciliation/request.ts `completedView`) when the event is shown or sent.
  */
 const RUN_SNAPSHOT = `json_object('run', json((SELECT json_object(

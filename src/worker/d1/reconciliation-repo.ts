@@ -292,15 +292,35 @@ export async function finishRun(
   return (res?.results[0] as { status: RunStatus } | undefined)?.status ?? null;
 }
 
-/** The day's report items: this generation's, plus fixes applied by any run of the day. */
-export async function listItems(db: D1Database, billDate: string, generation: number): Promise<ItemRow[]> {
+const REPORT_ITEMS = `bill_date = ?1 AND (generation = ?2 OR resolution = 'APPLIED')`;
+
+/** An item's place in the report's order: (kind, ref), the table's unique key within a day. */
+export interface ItemKey {
+  kind: string;
+  ref: string;
+}
+
+/**
+ * One page of the day's report items (this generation's, plus fixes applied by any run of the day) in
+ * (kind, ref) order, after `after`: a range on the UNIQUE (bill_date, kind, ref) index. Up to limit + 1 rows.
+ */
+export async function listItemsPage(db: D1Database, billDate: string, generation: number, after: ItemKey | null, limit: number): Promise<ItemRow[]> {
   const { results } = await db
     .prepare(
       `SELECT kind, ref, out_trade_no, transaction_id, out_refund_no, refund_id, resolution, bill, local, note, generation, updated_at
-       FROM reconciliation_items WHERE bill_date = ?1 AND (generation = ?2 OR resolution = 'APPLIED') ORDER BY kind, ref`,
+       FROM reconciliation_items WHERE ${REPORT_ITEMS} AND (kind, ref) > (?3, ?4) ORDER BY kind, ref LIMIT ?5`,
     )
-    .bind(billDate, generation)
+    .bind(billDate, generation, after?.kind ?? '', after?.ref ?? '', limit + 1)
     .all<ItemRow>();
+  return results;
+}
+
+/** Every item of the day's report counted by kind and resolution (the same rows listItemsPage pages through). */
+export async function countItems(db: D1Database, billDate: string, generation: number): Promise<{ kind: ItemKind; resolution: Resolution; count: number }[]> {
+  const { results } = await db
+    .prepare(`SELECT kind, resolution, count(*) AS count FROM reconciliation_items WHERE ${REPORT_ITEMS} GROUP BY kind, resolution`)
+    .bind(billDate, generation)
+    .all<{ kind: ItemKind; resolution: Resolution; count: number }>();
   return results;
 }
 

@@ -1,7 +1,19 @@
 // The merchant's and the cron's entry points: start (or re-run) a day, read its report, list days.
-import { formatYuanMilli, netSettlement } from '../../core';
+import { base64urlDecodeText, base64urlEncode, formatYuanMilli, netSettlement } from '../../core';
 import type { GatewayDeps } from '../deps';
-import { beginRun, getRun, ITEM_KINDS, listItems, listRuns, type ItemKind, type ItemRow, type Resolution, type RunRow } from '../d1/reconciliation-repo';
+import {
+  beginRun,
+  countItems,
+  getRun,
+  ITEM_KINDS,
+  type ItemKey,
+  type ItemKind,
+  type ItemRow,
+  listItemsPage,
+  listRuns,
+  type Resolution,
+  type RunRow,
+} from '../d1/reconciliation-repo';
 import { DomainError } from '../errors';
 import { beijingDate, billReadyAt, checkBillDate, oldestBillDate, previousBeijingDay } from './dates';
 
@@ -38,8 +50,11 @@ export async function dailyReconciliation(deps: GatewayDeps, kick: KickReconcile
 
 const milli = (m: number | null) => (m === null ? null : { millifen: m, yuan: formatYuanMilli(m) });
 
-/** The report's JSON: both sides' totals and the items, amounts in integer fen (fees in 1/1000 fen). */
-export function reportView(run: RunRow, items: ItemRow[] | null) {
+/**
+ * The report's JSON: both sides' totals and, for one day's report, a page of its items with the cursor
+ * of the next page (null on the last); amounts in integer fen (fees in 1/1000 fen).
+ */
+export function reportView(run: RunRow, items: ItemRow[] | null, nextCursor: string | null = null) {
   const billKnown = run.bill_payment_count !== null;
   const bill = billKnown
     ? {
@@ -87,6 +102,7 @@ export function reportView(run: RunRow, items: ItemRow[] | null) {
             ours: i.local ? (JSON.parse(i.local) as Record<string, unknown>) : null,
             note: i.note,
           })),
+          next_cursor: nextCursor,
         }
       : {}),
   };
@@ -117,19 +133,49 @@ export function completedView(snapshot: { run: RunRow; item_counts: ItemCount[] 
   return { ...reportView(snapshot.run, null), item_counts: itemCounts(snapshot.item_counts ?? []) };
 }
 
-export async function getReport(deps: GatewayDeps, billDate: string) {
+/** Items per page of GET /v1/reconciliations/:bill_date when `limit` is not given (as /v1/orders and /v1/events). */
+export const ITEMS_DEFAULT_LIMIT = 20;
+
+/** The opaque cursor after an item: base64url of JSON [kind, ref], its place in the report's order. */
+export function itemCursor(item: ItemKey): string {
+  return base64urlEncode(JSON.stringify([item.kind, item.ref]));
+}
+
+/** The item key a cursor of ours carries, or null for anything else. */
+export function readItemCursor(cursor: string): ItemKey | null {
+  try {
+    const v = JSON.parse(base64urlDecodeText(cursor) ?? '') as unknown;
+    if (Array.isArray(v) && v.length === 2 && (ITEM_KINDS as readonly unknown[]).includes(v[0]) && typeof v[1] === 'string' && v[1].length > 0) {
+      return { kind: v[0] as ItemKind, ref: v[1] };
+    }
+  } catch {
+    // not JSON: not ours
+  }
+  return null;
+}
+
+/**
+ * A day's report with one page of its items (after `after`, in (kind, ref) order) and `next_cursor`;
+ * `item_counts` counts every item of the report, not only the page's.
+ */
+export async function getReport(
+  deps: GatewayDeps,
+  billDate: string,
+  page: { limit: number; after: ItemKey | null } = { limit: ITEMS_DEFAULT_LIMIT, after: null },
+) {
   const run = /^\d{8}$/.test(billDate) ? await getRun(deps.db, billDate) : null;
   if (!run) throw new DomainError('RECONCILIATION_NOT_FOUND', 'no reconciliation for that bill_date');
-  const items = await listItems(deps.db, billDate, run.generation);
-  const counts = new Map<string, ItemCount>();
-  for (const i of items) {
-    const c = counts.get(`${i.kind}:${i.resolution}`) ?? { kind: i.kind, resolution: i.resolution, count: 0 };
-    c.count += 1;
-    counts.set(`${i.kind}:${i.resolution}`, c);
-  }
-  const view = reportView(run, items);
-  return { ...view, item_counts: itemCounts([...counts.values()]) };
+  const [rows, counts] = await Promise.all([
+    listItemsPage(deps.db, billDate, run.generation, page.after, page.limit),
+    countItems(deps.db, billDate, run.generation),
+  ]);
+  const items = rows.slice(0, page.limit);
+  const last = items[items.length - 1];
+  const view = reportView(run, items, rows.length > page.limit && last ? itemCursor(last) : null);
+  return { ...view, item_counts: itemCounts(counts) };
 }
+
+export type ReportPage = Awaited<ReturnType<typeof getReport>>;
 
 export const LIST_LIMIT = 100;
 

@@ -14,6 +14,20 @@ export const ReconciliationListQuery = z.strictObject({
   to: z.string().optional().meta({ description: 'Newest bill_date (yyyyMMdd, inclusive); default today (Beijing).' }),
 });
 
+export const ReconciliationReportQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^(?:[1-9]|[1-9][0-9]|100)$/, { error: 'must be an integer from 1 to 100' })
+    .optional()
+    .meta({ description: 'Items per page, 1–100 (default 20).' }),
+  cursor: z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional()
+    .meta({ description: 'next_cursor from the previous page: the items after it.' }),
+});
+
 const Milli = z.object({ millifen: z.number().int().meta({ description: '1/1000 fen, exact (the bill’s 5-decimal yuan).' }), yuan: z.string() }).nullable();
 
 const Side = z
@@ -48,7 +62,7 @@ export const ItemCountsSchema = z
     applied: z.number().int(),
     by_kind: z.record(ItemKindSchema, z.object({ open: z.number().int(), applied: z.number().int() })).meta({ description: 'Every kind, zeros included.' }),
   })
-  .meta({ description: 'The report’s items counted: this run’s, plus fixes APPLIED by any run of the day.' });
+  .meta({ description: 'The report’s items counted, every page’s: this run’s, plus fixes APPLIED by any run of the day.' });
 
 export const ReconciliationSchema = z.object({
   bill_date: z.string(),
@@ -59,11 +73,15 @@ export const ReconciliationSchema = z.object({
   next_attempt_at: z.string().nullable().meta({ description: 'PENDING: when the bill is fetched (again).' }),
   error: z.string().nullable(),
   totals: z.object({ bill: Side, ours: Side.meta({ description: 'Our books; we keep no fee schedule, so our net uses the bill’s service charge.' }) }),
-  items: z.array(ReconciliationItemSchema).optional(),
+  items: z
+    .array(ReconciliationItemSchema)
+    .optional()
+    .meta({ description: 'GET of one day (and POST answering 200): one page of the items, by kind then reference; not in the list.' }),
+  next_cursor: z.string().nullable().optional().meta({ description: 'With items: pass as cursor for the next page; null on the last page.' }),
   item_counts: ItemCountsSchema.optional().meta({ description: 'GET of one day and the reconciliation.completed event; not in the list.' }),
 });
 
 /** `data.reconciliation` of a reconciliation.completed webhook: the day's report without its items. */
-export const ReconciliationCompletedSchema = ReconciliationSchema.omit({ items: true }).extend({ item_counts: ItemCountsSchema });
+export const ReconciliationCompletedSchema = ReconciliationSchema.omit({ items: true, next_cursor: true }).extend({ item_counts: ItemCountsSchema });
 
 export const ReconciliationListSchema = z.object({ from: z.string(), to: z.string(), reconciliations: z.array(ReconciliationSchema) });

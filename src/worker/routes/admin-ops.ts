@@ -9,7 +9,7 @@ import { recentEvents } from '../d1/console-repo';
 import { EVENT_TYPES, type EventType } from '../d1/events-repo';
 import { getRun } from '../d1/reconciliation-repo';
 import { BILL_DATE, checkBillDate } from '../reconciliation/dates';
-import { getReport, listReports, type ReportView, reportView, requestReconciliation } from '../reconciliation/request';
+import { getReport, listReports, type ReportPage, readItemCursor, reportView, requestReconciliation } from '../reconciliation/request';
 import { eventDetail, redeliverEvent } from '../webhooks/api';
 import type { HonoEnv } from '../env';
 import { DomainError, type ErrorCode } from '../errors';
@@ -36,9 +36,12 @@ adminOps.get('/admin/reconciliation', (c) => withSession(c, (x) => reconciliatio
 adminOps.get('/admin/reconciliation/:bill_date', (c) =>
   withSession(c, async (x) => {
     const day = c.req.param('bill_date') ?? '';
-    let report: ReportView;
+    // The API's own cursor, in `after` like every console list; anything else is the first page.
+    const cursor = c.req.query('after') ?? '';
+    const after = readItemCursor(cursor);
+    let report: ReportPage;
     try {
-      report = await getReport(gatewayDeps(c.env, c.executionCtx, x.config), day);
+      report = await getReport(gatewayDeps(c.env, c.executionCtx, x.config), day, { limit: PAGE_SIZE, after });
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'RECONCILIATION_NOT_FOUND') throw e;
       return render(c, x, '对账', 'reconciliation', messageBody(`${BILL_DATE.test(day) ? billDay(day) : '该日'}还没有对账记录。`), 404);
@@ -47,7 +50,8 @@ adminOps.get('/admin/reconciliation/:bill_date', (c) =>
     const notice =
       started && /^\d{1,6}$/.test(started) ? `已发起第 ${started} 次对账。` : c.req.query('running') === '1' ? '该日对账正在进行，未重复发起。' : '';
     const f = await x.frame(`对账 ${billDay(report.bill_date)}`, 'reconciliation');
-    return c.html(page(f, `对账 ${billDay(report.bill_date)}`, reconciliationDayBody(f, report, notice, null)));
+    const params = new URLSearchParams(after ? { after: cursor } : {});
+    return c.html(page(f, `对账 ${billDay(report.bill_date)}`, reconciliationDayBody(f, report, notice, null, params)));
   }),
 );
 

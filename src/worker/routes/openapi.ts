@@ -3,7 +3,13 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { getConfig } from '../config';
 import type { HonoEnv } from '../env';
-import { ReconciliationBody, ReconciliationListQuery, ReconciliationListSchema, ReconciliationSchema } from '../reconciliation/schemas';
+import {
+  ReconciliationBody,
+  ReconciliationListQuery,
+  ReconciliationListSchema,
+  ReconciliationReportQuery,
+  ReconciliationSchema,
+} from '../reconciliation/schemas';
 import { CreateOrderBody, ErrorSchema, GetOrderQuery, JsapiBody, JsapiParamsSchema, ListOrdersQuery, OrderListSchema, OrderSchema } from '../orders/schemas';
 import { CreateRefundBody, RefundListSchema, RefundSchema } from '../refunds/schemas';
 import { EventDetailSchema, EventListSchema, EventSchema, ListEventsQuery, RedeliverSchema } from '../webhooks/schemas';
@@ -185,7 +191,7 @@ export function buildOpenApi(serverUrl: string) {
           requestBody: { required: true, content: { 'application/json': { schema: ref('ReconciliationRequest') } } },
           responses: {
             '202': json('Reconciliation', 'Started (or under way): PENDING or RUNNING'),
-            '200': json('Reconciliation', 'Already done: the report'),
+            '200': json('Reconciliation', 'Already done: the report with the first page of its items (default size) and next_cursor'),
             ...errors(400, 401, 413, 415, 503),
           },
         },
@@ -197,9 +203,12 @@ export function buildOpenApi(serverUrl: string) {
       },
       '/v1/reconciliations/{bill_date}': {
         get: {
-          summary: 'A day’s report: status, both sides’ totals, and the differences found',
-          parameters: [{ name: 'bill_date', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]{8}$' } }],
-          responses: { '200': json('Reconciliation', 'The report'), ...errors(401, 404, 503) },
+          summary: 'A day’s report: status, both sides’ totals, item_counts, and one page of the differences found (cursor pagination)',
+          parameters: [
+            { name: 'bill_date', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]{8}$' } },
+            ...queryParameters(ReconciliationReportQuery),
+          ],
+          responses: { '200': json('Reconciliation', 'The report with a page of items and next_cursor'), ...errors(400, 401, 404, 503) },
         },
       },
     },

@@ -1,4 +1,5 @@
-// The merchant's reconciliation API under /v1/reconciliations (bearer auth): start or re-run a day, read its report, list days.
+// The merchant's reconciliation API under /v1/reconciliations (bearer auth): start or re-run a day, read its report a page of items at a time, list days.
+import { zValidator } from '@hono/zod-validator';
 import { Hono, type Context } from 'hono';
 import type { Config } from '../config';
 import type { HonoEnv } from '../env';
@@ -7,9 +8,10 @@ import { methodNotAllowed } from '../http-answers';
 import { jsonBody } from '../middleware/json-body';
 import { merchantBearer } from '../middleware/merchant-auth';
 import { requireConfig } from '../middleware/require-config';
-import { getReport, listReports, reportView, requestReconciliation } from '../reconciliation/request';
-import { ReconciliationBody, ReconciliationListQuery } from '../reconciliation/schemas';
+import { getReport, ITEMS_DEFAULT_LIMIT, listReports, readItemCursor, reportView, requestReconciliation } from '../reconciliation/request';
+import { ReconciliationBody, ReconciliationListQuery, ReconciliationReportQuery } from '../reconciliation/schemas';
 import { gatewayDeps, reconcilerKick } from '../wiring';
+import { hook } from './orders';
 
 type C = Context<HonoEnv>;
 
@@ -52,9 +54,14 @@ reconciliations.get('/', merchantOnly, async (c) => {
   return c.json(await listReports(gatewayDeps(c.env, c.executionCtx, config), parsed.data.from, parsed.data.to));
 });
 
-reconciliations.get('/:bill_date', merchantOnly, async (c) => {
+// Query checked as GET /v1/orders checks its own: the same limit range, messages and unknown-parameter refusal.
+reconciliations.get('/:bill_date', merchantOnly, zValidator('query', ReconciliationReportQuery, hook), async (c) => {
   const config = await merchantConfig(c);
-  return c.json(await getReport(gatewayDeps(c.env, c.executionCtx, config), c.req.param('bill_date') ?? ''));
+  const q = c.req.valid('query');
+  const after = q.cursor === undefined ? null : readItemCursor(q.cursor);
+  if (q.cursor !== undefined && !after) throw new DomainError('VALIDATION_FAILED', 'cursor: not a cursor from this API');
+  const page = { limit: q.limit ? Number(q.limit) : ITEMS_DEFAULT_LIMIT, after };
+  return c.json(await getReport(gatewayDeps(c.env, c.executionCtx, config), c.req.param('bill_date') ?? '', page));
 });
 
 reconciliations.all('/', methodNotAllowed);
