@@ -10,6 +10,16 @@ import { parseConfig } from '../../src/worker/config';
 import { ADMIN_TOKEN, adminGet, adminPage, adminPost, csrfOf, form, login, postForm, sessionCookieOf, setCookies } from '../support/console-helpers';
 import { api } from '../support/orders-helpers';
 
+/** Live settings that pass every rule but the one a test varies (CHECKOUT_SECRET is set per test). */
+const LIVE_BASE = {
+  ...env,
+  WECHAT_MODE: 'live',
+  PUBLIC_BASE_URL: 'https://pay.example.com',
+  WECHAT_API_KEY: 'L'.repeat(32),
+  WECHAT_APP_SECRET: 'live-app-secret-xxxxxxxx',
+  MERCHANT_API_TOKEN: 'live-merchant-token-xxxxxxxxxxxx',
+};
+
 describe('console login', () => {
   it('/admin without a session redirects to the login form, which asks for the token', async () => {
     const res = await api('/admin', { redirect: 'manual' });
@@ -114,15 +124,7 @@ describe('console login', () => {
   });
 
   it('the sandbox ADMIN_TOKEN or a low-variety one is refused in live mode (the console answers 503; payments stay up); without ADMIN_TOKEN the console is off', async () => {
-    const live = {
-      ...env,
-      WECHAT_MODE: 'live',
-      PUBLIC_BASE_URL: 'https://pay.example.com',
-      WECHAT_API_KEY: 'L'.repeat(32),
-      WECHAT_APP_SECRET: 'live-app-secret-xxxxxxxx',
-      MERCHANT_API_TOKEN: 'live-merchant-token-xxxxxxxxxxxx',
-      CHECKOUT_SECRET: 'Qm4vT8xK2pW6nZ0rB5cH9jL3sF7yD1gA',
-    } as unknown as Env;
+    const live = { ...LIVE_BASE, CHECKOUT_SECRET: 'Qm4vT8xK2pW6nZ0rB5cH9jL3sF7yD1gA' } as unknown as Env;
     const refused = parseConfig(live as unknown as Record<string, unknown>);
     expect(refused.ok && refused.config).toMatchObject({
       adminToken: null,
@@ -170,14 +172,7 @@ describe('console login', () => {
   });
 
   it('a live CHECKOUT_SECRET that is a repeated word or too short is refused like an example; the problem names the variable only', () => {
-    const base = {
-      ...env,
-      WECHAT_MODE: 'live',
-      PUBLIC_BASE_URL: 'https://pay.example.com',
-      WECHAT_API_KEY: 'L'.repeat(32),
-      WECHAT_APP_SECRET: 'live-app-secret-xxxxxxxx',
-      MERCHANT_API_TOKEN: 'live-merchant-token-xxxxxxxxxxxx',
-    };
+    const base = LIVE_BASE;
     for (const weak of ['checkoutcheckoutcheckoutcheckout', 'x'.repeat(40), '0123456789abcdef0123456789abcdef']) {
       const parsed = parseConfig({ ...base, CHECKOUT_SECRET: weak } as unknown as Record<string, unknown>);
       expect(parsed.ok, weak).toBe(false);
