@@ -224,13 +224,13 @@ describe.skipIf(!haveBrowser)('merchant console in Chromium', () => {
     const bytes = readFileSync(file);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = bytes.subarray(3).toString('utf8');
-    expect(text.split('\r\n')[0]).toContain('商户订单号,微信支付订单号,状态');
+    expect(text.split('\r\n')[0]).toContain('"商户订单号","微信支付订单号","状态"');
     for (const [no, yuan] of <Array<[string | undefined, string]>>[
       [paid[0], '12.34'],
       [paid[1], '23.45'],
       [paid[2], '34.56'],
     ]) {
-      expect(text).toMatch(new RegExp(`^${no},\\d+,[^,]+,[A-Z_]+,[^,]+,${yuan.replace('.', '\\.')},`, 'm'));
+      expect(text).toMatch(new RegExp(`^"${no}","\\d+","[^"]+","[A-Z_]+","[^"]+","${yuan.replace('.', '\\.')}",`, 'm'));
     }
 
     await page.goto(`${server.origin}/admin`);
