@@ -6,8 +6,9 @@
  * at concurrency 16 — first notifies (each order exactly once) and duplicates of applied ones —
  * and finally the end state read back from local D1. wrangler is always killed.
  *
- * Targets (issue 4): zero errors and the exact end state; p99 < 100 ms; duplicates ≥ 50 % of
- * /healthz req/s; first notifies ≥ 15 %.
+ * Targets (TARGETS below): zero errors and the exact end state; first notifies ≥ 20 % of /healthz
+ * req/s; duplicates ≥ 60 %; p99 < 100 ms. Each is printed with PASS or FAIL, its figure and its
+ * target, and the exit code is 1 if any is missed (figures on this machine, not a test).
  *
  * Knobs: BENCH_ORDERS (default 1500), BENCH_SECONDS (baseline and duplicate phases, default 10).
  */
@@ -19,6 +20,8 @@ import { ROOT, runWrangler, sandboxVars, wranglerDevState } from './wrangler-dev
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 1500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 16;
+/** The targets, as fractions of /healthz req/s and in ms. */
+const TARGETS = { firstOfHealthz: 0.2, duplicatesOfHealthz: 0.6, p99Ms: 100 };
 const OK = '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>';
 
 const dev = wranglerDevState({ prefix: 'wxpay-bench-', hardLimitMs: 10 * 60_000 }); // the whole run, whatever happens
@@ -153,16 +156,29 @@ async function main() {
     end.anomalies === 0;
   const errors = rows.reduce((s, r) => s + r.errors, 0);
   const p99 = Math.max(first.res.latency.p99, dup.res.latency.p99);
-  const checks = {
-    'exact end state (every order PAID once, one credit each)': exact,
-    'zero errors': errors === 0,
-    'p99 < 100 ms': p99 < 100,
-    'duplicates ≥ 50 % of healthz': dup.res.requests.average >= 0.5 * baseline,
-    'first notifies ≥ 15 % of healthz': first.res.requests.average >= 0.15 * baseline,
-  };
-  for (const [name, ok] of Object.entries(checks)) console.log(`${ok ? 'PASS' : 'MISS'}  ${name}`);
+  const pct = (x) => `${(x * 100).toFixed(1)} %`;
+  const ratio = (res) => res.requests.average / baseline;
+  const speed = (name, res, target) => [
+    ratio(res) >= target,
+    name,
+    `${Math.round(res.requests.average)} req/s = ${pct(ratio(res))} of /healthz (${Math.round(baseline)} req/s)`,
+    `≥ ${pct(target)}`,
+  ];
+  const verdicts = [
+    [
+      exact,
+      'exact end state',
+      `${end.paid}/${ORDERS} PAID, ${end.credits} credits on ${end.credited_orders} orders, ${end.credited_fen} fen, ${end.applied_records} applied, ${end.anomalies} anomalies`,
+      'every order PAID and credited once, no anomaly',
+    ],
+    [errors === 0, 'zero errors', `${errors} errors`, '0'],
+    speed('first notifies', first.res, TARGETS.firstOfHealthz),
+    speed('duplicates', dup.res, TARGETS.duplicatesOfHealthz),
+    [p99 < TARGETS.p99Ms, 'p99', `${p99} ms (first ${first.res.latency.p99}, duplicates ${dup.res.latency.p99})`, `< ${TARGETS.p99Ms} ms`],
+  ];
+  for (const [ok, name, figure, target] of verdicts) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}: ${figure} (target ${target})`);
   dev.cleanup();
-  process.exitCode = exact && errors === 0 ? 0 : 1;
+  process.exitCode = verdicts.every(([ok]) => ok) ? 0 : 1;
 }
 
 main().catch((e) => {

@@ -273,8 +273,8 @@ describe('通知', () => {
 });
 
 describe('overview and secrets', () => {
-  it("the overview shows the newest day's reconciliation status and the last 7 days' deliveries, equal to a scan", async () => {
-    const html = await page('/admin');
+  it("the overview shows the newest day's reconciliation status and, with WEBHOOK_URL set, the last 7 days' deliveries, equal to a scan", async () => {
+    const html = await page('/admin', receiverEnv().env);
     const newest = await env.DB.prepare('SELECT bill_date, status FROM reconciliation_runs ORDER BY bill_date DESC LIMIT 1').first<{
       bill_date: string;
       status: string;
@@ -294,6 +294,20 @@ describe('overview and secrets', () => {
     expect(health).toContain(`待投递 ${want.pending ?? 0}`);
     expect(health).toContain(`失败 ${want.failed ?? 0}`);
     expect(html).not.toContain('未启用');
+    expect(html).not.toContain('未设置 WEBHOOK_URL');
+    expect(await page('/admin/webhooks', receiverEnv().env)).not.toContain('id="no-webhook-url"');
+  });
+
+  it('without WEBHOOK_URL the overview and the 通知 page say the events are recorded, not delivered, and count none as 待投递', async () => {
+    await paidWithEvent();
+    const pending = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE status = 'pending'").first<{ n: number }>();
+    expect(pending!.n).toBeGreaterThan(0);
+
+    const html = await page('/admin');
+    const health = /data-figure="webhooks">(.*?)<\/dd>/s.exec(html)![1]!;
+    expect(health).toBe('<a href="/admin/webhooks" data-health="no-url">未设置 WEBHOOK_URL：事件已记录，未投递</a>');
+    expect(html).not.toContain('待投递');
+    expect(await page('/admin/webhooks')).toContain('<p class="muted" id="no-webhook-url">未设置 WEBHOOK_URL：事件已记录，未投递。</p>');
   });
 
   it('the overview reads through indexes only (EXPLAIN QUERY PLAN of every statement it runs): no SCAN of a table', async () => {
@@ -317,7 +331,7 @@ describe('overview and secrets', () => {
         };
       },
     } as unknown as D1Database;
-    await loadOverview(recording, Date.now(), await consoleFeatures(env.DB, Date.now()));
+    await loadOverview(recording, Date.now(), await consoleFeatures(env.DB, Date.now()), { webhookUrl: 'https://merchant.example/hooks' });
     expect(statements.map((s) => s.sql.split(/\s+/).slice(0, 6).join(' '))).toHaveLength(4);
     const planOf = async (sql: string, params: unknown[]) =>
       (

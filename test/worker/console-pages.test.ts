@@ -179,7 +179,7 @@ describe('console pages', () => {
     expect(second).not.toContain('id="next-page"');
   });
 
-  it('CSV export: UTF-8 with BOM, CRLF, amounts in yuan, a Beijing date range, formulas defused', async () => {
+  it('CSV export: UTF-8 with BOM, CRLF, every field quoted, amounts in yuan, a Beijing date range, formulas defused', async () => {
     await env.DB.prepare(
       `INSERT INTO orders (out_trade_no, description, total_fee, status, sign_type, request_hash, expires_at, created_at, updated_at)
        VALUES ('CSVFORMULA01', '=HYPERLINK("x"),"含逗号"', 100001, 'CREATED', 'MD5', 'h', '2099-01-01T00:00:00.000Z', ?1, ?1)`,
@@ -195,12 +195,14 @@ describe('console pages', () => {
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = new TextDecoder().decode(bytes.slice(3));
     const lines = text.split('\r\n');
-    expect(lines[0]).toBe('商户订单号,微信支付订单号,状态,状态代码,商品描述,订单金额(元),已退款(元),付款人,创建时间(北京),支付时间(北京)');
+    expect(lines[0]).toBe('"商户订单号","微信支付订单号","状态","状态代码","商品描述","订单金额(元)","已退款(元)","付款人","创建时间(北京)","支付时间(北京)"');
     expect(lines.at(-1)).toBe('');
-    const line = (no: string) => lines.find((l) => l.startsWith(`${no},`))!;
-    expect(line(paid[0]!)).toMatch(new RegExp(`^${paid[0]},\\d+,已支付,PAID,Refund test,12\\.34,0\\.00,${BUYER.slice(0, 4)}…,${today} `));
-    expect(line(paid[1]!)).toContain(',23.45,5.00,');
-    expect(line('CSVFORMULA01')).toBe(`CSVFORMULA01,,待支付,CREATED,"'=HYPERLINK(""x""),""含逗号""",1000.01,0.00,,${line('CSVFORMULA01').split(',').at(-2)},`);
+    const line = (no: string) => lines.find((l) => l.startsWith(`"${no}",`))!;
+    expect(line(paid[0]!)).toMatch(new RegExp(`^"${paid[0]}","\\d+","已支付","PAID","Refund test","12\\.34","0\\.00","${BUYER.slice(0, 4)}…","${today} `));
+    expect(line(paid[1]!)).toContain(',"23.45","5.00",');
+    expect(line('CSVFORMULA01')).toBe(
+      `"CSVFORMULA01","","待支付","CREATED","'=HYPERLINK(""x""),""含逗号""","1000.01","0.00","",${line('CSVFORMULA01').split(',').at(-2)},""`,
+    );
     // The bulk orders were created yesterday (Beijing) or earlier: not in today's range.
     expect(text).not.toContain('BULK0000xx');
     expect(lines.length - 2).toBe(5); // the 4 orders of this file created today and CSVFORMULA01

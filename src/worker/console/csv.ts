@@ -1,5 +1,6 @@
-// 导出 CSV: the orders created in a Beijing date range, UTF-8 with a BOM (Excel opens it as UTF-8),
-// CRLF lines, amounts in yuan, streamed page by page on the (created_at, out_trade_no) keyset.
+// 导出 CSV: the orders created in a Beijing date range, UTF-8 with a BOM (Excel opens it as UTF-8), CRLF
+// lines, every field quoted and formula-guarded, amounts in yuan, streamed page by page on the
+// (created_at, out_trade_no) keyset.
 import { formatYuan } from '../../core';
 import { type ListFilter, listOrders, type OrderRow } from '../d1/orders-repo';
 import { beijingTime, ORDER_STATUS_LABELS } from './format';
@@ -11,10 +12,20 @@ const PAGE = 1000;
 
 const HEADER = ['商户订单号', '微信支付订单号', '状态', '状态代码', '商品描述', '订单金额(元)', '已退款(元)', '付款人', '创建时间(北京)', '支付时间(北京)'];
 
-/** One CSV field: quoted when needed; a leading = + - @ is defused so a spreadsheet never runs it. */
+/**
+ * A `'` goes before each formula lead (= + - @ Tab CR and the full-width ＝ ＋ － ＠) wherever a cell can
+ * begin: the field's start, or just past a `,` or `;` (a tool that ignores quotes, or a locale whose
+ * separator is `;`, splits there) or a Tab, CR or LF (TSV, line splitting), after any whitespace or `"`
+ * that a reader may trim first.
+ */
+const CELL_START_LEAD = /(?<=(?:^|[,;\t\r\n])[\s"]*)(?=[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20])/g;
+
+/**
+ * One CSV field, always quoted (`"` doubled). A `'` goes before every formula lead at a place a cell can
+ * begin (OWASP's CSV injection advice), so no spreadsheet, whatever its separator, evaluates it.
+ */
 export function csvField(v: string): string {
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return `"${v.replace(CELL_START_LEAD, "'").replace(/"/g, '""')}"`;
 }
 
 export function csvRow(o: OrderRow): string {

@@ -132,6 +132,9 @@ export const RECON_ITEM_LABELS: Record<string, string> = {
 
 export const DELIVERY_LABELS: Record<string, string> = { pending: '待投递', delivered: '已送达', failed: '投递失败' };
 
+/** Without WEBHOOK_URL nothing is ever delivered: said plainly instead of counting events as 待投递. */
+export const NO_WEBHOOK_URL = '未设置 WEBHOOK_URL：事件已记录，未投递';
+
 export function deliveryTone(status: string): 'ok' | 'warn' | 'bad' | 'muted' {
   return status === 'delivered' ? 'ok' : status === 'failed' ? 'bad' : 'warn';
 }

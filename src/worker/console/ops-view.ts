@@ -5,7 +5,18 @@ import { html, type Html } from '../checkout/html';
 import type { EventRow } from '../d1/events-repo';
 import type { ReportPage, ReportView } from '../reconciliation/request';
 import type { eventDetail } from '../webhooks/api';
-import { beijingTime, billDay, DELIVERY_LABELS, deliveryTone, RECON_ITEM_LABELS, RECON_STATUS_LABELS, reconTone, yuan, yuanMilli } from './format';
+import {
+  beijingTime,
+  billDay,
+  DELIVERY_LABELS,
+  deliveryTone,
+  NO_WEBHOOK_URL,
+  RECON_ITEM_LABELS,
+  RECON_STATUS_LABELS,
+  reconTone,
+  yuan,
+  yuanMilli,
+} from './format';
 import { csrfField, pager, tag, type Frame } from './layout';
 
 type Side = ReportView['totals']['bill'];
@@ -153,8 +164,9 @@ export interface EventsQuery {
   order: string;
 }
 
-export function eventsBody(q: EventsQuery, rows: readonly EventRow[], next: string | null, params: URLSearchParams): Html {
-  return html`<form class="filters" method="get" action="/admin/webhooks">
+export function eventsBody(q: EventsQuery, rows: readonly EventRow[], next: string | null, params: URLSearchParams, webhookUrlSet: boolean): Html {
+  return html`${webhookUrlSet ? '' : html`<p class="muted" id="no-webhook-url">${NO_WEBHOOK_URL}。</p>`}
+<form class="filters" method="get" action="/admin/webhooks">
 <label>类型<select name="type" id="event-type"><option value="">全部</option>${Object.entries(EVENT_TYPE_LABELS).map(
     ([k, label]) => html`<option value="${k}"${k === q.type ? html` selected` : ''}>${label}（${k}）</option>`,
   )}</select></label>
@@ -203,7 +215,7 @@ ${
   webhookUrlSet
     ? html`<form method="post" action="/admin/webhooks/${e.id}/redeliver" class="filters" id="redeliver-form">${csrfField(f.session)}<button type="submit" id="redeliver">重新发送</button>
 <span class="muted">以同一事件 ID 立即重发，并重新开始 3 天的重试窗口。</span></form>`
-    : html`<p class="muted">未设置 WEBHOOK_URL：事件仅记录，不投递。</p>`
+    : html`<p class="muted" id="no-webhook-url">${NO_WEBHOOK_URL}。</p>`
 }</div>
 <h2>投递记录（${attempts.length}）</h2>
 <div class="table-wrap"><table id="attempts">

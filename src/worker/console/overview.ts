@@ -1,12 +1,13 @@
 // 概览: today / 7 days / 30 days (Beijing days) from the console_daily rollup (≤ 30 rows, never the
 // orders table), open anomalies, and the two charts.
 import { html, type Html } from '../checkout/html';
+import type { Config } from '../config';
 import { dailyTotals, type DeliveryHealth, deliveryHealth, openAnomalyCount, type DailyRow } from '../d1/console-repo';
 import { listRuns, type RunRow } from '../d1/reconciliation-repo';
 import { beijingDate, oldestBillDate } from '../reconciliation/dates';
 import { paidChart, rateChart, type DayPoint } from './charts';
 import type { Features } from './features';
-import { addDays, beijingDay, billDay, DAY_MS, RECON_STATUS_LABELS, reconTone, yuan } from './format';
+import { addDays, beijingDay, billDay, DAY_MS, NO_WEBHOOK_URL, RECON_STATUS_LABELS, reconTone, yuan } from './format';
 import { tag } from './layout';
 
 export interface Figures {
@@ -29,8 +30,8 @@ export interface Overview {
   openAnomalies: number;
   /** The newest bill date's run (any status), or null: none in WeChat's 3 months; undefined: no such feature. */
   lastRun?: RunRow | null;
-  /** Webhook events of the last 7 days by delivery state; undefined: no such feature. */
-  webhooks?: DeliveryHealth;
+  /** Webhook events of the last 7 days by delivery state; 'no-url': WEBHOOK_URL is not set, so none is ever delivered; undefined: no such feature. */
+  webhooks?: DeliveryHealth | 'no-url';
 }
 
 export const HEALTH_DAYS = 7;
@@ -50,14 +51,14 @@ function sum(rows: readonly DailyRow[]): Figures {
 }
 
 /** Every read is indexed (see bench/console.mjs): ≤ 30 rollup rows, the open-anomaly partial index, the newest run by its key, and the events of the last 7 days as one rowid range. */
-export async function loadOverview(db: D1Database, nowMs: number, features: Features): Promise<Overview> {
+export async function loadOverview(db: D1Database, nowMs: number, features: Features, config: Pick<Config, 'webhookUrl'>): Promise<Overview> {
   const today = beijingDay(nowMs);
   const from = addDays(today, -29);
   const [rows, openAnomalies, runs, webhooks] = await Promise.all([
     dailyTotals(db, from, today),
     openAnomalyCount(db),
     features.reconciliation ? listRuns(db, oldestBillDate(nowMs), beijingDate(nowMs), 1) : undefined,
-    features.webhooks ? deliveryHealth(db, new Date(nowMs - HEALTH_DAYS * DAY_MS).toISOString()) : undefined,
+    features.webhooks && config.webhookUrl ? deliveryHealth(db, new Date(nowMs - HEALTH_DAYS * DAY_MS).toISOString()) : undefined,
   ]);
   const byDay = new Map(rows.map((r) => [r.day, r]));
   const since = (n: number) => rows.filter((r) => r.day >= addDays(today, -(n - 1)));
@@ -77,7 +78,7 @@ export async function loadOverview(db: D1Database, nowMs: number, features: Feat
     points,
     openAnomalies,
     lastRun: runs ? (runs.results[0] ?? null) : undefined,
-    webhooks,
+    webhooks: features.webhooks && !config.webhookUrl ? 'no-url' : webhooks,
   };
 }
 
@@ -106,6 +107,7 @@ function lastRecon(o: Overview, features: Features): Html | string {
 
 function webhookHealth(o: Overview, features: Features): Html | string {
   if (!features.webhooks || !o.webhooks) return '未启用';
+  if (o.webhooks === 'no-url') return html`<a href="/admin/webhooks" data-health="no-url">${NO_WEBHOOK_URL}</a>`;
   const w = o.webhooks;
   return html`<a href="/admin/webhooks"><span data-health="delivered">送达 ${w.delivered}</span> · <span data-health="pending">待投递 ${w.pending}</span> · <span data-health="failed"${w.failed ? html` class="error"` : ''}>失败 ${w.failed}</span></a>`;
 }

@@ -113,7 +113,7 @@ adminOps.get('/admin/webhooks', (c) =>
     const shown = rows.slice(0, PAGE_SIZE);
     const last = shown[shown.length - 1];
     const next = rows.length > PAGE_SIZE && last ? cursorOf(last.created_at, last.seq) : null;
-    return render(c, x, '通知', 'webhooks', eventsBody(view, shown, next, new URL(c.req.url).searchParams));
+    return render(c, x, '通知', 'webhooks', eventsBody(view, shown, next, new URL(c.req.url).searchParams, Boolean(x.config.webhookUrl)));
   }),
 );
 
