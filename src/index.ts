@@ -1,10 +1,10 @@
 // Worker entry: wiring only. The app lives in src/worker, the per-order serialiser in its DO module.
 import { createApp } from './worker/app';
-import { handleQueue } from './worker/queue';
-import { handleScheduled } from './worker/scheduled';
+import { handleQueue } from './worker/platform/queue';
+import { handleScheduled } from './worker/platform/scheduled';
 
 export { OrderGate } from './worker/order-gate/durable-object';
-export { Reconciler } from './worker/reconciler/durable-object';
+export { Reconciler } from './worker/reconciliation/durable-object';
 export { NotifyDelivery } from './sandbox/delivery-do';
 export { SandboxMerchant } from './sandbox/merchant-do';
 

@@ -1,23 +1,23 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { HonoEnv } from './env';
+import type { HonoEnv } from './platform/env';
 import { createSandboxApp } from '../sandbox/app';
 import type { SimMerchant } from '../sandbox/settings';
-import { getConfig } from './config';
-import { noStore } from './middleware/no-store';
-import { requestId } from './middleware/request-id';
-import { requestLog } from './middleware/request-log';
-import { requestConfig } from './middleware/require-config';
-import { notFound, onError } from './on-error';
-import { admin } from './routes/admin';
-import { checkout } from './routes/checkout';
-import { events } from './routes/events';
-import { health } from './routes/health';
-import { notifyRoutes } from './routes/notify';
-import { openapi } from './routes/openapi';
-import { orders } from './routes/orders';
-import { refunds } from './routes/refunds';
-import { reconciliations } from './routes/reconciliations';
+import { getConfig } from './platform/config';
+import { noStore } from './platform/middleware/no-store';
+import { requestId } from './platform/middleware/request-id';
+import { requestLog } from './platform/middleware/request-log';
+import { requestConfig } from './platform/middleware/require-config';
+import { notFound, onError } from './platform/on-error';
+import { admin } from './console/http/routes';
+import { checkout } from './checkout/http/routes';
+import { events } from './webhooks/routes';
+import { health } from './platform/health';
+import { notifyRoutes } from './notify/routes';
+import { openapi } from './platform/openapi';
+import { orders } from './orders/routes';
+import { refunds } from './refunds/routes';
+import { reconciliations } from './reconciliation/routes';
 
 /** The simulator's one merchant: the gateway's own credentials, so `npm run dev` needs no configuration. */
 function sandboxMerchant(env: Env): SimMerchant | null {

@@ -4,8 +4,8 @@ import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { expect } from 'vitest';
 import { createApp } from '../../src/worker/app';
-import { makeCheckoutToken } from '../../src/worker/checkout-token';
-import { issueOauthSession } from '../../src/worker/oauth-session';
+import { makeCheckoutToken } from '../../src/worker/checkout/checkout-token';
+import { issueOauthSession } from '../../src/worker/checkout/http/buyer-session';
 import { api, BASE } from './orders-helpers';
 
 export const SECRET = env.CHECKOUT_SECRET!;

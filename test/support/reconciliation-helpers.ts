@@ -2,7 +2,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { formatWechatTime } from '../../src/core';
-import { RECONCILER_TEST_HOOKS, type Reconciler, type ReconcilerTestHooks } from '../../src/worker/reconciler/durable-object';
+import { RECONCILER_TEST_HOOKS, type Reconciler, type ReconcilerTestHooks } from '../../src/worker/reconciliation/durable-object';
 import { AUTH, BUYER, api, createOrder, jsapiFor, postJson, prepayIdOf, simClock, simPay, simScenario } from './orders-helpers';
 
 export const DAY_MS = 24 * 3600_000;

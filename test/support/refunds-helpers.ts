@@ -3,9 +3,9 @@
 // hand-built GatewayDeps for use-case calls.
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { parseConfig } from '../../src/worker/config';
-import type { GatewayDeps } from '../../src/worker/deps';
-import { orderGate } from '../../src/worker/wiring';
+import { parseConfig } from '../../src/worker/platform/config';
+import type { GatewayDeps } from '../../src/worker/platform/deps';
+import { orderGate } from '../../src/worker/platform/wiring';
 import { wechatDeps } from '../../src/worker/wechat';
 import { AUTH, BUYER, api, freshNo, jsapiFor, postJson, prepayIdOf, simPay, simScenario } from './orders-helpers';
 

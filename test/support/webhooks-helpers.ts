@@ -5,7 +5,7 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { expect } from 'vitest';
-import worker from '../../src/index';
+import worker from '../../src';
 import { createApp } from '../../src/worker/app';
 import type { WebhookMessage } from '../../src/worker/webhooks/publish';
 import { api, AUTH, BASE, postJson } from './orders-helpers';

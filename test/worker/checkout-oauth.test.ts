@@ -2,10 +2,10 @@
 import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { authorizeUrl, beginAuthorize } from '../../src/worker/checkout/oauth';
-import { OAUTH_STATE_PRUNE_BATCH } from '../../src/worker/d1/oauth-states-repo';
-import { getConfig } from '../../src/worker/config';
-import { sha256Hex } from '../../src/worker/digest';
+import { authorizeUrl, beginAuthorize } from '../../src/worker/checkout/http/oauth';
+import { OAUTH_STATE_PRUNE_BATCH } from '../../src/worker/checkout/oauth-states-repo';
+import { getConfig } from '../../src/worker/platform/config';
+import { sha256Hex } from '../../src/worker/platform/digest';
 import { openidFor } from '../../src/sandbox/users';
 import { authorizeVia, cookieFrom, get, localPath, pageUrl, pair, type AuthorizeRound } from '../support/checkout-helpers';
 import { BASE, createOrder, orderRow } from '../support/orders-helpers';

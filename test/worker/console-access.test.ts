@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { base64urlEncode } from '../../src/core';
 import { createApp } from '../../src/worker/app';
-import { parseConfig } from '../../src/worker/config';
+import { parseConfig } from '../../src/worker/platform/config';
 import { clearAccessKeyCache, verifyAccessJwt } from '../../src/worker/console/access';
 import { login } from '../support/console-helpers';
 

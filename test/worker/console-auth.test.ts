@@ -6,7 +6,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { createApp } from '../../src/worker/app';
 import { describe, expect, it, vi } from 'vitest';
-import { parseConfig } from '../../src/worker/config';
+import { parseConfig } from '../../src/worker/platform/config';
 import { ADMIN_TOKEN, adminGet, adminPage, adminPost, csrfOf, form, login, postForm, sessionCookieOf, setCookies } from '../support/console-helpers';
 import { api } from '../support/orders-helpers';
 

@@ -40,7 +40,7 @@ describe('end to end', () => {
 describe('refunds through the certificate transport, against the simulator', () => {
   it('a paid order refunds through the cert transport; the plain transport is refused like live WeChat without a certificate', async () => {
     const { exports } = await import('cloudflare:workers');
-    const { parseConfig } = await import('../../src/worker/config');
+    const { parseConfig } = await import('../../src/worker/platform/config');
     const { refund, refundQuery, wechatDeps, WechatError } = await import('../../src/worker/wechat');
     const cfg = parseConfig(env as unknown as Record<string, unknown>);
     if (!cfg.ok) throw new Error('config');

@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { refundDueAt } from '../../src/worker/refunds/advance';
-import type { RefundRow } from '../../src/worker/d1/refunds-repo';
+import type { RefundRow } from '../../src/worker/refunds/refunds-repo';
 import { plantNotpayOrders } from '../support/orders-helpers';
 import { orderRow } from '../support/notify-helpers';
 import { ageRefund, ledger, orderView, paidOrder, refundReq, refundRow, simCalls, simOrder, simScenario } from '../support/refunds-helpers';

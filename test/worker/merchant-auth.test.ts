@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Hono } from 'hono';
 import { secretEqual } from '../../src/core';
-import { merchantBearer } from '../../src/worker/middleware/merchant-auth';
-import type { Config } from '../../src/worker/config';
+import { merchantBearer } from '../../src/worker/platform/middleware/merchant-auth';
+import type { Config } from '../../src/worker/platform/config';
 
 const config = { merchantApiToken: 'sandbox-merchant-token-not-for-live-use' } as Config;
 

@@ -4,10 +4,10 @@
 // A counting wrapper around the real D1 binding shows which calls a request makes.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { getConfig } from '../../src/worker/config';
+import { getConfig } from '../../src/worker/platform/config';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
 import { handlePayNotify } from '../../src/worker/notify/pay-notify';
-import { notifyDeps } from '../../src/worker/wiring';
+import { notifyDeps } from '../../src/worker/platform/wiring';
 import { NOTIFY_URL, ledgerRows, orderRow, seedOrder, signedNotify } from '../support/notify-helpers';
 
 type Stub = ReturnType<Env['ORDER_GATE']['getByName']>;

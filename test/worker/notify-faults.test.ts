@@ -5,7 +5,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { createApp, type AppOptions } from '../../src/worker/app';
-import { commitPayment } from '../../src/worker/d1/payments-repo';
+import { commitPayment } from '../../src/worker/orders/payments-repo';
 import { INJECTED_FAULT_TAG, injectedFault } from '../support/injected-fault';
 import {
   NOTIFY_URL,

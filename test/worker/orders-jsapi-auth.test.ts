@@ -4,8 +4,8 @@ import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/worker/app';
-import { makeCheckoutToken } from '../../src/worker/checkout-token';
-import { issueOauthSession, readOauthSession, OAUTH_COOKIE } from '../../src/worker/oauth-session';
+import { makeCheckoutToken } from '../../src/worker/checkout/checkout-token';
+import { issueOauthSession, readOauthSession, OAUTH_COOKIE } from '../../src/worker/checkout/http/buyer-session';
 import { AUTH, api, createOrder, freshNo, orderRow } from '../support/orders-helpers';
 
 const SECRET = env.CHECKOUT_SECRET!;

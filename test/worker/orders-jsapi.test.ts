@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { verifyParams } from '../../src/core';
-import { issueOauthSession } from '../../src/worker/oauth-session';
+import { issueOauthSession } from '../../src/worker/checkout/http/buyer-session';
 import { AUTH, BOB, BUYER, CAROL, api, createOrder, jsapiFor, orderRow, prepayIdOf, simScenario } from '../support/orders-helpers';
 
 const KEY = env.WECHAT_API_KEY!;

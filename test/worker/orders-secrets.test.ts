@@ -4,8 +4,8 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { md5Hex } from '../../src/core';
 import { createApp } from '../../src/worker/app';
-import { scrubSecrets } from '../../src/worker/on-error';
-import { makeCheckoutToken } from '../../src/worker/checkout-token';
+import { scrubSecrets } from '../../src/worker/platform/on-error';
+import { makeCheckoutToken } from '../../src/worker/checkout/checkout-token';
 import { AUTH, BUYER, api, checkoutTokenFor, createOrder, freshNo, jsapiFor, postJson, prepayIdOf, simPay } from '../support/orders-helpers';
 
 const SECRETS = {

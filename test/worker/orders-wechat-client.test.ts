@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { buildXml, parseXml, signParams, verifyParams, type SignType } from '../../src/core';
-import { parseConfig, type Config } from '../../src/worker/config';
+import { parseConfig, type Config } from '../../src/worker/platform/config';
 import { closeOrder, downloadBill, orderQuery, refund, refundQuery, unifiedOrder, WechatError, type WechatDeps } from '../../src/worker/wechat';
 import type { WechatTransport } from '../../src/worker/wechat/transport';
 

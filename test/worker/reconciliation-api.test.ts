@@ -4,11 +4,11 @@
 import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { base64urlEncode } from '../../src/core';
-import { getConfig } from '../../src/worker/config';
+import { getConfig } from '../../src/worker/platform/config';
 import { getReport, requestReconciliation } from '../../src/worker/reconciliation/request';
 import { reconcileStep } from '../../src/worker/reconciliation/step';
 import type { BillStage } from '../../src/worker/reconciliation/stage';
-import { gatewayDeps } from '../../src/worker/wiring';
+import { gatewayDeps } from '../../src/worker/platform/wiring';
 import { api, AUTH, freshNo, postJson } from '../support/orders-helpers';
 import { dayBack, drive, plantPaid, runRow, start } from '../support/reconciliation-helpers';
 

@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../src/worker/errors';
+import { DomainError } from '../../src/worker/platform/errors';
 import { advanceStuckRefunds } from '../../src/worker/refunds/advance';
 import { createRefund } from '../../src/worker/refunds/create';
 import { api, flushRefundNotify, ledger, paidOrder, simOrder, simScenario, testDeps } from '../support/refunds-helpers';

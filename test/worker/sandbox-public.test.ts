@@ -4,8 +4,8 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/worker/app';
-import { parseConfig } from '../../src/worker/config';
-import { isLoopbackHost } from '../../src/worker/loopback';
+import { parseConfig } from '../../src/worker/platform/config';
+import { isLoopbackHost } from '../../src/worker/platform/loopback';
 import { AUTH, freshNo, orderCount } from '../support/orders-helpers';
 
 let errors: string[] = [];

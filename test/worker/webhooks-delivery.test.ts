@@ -3,7 +3,7 @@
 // redelivery; the 3-day window; the dead-letter queue; the secret in no log line or answer.
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseConfig } from '../../src/worker/config';
+import { parseConfig } from '../../src/worker/platform/config';
 import { nextAttemptAt, RETRY_DELAYS_MS, RETRY_WINDOW_MS, retryDelayMs } from '../../src/worker/webhooks/schedule';
 import { signWebhook } from '../../src/worker/webhooks/signature';
 import { deliverEvent, DELIVERY_TIMEOUT_MS } from '../../src/worker/webhooks/deliver';

@@ -1,6 +1,6 @@
 // The buyer-facing HTML: the checkout page and the terminal/state pages. Every dynamic value is escaped.
 import { formatYuan } from '../../core';
-import { html, trusted, type Html } from './html';
+import { html, trusted, type Html } from '../platform/html';
 import { CHECKOUT_CSS } from './styles';
 
 export const CHECKOUT_SCRIPT_PATH = '/assets/checkout.js';

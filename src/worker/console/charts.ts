@@ -1,7 +1,7 @@
 // Server-rendered SVG charts for the overview: no script, no canvas, nothing from a CDN. Colours and
 // sizes are presentation attributes (not style attributes), so the page's CSP needs no inline style.
 import { formatYuan } from '../../core';
-import { html, trusted, type Html } from '../checkout/html';
+import { html, trusted, type Html } from '../platform/html';
 
 export interface DayPoint {
   day: string; // yyyy-mm-dd

@@ -1,15 +1,20 @@
 // The console's page frame: head (nonce'd styles, no scripts), navigation (optional pages only when
 // their tables exist), and small shared fragments (status tags, pager, hidden CSRF field).
-import { html, trusted, type Html } from '../checkout/html';
+import { html, trusted, type Html } from '../platform/html';
 import type { Features } from './features';
-import type { AdminSession } from './session';
 import { CONSOLE_CSS } from './styles';
 
 export type NavKey = 'overview' | 'orders' | 'refunds' | 'anomalies' | 'reconciliation' | 'webhooks';
 
+/** What a page shows of the operator's session: who, and the CSRF value its forms carry. */
+export interface SessionView {
+  operator: string;
+  csrf: string;
+}
+
 export interface Frame {
   nonce: string;
-  session: AdminSession;
+  session: SessionView;
   features: Features;
   active: NavKey;
   merchantName: string;
@@ -37,7 +42,7 @@ function head(nonce: string, title: string): Html {
 </head>`;
 }
 
-export function csrfField(session: AdminSession): Html {
+export function csrfField(session: SessionView): Html {
   return html`<input type="hidden" name="_csrf" value="${session.csrf}">`;
 }
 

@@ -3,7 +3,7 @@
 // BEFORE the token is compared, so parallel guesses cannot all slip through a read-then-write check;
 // a right token gives its attempt back. Past the global budget every login from an untrusted browser
 // is refused until the window slides on, and the operator is alerted once.
-import { type Budget, type BudgetCount, claimBudgets, releaseBudgets } from '../d1/admin-auth-repo';
+import { type Budget, type BudgetCount, claimBudgets, releaseBudgets } from './admin-auth-repo';
 
 export const LOGIN_WINDOW_MS = 15 * 60_000;
 /** Failures allowed per sliding window. */

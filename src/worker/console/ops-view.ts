@@ -1,8 +1,8 @@
 // 对账 and 通知: the reconciliation days (the API's reportView, so both show the same figures) with a
 // day's items a page at a time and the re-run confirmation; the webhook events with every attempt and redelivery.
 // Every value is escaped by the html template; a receiver's answer is shown as text, never as markup.
-import { html, type Html } from '../checkout/html';
-import type { EventRow } from '../d1/events-repo';
+import { html, type Html } from '../platform/html';
+import type { EventRow } from '../webhooks/events-repo';
 import type { ReportPage, ReportView } from '../reconciliation/request';
 import type { eventDetail } from '../webhooks/api';
 import {

@@ -2,11 +2,11 @@
 // (created, prepay, every notify with its verdict, syncs, close, refunds, anomalies) with the refund form.
 import { formatYuan, maskOpenid, parseXml } from '../../core';
 import { ORDER_STATUSES } from '../../core/order-state';
-import { html, type Html } from '../checkout/html';
-import type { AnomalyRow, NotificationRow } from '../d1/console-repo';
-import type { AttemptRow, EventRow } from '../d1/events-repo';
-import type { OrderRow } from '../d1/orders-repo';
-import type { RefundRow } from '../d1/refunds-repo';
+import { html, type Html } from '../platform/html';
+import type { AnomalyRow, NotificationRow } from './console-repo';
+import type { AttemptRow, EventRow } from '../webhooks/events-repo';
+import type { OrderRow } from '../orders/orders-repo';
+import type { RefundRow } from '../refunds/refunds-repo';
 import { refundableFee } from '../orders/view';
 import { ANOMALY_LABELS, beijingTime, DELIVERY_LABELS, ORDER_STATUS_LABELS, REFUND_STATUS_LABELS, statusTone, yuan } from './format';
 import { csrfField, pager, tag, type Frame } from './layout';

@@ -1,9 +1,9 @@
 // 概览: today / 7 days / 30 days (Beijing days) from the console_daily rollup (≤ 30 rows, never the
 // orders table), open anomalies, and the two charts.
-import { html, type Html } from '../checkout/html';
-import type { Config } from '../config';
-import { dailyTotals, type DeliveryHealth, deliveryHealth, openAnomalyCount, type DailyRow } from '../d1/console-repo';
-import { listRuns, type RunRow } from '../d1/reconciliation-repo';
+import { html, type Html } from '../platform/html';
+import type { Config } from '../platform/config';
+import { dailyTotals, type DeliveryHealth, deliveryHealth, openAnomalyCount, type DailyRow } from './console-repo';
+import { listRuns, type RunRow } from '../reconciliation/reconciliation-repo';
 import { beijingDate, oldestBillDate } from '../reconciliation/dates';
 import { paidChart, rateChart, type DayPoint } from './charts';
 import type { Features } from './features';

@@ -5,13 +5,13 @@
 // order's OrderGate (applyQueryResult / closeOrderFlow / applyRefundResult), and compare-and-set
 // claims (next_check_at for orders, last_attempt_at / last_synced_at for refunds) keep two
 // overlapping ticks off the same order or refund.
-import { claimOrder, dueOrders, type LifecycleRow } from '../d1/lifecycle-repo';
-import { failExpiredEvents, overdueEvents, rearm, type EventRef } from '../d1/events-repo';
-import type { GatewayDeps } from '../deps';
-import { DomainError } from '../errors';
+import { claimOrder, dueOrders, type LifecycleRow } from './lifecycle-repo';
+import { failExpiredEvents, overdueEvents, rearm, type EventRef } from '../webhooks/events-repo';
+import type { GatewayDeps } from '../platform/deps';
+import { DomainError } from '../platform/errors';
 import { closeOrderFlow } from '../orders/close';
 import { PREPAY_LIFETIME_MS, syncOrder } from '../orders/sync';
-import type { RefundRow } from '../d1/refunds-repo';
+import type { RefundRow } from '../refunds/refunds-repo';
 import { advanceRefund, dueRefunds, REFUND_STEP_WORST_CALLS } from '../refunds/advance';
 import { RETRY_WINDOW_MS } from '../webhooks/schedule';
 import type { WechatTransport } from '../wechat/transport';

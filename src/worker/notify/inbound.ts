@@ -1,11 +1,11 @@
 // Steps 1–3 shared by both notify routes (docs/reliability.md §4): a byte-capped body, strict UTF-8, the
 // flat allowlisted parser, return_code=SUCCESS. Refusals leave only a bounded counter.
 import { canonicalString, parseXml, type NotifyReplyName } from '../../core';
-import { raiseAlert } from '../alerts';
-import type { GatewayDeps } from '../deps';
-import { orderAnomalyEvent, refOf } from '../d1/events-repo';
-import { messageKeyOf, recordAnomaly, type AnomalyKind, type NotifyKind } from '../d1/payments-repo';
-import { sha256Hex } from '../digest';
+import { raiseAlert } from '../platform/alerts';
+import type { GatewayDeps } from '../platform/deps';
+import { orderAnomalyEvent, refOf } from '../webhooks/events-repo';
+import { messageKeyOf, recordAnomaly, type AnomalyKind, type NotifyKind } from '../orders/payments-repo';
+import { sha256Hex } from '../platform/digest';
 import type { NotifyEvidence } from '../order-gate/contract';
 import { readCapped } from './read-body';
 import { noteRejection } from './rejections';

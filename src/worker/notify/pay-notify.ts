@@ -4,8 +4,8 @@
  * every check reaches the order's DO; a forged one never creates a DO or a row it controls.
  */
 import { maskOpenid, OUT_TRADE_NO, parseFen, verifySignedMessage } from '../../core';
-import { getOrder } from '../d1/orders-repo';
-import type { AnomalyKind } from '../d1/payments-repo';
+import { getOrder } from '../orders/orders-repo';
+import type { AnomalyKind } from '../orders/payments-repo';
 import type { GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../order-gate/contract';
 import { forgetApplied, knownApplied, rememberApplied } from './applied-cache';
 import { anomalyReply, evidenceOf, payMessageSha256, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';

@@ -9,9 +9,9 @@
  * authentic that cannot be applied is an anomaly, acknowledged.
  */
 import { decryptRefundInfo, OUT_REFUND_NO, OUT_TRADE_NO, parseFen } from '../../core';
-import { getOrder } from '../d1/orders-repo';
-import { getRefund } from '../d1/refunds-repo';
-import type { AnomalyKind } from '../d1/payments-repo';
+import { getOrder } from '../orders/orders-repo';
+import { getRefund } from '../refunds/refunds-repo';
+import type { AnomalyKind } from '../orders/payments-repo';
 import type { RefundFacts } from '../order-gate/contract';
 import { refundTimeToIso } from '../refunds/sync';
 import { anomalyReply, evidenceOf, readInbound, refundMessageSha256, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';

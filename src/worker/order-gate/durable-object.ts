@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
-import { raiseAlert } from '../alerts';
-import { orderAnomalyEvent, refOf, type OutboxEvent } from '../d1/events-repo';
+import { raiseAlert } from '../platform/alerts';
+import { orderAnomalyEvent, refOf, type OutboxEvent } from '../webhooks/events-repo';
 import {
   closeEvents,
   commitPayment,
@@ -13,8 +13,8 @@ import {
   recordAnomaly,
   type AnomalyKind,
   type PaymentCommit,
-} from '../d1/payments-repo';
-import { sha256Hex } from '../digest';
+} from '../orders/payments-repo';
+import { sha256Hex } from '../platform/digest';
 import { eventPublisher } from '../webhooks/publish';
 import type {
   CloseRequest,

@@ -3,11 +3,11 @@
 // write is one CAS batch (d1/refunds-repo.ts); a lost CAS is re-read and decided again.
 import { transition } from '../../core/order-state';
 import { refundMove } from '../../core/refund-state';
-import { raiseAlert } from '../alerts';
-import { orderAnomalyEvent, refundEvent, type OutboxEvent } from '../d1/events-repo';
-import { messageKeyOf, recordAnomaly, type AnomalyKind, type AnomalyRecord } from '../d1/payments-repo';
-import { commitRefundResult, commitReservation, getRefund, loadRefundView, MAX_REFUNDS_PER_ORDER, type RefundRow } from '../d1/refunds-repo';
-import { sha256Hex } from '../digest';
+import { raiseAlert } from '../platform/alerts';
+import { orderAnomalyEvent, refundEvent, type OutboxEvent } from '../webhooks/events-repo';
+import { messageKeyOf, recordAnomaly, type AnomalyKind, type AnomalyRecord } from '../orders/payments-repo';
+import { commitRefundResult, commitReservation, getRefund, loadRefundView, MAX_REFUNDS_PER_ORDER, type RefundRow } from '../refunds/refunds-repo';
+import { sha256Hex } from '../platform/digest';
 import { refundView } from '../refunds/view';
 import type { NotifyEvidence, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult } from './contract';
 

@@ -1,8 +1,8 @@
 // POST /v1/orders/:out_trade_no/close: CLOSING through the gate, closeorder at WeChat, then CLOSED — or PAID if WeChat says so.
 import { PAID_STATUSES } from '../../core/order-state';
-import type { OrderRow } from '../d1/orders-repo';
-import { DomainError } from '../errors';
-import type { GatewayDeps } from '../deps';
+import type { OrderRow } from './orders-repo';
+import { DomainError } from '../platform/errors';
+import type { GatewayDeps } from '../platform/deps';
 import { CLOSE_MIN_AGE_MS, closeOrder, orderQuery, WechatError } from '../wechat';
 import { applyQueryResult } from './sync';
 

@@ -1,9 +1,9 @@
 // POST /v1/orders: insert a CREATED order, idempotent on out_trade_no by a hash of the request.
 import { formatWechatTime, nonceStr } from '../../core';
-import type { GatewayDeps } from '../deps';
-import { sha256Hex } from '../digest';
-import { getOrder, insertOrder, type OrderRow } from '../d1/orders-repo';
-import { DomainError } from '../errors';
+import type { GatewayDeps } from '../platform/deps';
+import { sha256Hex } from '../platform/digest';
+import { getOrder, insertOrder, type OrderRow } from './orders-repo';
+import { DomainError } from '../platform/errors';
 import { DEFAULT_EXPIRES_IN_MINUTES, type CreateOrderBody } from './schemas';
 
 /** Key order does not matter; the same logical body always hashes the same. */

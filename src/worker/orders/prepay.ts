@@ -1,9 +1,9 @@
 // POST /v1/orders/:out_trade_no/jsapi: one unifiedorder per order and buyer, then fresh getBrandWCPayRequest params.
 import { formatWechatTime, jsapiPayParams, nonceStr } from '../../core';
 import { PAID_STATUSES } from '../../core/order-state';
-import type { GatewayDeps } from '../deps';
-import { getOrder, pinPrepayClientIp, storePrepay, updateStatus, type OrderRow } from '../d1/orders-repo';
-import { DomainError } from '../errors';
+import type { GatewayDeps } from '../platform/deps';
+import { getOrder, pinPrepayClientIp, storePrepay, updateStatus, type OrderRow } from './orders-repo';
+import { DomainError } from '../platform/errors';
 import { orderQuery, unifiedOrder, WechatError } from '../wechat';
 import { applyQueryResult, PREPAY_LIFETIME_MS } from './sync';
 import { nextStatus } from './transitions';

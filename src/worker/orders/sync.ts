@@ -1,6 +1,6 @@
 // Catch-up for lost notifies: a verified orderquery, then the OrderGate applies what it proves.
-import type { GatewayDeps } from '../deps';
-import { claimSync, type OrderRow } from '../d1/orders-repo';
+import type { GatewayDeps } from '../platform/deps';
+import { claimSync, type OrderRow } from './orders-repo';
 import { maskOpenid } from '../../core';
 import { orderQuery, WechatError, type OrderQueryResult } from '../wechat';
 import type { PaymentSource } from '../order-gate/contract';

@@ -1,6 +1,6 @@
 // What the merchant API returns for an order: never prepay_id, request_hash or sign internals.
 import { transition } from '../../core/order-state';
-import type { OrderRow } from '../d1/orders-repo';
+import type { OrderRow } from './orders-repo';
 
 /** What may still be refunded: total minus SUBMITTING, PROCESSING, SUCCESS and CHANGE refunds; 0 unless refundable. */
 export function refundableFee(row: Pick<OrderRow, 'status' | 'total_fee' | 'refund_reserved_fee'>): number {

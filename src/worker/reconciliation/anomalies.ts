@@ -1,12 +1,12 @@
 // Reconciliation differences a person must look at, as rows of the shared `anomalies` table (one per
 // day, kind and reference, whatever the number of runs) with an operator alert, and the merchant's
 // `order.anomaly` event for each (outbox: in the same batch, once per anomaly row), like every anomaly.
-import { raiseAlert } from '../alerts';
-import type { GatewayDeps } from '../deps';
-import { orderAnomalyEvent, type OutboxEvent } from '../d1/events-repo';
-import { anomalyStmt, type AnomalyKind } from '../d1/payments-repo';
-import { type Advance, commitStep, type NewItem, type RunRow } from '../d1/reconciliation-repo';
-import { sha256Hex } from '../digest';
+import { raiseAlert } from '../platform/alerts';
+import type { GatewayDeps } from '../platform/deps';
+import { orderAnomalyEvent, type OutboxEvent } from '../webhooks/events-repo';
+import { anomalyStmt, type AnomalyKind } from '../orders/payments-repo';
+import { type Advance, commitStep, type NewItem, type RunRow } from './reconciliation-repo';
+import { sha256Hex } from '../platform/digest';
 import { publish } from './completed';
 
 const KIND: Partial<Record<NewItem['kind'], AnomalyKind>> = {

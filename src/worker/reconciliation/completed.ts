@@ -1,8 +1,8 @@
 // The one source of the `reconciliation.completed` event: built here, written by the repository in
 // the same D1 batch as the run's move to its final status, enqueued after that batch committed.
-import type { GatewayDeps } from '../deps';
-import { reconciliationCompletedEvent, refOf, type OutboxEvent } from '../d1/events-repo';
-import type { RunStatus } from '../d1/reconciliation-repo';
+import type { GatewayDeps } from '../platform/deps';
+import { reconciliationCompletedEvent, refOf, type OutboxEvent } from '../webhooks/events-repo';
+import type { RunStatus } from './reconciliation-repo';
 
 /** The event for the move of this generation to a final status (BALANCED, DISCREPANCIES, NO_BILL or ERROR). */
 export function completedEvent(deps: GatewayDeps, billDate: string, generation: number): OutboxEvent {

@@ -1,7 +1,7 @@
 // Bill dates (yyyyMMdd, Beijing): which days may be reconciled, when a day's bill exists, and the
 // day's bounds. The clock is an argument (docs/wechatpay-v2.md §15: T's bill from 09:00 on T+1, 3 months).
 import { formatWechatTime, parseWechatTime } from '../../core';
-import { DomainError } from '../errors';
+import { DomainError } from '../platform/errors';
 
 const DAY_MS = 24 * 3600_000;
 /** Day T's bill exists from 09:00 Beijing on T+1. */

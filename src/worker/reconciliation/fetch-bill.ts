@@ -1,8 +1,8 @@
 // FETCH: download the day's ALL bill (gzip), inflate and parse it as a stream, and stage it in chunks
 // with its totals checked against the summary line. Not ready or failing: retried later; 20002: no bill.
 import { addToTotals, billEntry, emptyBillTotals, readBillLines, summaryDifference, type BillEntry } from '../../core';
-import type { GatewayDeps } from '../deps';
-import { deferFetch, failRun, finishFetch, type RunRow } from '../d1/reconciliation-repo';
+import type { GatewayDeps } from '../platform/deps';
+import { deferFetch, failRun, finishFetch, type RunRow } from './reconciliation-repo';
 import { downloadBillStream, WechatError } from '../wechat';
 import { completedEvent, reconciliationCompleted } from './completed';
 import { billReadyAt } from './dates';

@@ -2,10 +2,10 @@
 // show as paid is confirmed by a verified orderquery and applied through the OrderGate, exactly as a
 // notify would be (one credit, order.paid); every other difference stays OPEN with both sides.
 import { comparePayment, compareRefund, formatYuan, type BillEntry, type BillPayment } from '../../core';
-import type { GatewayDeps } from '../deps';
-import type { OrderRow } from '../d1/orders-repo';
-import { itemsFor, ordersByNo, writeItems, type NewItem, type RunRow } from '../d1/reconciliation-repo';
-import { refundsByNo } from '../d1/refunds-read';
+import type { GatewayDeps } from '../platform/deps';
+import type { OrderRow } from '../orders/orders-repo';
+import { itemsFor, ordersByNo, writeItems, type NewItem, type RunRow } from './reconciliation-repo';
+import { refundsByNo } from '../refunds/refunds-read-repo';
 import { applyQueryResult } from '../orders/sync';
 import { orderQuery, WechatError } from '../wechat';
 import { commitStepWithAnomalies } from './anomalies';

@@ -1,9 +1,9 @@
 // LOCAL and REFUNDS: our books against the staged bill, one page per step. A payment we show as paid
 // on the day that WeChat's bill lacks (and, once refunds exist, a refund it lacks) stays OPEN.
-import type { GatewayDeps } from '../deps';
-import { commitStep, finishRun, paidOrdersPage, paidTotals, type NewItem, type RunRow, type RunStatus } from '../d1/reconciliation-repo';
-import { refundsOfDayPage, refundTotals } from '../d1/refunds-read';
-import type { OutboxEvent } from '../d1/events-repo';
+import type { GatewayDeps } from '../platform/deps';
+import { commitStep, finishRun, paidOrdersPage, paidTotals, type NewItem, type RunRow, type RunStatus } from './reconciliation-repo';
+import { refundsOfDayPage, refundTotals } from '../refunds/refunds-read-repo';
+import type { OutboxEvent } from '../webhooks/events-repo';
 import { commitStepWithAnomalies } from './anomalies';
 import { completedEvent } from './completed';
 import { dayBoundsIso } from './dates';

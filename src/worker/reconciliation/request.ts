@@ -1,6 +1,6 @@
 // The merchant's and the cron's entry points: start (or re-run) a day, read its report, list days.
 import { base64urlDecodeText, base64urlEncode, formatYuanMilli, netSettlement } from '../../core';
-import type { GatewayDeps } from '../deps';
+import type { GatewayDeps } from '../platform/deps';
 import {
   beginRun,
   countItems,
@@ -13,8 +13,8 @@ import {
   listRuns,
   type Resolution,
   type RunRow,
-} from '../d1/reconciliation-repo';
-import { DomainError } from '../errors';
+} from './reconciliation-repo';
+import { DomainError } from '../platform/errors';
 import { beijingDate, billReadyAt, checkBillDate, oldestBillDate, previousBeijingDay } from './dates';
 
 /** Wakes the day's engine (the Reconciler DO) so that it steps now. */

@@ -1,6 +1,6 @@
 // The reconciliation API's shapes (zod): request validation and the OpenAPI document from one source.
 import { z } from 'zod';
-import { ITEM_KINDS } from '../d1/reconciliation-repo';
+import { ITEM_KINDS } from './reconciliation-repo';
 
 const BillDate = z.string().meta({ description: 'A Beijing date, yyyyMMdd (e.g. 20260412).', example: '20260412' });
 

@@ -1,8 +1,8 @@
 // One invocation's share of a day's reconciliation, whatever engine calls it (the Reconciler DO's
 // alarm): FETCH the bill, match it chunk by chunk (BILL), then our books page by page (LOCAL, REFUNDS).
 // Progress is in D1 and moves by CAS, so a crash resumes where it stopped and nothing applies twice.
-import type { GatewayDeps } from '../deps';
-import { getRun } from '../d1/reconciliation-repo';
+import type { GatewayDeps } from '../platform/deps';
+import { getRun } from './reconciliation-repo';
 import { reconciliationCompleted } from './completed';
 import { fetchStep } from './fetch-bill';
 import { matchChunk } from './match-bill';

@@ -3,9 +3,9 @@
 // with a verified refundquery. Each step goes through the same claims (a compare-and-set on
 // last_attempt_at / last_synced_at, so two ticks never work on the same refund) and the same gate as
 // requests.
-import type { GatewayDeps } from '../deps';
-import { getOrder } from '../d1/orders-repo';
-import { stuckRefunds, type RefundRow } from '../d1/refunds-repo';
+import type { GatewayDeps } from '../platform/deps';
+import { getOrder } from '../orders/orders-repo';
+import { stuckRefunds, type RefundRow } from './refunds-repo';
 import { submitRefund } from './submit';
 import { REFUND_SYNC_AFTER_MS, syncRefund } from './sync';
 

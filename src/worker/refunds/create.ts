@@ -1,11 +1,11 @@
 // POST /v1/orders/:out_trade_no/refunds: reserve the amount through the order's gate (the cap is
 // serialised with payments), then call WeChat. Idempotent on out_refund_no by a hash of the request.
 import { formatWechatTime, nonceStr } from '../../core';
-import type { GatewayDeps } from '../deps';
-import { sha256Hex } from '../digest';
-import { getOrder } from '../d1/orders-repo';
-import type { RefundRow } from '../d1/refunds-repo';
-import { DomainError } from '../errors';
+import type { GatewayDeps } from '../platform/deps';
+import { sha256Hex } from '../platform/digest';
+import { getOrder } from '../orders/orders-repo';
+import type { RefundRow } from './refunds-repo';
+import { DomainError } from '../platform/errors';
 import type { RefundReserveResult } from '../order-gate/contract';
 import type { CreateRefundBody } from './schemas';
 import { submitRefund } from './submit';

@@ -1,8 +1,8 @@
 // GET /v1/refunds/:out_refund_no (with the quiet-refund sync) and GET /v1/orders/:out_trade_no/refunds.
-import type { GatewayDeps } from '../deps';
-import { getOrder } from '../d1/orders-repo';
-import { getRefund, listRefunds, type RefundRow } from '../d1/refunds-repo';
-import { DomainError } from '../errors';
+import type { GatewayDeps } from '../platform/deps';
+import { getOrder } from '../orders/orders-repo';
+import { getRefund, listRefunds, type RefundRow } from './refunds-repo';
+import { DomainError } from '../platform/errors';
 import { refundSyncDue, syncRefund } from './sync';
 
 /** A refund; when it is SUBMITTING or PROCESSING and quiet for 60 s, a `sync` read asks WeChat first. */

@@ -2,8 +2,8 @@
 // answer proves through the order's gate. Always the same out_refund_no and amounts (docs/wechatpay-v2.md
 // §12: 一笔退款失败后重新提交，请不要更换退款单号). Only a verified business FAIL releases the amount.
 import type { SignType } from '../../core';
-import type { GatewayDeps } from '../deps';
-import { claimRefundAttempt, getRefund, type RefundRow } from '../d1/refunds-repo';
+import type { GatewayDeps } from '../platform/deps';
+import { claimRefundAttempt, getRefund, type RefundRow } from './refunds-repo';
 import type { RefundFacts } from '../order-gate/contract';
 import { refund as refundCall, WechatError } from '../wechat';
 import { syncRefund } from './sync';

@@ -1,7 +1,7 @@
 // Catch-up for refunds: a signature-verified refundquery (by out_refund_no), applied through the gate.
 import { parseWechatTime, type SignType } from '../../core';
-import type { GatewayDeps } from '../deps';
-import { claimRefundSync, getRefund, type RefundRow } from '../d1/refunds-repo';
+import type { GatewayDeps } from '../platform/deps';
+import { claimRefundSync, getRefund, type RefundRow } from './refunds-repo';
 import { refundQuery, WechatError } from '../wechat';
 
 /** A SUBMITTING or PROCESSING refund quiet for this long is checked with refundquery before a read answers. */

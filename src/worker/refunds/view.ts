@@ -1,5 +1,5 @@
 // What the merchant API returns for a refund: never request_hash or attempt bookkeeping.
-import type { RefundRow } from '../d1/refunds-repo';
+import type { RefundRow } from './refunds-repo';
 
 export function refundView(r: RefundRow) {
   return {

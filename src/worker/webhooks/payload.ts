@@ -1,8 +1,8 @@
 // The body of a webhook: { id, type, created_at, data: { order: <the GET /v1/orders view>, …extra } }.
-import { checkoutUrl } from '../checkout-token';
-import type { Config } from '../config';
-import type { EventRow } from '../d1/events-repo';
-import type { OrderRow } from '../d1/orders-repo';
+import { checkoutUrl } from '../checkout/checkout-token';
+import type { Config } from '../platform/config';
+import type { EventRow } from './events-repo';
+import type { OrderRow } from '../orders/orders-repo';
 import { orderView } from '../orders/view';
 import { completedView } from '../reconciliation/request';
 

@@ -1,7 +1,7 @@
 // The producer: puts committed events (d1/events-repo.ts, written by the outbox statement in the
 // change's own batch) on the delivery queue.
-import { getConfig } from '../config';
-import type { EventRef } from '../d1/events-repo';
+import { getConfig } from '../platform/config';
+import type { EventRef } from './events-repo';
 
 /** The queue message: the event and the token that lets this message (and no stale copy) deliver it. */
 export interface WebhookMessage {

@@ -4,7 +4,7 @@
  */
 import { buildXml, nonceStr, parseXml, signParams, verifySignedMessage, type SignType } from '../../core';
 import { parseFen } from '../../core';
-import type { Config } from '../config';
+import type { Config } from '../platform/config';
 import { WechatError, wechatErrorFor } from './errors';
 import type { WechatTransport, WechatTransports } from './transport';
 

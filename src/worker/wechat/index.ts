@@ -1,5 +1,5 @@
 // The WeChat Pay v2 client: one module per endpoint over one signed-call path and an injected transport.
-import type { Config } from '../config';
+import type { Config } from '../platform/config';
 import type { WechatDeps } from './call';
 import { wechatTransports } from './transport';
 

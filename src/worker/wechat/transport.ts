@@ -1,6 +1,6 @@
 // How the client reaches WeChat: live HTTPS, the mTLS certificate binding for refunds, or the embedded simulator.
 import { SANDBOX_CLIENT_CERT_HEADER } from '../../core';
-import type { Config } from '../config';
+import type { Config } from '../platform/config';
 
 /** One HTTP POST of an XML body. The client never knows which WeChat (live or simulator) answers. */
 export type WechatTransport = (url: string, init: RequestInit) => Promise<Response>;

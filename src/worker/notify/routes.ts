@@ -1,0 +1,61 @@
+// POST /wechat/notify (payment) and POST /wechat/refund-notify: WeChat's callbacks. No auth, CSRF,
+// Origin or query parameters (I11): the body is the only input. Every reply is one of the frozen
+// §3.1 replies, within 5 s (I4).
+import { Hono, type Context } from 'hono';
+import { notifyReply } from '../platform/http-answers';
+import type { HonoEnv } from '../platform/env';
+import type { NotifyDeps, NotifyVerdict } from './inbound';
+import { handlePayNotify } from './pay-notify';
+import { handleRefundNotify } from './refund-notify';
+import { requestConfig } from '../platform/middleware/require-config';
+import { notifyDeps } from '../platform/wiring';
+
+/** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (docs/reliability.md I4). */
+export const NOTIFY_DEADLINE_MS = 4_000;
+
+async function withDeadline(work: Promise<NotifyVerdict>, deadlineMs: number): Promise<NotifyVerdict> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<NotifyVerdict>((resolve) => {
+    timer = setTimeout(() => resolve({ reply: 'RETRY', outcome: 'DEADLINE' }), deadlineMs);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type Handler = (req: Request, deps: NotifyDeps) => Promise<NotifyVerdict>;
+
+async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): Promise<Response> {
+  if (c.req.method !== 'POST') return notifyReply('NOT_ALLOWED');
+  const result = requestConfig(c);
+  if (!result.ok) {
+    c.set('outcome', 'CONFIG_INVALID'); // fail closed (I12); WeChat retries once we are configured
+    return notifyReply('RETRY');
+  }
+  const ctx = c.executionCtx;
+  const work = handle(c.req.raw, notifyDeps(c.env, ctx, result.config, new Date())).catch((e: unknown): NotifyVerdict => {
+    // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
+    console.error(
+      JSON.stringify({ level: 'error', event: 'NOTIFY_INFRA_ERROR', requestId: c.get('requestId'), error: e instanceof Error ? e.name : 'unknown' }),
+    );
+    return { reply: 'RETRY', outcome: 'INFRA_ERROR' };
+  });
+  ctx.waitUntil(work); // past the deadline the work may still commit; that is safe (I3)
+  const verdict = await withDeadline(work, deadlineMs);
+  c.set('outcome', verdict.outcome);
+  if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);
+  return notifyReply(verdict.reply);
+}
+
+export interface NotifyRoutesOptions {
+  /** Tests inject their own so that no assertion depends on how fast the machine is. */
+  deadlineMs?: number;
+}
+
+export function notifyRoutes({ deadlineMs = NOTIFY_DEADLINE_MS }: NotifyRoutesOptions = {}) {
+  return new Hono<HonoEnv>()
+    .all('/wechat/notify', (c) => serve(c, handlePayNotify, deadlineMs))
+    .all('/wechat/refund-notify', (c) => serve(c, handleRefundNotify, deadlineMs));
+}

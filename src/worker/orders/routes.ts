@@ -1,0 +1,191 @@
+// The merchant JSON API under /v1/orders (bearer auth) and the jsapi endpoint (checkout token or bearer).
+import { zValidator } from '@hono/zod-validator';
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
+import { checkoutUrl, verifyCheckoutToken } from '../checkout/checkout-token';
+import { getConfig, type Config } from '../platform/config';
+import { getOrder, listOrders, type OrderRow } from './orders-repo';
+import { base64urlDecodeText, base64urlEncode, OUT_TRADE_NO } from '../../core';
+import type { HonoEnv } from '../platform/env';
+import { DomainError } from '../platform/errors';
+import { errorResponse, methodNotAllowed } from '../platform/http-answers';
+import { jsonBody } from '../platform/middleware/json-body';
+import { merchantBearer } from '../platform/middleware/merchant-auth';
+import { requireConfig } from '../platform/middleware/require-config';
+import { readOauthSession } from '../checkout/http/buyer-session';
+import { closeOrderFlow } from './close';
+import { createOrder } from './create';
+import { jsapiParams } from './prepay';
+import { CreateOrderBody, GetOrderQuery, JsapiBody, ListOrdersQuery } from './schemas';
+import { syncDue, syncOrder } from './sync';
+import { orderView } from './view';
+import { gatewayDeps } from '../platform/wiring';
+
+type C = Context<HonoEnv>;
+
+type Issue = { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] };
+
+/** One issue as `where: what`. Issues about the whole input name it: the query's parameters or the body's fields. */
+function describeIssue(issue: Issue, target: string): string {
+  const inQuery = target === 'query';
+  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+    const noun = inQuery ? 'parameter' : 'field';
+    const names = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+    return `${inQuery ? 'query' : 'body'}: unrecognized ${noun}${issue.keys.length > 1 ? 's' : ''} ${names}`;
+  }
+  return `${issue.path.map(String).join('.') || (inQuery ? 'query' : 'body')}: ${issue.message}`;
+}
+
+/** Validation failures in our envelope: field paths and zod's messages, never the rejected values. */
+export function hook(result: { success: boolean; target: string; error?: { issues: ReadonlyArray<Issue> } }, c: Context) {
+  if (result.success) return;
+  const detail = (result.error?.issues ?? [])
+    .slice(0, 5)
+    .map((i) => describeIssue(i, result.target))
+    .join('; ');
+  return errorResponse(c as C, 'VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
+}
+
+export async function merchantConfig(c: C): Promise<Config> {
+  const config = requireConfig(c);
+  if ((await merchantBearer(c, config)) !== 'valid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
+  return config;
+}
+
+/** Runs before any body parsing, so an unauthenticated caller learns nothing about the schema. */
+export const merchantOnly = async (c: C, next: () => Promise<void>) => {
+  await merchantConfig(c);
+  await next();
+};
+
+// An IPv4 or IPv6 literal; anything else (absent in local dev) falls back to loopback.
+const IP_LITERAL = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;
+
+export function clientIp(c: C): string {
+  const ip = c.req.header('CF-Connecting-IP');
+  return ip && IP_LITERAL.test(ip) ? ip : '127.0.0.1';
+}
+
+export function outTradeNoParam(c: C): string {
+  const value = c.req.param('out_trade_no') ?? '';
+  if (!OUT_TRADE_NO.test(value)) throw new DomainError('INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
+  c.set('outTradeNo', value);
+  return value;
+}
+
+async function view(config: Config, row: OrderRow) {
+  return orderView(row, await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, row.out_trade_no));
+}
+
+function decodeCursor(cursor: string | undefined): { createdAt: string; outTradeNo: string } | undefined {
+  if (!cursor) return undefined;
+  try {
+    const [createdAt, outTradeNo] = JSON.parse(base64urlDecodeText(cursor) ?? '') as [unknown, unknown];
+    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof outTradeNo === 'string' && OUT_TRADE_NO.test(outTradeNo)) {
+      return { createdAt, outTradeNo };
+    }
+  } catch {
+    // fall through
+  }
+  throw new DomainError('VALIDATION_FAILED', 'cursor: not a cursor from this API');
+}
+
+function encodeCursor(row: OrderRow): string {
+  return base64urlEncode(JSON.stringify([row.created_at, row.out_trade_no]));
+}
+
+export const orders = new Hono<HonoEnv>();
+
+// Merchant H5 pages on their own origin may call jsapi; nothing else is cross-origin.
+orders.use(
+  '/:out_trade_no/jsapi',
+  cors({
+    origin: (origin, c) => {
+      const result = getConfig(c.env);
+      return result.ok && result.config.merchantOrigins.includes(origin) ? origin : null;
+    },
+    allowMethods: ['POST'],
+    allowHeaders: ['Content-Type', 'Authorization', 'X-Checkout-Token'],
+    maxAge: 600,
+  }),
+);
+
+// Fail closed before anything else is judged (docs/reliability.md I12).
+orders.use('*', async (c, next) => {
+  requireConfig(c);
+  await next();
+});
+
+orders.post('/', merchantOnly, jsonBody(), zValidator('json', CreateOrderBody, hook), async (c) => {
+  const config = await merchantConfig(c);
+  const body = c.req.valid('json');
+  const { created, row } = await createOrder(gatewayDeps(c.env, c.executionCtx, config), body);
+  c.set('outTradeNo', row.out_trade_no);
+  c.set('outcome', created ? 'CREATED' : 'IDEMPOTENT_REPLAY');
+  return c.json(await view(config, row), created ? 201 : 200);
+});
+
+orders.get('/', merchantOnly, zValidator('query', ListOrdersQuery, hook), async (c) => {
+  const config = await merchantConfig(c);
+  const q = c.req.valid('query');
+  const limit = q.limit ? Number(q.limit) : 20;
+  const rows = await listOrders(c.env.DB, {
+    status: q.status,
+    createdFrom: q.created_from && new Date(q.created_from).toISOString(),
+    createdTo: q.created_to && new Date(q.created_to).toISOString(),
+    after: decodeCursor(q.cursor),
+    limit,
+  });
+  const page = rows.slice(0, limit);
+  const data = await Promise.all(page.map((r) => view(config, r)));
+  return c.json({ data, next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null });
+});
+
+orders.get('/:out_trade_no', merchantOnly, zValidator('query', GetOrderQuery, hook), async (c) => {
+  const config = await merchantConfig(c);
+  const outTradeNo = outTradeNoParam(c);
+  let row = await getOrder(c.env.DB, outTradeNo);
+  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
+  const deps = gatewayDeps(c.env, c.executionCtx, config);
+  const forced = c.req.valid('query').sync === 'true';
+  // HEAD has no side effects (§8.4): only a GET may spend an orderquery.
+  if (c.req.method === 'GET' && syncDue(row, deps.now(), forced)) {
+    c.set('outcome', await syncOrder(deps, row, forced));
+    row = (await getOrder(c.env.DB, outTradeNo)) ?? row;
+  }
+  return c.json(await view(config, row));
+});
+
+orders.post('/:out_trade_no/close', async (c) => {
+  const config = await merchantConfig(c);
+  const outTradeNo = outTradeNoParam(c);
+  const row = await getOrder(c.env.DB, outTradeNo);
+  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
+  await closeOrderFlow(gatewayDeps(c.env, c.executionCtx, config), row);
+  return c.json(await view(config, (await getOrder(c.env.DB, outTradeNo)) ?? row));
+});
+
+orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('json', JsapiBody, hook), async (c) => {
+  const config = requireConfig(c);
+  const outTradeNo = outTradeNoParam(c);
+  const bearer = await merchantBearer(c, config);
+  if (bearer === 'invalid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
+  if (bearer === 'absent') {
+    const token = c.req.header('X-Checkout-Token') ?? c.req.valid('json').checkout_token;
+    if (!token) throw new DomainError('UNAUTHORIZED', 'send the checkout token (X-Checkout-Token) or the merchant bearer token');
+    // A wrong token looks exactly like a missing order: order numbers cannot be probed.
+    if (!(await verifyCheckoutToken(config.checkoutSecret, outTradeNo, token))) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
+  }
+  const row = await getOrder(c.env.DB, outTradeNo);
+  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
+  const deps = gatewayDeps(c.env, c.executionCtx, config);
+  const requester = { clientIp: clientIp(c), sessionOpenid: await readOauthSession(c, config.checkoutSecret, deps.now()) };
+  const params = await jsapiParams(deps, requester, row);
+  c.set('outcome', 'JSAPI_PARAMS');
+  return c.json(params);
+});
+
+orders.all('/', methodNotAllowed);
+orders.all('/:out_trade_no', methodNotAllowed);
+orders.all('/:out_trade_no/close', methodNotAllowed);
+orders.all('/:out_trade_no/jsapi', methodNotAllowed);

@@ -1,0 +1,46 @@
+// Cron Triggers (wrangler.toml [triggers]): one job per cron expression. Adding a schedule is one
+// entry in JOBS and one expression in `crons` (top level and [env.live.triggers]).
+import { getConfig, type Config } from './config';
+import { dueRuns } from '../reconciliation/reconciliation-repo';
+import { runLifecycleTick } from '../lifecycle/tick';
+import { dailyReconciliation } from '../reconciliation/request';
+import { gatewayDeps, reconcilerKick } from './wiring';
+
+type Job = (env: Env, ctx: ExecutionContext, config: Config, scheduledTime: number) => Promise<void>;
+
+/** The lifecycle tick, every minute: missed notifies, expiry, stuck refunds, the webhook outbox. Its clock is the scheduled time. */
+const lifecycle: Job = async (env, ctx, config, scheduledTime) => {
+  const deps = { ...gatewayDeps(env, ctx, config), now: () => scheduledTime };
+  const report = await runLifecycleTick(deps);
+  console.log(JSON.stringify({ level: 'info', event: 'LIFECYCLE_TICK', ...report }));
+};
+
+/** 02:00 UTC = 10:00 Beijing: yesterday's bill has existed since 09:00 (T+1). */
+export const RECONCILIATION_CRON = '0 2 * * *';
+
+/** Reconciles the previous Beijing day, and resumes any run that is due again. */
+const reconciliation: Job = async (env, ctx, config, scheduledTime) => {
+  const deps = { ...gatewayDeps(env, ctx, config), now: () => scheduledTime };
+  const day = await dailyReconciliation(deps, reconcilerKick(env), await dueRuns(env.DB, new Date(scheduledTime).toISOString()));
+  console.log(JSON.stringify({ level: 'info', event: 'RECONCILIATION_CRON', billDate: day }));
+};
+
+export const JOBS: Readonly<Record<string, Job>> = {
+  '* * * * *': lifecycle,
+  [RECONCILIATION_CRON]: reconciliation,
+};
+
+export async function handleScheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+  const job = JOBS[controller.cron];
+  if (!job) {
+    console.warn(JSON.stringify({ level: 'warn', event: 'UNKNOWN_CRON', cron: controller.cron }));
+    return;
+  }
+  const parsed = getConfig(env);
+  if (!parsed.ok) {
+    // Fail closed (I12): no job runs on a configuration that failed its checks.
+    console.error(JSON.stringify({ level: 'error', event: 'CONFIG_INVALID', cron: controller.cron, problems: parsed.problems }));
+    return;
+  }
+  await job(env, ctx, parsed.config, controller.scheduledTime);
+}
