@@ -14,7 +14,7 @@ function parsed(text: string): Bill {
 }
 
 describe('downloadbill samples', () => {
-  it('holds the 6 samples and 2 error bodies the README describes', () => {
+  it('holds its 6 samples and 2 error bodies', () => {
     expect(fixture.samples).toHaveLength(6);
     expect(fixture.error_responses).toHaveLength(2);
   });

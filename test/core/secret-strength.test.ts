@@ -4,7 +4,7 @@ import { base64urlEncode, bytesToHex, weakSecretReason } from '../../src/core';
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 describe('weakSecretReason', () => {
-  it('accepts what the README tells operators to generate (32 bytes as base64url), 24 bytes, and 16 bytes as hex', () => {
+  it('accepts what docs/deploy.md tells operators to generate (32 bytes as base64url), 24 bytes, and 16 bytes as hex', () => {
     // Measured on 200,000 draws of each: none refused. A refusal here is a rule that is too strict.
     for (let i = 0; i < 2000; i++) {
       expect(weakSecretReason(base64urlEncode(random(32)))).toBeNull();

@@ -24,7 +24,7 @@ const parsed = payloads.filter((p) => !REFUSED_BY_PROJECT_RULE.has(p.id));
 const signed = payloads.filter((p) => p.signing);
 
 describe('xml-payloads.json', () => {
-  it('holds the 28 payloads and 2 replies the README describes', () => {
+  it('holds its 28 payloads and 2 merchant replies', () => {
     expect(payloads).toHaveLength(28);
     expect(fixture.merchant_replies).toHaveLength(2);
     expect(signed.length).toBeGreaterThan(20);

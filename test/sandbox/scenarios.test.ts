@@ -1,4 +1,4 @@
-// Scenario controls (README, "Sandbox"): user actions, injected err_codes, timeouts and delays,
+// Scenario controls (docs/sandbox.md, "Scenarios"): user actions, injected err_codes, timeouts and delays,
 // the `*` scenario, and the live-mode guarantee that /sandbox does not exist.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';

@@ -1,5 +1,5 @@
 /**
- * Simulator controls under /sandbox/sim/ (documented in README, "Sandbox"): scenarios, the sandbox
+ * Simulator controls under /sandbox/sim/ (documented in docs/sandbox.md): scenarios, the sandbox
  * clock, the call log, test users, notify deliveries, and a test receiver for notify_url.
  */
 import { Hono } from 'hono';

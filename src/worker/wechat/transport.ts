@@ -32,7 +32,7 @@ export function wechatTransports(config: Config, env: Env, ctx: object): WechatT
     const api: WechatTransport = (url, init) => loopback(new Request(url, init));
     const cert: WechatTransport = (url, init) => {
       const headers = new Headers(init.headers);
-      // The simulator cannot see TLS on loopback; it reads this header instead (see README, Sandbox).
+      // The simulator cannot see TLS on loopback; it reads this header instead (see docs/sandbox.md).
       headers.set(SANDBOX_CLIENT_CERT_HEADER, config.mchId);
       return loopback(new Request(url, { ...init, headers }));
     };
