@@ -2,7 +2,7 @@
 // one event; a failed attempt is retried with the delay of the schedule; the dead-letter queue's
 // messages mark their event failed (it can still be redelivered by hand).
 import { getConfig } from './config';
-import { markFailed } from '../webhooks/events-repo';
+import { markFailed } from '../webhooks/delivery-repo';
 import { deliverEvent } from '../webhooks/deliver';
 import type { WebhookMessage } from '../webhooks/publish';
 import { webhookDeps } from './wiring';

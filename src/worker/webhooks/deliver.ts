@@ -1,7 +1,7 @@
 // One webhook attempt, from a queue message: claim the event, POST it signed (Standard Webhooks),
 // record the attempt, and say whether the message is done or when to retry it.
 import type { Config } from '../platform/config';
-import { claimAttempt, recordAttempt, type AttemptRecord } from './events-repo';
+import { claimAttempt, recordAttempt, type AttemptRecord } from './delivery-repo';
 import { eventBody } from './payload';
 import { nextAttemptAt } from './schedule';
 import { webhookHeaders } from './signature';
