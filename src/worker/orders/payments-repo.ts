@@ -7,7 +7,7 @@ import { closeEvents, paymentEvents } from '../webhooks/events';
 import { outboxStatement } from '../webhooks/outbox-repo';
 
 /** The order fields a payment decision needs. */
-export interface PaymentView {
+interface PaymentView {
   status: OrderStatus;
   total_fee: number;
   fee_type: string;

@@ -31,7 +31,7 @@ function masked(fields: LogFields): LogFields {
 }
 
 /** The line as written: level and event first, then the fields in their order (tests match on that prefix). */
-export function logLine(level: LogLevel, event: string, fields: LogFields = {}): string {
+function logLine(level: LogLevel, event: string, fields: LogFields = {}): string {
   return JSON.stringify({ level, event, ...masked(fields) });
 }
 

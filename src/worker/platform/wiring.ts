@@ -60,7 +60,7 @@ export function wechatDeps(config: Config, env: Env, ctx: object): WechatDeps {
 }
 
 /** The webhook producer of this environment (a no-op without WEBHOOK_URL or the queue binding). */
-export function publisherOf(env: Env, webhookUrl: string | null | undefined, logger: Logger = log): EventPublisher {
+function publisherOf(env: Env, webhookUrl: string | null | undefined, logger: Logger = log): EventPublisher {
   return eventPublisher((env as { WEBHOOK_QUEUE?: Queue<WebhookMessage> }).WEBHOOK_QUEUE, webhookUrl, logger);
 }
 

@@ -20,7 +20,7 @@ export const EVENT_TYPES = [
 const _everyTypeListed: [Exclude<EventType, (typeof EVENT_TYPES)[number]>] extends [never] ? true : false = true;
 void _everyTypeListed;
 
-export function newEventId(): string {
+function newEventId(): string {
   return `evt_${nonceStr(24)}`;
 }
 
@@ -29,7 +29,7 @@ export function newQueueToken(): string {
 }
 
 /** A new event (id and token fresh). */
-export function outboxEvent(e: Omit<OutboxEvent, 'id' | 'token'>): OutboxEvent {
+function outboxEvent(e: Omit<OutboxEvent, 'id' | 'token'>): OutboxEvent {
   return { ...e, id: newEventId(), token: newQueueToken() };
 }
 

@@ -23,7 +23,7 @@ function unsupported(tradeType: string): never {
  * under the trimmed reading, value padding) plus the sign in its one accepted case. Re-encodings of
  * one message share it; any signed change gives another.
  */
-export function payMessageSha256(signedFields: Readonly<Record<string, string>>, sign: string): Promise<string> {
+function payMessageSha256(signedFields: Readonly<Record<string, string>>, sign: string): Promise<string> {
   return sha256Hex(`PAY\n${canonicalString(signedFields)}&sign=${sign.toUpperCase()}`);
 }
 
@@ -32,7 +32,7 @@ export function payMessageSha256(signedFields: Readonly<Record<string, string>>,
  * outer fields are not authenticated (anyone holding one notify could vary nonce_str at will), and
  * the outer appid/mch_id only select the anomaly kind, which is part of the anomaly's unique key.
  */
-export function refundMessageSha256(decrypted: Readonly<Record<string, string>>): Promise<string> {
+function refundMessageSha256(decrypted: Readonly<Record<string, string>>): Promise<string> {
   return sha256Hex(`REFUND\n${canonicalString(decrypted)}`);
 }
 
