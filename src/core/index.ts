@@ -20,4 +20,5 @@ export * from './order-state';
 export * from './notify-reply';
 export * from './sandbox-protocol';
 export * from './refund-state';
+export * from './payment-decision';
 export * from './reconcile';

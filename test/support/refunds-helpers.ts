@@ -5,8 +5,8 @@ import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { parseConfig } from '../../src/worker/platform/config';
 import type { GatewayDeps } from '../../src/worker/platform/deps';
-import { orderGate } from '../../src/worker/platform/wiring';
-import { wechatDeps } from '../../src/worker/wechat';
+import { BATCH_HOOKS, orderGate, wechatDeps } from '../../src/worker/platform/wiring';
+import { v2Channel } from '../../src/worker/wechat';
 import { AUTH, BUYER, api, freshNo, jsapiFor, postJson, prepayIdOf, simPay, simScenario } from './orders-helpers';
 
 export { AUTH, api, freshNo, postJson, simScenario };
@@ -116,8 +116,9 @@ export function testDeps(timeoutMs?: number): GatewayDeps {
     db: env.DB,
     gate: (no) => orderGate(env, no),
     config: cfg.config,
-    wechat: timeoutMs ? { ...wechat, timeoutMs } : wechat,
+    channel: v2Channel(timeoutMs ? { ...wechat, timeoutMs } : wechat),
     now: Date.now,
     waitUntil: () => undefined,
+    batchHooks: BATCH_HOOKS,
   };
 }

@@ -41,7 +41,8 @@ describe('refunds through the certificate transport, against the simulator', () 
   it('a paid order refunds through the cert transport; the plain transport is refused like live WeChat without a certificate', async () => {
     const { exports } = await import('cloudflare:workers');
     const { parseConfig } = await import('../../src/worker/platform/config');
-    const { refund, refundQuery, wechatDeps, WechatError } = await import('../../src/worker/wechat');
+    const { refund, refundQuery, WechatError } = await import('../../src/worker/wechat');
+    const { wechatDeps } = await import('../../src/worker/platform/wiring');
     const cfg = parseConfig(env as unknown as Record<string, unknown>);
     if (!cfg.ok) throw new Error('config');
     const deps = wechatDeps(cfg.config, env, { exports });

@@ -1,7 +1,10 @@
 // The console's daily totals (migrations/0007 console_daily): statements that ride in the same D1
-// batch as the money-state change they count. Each is guarded by an EXISTS on the row that change
+// batch as the money-state change they count, through the one batch hook `consoleRollupHook`
+// (model/batch.ts; wired in platform/wiring.ts), so the money code never names the console. Each is guarded by an EXISTS on the row that change
 // leaves behind (not by `changes()`, so they can be appended after any other statement), and so
 // lands exactly when the change does: a lost compare-and-set counts nothing.
+
+import type { MoneyChange } from '../model';
 
 /** The Beijing calendar day (UTC+8) of a stored UTC ISO-8601 time, in SQL. */
 const BJ_DAY = (expr: string) => `date(${expr}, '+8 hours')`;
@@ -10,7 +13,7 @@ const BJ_DAY = (expr: string) => `date(${expr}, '+8 hours')`;
  * After commitPayment's CAS to PAID/PAID_AFTER_CLOSE: one paid order on the day of paid_at, and one
  * paid order in its creation cohort if it had a prepay (the success rate's numerator).
  */
-export function rollupPayment(db: D1Database, outTradeNo: string, transactionId: string, to: string, paidAt: string): D1PreparedStatement[] {
+function rollupPayment(db: D1Database, outTradeNo: string, transactionId: string, to: string, paidAt: string): D1PreparedStatement[] {
   const guard = 'FROM orders WHERE out_trade_no = ?1 AND transaction_id = ?2 AND status = ?3 AND paid_at = ?4';
   return [
     db
@@ -29,7 +32,7 @@ export function rollupPayment(db: D1Database, outTradeNo: string, transactionId:
 }
 
 /** After commitRefundResult moved a refund to SUCCESS (updated_at = `now`): one refund on the Beijing day of succeeded_at. */
-export function rollupRefundSuccess(db: D1Database, outRefundNo: string, now: string): D1PreparedStatement {
+function rollupRefundSuccess(db: D1Database, outRefundNo: string, now: string): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO console_daily (day, refund_count, refund_fee)
@@ -40,7 +43,7 @@ export function rollupRefundSuccess(db: D1Database, outRefundNo: string, now: st
 }
 
 /** After a CAS into CLOSED at `now` (closed_at = now). */
-export function rollupClosed(db: D1Database, outTradeNo: string, now: string): D1PreparedStatement {
+function rollupClosed(db: D1Database, outTradeNo: string, now: string): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO console_daily (day, closed_count)
@@ -52,10 +55,10 @@ export function rollupClosed(db: D1Database, outTradeNo: string, now: string): D
 
 /**
  * Directly after storePrepay's CAS CREATED→NOTPAY, in the same batch (`changes() = 1`: only if that
- * CAS wrote): one prepaid order in its creation cohort (the success rate's denominator). The caller
- * adds it only for CREATED→NOTPAY, so a refreshed prepay (NOTPAY→NOTPAY) is not counted.
+ * CAS wrote): one prepaid order in its creation cohort (the success rate's denominator). Only
+ * FIRST_PREPAY runs it, so a refreshed prepay (NOTPAY→NOTPAY) is not counted.
  */
-export function rollupFirstPrepay(db: D1Database, outTradeNo: string): D1PreparedStatement {
+function rollupFirstPrepay(db: D1Database, outTradeNo: string): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO console_daily (day, cohort_prepaid)
@@ -63,4 +66,18 @@ export function rollupFirstPrepay(db: D1Database, outTradeNo: string): D1Prepare
        ON CONFLICT (day) DO UPDATE SET cohort_prepaid = cohort_prepaid + 1`,
     )
     .bind(outTradeNo);
+}
+
+/** The batch hook: each money change's rollup statements. */
+export function consoleRollupHook(db: D1Database, change: MoneyChange): D1PreparedStatement[] {
+  switch (change.kind) {
+    case 'PAID':
+      return rollupPayment(db, change.outTradeNo, change.transactionId, change.status, change.at);
+    case 'CLOSED':
+      return [rollupClosed(db, change.outTradeNo, change.at)];
+    case 'REFUND_SUCCEEDED':
+      return [rollupRefundSuccess(db, change.outRefundNo, change.at)];
+    case 'FIRST_PREPAY':
+      return [rollupFirstPrepay(db, change.outTradeNo)];
+  }
 }

@@ -4,6 +4,7 @@
 // a right token gives its attempt back. Past the global budget every login from an untrusted browser
 // is refused until the window slides on, and the operator is alerted once.
 import { type Budget, type BudgetCount, claimBudgets, releaseBudgets } from './admin-auth-repo';
+import { log } from '../platform/log';
 
 export const LOGIN_WINDOW_MS = 15 * 60_000;
 /** Failures allowed per sliding window. */
@@ -78,9 +79,7 @@ export async function claimLoginAttempt(db: D1Database, client: LoginClient, now
   const g = load(counts, GLOBAL_BUDGET, w);
   if (admitted) {
     if (g.weighted >= LOGIN_LIMITS.global && g.weighted - 1 < LOGIN_LIMITS.global) {
-      console.error(
-        JSON.stringify({ level: 'error', event: 'CONSOLE_LOGIN_LOCKDOWN', failures: LOGIN_LIMITS.global, windowMinutes: LOGIN_WINDOW_MS / 60_000 }),
-      );
+      log.error('CONSOLE_LOGIN_LOCKDOWN', { failures: LOGIN_LIMITS.global, windowMinutes: LOGIN_WINDOW_MS / 60_000 });
     }
     return { admitted: true, keys: [own.key, global.key], windowMs: w.currentMs };
   }

@@ -1,6 +1,6 @@
 // When the lifecycle cron looks at an unpaid order (pure): orderquery 1, 2, 5, 10 and 30 minutes
 // after the prepay, then every 30 minutes; closeorder once expired and at least 5 minutes old.
-import { CLOSE_MIN_AGE_MS } from '../wechat';
+import { CLOSE_MIN_AGE_MS } from '../channel';
 
 const M = 60_000;
 /** Minutes after the prepay of the first checks (docs/wechatpay-v2.md §10: the first query within a minute). */

@@ -6,7 +6,9 @@
 // claims (next_check_at for orders, last_attempt_at / last_synced_at for refunds) keep two
 // overlapping ticks off the same order or refund.
 import { claimOrder, dueOrders, type LifecycleRow } from './lifecycle-repo';
-import { failExpiredEvents, overdueEvents, rearm, type EventRef } from '../webhooks/events-repo';
+import { CLOSE_MIN_AGE_MS } from '../channel';
+import type { EventRef } from '../model';
+import { failExpiredEvents, overdueEvents, rearm } from '../webhooks/delivery-repo';
 import type { GatewayDeps } from '../platform/deps';
 import { DomainError } from '../platform/errors';
 import { closeOrderFlow } from '../orders/close';
@@ -14,8 +16,7 @@ import { PREPAY_LIFETIME_MS, syncOrder } from '../orders/sync';
 import type { RefundRow } from '../refunds/refunds-repo';
 import { advanceRefund, dueRefunds, REFUND_STEP_WORST_CALLS } from '../refunds/advance';
 import { RETRY_WINDOW_MS } from '../webhooks/schedule';
-import type { WechatTransport } from '../wechat/transport';
-import { CLOSE_MIN_AGE_MS } from '../wechat';
+import { errorName, log } from '../platform/log';
 import { checkPointAfter, closeDueAt } from './schedule';
 
 /** WeChat calls per tick, at most. */
@@ -66,22 +67,15 @@ export function planOrder(row: LifecycleRow, nowMs: number): Plan {
   return { kind: 'SCHEDULE', next: Math.min(due, closeDue) };
 }
 
-/** The deps with a WeChat client that counts its calls. */
+/** The deps with a channel that counts the requests it sends to WeChat. */
 function counted(deps: GatewayDeps): { deps: GatewayDeps; calls: () => number } {
   let n = 0;
-  const count =
-    (t: WechatTransport): WechatTransport =>
-    (url, init) => {
-      n += 1;
-      return t(url, init);
-    };
-  const transports = { api: count(deps.wechat.transports.api), cert: count(deps.wechat.transports.cert) };
-  return { deps: { ...deps, wechat: { ...deps.wechat, transports } }, calls: () => n };
+  return { deps: { ...deps, channel: deps.channel.counted(() => (n += 1)) }, calls: () => n };
 }
 
-function warn(event: string, outTradeNo: string, e: unknown): void {
-  const detail = e instanceof DomainError ? { code: e.code } : { error: (e as Error | null)?.name ?? 'unknown' };
-  console.log(JSON.stringify({ level: 'warn', event, outTradeNo, ...detail }));
+function warn(deps: GatewayDeps, event: string, outTradeNo: string, e: unknown): void {
+  const detail = e instanceof DomainError ? { code: e.code } : { error: errorName(e) };
+  (deps.log ?? log).warn(event, { outTradeNo, ...detail });
 }
 
 /** Missed notify: a verified orderquery; SUCCESS with our amount goes through the gate as a notify would. */
@@ -97,7 +91,7 @@ async function close(deps: GatewayDeps, row: LifecycleRow): Promise<'CLOSED' | '
     return status === 'CLOSED' ? 'CLOSED' : 'OPEN';
   } catch (e) {
     if (e instanceof DomainError && e.code === 'ORDER_PAID') return 'PAID';
-    warn('LIFECYCLE_CLOSE_FAILED', row.out_trade_no, e);
+    warn(deps, 'LIFECYCLE_CLOSE_FAILED', row.out_trade_no, e);
     return 'OPEN';
   }
 }
@@ -112,7 +106,7 @@ async function refundStep(deps: GatewayDeps, row: RefundRow, report: TickReport)
     if (step === 'SYNCED') report.refundsSynced += 1;
     if (after.status !== row.status) report.refundsMoved += 1;
   } catch (e) {
-    warn('LIFECYCLE_REFUND_FAILED', row.out_trade_no, e);
+    warn(deps, 'LIFECYCLE_REFUND_FAILED', row.out_trade_no, e);
   }
 }
 
@@ -159,7 +153,7 @@ async function runWork(deps: GatewayDeps, report: TickReport): Promise<void> {
         if (settled === 'PAID') report.paid += 1;
       }
     } catch (e) {
-      warn('LIFECYCLE_ACTION_FAILED', row.out_trade_no, e); // the claim already set the next look
+      warn(deps, 'LIFECYCLE_ACTION_FAILED', row.out_trade_no, e); // the claim already set the next look
     }
   }
   report.wechatCalls = budget.calls();

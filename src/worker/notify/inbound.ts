@@ -1,12 +1,13 @@
 // Steps 1–3 shared by both notify routes (docs/reliability.md §4): a byte-capped body, strict UTF-8, the
 // flat allowlisted parser, return_code=SUCCESS. Refusals leave only a bounded counter.
-import { canonicalString, parseXml, type NotifyReplyName } from '../../core';
-import { raiseAlert } from '../platform/alerts';
+import { parseXml, type NotifyReplyName } from '../../core';
+import { messageKeyOf, reportAnomaly } from '../anomalies/report';
+import type { NotifyReader } from '../channel';
+import type { AnomalyKind, NotifyEvidence, NotifyKind } from '../model';
 import type { GatewayDeps } from '../platform/deps';
-import { orderAnomalyEvent, refOf } from '../webhooks/events-repo';
-import { messageKeyOf, recordAnomaly, type AnomalyKind, type NotifyKind } from '../orders/payments-repo';
 import { sha256Hex } from '../platform/digest';
-import type { NotifyEvidence } from '../order-gate/contract';
+import { log } from '../platform/log';
+import { refOf } from '../webhooks/events';
 import { readCapped } from './read-body';
 import { noteRejection } from './rejections';
 
@@ -24,9 +25,11 @@ export interface NotifyVerdict {
   outTradeNo?: string;
 }
 
-/** A notify's dependencies: the gateway's, with the moment the message arrived as its clock. */
-export interface NotifyDeps extends Pick<GatewayDeps, 'db' | 'gate' | 'config' | 'waitUntil' | 'publishEvents'> {
+/** A notify's dependencies: the gateway's, with the moment the message arrived as its clock, and the channel's notify reader (no calls out). */
+export interface NotifyDeps extends Pick<GatewayDeps, 'db' | 'gate' | 'config' | 'waitUntil' | 'publishEvents' | 'log'> {
   readonly receivedAt: Date;
+  /** Authenticity (step 4 of I1): the channel's reading of what WeChat posted. */
+  readonly notifies: NotifyReader;
 }
 
 export interface InboundNotify {
@@ -75,25 +78,6 @@ export async function readInbound(req: Request, deps: NotifyDeps): Promise<Inbou
   return { bytes, text, fields };
 }
 
-/**
- * The idempotency key of an authentic payment notify: what the signature covers (canonical, so
- * blind to field order, CDATA or text, whitespace between elements, an XML declaration, unsigned
- * empty fields and, under the trimmed reading, value padding) plus the sign in its one accepted
- * case. Re-encodings of one message share it; any signed change gives another.
- */
-export function payMessageSha256(signedFields: Record<string, string>, sign: string): Promise<string> {
-  return sha256Hex(`PAY\n${canonicalString(signedFields)}&sign=${sign.toUpperCase()}`);
-}
-
-/**
- * The same for a refund notify, which has no sign: the decrypted req_info fields, canonical. The
- * outer fields are not authenticated (anyone holding one notify could vary nonce_str at will), and
- * the outer appid/mch_id only select the anomaly kind, which is part of the anomaly's unique key.
- */
-export function refundMessageSha256(decrypted: Record<string, string>): Promise<string> {
-  return sha256Hex(`REFUND\n${canonicalString(decrypted)}`);
-}
-
 export async function evidenceOf(inbound: InboundNotify, messageSha256: string, now: Date): Promise<NotifyEvidence> {
   return { rawBody: inbound.text, bodySha256: await sha256Hex(inbound.bytes), messageSha256, receivedAt: now.toISOString() };
 }
@@ -112,9 +96,10 @@ export async function anomalyReply(
   detail: Record<string, unknown>,
 ): Promise<NotifyVerdict> {
   const record = { kind, outTradeNo, bodySha256: messageKeyOf(evidence), detail, now: evidence.receivedAt };
-  const event = orderAnomalyEvent(record);
-  const recorded = await recordAnomaly(deps.db, record, evidence, notifyKind, event);
-  if (recorded && deps.publishEvents) deps.waitUntil(deps.publishEvents([refOf(event)]));
-  if (recorded) raiseAlert(kind, outTradeNo);
+  const publish = deps.publishEvents;
+  const recorded = await reportAnomaly(
+    { db: deps.db, log: deps.log ?? log, publish: (events) => publish && deps.waitUntil(publish(events.map(refOf))) },
+    { record, evidence, notifyKind },
+  );
   return { reply: 'OK', outcome: recorded ? kind : `DUPLICATE:${kind}`, outTradeNo: outTradeNo ?? undefined };
 }

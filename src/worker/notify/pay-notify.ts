@@ -3,12 +3,13 @@
  * signature, appid/mch_id, known order, amount and currency, result_code. Only a notify that passes
  * every check reaches the order's DO; a forged one never creates a DO or a row it controls.
  */
-import { maskOpenid, OUT_TRADE_NO, parseFen, verifySignedMessage } from '../../core';
+import { maskOpenid, OUT_TRADE_NO, parseFen } from '../../core';
+import type { AnomalyKind, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../model';
+import type { GateResult } from '../order-gate/contract';
 import { getOrder } from '../orders/orders-repo';
-import type { AnomalyKind } from '../orders/payments-repo';
-import type { GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../order-gate/contract';
+import { log } from '../platform/log';
 import { forgetApplied, knownApplied, rememberApplied } from './applied-cache';
-import { anomalyReply, evidenceOf, payMessageSha256, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
+import { anomalyReply, evidenceOf, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
 
 const TRANSACTION_ID = /^[0-9A-Za-z]{1,32}$/;
 const TIME_END = /^\d{14}$/;
@@ -18,19 +19,18 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   const inbound = await readInbound(req, deps);
   if ('reply' in inbound) return inbound;
 
-  // 4. Signature over every non-empty field, algorithm by the §3.4 rule within the configured allowlist.
-  const verified = await verifySignedMessage(inbound.fields, config.apiKey, [config.signType]);
+  // 4. Signature over every non-empty field, algorithm by the §3.4 rule within the configured allowlist
+  // (the channel's notify reader: wechat/channel.ts).
+  const verified = await deps.notifies.readPayNotify(inbound.fields);
   if (!verified.ok) return refuse(deps, 'SIGN_ERROR', verified.reason);
   // From here on only what the signature covers: under the trimmed reading the values trimmed, and
   // no unsigned empty or whitespace-only field (a blank fee_type is absent, i.e. CNY, never a mismatch).
-  const fields = verified.signedFields;
-  if (verified.trimmedReading) {
-    console.warn(JSON.stringify({ level: 'warn', event: 'NOTIFY_SIGN_TRIMMED_READING', outTradeNo: fields.out_trade_no ?? null }));
-  }
+  const fields = verified.fields;
+  if (verified.trimmedReading) (deps.log ?? log).warn('NOTIFY_SIGN_TRIMMED_READING', { outTradeNo: fields.out_trade_no ?? null });
 
   const outTradeNo = fields.out_trade_no !== undefined && OUT_TRADE_NO.test(fields.out_trade_no) ? fields.out_trade_no : null;
   // Authentic from here on: every outcome is durable before the reply.
-  const evidence = await evidenceOf(inbound, await payMessageSha256(fields, inbound.fields.sign!), now);
+  const evidence = await evidenceOf(inbound, verified.messageKey, now);
 
   // An exact repeat of a payment this isolate saw committed (so steps 5–8 passed for these very
   // values): no D1 read. It still goes to the order's DO, whose memo answers with no D1 access while
@@ -92,7 +92,7 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
 }
 
 /** The payment fact of a verified notify whose amount and currency were checked. */
-function paymentFacts(fields: Record<string, string>, outTradeNo: string, totalFee: number, feeType: string): PaymentFacts {
+function paymentFacts(fields: Readonly<Record<string, string>>, outTradeNo: string, totalFee: number, feeType: string): PaymentFacts {
   let cashFee: number | undefined;
   try {
     cashFee = fields.cash_fee === undefined ? undefined : parseFen(fields.cash_fee, { allowZero: true });

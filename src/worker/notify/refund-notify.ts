@@ -8,13 +8,12 @@
  * SUCCESS | CHANGE | REFUNDCLOSE), and may arrive before the refund call has answered. Anything
  * authentic that cannot be applied is an anomaly, acknowledged.
  */
-import { decryptRefundInfo, OUT_REFUND_NO, OUT_TRADE_NO, parseFen } from '../../core';
+import { OUT_REFUND_NO, OUT_TRADE_NO, parseFen } from '../../core';
+import type { AnomalyKind, RefundFacts } from '../model';
 import { getOrder } from '../orders/orders-repo';
 import { getRefund } from '../refunds/refunds-repo';
-import type { AnomalyKind } from '../orders/payments-repo';
-import type { RefundFacts } from '../order-gate/contract';
 import { refundTimeToIso } from '../refunds/sync';
-import { anomalyReply, evidenceOf, readInbound, refundMessageSha256, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
+import { anomalyReply, evidenceOf, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
 
 const FINAL: ReadonlySet<string> = new Set(['SUCCESS', 'CHANGE', 'REFUNDCLOSE']);
 const REFUND_ID = /^[0-9A-Za-z]{1,64}$/;
@@ -33,16 +32,13 @@ export async function handleRefundNotify(req: Request, deps: NotifyDeps): Promis
   if ('reply' in inbound) return inbound;
   const { fields } = inbound;
 
-  if (!fields.req_info) return refuse(deps, 'SIGN_ERROR', 'REQ_INFO_MISSING');
-  let info: Record<string, string>;
-  try {
-    info = await decryptRefundInfo(fields.req_info, config.apiKey);
-  } catch {
-    return refuse(deps, 'SIGN_ERROR', 'REQ_INFO_UNDECRYPTABLE');
-  }
+  // req_info missing or undecryptable: not authentic (the channel's notify reader: wechat/channel.ts).
+  const opened = await deps.notifies.readRefundNotify(fields);
+  if (!opened.ok) return refuse(deps, 'SIGN_ERROR', opened.reason);
+  const info = opened.info;
 
   // Authentic from here on. The outer appid/mch_id are outside the encryption but must still be ours.
-  const evidence = await evidenceOf(inbound, await refundMessageSha256(info), now);
+  const evidence = await evidenceOf(inbound, opened.messageKey, now);
   const outTradeNo = info.out_trade_no !== undefined && OUT_TRADE_NO.test(info.out_trade_no) ? info.out_trade_no : null;
   const anomaly = (kind: AnomalyKind, detail: Record<string, unknown>) => anomalyReply(deps, evidence, 'REFUND', kind, outTradeNo, detail);
   if (fields.appid !== config.appId) return anomaly('APPID_MISMATCH', { appid: fields.appid ?? null });

@@ -1,7 +1,7 @@
 // Forged or malformed notifies leave only counters (docs/reliability.md §3.2). They are summed in memory
 // and flushed at most once a second per isolate, so a flood of forgeries cannot turn into a flood of
 // D1 writes. A lost isolate loses at most a second of counts: these are metrics, not money.
-import { addRejections } from '../orders/payments-repo';
+import { addRejections } from './rejections-repo';
 
 export const REJECTION_FLUSH_MS = 1_000;
 

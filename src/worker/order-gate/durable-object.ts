@@ -1,21 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
+import { paymentDecision } from '../../core/payment-decision';
 import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
-import { raiseAlert } from '../platform/alerts';
-import { orderAnomalyEvent, refOf, type OutboxEvent } from '../webhooks/events-repo';
-import {
-  closeEvents,
-  commitPayment,
-  loadPaymentView,
-  messageKeyOf,
-  moveStatus,
-  paymentEvents,
-  readStatus,
-  recordAnomaly,
-  type AnomalyKind,
-  type PaymentCommit,
-} from '../orders/payments-repo';
+import { alertAnomaly, messageKeyOf, reportAnomaly } from '../anomalies/report';
+import type { AnomalyKind, OutboxEvent } from '../model';
+import { commitPayment, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders/payments-repo';
 import { sha256Hex } from '../platform/digest';
-import { eventPublisher } from '../webhooks/publish';
+import { gateDeps, type GateDeps } from '../platform/wiring';
+import { closeEvents, paymentEvents, refOf } from '../webhooks/events';
 import type {
   CloseRequest,
   GateOutcome,
@@ -64,6 +55,13 @@ export class OrderGate extends DurableObject<Env> {
   #memo: PaidMemo | null | undefined;
   /** Duplicates answered from the cache since this instance started (in memory only). */
   duplicatesAnswered = 0;
+  #deps: GateDeps | undefined;
+
+  /** The store, the publisher, the batch hooks and the logger, built from the environment once (platform/wiring.ts). */
+  get #d(): GateDeps {
+    this.#deps ??= gateDeps(this.env);
+    return this.#deps;
+  }
 
   /** Liveness probe. */
   async ping(): Promise<string> {
@@ -94,14 +92,14 @@ export class OrderGate extends DurableObject<Env> {
     if (!event) throw new TypeError('unknown close phase');
     return this.#exclusive(async () => {
       for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-        const status = await readStatus(this.env.DB, req.outTradeNo);
+        const status = await readStatus(this.#d.db, req.outTradeNo);
         if (status === null) return { outcome: 'UNKNOWN_ORDER', status: null };
         const t = transition(status, event);
         if (!t.ok) return { outcome: 'CLOSE_NOT_APPLICABLE', status };
         if (!t.changed) return { outcome: 'CLOSE_STEP_DONE', status };
         const now = new Date().toISOString();
         const events = closeEvents(req.outTradeNo, t.to, now);
-        if (await moveStatus(this.env.DB, req.outTradeNo, status, t.to, now, events)) {
+        if (await moveStatus(this.#d.db, req.outTradeNo, status, t.to, now, events, this.#d.batchHooks)) {
           this.#publish(events);
           return { outcome: 'CLOSE_STEP_DONE', status: t.to };
         }
@@ -116,7 +114,7 @@ export class OrderGate extends DurableObject<Env> {
    * calls WeChat only after RESERVED. The same request again is EXISTING; nothing is written then.
    */
   async reserveRefund(req: RefundReserveRequest): Promise<RefundReserveResult> {
-    return this.#exclusive(() => reserveRefundLocked(this.env.DB, req, new Date()));
+    return this.#exclusive(() => reserveRefundLocked(this.#d.db, req, new Date()));
   }
 
   /**
@@ -127,9 +125,9 @@ export class OrderGate extends DurableObject<Env> {
    */
   async applyRefundResult(facts: RefundFacts, evidence?: NotifyEvidence): Promise<RefundApplyResult> {
     return this.#exclusive(async () => {
-      const { result, events } = await applyRefundLocked(this.env.DB, facts, evidence, new Date(), { beforeStatusChange: () => this.#forgetMemo() });
+      const deps = { ...this.#d, publish: (events: readonly OutboxEvent[]) => this.#publish(events) };
+      const { result, events } = await applyRefundLocked(deps, facts, evidence, new Date(), { beforeStatusChange: () => this.#forgetMemo() });
       if (result.transition) this.#refundChanged(result.transition, events);
-      else this.#publish(events); // an anomaly recorded instead: its order.anomaly
       return result;
     });
   }
@@ -141,18 +139,14 @@ export class OrderGate extends DurableObject<Env> {
    */
   #refundChanged(t: RefundTransition, events: OutboxEvent[]): void {
     this.#publish(events);
-    console.log(
-      JSON.stringify({
-        level: 'info',
-        event: 'REFUND_TRANSITION',
-        outTradeNo: t.outTradeNo,
-        outRefundNo: t.outRefundNo,
-        from: t.from,
-        to: t.to,
-        orderStatus: t.orderStatus,
-        events: events.map((e) => e.type),
-      }),
-    );
+    this.#d.log.info('REFUND_TRANSITION', {
+      outTradeNo: t.outTradeNo,
+      outRefundNo: t.outRefundNo,
+      from: t.from,
+      to: t.to,
+      orderStatus: t.orderStatus,
+      events: events.map((e) => e.type),
+    });
   }
 
   /** Runs `work` after every earlier call finished (settled either way): single-flight per order. */
@@ -173,8 +167,8 @@ export class OrderGate extends DurableObject<Env> {
   }
 
   /** After the commit that wrote them: the events go on the webhook queue (the cron catches a lost send). */
-  #publish(events: OutboxEvent[]): void {
-    if (events.length) this.ctx.waitUntil(eventPublisher(this.env)(events.map(refOf)));
+  #publish(events: readonly OutboxEvent[]): void {
+    if (events.length) this.ctx.waitUntil(this.#d.publishEvents(events.map(refOf)));
   }
 
   #paidMemo(): PaidMemo | null {
@@ -202,8 +196,9 @@ export class OrderGate extends DurableObject<Env> {
     return { outcome: 'ALREADY_APPLIED', status: memo.status };
   }
 
+  /** The lock is held: read (or take the caller's snapshot), decide (core/payment-decision.ts), commit, remember, publish. */
   async #applyLocked(p: PaymentFacts, evidence: NotifyEvidence | undefined, seen: OrderSnapshot | undefined): Promise<GateResult> {
-    const db = this.env.DB;
+    const db = this.#d.db;
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       // The caller's snapshot serves the first attempt only, and only while it shows no payment: that
       // is the one case where it can lead to a commit, whose CAS re-checks it (its txnOwner is unknown,
@@ -212,34 +207,27 @@ export class OrderGate extends DurableObject<Env> {
       // stale PAID would be remembered for a refunded order and its replays would skip LATE_PAYMENT.
       const { order, txnOwner } =
         attempt === 0 && seen && seen.transactionId === null
-          ? { order: { status: seen.status, total_fee: seen.totalFee, fee_type: seen.feeType, transaction_id: seen.transactionId }, txnOwner: null }
-          : await loadPaymentView(db, p.outTradeNo, p.transactionId);
-      if (!order) return { outcome: 'UNKNOWN_ORDER', status: null };
-      const anomaly = (kind: AnomalyKind, outcome: GateOutcome) => this.#anomaly(p, evidence, kind, outcome, order.status, order.transaction_id);
-
-      if (order.transaction_id === p.transactionId) {
-        if (order.status === 'PAID' || order.status === 'PAID_AFTER_CLOSE') {
-          this.#remember({ transactionId: p.transactionId, totalFee: order.total_fee, status: order.status });
-          return { outcome: 'ALREADY_APPLIED', status: order.status };
-        }
-        return anomaly('LATE_PAYMENT_NOTIFY', 'LATE_PAYMENT'); // refunded since: never re-credit [S23]
+          ? { order: seen, txnOwner: null }
+          : await loadPaymentView(db, p.outTradeNo, p.transactionId).then(({ order, txnOwner }) => ({
+              order: order && { status: order.status, totalFee: order.total_fee, feeType: order.fee_type, transactionId: order.transaction_id },
+              txnOwner,
+            }));
+      const decision = paymentDecision(order, txnOwner, p);
+      if (decision.kind === 'UNKNOWN_ORDER' || !order) return { outcome: 'UNKNOWN_ORDER', status: null };
+      if (decision.kind === 'DUPLICATE') {
+        this.#remember({ transactionId: p.transactionId, totalFee: order.totalFee, status: decision.status });
+        return { outcome: 'ALREADY_APPLIED', status: decision.status };
       }
-      if (order.transaction_id !== null || (txnOwner !== null && txnOwner !== p.outTradeNo)) return anomaly('TXN_CONFLICT', 'CONFLICT');
-      if (order.total_fee !== p.totalFee) return anomaly('AMOUNT_MISMATCH', 'AMOUNT_MISMATCH');
-      if (p.feeType !== order.fee_type) return anomaly('FEE_TYPE_MISMATCH', 'AMOUNT_MISMATCH');
+      if (decision.kind === 'ANOMALY') return this.#anomaly(p, evidence, decision.anomaly, decision.outcome, order.status, order.transactionId);
 
-      const t = transition(order.status, 'PAYMENT');
-      if (!t.ok) return anomaly('LATE_PAYMENT_NOTIFY', 'LATE_PAYMENT');
-      if (!t.changed) return anomaly('TXN_CONFLICT', 'CONFLICT'); // paid, yet no transaction recorded
-      const to = t.to as 'PAID' | 'PAID_AFTER_CLOSE';
-
+      const { from, to } = decision;
       const now = new Date().toISOString();
       const bodySha256 = await anomalyKey(p, evidence);
       const hooks = this[GATE_TEST_HOOKS];
       await hooks?.beforeCommit?.();
       const commit: PaymentCommit = {
         facts: p,
-        from: order.status,
+        from,
         to,
         now,
         evidence,
@@ -250,17 +238,17 @@ export class OrderGate extends DurableObject<Env> {
                 outTradeNo: p.outTradeNo,
                 bodySha256,
                 now,
-                detail: { from: order.status, transactionId: p.transactionId, totalFee: p.totalFee, source: p.source, action: 'REFUND_OR_FULFIL' },
+                detail: { from, transactionId: p.transactionId, totalFee: p.totalFee, source: p.source, action: 'REFUND_OR_FULFIL' },
               }
             : undefined,
       };
-      const events = paymentEvents(commit);
-      const applied = await commitPayment(db, { ...commit, events });
+      const events = paymentEvents({ outTradeNo: p.outTradeNo, to, transactionId: p.transactionId, now, anomaly: commit.anomaly });
+      const applied = await commitPayment(db, { ...commit, events }, this.#d.batchHooks);
       await hooks?.afterCommit?.();
       if (applied) {
         this.#publish(events);
-        this.#remember({ transactionId: p.transactionId, totalFee: order.total_fee, status: to });
-        if (to === 'PAID_AFTER_CLOSE') raiseAlert('PAID_AFTER_CLOSE', p.outTradeNo, { from: order.status, source: p.source });
+        this.#remember({ transactionId: p.transactionId, totalFee: order.totalFee, status: to });
+        if (to === 'PAID_AFTER_CLOSE') alertAnomaly(this.#d.log, 'PAID_AFTER_CLOSE', p.outTradeNo, { from, source: p.source });
         return { outcome: to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', status: to };
       }
       // The CAS lost to a writer outside this lock: read again and decide again.
@@ -277,12 +265,9 @@ export class OrderGate extends DurableObject<Env> {
     storedTxn: string | null,
   ): Promise<GateResult> {
     const detail = { transactionId: p.transactionId, storedTransactionId: storedTxn, totalFee: p.totalFee, feeType: p.feeType, status, source: p.source };
-    const bodySha256 = await anomalyKey(p, evidence);
-    const record = { kind, outTradeNo: p.outTradeNo, bodySha256, detail, now: new Date().toISOString() };
-    const event = orderAnomalyEvent(record);
-    const recorded = await recordAnomaly(this.env.DB, record, evidence, 'PAY', event);
-    if (recorded) this.#publish([event]);
-    if (recorded) raiseAlert(kind, p.outTradeNo, { source: p.source }); // a re-sent message was alerted already
+    const record = { kind, outTradeNo: p.outTradeNo, bodySha256: await anomalyKey(p, evidence), detail, now: new Date().toISOString() };
+    // A re-sent message was recorded and alerted already: reportAnomaly writes, publishes and alerts once.
+    await reportAnomaly({ ...this.#d, publish: (events) => this.#publish(events) }, { record, evidence, notifyKind: 'PAY', alert: { source: p.source } });
     return { outcome, status };
   }
 }

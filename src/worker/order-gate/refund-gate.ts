@@ -3,9 +3,9 @@
 // write is one CAS batch (d1/refunds-repo.ts); a lost CAS is re-read and decided again.
 import { transition } from '../../core/order-state';
 import { refundMove } from '../../core/refund-state';
-import { raiseAlert } from '../platform/alerts';
-import { orderAnomalyEvent, refundEvent, type OutboxEvent } from '../webhooks/events-repo';
-import { messageKeyOf, recordAnomaly, type AnomalyKind, type AnomalyRecord } from '../orders/payments-repo';
+import { alertAnomaly, messageKeyOf, reportAnomaly, type AnomalyDeps } from '../anomalies/report';
+import type { AnomalyKind, AnomalyRecord, BatchHooks, OutboxEvent } from '../model';
+import { orderAnomalyEvent, refundEvent } from '../webhooks/events';
 import { commitRefundResult, commitReservation, getRefund, loadRefundView, MAX_REFUNDS_PER_ORDER, type RefundRow } from '../refunds/refunds-repo';
 import { sha256Hex } from '../platform/digest';
 import { refundView } from '../refunds/view';
@@ -86,10 +86,15 @@ export function refundTransitionEvents(updated: RefundRow, anomaly: AnomalyRecor
   return events;
 }
 
-/** What the gate decided, and the webhook events its batch committed (to enqueue after the commit). */
+/** What the gate decided, and the webhook events its transition's batch committed (to enqueue after the commit). */
 export interface LockedRefundResult {
   result: RefundApplyResult;
   events: OutboxEvent[];
+}
+
+/** The gate's store, publisher (for anomalies, which are published here), logger and batch hooks. */
+export interface RefundGateDeps extends AnomalyDeps {
+  readonly batchHooks: BatchHooks;
 }
 
 export interface ApplyHooks {
@@ -98,7 +103,7 @@ export interface ApplyHooks {
 }
 
 export async function applyRefundLocked(
-  db: D1Database,
+  deps: RefundGateDeps,
   f: RefundFacts,
   evidence: NotifyEvidence | undefined,
   now: Date,
@@ -117,11 +122,10 @@ export async function applyRefundLocked(
       detail: { ...detail, out_refund_no: f.outRefundNo, reported: f.status, refund_fee: f.refundFee, source: f.source },
       now: now.toISOString(),
     };
-    const event = orderAnomalyEvent(record);
-    const recorded = await recordAnomaly(db, record, evidence, 'REFUND', event);
-    if (recorded) raiseAlert(kind, f.outTradeNo, { outRefundNo: f.outRefundNo, source: f.source });
-    return { result: { outcome, refund }, events: recorded ? [event] : [] };
+    await reportAnomaly(deps, { record, evidence, notifyKind: 'REFUND', alert: { outRefundNo: f.outRefundNo, source: f.source } });
+    return { result: { outcome, refund }, events: [] };
   };
+  const db = deps.db;
 
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const { order, refund } = await loadRefundView(db, f.outTradeNo, f.outRefundNo);
@@ -173,23 +177,27 @@ export async function applyRefundLocked(
     };
     const events = refundTransitionEvents(updated, changeAnomaly);
     if (orderTo !== order.status) hooks.beforeStatusChange?.();
-    const committed = await commitRefundResult(db, {
-      refund,
-      to,
-      seen: order,
-      orderTo,
-      refundedDelta: to === 'SUCCESS' ? fee : 0,
-      reservedDelta: to === 'FAILED' || to === 'REFUNDCLOSE' ? -fee : 0,
-      refundId: f.refundId ?? null,
-      failureReason,
-      succeededAt,
-      now: at,
-      evidence,
-      anomaly: changeAnomaly,
-      events,
-    });
+    const committed = await commitRefundResult(
+      db,
+      {
+        refund,
+        to,
+        seen: order,
+        orderTo,
+        refundedDelta: to === 'SUCCESS' ? fee : 0,
+        reservedDelta: to === 'FAILED' || to === 'REFUNDCLOSE' ? -fee : 0,
+        refundId: f.refundId ?? null,
+        failureReason,
+        succeededAt,
+        now: at,
+        evidence,
+        anomaly: changeAnomaly,
+        events,
+      },
+      deps.batchHooks,
+    );
     if (committed) {
-      if (changeAnomaly) raiseAlert('REFUND_CHANGE', f.outTradeNo, { outRefundNo: f.outRefundNo, source: f.source });
+      if (changeAnomaly) alertAnomaly(deps.log, 'REFUND_CHANGE', f.outTradeNo, { outRefundNo: f.outRefundNo, source: f.source });
       return {
         result: {
           outcome: 'APPLIED',

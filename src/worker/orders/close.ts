@@ -3,7 +3,7 @@ import { PAID_STATUSES } from '../../core/order-state';
 import type { OrderRow } from './orders-repo';
 import { DomainError } from '../platform/errors';
 import type { GatewayDeps } from '../platform/deps';
-import { CLOSE_MIN_AGE_MS, closeOrder, orderQuery, WechatError } from '../wechat';
+import { ChannelError, CLOSE_MIN_AGE_MS } from '../channel';
 import { applyQueryResult } from './sync';
 
 const PAID_LIKE: ReadonlySet<string | null> = new Set(PAID_STATUSES);
@@ -28,13 +28,14 @@ export async function closeOrderFlow(deps: GatewayDeps, row: OrderRow): Promise<
   if (PAID_LIKE.has(begun.status)) throw new DomainError('ORDER_PAID', 'the order is paid and cannot be closed');
   if (begun.status === 'CLOSED') return 'CLOSED';
   if (begun.status !== 'CLOSING') throw new DomainError('CLOSE_IN_PROGRESS', 'the order is changing; retry');
+  const order = { outTradeNo: row.out_trade_no, signType: row.sign_type };
   try {
-    await closeOrder(deps.wechat, row.out_trade_no, row.sign_type);
+    await deps.channel.closeOrder(order);
   } catch (e) {
-    if (!(e instanceof WechatError)) throw e;
+    if (!(e instanceof ChannelError)) throw e;
     if (e.code === 'ORDERPAID') {
       // Paid before the close landed: never CLOSED. Confirm with a verified query; a notify would do the same.
-      const q = await orderQuery(deps.wechat, row.out_trade_no, row.sign_type).catch(() => null);
+      const q = await deps.channel.queryOrder(order).catch(() => null);
       if (q) await applyQueryResult(deps, { ...row, status: 'CLOSING' }, q, 'CLOSE_ORDERPAID');
       throw new DomainError('ORDER_PAID', 'the order was paid before it could be closed');
     }

@@ -1,7 +1,7 @@
 // Order creation, prepay storage, sync bookkeeping and reads in D1. Money-state transitions live in the OrderGate's repo.
 import type { SignType } from '../../core';
 import type { OrderStatus } from '../../core/order-state';
-import { rollupFirstPrepay } from '../console/console-rollup-repo';
+import type { BatchHooks } from '../model';
 
 export type { OrderStatus };
 
@@ -83,8 +83,11 @@ export interface PrepayUpdate {
   now: string;
 }
 
-/** Stores the prepay (CREATED→NOTPAY, or a refreshed prepay on NOTPAY) unless the order moved or is bound to another buyer. */
-export async function storePrepay(db: D1Database, u: PrepayUpdate): Promise<boolean> {
+/**
+ * Stores the prepay (CREATED→NOTPAY, or a refreshed prepay on NOTPAY) unless the order moved or is
+ * bound to another buyer. The first prepay (CREATED→NOTPAY) runs `hooks` right after the CAS.
+ */
+export async function storePrepay(db: D1Database, u: PrepayUpdate, hooks: BatchHooks = []): Promise<boolean> {
   const stmts = [
     db
       .prepare(
@@ -93,8 +96,9 @@ export async function storePrepay(db: D1Database, u: PrepayUpdate): Promise<bool
       )
       .bind(u.outTradeNo, u.fromStatus, u.toStatus, u.prepayId, u.openid, u.prepayExpiresAt, u.now),
   ];
-  // The order's first prepay counts in its creation day's success-rate denominator (console, 0007).
-  if (u.fromStatus === 'CREATED' && u.toStatus === 'NOTPAY') stmts.push(rollupFirstPrepay(db, u.outTradeNo));
+  if (u.fromStatus === 'CREATED' && u.toStatus === 'NOTPAY') {
+    for (const hook of hooks) stmts.push(...hook(db, { kind: 'FIRST_PREPAY', outTradeNo: u.outTradeNo }));
+  }
   const [res] = await db.batch(stmts);
   return res?.meta.changes === 1;
 }

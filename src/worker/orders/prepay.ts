@@ -1,10 +1,11 @@
 // POST /v1/orders/:out_trade_no/jsapi: one unifiedorder per order and buyer, then fresh getBrandWCPayRequest params.
-import { formatWechatTime, jsapiPayParams, nonceStr } from '../../core';
+import { nonceStr } from '../../core';
 import { PAID_STATUSES } from '../../core/order-state';
+import { ChannelError } from '../channel';
 import type { GatewayDeps } from '../platform/deps';
-import { getOrder, pinPrepayClientIp, storePrepay, updateStatus, type OrderRow } from './orders-repo';
 import { DomainError } from '../platform/errors';
-import { orderQuery, unifiedOrder, WechatError } from '../wechat';
+import { log } from '../platform/log';
+import { getOrder, pinPrepayClientIp, storePrepay, updateStatus, type OrderRow } from './orders-repo';
 import { applyQueryResult, PREPAY_LIFETIME_MS } from './sync';
 import { nextStatus } from './transitions';
 
@@ -40,25 +41,26 @@ async function issuePrepay(deps: GatewayDeps, requester: PayRequester, row: Orde
   const { config } = deps;
   // Every unifiedorder of one order carries the same parameters, the first client IP included.
   const spbillCreateIp = await pinPrepayClientIp(deps.db, row.out_trade_no, requester.clientIp);
+  const order = { outTradeNo: row.out_trade_no, signType: row.sign_type };
   try {
-    const { prepayId } = await unifiedOrder(deps.wechat, {
-      outTradeNo: row.out_trade_no,
+    const prepay = await deps.channel.prepay({
+      order,
+      payer: { tradeType: 'JSAPI', openid },
       description: row.description,
       totalFee: row.total_fee, // from our row: the browser never names an amount
-      openid,
-      spbillCreateIp,
+      clientIp: spbillCreateIp,
       notifyUrl: `${config.publicBaseUrl}/wechat/notify`,
-      timeExpire: formatWechatTime(new Date(row.expires_at)),
+      expiresAt: new Date(row.expires_at),
       attach: row.attach,
-      signType: row.sign_type,
     });
-    return prepayId;
+    if (prepay.tradeType !== 'JSAPI') throw new Error('a JSAPI prepay answered with another trade type');
+    return prepay.prepayId;
   } catch (e) {
-    if (!(e instanceof WechatError)) throw e;
-    console.log(JSON.stringify({ level: 'warn', event: 'UNIFIEDORDER_FAILED', outTradeNo: row.out_trade_no, code: e.code, errCode: e.errCode }));
+    if (!(e instanceof ChannelError)) throw e;
+    (deps.log ?? log).warn('UNIFIEDORDER_FAILED', { outTradeNo: row.out_trade_no, code: e.code, errCode: e.errCode });
     if (e.code === 'ORDERPAID') {
       // Paid already (another device, a lost notify): learn it through a verified query.
-      const q = await orderQuery(deps.wechat, row.out_trade_no, row.sign_type).catch(() => null);
+      const q = await deps.channel.queryOrder(order).catch(() => null);
       if (q) await applyQueryResult(deps, row, q, 'ORDERQUERY');
       throw new DomainError('ORDER_PAID', 'the order is already paid');
     }
@@ -74,7 +76,6 @@ async function issuePrepay(deps: GatewayDeps, requester: PayRequester, row: Orde
 }
 
 export async function jsapiParams(deps: GatewayDeps, requester: PayRequester, row: OrderRow) {
-  const { config } = deps;
   const nowMs = deps.now();
   assertPayable(row, nowMs);
   const openid = row.openid ?? requester.sessionOpenid;
@@ -87,15 +88,19 @@ export async function jsapiParams(deps: GatewayDeps, requester: PayRequester, ro
     prepayId = row.prepay_id;
   } else {
     prepayId = await issuePrepay(deps, requester, row, openid, nowMs);
-    const stored = await storePrepay(deps.db, {
-      outTradeNo: row.out_trade_no,
-      fromStatus: row.status,
-      toStatus: nextStatus(row.status, 'PREPAY_ISSUED'),
-      prepayId,
-      openid,
-      prepayExpiresAt: new Date(nowMs + PREPAY_LIFETIME_MS).toISOString(),
-      now: new Date(nowMs).toISOString(),
-    });
+    const stored = await storePrepay(
+      deps.db,
+      {
+        outTradeNo: row.out_trade_no,
+        fromStatus: row.status,
+        toStatus: nextStatus(row.status, 'PREPAY_ISSUED'),
+        prepayId,
+        openid,
+        prepayExpiresAt: new Date(nowMs + PREPAY_LIFETIME_MS).toISOString(),
+        now: new Date(nowMs).toISOString(),
+      },
+      deps.batchHooks,
+    );
     if (!stored) {
       // Someone else moved the order meanwhile (a notify, a close, a concurrent jsapi): judge it afresh.
       const now = await getOrder(deps.db, row.out_trade_no);
@@ -107,5 +112,11 @@ export async function jsapiParams(deps: GatewayDeps, requester: PayRequester, ro
     }
   }
   // paySign is a new signature with the order's sign_type (= the unifiedorder sign_type).
-  return jsapiPayParams(prepayId, { appId: config.appId, key: config.apiKey, signType: row.sign_type }, String(Math.floor(nowMs / 1000)), nonceStr(32));
+  const pay = await deps.channel.payParams(
+    { tradeType: 'JSAPI', prepayId },
+    { outTradeNo: row.out_trade_no, signType: row.sign_type },
+    { timeStamp: Math.floor(nowMs / 1000), nonce: nonceStr(32) },
+  );
+  if (pay.tradeType !== 'JSAPI') throw new Error('JSAPI pay params answered with another trade type');
+  return pay.params;
 }

@@ -1,6 +1,6 @@
 // The payment fact a verified orderquery proves, in the shape the OrderGate applies.
-import type { PaymentFacts, PaymentSource } from '../order-gate/contract';
-import type { OrderQueryResult } from '../wechat';
+import type { OrderQueryResult } from '../channel';
+import type { PaymentFacts, PaymentSource } from '../model';
 
 /**
  * From a verified orderquery SUCCESS answer, as WeChat reported it. The OrderGate judges it against the

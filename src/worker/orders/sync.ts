@@ -1,9 +1,9 @@
 // Catch-up for lost notifies: a verified orderquery, then the OrderGate applies what it proves.
+import { ChannelError, type OrderQueryResult } from '../channel';
+import type { PaymentSource } from '../model';
 import type { GatewayDeps } from '../platform/deps';
+import { errorName, log } from '../platform/log';
 import { claimSync, type OrderRow } from './orders-repo';
-import { maskOpenid } from '../../core';
-import { orderQuery, WechatError, type OrderQueryResult } from '../wechat';
-import type { PaymentSource } from '../order-gate/contract';
 import { paymentFromQuery } from './query-facts';
 
 /** Without a notify for this long, a read of an unpaid order asks WeChat (docs/wechatpay-v2.md §10: first query at +60 s). */
@@ -30,20 +30,17 @@ export function syncDue(row: OrderRow, nowMs: number, forced: boolean): boolean 
 export type SyncOutcome = 'SYNC_SKIPPED' | 'SYNC_UNCHANGED' | 'SYNC_PAID' | 'SYNC_CLOSED' | 'SYNC_MISMATCH' | 'SYNC_FAILED';
 
 /** Applies a verified orderquery answer through the gate, which records amount or currency mismatches as anomalies. */
-export async function applyQueryResult(deps: Pick<GatewayDeps, 'gate'>, row: OrderRow, q: OrderQueryResult, source: PaymentSource): Promise<SyncOutcome> {
+export async function applyQueryResult(
+  deps: Pick<GatewayDeps, 'gate' | 'log'>,
+  row: OrderRow,
+  q: OrderQueryResult,
+  source: PaymentSource,
+): Promise<SyncOutcome> {
   if (q.tradeState === 'SUCCESS') {
     const facts = paymentFromQuery(q, source);
     if (!facts) {
-      console.log(
-        JSON.stringify({
-          level: 'warn',
-          event: 'ORDERQUERY_MISMATCH',
-          outTradeNo: row.out_trade_no,
-          totalFee: q.totalFee,
-          feeType: q.feeType,
-          openid: maskOpenid(q.openid),
-        }),
-      );
+      // The logger masks the openid.
+      (deps.log ?? log).warn('ORDERQUERY_MISMATCH', { outTradeNo: row.out_trade_no, totalFee: q.totalFee, feeType: q.feeType, openid: q.openid });
       return 'SYNC_MISMATCH';
     }
     const result = await deps.gate(row.out_trade_no).applyPayment(facts);
@@ -66,12 +63,12 @@ export async function syncOrder(deps: GatewayDeps, row: OrderRow, forced: boolea
   const window = forced ? FORCED_SYNC_WINDOW_MS : AUTO_SYNC_AFTER_MS;
   if (!(await claimSync(deps.db, row.out_trade_no, new Date(nowMs).toISOString(), new Date(nowMs - window).toISOString()))) return 'SYNC_SKIPPED';
   try {
-    const q = await orderQuery(deps.wechat, row.out_trade_no, row.sign_type);
+    const q = await deps.channel.queryOrder({ outTradeNo: row.out_trade_no, signType: row.sign_type });
     return await applyQueryResult(deps, row, q, 'ORDERQUERY');
   } catch (e) {
     // WeChat trouble, or the gate/D1 failing: the read still answers with the stored order; the next read retries.
-    const detail = e instanceof WechatError ? { code: e.code, errCode: e.errCode } : { error: (e as Error | null)?.name ?? 'unknown' };
-    console.log(JSON.stringify({ level: 'warn', event: 'ORDER_SYNC_FAILED', outTradeNo: row.out_trade_no, ...detail }));
+    const detail = e instanceof ChannelError ? { code: e.code, errCode: e.errCode } : { error: errorName(e) };
+    (deps.log ?? log).warn('ORDER_SYNC_FAILED', { outTradeNo: row.out_trade_no, ...detail });
     return 'SYNC_FAILED';
   }
 }

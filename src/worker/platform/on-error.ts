@@ -5,6 +5,7 @@ import { configuredSecrets } from './config';
 import type { HonoEnv } from './env';
 import { DomainError } from './errors';
 import { errorResponse } from './http-answers';
+import { log } from './log';
 import { WechatError } from '../wechat';
 
 /**
@@ -26,15 +27,11 @@ export function onError(err: Error, c: Context<HonoEnv>) {
     if (err.status === 400) return errorResponse(c, 'INVALID_JSON', 'the body is not valid JSON');
   }
   // Name and a bounded, secret-scrubbed message to the log (no stack, no env); nothing but a code to the caller.
-  console.error(
-    JSON.stringify({
-      level: 'error',
-      event: 'UNHANDLED',
-      requestId: c.get('requestId'),
-      error: err.name,
-      message: scrubSecrets(String(err.message), c.env as unknown as Record<string, unknown>).slice(0, 200),
-    }),
-  );
+  log.error('UNHANDLED', {
+    requestId: c.get('requestId'),
+    error: err.name,
+    message: scrubSecrets(String(err.message), c.env as unknown as Record<string, unknown>).slice(0, 200),
+  });
   return errorResponse(c, 'INTERNAL');
 }
 

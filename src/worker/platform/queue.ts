@@ -2,7 +2,8 @@
 // one event; a failed attempt is retried with the delay of the schedule; the dead-letter queue's
 // messages mark their event failed (it can still be redelivered by hand).
 import { getConfig } from './config';
-import { markFailed } from '../webhooks/events-repo';
+import { errorName, log } from './log';
+import { markFailed } from '../webhooks/delivery-repo';
 import { deliverEvent } from '../webhooks/deliver';
 import type { WebhookMessage } from '../webhooks/publish';
 import { webhookDeps } from './wiring';
@@ -39,7 +40,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx: E
         if (verdict.done) m.ack();
         else m.retry({ delaySeconds: verdict.delaySeconds });
       } catch (e) {
-        console.warn(JSON.stringify({ level: 'warn', event: 'WEBHOOK_CONSUMER_ERROR', id: m.body.id, error: (e as Error | null)?.name ?? 'unknown' }));
+        log.warn('WEBHOOK_CONSUMER_ERROR', { id: m.body.id, error: errorName(e) });
         m.retry({ delaySeconds: INFRA_RETRY_SECONDS });
       }
     }),

@@ -1,6 +1,7 @@
 // Cron Triggers (wrangler.toml [triggers]): one job per cron expression. Adding a schedule is one
 // entry in JOBS and one expression in `crons` (top level and [env.live.triggers]).
 import { getConfig, type Config } from './config';
+import { log } from './log';
 import { dueRuns } from '../reconciliation/reconciliation-repo';
 import { runLifecycleTick } from '../lifecycle/tick';
 import { dailyReconciliation } from '../reconciliation/request';
@@ -12,7 +13,7 @@ type Job = (env: Env, ctx: ExecutionContext, config: Config, scheduledTime: numb
 const lifecycle: Job = async (env, ctx, config, scheduledTime) => {
   const deps = { ...gatewayDeps(env, ctx, config), now: () => scheduledTime };
   const report = await runLifecycleTick(deps);
-  console.log(JSON.stringify({ level: 'info', event: 'LIFECYCLE_TICK', ...report }));
+  log.info('LIFECYCLE_TICK', { ...report });
 };
 
 /** 02:00 UTC = 10:00 Beijing: yesterday's bill has existed since 09:00 (T+1). */
@@ -22,7 +23,7 @@ export const RECONCILIATION_CRON = '0 2 * * *';
 const reconciliation: Job = async (env, ctx, config, scheduledTime) => {
   const deps = { ...gatewayDeps(env, ctx, config), now: () => scheduledTime };
   const day = await dailyReconciliation(deps, reconcilerKick(env), await dueRuns(env.DB, new Date(scheduledTime).toISOString()));
-  console.log(JSON.stringify({ level: 'info', event: 'RECONCILIATION_CRON', billDate: day }));
+  log.info('RECONCILIATION_CRON', { billDate: day });
 };
 
 export const JOBS: Readonly<Record<string, Job>> = {
@@ -33,13 +34,13 @@ export const JOBS: Readonly<Record<string, Job>> = {
 export async function handleScheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
   const job = JOBS[controller.cron];
   if (!job) {
-    console.warn(JSON.stringify({ level: 'warn', event: 'UNKNOWN_CRON', cron: controller.cron }));
+    log.warn('UNKNOWN_CRON', { cron: controller.cron });
     return;
   }
   const parsed = getConfig(env);
   if (!parsed.ok) {
     // Fail closed (I12): no job runs on a configuration that failed its checks.
-    console.error(JSON.stringify({ level: 'error', event: 'CONFIG_INVALID', cron: controller.cron, problems: parsed.problems }));
+    log.error('CONFIG_INVALID', { cron: controller.cron, problems: parsed.problems });
     return;
   }
   await job(env, ctx, parsed.config, controller.scheduledTime);

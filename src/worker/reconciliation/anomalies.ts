@@ -1,10 +1,10 @@
 // Reconciliation differences a person must look at, as rows of the shared `anomalies` table (one per
 // day, kind and reference, whatever the number of runs) with an operator alert, and the merchant's
 // `order.anomaly` event for each (outbox: in the same batch, once per anomaly row), like every anomaly.
-import { raiseAlert } from '../platform/alerts';
+import { anomalyInBatch } from '../anomalies/report';
+import type { AnomalyKind, OutboxEvent } from '../model';
 import type { GatewayDeps } from '../platform/deps';
-import { orderAnomalyEvent, type OutboxEvent } from '../webhooks/events-repo';
-import { anomalyStmt, type AnomalyKind } from '../orders/payments-repo';
+import { log } from '../platform/log';
 import { type Advance, commitStep, type NewItem, type RunRow } from './reconciliation-repo';
 import { sha256Hex } from '../platform/digest';
 import { publish } from './completed';
@@ -32,11 +32,7 @@ async function anomalyFor(deps: GatewayDeps, billDate: string, item: NewItem): P
     detail: { billDate, bill: item.bill ?? null, local: item.local ?? null, note: item.note ?? null },
     now: new Date(deps.now()).toISOString(),
   };
-  return {
-    stmt: anomalyStmt(deps.db, record),
-    event: orderAnomalyEvent(record),
-    alert: () => raiseAlert(kind, item.outTradeNo ?? null, { billDate, note: item.note ?? null }),
-  };
+  return anomalyInBatch({ db: deps.db, log: deps.log ?? log }, record, { billDate, note: item.note ?? null });
 }
 
 /**

@@ -1,7 +1,9 @@
 // The one source of the `reconciliation.completed` event: built here, written by the repository in
 // the same D1 batch as the run's move to its final status, enqueued after that batch committed.
 import type { GatewayDeps } from '../platform/deps';
-import { reconciliationCompletedEvent, refOf, type OutboxEvent } from '../webhooks/events-repo';
+import type { OutboxEvent } from '../model';
+import { log } from '../platform/log';
+import { reconciliationCompletedEvent, refOf } from '../webhooks/events';
 import type { RunStatus } from './reconciliation-repo';
 
 /** The event for the move of this generation to a final status (BALANCED, DISCREPANCIES, NO_BILL or ERROR). */
@@ -14,7 +16,7 @@ export function completedEvent(deps: GatewayDeps, billDate: string, generation: 
  * the lifecycle cron's outbox sweep). The merchant reads the items with GET /v1/reconciliations/:bill_date.
  */
 export async function reconciliationCompleted(deps: GatewayDeps, billDate: string, status: RunStatus, generation: number, event: OutboxEvent): Promise<void> {
-  console.log(JSON.stringify({ level: 'info', event: 'RECONCILIATION_COMPLETED', billDate, status, generation, eventId: event.id }));
+  (deps.log ?? log).info('RECONCILIATION_COMPLETED', { billDate, status, generation, eventId: event.id });
   await publish(deps, [event]);
 }
 

@@ -2,6 +2,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { BillEntry } from '../../core';
 import { getConfig } from '../platform/config';
+import { errorName, log } from '../platform/log';
 import { reconcileStep } from './step';
 import type { BillStage, StepHooks } from './stage';
 import { gatewayDeps } from '../platform/wiring';
@@ -95,7 +96,7 @@ export class Reconciler extends DurableObject<Env> {
       if (next !== null) await this.ctx.storage.setAlarm(next);
     } catch (e) {
       // Nothing partial was committed: the runtime retries the alarm, and the step starts again from D1.
-      console.log(JSON.stringify({ level: 'warn', event: 'RECONCILIATION_STEP_FAILED', billDate, error: (e as Error | null)?.name ?? 'unknown' }));
+      log.warn('RECONCILIATION_STEP_FAILED', { billDate, error: errorName(e) });
       throw e;
     }
   }

@@ -3,7 +3,8 @@
 import { addToTotals, billEntry, emptyBillTotals, readBillLines, summaryDifference, type BillEntry } from '../../core';
 import type { GatewayDeps } from '../platform/deps';
 import { deferFetch, failRun, finishFetch, type RunRow } from './reconciliation-repo';
-import { downloadBillStream, WechatError } from '../wechat';
+import { ChannelError } from '../channel';
+import { log } from '../platform/log';
 import { completedEvent, reconciliationCompleted } from './completed';
 import { billReadyAt } from './dates';
 import { CHUNK_ROWS, type BillStage } from './stage';
@@ -63,7 +64,7 @@ export async function fetchStep(deps: GatewayDeps, stage: BillStage, run: RunRow
 
   let staged: Staged;
   try {
-    const bill = await downloadBillStream(deps.wechat, run.bill_date, 'ALL', deps.config.signType);
+    const bill = await deps.channel.fetchBill(run.bill_date, 'ALL');
     if (bill.kind === 'NO_BILL') {
       stage.reset();
       staged = { ok: true, chunks: 0, totals: emptyBillTotals() };
@@ -73,9 +74,9 @@ export async function fetchStep(deps: GatewayDeps, stage: BillStage, run: RunRow
     staged = await stageBill(stage, bill.chunks, rows);
   } catch (e) {
     // WeChat not ready ("not generated"), failing, or a stream that broke mid-way: try again later.
-    const code = e instanceof WechatError ? e.code : 'STREAM';
+    const code = e instanceof ChannelError ? e.code : 'STREAM';
     const attempts = run.attempts + 1;
-    console.log(JSON.stringify({ level: 'warn', event: 'RECONCILIATION_FETCH_FAILED', billDate: run.bill_date, code, attempts }));
+    (deps.log ?? log).warn('RECONCILIATION_FETCH_FAILED', { billDate: run.bill_date, code, attempts });
     if (attempts >= MAX_FETCH_ATTEMPTS) {
       await fail(deps, run, `bill unavailable after ${attempts} attempts (${code})`, iso);
       return null;

@@ -7,7 +7,7 @@ import type { OrderRow } from '../orders/orders-repo';
 import { itemsFor, ordersByNo, writeItems, type NewItem, type RunRow } from './reconciliation-repo';
 import { refundsByNo } from '../refunds/refunds-read-repo';
 import { applyQueryResult } from '../orders/sync';
-import { orderQuery, WechatError } from '../wechat';
+import { ChannelError } from '../channel';
 import { commitStepWithAnomalies } from './anomalies';
 import type { BillStage, StepHooks } from './stage';
 
@@ -34,7 +34,7 @@ function missingItem(e: BillPayment, row: OrderRow | undefined, resolution: 'OPE
 async function confirm(deps: GatewayDeps, e: BillPayment, row: OrderRow | undefined): Promise<NewItem> {
   if (!row) return missingItem(e, row, 'OPEN', 'no such order in our books');
   try {
-    const q = await orderQuery(deps.wechat, e.outTradeNo, row.sign_type);
+    const q = await deps.channel.queryOrder({ outTradeNo: e.outTradeNo, signType: row.sign_type });
     if (q.tradeState !== 'SUCCESS' || q.transactionId !== e.transactionId || q.totalFee !== e.totalFee) {
       return missingItem(e, row, 'OPEN', `orderquery disagrees with the bill (trade_state ${q.tradeState})`);
     }
@@ -42,7 +42,7 @@ async function confirm(deps: GatewayDeps, e: BillPayment, row: OrderRow | undefi
     if (outcome === 'SYNC_PAID') return missingItem(e, row, 'APPLIED', 'confirmed by orderquery and applied through the OrderGate');
     return missingItem(e, row, 'OPEN', `not applied (${outcome === 'SYNC_MISMATCH' ? 'amount or currency differs from the order' : 'the order refused it'})`);
   } catch (err) {
-    const code = err instanceof WechatError ? err.code : 'GATE';
+    const code = err instanceof ChannelError ? err.code : 'GATE';
     return missingItem(e, row, 'OPEN', `confirmation failed (${code}); a re-run retries it`);
   }
 }

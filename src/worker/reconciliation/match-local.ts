@@ -3,7 +3,7 @@
 import type { GatewayDeps } from '../platform/deps';
 import { commitStep, finishRun, paidOrdersPage, paidTotals, type NewItem, type RunRow, type RunStatus } from './reconciliation-repo';
 import { refundsOfDayPage, refundTotals } from '../refunds/refunds-read-repo';
-import type { OutboxEvent } from '../webhooks/events-repo';
+import type { OutboxEvent } from '../model';
 import { commitStepWithAnomalies } from './anomalies';
 import { completedEvent } from './completed';
 import { dayBoundsIso } from './dates';

@@ -1,7 +1,8 @@
 // Reconciliation SQL (migrations/0006): the run per bill date with its chunk progress and totals,
 // and the day's items. Progress moves by compare-and-set on (generation, phase, position), so a
 // replayed or stale step changes nothing; item writes are upserts keyed by (bill_date, kind, ref).
-import { outboxStatement, type OutboxEvent } from '../webhooks/events-repo';
+import type { OutboxEvent } from '../model';
+import { outboxStatement } from '../webhooks/outbox-repo';
 import type { OrderRow } from '../orders/orders-repo';
 
 export type RunStatus = 'PENDING' | 'RUNNING' | 'BALANCED' | 'DISCREPANCIES' | 'NO_BILL' | 'ERROR';

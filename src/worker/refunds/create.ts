@@ -45,7 +45,7 @@ export type CreateRefundResult = { created: boolean; refund: RefundRow };
 
 export async function createRefund(deps: GatewayDeps, outTradeNo: string, body: CreateRefundBody): Promise<CreateRefundResult> {
   // Fail closed before anything is reserved: live refunds need the client certificate (I12).
-  if (deps.wechat.transports.certAvailable === false) {
+  if (!deps.channel.refundsAvailable) {
     throw new DomainError('REFUND_UNAVAILABLE', 'refunds need the WECHAT_MTLS client-certificate binding, which is not configured');
   }
   const order = await getOrder(deps.db, outTradeNo);

@@ -3,10 +3,8 @@
 // every later statement runs only if the one before it wrote (`changes() = 1`), so a batch built
 // from a stale read writes nothing. The CHECKs of 0004 bound the sums whatever the code does.
 import type { OrderStatus } from '../../core/order-state';
-import type { NotifyEvidence, RefundRecord, RefundStatus } from '../order-gate/contract';
-import { outboxStatement, type OutboxEvent } from '../webhooks/events-repo';
-import { rollupRefundSuccess } from '../console/console-rollup-repo';
-import type { AnomalyRecord } from '../orders/payments-repo';
+import type { AnomalyRecord, BatchHooks, NotifyEvidence, OutboxEvent, RefundRecord, RefundStatus } from '../model';
+import { outboxStatement } from '../webhooks/outbox-repo';
 
 /** One `refunds` row as D1 returns it. Times are UTC ISO-8601. */
 export type RefundRow = RefundRecord;
@@ -127,9 +125,10 @@ export interface RefundCommit {
  * One transaction for one refund transition: the order's sums, status and refund_version (the CAS),
  * then the refund row, then for SUCCESS its one REFUND ledger row (transaction_id = out_refund_no;
  * no ON CONFLICT: a second debit is a constraint error that rolls everything back), then the notify
- * record, the anomaly and the webhook events (the transactional outbox). Returns whether the CAS applied.
+ * record, the anomaly and the webhook events (the transactional outbox), then for SUCCESS what `hooks`
+ * add. Returns whether the CAS applied.
  */
-export async function commitRefundResult(db: D1Database, c: RefundCommit): Promise<boolean> {
+export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks: BatchHooks = []): Promise<boolean> {
   const r = c.refund;
   const stmts: D1PreparedStatement[] = [
     db
@@ -181,7 +180,9 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit): Promi
   }
   // The outbox (guarded by the refund's new status and stamp): no transition without its event.
   for (const e of c.events) stmts.push(outboxStatement(db, e));
-  if (c.to === 'SUCCESS') stmts.push(rollupRefundSuccess(db, r.out_refund_no, c.now)); // console daily totals (0007)
+  if (c.to === 'SUCCESS') {
+    for (const hook of hooks) stmts.push(...hook(db, { kind: 'REFUND_SUCCEEDED', outRefundNo: r.out_refund_no, at: c.now }));
+  }
   const [update] = await db.batch(stmts);
   return update?.meta.changes === 1;
 }

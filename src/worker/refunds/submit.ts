@@ -2,10 +2,11 @@
 // answer proves through the order's gate. Always the same out_refund_no and amounts (docs/wechatpay-v2.md
 // §12: 一笔退款失败后重新提交，请不要更换退款单号). Only a verified business FAIL releases the amount.
 import type { SignType } from '../../core';
+import { ChannelError } from '../channel';
+import type { RefundFacts } from '../model';
 import type { GatewayDeps } from '../platform/deps';
+import { errorName, log } from '../platform/log';
 import { claimRefundAttempt, getRefund, type RefundRow } from './refunds-repo';
-import type { RefundFacts } from '../order-gate/contract';
-import { refund as refundCall, WechatError } from '../wechat';
 import { syncRefund } from './sync';
 
 /** A refund call finishes within the client's deadline (5 s); a new attempt waits for two of them. */
@@ -16,7 +17,7 @@ export const RESUBMIT_AFTER_MS = 10_000;
  * "retry with the same parameters" code. A timeout, SYSTEMERROR, an unsigned FAIL (return_code) or an
  * unverifiable answer says nothing for certain.
  */
-export function isDefinitiveRefusal(e: WechatError): boolean {
+export function isDefinitiveRefusal(e: ChannelError): boolean {
   if (e.retryable) return false;
   return !['RETURN_FAIL', 'SIGN_INVALID', 'PROTOCOL', 'TIMEOUT', 'NETWORK'].includes(e.code);
 }
@@ -31,8 +32,8 @@ export async function applyFact(deps: Pick<GatewayDeps, 'gate' | 'db'>, row: Ref
   return result.refund ?? (await getRefund(deps.db, row.out_refund_no)) ?? row;
 }
 
-function log(event: string, row: RefundRow, detail: Record<string, unknown>): void {
-  console.log(JSON.stringify({ level: 'warn', event, outTradeNo: row.out_trade_no, outRefundNo: row.out_refund_no, ...detail }));
+function warn(deps: Pick<GatewayDeps, 'log'>, event: string, row: RefundRow, detail: Record<string, unknown>): void {
+  (deps.log ?? log).warn(event, { outTradeNo: row.out_trade_no, outRefundNo: row.out_refund_no, ...detail });
 }
 
 /**
@@ -47,23 +48,22 @@ export async function submitRefund(deps: GatewayDeps, row: RefundRow, signType: 
   if (!claimed) return (await getRefund(deps.db, row.out_refund_no)) ?? row;
   const base = { outTradeNo: row.out_trade_no, outRefundNo: row.out_refund_no, refundFee: row.refund_fee, totalFee: row.total_fee, source: 'API' as const };
   try {
-    const accepted = await refundCall(deps.wechat, {
-      outTradeNo: row.out_trade_no,
+    const accepted = await deps.channel.refund({
+      order: { outTradeNo: row.out_trade_no, signType },
       outRefundNo: row.out_refund_no,
       totalFee: row.total_fee,
       refundFee: row.refund_fee,
       refundDesc: row.reason ?? undefined,
       notifyUrl: refundNotifyUrl(deps),
-      signType,
     });
     return await applyFact(deps, row, { ...base, status: 'PROCESSING', refundId: accepted.refundId });
   } catch (e) {
-    if (!(e instanceof WechatError)) {
-      log('REFUND_APPLY_FAILED', row, { error: (e as Error | null)?.name ?? 'unknown' });
+    if (!(e instanceof ChannelError)) {
+      warn(deps, 'REFUND_APPLY_FAILED', row, { error: errorName(e) });
       return (await getRefund(deps.db, row.out_refund_no).catch(() => null)) ?? row;
     }
     if (!isDefinitiveRefusal(e)) {
-      log('REFUND_OUTCOME_UNKNOWN', row, { code: e.code, errCode: e.errCode });
+      warn(deps, 'REFUND_OUTCOME_UNKNOWN', row, { code: e.code, errCode: e.errCode });
       return (await getRefund(deps.db, row.out_refund_no).catch(() => null)) ?? row;
     }
     // An earlier attempt's outcome is unknown: WeChat may hold the refund after all. Ask before releasing.
@@ -71,7 +71,7 @@ export async function submitRefund(deps: GatewayDeps, row: RefundRow, signType: 
       const synced = await syncRefund(deps, { ...row, last_synced_at: null }, signType, { releaseIfAbsent: e.errCode ?? e.code });
       return synced;
     }
-    log('REFUND_REFUSED', row, { code: e.code, errCode: e.errCode });
+    warn(deps, 'REFUND_REFUSED', row, { code: e.code, errCode: e.errCode });
     try {
       return await applyFact(deps, row, { ...base, status: 'FAILED', failureReason: e.errCode ?? e.code });
     } catch {

@@ -1,8 +1,9 @@
 // Catch-up for refunds: a signature-verified refundquery (by out_refund_no), applied through the gate.
 import { parseWechatTime, type SignType } from '../../core';
+import { ChannelError } from '../channel';
 import type { GatewayDeps } from '../platform/deps';
+import { errorName, log } from '../platform/log';
 import { claimRefundSync, getRefund, type RefundRow } from './refunds-repo';
-import { refundQuery, WechatError } from '../wechat';
 
 /** A SUBMITTING or PROCESSING refund quiet for this long is checked with refundquery before a read answers. */
 export const REFUND_SYNC_AFTER_MS = 60_000;
@@ -41,7 +42,7 @@ export async function syncRefund(deps: GatewayDeps, row: RefundRow, signType: Si
   const base = { outTradeNo: row.out_trade_no, outRefundNo: row.out_refund_no, source: 'REFUNDQUERY' as const };
   try {
     try {
-      const q = await refundQuery(deps.wechat, row.out_refund_no, signType);
+      const q = await deps.channel.queryRefund(row.out_refund_no, { outTradeNo: row.out_trade_no, signType });
       const found = q.refunds.find((r) => r.outRefundNo === row.out_refund_no);
       if (found) {
         const result = await deps.gate(row.out_trade_no).applyRefundResult({
@@ -55,7 +56,7 @@ export async function syncRefund(deps: GatewayDeps, row: RefundRow, signType: Si
         return result.refund ?? row;
       }
     } catch (e) {
-      if (!(e instanceof WechatError) || e.code !== 'REFUNDNOTEXIST') throw e;
+      if (!(e instanceof ChannelError) || e.code !== 'REFUNDNOTEXIST') throw e;
     }
     // WeChat has no refund under this number.
     if (opts.releaseIfAbsent && row.status === 'SUBMITTING') {
@@ -71,8 +72,8 @@ export async function syncRefund(deps: GatewayDeps, row: RefundRow, signType: Si
     }
     return (await getRefund(deps.db, row.out_refund_no)) ?? row;
   } catch (e) {
-    const detail = e instanceof WechatError ? { code: e.code, errCode: e.errCode } : { error: (e as Error | null)?.name ?? 'unknown' };
-    console.log(JSON.stringify({ level: 'warn', event: 'REFUND_SYNC_FAILED', outTradeNo: row.out_trade_no, outRefundNo: row.out_refund_no, ...detail }));
+    const detail = e instanceof ChannelError ? { code: e.code, errCode: e.errCode } : { error: errorName(e) };
+    (deps.log ?? log).warn('REFUND_SYNC_FAILED', { outTradeNo: row.out_trade_no, outRefundNo: row.out_refund_no, ...detail });
     return row;
   }
 }

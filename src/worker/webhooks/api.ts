@@ -1,6 +1,7 @@
 // The merchant's events API: the outbox as a feed (oldest first, after a given event), one event with
 // its attempts, and redelivery by hand (the same id, at once, with a fresh retry window).
-import { getEvent, listAttempts, listEvents, rearm, seqOf, type EventRow, type EventType } from './events-repo';
+import { rearm } from './delivery-repo';
+import { getEvent, listAttempts, listEvents, seqOf, type EventRow, type EventType } from './events-repo';
 import type { GatewayDeps } from '../platform/deps';
 import { DomainError } from '../platform/errors';
 import { eventBody } from './payload';

@@ -1,7 +1,8 @@
 // One webhook attempt, from a queue message: claim the event, POST it signed (Standard Webhooks),
 // record the attempt, and say whether the message is done or when to retry it.
 import type { Config } from '../platform/config';
-import { claimAttempt, recordAttempt, type AttemptRecord } from './events-repo';
+import { log } from '../platform/log';
+import { claimAttempt, recordAttempt, type AttemptRecord } from './delivery-repo';
 import { eventBody } from './payload';
 import { nextAttemptAt } from './schedule';
 import { webhookHeaders } from './signature';
@@ -112,19 +113,15 @@ export async function deliverEvent(deps: WebhookDeps, msg: WebhookMessage): Prom
         ? { status: 'failed' }
         : { status: 'pending', nextAttemptAt: new Date(next!).toISOString() },
   );
-  console.log(
-    JSON.stringify({
-      level: 'info',
-      event: 'WEBHOOK_ATTEMPT',
-      id: row.id,
-      type: row.type,
-      outTradeNo: row.out_trade_no,
-      httpStatus: result.httpStatus,
-      error: result.error,
-      latencyMs: result.latencyMs,
-      outcome,
-    }),
-  );
+  log.info('WEBHOOK_ATTEMPT', {
+    id: row.id,
+    type: row.type,
+    outTradeNo: row.out_trade_no,
+    httpStatus: result.httpStatus,
+    error: result.error,
+    latencyMs: result.latencyMs,
+    outcome,
+  });
   if (!applied) return { done: true, outcome: 'STALE' };
   if (outcome === 'RETRY') return { done: false, outcome, delaySeconds: Math.max(1, Math.ceil((next! - afterMs) / 1000)) };
   return { done: true, outcome };

@@ -1,7 +1,10 @@
-// The producer: puts committed events (d1/events-repo.ts, written by the outbox statement in the
-// change's own batch) on the delivery queue.
-import { getConfig } from '../platform/config';
-import type { EventRef } from './events-repo';
+// The producer: puts committed events (written by the outbox statement in the change's own batch,
+// outbox-repo.ts) on the delivery queue.
+import type { EventPublisher } from '../model';
+import type { Logger } from '../platform/log';
+import { errorName } from '../platform/log';
+
+export type { EventPublisher } from '../model';
 
 /** The queue message: the event and the token that lets this message (and no stale copy) deliver it. */
 export interface WebhookMessage {
@@ -10,30 +13,22 @@ export interface WebhookMessage {
   trigger?: 'QUEUE' | 'REDELIVER';
 }
 
-/** Puts committed events on the queue. Never throws: an event not enqueued is picked up by the cron. */
-export type EventPublisher = (refs: readonly EventRef[], trigger?: WebhookMessage['trigger']) => Promise<void>;
-
-interface QueueEnv {
-  WEBHOOK_QUEUE?: Queue<WebhookMessage>;
-}
+/** Never throws: an event not enqueued is picked up by the cron. */
+const NO_PUBLISHER: EventPublisher = async () => undefined;
 
 /**
- * The producer for this environment: a no-op without WEBHOOK_URL (events stay in the outbox,
- * undelivered) or without the queue binding. Call it only after the batch that wrote the events
- * committed; a repeat whose event already existed sends a message the consumer drops as stale.
+ * The producer over this queue: a no-op without a WEBHOOK_URL (events stay in the outbox,
+ * undelivered) or without the queue. Call it only after the batch that wrote the events committed; a
+ * repeat whose event already existed sends a message the consumer drops as stale.
  */
-export function eventPublisher(env: Env): EventPublisher {
-  const parsed = getConfig(env);
-  const queue = (env as unknown as QueueEnv).WEBHOOK_QUEUE;
-  if (!parsed.ok || !parsed.config.webhookUrl || !queue) return async () => undefined;
+export function eventPublisher(queue: Queue<WebhookMessage> | undefined, webhookUrl: string | null | undefined, log: Logger): EventPublisher {
+  if (!webhookUrl || !queue) return NO_PUBLISHER;
   return async (refs, trigger = 'QUEUE') => {
     if (!refs.length) return;
     try {
       await queue.sendBatch(refs.map((r) => ({ body: { id: r.id, token: r.token, trigger }, contentType: 'json' as const })));
     } catch (e) {
-      console.warn(
-        JSON.stringify({ level: 'warn', event: 'WEBHOOK_ENQUEUE_FAILED', events: refs.map((r) => r.id), error: (e as Error | null)?.name ?? 'unknown' }),
-      );
+      log.warn('WEBHOOK_ENQUEUE_FAILED', { events: refs.map((r) => r.id), error: errorName(e) });
     }
   };
 }

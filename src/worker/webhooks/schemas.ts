@@ -1,6 +1,6 @@
 // The events API's zod schemas: validation for routes/events.ts and the source of /openapi.json.
 import { z } from 'zod';
-import { EVENT_TYPES } from './events-repo';
+import { EVENT_TYPES } from './events';
 import { OrderSchema } from '../orders/schemas';
 import { ReconciliationCompletedSchema } from '../reconciliation/schemas';
 import { RefundSchema } from '../refunds/schemas';

@@ -6,7 +6,7 @@
 import type { SignType } from '../../core';
 import { callWechat, type WechatDeps } from './call';
 
-export const CLOSE_MIN_AGE_MS = 5 * 60 * 1000;
+export { CLOSE_MIN_AGE_MS } from '../channel';
 
 export async function closeOrder(deps: WechatDeps, outTradeNo: string, signType: SignType): Promise<void> {
   await callWechat(deps, { path: '/pay/closeorder', signType, fields: { out_trade_no: outTradeNo } });

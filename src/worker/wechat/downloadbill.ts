@@ -6,8 +6,7 @@
 import { parseXml, type SignType } from '../../core';
 import { DEFAULT_TIMEOUT_MS, postXml, signedRequestXml, type WechatDeps } from './call';
 import { WechatError } from './errors';
-
-export type BillType = 'ALL' | 'SUCCESS' | 'REFUND' | 'RECHARGE_REFUND';
+import type { BillStreamResult, BillType } from '../channel';
 
 export type BillResult = { readonly kind: 'BILL'; readonly text: string } | { readonly kind: 'NO_BILL' };
 
@@ -55,8 +54,6 @@ function billErrorResult(text: string): { kind: 'NO_BILL' } {
   if (err.error_code === '20002' || /no bill exist/i.test(err.return_msg ?? '')) return { kind: 'NO_BILL' };
   throw new WechatError('RETURN_FAIL', err.error_code?.slice(0, 16));
 }
-
-export type BillStreamResult = { readonly kind: 'BILL'; readonly chunks: AsyncIterable<string> } | { readonly kind: 'NO_BILL' };
 
 /** A 100,000-row bill is about 3 MB gzipped: a longer deadline than the 5 s of a call. */
 const BILL_TIMEOUT_MS = 30_000;

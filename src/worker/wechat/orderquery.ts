@@ -6,22 +6,9 @@
 import type { SignType } from '../../core';
 import { callWechat, fenField, withRetries, type WechatDeps } from './call';
 import { WechatError } from './errors';
+import type { OrderQueryResult, TradeState } from '../channel';
 
-export type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR' | 'ACCEPT';
 const TRADE_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'REFUND', 'NOTPAY', 'CLOSED', 'REVOKED', 'USERPAYING', 'PAYERROR', 'ACCEPT']);
-
-export interface OrderQueryResult {
-  readonly tradeState: TradeState;
-  readonly outTradeNo: string;
-  readonly transactionId?: string;
-  readonly totalFee?: number;
-  readonly cashFee?: number;
-  readonly feeType?: string;
-  readonly bankType?: string;
-  readonly openid?: string;
-  readonly timeEnd?: string;
-  readonly tradeType?: string;
-}
 
 export function orderQuery(deps: WechatDeps, outTradeNo: string, signType: SignType): Promise<OrderQueryResult> {
   return withRetries(deps, async () => {

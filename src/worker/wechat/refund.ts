@@ -6,7 +6,9 @@
 import type { SignType } from '../../core';
 import { callWechat, fenField, type WechatDeps } from './call';
 import { WechatError } from './errors';
+import type { RefundAccepted } from '../channel';
 
+/** The v2 request: the channel's RefundRequest with the order's sign type flattened in. */
 export interface RefundRequest {
   readonly outTradeNo: string;
   readonly outRefundNo: string;
@@ -15,13 +17,6 @@ export interface RefundRequest {
   readonly refundDesc?: string;
   readonly notifyUrl?: string;
   readonly signType: SignType;
-}
-
-export interface RefundAccepted {
-  readonly refundId: string;
-  readonly outRefundNo: string;
-  readonly refundFee: number;
-  readonly transactionId?: string;
 }
 
 export async function refund(deps: WechatDeps, req: RefundRequest): Promise<RefundAccepted> {

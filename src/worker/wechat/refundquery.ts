@@ -5,23 +5,9 @@
 import type { SignType } from '../../core';
 import { callWechat, fenField, withRetries, type WechatDeps } from './call';
 import { WechatError } from './errors';
+import type { RefundQueryItem, RefundQueryResult, RefundStatus } from '../channel';
 
-export type RefundStatus = 'SUCCESS' | 'REFUNDCLOSE' | 'PROCESSING' | 'CHANGE';
 const REFUND_STATUSES: ReadonlySet<string> = new Set(['SUCCESS', 'REFUNDCLOSE', 'PROCESSING', 'CHANGE']);
-
-export interface RefundQueryItem {
-  readonly outRefundNo: string;
-  readonly refundId?: string;
-  readonly refundFee: number;
-  readonly status: RefundStatus;
-  readonly successTime?: string;
-}
-
-export interface RefundQueryResult {
-  readonly outTradeNo?: string;
-  readonly totalFee?: number;
-  readonly refunds: readonly RefundQueryItem[];
-}
 
 export function refundQuery(deps: WechatDeps, outRefundNo: string, signType: SignType): Promise<RefundQueryResult> {
   return withRetries(deps, async () => {

@@ -31,7 +31,7 @@ import { issueOauthSession, readOauthSession } from './buyer-session';
 import { onError } from '../../platform/on-error';
 import { syncDue, syncOrder } from '../../orders/sync';
 import { gatewayDeps } from '../../platform/wiring';
-import { wechatTransports } from '../../wechat/transport';
+import { wechatTransports } from '../../platform/wiring';
 
 type C = Context<HonoEnv>;
 

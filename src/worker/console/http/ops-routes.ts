@@ -6,7 +6,7 @@ import { page } from '../layout';
 import { messageBody } from '../misc-view';
 import { type EventDetail, eventDetailBody, eventsBody, reconciliationDayBody, reconciliationListBody, rerunConfirmBody } from '../ops-view';
 import { recentEvents } from '../console-repo';
-import { EVENT_TYPES, type EventType } from '../../webhooks/events-repo';
+import { EVENT_TYPES, type EventType } from '../../webhooks/events';
 import { getRun } from '../../reconciliation/reconciliation-repo';
 import { BILL_DATE, checkBillDate } from '../../reconciliation/dates';
 import { getReport, listReports, type ReportPage, readItemCursor, reportView, requestReconciliation } from '../../reconciliation/request';

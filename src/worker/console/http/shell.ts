@@ -12,6 +12,7 @@ import { type AdminSession, csrfValid, readSession } from './session';
 import type { HonoEnv } from '../../platform/env';
 import { readCapped } from '../../notify/read-body';
 import { requestConfig } from '../../platform/middleware/require-config';
+import { log } from '../../platform/log';
 
 export type C = Context<HonoEnv>;
 const FORM_MAX_BYTES = 8 * 1024;
@@ -33,7 +34,7 @@ const reported = new WeakMap<object, string>();
 function reportConsoleProblem(c: C, problem: string): void {
   if (reported.get(c.env) === problem) return;
   reported.set(c.env, problem);
-  console.error(JSON.stringify({ level: 'error', event: 'CONSOLE_CONFIG_INVALID', problem }));
+  log.error('CONSOLE_CONFIG_INVALID', { problem });
 }
 
 export async function gate(c: C): Promise<Admitted | Response> {

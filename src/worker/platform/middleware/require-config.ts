@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { configForRequest, type Config, type ConfigResult } from '../config';
 import type { HonoEnv } from '../env';
 import { DomainError } from '../errors';
+import { log } from '../log';
 
 const reported = new WeakMap<object, Set<string>>();
 
@@ -15,7 +16,7 @@ export function requestConfig(c: Context<HonoEnv>): ConfigResult {
   if (!seen.has(key)) {
     seen.add(key);
     reported.set(c.env, seen);
-    console.error(JSON.stringify({ level: 'error', event: 'CONFIG_INVALID', problems: result.problems }));
+    log.error('CONFIG_INVALID', { problems: result.problems });
   }
   return result;
 }

@@ -1,0 +1,165 @@
+// The channel seam: the ONE interface through which use cases talk to WeChat Pay. It speaks domain
+// values (amounts in integer fen, statuses, ids) and fails with ChannelError; XML, signing and the
+// wire format stay inside an implementation (wechat/: API v2 today). Trade types and an API v3
+// implementation are added behind this same interface.
+import type { JsapiPayParams, SignType } from '../../core';
+
+/**
+ * The ways a buyer pays. JSAPI (WeChat's in-app browser) is the one implemented; the others are the
+ * next issues' and an implementation refuses them (a programming error: no route offers them yet).
+ */
+export type TradeType = 'JSAPI' | 'MINIPROGRAM' | 'NATIVE' | 'MWEB' | 'APP';
+
+/**
+ * Which order a call is about, and the algorithm it was placed under: API v2 signs every call of an
+ * order, and its pay params, with the order's own sign type (stored on the row); v3 ignores it.
+ */
+export interface OrderRef {
+  readonly outTradeNo: string;
+  readonly signType: SignType;
+}
+
+/** Who pays, by trade type: what the prepay needs beyond the order. */
+export type Payer =
+  | { readonly tradeType: 'JSAPI' | 'MINIPROGRAM'; readonly openid: string }
+  | { readonly tradeType: 'NATIVE'; readonly productId?: string }
+  | { readonly tradeType: 'MWEB'; readonly sceneInfo?: string }
+  | { readonly tradeType: 'APP' };
+
+/** 统一下单 / 下单: never retried blindly (outcome unknown on TIMEOUT/NETWORK: query, or repeat identically). */
+export interface PrepayRequest {
+  readonly order: OrderRef;
+  readonly payer: Payer;
+  /** Shown to the buyer (String(127), checked by bytes at order creation). */
+  readonly description: string;
+  /** Integer fen, from our own order row — never from a browser. */
+  readonly totalFee: number;
+  /** The buyer's IP as the edge saw it (pinned per order). */
+  readonly clientIp: string;
+  readonly notifyUrl: string;
+  /** When the order stops being payable. */
+  readonly expiresAt: Date;
+  readonly attach?: string | null;
+}
+
+/** What a prepay leaves, by trade type: stored on the order, turned into pay params on each request. */
+export type Prepay =
+  | { readonly tradeType: 'JSAPI' | 'MINIPROGRAM' | 'APP'; readonly prepayId: string }
+  | { readonly tradeType: 'NATIVE'; readonly codeUrl: string }
+  | { readonly tradeType: 'MWEB'; readonly mwebUrl: string };
+
+/** What the buyer's client needs to pay, by trade type (JSAPI: the getBrandWCPayRequest arguments). */
+export type PayParams =
+  | { readonly tradeType: 'JSAPI' | 'MINIPROGRAM'; readonly params: JsapiPayParams }
+  | { readonly tradeType: 'NATIVE'; readonly codeUrl: string }
+  | { readonly tradeType: 'MWEB'; readonly mwebUrl: string };
+
+/** A fresh signature's inputs: the channel has no clock and no randomness of its own. */
+export interface PayParamsMoment {
+  /** Epoch seconds. */
+  readonly timeStamp: number;
+  readonly nonce: string;
+}
+
+export type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR' | 'ACCEPT';
+
+/** A verified order query: what WeChat says about the order. Amounts in fen. */
+export interface OrderQueryResult {
+  readonly tradeState: TradeState;
+  readonly outTradeNo: string;
+  readonly transactionId?: string;
+  readonly totalFee?: number;
+  readonly cashFee?: number;
+  readonly feeType?: string;
+  readonly bankType?: string;
+  readonly openid?: string;
+  /** yyyyMMddHHmmss (Beijing), verbatim. */
+  readonly timeEnd?: string;
+  readonly tradeType?: string;
+}
+
+export interface RefundRequest {
+  readonly order: OrderRef;
+  readonly outRefundNo: string;
+  readonly totalFee: number;
+  readonly refundFee: number;
+  readonly refundDesc?: string;
+  readonly notifyUrl?: string;
+}
+
+/** Accepted, not refunded: the result comes by notify or query. */
+export interface RefundAccepted {
+  readonly refundId: string;
+  readonly outRefundNo: string;
+  readonly refundFee: number;
+  readonly transactionId?: string;
+}
+
+export type RefundStatus = 'SUCCESS' | 'REFUNDCLOSE' | 'PROCESSING' | 'CHANGE';
+
+export interface RefundQueryItem {
+  readonly outRefundNo: string;
+  readonly refundId?: string;
+  readonly refundFee: number;
+  readonly status: RefundStatus;
+  /** `yyyy-MM-dd HH:mm:ss` (Beijing), verbatim. */
+  readonly successTime?: string;
+}
+
+export interface RefundQueryResult {
+  readonly outTradeNo?: string;
+  readonly totalFee?: number;
+  readonly refunds: readonly RefundQueryItem[];
+}
+
+export type BillType = 'ALL' | 'SUCCESS' | 'REFUND' | 'RECHARGE_REFUND';
+
+/** The day's bill as text chunks (never whole in memory), or "no bill for that day" (a normal answer). */
+export type BillStreamResult = { readonly kind: 'BILL'; readonly chunks: AsyncIterable<string> } | { readonly kind: 'NO_BILL' };
+
+/**
+ * A payment notify as the channel reads it: authentic or not (step 4 of I1; every later check is the
+ * notify use case's). `fields` are only what the signature covers. `messageKey` identifies the
+ * authenticated message whatever its encoding (the anomaly idempotency key).
+ */
+export type PayNotifyReading =
+  | { readonly ok: true; readonly fields: Readonly<Record<string, string>>; readonly trimmedReading: boolean; readonly messageKey: string }
+  | { readonly ok: false; readonly reason: string };
+
+/** A refund notify opened: the encrypted payload's fields, or why it is not authentic. */
+export type RefundNotifyReading =
+  | { readonly ok: true; readonly info: Readonly<Record<string, string>>; readonly messageKey: string }
+  | { readonly ok: false; readonly reason: 'REQ_INFO_MISSING' | 'REQ_INFO_UNDECRYPTABLE' };
+
+/** Reading what WeChat posts to us. No network: a notify never calls out. */
+export interface NotifyReader {
+  /** Authenticates a parsed payment notify (algorithm allowlist, constant-time signature check). */
+  readPayNotify(fields: Readonly<Record<string, string>>): Promise<PayNotifyReading>;
+  /** Opens a parsed refund notify (its encrypted payload is what makes it authentic). */
+  readRefundNotify(fields: Readonly<Record<string, string>>): Promise<RefundNotifyReading>;
+}
+
+/**
+ * WeChat Pay, as use cases see it. Every answer a method returns was verified (signature, our
+ * merchant); anything else is a ChannelError.
+ */
+export interface PaymentChannel extends NotifyReader {
+  /** Creates (or, repeated identically, finds again) the payment at WeChat. */
+  prepay(req: PrepayRequest): Promise<Prepay>;
+  /** Fresh pay params for a stored prepay (a new signature each time, under the order's sign type). */
+  payParams(prepay: Prepay, order: OrderRef, at: PayParamsMoment): Promise<PayParams>;
+  /** Safe to repeat: retried with backoff inside. */
+  queryOrder(order: OrderRef): Promise<OrderQueryResult>;
+  /** Refused within CLOSE_MIN_AGE_MS of creation; ORDERPAID / ORDERCLOSED arrive as ChannelError. */
+  closeOrder(order: OrderRef): Promise<void>;
+  /** Over the client-certificate path. On TIMEOUT/NETWORK query first, then repeat identically. */
+  refund(req: RefundRequest): Promise<RefundAccepted>;
+  /** Safe to repeat: retried with backoff inside. */
+  queryRefund(outRefundNo: string, order: OrderRef): Promise<RefundQueryResult>;
+  /** The T+1 bill of `billDate` (yyyyMMdd, Beijing), streamed. */
+  fetchBill(billDate: string, billType: BillType): Promise<BillStreamResult>;
+  /** False when refunds cannot work here (live without the client certificate): fail closed before reserving. */
+  readonly refundsAvailable: boolean;
+  /** The same channel, calling `onRequest` before each request it sends (a budget counts them; retries count). */
+  counted(onRequest: () => void): PaymentChannel;
+}

@@ -1,0 +1,48 @@
+// Payment facts as the OrderGate applies them, whatever reported them (notify, orderquery, closeorder, the bill).
+// They cross the DO's RPC boundary: add optional fields only (docs/reliability.md §6.1).
+import type { OrderStatus } from '../../core/order-state';
+
+/** RECONCILIATION: a bill payment confirmed by a verified orderquery (src/worker/reconciliation). */
+export type PaymentSource = 'NOTIFY' | 'ORDERQUERY' | 'CLOSE_ORDERPAID' | 'RECONCILIATION';
+
+/** A verified payment fact: the signature (notify or orderquery answer) was checked by the caller. */
+export interface PaymentFacts {
+  outTradeNo: string;
+  transactionId: string;
+  /** Integer fen, as WeChat reported it; the DO re-checks it against the order. */
+  totalFee: number;
+  feeType: string;
+  cashFee?: number;
+  bankType?: string;
+  /** The payer's openid as WeChat reported it. */
+  openid?: string;
+  /** WeChat's yyyyMMddHHmmss (Beijing), verbatim. */
+  timeEnd?: string;
+  source: PaymentSource;
+}
+
+/** The raw notify behind a payment, appended to `notifications` in the same D1 batch as its effect. */
+export interface NotifyEvidence {
+  rawBody: string;
+  /** SHA-256 of the raw bytes: describes rawBody. */
+  bodySha256: string;
+  /**
+   * SHA-256 of the authenticated message, the same for every re-encoding of it: the anomaly
+   * idempotency key. Optional only for RPC compatibility; absent, bodySha256 stands in.
+   */
+  messageSha256?: string;
+  /** UTC ISO-8601. */
+  receivedAt: string;
+}
+
+/**
+ * The order as the caller just read it from D1 (optional). The DO then tries its compare-and-set
+ * from this status straight away, saving a D1 read; a stale snapshot only makes the CAS miss, after
+ * which the DO reads the row itself. It is never trusted for anything else.
+ */
+export interface OrderSnapshot {
+  status: OrderStatus;
+  totalFee: number;
+  feeType: string;
+  transactionId: string | null;
+}

@@ -1,0 +1,54 @@
+// Refunds as the gateway models them: the row the merchant API shows and the verified facts that move it.
+import type { OrderStatus } from '../../core/order-state';
+import type { RefundState } from '../../core/refund-state';
+
+/** A refund row's status (core/refund-state.ts). */
+export type RefundStatus = RefundState;
+
+/** The refund row as the merchant API shows it (D1 column names; refunds/refunds-repo.ts RefundRow). */
+export interface RefundRecord {
+  out_refund_no: string;
+  out_trade_no: string;
+  refund_fee: number;
+  total_fee: number;
+  reason: string | null;
+  status: RefundStatus;
+  refund_id: string | null;
+  failure_reason: string | null;
+  request_hash: string;
+  attempts: number;
+  last_attempt_at: string | null;
+  last_synced_at: string | null;
+  created_at: string;
+  updated_at: string;
+  succeeded_at: string | null;
+}
+
+export type RefundResultSource = 'API' | 'NOTIFY' | 'REFUNDQUERY';
+
+/** A verified fact about a refund: a signed API answer, a decrypted and matched notify, or a signed refundquery item. */
+export interface RefundFacts {
+  outTradeNo: string;
+  outRefundNo: string;
+  /** PROCESSING: accepted by WeChat; FAILED: refused for certain (a business FAIL such as NOTENOUGH). */
+  status: Exclude<RefundStatus, 'SUBMITTING'>;
+  /** As WeChat reported it; the DO re-checks it against the row. */
+  refundFee: number;
+  totalFee?: number;
+  refundId?: string;
+  /** UTC ISO-8601, from WeChat's success_time when it gave one. */
+  succeededAt?: string;
+  /** WeChat's err_code for FAILED. */
+  failureReason?: string;
+  source: RefundResultSource;
+}
+
+/** One refund state change, as committed: the single point a webhook event hangs from. */
+export interface RefundTransition {
+  outRefundNo: string;
+  outTradeNo: string;
+  from: RefundStatus;
+  to: RefundStatus;
+  orderStatus: OrderStatus;
+  at: string;
+}
