@@ -79,13 +79,20 @@ describe('login limits', () => {
     expect(await failures()).toEqual(before);
   });
 
-  it('200 wrong logins from 200 unrelated addresses trip the global budget; then every login is refused and the operator is alerted once', async () => {
+  // 200 requests: a generous timeout, so a busy machine cannot fail it.
+  it('200 wrong logins from 200 unrelated addresses trip the global budget; then every login is refused and the operator is alerted once', {
+    timeout: 60_000,
+  }, async () => {
     const alerts: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void alerts.push(args.map(String).join(' ')));
+    // Eight at a time (D1 still judges them one by one): exactly the budget gets through, the rest are refused.
     const statuses: number[] = [];
-    for (let i = 0; i < 200; i++) statuses.push((await attempt(`10.${i % 7}.${(i * 37) % 251}.${i % 250}`, `guess-${i}`)).status);
-    expect(statuses.slice(0, LOGIN_LIMITS.global).every((s) => s === 401)).toBe(true);
-    expect(statuses.slice(LOGIN_LIMITS.global).every((s) => s === 429)).toBe(true);
+    for (let batch = 0; batch < 200; batch += 8) {
+      const round = Array.from({ length: 8 }, (_, k) => batch + k).map((i) => attempt(`10.${i % 7}.${(i * 37) % 251}.${i % 250}`, `guess-${i}`));
+      for (const res of await Promise.all(round)) statuses.push(res.status);
+    }
+    expect(statuses.filter((s) => s === 401)).toHaveLength(LOGIN_LIMITS.global);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(200 - LOGIN_LIMITS.global);
     // The right token from a fresh address is refused as well while the budget is spent.
     const fresh = await attempt('192.0.2.99', ADMIN_TOKEN);
     expect(fresh.status).toBe(429);
