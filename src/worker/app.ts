@@ -7,7 +7,7 @@ import { getConfig } from './platform/config';
 import { noStore } from './platform/middleware/no-store';
 import { requestId } from './platform/middleware/request-id';
 import { requestLog } from './platform/middleware/request-log';
-import { requestConfig } from './platform/middleware/require-config';
+import { loadConfig } from './platform/middleware/require-config';
 import { notFound, onError } from './platform/on-error';
 import { admin } from './console/http/routes';
 import { checkout } from './checkout/http/routes';
@@ -58,7 +58,7 @@ export function createApp(options: AppOptions = {}) {
   // The simulator exists only in sandbox mode: in live mode, with a broken config, or on a public host
   // without SANDBOX_ALLOW_PUBLIC, /sandbox is 404.
   const sandboxOnly = createMiddleware<HonoEnv>(async (c, next) => {
-    const parsed = requestConfig(c);
+    const parsed = loadConfig(c);
     if (!parsed.ok || parsed.config.mode !== 'sandbox') return c.notFound();
     await next();
   });

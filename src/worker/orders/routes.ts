@@ -10,8 +10,8 @@ import type { HonoEnv } from '../platform/env';
 import { DomainError } from '../platform/errors';
 import { errorResponse, methodNotAllowed } from '../platform/http-answers';
 import { jsonBody } from '../platform/middleware/json-body';
-import { merchantBearer } from '../platform/middleware/merchant-auth';
-import { requireConfig } from '../platform/middleware/require-config';
+import { merchantAuth, merchantBearer, UNAUTHORIZED_MESSAGE } from '../platform/middleware/merchant-auth';
+import { configured } from '../platform/middleware/require-config';
 import { readOauthSession } from '../checkout/http/buyer-session';
 import { closeOrderFlow } from './close';
 import { createOrder } from './create';
@@ -19,7 +19,6 @@ import { jsapiParams } from './prepay';
 import { CreateOrderBody, GetOrderQuery, JsapiBody, ListOrdersQuery } from './schemas';
 import { syncDue, syncOrder } from './sync';
 import { orderView } from './view';
-import { gatewayDeps } from '../platform/wiring';
 
 type C = Context<HonoEnv>;
 
@@ -45,18 +44,6 @@ export function hook(result: { success: boolean; target: string; error?: { issue
     .join('; ');
   return errorResponse(c as C, 'VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
 }
-
-export async function merchantConfig(c: C): Promise<Config> {
-  const config = requireConfig(c);
-  if ((await merchantBearer(c, config)) !== 'valid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
-  return config;
-}
-
-/** Runs before any body parsing, so an unauthenticated caller learns nothing about the schema. */
-export const merchantOnly = async (c: C, next: () => Promise<void>) => {
-  await merchantConfig(c);
-  await next();
-};
 
 // An IPv4 or IPv6 literal; anything else (absent in local dev) falls back to loopback.
 const IP_LITERAL = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;
@@ -111,22 +98,18 @@ orders.use(
 );
 
 // Fail closed before anything else is judged (docs/reliability.md I12).
-orders.use('*', async (c, next) => {
-  requireConfig(c);
-  await next();
-});
+orders.use('*', configured());
 
-orders.post('/', merchantOnly, jsonBody(), zValidator('json', CreateOrderBody, hook), async (c) => {
-  const config = await merchantConfig(c);
-  const body = c.req.valid('json');
-  const { created, row } = await createOrder(gatewayDeps(c.env, c.executionCtx, config), body);
+orders.post('/', merchantAuth, jsonBody(), zValidator('json', CreateOrderBody, hook), async (c) => {
+  const { config, deps } = c.var;
+  const { created, row } = await createOrder(deps, c.req.valid('json'));
   c.set('outTradeNo', row.out_trade_no);
   c.set('outcome', created ? 'CREATED' : 'IDEMPOTENT_REPLAY');
   return c.json(await view(config, row), created ? 201 : 200);
 });
 
-orders.get('/', merchantOnly, zValidator('query', ListOrdersQuery, hook), async (c) => {
-  const config = await merchantConfig(c);
+orders.get('/', merchantAuth, zValidator('query', ListOrdersQuery, hook), async (c) => {
+  const { config } = c.var;
   const q = c.req.valid('query');
   const limit = q.limit ? Number(q.limit) : 20;
   const rows = await listOrders(c.env.DB, {
@@ -141,12 +124,11 @@ orders.get('/', merchantOnly, zValidator('query', ListOrdersQuery, hook), async 
   return c.json({ data, next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null });
 });
 
-orders.get('/:out_trade_no', merchantOnly, zValidator('query', GetOrderQuery, hook), async (c) => {
-  const config = await merchantConfig(c);
+orders.get('/:out_trade_no', merchantAuth, zValidator('query', GetOrderQuery, hook), async (c) => {
+  const { config, deps } = c.var;
   const outTradeNo = outTradeNoParam(c);
   let row = await getOrder(c.env.DB, outTradeNo);
   if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  const deps = gatewayDeps(c.env, c.executionCtx, config);
   const forced = c.req.valid('query').sync === 'true';
   // HEAD has no side effects (§8.4): only a GET may spend an orderquery.
   if (c.req.method === 'GET' && syncDue(row, deps.now(), forced)) {
@@ -156,20 +138,20 @@ orders.get('/:out_trade_no', merchantOnly, zValidator('query', GetOrderQuery, ho
   return c.json(await view(config, row));
 });
 
-orders.post('/:out_trade_no/close', async (c) => {
-  const config = await merchantConfig(c);
+orders.post('/:out_trade_no/close', merchantAuth, async (c) => {
+  const { config, deps } = c.var;
   const outTradeNo = outTradeNoParam(c);
   const row = await getOrder(c.env.DB, outTradeNo);
   if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  await closeOrderFlow(gatewayDeps(c.env, c.executionCtx, config), row);
+  await closeOrderFlow(deps, row);
   return c.json(await view(config, (await getOrder(c.env.DB, outTradeNo)) ?? row));
 });
 
 orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('json', JsapiBody, hook), async (c) => {
-  const config = requireConfig(c);
+  const { config, deps } = c.var;
   const outTradeNo = outTradeNoParam(c);
   const bearer = await merchantBearer(c, config);
-  if (bearer === 'invalid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
+  if (bearer === 'invalid') throw new DomainError('UNAUTHORIZED', UNAUTHORIZED_MESSAGE);
   if (bearer === 'absent') {
     const token = c.req.header('X-Checkout-Token') ?? c.req.valid('json').checkout_token;
     if (!token) throw new DomainError('UNAUTHORIZED', 'send the checkout token (X-Checkout-Token) or the merchant bearer token');
@@ -178,7 +160,6 @@ orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('js
   }
   const row = await getOrder(c.env.DB, outTradeNo);
   if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  const deps = gatewayDeps(c.env, c.executionCtx, config);
   const requester = { clientIp: clientIp(c), sessionOpenid: await readOauthSession(c, config.checkoutSecret, deps.now()) };
   const params = await jsapiParams(deps, requester, row);
   c.set('outcome', 'JSAPI_PARAMS');

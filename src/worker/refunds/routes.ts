@@ -6,13 +6,13 @@ import type { HonoEnv } from '../platform/env';
 import { DomainError } from '../platform/errors';
 import { methodNotAllowed } from '../platform/http-answers';
 import { jsonBody } from '../platform/middleware/json-body';
-import { requireConfig } from '../platform/middleware/require-config';
+import { merchantAuth } from '../platform/middleware/merchant-auth';
+import { configured } from '../platform/middleware/require-config';
 import { createRefund } from './create';
 import { getRefundView, listOrderRefunds } from './read';
 import { CreateRefundBody, GetRefundQuery } from './schemas';
 import { refundView } from './view';
-import { gatewayDeps } from '../platform/wiring';
-import { hook, merchantConfig, merchantOnly, outTradeNoParam } from '../orders/routes';
+import { hook, outTradeNoParam } from '../orders/routes';
 
 function outRefundNoParam(c: Context<HonoEnv>): string {
   const value = c.req.param('out_refund_no') ?? '';
@@ -23,35 +23,26 @@ function outRefundNoParam(c: Context<HonoEnv>): string {
 export const refunds = new Hono<HonoEnv>();
 
 // Fail closed before anything else is judged (docs/reliability.md I12).
-refunds.use('/v1/orders/:out_trade_no/refunds', async (c, next) => {
-  requireConfig(c);
-  await next();
-});
-refunds.use('/v1/refunds/*', async (c, next) => {
-  requireConfig(c);
-  await next();
-});
+refunds.use('/v1/orders/:out_trade_no/refunds', configured());
+refunds.use('/v1/refunds/*', configured());
 
-refunds.post('/v1/orders/:out_trade_no/refunds', merchantOnly, jsonBody(), zValidator('json', CreateRefundBody, hook), async (c) => {
-  const config = await merchantConfig(c);
+refunds.post('/v1/orders/:out_trade_no/refunds', merchantAuth, jsonBody(), zValidator('json', CreateRefundBody, hook), async (c) => {
   const outTradeNo = outTradeNoParam(c);
-  const { created, refund } = await createRefund(gatewayDeps(c.env, c.executionCtx, config), outTradeNo, c.req.valid('json'));
+  const { created, refund } = await createRefund(c.var.deps, outTradeNo, c.req.valid('json'));
   c.set('outcome', created ? `REFUND_CREATED:${refund.status}` : `REFUND_REPLAY:${refund.status}`);
   return c.json(refundView(refund), created ? 201 : 200);
 });
 
-refunds.get('/v1/orders/:out_trade_no/refunds', merchantOnly, zValidator('query', GetRefundQuery, hook), async (c) => {
-  const config = await merchantConfig(c);
+refunds.get('/v1/orders/:out_trade_no/refunds', merchantAuth, zValidator('query', GetRefundQuery, hook), async (c) => {
   const outTradeNo = outTradeNoParam(c);
-  const rows = await listOrderRefunds(gatewayDeps(c.env, c.executionCtx, config), outTradeNo);
+  const rows = await listOrderRefunds(c.var.deps, outTradeNo);
   return c.json({ data: rows.map(refundView) });
 });
 
-refunds.get('/v1/refunds/:out_refund_no', merchantOnly, zValidator('query', GetRefundQuery, hook), async (c) => {
-  const config = await merchantConfig(c);
+refunds.get('/v1/refunds/:out_refund_no', merchantAuth, zValidator('query', GetRefundQuery, hook), async (c) => {
   const outRefundNo = outRefundNoParam(c);
   // HEAD has no side effects (§8.4): only a GET may spend a refundquery.
-  const row = await getRefundView(gatewayDeps(c.env, c.executionCtx, config), outRefundNo, c.req.method === 'GET');
+  const row = await getRefundView(c.var.deps, outRefundNo, c.req.method === 'GET');
   c.set('outTradeNo', row.out_trade_no);
   return c.json(refundView(row));
 });

@@ -13,7 +13,6 @@ import { DomainError, type ErrorCode } from '../../platform/errors';
 import { createRefund, generateOutRefundNo } from '../../refunds/create';
 import { CreateRefundBody } from '../../refunds/schemas';
 import { refundableFee } from '../../orders/view';
-import { gatewayDeps } from '../../platform/wiring';
 import { type C, type Ctx, cursorOf, PAGE_SIZE, readCursor, render, withSession } from './shell';
 
 export const adminOrders = new Hono<HonoEnv>();
@@ -140,7 +139,7 @@ adminOrders.post('/admin/orders/:out_trade_no/refund/confirm', (c) =>
     });
     if (!body.success) return orderPage(c, x, no, '', REFUND_ERRORS.VALIDATION_FAILED!, 400);
     try {
-      const { refund } = await createRefund(gatewayDeps(c.env, c.executionCtx, x.config), no, body.data);
+      const { refund } = await createRefund(c.var.deps, no, body.data);
       c.set('outcome', `CONSOLE_REFUND:${refund.status}`);
       return c.redirect(`/admin/orders/${no}?refund=${encodeURIComponent(refund.out_refund_no)}`, 303);
     } catch (e) {

@@ -11,7 +11,7 @@ import { loginBody, messageBody } from '../misc-view';
 import { type AdminSession, csrfValid, readSession } from './session';
 import type { HonoEnv } from '../../platform/env';
 import { readCapped } from '../../notify/read-body';
-import { requestConfig } from '../../platform/middleware/require-config';
+import { loadConfig } from '../../platform/middleware/require-config';
 
 export type C = Context<HonoEnv>;
 const FORM_MAX_BYTES = 8 * 1024;
@@ -37,7 +37,7 @@ function reportConsoleProblem(c: C, problem: string): void {
 }
 
 export async function gate(c: C): Promise<Admitted | Response> {
-  const parsed = requestConfig(c);
+  const parsed = loadConfig(c);
   if (!parsed.ok) return c.html(barePage(cspNonce(c), '控制台不可用', loginMessage('服务配置无效，控制台已关闭。')), 503);
   const config = parsed.config;
   if (config.adminTokenProblem) {
