@@ -8,10 +8,11 @@ import { getOrder, listOrders, type OrderRow } from './orders-repo';
 import { base64urlDecodeText, base64urlEncode, OUT_TRADE_NO } from '../../core';
 import type { HonoEnv } from '../platform/env';
 import { DomainError } from '../platform/errors';
-import { errorResponse, methodNotAllowed } from '../platform/http-answers';
+import { methodNotAllowed } from '../platform/http-answers';
 import { jsonBody } from '../platform/middleware/json-body';
 import { merchantAuth, merchantBearer, UNAUTHORIZED_MESSAGE } from '../platform/middleware/merchant-auth';
 import { configured } from '../platform/middleware/require-config';
+import { validationHook } from '../platform/validation';
 import { readOauthSession } from '../checkout/http/buyer-session';
 import { closeOrderFlow } from './close';
 import { createOrder } from './create';
@@ -21,29 +22,6 @@ import { syncDue, syncOrder } from './sync';
 import { orderView } from './view';
 
 type C = Context<HonoEnv>;
-
-type Issue = { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] };
-
-/** One issue as `where: what`. Issues about the whole input name it: the query's parameters or the body's fields. */
-function describeIssue(issue: Issue, target: string): string {
-  const inQuery = target === 'query';
-  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
-    const noun = inQuery ? 'parameter' : 'field';
-    const names = issue.keys.map((k) => JSON.stringify(k)).join(', ');
-    return `${inQuery ? 'query' : 'body'}: unrecognized ${noun}${issue.keys.length > 1 ? 's' : ''} ${names}`;
-  }
-  return `${issue.path.map(String).join('.') || (inQuery ? 'query' : 'body')}: ${issue.message}`;
-}
-
-/** Validation failures in our envelope: field paths and zod's messages, never the rejected values. */
-export function hook(result: { success: boolean; target: string; error?: { issues: ReadonlyArray<Issue> } }, c: Context) {
-  if (result.success) return;
-  const detail = (result.error?.issues ?? [])
-    .slice(0, 5)
-    .map((i) => describeIssue(i, result.target))
-    .join('; ');
-  return errorResponse(c as C, 'VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
-}
 
 // An IPv4 or IPv6 literal; anything else (absent in local dev) falls back to loopback.
 const IP_LITERAL = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;
@@ -100,7 +78,7 @@ orders.use(
 // Fail closed before anything else is judged (docs/reliability.md I12).
 orders.use('*', configured());
 
-orders.post('/', merchantAuth, jsonBody(), zValidator('json', CreateOrderBody, hook), async (c) => {
+orders.post('/', merchantAuth, jsonBody(), zValidator('json', CreateOrderBody, validationHook), async (c) => {
   const { config, deps } = c.var;
   const { created, row } = await createOrder(deps, c.req.valid('json'));
   c.set('outTradeNo', row.out_trade_no);
@@ -108,7 +86,7 @@ orders.post('/', merchantAuth, jsonBody(), zValidator('json', CreateOrderBody, h
   return c.json(await view(config, row), created ? 201 : 200);
 });
 
-orders.get('/', merchantAuth, zValidator('query', ListOrdersQuery, hook), async (c) => {
+orders.get('/', merchantAuth, zValidator('query', ListOrdersQuery, validationHook), async (c) => {
   const { config } = c.var;
   const q = c.req.valid('query');
   const limit = q.limit ? Number(q.limit) : 20;
@@ -124,7 +102,7 @@ orders.get('/', merchantAuth, zValidator('query', ListOrdersQuery, hook), async 
   return c.json({ data, next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null });
 });
 
-orders.get('/:out_trade_no', merchantAuth, zValidator('query', GetOrderQuery, hook), async (c) => {
+orders.get('/:out_trade_no', merchantAuth, zValidator('query', GetOrderQuery, validationHook), async (c) => {
   const { config, deps } = c.var;
   const outTradeNo = outTradeNoParam(c);
   let row = await getOrder(c.env.DB, outTradeNo);
@@ -147,7 +125,7 @@ orders.post('/:out_trade_no/close', merchantAuth, async (c) => {
   return c.json(await view(config, (await getOrder(c.env.DB, outTradeNo)) ?? row));
 });
 
-orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('json', JsapiBody, hook), async (c) => {
+orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('json', JsapiBody, validationHook), async (c) => {
   const { config, deps } = c.var;
   const outTradeNo = outTradeNoParam(c);
   const bearer = await merchantBearer(c, config);

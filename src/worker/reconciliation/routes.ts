@@ -9,36 +9,26 @@ import { merchantAuth } from '../platform/middleware/merchant-auth';
 import { getReport, ITEMS_DEFAULT_LIMIT, listReports, readItemCursor, reportView, requestReconciliation } from './request';
 import { ReconciliationBody, ReconciliationListQuery, ReconciliationReportQuery } from './schemas';
 import { reconcilerKick } from '../platform/wiring';
-import { hook } from '../orders/routes';
-
-function invalid(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>, target: string): never {
-  const detail = issues
-    .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || target}: ${i.message}`)
-    .join('; ');
-  throw new DomainError('VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
-}
+import { validationHook } from '../platform/validation';
 
 export const reconciliations = new Hono<HonoEnv>();
 
-reconciliations.post('/', merchantAuth, jsonBody(), async (c) => {
-  const parsed = ReconciliationBody.safeParse(await c.req.json());
-  if (!parsed.success) invalid(parsed.error.issues, 'body');
+reconciliations.post('/', merchantAuth, jsonBody(), zValidator('json', ReconciliationBody, validationHook), async (c) => {
+  const body = c.req.valid('json');
   const { deps } = c.var;
-  const { started, run } = await requestReconciliation(deps, reconcilerKick(c.env), parsed.data.bill_date, parsed.data.rerun ?? false);
+  const { started, run } = await requestReconciliation(deps, reconcilerKick(c.env), body.bill_date, body.rerun ?? false);
   c.set('outcome', started ? 'RECONCILIATION_STARTED' : `RECONCILIATION_${run.status}`);
   const done = run.status !== 'PENDING' && run.status !== 'RUNNING';
   return c.json(done ? await getReport(deps, run.bill_date) : reportView(run, null), done ? 200 : 202);
 });
 
-reconciliations.get('/', merchantAuth, async (c) => {
-  const parsed = ReconciliationListQuery.safeParse(c.req.query());
-  if (!parsed.success) invalid(parsed.error.issues, 'query');
-  return c.json(await listReports(c.var.deps, parsed.data.from, parsed.data.to));
+reconciliations.get('/', merchantAuth, zValidator('query', ReconciliationListQuery, validationHook), async (c) => {
+  const q = c.req.valid('query');
+  return c.json(await listReports(c.var.deps, q.from, q.to));
 });
 
 // Query checked as GET /v1/orders checks its own: the same limit range, messages and unknown-parameter refusal.
-reconciliations.get('/:bill_date', merchantAuth, zValidator('query', ReconciliationReportQuery, hook), async (c) => {
+reconciliations.get('/:bill_date', merchantAuth, zValidator('query', ReconciliationReportQuery, validationHook), async (c) => {
   const q = c.req.valid('query');
   const after = q.cursor === undefined ? null : readItemCursor(q.cursor);
   if (q.cursor !== undefined && !after) throw new DomainError('VALIDATION_FAILED', 'cursor: not a cursor from this API');

@@ -12,7 +12,8 @@ import { createRefund } from './create';
 import { getRefundView, listOrderRefunds } from './read';
 import { CreateRefundBody, GetRefundQuery } from './schemas';
 import { refundView } from './view';
-import { hook, outTradeNoParam } from '../orders/routes';
+import { outTradeNoParam } from '../orders/routes';
+import { validationHook } from '../platform/validation';
 
 function outRefundNoParam(c: Context<HonoEnv>): string {
   const value = c.req.param('out_refund_no') ?? '';
@@ -26,20 +27,20 @@ export const refunds = new Hono<HonoEnv>();
 refunds.use('/v1/orders/:out_trade_no/refunds', configured());
 refunds.use('/v1/refunds/*', configured());
 
-refunds.post('/v1/orders/:out_trade_no/refunds', merchantAuth, jsonBody(), zValidator('json', CreateRefundBody, hook), async (c) => {
+refunds.post('/v1/orders/:out_trade_no/refunds', merchantAuth, jsonBody(), zValidator('json', CreateRefundBody, validationHook), async (c) => {
   const outTradeNo = outTradeNoParam(c);
   const { created, refund } = await createRefund(c.var.deps, outTradeNo, c.req.valid('json'));
   c.set('outcome', created ? `REFUND_CREATED:${refund.status}` : `REFUND_REPLAY:${refund.status}`);
   return c.json(refundView(refund), created ? 201 : 200);
 });
 
-refunds.get('/v1/orders/:out_trade_no/refunds', merchantAuth, zValidator('query', GetRefundQuery, hook), async (c) => {
+refunds.get('/v1/orders/:out_trade_no/refunds', merchantAuth, zValidator('query', GetRefundQuery, validationHook), async (c) => {
   const outTradeNo = outTradeNoParam(c);
   const rows = await listOrderRefunds(c.var.deps, outTradeNo);
   return c.json({ data: rows.map(refundView) });
 });
 
-refunds.get('/v1/refunds/:out_refund_no', merchantAuth, zValidator('query', GetRefundQuery, hook), async (c) => {
+refunds.get('/v1/refunds/:out_refund_no', merchantAuth, zValidator('query', GetRefundQuery, validationHook), async (c) => {
   const outRefundNo = outRefundNoParam(c);
   // HEAD has no side effects (§8.4): only a GET may spend a refundquery.
   const row = await getRefundView(c.var.deps, outRefundNo, c.req.method === 'GET');

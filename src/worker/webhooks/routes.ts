@@ -1,34 +1,17 @@
 // The merchant's webhook events under /v1/events (bearer auth, like /v1/orders): the feed, one event
 // with its attempts, and redelivery.
 import { zValidator } from '@hono/zod-validator';
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { HonoEnv } from '../platform/env';
-import { errorResponse, methodNotAllowed } from '../platform/http-answers';
+import { methodNotAllowed } from '../platform/http-answers';
 import { merchantAuth } from '../platform/middleware/merchant-auth';
+import { validationHook } from '../platform/validation';
 import { eventDetail, listEventsPage, redeliverEvent } from './api';
 import { ListEventsQuery } from './schemas';
 
-type C = Context<HonoEnv>;
-
-function hook(
-  result: { success: boolean; error?: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }> } },
-  c: Context,
-) {
-  if (result.success) return;
-  const detail = (result.error?.issues ?? [])
-    .slice(0, 5)
-    .map((i) =>
-      i.code === 'unrecognized_keys' && i.keys?.length
-        ? `query: unrecognized parameter ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`
-        : `${i.path.map(String).join('.') || 'query'}: ${i.message}`,
-    )
-    .join('; ');
-  return errorResponse(c as C, 'VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
-}
-
 export const events = new Hono<HonoEnv>();
 
-events.get('/', merchantAuth, zValidator('query', ListEventsQuery, hook), async (c) => {
+events.get('/', merchantAuth, zValidator('query', ListEventsQuery, validationHook), async (c) => {
   const q = c.req.valid('query');
   return c.json(await listEventsPage(c.var.deps, { type: q.type, after: q.after, limit: q.limit ? Number(q.limit) : 20 }));
 });
