@@ -5,13 +5,14 @@ import { cors } from 'hono/cors';
 import { checkoutUrl, verifyCheckoutToken } from '../checkout/checkout-token';
 import { getConfig, type Config } from '../platform/config';
 import { getOrder, listOrders, type OrderRow } from './orders-repo';
-import { base64urlDecodeText, base64urlEncode, OUT_TRADE_NO } from '../../core';
+import { OUT_TRADE_NO } from '../../core';
 import type { HonoEnv } from '../platform/env';
 import { DomainError } from '../platform/errors';
 import { methodNotAllowed } from '../platform/http-answers';
 import { jsonBody } from '../platform/middleware/json-body';
 import { merchantAuth, merchantBearer, UNAUTHORIZED_MESSAGE } from '../platform/middleware/merchant-auth';
 import { configured } from '../platform/middleware/require-config';
+import { cursorKey, keysetPage, pageLimit } from '../platform/paging';
 import { validationHook } from '../platform/validation';
 import { readOauthSession } from '../checkout/http/buyer-session';
 import { closeOrderFlow } from './close';
@@ -42,21 +43,12 @@ async function view(config: Config, row: OrderRow) {
   return orderView(row, await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, row.out_trade_no));
 }
 
-function decodeCursor(cursor: string | undefined): { createdAt: string; outTradeNo: string } | undefined {
-  if (!cursor) return undefined;
-  try {
-    const [createdAt, outTradeNo] = JSON.parse(base64urlDecodeText(cursor) ?? '') as [unknown, unknown];
-    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof outTradeNo === 'string' && OUT_TRADE_NO.test(outTradeNo)) {
-      return { createdAt, outTradeNo };
-    }
-  } catch {
-    // fall through
+/** The (created_at, out_trade_no) key a cursor of the list carries. */
+function orderKey([createdAt, outTradeNo]: readonly unknown[]): { createdAt: string; outTradeNo: string } | null {
+  if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof outTradeNo === 'string' && OUT_TRADE_NO.test(outTradeNo)) {
+    return { createdAt, outTradeNo };
   }
-  throw new DomainError('VALIDATION_FAILED', 'cursor: not a cursor from this API');
-}
-
-function encodeCursor(row: OrderRow): string {
-  return base64urlEncode(JSON.stringify([row.created_at, row.out_trade_no]));
+  return null;
 }
 
 export const orders = new Hono<HonoEnv>();
@@ -89,17 +81,17 @@ orders.post('/', merchantAuth, jsonBody(), zValidator('json', CreateOrderBody, v
 orders.get('/', merchantAuth, zValidator('query', ListOrdersQuery, validationHook), async (c) => {
   const { config } = c.var;
   const q = c.req.valid('query');
-  const limit = q.limit ? Number(q.limit) : 20;
+  const limit = pageLimit(q.limit);
   const rows = await listOrders(c.env.DB, {
     status: q.status,
     createdFrom: q.created_from && new Date(q.created_from).toISOString(),
     createdTo: q.created_to && new Date(q.created_to).toISOString(),
-    after: decodeCursor(q.cursor),
+    after: cursorKey(q.cursor, orderKey),
     limit,
   });
-  const page = rows.slice(0, limit);
-  const data = await Promise.all(page.map((r) => view(config, r)));
-  return c.json({ data, next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null });
+  const page = keysetPage(rows, limit, (last) => [last.created_at, last.out_trade_no]);
+  const data = await Promise.all(page.items.map((r) => view(config, r)));
+  return c.json({ data, next_cursor: page.nextCursor });
 });
 
 orders.get('/:out_trade_no', merchantAuth, zValidator('query', GetOrderQuery, validationHook), async (c) => {

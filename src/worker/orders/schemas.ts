@@ -1,6 +1,7 @@
 // The merchant API's zod schemas: validation for the routes and the source of /openapi.json.
 import { z } from 'zod';
 import { isPrototypeKey, isWechatText, OPENID, ORDER_STATUSES, OUT_TRADE_NO } from '../../core';
+import { cursorParam, limitParam } from '../platform/paging';
 
 /** One rule for every text field a merchant sends (core's, next to the XML codec that must carry it). */
 const CARRIABLE = { error: 'contains a control character, a noncharacter or a lone surrogate' } as const;
@@ -82,17 +83,8 @@ export const ListOrdersQuery = z.strictObject({
   status: OrderStatusSchema.optional(),
   created_from: z.iso.datetime().optional().meta({ description: 'Inclusive lower bound on created_at (ISO-8601 UTC).' }),
   created_to: z.iso.datetime().optional().meta({ description: 'Exclusive upper bound on created_at (ISO-8601 UTC).' }),
-  cursor: z
-    .string()
-    .max(200)
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .optional()
-    .meta({ description: 'next_cursor from the previous page.' }),
-  limit: z
-    .string()
-    .regex(/^(?:[1-9]|[1-9][0-9]|100)$/, { error: 'must be an integer from 1 to 100' })
-    .optional()
-    .meta({ description: 'Page size, 1–100 (default 20).' }),
+  cursor: cursorParam('next_cursor from the previous page.'),
+  limit: limitParam('Page size, 1–100 (default 20).'),
 });
 
 export const GetOrderQuery = z.strictObject({

@@ -2,13 +2,13 @@
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import type { HonoEnv } from '../platform/env';
-import { DomainError } from '../platform/errors';
 import { methodNotAllowed } from '../platform/http-answers';
 import { jsonBody } from '../platform/middleware/json-body';
 import { merchantAuth } from '../platform/middleware/merchant-auth';
-import { getReport, ITEMS_DEFAULT_LIMIT, listReports, readItemCursor, reportView, requestReconciliation } from './request';
+import { getReport, itemKey, listReports, reportView, requestReconciliation } from './request';
 import { ReconciliationBody, ReconciliationListQuery, ReconciliationReportQuery } from './schemas';
 import { reconcilerKick } from '../platform/wiring';
+import { cursorKey, pageLimit } from '../platform/paging';
 import { validationHook } from '../platform/validation';
 
 export const reconciliations = new Hono<HonoEnv>();
@@ -30,9 +30,7 @@ reconciliations.get('/', merchantAuth, zValidator('query', ReconciliationListQue
 // Query checked as GET /v1/orders checks its own: the same limit range, messages and unknown-parameter refusal.
 reconciliations.get('/:bill_date', merchantAuth, zValidator('query', ReconciliationReportQuery, validationHook), async (c) => {
   const q = c.req.valid('query');
-  const after = q.cursor === undefined ? null : readItemCursor(q.cursor);
-  if (q.cursor !== undefined && !after) throw new DomainError('VALIDATION_FAILED', 'cursor: not a cursor from this API');
-  const page = { limit: q.limit ? Number(q.limit) : ITEMS_DEFAULT_LIMIT, after };
+  const page = { limit: pageLimit(q.limit), after: cursorKey(q.cursor, itemKey) ?? null };
   return c.json(await getReport(c.var.deps, c.req.param('bill_date') ?? '', page));
 });
 

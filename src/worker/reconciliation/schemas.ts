@@ -1,6 +1,7 @@
 // The reconciliation API's shapes (zod): request validation and the OpenAPI document from one source.
 import { z } from 'zod';
 import { ITEM_KINDS } from './reconciliation-repo';
+import { cursorParam, limitParam } from '../platform/paging';
 
 const BillDate = z.string().meta({ description: 'A Beijing date, yyyyMMdd (e.g. 20260412).', example: '20260412' });
 
@@ -15,17 +16,8 @@ export const ReconciliationListQuery = z.strictObject({
 });
 
 export const ReconciliationReportQuery = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^(?:[1-9]|[1-9][0-9]|100)$/, { error: 'must be an integer from 1 to 100' })
-    .optional()
-    .meta({ description: 'Items per page, 1–100 (default 20).' }),
-  cursor: z
-    .string()
-    .max(200)
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .optional()
-    .meta({ description: 'next_cursor from the previous page: the items after it.' }),
+  limit: limitParam('Items per page, 1–100 (default 20).'),
+  cursor: cursorParam('next_cursor from the previous page: the items after it.'),
 });
 
 const Milli = z.object({ millifen: z.number().int().meta({ description: '1/1000 fen, exact (the bill’s 5-decimal yuan).' }), yuan: z.string() }).nullable();

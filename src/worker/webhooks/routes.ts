@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import type { HonoEnv } from '../platform/env';
 import { methodNotAllowed } from '../platform/http-answers';
 import { merchantAuth } from '../platform/middleware/merchant-auth';
+import { pageLimit } from '../platform/paging';
 import { validationHook } from '../platform/validation';
 import { eventDetail, listEventsPage, redeliverEvent } from './api';
 import { ListEventsQuery } from './schemas';
@@ -13,7 +14,7 @@ export const events = new Hono<HonoEnv>();
 
 events.get('/', merchantAuth, zValidator('query', ListEventsQuery, validationHook), async (c) => {
   const q = c.req.valid('query');
-  return c.json(await listEventsPage(c.var.deps, { type: q.type, after: q.after, limit: q.limit ? Number(q.limit) : 20 }));
+  return c.json(await listEventsPage(c.var.deps, { type: q.type, after: q.after, limit: pageLimit(q.limit) }));
 });
 
 events.get('/:id', merchantAuth, async (c) => c.json(await eventDetail(c.var.deps, c.req.param('id'))));

@@ -4,6 +4,7 @@ import { EVENT_TYPES } from './events-repo';
 import { OrderSchema } from '../orders/schemas';
 import { ReconciliationCompletedSchema } from '../reconciliation/schemas';
 import { RefundSchema } from '../refunds/schemas';
+import { limitParam } from '../platform/paging';
 
 export const EVENT_ID = /^evt_[A-Za-z0-9]{24}$/;
 
@@ -14,11 +15,7 @@ export const ListEventsQuery = z.strictObject({
     .regex(EVENT_ID, { error: 'must be an event id (evt_…)' })
     .optional()
     .meta({ description: 'Only events committed after this one (the last id of the previous page, or the last event you processed).' }),
-  limit: z
-    .string()
-    .regex(/^(?:[1-9]|[1-9][0-9]|100)$/, { error: 'must be an integer from 1 to 100' })
-    .optional()
-    .meta({ description: 'Page size, 1–100 (default 20).' }),
+  limit: limitParam('Page size, 1–100 (default 20).'),
 });
 
 const DeliverySchema = z.object({

@@ -12,9 +12,10 @@ import { BILL_DATE, checkBillDate } from '../../reconciliation/dates';
 import { getReport, listReports, type ReportPage, readItemCursor, reportView, requestReconciliation } from '../../reconciliation/request';
 import { eventDetail, redeliverEvent } from '../../webhooks/api';
 import type { HonoEnv } from '../../platform/env';
+import { keysetPage } from '../../platform/paging';
 import { DomainError, type ErrorCode } from '../../platform/errors';
 import { reconcilerKick } from '../../platform/wiring';
-import { type C, type Ctx, cursorOf, PAGE_SIZE, readCursor, render, withSession } from './shell';
+import { type C, type Ctx, PAGE_SIZE, readCursor, render, withSession } from './shell';
 
 export const adminOps = new Hono<HonoEnv>();
 
@@ -110,9 +111,7 @@ adminOps.get('/admin/webhooks', (c) =>
       beforeSeq,
       limit: PAGE_SIZE,
     });
-    const shown = rows.slice(0, PAGE_SIZE);
-    const last = shown[shown.length - 1];
-    const next = rows.length > PAGE_SIZE && last ? cursorOf(last.created_at, last.seq) : null;
+    const { items: shown, nextCursor: next } = keysetPage(rows, PAGE_SIZE, (last) => [last.created_at, last.seq]);
     return render(c, x, '通知', 'webhooks', eventsBody(view, shown, next, new URL(c.req.url).searchParams, Boolean(x.config.webhookUrl)));
   }),
 );
