@@ -1,25 +1,22 @@
 // The merchant JSON API under /v1/orders (bearer auth) and the jsapi endpoint (checkout token or bearer).
-import { zValidator } from '@hono/zod-validator';
-import { Hono, type Context } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { checkoutUrl, verifyCheckoutToken } from '../checkout/checkout-token';
+import { readOauthSession } from '../checkout/http/buyer-session';
+import { apiRouter, CHECKOUT_OR_MERCHANT, errorAnswers, jsonAnswer, jsonRequest } from '../platform/api-doc';
 import { getConfig, type Config } from '../platform/config';
-import { getOrder, listOrders, type OrderRow } from './orders-repo';
-import { OUT_TRADE_NO } from '../../core';
 import type { HonoEnv } from '../platform/env';
 import { DomainError } from '../platform/errors';
 import { methodNotAllowed } from '../platform/http-answers';
 import { jsonBody } from '../platform/middleware/json-body';
 import { merchantAuth, merchantBearer, UNAUTHORIZED_MESSAGE } from '../platform/middleware/merchant-auth';
 import { configured } from '../platform/middleware/require-config';
-import { cursorKey, keysetPage, pageLimit } from '../platform/paging';
-import { validationHook } from '../platform/validation';
-import { readOauthSession } from '../checkout/http/buyer-session';
-import { closeOrderFlow } from './close';
+import { pageLimit } from '../platform/paging';
+import { closeOrderByNo, listOrdersPage, payParams, readOrder } from './api';
 import { createOrder } from './create';
-import { jsapiParams } from './prepay';
-import { CreateOrderBody, GetOrderQuery, JsapiBody, ListOrdersQuery } from './schemas';
-import { syncDue, syncOrder } from './sync';
+import type { OrderRow } from './orders-repo';
+import { CreateOrderBody, GetOrderQuery, JsapiBody, JsapiParamsSchema, ListOrdersQuery, OrderListSchema, OrderSchema, OutTradeNoParams } from './schemas';
 import { orderView } from './view';
 
 type C = Context<HonoEnv>;
@@ -27,31 +24,66 @@ type C = Context<HonoEnv>;
 // An IPv4 or IPv6 literal; anything else (absent in local dev) falls back to loopback.
 const IP_LITERAL = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;
 
-export function clientIp(c: C): string {
+function clientIp(c: C): string {
   const ip = c.req.header('CF-Connecting-IP');
   return ip && IP_LITERAL.test(ip) ? ip : '127.0.0.1';
-}
-
-export function outTradeNoParam(c: C): string {
-  const value = c.req.param('out_trade_no') ?? '';
-  if (!OUT_TRADE_NO.test(value)) throw new DomainError('INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
-  c.set('outTradeNo', value);
-  return value;
 }
 
 async function view(config: Config, row: OrderRow) {
   return orderView(row, await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, row.out_trade_no));
 }
 
-/** The (created_at, out_trade_no) key a cursor of the list carries. */
-function orderKey([createdAt, outTradeNo]: readonly unknown[]): { createdAt: string; outTradeNo: string } | null {
-  if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof outTradeNo === 'string' && OUT_TRADE_NO.test(outTradeNo)) {
-    return { createdAt, outTradeNo };
-  }
-  return null;
-}
+const createRouteDef = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Create an order (idempotent on out_trade_no)',
+  middleware: [merchantAuth, jsonBody()],
+  request: { body: jsonRequest(CreateOrderBody) },
+  responses: {
+    201: jsonAnswer(OrderSchema, 'Created'),
+    200: jsonAnswer(OrderSchema, 'The same request again: the existing order'),
+    ...errorAnswers(400, 401, 409, 413, 415, 503),
+  },
+});
 
-export const orders = new Hono<HonoEnv>();
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'List orders, newest first, by cursor',
+  middleware: [merchantAuth],
+  request: { query: ListOrdersQuery },
+  responses: { 200: jsonAnswer(OrderListSchema, 'A page of orders'), ...errorAnswers(400, 401, 503) },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{out_trade_no}',
+  summary: 'Get an order; an unpaid order silent for 60 s (or sync=true) is checked with WeChat first',
+  middleware: [merchantAuth],
+  request: { params: OutTradeNoParams, query: GetOrderQuery },
+  responses: { 200: jsonAnswer(OrderSchema, 'The order'), ...errorAnswers(400, 401, 404, 503) },
+});
+
+const closeRoute = createRoute({
+  method: 'post',
+  path: '/{out_trade_no}/close',
+  summary: 'Close an unpaid order (not before 5 minutes after creation: 409 CLOSE_TOO_EARLY with retry_after)',
+  middleware: [merchantAuth],
+  request: { params: OutTradeNoParams },
+  responses: { 200: jsonAnswer(OrderSchema, 'The closed order'), ...errorAnswers(400, 401, 404, 409, 502, 503) },
+});
+
+const jsapiRoute = createRoute({
+  method: 'post',
+  path: '/{out_trade_no}/jsapi',
+  summary: 'getBrandWCPayRequest parameters for the buyer (openid from the order or the OAuth session)',
+  security: CHECKOUT_OR_MERCHANT,
+  middleware: [jsonBody({ optional: true })],
+  request: { params: OutTradeNoParams, body: jsonRequest(JsapiBody, false) },
+  responses: { 200: jsonAnswer(JsapiParamsSchema, 'Parameters for WeixinJSBridge'), ...errorAnswers(400, 401, 404, 409, 502, 503) },
+});
+
+export const orders = apiRouter();
 
 // Merchant H5 pages on their own origin may call jsapi; nothing else is cross-origin.
 orders.use(
@@ -70,70 +102,57 @@ orders.use(
 // Fail closed before anything else is judged (docs/reliability.md I12).
 orders.use('*', configured());
 
-orders.post('/', merchantAuth, jsonBody(), zValidator('json', CreateOrderBody, validationHook), async (c) => {
-  const { config, deps } = c.var;
-  const { created, row } = await createOrder(deps, c.req.valid('json'));
+orders.openapi(createRouteDef, async (c) => {
+  const { created, row } = await createOrder(c.var.deps, c.req.valid('json'));
   c.set('outTradeNo', row.out_trade_no);
   c.set('outcome', created ? 'CREATED' : 'IDEMPOTENT_REPLAY');
-  return c.json(await view(config, row), created ? 201 : 200);
+  return c.json(await view(c.var.config, row), created ? 201 : 200);
 });
 
-orders.get('/', merchantAuth, zValidator('query', ListOrdersQuery, validationHook), async (c) => {
-  const { config } = c.var;
+orders.openapi(listRoute, async (c) => {
   const q = c.req.valid('query');
-  const limit = pageLimit(q.limit);
-  const rows = await listOrders(c.env.DB, {
+  const page = await listOrdersPage(c.var.deps, {
     status: q.status,
-    createdFrom: q.created_from && new Date(q.created_from).toISOString(),
-    createdTo: q.created_to && new Date(q.created_to).toISOString(),
-    after: cursorKey(q.cursor, orderKey),
-    limit,
+    createdFrom: q.created_from,
+    createdTo: q.created_to,
+    cursor: q.cursor,
+    limit: pageLimit(q.limit),
   });
-  const page = keysetPage(rows, limit, (last) => [last.created_at, last.out_trade_no]);
-  const data = await Promise.all(page.items.map((r) => view(config, r)));
-  return c.json({ data, next_cursor: page.nextCursor });
+  const data = await Promise.all(page.items.map((r) => view(c.var.config, r)));
+  return c.json({ data, next_cursor: page.nextCursor }, 200);
 });
 
-orders.get('/:out_trade_no', merchantAuth, zValidator('query', GetOrderQuery, validationHook), async (c) => {
-  const { config, deps } = c.var;
-  const outTradeNo = outTradeNoParam(c);
-  let row = await getOrder(c.env.DB, outTradeNo);
-  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  const forced = c.req.valid('query').sync === 'true';
+orders.openapi(getRoute, async (c) => {
+  const { out_trade_no } = c.req.valid('param');
+  c.set('outTradeNo', out_trade_no);
   // HEAD has no side effects (§8.4): only a GET may spend an orderquery.
-  if (c.req.method === 'GET' && syncDue(row, deps.now(), forced)) {
-    c.set('outcome', await syncOrder(deps, row, forced));
-    row = (await getOrder(c.env.DB, outTradeNo)) ?? row;
-  }
-  return c.json(await view(config, row));
+  const { row, outcome } = await readOrder(c.var.deps, out_trade_no, { sync: c.req.valid('query').sync === 'true', readOnly: c.req.method !== 'GET' });
+  if (outcome) c.set('outcome', outcome);
+  return c.json(await view(c.var.config, row), 200);
 });
 
-orders.post('/:out_trade_no/close', merchantAuth, async (c) => {
-  const { config, deps } = c.var;
-  const outTradeNo = outTradeNoParam(c);
-  const row = await getOrder(c.env.DB, outTradeNo);
-  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  await closeOrderFlow(deps, row);
-  return c.json(await view(config, (await getOrder(c.env.DB, outTradeNo)) ?? row));
+orders.openapi(closeRoute, async (c) => {
+  const { out_trade_no } = c.req.valid('param');
+  c.set('outTradeNo', out_trade_no);
+  return c.json(await view(c.var.config, await closeOrderByNo(c.var.deps, out_trade_no)), 200);
 });
 
-orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('json', JsapiBody, validationHook), async (c) => {
+orders.openapi(jsapiRoute, async (c) => {
+  const { out_trade_no } = c.req.valid('param');
+  c.set('outTradeNo', out_trade_no);
   const { config, deps } = c.var;
-  const outTradeNo = outTradeNoParam(c);
   const bearer = await merchantBearer(c, config);
   if (bearer === 'invalid') throw new DomainError('UNAUTHORIZED', UNAUTHORIZED_MESSAGE);
   if (bearer === 'absent') {
     const token = c.req.header('X-Checkout-Token') ?? c.req.valid('json').checkout_token;
     if (!token) throw new DomainError('UNAUTHORIZED', 'send the checkout token (X-Checkout-Token) or the merchant bearer token');
     // A wrong token looks exactly like a missing order: order numbers cannot be probed.
-    if (!(await verifyCheckoutToken(config.checkoutSecret, outTradeNo, token))) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
+    if (!(await verifyCheckoutToken(config.checkoutSecret, out_trade_no, token))) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
   }
-  const row = await getOrder(c.env.DB, outTradeNo);
-  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
   const requester = { clientIp: clientIp(c), sessionOpenid: await readOauthSession(c, config.checkoutSecret, deps.now()) };
-  const params = await jsapiParams(deps, requester, row);
+  const params = await payParams(deps, out_trade_no, requester);
   c.set('outcome', 'JSAPI_PARAMS');
-  return c.json(params);
+  return c.json(params, 200);
 });
 
 orders.all('/', methodNotAllowed);

@@ -56,11 +56,12 @@ const milli = (m: number | null) => (m === null ? null : { millifen: m, yuan: fo
  * of the next page (null on the last); amounts in integer fen (fees in 1/1000 fen).
  */
 export function reportView(run: RunRow, items: ItemRow[] | null, nextCursor: string | null = null) {
+  // Each side's counts and sums are written together (one UPDATE): a known count means known sums.
   const billKnown = run.bill_payment_count !== null;
   const bill = billKnown
     ? {
-        payment_count: run.bill_payment_count,
-        paid_fee: run.bill_paid_fee,
+        payment_count: run.bill_payment_count!,
+        paid_fee: run.bill_paid_fee!,
         refund_count: run.bill_refund_count,
         refund_fee: run.bill_refund_fee,
         service_charge: milli(run.bill_service_millifen),
@@ -70,8 +71,8 @@ export function reportView(run: RunRow, items: ItemRow[] | null, nextCursor: str
   const oursKnown = run.local_payment_count !== null;
   const ours = oursKnown
     ? {
-        payment_count: run.local_payment_count,
-        paid_fee: run.local_paid_fee,
+        payment_count: run.local_payment_count!,
+        paid_fee: run.local_paid_fee!,
         refund_count: run.local_refund_count,
         refund_fee: run.local_refund_fee,
         // We keep no fee schedule: our net is our gross less the bill's service charge.
