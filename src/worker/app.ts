@@ -7,14 +7,14 @@ import { getConfig } from './platform/config';
 import { noStore } from './platform/middleware/no-store';
 import { requestId } from './platform/middleware/request-id';
 import { requestLog } from './platform/middleware/request-log';
-import { requestConfig } from './platform/middleware/require-config';
+import { loadConfig } from './platform/middleware/require-config';
 import { notFound, onError } from './platform/on-error';
 import { admin } from './console/http/routes';
 import { checkout } from './checkout/http/routes';
 import { events } from './webhooks/routes';
 import { health } from './platform/health';
 import { notifyRoutes } from './notify/routes';
-import { openapi } from './platform/openapi';
+import { merchantApi } from './platform/api-doc';
 import { orders } from './orders/routes';
 import { refunds } from './refunds/routes';
 import { reconciliations } from './reconciliation/routes';
@@ -47,18 +47,23 @@ export function createApp(options: AppOptions = {}) {
   app.onError(onError);
   app.notFound(notFound);
   app.route('/', health);
-  app.route('/', openapi);
   app.route('/', notifyRoutes({ deadlineMs: options.notifyDeadlineMs }));
-  app.route('/', refunds);
-  app.route('/v1/orders', orders);
-  app.route('/v1/events', events);
-  app.route('/v1/reconciliations', reconciliations);
+  // The merchant API (/v1) and its /openapi.json, generated from the routes.
+  app.route(
+    '/',
+    merchantApi([
+      ['/', refunds],
+      ['/v1/orders', orders],
+      ['/v1/events', events],
+      ['/v1/reconciliations', reconciliations],
+    ]),
+  );
   app.route('/', checkout);
   app.route('/', admin);
   // The simulator exists only in sandbox mode: in live mode, with a broken config, or on a public host
   // without SANDBOX_ALLOW_PUBLIC, /sandbox is 404.
   const sandboxOnly = createMiddleware<HonoEnv>(async (c, next) => {
-    const parsed = requestConfig(c);
+    const parsed = loadConfig(c);
     if (!parsed.ok || parsed.config.mode !== 'sandbox') return c.notFound();
     await next();
   });

@@ -63,6 +63,10 @@ describe('§8.1 #1 create: body shape and media type', () => {
       'UNSUPPORTED_MEDIA_TYPE',
     ],
     ['no Content-Type', { method: 'POST', headers: AUTH, body: JSON.stringify({ description: 'I', total_fee: 1 }) }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    // A JSON type whose parameters cannot be read is refused in the envelope, never an anonymous 500.
+    ...['application/json;', 'application/json ; charset=utf-8'].map(
+      (type): Case => [type, json(JSON.stringify({ description: 'I', total_fee: 1 }), { 'Content-Type': type }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ),
   ];
   it.each(cases)('%s → %i %s', (_n, init, status, code) => expectRejected('/v1/orders', init, status, code));
 });

@@ -7,7 +7,7 @@ import type { HonoEnv } from '../platform/env';
 import type { NotifyDeps, NotifyVerdict } from './inbound';
 import { handlePayNotify } from './pay-notify';
 import { handleRefundNotify } from './refund-notify';
-import { requestConfig } from '../platform/middleware/require-config';
+import { configured } from '../platform/middleware/require-config';
 import { notifyDeps } from '../platform/wiring';
 import { log } from '../platform/log';
 
@@ -28,15 +28,15 @@ async function withDeadline(work: Promise<NotifyVerdict>, deadlineMs: number): P
 
 type Handler = (req: Request, deps: NotifyDeps) => Promise<NotifyVerdict>;
 
+/** Fail closed (I12): RETRY, and WeChat retries once we are configured. */
+const configuredOrRetry = configured((c) => {
+  c.set('outcome', 'CONFIG_INVALID');
+  return notifyReply('RETRY');
+});
+
 async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): Promise<Response> {
-  if (c.req.method !== 'POST') return notifyReply('NOT_ALLOWED');
-  const result = requestConfig(c);
-  if (!result.ok) {
-    c.set('outcome', 'CONFIG_INVALID'); // fail closed (I12); WeChat retries once we are configured
-    return notifyReply('RETRY');
-  }
   const ctx = c.executionCtx;
-  const work = handle(c.req.raw, notifyDeps(c.env, ctx, result.config, new Date())).catch((e: unknown): NotifyVerdict => {
+  const work = handle(c.req.raw, notifyDeps(c.env, ctx, c.var.config, new Date())).catch((e: unknown): NotifyVerdict => {
     // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
     log.error('NOTIFY_INFRA_ERROR', { requestId: c.get('requestId'), error: e instanceof Error ? e.name : 'unknown' });
     return { reply: 'RETRY', outcome: 'INFRA_ERROR' };
@@ -54,7 +54,10 @@ export interface NotifyRoutesOptions {
 }
 
 export function notifyRoutes({ deadlineMs = NOTIFY_DEADLINE_MS }: NotifyRoutesOptions = {}) {
+  const notAllowed = () => notifyReply('NOT_ALLOWED');
   return new Hono<HonoEnv>()
-    .all('/wechat/notify', (c) => serve(c, handlePayNotify, deadlineMs))
-    .all('/wechat/refund-notify', (c) => serve(c, handleRefundNotify, deadlineMs));
+    .post('/wechat/notify', configuredOrRetry, (c) => serve(c, handlePayNotify, deadlineMs))
+    .post('/wechat/refund-notify', configuredOrRetry, (c) => serve(c, handleRefundNotify, deadlineMs))
+    .all('/wechat/notify', notAllowed)
+    .all('/wechat/refund-notify', notAllowed);
 }

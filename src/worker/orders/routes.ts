@@ -1,100 +1,89 @@
 // The merchant JSON API under /v1/orders (bearer auth) and the jsapi endpoint (checkout token or bearer).
-import { zValidator } from '@hono/zod-validator';
-import { Hono, type Context } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { checkoutUrl, verifyCheckoutToken } from '../checkout/checkout-token';
+import { readOauthSession } from '../checkout/http/buyer-session';
+import { apiRouter, CHECKOUT_OR_MERCHANT, errorAnswers, jsonAnswer, jsonRequest } from '../platform/api-doc';
 import { getConfig, type Config } from '../platform/config';
-import { getOrder, listOrders, type OrderRow } from './orders-repo';
-import { base64urlDecodeText, base64urlEncode, OUT_TRADE_NO } from '../../core';
 import type { HonoEnv } from '../platform/env';
 import { DomainError } from '../platform/errors';
-import { errorResponse, methodNotAllowed } from '../platform/http-answers';
+import { methodNotAllowed } from '../platform/http-answers';
 import { jsonBody } from '../platform/middleware/json-body';
-import { merchantBearer } from '../platform/middleware/merchant-auth';
-import { requireConfig } from '../platform/middleware/require-config';
-import { readOauthSession } from '../checkout/http/buyer-session';
-import { closeOrderFlow } from './close';
+import { merchantAuth, merchantBearer, UNAUTHORIZED_MESSAGE } from '../platform/middleware/merchant-auth';
+import { configured } from '../platform/middleware/require-config';
+import { pageLimit } from '../platform/paging';
+import { closeOrderByNo, listOrdersPage, payParams, readOrder } from './api';
 import { createOrder } from './create';
-import { jsapiParams } from './prepay';
-import { CreateOrderBody, GetOrderQuery, JsapiBody, ListOrdersQuery } from './schemas';
-import { syncDue, syncOrder } from './sync';
+import type { OrderRow } from './orders-repo';
+import { CreateOrderBody, GetOrderQuery, JsapiBody, JsapiParamsSchema, ListOrdersQuery, OrderListSchema, OrderSchema, OutTradeNoParams } from './schemas';
 import { orderView } from './view';
-import { gatewayDeps } from '../platform/wiring';
 
 type C = Context<HonoEnv>;
-
-type Issue = { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] };
-
-/** One issue as `where: what`. Issues about the whole input name it: the query's parameters or the body's fields. */
-function describeIssue(issue: Issue, target: string): string {
-  const inQuery = target === 'query';
-  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
-    const noun = inQuery ? 'parameter' : 'field';
-    const names = issue.keys.map((k) => JSON.stringify(k)).join(', ');
-    return `${inQuery ? 'query' : 'body'}: unrecognized ${noun}${issue.keys.length > 1 ? 's' : ''} ${names}`;
-  }
-  return `${issue.path.map(String).join('.') || (inQuery ? 'query' : 'body')}: ${issue.message}`;
-}
-
-/** Validation failures in our envelope: field paths and zod's messages, never the rejected values. */
-export function hook(result: { success: boolean; target: string; error?: { issues: ReadonlyArray<Issue> } }, c: Context) {
-  if (result.success) return;
-  const detail = (result.error?.issues ?? [])
-    .slice(0, 5)
-    .map((i) => describeIssue(i, result.target))
-    .join('; ');
-  return errorResponse(c as C, 'VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
-}
-
-export async function merchantConfig(c: C): Promise<Config> {
-  const config = requireConfig(c);
-  if ((await merchantBearer(c, config)) !== 'valid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
-  return config;
-}
-
-/** Runs before any body parsing, so an unauthenticated caller learns nothing about the schema. */
-export const merchantOnly = async (c: C, next: () => Promise<void>) => {
-  await merchantConfig(c);
-  await next();
-};
 
 // An IPv4 or IPv6 literal; anything else (absent in local dev) falls back to loopback.
 const IP_LITERAL = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;
 
-export function clientIp(c: C): string {
+function clientIp(c: C): string {
   const ip = c.req.header('CF-Connecting-IP');
   return ip && IP_LITERAL.test(ip) ? ip : '127.0.0.1';
-}
-
-export function outTradeNoParam(c: C): string {
-  const value = c.req.param('out_trade_no') ?? '';
-  if (!OUT_TRADE_NO.test(value)) throw new DomainError('INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
-  c.set('outTradeNo', value);
-  return value;
 }
 
 async function view(config: Config, row: OrderRow) {
   return orderView(row, await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, row.out_trade_no));
 }
 
-function decodeCursor(cursor: string | undefined): { createdAt: string; outTradeNo: string } | undefined {
-  if (!cursor) return undefined;
-  try {
-    const [createdAt, outTradeNo] = JSON.parse(base64urlDecodeText(cursor) ?? '') as [unknown, unknown];
-    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof outTradeNo === 'string' && OUT_TRADE_NO.test(outTradeNo)) {
-      return { createdAt, outTradeNo };
-    }
-  } catch {
-    // fall through
-  }
-  throw new DomainError('VALIDATION_FAILED', 'cursor: not a cursor from this API');
-}
+const createRouteDef = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Create an order (idempotent on out_trade_no)',
+  middleware: [merchantAuth, jsonBody()],
+  request: { body: jsonRequest(CreateOrderBody) },
+  responses: {
+    201: jsonAnswer(OrderSchema, 'Created'),
+    200: jsonAnswer(OrderSchema, 'The same request again: the existing order'),
+    ...errorAnswers(400, 401, 409, 413, 415, 503),
+  },
+});
 
-function encodeCursor(row: OrderRow): string {
-  return base64urlEncode(JSON.stringify([row.created_at, row.out_trade_no]));
-}
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'List orders, newest first, by cursor',
+  middleware: [merchantAuth],
+  request: { query: ListOrdersQuery },
+  responses: { 200: jsonAnswer(OrderListSchema, 'A page of orders'), ...errorAnswers(400, 401, 503) },
+});
 
-export const orders = new Hono<HonoEnv>();
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{out_trade_no}',
+  summary: 'Get an order; an unpaid order silent for 60 s (or sync=true) is checked with WeChat first',
+  middleware: [merchantAuth],
+  request: { params: OutTradeNoParams, query: GetOrderQuery },
+  responses: { 200: jsonAnswer(OrderSchema, 'The order'), ...errorAnswers(400, 401, 404, 503) },
+});
+
+const closeRoute = createRoute({
+  method: 'post',
+  path: '/{out_trade_no}/close',
+  summary: 'Close an unpaid order (not before 5 minutes after creation: 409 CLOSE_TOO_EARLY with retry_after)',
+  middleware: [merchantAuth],
+  request: { params: OutTradeNoParams },
+  responses: { 200: jsonAnswer(OrderSchema, 'The closed order'), ...errorAnswers(400, 401, 404, 409, 502, 503) },
+});
+
+const jsapiRoute = createRoute({
+  method: 'post',
+  path: '/{out_trade_no}/jsapi',
+  summary: 'getBrandWCPayRequest parameters for the buyer (openid from the order or the OAuth session)',
+  security: CHECKOUT_OR_MERCHANT,
+  middleware: [jsonBody({ optional: true })],
+  request: { params: OutTradeNoParams, body: jsonRequest(JsapiBody, false) },
+  responses: { 200: jsonAnswer(JsapiParamsSchema, 'Parameters for WeixinJSBridge'), ...errorAnswers(400, 401, 404, 409, 502, 503) },
+});
+
+export const orders = apiRouter();
 
 // Merchant H5 pages on their own origin may call jsapi; nothing else is cross-origin.
 orders.use(
@@ -111,78 +100,59 @@ orders.use(
 );
 
 // Fail closed before anything else is judged (docs/reliability.md I12).
-orders.use('*', async (c, next) => {
-  requireConfig(c);
-  await next();
-});
+orders.use('*', configured());
 
-orders.post('/', merchantOnly, jsonBody(), zValidator('json', CreateOrderBody, hook), async (c) => {
-  const config = await merchantConfig(c);
-  const body = c.req.valid('json');
-  const { created, row } = await createOrder(gatewayDeps(c.env, c.executionCtx, config), body);
+orders.openapi(createRouteDef, async (c) => {
+  const { created, row } = await createOrder(c.var.deps, c.req.valid('json'));
   c.set('outTradeNo', row.out_trade_no);
   c.set('outcome', created ? 'CREATED' : 'IDEMPOTENT_REPLAY');
-  return c.json(await view(config, row), created ? 201 : 200);
+  return c.json(await view(c.var.config, row), created ? 201 : 200);
 });
 
-orders.get('/', merchantOnly, zValidator('query', ListOrdersQuery, hook), async (c) => {
-  const config = await merchantConfig(c);
+orders.openapi(listRoute, async (c) => {
   const q = c.req.valid('query');
-  const limit = q.limit ? Number(q.limit) : 20;
-  const rows = await listOrders(c.env.DB, {
+  const page = await listOrdersPage(c.var.deps, {
     status: q.status,
-    createdFrom: q.created_from && new Date(q.created_from).toISOString(),
-    createdTo: q.created_to && new Date(q.created_to).toISOString(),
-    after: decodeCursor(q.cursor),
-    limit,
+    createdFrom: q.created_from,
+    createdTo: q.created_to,
+    cursor: q.cursor,
+    limit: pageLimit(q.limit),
   });
-  const page = rows.slice(0, limit);
-  const data = await Promise.all(page.map((r) => view(config, r)));
-  return c.json({ data, next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null });
+  const data = await Promise.all(page.items.map((r) => view(c.var.config, r)));
+  return c.json({ data, next_cursor: page.nextCursor }, 200);
 });
 
-orders.get('/:out_trade_no', merchantOnly, zValidator('query', GetOrderQuery, hook), async (c) => {
-  const config = await merchantConfig(c);
-  const outTradeNo = outTradeNoParam(c);
-  let row = await getOrder(c.env.DB, outTradeNo);
-  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  const deps = gatewayDeps(c.env, c.executionCtx, config);
-  const forced = c.req.valid('query').sync === 'true';
+orders.openapi(getRoute, async (c) => {
+  const { out_trade_no } = c.req.valid('param');
+  c.set('outTradeNo', out_trade_no);
   // HEAD has no side effects (§8.4): only a GET may spend an orderquery.
-  if (c.req.method === 'GET' && syncDue(row, deps.now(), forced)) {
-    c.set('outcome', await syncOrder(deps, row, forced));
-    row = (await getOrder(c.env.DB, outTradeNo)) ?? row;
-  }
-  return c.json(await view(config, row));
+  const { row, outcome } = await readOrder(c.var.deps, out_trade_no, { sync: c.req.valid('query').sync === 'true', readOnly: c.req.method !== 'GET' });
+  if (outcome) c.set('outcome', outcome);
+  return c.json(await view(c.var.config, row), 200);
 });
 
-orders.post('/:out_trade_no/close', async (c) => {
-  const config = await merchantConfig(c);
-  const outTradeNo = outTradeNoParam(c);
-  const row = await getOrder(c.env.DB, outTradeNo);
-  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  await closeOrderFlow(gatewayDeps(c.env, c.executionCtx, config), row);
-  return c.json(await view(config, (await getOrder(c.env.DB, outTradeNo)) ?? row));
+orders.openapi(closeRoute, async (c) => {
+  const { out_trade_no } = c.req.valid('param');
+  c.set('outTradeNo', out_trade_no);
+  return c.json(await view(c.var.config, await closeOrderByNo(c.var.deps, out_trade_no)), 200);
 });
 
-orders.post('/:out_trade_no/jsapi', jsonBody({ optional: true }), zValidator('json', JsapiBody, hook), async (c) => {
-  const config = requireConfig(c);
-  const outTradeNo = outTradeNoParam(c);
+orders.openapi(jsapiRoute, async (c) => {
+  const { out_trade_no } = c.req.valid('param');
+  c.set('outTradeNo', out_trade_no);
+  const { config, deps } = c.var;
   const bearer = await merchantBearer(c, config);
-  if (bearer === 'invalid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
+  if (bearer === 'invalid') throw new DomainError('UNAUTHORIZED', UNAUTHORIZED_MESSAGE);
   if (bearer === 'absent') {
     const token = c.req.header('X-Checkout-Token') ?? c.req.valid('json').checkout_token;
     if (!token) throw new DomainError('UNAUTHORIZED', 'send the checkout token (X-Checkout-Token) or the merchant bearer token');
     // A wrong token looks exactly like a missing order: order numbers cannot be probed.
-    if (!(await verifyCheckoutToken(config.checkoutSecret, outTradeNo, token))) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
+    if (!(await verifyCheckoutToken(config.checkoutSecret, out_trade_no, token))) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
   }
-  const row = await getOrder(c.env.DB, outTradeNo);
-  if (!row) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  const deps = gatewayDeps(c.env, c.executionCtx, config);
   const requester = { clientIp: clientIp(c), sessionOpenid: await readOauthSession(c, config.checkoutSecret, deps.now()) };
-  const params = await jsapiParams(deps, requester, row);
+  const params = await payParams(deps, out_trade_no, requester);
   c.set('outcome', 'JSAPI_PARAMS');
-  return c.json(params);
+  return c.json(params, 200);
 });
 
 orders.all('/', methodNotAllowed);

@@ -1,6 +1,8 @@
 // The merchant API's zod schemas: validation for the routes and the source of /openapi.json.
 import { z } from 'zod';
 import { isPrototypeKey, isWechatText, OPENID, ORDER_STATUSES, OUT_TRADE_NO } from '../../core';
+import { cursorParam, limitParam } from '../platform/paging';
+import { pathParam } from '../platform/validation';
 
 /** One rule for every text field a merchant sends (core's, next to the XML codec that must carry it). */
 const CARRIABLE = { error: 'contains a control character, a noncharacter or a lone surrogate' } as const;
@@ -44,93 +46,99 @@ const withoutPrototypeKeys = <T extends z.ZodType>(schema: T) =>
     return value;
   }, schema);
 
+const METADATA_KEY = /^[A-Za-z0-9_.-]{1,40}$/;
+
 export const OrderStatusSchema = z.enum(ORDER_STATUSES);
 
 export const DEFAULT_EXPIRES_IN_MINUTES = 30;
 
-export const CreateOrderBody = z.strictObject({
-  description: wechatText(127).meta({ description: 'Shown on the pay sheet (unifiedorder `body`), 1–127 UTF-8 bytes (a CJK character is 3 bytes).' }),
-  total_fee: z.int().min(1).meta({ description: 'Amount in integer fen (1999 = ¥19.99), at most MAX_TOTAL_FEE.' }),
-  out_trade_no: z
-    .string()
-    .regex(OUT_TRADE_NO)
-    .optional()
-    .meta({ description: 'Your order number, 6–32 of [A-Za-z0-9_-|*]; the idempotency key. Generated when absent.' }),
-  attach: wechatText(127).optional().meta({ description: 'Returned unchanged by WeChat, 1–127 UTF-8 bytes (a CJK character is 3 bytes).' }),
-  openid: z
-    .string()
-    .regex(OPENID)
-    .optional()
-    .meta({ description: "The buyer's openid under this appid, if your server already knows it: only this buyer can pay." }),
-  expires_in_minutes: z
-    .int()
-    .min(5)
-    .max(1440)
-    .optional()
-    .meta({ description: `Minutes until the order expires (default ${DEFAULT_EXPIRES_IN_MINUTES}).` }),
-  metadata: withoutPrototypeKeys(
-    z
-      .record(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/), z.string().max(500).refine(isWechatText, CARRIABLE))
-      .refine((m) => Object.keys(m).length <= 20, { error: 'at most 20 keys' }),
-  )
-    .optional()
-    .meta({ description: 'Opaque string key/values, stored and returned as given (at most 20 keys; not __proto__, constructor or prototype).' }),
-});
+export const CreateOrderBody = z
+  .strictObject({
+    description: wechatText(127).meta({ description: 'Shown on the pay sheet (unifiedorder `body`), 1–127 UTF-8 bytes (a CJK character is 3 bytes).' }),
+    total_fee: z.int().min(1).meta({ description: 'Amount in integer fen (1999 = ¥19.99), at most MAX_TOTAL_FEE.' }),
+    out_trade_no: z
+      .string()
+      .regex(OUT_TRADE_NO)
+      .optional()
+      .meta({ description: 'Your order number, 6–32 of [A-Za-z0-9_-|*]; the idempotency key. Generated when absent.' }),
+    attach: wechatText(127).optional().meta({ description: 'Returned unchanged by WeChat, 1–127 UTF-8 bytes (a CJK character is 3 bytes).' }),
+    openid: z
+      .string()
+      .regex(OPENID)
+      .optional()
+      .meta({ description: "The buyer's openid under this appid, if your server already knows it: only this buyer can pay." }),
+    expires_in_minutes: z
+      .int()
+      .min(5)
+      .max(1440)
+      .optional()
+      .meta({ description: `Minutes until the order expires (default ${DEFAULT_EXPIRES_IN_MINUTES}).` }),
+    metadata: withoutPrototypeKeys(
+      z
+        .record(z.string().regex(METADATA_KEY), z.string().max(500).refine(isWechatText, CARRIABLE))
+        .refine((m) => Object.keys(m).length <= 20, { error: 'at most 20 keys' }),
+    )
+      .optional()
+      .meta({
+        description: 'Opaque string key/values, stored and returned as given (at most 20 keys; not __proto__, constructor or prototype).',
+        // The document generator drops a record's key schema: the same pattern, stated from the same constant.
+        propertyNames: { type: 'string', pattern: METADATA_KEY.source },
+      }),
+  })
+  .meta({ id: 'CreateOrderRequest' });
 export type CreateOrderBody = z.infer<typeof CreateOrderBody>;
 
 export const ListOrdersQuery = z.strictObject({
   status: OrderStatusSchema.optional(),
   created_from: z.iso.datetime().optional().meta({ description: 'Inclusive lower bound on created_at (ISO-8601 UTC).' }),
   created_to: z.iso.datetime().optional().meta({ description: 'Exclusive upper bound on created_at (ISO-8601 UTC).' }),
-  cursor: z
-    .string()
-    .max(200)
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .optional()
-    .meta({ description: 'next_cursor from the previous page.' }),
-  limit: z
-    .string()
-    .regex(/^(?:[1-9]|[1-9][0-9]|100)$/, { error: 'must be an integer from 1 to 100' })
-    .optional()
-    .meta({ description: 'Page size, 1–100 (default 20).' }),
+  cursor: cursorParam('next_cursor from the previous page.'),
+  limit: limitParam('Page size, 1–100 (default 20).'),
 });
+
+/** The path's out_trade_no; a malformed one is 400 INVALID_OUT_TRADE_NO. */
+export const OutTradeNoParams = pathParam('out_trade_no', OUT_TRADE_NO, 'INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
 
 export const GetOrderQuery = z.strictObject({
   sync: z.enum(['true', 'false']).optional().meta({ description: 'true: ask WeChat now (orderquery) if the order is unpaid; at most once per 5 s.' }),
 });
 
-export const JsapiBody = z.strictObject({
-  checkout_token: z.string().max(128).optional().meta({ description: 'The `t` of checkout_url, when not sent as X-Checkout-Token.' }),
-});
+export const JsapiBody = z
+  .strictObject({
+    checkout_token: z.string().max(128).optional().meta({ description: 'The `t` of checkout_url, when not sent as X-Checkout-Token.' }),
+  })
+  .meta({ id: 'JsapiRequest' });
 
-export const OrderSchema = z.object({
-  out_trade_no: z.string(),
-  status: OrderStatusSchema,
-  description: z.string(),
-  total_fee: z.int(),
-  fee_type: z.string(),
-  attach: z.string().nullable(),
-  metadata: z.record(z.string(), z.string()).nullable(),
-  openid: z.string().nullable().meta({ description: 'The openid you named at create, else null.' }),
-  payer_openid: z.string().nullable().meta({ description: 'The buyer the prepay was issued for and who paid; null before the first jsapi call.' }),
-  transaction_id: z.string().nullable(),
-  cash_fee: z.int().nullable(),
-  bank_type: z.string().nullable(),
-  time_end: z.string().nullable(),
-  paid_at: z.string().nullable(),
-  closed_at: z.string().nullable(),
-  refunded_fee: z.int().meta({ description: 'Σ refund_fee of the SUCCESS refunds (fen).' }),
-  refundable_fee: z.int().meta({
-    description:
-      'What may still be refunded: total_fee minus SUBMITTING, PROCESSING, SUCCESS and CHANGE refunds; 0 unless the order is PAID, PAID_AFTER_CLOSE or PARTIALLY_REFUNDED.',
-  }),
-  expires_at: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  checkout_url: z.string(),
-});
+export const OrderSchema = z
+  .object({
+    out_trade_no: z.string(),
+    status: OrderStatusSchema,
+    description: z.string(),
+    total_fee: z.int(),
+    fee_type: z.string(),
+    attach: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()).nullable(),
+    openid: z.string().nullable().meta({ description: 'The openid you named at create, else null.' }),
+    payer_openid: z.string().nullable().meta({ description: 'The buyer the prepay was issued for and who paid; null before the first jsapi call.' }),
+    transaction_id: z.string().nullable(),
+    cash_fee: z.int().nullable(),
+    bank_type: z.string().nullable(),
+    time_end: z.string().nullable(),
+    paid_at: z.string().nullable(),
+    closed_at: z.string().nullable(),
+    refunded_fee: z.int().meta({ description: 'Σ refund_fee of the SUCCESS refunds (fen).' }),
+    refundable_fee: z.int().meta({
+      description:
+        'What may still be refunded: total_fee minus SUBMITTING, PROCESSING, SUCCESS and CHANGE refunds; 0 unless the order is PAID, PAID_AFTER_CLOSE or PARTIALLY_REFUNDED.',
+    }),
+    expires_at: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    checkout_url: z.string(),
+  })
+  .meta({ id: 'Order' });
 
-export const OrderListSchema = z.object({ data: z.array(OrderSchema), next_cursor: z.string().nullable() });
+export const OrderListSchema = z.object({ data: z.array(OrderSchema), next_cursor: z.string().nullable() }).meta({ id: 'OrderList' });
 
 export const JsapiParamsSchema = z
   .object({
@@ -141,14 +149,16 @@ export const JsapiParamsSchema = z
     signType: z.enum(['MD5', 'HMAC-SHA256']),
     paySign: z.string(),
   })
-  .meta({ description: 'Pass as-is to WeixinJSBridge.invoke("getBrandWCPayRequest", …).' });
+  .meta({ id: 'JsapiParams', description: 'Pass as-is to WeixinJSBridge.invoke("getBrandWCPayRequest", …).' });
 
-export const ErrorSchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    requestId: z.string(),
-    retry_after: z.int().optional(),
-    refundable_fee: z.int().optional().meta({ description: 'With REFUND_EXCEEDS_PAID: what may still be refunded (fen).' }),
-  }),
-});
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      requestId: z.string(),
+      retry_after: z.int().optional(),
+      refundable_fee: z.int().optional().meta({ description: 'With REFUND_EXCEEDS_PAID: what may still be refunded (fen).' }),
+    }),
+  })
+  .meta({ id: 'Error' });

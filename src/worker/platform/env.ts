@@ -1,4 +1,7 @@
 // Bindings come from worker-configuration.d.ts (`wrangler types`); this adds the Hono context.
+import type { Config } from './config';
+import type { GatewayDeps } from './deps';
+
 export type HonoEnv = {
   Bindings: Env;
   Variables: {
@@ -6,5 +9,9 @@ export type HonoEnv = {
     /** Logged by the request logger: the order the request touched, and its outcome code. */
     outTradeNo?: string;
     outcome?: string;
+    /** The request's configuration, judged once (middleware/require-config.ts); set only when valid. */
+    config: Config;
+    /** The use cases' dependencies for this request, built on first use; set with `config`. */
+    deps: GatewayDeps;
   };
 };

@@ -24,6 +24,8 @@ export function onError(err: Error, c: Context<HonoEnv>) {
   if (err instanceof WechatError) return errorResponse(c, 'UPSTREAM_UNAVAILABLE', 'WeChat Pay is unavailable; retry shortly');
   if (err instanceof HTTPException) {
     if (err.status === 413) return errorResponse(c, 'PAYLOAD_TOO_LARGE', 'body too large');
+    // @hono/zod-openapi's media-type gate, for a JSON type whose parameters it cannot read (`application/json;`).
+    if (err.status === 415) return errorResponse(c, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
     if (err.status === 400) return errorResponse(c, 'INVALID_JSON', 'the body is not valid JSON');
   }
   // Name and a bounded, secret-scrubbed message to the log (no stack, no env); nothing but a code to the caller.

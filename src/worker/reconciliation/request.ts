@@ -1,5 +1,5 @@
 // The merchant's and the cron's entry points: start (or re-run) a day, read its report, list days.
-import { base64urlDecodeText, base64urlEncode, formatYuanMilli, netSettlement } from '../../core';
+import { formatYuanMilli, netSettlement } from '../../core';
 import type { GatewayDeps } from '../platform/deps';
 import {
   beginRun,
@@ -15,6 +15,7 @@ import {
   type RunRow,
 } from './reconciliation-repo';
 import { DomainError } from '../platform/errors';
+import { DEFAULT_PAGE_LIMIT, decodeCursor, keysetPage } from '../platform/paging';
 import { beijingDate, billReadyAt, checkBillDate, oldestBillDate, previousBeijingDay } from './dates';
 
 /** Wakes the day's engine (the Reconciler DO) so that it steps now. */
@@ -55,11 +56,12 @@ const milli = (m: number | null) => (m === null ? null : { millifen: m, yuan: fo
  * of the next page (null on the last); amounts in integer fen (fees in 1/1000 fen).
  */
 export function reportView(run: RunRow, items: ItemRow[] | null, nextCursor: string | null = null) {
+  // Each side's counts and sums are written together (one UPDATE): a known count means known sums.
   const billKnown = run.bill_payment_count !== null;
   const bill = billKnown
     ? {
-        payment_count: run.bill_payment_count,
-        paid_fee: run.bill_paid_fee,
+        payment_count: run.bill_payment_count!,
+        paid_fee: run.bill_paid_fee!,
         refund_count: run.bill_refund_count,
         refund_fee: run.bill_refund_fee,
         service_charge: milli(run.bill_service_millifen),
@@ -69,8 +71,8 @@ export function reportView(run: RunRow, items: ItemRow[] | null, nextCursor: str
   const oursKnown = run.local_payment_count !== null;
   const ours = oursKnown
     ? {
-        payment_count: run.local_payment_count,
-        paid_fee: run.local_paid_fee,
+        payment_count: run.local_payment_count!,
+        paid_fee: run.local_paid_fee!,
         refund_count: run.local_refund_count,
         refund_fee: run.local_refund_fee,
         // We keep no fee schedule: our net is our gross less the bill's service charge.
@@ -133,25 +135,16 @@ export function completedView(snapshot: { run: RunRow; item_counts: ItemCount[] 
   return { ...reportView(snapshot.run, null), item_counts: itemCounts(snapshot.item_counts ?? []) };
 }
 
-/** Items per page of GET /v1/reconciliations/:bill_date when `limit` is not given (as /v1/orders and /v1/events). */
-export const ITEMS_DEFAULT_LIMIT = 20;
-
-/** The opaque cursor after an item: base64url of JSON [kind, ref], its place in the report's order. */
-export function itemCursor(item: ItemKey): string {
-  return base64urlEncode(JSON.stringify([item.kind, item.ref]));
+/** An item's key ([kind, ref], its place in the report's order) as a cursor carries it, or null. */
+export function itemKey(v: readonly unknown[]): ItemKey | null {
+  return v.length === 2 && (ITEM_KINDS as readonly unknown[]).includes(v[0]) && typeof v[1] === 'string' && v[1].length > 0
+    ? { kind: v[0] as ItemKind, ref: v[1] }
+    : null;
 }
 
 /** The item key a cursor of ours carries, or null for anything else. */
 export function readItemCursor(cursor: string): ItemKey | null {
-  try {
-    const v = JSON.parse(base64urlDecodeText(cursor) ?? '') as unknown;
-    if (Array.isArray(v) && v.length === 2 && (ITEM_KINDS as readonly unknown[]).includes(v[0]) && typeof v[1] === 'string' && v[1].length > 0) {
-      return { kind: v[0] as ItemKind, ref: v[1] };
-    }
-  } catch {
-    // not JSON: not ours
-  }
-  return null;
+  return decodeCursor(cursor, itemKey);
 }
 
 /**
@@ -161,7 +154,7 @@ export function readItemCursor(cursor: string): ItemKey | null {
 export async function getReport(
   deps: GatewayDeps,
   billDate: string,
-  page: { limit: number; after: ItemKey | null } = { limit: ITEMS_DEFAULT_LIMIT, after: null },
+  page: { limit: number; after: ItemKey | null } = { limit: DEFAULT_PAGE_LIMIT, after: null },
 ) {
   const run = /^\d{8}$/.test(billDate) ? await getRun(deps.db, billDate) : null;
   if (!run) throw new DomainError('RECONCILIATION_NOT_FOUND', 'no reconciliation for that bill_date');
@@ -169,9 +162,8 @@ export async function getReport(
     listItemsPage(deps.db, billDate, run.generation, page.after, page.limit),
     countItems(deps.db, billDate, run.generation),
   ]);
-  const items = rows.slice(0, page.limit);
-  const last = items[items.length - 1];
-  const view = reportView(run, items, rows.length > page.limit && last ? itemCursor(last) : null);
+  const { items, nextCursor } = keysetPage(rows, page.limit, (last) => [last.kind, last.ref]);
+  const view = reportView(run, items, nextCursor);
   return { ...view, item_counts: itemCounts(counts) };
 }
 

@@ -1,67 +1,73 @@
 // The merchant's reconciliation API under /v1/reconciliations (bearer auth): start or re-run a day, read its report a page of items at a time, list days.
-import { zValidator } from '@hono/zod-validator';
-import { Hono, type Context } from 'hono';
-import type { Config } from '../platform/config';
-import type { HonoEnv } from '../platform/env';
-import { DomainError } from '../platform/errors';
+import { createRoute } from '@hono/zod-openapi';
+import { apiRouter, errorAnswers, jsonAnswer, jsonRequest } from '../platform/api-doc';
 import { methodNotAllowed } from '../platform/http-answers';
 import { jsonBody } from '../platform/middleware/json-body';
-import { merchantBearer } from '../platform/middleware/merchant-auth';
-import { requireConfig } from '../platform/middleware/require-config';
-import { getReport, ITEMS_DEFAULT_LIMIT, listReports, readItemCursor, reportView, requestReconciliation } from './request';
-import { ReconciliationBody, ReconciliationListQuery, ReconciliationReportQuery } from './schemas';
-import { gatewayDeps, reconcilerKick } from '../platform/wiring';
-import { hook } from '../orders/routes';
+import { merchantAuth } from '../platform/middleware/merchant-auth';
+import { cursorKey, pageLimit } from '../platform/paging';
+import { reconcilerKick } from '../platform/wiring';
+import { getReport, itemKey, listReports, reportView, requestReconciliation } from './request';
+import {
+  BillDateParams,
+  ReconciliationBody,
+  ReconciliationListQuery,
+  ReconciliationListSchema,
+  ReconciliationReportQuery,
+  ReconciliationSchema,
+} from './schemas';
 
-type C = Context<HonoEnv>;
-
-async function merchantConfig(c: C): Promise<Config> {
-  const config = requireConfig(c);
-  if ((await merchantBearer(c, config)) !== 'valid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
-  return config;
-}
-
-const merchantOnly = async (c: C, next: () => Promise<void>) => {
-  await merchantConfig(c);
-  await next();
-};
-
-function invalid(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>, target: string): never {
-  const detail = issues
-    .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || target}: ${i.message}`)
-    .join('; ');
-  throw new DomainError('VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
-}
-
-export const reconciliations = new Hono<HonoEnv>();
-
-reconciliations.post('/', merchantOnly, jsonBody(), async (c) => {
-  const config = await merchantConfig(c);
-  const parsed = ReconciliationBody.safeParse(await c.req.json());
-  if (!parsed.success) invalid(parsed.error.issues, 'body');
-  const deps = gatewayDeps(c.env, c.executionCtx, config);
-  const { started, run } = await requestReconciliation(deps, reconcilerKick(c.env), parsed.data.bill_date, parsed.data.rerun ?? false);
-  c.set('outcome', started ? 'RECONCILIATION_STARTED' : `RECONCILIATION_${run.status}`);
-  const done = run.status !== 'PENDING' && run.status !== 'RUNNING';
-  return c.json(done ? await getReport(deps, run.bill_date) : reportView(run, null), done ? 200 : 202);
+const startRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Reconcile a Beijing day (yesterday back to 3 months) against WeChat’s bill, or re-run it (rerun: true)',
+  middleware: [merchantAuth, jsonBody()],
+  request: { body: jsonRequest(ReconciliationBody) },
+  responses: {
+    202: jsonAnswer(ReconciliationSchema, 'Started (or under way): PENDING or RUNNING'),
+    200: jsonAnswer(ReconciliationSchema, 'Already done: the report with the first page of its items (default size) and next_cursor'),
+    ...errorAnswers(400, 401, 413, 415, 503),
+  },
 });
 
-reconciliations.get('/', merchantOnly, async (c) => {
-  const config = await merchantConfig(c);
-  const parsed = ReconciliationListQuery.safeParse(c.req.query());
-  if (!parsed.success) invalid(parsed.error.issues, 'query');
-  return c.json(await listReports(gatewayDeps(c.env, c.executionCtx, config), parsed.data.from, parsed.data.to));
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'List reconciled days, newest first (at most 100)',
+  middleware: [merchantAuth],
+  request: { query: ReconciliationListQuery },
+  responses: { 200: jsonAnswer(ReconciliationListSchema, 'Days without their items'), ...errorAnswers(400, 401, 503) },
 });
 
 // Query checked as GET /v1/orders checks its own: the same limit range, messages and unknown-parameter refusal.
-reconciliations.get('/:bill_date', merchantOnly, zValidator('query', ReconciliationReportQuery, hook), async (c) => {
-  const config = await merchantConfig(c);
+const reportRoute = createRoute({
+  method: 'get',
+  path: '/{bill_date}',
+  summary: 'A day’s report: status, both sides’ totals, item_counts, and one page of the differences found (cursor pagination)',
+  middleware: [merchantAuth],
+  request: { params: BillDateParams, query: ReconciliationReportQuery },
+  responses: { 200: jsonAnswer(ReconciliationSchema, 'The report with a page of items and next_cursor'), ...errorAnswers(400, 401, 404, 503) },
+});
+
+export const reconciliations = apiRouter();
+
+reconciliations.openapi(startRoute, async (c) => {
+  const body = c.req.valid('json');
+  const { deps } = c.var;
+  const { started, run } = await requestReconciliation(deps, reconcilerKick(c.env), body.bill_date, body.rerun ?? false);
+  c.set('outcome', started ? 'RECONCILIATION_STARTED' : `RECONCILIATION_${run.status}`);
+  const done = run.status !== 'PENDING' && run.status !== 'RUNNING';
+  return done ? c.json(await getReport(deps, run.bill_date), 200) : c.json(reportView(run, null), 202);
+});
+
+reconciliations.openapi(listRoute, async (c) => {
   const q = c.req.valid('query');
-  const after = q.cursor === undefined ? null : readItemCursor(q.cursor);
-  if (q.cursor !== undefined && !after) throw new DomainError('VALIDATION_FAILED', 'cursor: not a cursor from this API');
-  const page = { limit: q.limit ? Number(q.limit) : ITEMS_DEFAULT_LIMIT, after };
-  return c.json(await getReport(gatewayDeps(c.env, c.executionCtx, config), c.req.param('bill_date') ?? '', page));
+  return c.json(await listReports(c.var.deps, q.from, q.to), 200);
+});
+
+reconciliations.openapi(reportRoute, async (c) => {
+  const q = c.req.valid('query');
+  const page = { limit: pageLimit(q.limit), after: cursorKey(q.cursor, itemKey) ?? null };
+  return c.json(await getReport(c.var.deps, c.req.valid('param').bill_date, page), 200);
 });
 
 reconciliations.all('/', methodNotAllowed);

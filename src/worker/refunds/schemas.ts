@@ -2,26 +2,29 @@
 import { z } from 'zod';
 import { OUT_REFUND_NO, REFUND_STATUSES } from '../../core';
 import { withTextRules } from '../orders/schemas';
+import { pathParam } from '../platform/validation';
 
 /** WeChat's refund_desc: at most 80 characters (code points), with the text rules of `description`. */
 export const REASON_MAX_CHARS = 80;
 
-export const CreateRefundBody = z.strictObject({
-  refund_fee: z.int().min(1).meta({ description: 'Amount to refund in integer fen (≥ 1), at most the order’s refundable_fee.' }),
-  out_refund_no: z
-    .string()
-    .regex(OUT_REFUND_NO)
-    .optional()
-    .meta({ description: 'Your refund number, 1–64 of [A-Za-z0-9_-|*@]; the idempotency key, and the number WeChat retries under. Generated when absent.' }),
-  reason: withTextRules(
-    z
+export const CreateRefundBody = z
+  .strictObject({
+    refund_fee: z.int().min(1).meta({ description: 'Amount to refund in integer fen (≥ 1), at most the order’s refundable_fee.' }),
+    out_refund_no: z
       .string()
-      .min(1)
-      .refine((v) => [...v].length <= REASON_MAX_CHARS, { error: `must be at most ${REASON_MAX_CHARS} characters` }),
-  )
-    .optional()
-    .meta({ description: `Sent to WeChat as refund_desc and shown to the buyer; 1–${REASON_MAX_CHARS} characters, the text rules of description.` }),
-});
+      .regex(OUT_REFUND_NO)
+      .optional()
+      .meta({ description: 'Your refund number, 1–64 of [A-Za-z0-9_-|*@]; the idempotency key, and the number WeChat retries under. Generated when absent.' }),
+    reason: withTextRules(
+      z
+        .string()
+        .min(1)
+        .refine((v) => [...v].length <= REASON_MAX_CHARS, { error: `must be at most ${REASON_MAX_CHARS} characters` }),
+    )
+      .optional()
+      .meta({ description: `Sent to WeChat as refund_desc and shown to the buyer; 1–${REASON_MAX_CHARS} characters, the text rules of description.` }),
+  })
+  .meta({ id: 'CreateRefundRequest' });
 export type CreateRefundBody = z.infer<typeof CreateRefundBody>;
 
 export const RefundStatusSchema = z.enum(REFUND_STATUSES).meta({
@@ -31,19 +34,24 @@ export const RefundStatusSchema = z.enum(REFUND_STATUSES).meta({
     'REFUNDCLOSE: closed by WeChat, nothing refunded (the amount is refundable again). FAILED: refused by WeChat for certain (failure_reason, e.g. NOTENOUGH); nothing refunded.',
 });
 
-export const RefundSchema = z.object({
-  out_refund_no: z.string(),
-  out_trade_no: z.string(),
-  refund_id: z.string().nullable().meta({ description: 'WeChat’s refund id, once known.' }),
-  refund_fee: z.int(),
-  total_fee: z.int(),
-  reason: z.string().nullable(),
-  status: RefundStatusSchema,
-  failure_reason: z.string().nullable().meta({ description: 'FAILED: WeChat’s err_code; CHANGE / REFUNDCLOSE: the status; otherwise null.' }),
-  created_at: z.string(),
-  succeeded_at: z.string().nullable(),
-});
+export const RefundSchema = z
+  .object({
+    out_refund_no: z.string(),
+    out_trade_no: z.string(),
+    refund_id: z.string().nullable().meta({ description: 'WeChat’s refund id, once known.' }),
+    refund_fee: z.int(),
+    total_fee: z.int(),
+    reason: z.string().nullable(),
+    status: RefundStatusSchema,
+    failure_reason: z.string().nullable().meta({ description: 'FAILED: WeChat’s err_code; CHANGE / REFUNDCLOSE: the status; otherwise null.' }),
+    created_at: z.string(),
+    succeeded_at: z.string().nullable(),
+  })
+  .meta({ id: 'Refund' });
 
-export const RefundListSchema = z.object({ data: z.array(RefundSchema) });
+export const RefundListSchema = z.object({ data: z.array(RefundSchema) }).meta({ id: 'RefundList' });
 
 export const GetRefundQuery = z.strictObject({});
+
+/** The path's out_refund_no; a malformed one is 400 INVALID_OUT_REFUND_NO. */
+export const OutRefundNoParams = pathParam('out_refund_no', OUT_REFUND_NO, 'INVALID_OUT_REFUND_NO', 'out_refund_no must be 1–64 of [A-Za-z0-9_-|*@]');

@@ -4,6 +4,7 @@ import { rearm } from './delivery-repo';
 import { getEvent, listAttempts, listEvents, seqOf, type EventRow, type EventType } from './events-repo';
 import type { GatewayDeps } from '../platform/deps';
 import { DomainError } from '../platform/errors';
+import { keysetPage } from '../platform/paging';
 import { eventBody } from './payload';
 import { EVENT_ID } from './schemas';
 
@@ -29,9 +30,8 @@ export async function listEventsPage(deps: Deps, q: { type?: EventType; after?: 
     if (seq === null) throw new DomainError('VALIDATION_FAILED', 'after: no such event');
     afterSeq = seq;
   }
-  const rows = await listEvents(deps.db, { type: q.type, afterSeq, limit: q.limit });
-  const page = rows.slice(0, q.limit);
-  return { data: await Promise.all(page.map((r) => eventView(deps, r))), has_more: rows.length > q.limit };
+  const page = keysetPage(await listEvents(deps.db, { type: q.type, afterSeq, limit: q.limit }), q.limit);
+  return { data: await Promise.all(page.items.map((r) => eventView(deps, r))), has_more: page.hasMore };
 }
 
 async function existing(deps: Deps, id: string): Promise<EventRow> {

@@ -31,7 +31,7 @@ export interface AttemptRow {
   webhook_timestamp: number;
   trigger: 'QUEUE' | 'REDELIVER';
   http_status: number | null;
-  error: string | null;
+  error: 'TIMEOUT' | 'NETWORK' | 'NOT_2XX' | null;
   latency_ms: number;
   response_excerpt: string;
 }

@@ -1,61 +1,51 @@
 // The merchant's webhook events under /v1/events (bearer auth, like /v1/orders): the feed, one event
 // with its attempts, and redelivery.
-import { zValidator } from '@hono/zod-validator';
-import { Hono, type Context } from 'hono';
-import type { HonoEnv } from '../platform/env';
-import { DomainError } from '../platform/errors';
-import { errorResponse, methodNotAllowed } from '../platform/http-answers';
-import { merchantBearer } from '../platform/middleware/merchant-auth';
-import { requireConfig } from '../platform/middleware/require-config';
+import { createRoute } from '@hono/zod-openapi';
+import { apiRouter, errorAnswers, jsonAnswer } from '../platform/api-doc';
+import { methodNotAllowed } from '../platform/http-answers';
+import { merchantAuth } from '../platform/middleware/merchant-auth';
+import { pageLimit } from '../platform/paging';
 import { eventDetail, listEventsPage, redeliverEvent } from './api';
-import { ListEventsQuery } from './schemas';
-import { gatewayDeps } from '../platform/wiring';
+import { EventDetailSchema, EventIdParams, EventListSchema, ListEventsQuery, RedeliverSchema } from './schemas';
 
-type C = Context<HonoEnv>;
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Webhook events, oldest first; pass the last id you have as `after` to continue (cursor pagination)',
+  middleware: [merchantAuth],
+  request: { query: ListEventsQuery },
+  responses: { 200: jsonAnswer(EventListSchema, 'A page of events'), ...errorAnswers(400, 401, 503) },
+});
 
-async function merchantDeps(c: C) {
-  const config = requireConfig(c);
-  if ((await merchantBearer(c, config)) !== 'valid') throw new DomainError('UNAUTHORIZED', 'a valid merchant bearer token is required');
-  return gatewayDeps(c.env, c.executionCtx, config);
-}
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'One event with every delivery attempt (time, HTTP status, latency, first 1 KiB of the answer)',
+  middleware: [merchantAuth],
+  request: { params: EventIdParams },
+  responses: { 200: jsonAnswer(EventDetailSchema, 'The event'), ...errorAnswers(401, 404, 503) },
+});
 
-/** Runs before the query is judged, so an unauthenticated caller learns nothing about the schema. */
-const merchantOnly = async (c: C, next: () => Promise<void>) => {
-  await merchantDeps(c);
-  await next();
-};
+const redeliverRoute = createRoute({
+  method: 'post',
+  path: '/{id}/redeliver',
+  summary: 'Send the event again now, with the same id (webhook-id); a failed attempt is retried on the schedule again',
+  middleware: [merchantAuth],
+  request: { params: EventIdParams },
+  responses: { 202: jsonAnswer(RedeliverSchema, 'Queued for delivery'), ...errorAnswers(401, 404, 409, 503) },
+});
 
-function hook(
-  result: { success: boolean; error?: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }> } },
-  c: Context,
-) {
-  if (result.success) return;
-  const detail = (result.error?.issues ?? [])
-    .slice(0, 5)
-    .map((i) =>
-      i.code === 'unrecognized_keys' && i.keys?.length
-        ? `query: unrecognized parameter ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`
-        : `${i.path.map(String).join('.') || 'query'}: ${i.message}`,
-    )
-    .join('; ');
-  return errorResponse(c as C, 'VALIDATION_FAILED', detail.slice(0, 400) || 'invalid request');
-}
+export const events = apiRouter();
 
-export const events = new Hono<HonoEnv>();
-
-events.get('/', merchantOnly, zValidator('query', ListEventsQuery, hook), async (c) => {
+events.openapi(listRoute, async (c) => {
   const q = c.req.valid('query');
-  return c.json(await listEventsPage(await merchantDeps(c), { type: q.type, after: q.after, limit: q.limit ? Number(q.limit) : 20 }));
+  return c.json(await listEventsPage(c.var.deps, { type: q.type, after: q.after, limit: pageLimit(q.limit) }), 200);
 });
 
-events.get('/:id', async (c) => {
-  const deps = await merchantDeps(c);
-  return c.json(await eventDetail(deps, c.req.param('id')));
-});
+events.openapi(getRoute, async (c) => c.json(await eventDetail(c.var.deps, c.req.valid('param').id), 200));
 
-events.post('/:id/redeliver', async (c) => {
-  const deps = await merchantDeps(c);
-  const answer = await redeliverEvent(deps, c.req.param('id'));
+events.openapi(redeliverRoute, async (c) => {
+  const answer = await redeliverEvent(c.var.deps, c.req.valid('param').id);
   c.set('outcome', 'REDELIVER_ACCEPTED');
   return c.json(answer, 202);
 });

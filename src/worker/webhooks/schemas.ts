@@ -1,9 +1,11 @@
-// The events API's zod schemas: validation for routes/events.ts and the source of /openapi.json.
+// The events API's zod schemas: validation for webhooks/routes.ts and the source of /openapi.json.
 import { z } from 'zod';
 import { EVENT_TYPES } from './events';
 import { OrderSchema } from '../orders/schemas';
 import { ReconciliationCompletedSchema } from '../reconciliation/schemas';
 import { RefundSchema } from '../refunds/schemas';
+import { limitParam } from '../platform/paging';
+import { pathParam } from '../platform/validation';
 
 export const EVENT_ID = /^evt_[A-Za-z0-9]{24}$/;
 
@@ -14,12 +16,11 @@ export const ListEventsQuery = z.strictObject({
     .regex(EVENT_ID, { error: 'must be an event id (evt_…)' })
     .optional()
     .meta({ description: 'Only events committed after this one (the last id of the previous page, or the last event you processed).' }),
-  limit: z
-    .string()
-    .regex(/^(?:[1-9]|[1-9][0-9]|100)$/, { error: 'must be an integer from 1 to 100' })
-    .optional()
-    .meta({ description: 'Page size, 1–100 (default 20).' }),
+  limit: limitParam('Page size, 1–100 (default 20).'),
 });
+
+/** The path's event id; a malformed one is the 404 an unknown event gets. */
+export const EventIdParams = pathParam('id', EVENT_ID, 'EVENT_NOT_FOUND', 'no such event');
 
 const DeliverySchema = z.object({
   status: z.enum(['pending', 'delivered', 'failed']),
@@ -52,7 +53,7 @@ export const EventSchema = z
       .catchall(z.unknown()),
     delivery: DeliverySchema,
   })
-  .meta({ description: 'The webhook body is this object without `delivery`.' });
+  .meta({ id: 'Event', description: 'The webhook body is this object without `delivery`.' });
 
 export const AttemptSchema = z.object({
   attempted_at: z.string(),
@@ -64,6 +65,6 @@ export const AttemptSchema = z.object({
   response_excerpt: z.string().meta({ description: 'The first 1 KiB of the answer.' }),
 });
 
-export const EventDetailSchema = EventSchema.extend({ attempts: z.array(AttemptSchema) });
-export const EventListSchema = z.object({ data: z.array(EventSchema), has_more: z.boolean() });
-export const RedeliverSchema = z.object({ id: z.string(), delivery: z.object({ status: z.literal('pending') }) });
+export const EventDetailSchema = EventSchema.extend({ attempts: z.array(AttemptSchema) }).meta({ id: 'EventDetail' });
+export const EventListSchema = z.object({ data: z.array(EventSchema), has_more: z.boolean() }).meta({ id: 'EventList' });
+export const RedeliverSchema = z.object({ id: z.string(), delivery: z.object({ status: z.literal('pending') }) }).meta({ id: 'RedeliverAccepted' });

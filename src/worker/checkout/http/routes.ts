@@ -23,14 +23,12 @@ import { spendOauthState } from '../oauth-states-repo';
 import { getOrder, type OrderRow } from '../../orders/orders-repo';
 import { OUT_TRADE_NO } from '../../../core';
 import type { HonoEnv } from '../../platform/env';
-import { DomainError } from '../../platform/errors';
 import { errorResponse, methodNotAllowed } from '../../platform/http-answers';
 import { isLoopbackHost } from '../../platform/loopback';
-import { requireConfig } from '../../platform/middleware/require-config';
+import { loadConfig, requireConfig } from '../../platform/middleware/require-config';
 import { issueOauthSession, readOauthSession } from './buyer-session';
 import { onError } from '../../platform/on-error';
 import { syncDue, syncOrder } from '../../orders/sync';
-import { gatewayDeps } from '../../platform/wiring';
 import { wechatTransports } from '../../platform/wiring';
 
 type C = Context<HonoEnv>;
@@ -55,14 +53,10 @@ async function authorisedOrder(c: C, config: Config, token: string | undefined):
   return getOrder(c.env.DB, outTradeNo);
 }
 
-/** The page routes answer in HTML even when the config is broken (requireConfig logs the problem once). */
+/** The page routes answer in HTML even when the config is broken (the problem is logged once). */
 function pageConfig(c: C): Config | null {
-  try {
-    return requireConfig(c);
-  } catch (e) {
-    if (e instanceof DomainError) return null;
-    throw e;
-  }
+  const parsed = loadConfig(c);
+  return parsed.ok ? parsed.config : null;
 }
 
 export const checkout = new Hono<HonoEnv>();
@@ -147,7 +141,7 @@ checkout.get('/pay/:out_trade_no/status', async (c) => {
   if (!OUT_TRADE_NO.test(c.req.param('out_trade_no'))) return errorResponse(c, 'INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
   let row = await authorisedOrder(c, config, c.req.header('X-Checkout-Token') ?? c.req.query('t'));
   if (!row) return errorResponse(c, 'ORDER_NOT_FOUND', 'no such order');
-  const deps = gatewayDeps(c.env, c.executionCtx, config);
+  const { deps } = c.var;
   // `sync=1`: the buyer's client says it paid and no notify has landed yet; the sync layer rate-limits it.
   if (syncDue(row, deps.now(), c.req.query('sync') === '1')) {
     c.set('outcome', await syncOrder(deps, row, true));

@@ -12,9 +12,10 @@ import { BILL_DATE, checkBillDate } from '../../reconciliation/dates';
 import { getReport, listReports, type ReportPage, readItemCursor, reportView, requestReconciliation } from '../../reconciliation/request';
 import { eventDetail, redeliverEvent } from '../../webhooks/api';
 import type { HonoEnv } from '../../platform/env';
+import { keysetPage } from '../../platform/paging';
 import { DomainError, type ErrorCode } from '../../platform/errors';
-import { gatewayDeps, reconcilerKick } from '../../platform/wiring';
-import { type C, type Ctx, cursorOf, PAGE_SIZE, readCursor, render, withSession } from './shell';
+import { reconcilerKick } from '../../platform/wiring';
+import { type C, type Ctx, PAGE_SIZE, readCursor, render, withSession } from './shell';
 
 export const adminOps = new Hono<HonoEnv>();
 
@@ -26,7 +27,7 @@ const RECON_ERRORS: Partial<Record<ErrorCode, string>> = {
 };
 
 async function reconciliationList(c: C, x: Ctx, error: string | null, status: 200 | 400 | 409 = 200) {
-  const v = await listReports(gatewayDeps(c.env, c.executionCtx, x.config), undefined, undefined);
+  const v = await listReports(c.var.deps, undefined, undefined);
   const f = await x.frame('对账', 'reconciliation');
   return c.html(page(f, '对账', reconciliationListBody(f, v, error)), status);
 }
@@ -41,7 +42,7 @@ adminOps.get('/admin/reconciliation/:bill_date', (c) =>
     const after = readItemCursor(cursor);
     let report: ReportPage;
     try {
-      report = await getReport(gatewayDeps(c.env, c.executionCtx, x.config), day, { limit: PAGE_SIZE, after });
+      report = await getReport(c.var.deps, day, { limit: PAGE_SIZE, after });
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'RECONCILIATION_NOT_FOUND') throw e;
       return render(c, x, '对账', 'reconciliation', messageBody(`${BILL_DATE.test(day) ? billDay(day) : '该日'}还没有对账记录。`), 404);
@@ -84,7 +85,7 @@ adminOps.post('/admin/reconciliation/rerun/confirm', (c) =>
   withSession(c, async (x, form) => {
     const day = formBillDate(form!);
     try {
-      const { started, run } = await requestReconciliation(gatewayDeps(c.env, c.executionCtx, x.config), reconcilerKick(c.env), day, true);
+      const { started, run } = await requestReconciliation(c.var.deps, reconcilerKick(c.env), day, true);
       c.set('outcome', started ? 'CONSOLE_RECONCILIATION_STARTED' : `CONSOLE_RECONCILIATION_${run.status}`);
       return c.redirect(`/admin/reconciliation/${run.bill_date}?${started ? `started=${run.generation}` : 'running=1'}`, 303);
     } catch (e) {
@@ -110,9 +111,7 @@ adminOps.get('/admin/webhooks', (c) =>
       beforeSeq,
       limit: PAGE_SIZE,
     });
-    const shown = rows.slice(0, PAGE_SIZE);
-    const last = shown[shown.length - 1];
-    const next = rows.length > PAGE_SIZE && last ? cursorOf(last.created_at, last.seq) : null;
+    const { items: shown, nextCursor: next } = keysetPage(rows, PAGE_SIZE, (last) => [last.created_at, last.seq]);
     return render(c, x, '通知', 'webhooks', eventsBody(view, shown, next, new URL(c.req.url).searchParams, Boolean(x.config.webhookUrl)));
   }),
 );
@@ -122,7 +121,7 @@ const isEventType = (t: string): t is EventType => (EVENT_TYPES as readonly stri
 async function eventPage(c: C, x: Ctx, id: string, notice: string, error: string | null, status: 200 | 404 | 409 = 200) {
   let detail: EventDetail;
   try {
-    detail = await eventDetail(gatewayDeps(c.env, c.executionCtx, x.config), id);
+    detail = await eventDetail(c.var.deps, id);
   } catch (e) {
     if (!(e instanceof DomainError) || e.code !== 'EVENT_NOT_FOUND') throw e;
     return render(c, x, '通知', 'webhooks', messageBody('没有这个通知事件。'), 404);
@@ -142,7 +141,7 @@ adminOps.post('/admin/webhooks/:id/redeliver', (c) =>
   withSession(c, async (x) => {
     const id = c.req.param('id') ?? '';
     try {
-      await redeliverEvent(gatewayDeps(c.env, c.executionCtx, x.config), id);
+      await redeliverEvent(c.var.deps, id);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       c.set('outcome', `CONSOLE_REDELIVER:${e.code}`);

@@ -9,12 +9,12 @@ import { orderDetailBody, ordersBody, refundConfirmBody } from '../orders-view';
 import { acknowledgeAnomaly, orderTimelineRows, recentAnomalies, recentRefunds } from '../console-repo';
 import { listOrders } from '../../orders/orders-repo';
 import type { HonoEnv } from '../../platform/env';
+import { keysetPage } from '../../platform/paging';
 import { DomainError, type ErrorCode } from '../../platform/errors';
 import { createRefund, generateOutRefundNo } from '../../refunds/create';
 import { CreateRefundBody } from '../../refunds/schemas';
 import { refundableFee } from '../../orders/view';
-import { gatewayDeps } from '../../platform/wiring';
-import { type C, type Ctx, cursorOf, PAGE_SIZE, readCursor, render, withSession } from './shell';
+import { type C, type Ctx, PAGE_SIZE, readCursor, render, withSession } from './shell';
 
 export const adminOrders = new Hono<HonoEnv>();
 
@@ -41,9 +41,7 @@ adminOrders.get('/admin/orders', (c) =>
     const cur = readCursor(c.req.query('after'));
     const after = cur && typeof cur[1] === 'string' && OUT_TRADE_NO.test(cur[1]) ? { createdAt: cur[0], outTradeNo: cur[1] } : undefined;
     const rows = await listOrders(c.env.DB, { ...search, after, limit: PAGE_SIZE });
-    const shown = rows.slice(0, PAGE_SIZE);
-    const last = shown[shown.length - 1];
-    const next = rows.length > PAGE_SIZE && last ? cursorOf(last.created_at, last.out_trade_no) : null;
+    const { items: shown, nextCursor: next } = keysetPage(rows, PAGE_SIZE, (last) => [last.created_at, last.out_trade_no]);
     const params = new URL(c.req.url).searchParams;
     return render(c, x, '订单', 'orders', ordersBody(view, shown, next, params, null));
   }),
@@ -140,7 +138,7 @@ adminOrders.post('/admin/orders/:out_trade_no/refund/confirm', (c) =>
     });
     if (!body.success) return orderPage(c, x, no, '', REFUND_ERRORS.VALIDATION_FAILED!, 400);
     try {
-      const { refund } = await createRefund(gatewayDeps(c.env, c.executionCtx, x.config), no, body.data);
+      const { refund } = await createRefund(c.var.deps, no, body.data);
       c.set('outcome', `CONSOLE_REFUND:${refund.status}`);
       return c.redirect(`/admin/orders/${no}?refund=${encodeURIComponent(refund.out_refund_no)}`, 303);
     } catch (e) {
@@ -156,9 +154,7 @@ adminOrders.get('/admin/refunds', (c) =>
     const cur = readCursor(c.req.query('after'));
     const after = cur && typeof cur[1] === 'string' ? { createdAt: cur[0], id: cur[1] } : undefined;
     const rows = await recentRefunds(c.env.DB, PAGE_SIZE, after);
-    const shown = rows.slice(0, PAGE_SIZE);
-    const last = shown[shown.length - 1];
-    const next = rows.length > PAGE_SIZE && last ? cursorOf(last.created_at, last.out_refund_no) : null;
+    const { items: shown, nextCursor: next } = keysetPage(rows, PAGE_SIZE, (last) => [last.created_at, last.out_refund_no]);
     return render(c, x, '退款', 'refunds', refundsBody(shown, next, new URL(c.req.url).searchParams));
   }),
 );
@@ -169,9 +165,7 @@ adminOrders.get('/admin/anomalies', (c) =>
     const cur = readCursor(c.req.query('after'));
     const after = cur && Number.isSafeInteger(cur[1]) ? { createdAt: cur[0], id: cur[1] as number } : undefined;
     const rows = await recentAnomalies(c.env.DB, !all, PAGE_SIZE, after);
-    const shown = rows.slice(0, PAGE_SIZE);
-    const last = shown[shown.length - 1];
-    const next = rows.length > PAGE_SIZE && last ? cursorOf(last.created_at, last.id) : null;
+    const { items: shown, nextCursor: next } = keysetPage(rows, PAGE_SIZE, (last) => [last.created_at, last.id]);
     const acked = c.req.query('acked');
     const f = await x.frame('异常', 'anomalies');
     const notice = acked && /^\d{1,12}$/.test(acked) ? `异常 #${acked} 已确认。` : '';

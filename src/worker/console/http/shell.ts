@@ -1,7 +1,6 @@
 // The merchant console's shell helpers: the gate (config, Access, same-origin POSTs), the session and
 // CSRF check every page and form goes through, form reading, rendering and list cursors.
 import type { Context } from 'hono';
-import { base64urlDecodeText, base64urlEncode } from '../../../core';
 import { cspNonce } from '../../platform/security-headers';
 import type { Config } from '../../platform/config';
 import { verifyAccessJwt } from '../access';
@@ -11,8 +10,9 @@ import { loginBody, messageBody } from '../misc-view';
 import { type AdminSession, csrfValid, readSession } from './session';
 import type { HonoEnv } from '../../platform/env';
 import { readCapped } from '../../notify/read-body';
-import { requestConfig } from '../../platform/middleware/require-config';
 import { log } from '../../platform/log';
+import { loadConfig } from '../../platform/middleware/require-config';
+import { decodeCursor } from '../../platform/paging';
 
 export type C = Context<HonoEnv>;
 const FORM_MAX_BYTES = 8 * 1024;
@@ -38,7 +38,7 @@ function reportConsoleProblem(c: C, problem: string): void {
 }
 
 export async function gate(c: C): Promise<Admitted | Response> {
-  const parsed = requestConfig(c);
+  const parsed = loadConfig(c);
   if (!parsed.ok) return c.html(barePage(cspNonce(c), '控制台不可用', loginMessage('服务配置无效，控制台已关闭。')), 503);
   const config = parsed.config;
   if (config.adminTokenProblem) {
@@ -131,19 +131,7 @@ export async function render(c: C, x: Ctx, title: string, active: NavKey, body: 
   return c.html(page(await x.frame(title, active), title, body), status);
 }
 
-// ---- login / logout ----
-
-export function cursorOf(createdAt: string, key: string | number): string {
-  return base64urlEncode(JSON.stringify([createdAt, key]));
-}
-
+/** A list's `after`: [created_at, key] of the last row shown (platform/paging.ts); anything else is the first page. */
 export function readCursor(s: string | undefined): [string, unknown] | null {
-  if (!s) return null;
-  try {
-    const v = JSON.parse(base64urlDecodeText(s) ?? '') as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0]))) return [v[0], v[1]];
-  } catch {
-    // not a cursor: first page
-  }
-  return null;
+  return decodeCursor(s, (v) => (v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) ? [v[0], v[1]] : null));
 }
