@@ -23,13 +23,13 @@ export function keyed(names: string[], values: string[]): Record<string, string>
   return out;
 }
 
-export function splitHeader(line: string | undefined): string[] | string {
+function splitHeader(line: string | undefined): string[] | string {
   if (!line || line.charCodeAt(0) === BACKTICK) return 'missing header line';
   const names = line.split(',');
   return new Set(names).size === names.length ? names : 'duplicate column name';
 }
 
-export function splitRecord(line: string, columns: number): string[] | undefined {
+function splitRecord(line: string, columns: number): string[] | undefined {
   if (line.charCodeAt(0) !== BACKTICK) return undefined;
   const values = line.slice(1).split(FIELD_SEPARATOR);
   return values.length === columns ? values : undefined;

@@ -9,9 +9,9 @@ import { BACKTICK, BillLineSplitter, BillReader, FIELD_SEPARATOR, type BillLine 
 
 export type { BillLine } from './bill-lines';
 
-export type LineEnding = 'CRLF' | 'LF';
+type LineEnding = 'CRLF' | 'LF';
 
-export interface BillLayout {
+interface BillLayout {
   /** Leading UTF-8 BOM (U+FEFF). */
   bom: boolean;
   lineEnding: LineEnding;
@@ -30,7 +30,7 @@ export interface Bill extends BillLayout {
   summary: Record<string, string>;
 }
 
-export type BillParseResult = { ok: true; bill: Bill } | { ok: false; reason: string };
+type BillParseResult = { ok: true; bill: Bill } | { ok: false; reason: string };
 
 /**
  * downloadbill answers errors with XML (`<xml><return_code>FAIL…`), sometimes as text/plain, so the

@@ -3,7 +3,7 @@
  * text; the shell maps each code to an HTTP/XML reply (src/worker). Messages never carry keys,
  * signatures or payload values.
  */
-export type CoreErrorCode =
+type CoreErrorCode =
   | 'XML_MALFORMED' // not one well-formed flat <xml>…</xml> message
   | 'XML_FORBIDDEN' // DOCTYPE, ENTITY, processing instruction, comment: refused before parsing
   | 'XML_TOO_LARGE' // body over the configured byte limit
@@ -34,8 +34,4 @@ export class DecryptError extends CoreError {
   constructor(message: string) {
     super('DECRYPT_FAILED', message);
   }
-}
-
-export function isCoreError(e: unknown): e is CoreError {
-  return e instanceof CoreError;
 }

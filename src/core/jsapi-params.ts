@@ -13,7 +13,7 @@ export interface JsapiPayParams {
   paySign: string;
 }
 
-export interface JsapiSigner {
+interface JsapiSigner {
   appId: string;
   /** The APIv2 key. */
   key: string;

@@ -5,9 +5,9 @@
 import { CoreError } from './errors';
 
 /** A whole number of fen: a non-negative safe integer. Obtain one from parseFen or isFen. */
-export type Fen = number & { readonly __brand: 'Fen' };
+type Fen = number & { readonly __brand: 'Fen' };
 
-export interface FenOptions {
+interface FenOptions {
   /** Accept 0 (e.g. `coupon_refund_fee=0`). Charges and refunds need at least 1 fen, the default. */
   allowZero?: boolean;
 }

@@ -4,7 +4,7 @@
  */
 export type NotifyReplyName = 'OK' | 'PARAM_ERROR' | 'SIGN_ERROR' | 'RETRY' | 'TOO_LARGE' | 'NOT_ALLOWED';
 
-export interface NotifyReply {
+interface NotifyReply {
   readonly status: number;
   /** Empty only for NOT_ALLOWED. */
   readonly body: string;

@@ -93,13 +93,13 @@ const TABLE: Table = {
 /** Statuses in which the money has arrived: a payment for one of them is never applied twice. */
 export const PAID_STATUSES: readonly OrderStatus[] = ['PAID', 'PAID_AFTER_CLOSE', 'REFUNDING', 'PARTIALLY_REFUNDED', 'REFUNDED'];
 
-export type TransitionFailure =
+type TransitionFailure =
   /** A payment for an order whose money was (partly) refunded: record it, never re-credit ([S23]). */
   | 'LATE_PAYMENT'
   /** The event cannot happen from this status (e.g. PAID→NOTPAY, CLOSED→NOTPAY, REFUNDED→PAID). */
   | 'ILLEGAL_TRANSITION';
 
-export type TransitionResult = { ok: true; to: OrderStatus; changed: boolean } | { ok: false; error: TransitionFailure; from: OrderStatus; event: OrderEvent };
+type TransitionResult = { ok: true; to: OrderStatus; changed: boolean } | { ok: false; error: TransitionFailure; from: OrderStatus; event: OrderEvent };
 
 export function isOrderStatus(s: unknown): s is OrderStatus {
   return typeof s === 'string' && (ORDER_STATUSES as readonly string[]).includes(s);

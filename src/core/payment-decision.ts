@@ -32,7 +32,7 @@ export interface ReportedPayment {
 }
 
 /** The anomaly kinds this decision can give, and the gate outcome each answers with. */
-export type PaymentAnomaly =
+type PaymentAnomaly =
   | { anomaly: 'LATE_PAYMENT_NOTIFY'; outcome: 'LATE_PAYMENT' }
   | { anomaly: 'TXN_CONFLICT'; outcome: 'CONFLICT' }
   | { anomaly: 'AMOUNT_MISMATCH'; outcome: 'AMOUNT_MISMATCH' }

@@ -17,7 +17,7 @@ export interface BillPayment {
   readonly serviceCharge: MilliFen;
 }
 
-export interface BillRefund {
+interface BillRefund {
   readonly kind: 'REFUND';
   readonly outTradeNo: string;
   readonly transactionId: string;
@@ -29,7 +29,7 @@ export interface BillRefund {
 }
 
 /** A row neither SUCCESS nor REFUND (e.g. REVOKED): kept for the status comparison. */
-export interface BillOther {
+interface BillOther {
   readonly kind: 'OTHER';
   readonly outTradeNo: string;
   readonly transactionId: string;
@@ -77,7 +77,7 @@ export function billEntry(r: Record<string, string>): BillEntry {
 }
 
 /** The bill side of a day: counts and integer sums, fees in 1/1000 fen. */
-export interface BillTotals {
+interface BillTotals {
   records: number;
   paymentCount: number;
   paidFee: number;
@@ -123,20 +123,20 @@ export function summaryDifference(t: BillTotals, summary: Record<string, string>
 }
 
 /** Our side of one order, as D1 holds it. */
-export interface LocalPayment {
+interface LocalPayment {
   readonly status: OrderStatus;
   readonly totalFee: number;
   readonly transactionId: string | null;
 }
 
-export type PaymentVerdict =
+type PaymentVerdict =
   | { readonly kind: 'MATCHED' }
   /** WeChat took the money and our row is absent or not paid. */
   | { readonly kind: 'MISSING_LOCALLY' }
   | { readonly kind: 'AMOUNT_MISMATCH' }
   | { readonly kind: 'STATUS_MISMATCH'; readonly note: string };
 
-export const isPaidStatus = (s: OrderStatus): boolean => PAID_STATUSES.includes(s);
+const isPaidStatus = (s: OrderStatus): boolean => PAID_STATUSES.includes(s);
 
 /** A bill payment (or other row) against our row for the same out_trade_no. */
 export function comparePayment(bill: BillPayment | BillOther, local: LocalPayment | null): PaymentVerdict {
@@ -156,7 +156,7 @@ export interface LocalRefund {
   readonly status: string;
 }
 
-export type RefundVerdict =
+type RefundVerdict =
   | { readonly kind: 'MATCHED' }
   | { readonly kind: 'REFUND_MISSING_LOCALLY'; readonly note: string }
   | { readonly kind: 'REFUND_AMOUNT_MISMATCH'; readonly note: string };

@@ -9,12 +9,6 @@
 export const REFUND_STATUSES = ['SUBMITTING', 'PROCESSING', 'SUCCESS', 'CHANGE', 'REFUNDCLOSE', 'FAILED'] as const;
 export type RefundState = (typeof REFUND_STATUSES)[number];
 
-/** SUBMITTING and PROCESSING may still change; the rest are final. */
-export const OPEN_REFUND_STATUSES: readonly RefundState[] = ['SUBMITTING', 'PROCESSING'];
-
-/** Statuses whose amount is held against the order's total: refundable = total − Σ these. */
-export const RESERVING_REFUND_STATUSES: readonly RefundState[] = ['SUBMITTING', 'PROCESSING', 'SUCCESS', 'CHANGE'];
-
 export type RefundMove = 'APPLY' | 'UNCHANGED' | 'CONFLICT';
 
 export function refundMove(from: RefundState, reported: RefundState): RefundMove {
@@ -24,8 +18,4 @@ export function refundMove(from: RefundState, reported: RefundState): RefundMove
   if (from === 'PROCESSING') return reported === 'FAILED' ? 'CONFLICT' : 'APPLY';
   if (from === 'FAILED') return 'CONFLICT'; // WeChat said it would not refund; any later claim needs a person
   return reported === 'PROCESSING' ? 'UNCHANGED' : 'CONFLICT';
-}
-
-export function isRefundState(s: unknown): s is RefundState {
-  return typeof s === 'string' && (REFUND_STATUSES as readonly string[]).includes(s);
 }

@@ -3,7 +3,7 @@
 // for years) must not be findable. Generated values pass; typed ones (`aaaa…`, a repeated word, a
 // keyboard run) do not. The rules never see where a value came from, so they err towards refusing.
 
-export const MIN_SECRET_BITS = 128;
+const MIN_SECRET_BITS = 128;
 
 /** The alphabet a value was plausibly drawn from: hex when it is only hex, else its character classes. */
 function alphabetSize(v: string): number {

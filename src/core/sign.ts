@@ -9,8 +9,8 @@ import { md5Hex } from './md5';
 export type SignType = 'MD5' | 'HMAC-SHA256';
 export const SIGN_TYPES: readonly SignType[] = Object.freeze(['MD5', 'HMAC-SHA256'] as const);
 
-export type SignableValue = string | number | null | undefined;
-export type SignableParams = Readonly<Record<string, SignableValue>>;
+type SignableValue = string | number | null | undefined;
+type SignableParams = Readonly<Record<string, SignableValue>>;
 
 /** Hex length of each algorithm's output: how an inbound sign's format is checked. */
 const HEX_LENGTH: Readonly<Record<SignType, number>> = { MD5: 32, 'HMAC-SHA256': 64 };
@@ -165,9 +165,9 @@ export async function verifyParams(params: SignableParams, key: string, signType
   }
 }
 
-export type SignFailure = 'SIGN_MISSING' | 'SIGN_FORMAT' | 'SIGN_TYPE_NOT_ALLOWED' | 'SIGN_MISMATCH';
+type SignFailure = 'SIGN_MISSING' | 'SIGN_FORMAT' | 'SIGN_TYPE_NOT_ALLOWED' | 'SIGN_MISMATCH';
 
-export type SignedMessageResult =
+type SignedMessageResult =
   /**
    * `trimmedReading`: verified only under the Java-trim reading (§3.3); the caller logs it.
    * `signedFields`: exactly what the signature covers, as that reading signed it (without `sign`):

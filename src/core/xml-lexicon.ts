@@ -6,7 +6,7 @@ import { XmlError } from './errors';
 import { isHex } from './hex';
 
 /** Longest field name accepted (docs/reliability.md §4 step 2: `^[a-z][a-z0-9_]{0,31}$`). */
-export const MAX_NAME_LENGTH = 32;
+const MAX_NAME_LENGTH = 32;
 
 /** Longest reference accepted between `&` and `;` (`#x10FFFF` plus some leading zeros). */
 const MAX_REFERENCE_LENGTH = 16;

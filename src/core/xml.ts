@@ -9,7 +9,7 @@ import { FlatXmlReader, type XmlLimits } from './xml-reader';
 
 export { isPrototypeKey, isWechatText } from './xml-lexicon';
 
-export interface ParseXmlOptions {
+interface ParseXmlOptions {
   /** Body limit in UTF-8 bytes, checked before any parsing (default 64 KiB). */
   maxBytes?: number;
   /** Root element name: `xml`, or `root` for the decrypted refund-notify payload. */
@@ -20,9 +20,9 @@ export interface ParseXmlOptions {
   maxValueBytes?: number;
 }
 
-export const XML_DEFAULT_MAX_BYTES = 64 * 1024;
-export const XML_DEFAULT_MAX_FIELDS = 64;
-export const XML_DEFAULT_MAX_VALUE_BYTES = 8 * 1024;
+const XML_DEFAULT_MAX_BYTES = 64 * 1024;
+const XML_DEFAULT_MAX_FIELDS = 64;
+const XML_DEFAULT_MAX_VALUE_BYTES = 8 * 1024;
 
 function limit(value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -7,7 +7,7 @@ import { formatBill, formatWechatTime, formatYuan, parseWechatTime } from '../co
 import { formatRefundTime } from './refund';
 import type { SimOrder, SimRefund, SimStore } from './state';
 
-export const BILL_TYPES = ['ALL', 'SUCCESS', 'REFUND', 'RECHARGE_REFUND'] as const;
+const BILL_TYPES = ['ALL', 'SUCCESS', 'REFUND', 'RECHARGE_REFUND'] as const;
 export type BillType = (typeof BILL_TYPES)[number];
 
 export const ALL_COLUMNS = [

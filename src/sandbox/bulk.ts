@@ -12,7 +12,7 @@ export { ALL_COLUMNS, SUMMARY_COLUMNS } from './bill';
 
 export const BULK_MAX_PER_CALL = 10_000;
 
-export interface BulkTrade {
+interface BulkTrade {
   out_trade_no: string;
   transaction_id: string;
   total_fee: number;

@@ -11,7 +11,7 @@ import type { SimOrder, SimRefund } from './state';
 import { paymentFields } from './trade';
 
 /** A refund completes, and WeChat notifies, a little after it is accepted (real time × time scale). */
-export const REFUND_NOTIFY_DELAY_MS = 5000;
+const REFUND_NOTIFY_DELAY_MS = 5000;
 
 export function payDeliveryStub(env: Env, outTradeNo: string) {
   return env.NOTIFY_DELIVERY.getByName(`pay:${outTradeNo}`);

@@ -11,12 +11,11 @@ import { parseXml } from '../core';
 
 /** Gaps after attempts 1‥15: 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h (24 h 4 min). */
 export const RETRY_SCHEDULE_S: readonly number[] = Object.freeze([15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600]);
-export const MAX_ATTEMPTS = RETRY_SCHEDULE_S.length + 1;
 /** WeChat's reply deadline (§9.2): a slower reply counts as a failed attempt. */
-export const REPLY_DEADLINE_MS = 5000;
+const REPLY_DEADLINE_MS = 5000;
 const MAX_LOGGED_REPLY = 300;
 
-export interface DeliveryRequest {
+interface DeliveryRequest {
   kind: 'pay' | 'refund';
   url: string;
   /** The bodies POSTed concurrently at each attempt: one, or N duplicates. */
@@ -37,7 +36,7 @@ export interface Delivery extends DeliveryRequest {
   next_at?: number;
 }
 
-export interface DeliveryLogEntry {
+interface DeliveryLogEntry {
   delivery: string;
   attempt: number;
   copy: number;
@@ -62,7 +61,7 @@ interface Loopback {
 }
 
 /** True only for the exact acknowledgement semantics: well-formed XML whose return_code is SUCCESS. */
-export function isAcknowledgement(reply: string): boolean {
+function isAcknowledgement(reply: string): boolean {
   try {
     return parseXml(reply).return_code === 'SUCCESS';
   } catch {

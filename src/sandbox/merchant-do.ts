@@ -15,11 +15,11 @@ import { SimStore, type CallRecord, type OauthCode, type ReceiverConfig, type Re
 import { closeOrder, findOrder, orderQuery, payablePrepay, payOrder, unifiedOrder, type PayRefusal, type VerifiedRequest } from './trade';
 import { fixedUser, openidFor, TEST_USERS } from './users';
 
-export const OAUTH_CODE_TTL_MS = 5 * 60_000;
+const OAUTH_CODE_TTL_MS = 5 * 60_000;
 /** Scenario key that applies to every order without a scenario of its own. */
 export const ANY_ORDER = '*';
 
-export interface ApiResult {
+interface ApiResult {
   outcome: Outcome;
   /** A fault that shapes the HTTP reply: hang (timeout) or answer late. */
   fault?: Pick<Fault, 'timeout' | 'delay_ms'>;
@@ -29,7 +29,7 @@ export interface ApiResult {
   scenario?: Scenario;
 }
 
-export type PayResult = { ok: true; order: SimOrder; scenario: Scenario } | { ok: false; refusal: PayRefusal } | { ok: false; user_action: 'cancel' | 'fail' };
+type PayResult = { ok: true; order: SimOrder; scenario: Scenario } | { ok: false; refusal: PayRefusal } | { ok: false; user_action: 'cancel' | 'fail' };
 
 export type CodeExchange = { ok: true; code: OauthCode } | { ok: false; errcode: 40029 | 40163 };
 

@@ -39,7 +39,7 @@ function refundReplyFields(r: SimRefund, o: SimOrder): Record<string, string> {
   };
 }
 
-export interface RefundContext {
+interface RefundContext {
   store: SimStore;
   now: number;
   /** The final state this refund reaches (scenario `refund_status`; SUCCESS by default). */

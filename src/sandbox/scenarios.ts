@@ -5,7 +5,7 @@
  */
 import type { RefundStatus } from './state';
 
-export const ENDPOINTS = ['unifiedorder', 'orderquery', 'closeorder', 'refund', 'refundquery', 'downloadbill'] as const;
+const ENDPOINTS = ['unifiedorder', 'orderquery', 'closeorder', 'refund', 'refundquery', 'downloadbill'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /**

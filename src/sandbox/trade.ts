@@ -8,10 +8,10 @@ import { newPrepayId, newTransactionId } from './ids';
 import { bizFail, ok, pick, returnFail, type Outcome } from './outcome';
 import type { SimOrder, SimStore } from './state';
 
-export const PREPAY_TTL_MS = 2 * 3600_000;
+const PREPAY_TTL_MS = 2 * 3600_000;
 export const CLOSE_MIN_AGE_MS = 5 * 60_000;
 /** Old doc: time_expire − now 「必须大于5分钟」 (docs/wechatpay-v2.md §6; current value unverified). */
-export const TIME_EXPIRE_MIN_MS = 5 * 60_000;
+const TIME_EXPIRE_MIN_MS = 5 * 60_000;
 
 const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]{2,64})$/;
 
@@ -48,7 +48,7 @@ function checkNotifyUrl(url: string): boolean {
   }
 }
 
-export interface UnifiedOrderContext {
+interface UnifiedOrderContext {
   store: SimStore;
   now: number;
   /** Whether this openid belongs to the merchant's appid (test users and pick-page entries). */

@@ -5,7 +5,7 @@
  */
 import { base64urlEncode, hexToBytes, md5Hex } from '../core';
 
-export interface TestUser {
+interface TestUser {
   name: string;
   /** Shown on the pick page. */
   label: string;

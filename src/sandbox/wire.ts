@@ -11,7 +11,7 @@ import type { VerifiedRequest } from './trade';
 /** The request body cap: WeChat's messages are small; a larger body is refused before parsing. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-export type ReadResult = { ok: true; req: VerifiedRequest } | { ok: false; outcome: Outcome; fields?: Record<string, string> };
+type ReadResult = { ok: true; req: VerifiedRequest } | { ok: false; outcome: Outcome; fields?: Record<string, string> };
 
 /** Unsigned fields readable before the signature is checked: only used to file the call record. */
 export async function readRequest(request: Request, m: SimMerchant): Promise<ReadResult> {

@@ -6,7 +6,6 @@
 // items 50 to a page, 下一页 leading to the rest.
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { consoleFeatures } from '../../src/worker/console/features';
 import { loadOverview } from '../../src/worker/console/overview';
 import { adminGet, adminPost, csrfOf, form, login, ORIGIN } from '../support/console-helpers';
 import { BUYER, createOrder, freshNo, jsapiFor, prepayIdOf, simPay } from '../support/orders-helpers';
@@ -331,7 +330,7 @@ describe('overview and secrets', () => {
         };
       },
     } as unknown as D1Database;
-    await loadOverview(recording, Date.now(), await consoleFeatures(env.DB, Date.now()), { webhookUrl: 'https://merchant.example/hooks' });
+    await loadOverview(recording, Date.now(), { webhookUrl: 'https://merchant.example/hooks' });
     expect(statements.map((s) => s.sql.split(/\s+/).slice(0, 6).join(' '))).toHaveLength(4);
     const planOf = async (sql: string, params: unknown[]) =>
       (

@@ -12,7 +12,7 @@ import type { Endpoint, Fault } from '../scenarios';
 import { readRequest, replyXml, xmlResponse } from '../wire';
 
 /** A `timeout` fault never answers; this caps the hang in case the client never gives up. */
-export const HANG_CAP_MS = 30_000;
+const HANG_CAP_MS = 30_000;
 
 const API: readonly [string, Exclude<Endpoint, 'downloadbill'>][] = [
   ['/pay/unifiedorder', 'unifiedorder'],

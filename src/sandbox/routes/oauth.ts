@@ -11,7 +11,7 @@ import { fixedUser, TEST_USERS, USER_NAME } from '../users';
 import { escapeHtml, page } from './html';
 
 const SCOPES = ['snsapi_base', 'snsapi_userinfo'];
-export const OAUTH_TOKEN_TTL_S = 7200;
+const OAUTH_TOKEN_TTL_S = 7200;
 
 const errorPage = (code: number, message: string) =>
   page('微信授权', `<h1>Oops! Something went wrong:(</h1><p class="err">${code} ${escapeHtml(message)}</p>`, 400);

@@ -143,7 +143,7 @@ sim.post('/deliveries/resend', async (c) => {
 // ---- the test receiver: point notify_url at /sandbox/sim/receiver/<name> ----
 
 const RECEIVER = /^[A-Za-z0-9_-]{1,64}$/;
-export const ACK_XML = '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>';
+const ACK_XML = '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>';
 
 sim.put('/receiver/:name', async (c) => {
   const name = c.req.param('name');

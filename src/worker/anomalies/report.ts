@@ -23,7 +23,7 @@ export function alertAnomaly(log: Logger, kind: AnomalyKind, outTradeNo: string 
   log.warn('ANOMALY', { kind, outTradeNo, ...detail });
 }
 
-export interface AnomalyReport {
+interface AnomalyReport {
   record: AnomalyRecord;
   /** The notify behind it: its `notifications` record commits with the anomaly. */
   evidence?: NotifyEvidence;

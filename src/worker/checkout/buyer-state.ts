@@ -3,7 +3,7 @@ import type { OrderRow, OrderStatus } from '../orders/orders-repo';
 import type { OrderPageState } from './views';
 
 /** The status endpoint's answer. PAID means a verified notify or orderquery said so; nothing else does. */
-export type BuyerStatus = 'NOTPAY' | 'PAID' | 'CLOSED' | 'FAILED';
+type BuyerStatus = 'NOTPAY' | 'PAID' | 'CLOSED' | 'FAILED';
 
 const BUYER_STATUS: Record<OrderStatus, BuyerStatus> = {
   CREATED: 'NOTPAY',

@@ -4,7 +4,7 @@ import { html, trusted, type Html } from '../platform/html';
 import { CHECKOUT_CSS } from './styles';
 
 export const CHECKOUT_SCRIPT_PATH = '/assets/checkout.js';
-export const PAY_SHEET_SCRIPT_PATH = '/sandbox/pay-sheet.js';
+const PAY_SHEET_SCRIPT_PATH = '/sandbox/pay-sheet.js';
 
 export interface OrderSummary {
   outTradeNo: string;
@@ -74,7 +74,7 @@ function statePage(nonce: string, title: string, opts: StatePageOptions): string
   );
 }
 
-export interface CheckoutPageInput {
+interface CheckoutPageInput {
   nonce: string;
   merchantName: string;
   order: OrderSummary;

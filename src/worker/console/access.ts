@@ -4,13 +4,13 @@
 // @see https://developers.cloudflare.com/cloudflare-one/identity/authorization-cookie/validating-json/
 import { base64urlDecodeText } from '../../core';
 
-export interface AccessSettings {
+interface AccessSettings {
   /** https://<team>.cloudflareaccess.com */
   readonly teamOrigin: string;
   readonly aud: string;
 }
 
-export type AccessVerdict = { ok: true; email: string | null; sub: string } | { ok: false; reason: string };
+type AccessVerdict = { ok: true; email: string | null; sub: string } | { ok: false; reason: string };
 
 type Fetcher = (input: string, init?: RequestInit) => Promise<Response>;
 

@@ -1,7 +1,7 @@
 // The console's credentials in D1: sessions and trusted devices (keyed by the SHA-256 of their random
 // ids, never the ids), and the failed-login budgets. SQL and statement builders only.
 
-export interface SessionRow {
+interface SessionRow {
   csrf: string;
   operator: string;
   access_id: string | null;
@@ -10,7 +10,7 @@ export interface SessionRow {
   revoked_at: string | null;
 }
 
-export interface NewSession {
+interface NewSession {
   idSha256: string;
   csrf: string;
   operator: string;
@@ -60,7 +60,7 @@ export interface Budget {
   max: number;
 }
 
-export interface BudgetWindows {
+interface BudgetWindows {
   currentMs: number;
   previousMs: number;
   /** The share of the previous window still inside the sliding window (1 at the window's start, then down to 0). */

@@ -24,11 +24,11 @@ const CELL_START_LEAD = /(?<=(?:^|[,;\t\r\n])[\s"]*)(?=[=+\-@\t\r\uFF1D\uFF0B\uF
  * One CSV field, always quoted (`"` doubled). A `'` goes before every formula lead at a place a cell can
  * begin (OWASP's CSV injection advice), so no spreadsheet, whatever its separator, evaluates it.
  */
-export function csvField(v: string): string {
+function csvField(v: string): string {
   return `"${v.replace(CELL_START_LEAD, "'").replace(/"/g, '""')}"`;
 }
 
-export function csvRow(o: OrderRow): string {
+function csvRow(o: OrderRow): string {
   return [
     o.out_trade_no,
     o.transaction_id ?? '',

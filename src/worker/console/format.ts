@@ -37,7 +37,7 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00.000Z`) + n * DAY_MS).toISOString().slice(0, 10);
 }
 
-export const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A valid yyyy-mm-dd, or null. */
 export function parseDay(s: string | undefined): string | null {

@@ -1,13 +1,11 @@
-// The console's page frame: head (nonce'd styles, no scripts), navigation (optional pages only when
-// their tables exist), and small shared fragments (status tags, pager, hidden CSRF field).
+// The console's page frame: head (nonce'd styles, no scripts), navigation, and small shared fragments (status tags, pager, hidden CSRF field).
 import { html, trusted, type Html } from '../platform/html';
-import type { Features } from './features';
 import { CONSOLE_CSS } from './styles';
 
 export type NavKey = 'overview' | 'orders' | 'refunds' | 'anomalies' | 'reconciliation' | 'webhooks';
 
 /** What a page shows of the operator's session: who, and the CSRF value its forms carry. */
-export interface SessionView {
+interface SessionView {
   operator: string;
   csrf: string;
 }
@@ -15,19 +13,18 @@ export interface SessionView {
 export interface Frame {
   nonce: string;
   session: SessionView;
-  features: Features;
   active: NavKey;
   merchantName: string;
   sandbox: boolean;
 }
 
-const NAV: ReadonlyArray<{ key: NavKey; href: string; label: string; feature?: keyof Features }> = [
+const NAV: ReadonlyArray<{ key: NavKey; href: string; label: string }> = [
   { key: 'overview', href: '/admin', label: '概览' },
   { key: 'orders', href: '/admin/orders', label: '订单' },
   { key: 'refunds', href: '/admin/refunds', label: '退款' },
   { key: 'anomalies', href: '/admin/anomalies', label: '异常' },
-  { key: 'reconciliation', href: '/admin/reconciliation', label: '对账', feature: 'reconciliation' },
-  { key: 'webhooks', href: '/admin/webhooks', label: '通知', feature: 'webhooks' },
+  { key: 'reconciliation', href: '/admin/reconciliation', label: '对账' },
+  { key: 'webhooks', href: '/admin/webhooks', label: '通知' },
 ];
 
 function head(nonce: string, title: string): Html {
@@ -47,9 +44,7 @@ export function csrfField(session: SessionView): Html {
 }
 
 export function page(f: Frame, title: string, body: Html): string {
-  const links = NAV.filter((n) => !n.feature || f.features[n.feature]).map(
-    (n) => html`<a href="${n.href}"${n.key === f.active ? trusted(' class="active" aria-current="page"') : ''}>${n.label}</a>`,
-  );
+  const links = NAV.map((n) => html`<a href="${n.href}"${n.key === f.active ? trusted(' class="active" aria-current="page"') : ''}>${n.label}</a>`);
   return html`<!doctype html>
 <html lang="zh-CN">
 ${head(f.nonce, title)}

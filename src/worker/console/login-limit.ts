@@ -19,10 +19,10 @@ export const LOGIN_LIMITS = {
   global: 100,
 } as const;
 
-export const GLOBAL_BUDGET = '*';
+const GLOBAL_BUDGET = '*';
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
-export interface LoginClient {
+interface LoginClient {
   /** SHA-256 of a known device cookie's id, or null. */
   device: string | null;
   /** The address bucket (console/client-address.ts), or null when the request carried no usable address. */
@@ -30,12 +30,12 @@ export interface LoginClient {
   live: boolean;
 }
 
-export type LoginClaim =
+type LoginClaim =
   | { admitted: true; keys: [string, string]; windowMs: number }
   | { admitted: false; retryAfterSeconds: number; scope: 'address' | 'device' | 'global' };
 
 /** The budget that decides for this client, and the global one it always counts in. */
-export function budgetsFor(client: LoginClient): [Budget, Budget] {
+function budgetsFor(client: LoginClient): [Budget, Budget] {
   if (client.device)
     return [
       { key: `dev:${client.device}`, max: LOGIN_LIMITS.device },

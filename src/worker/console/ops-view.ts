@@ -23,7 +23,7 @@ type Side = ReportView['totals']['bill'];
 type Item = NonNullable<ReportView['items']>[number];
 export type EventDetail = Awaited<ReturnType<typeof eventDetail>>;
 
-export const EVENT_TYPE_LABELS: Record<string, string> = {
+const EVENT_TYPE_LABELS: Record<string, string> = {
   'order.paid': '订单已支付',
   'order.closed': '订单已关闭',
   'order.anomaly': '订单异常',
@@ -32,8 +32,8 @@ export const EVENT_TYPE_LABELS: Record<string, string> = {
   'reconciliation.completed': '对账完成',
 };
 
-export const reconStatusTag = (s: string) => tag(RECON_STATUS_LABELS[s] ?? s, reconTone(s));
-export const deliveryTag = (s: string) => tag(DELIVERY_LABELS[s] ?? s, deliveryTone(s));
+const reconStatusTag = (s: string) => tag(RECON_STATUS_LABELS[s] ?? s, reconTone(s));
+const deliveryTag = (s: string) => tag(DELIVERY_LABELS[s] ?? s, deliveryTone(s));
 const fen = (v: number | null | undefined) => (typeof v === 'number' ? yuan(v) : '—');
 const milli = (v: { millifen: number } | null | undefined) => (v ? yuanMilli(v.millifen) : '—');
 const count = (v: number | null | undefined) => (typeof v === 'number' ? String(v) : '—');
@@ -159,7 +159,7 @@ ${existing ? html`<p>当前结果：${reconStatusTag(existing.status)}（第 ${e
 
 // ---- 通知 ----
 
-export interface EventsQuery {
+interface EventsQuery {
   type: string;
   order: string;
 }

@@ -11,14 +11,14 @@ import { refundableFee } from '../orders/view';
 import { ANOMALY_LABELS, beijingTime, DELIVERY_LABELS, ORDER_STATUS_LABELS, REFUND_STATUS_LABELS, statusTone, yuan } from './format';
 import { csrfField, pager, tag, type Frame } from './layout';
 
-export interface OrdersQuery {
+interface OrdersQuery {
   status: string;
   from: string;
   to: string;
   q: string;
 }
 
-export function orderStatusTag(status: string): Html {
+function orderStatusTag(status: string): Html {
   return tag(ORDER_STATUS_LABELS[status as keyof typeof ORDER_STATUS_LABELS] ?? status, statusTone(status));
 }
 
@@ -88,7 +88,7 @@ function verdictLabel(v: string): string {
   return VERDICT_LABELS[v] ?? v;
 }
 
-export interface OrderDetail {
+interface OrderDetail {
   order: OrderRow;
   notifications: NotificationRow[];
   refunds: RefundRow[];
@@ -174,7 +174,7 @@ function timeline(d: OrderDetail): TimelineItem[] {
     .map((x) => x.it);
 }
 
-export function refundForm(f: Frame, o: OrderRow, error: string | null): Html {
+function refundForm(f: Frame, o: OrderRow, error: string | null): Html {
   const refundable = refundableFee(o);
   if (refundable <= 0) return html`<p class="muted">该订单当前不可退款。</p>`;
   return html`${error ? html`<div class="alert" id="refund-error">${error}</div>` : ''}

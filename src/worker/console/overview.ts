@@ -6,11 +6,10 @@ import { dailyTotals, type DeliveryHealth, deliveryHealth, openAnomalyCount, typ
 import { listRuns, type RunRow } from '../reconciliation/reconciliation-repo';
 import { beijingDate, oldestBillDate } from '../reconciliation/dates';
 import { paidChart, rateChart, type DayPoint } from './charts';
-import type { Features } from './features';
 import { addDays, beijingDay, billDay, DAY_MS, NO_WEBHOOK_URL, RECON_STATUS_LABELS, reconTone, yuan } from './format';
 import { tag } from './layout';
 
-export interface Figures {
+interface Figures {
   paidCount: number;
   paidFee: number;
   refundCount: number;
@@ -23,18 +22,18 @@ export interface Figures {
   rate: number | null;
 }
 
-export interface Overview {
+interface Overview {
   today: string;
   windows: { label: string; id: string; figures: Figures }[];
   points: DayPoint[];
   openAnomalies: number;
-  /** The newest bill date's run (any status), or null: none in WeChat's 3 months; undefined: no such feature. */
-  lastRun?: RunRow | null;
-  /** Webhook events of the last 7 days by delivery state; 'no-url': WEBHOOK_URL is not set, so none is ever delivered; undefined: no such feature. */
-  webhooks?: DeliveryHealth | 'no-url';
+  /** The newest bill date's run (any status), or null: none in WeChat's 3 months. */
+  lastRun: RunRow | null;
+  /** Webhook events of the last 7 days by delivery state; 'no-url': WEBHOOK_URL is not set, so none is ever delivered. */
+  webhooks: DeliveryHealth | 'no-url';
 }
 
-export const HEALTH_DAYS = 7;
+const HEALTH_DAYS = 7;
 
 function sum(rows: readonly DailyRow[]): Figures {
   const f = { paidCount: 0, paidFee: 0, refundCount: 0, refundFee: 0, closedCount: 0, prepaid: 0, cohortPaid: 0 };
@@ -51,14 +50,14 @@ function sum(rows: readonly DailyRow[]): Figures {
 }
 
 /** Every read is indexed (see bench/console.mjs): ≤ 30 rollup rows, the open-anomaly partial index, the newest run by its key, and the events of the last 7 days as one rowid range. */
-export async function loadOverview(db: D1Database, nowMs: number, features: Features, config: Pick<Config, 'webhookUrl'>): Promise<Overview> {
+export async function loadOverview(db: D1Database, nowMs: number, config: Pick<Config, 'webhookUrl'>): Promise<Overview> {
   const today = beijingDay(nowMs);
   const from = addDays(today, -29);
   const [rows, openAnomalies, runs, webhooks] = await Promise.all([
     dailyTotals(db, from, today),
     openAnomalyCount(db),
-    features.reconciliation ? listRuns(db, oldestBillDate(nowMs), beijingDate(nowMs), 1) : undefined,
-    features.webhooks && config.webhookUrl ? deliveryHealth(db, new Date(nowMs - HEALTH_DAYS * DAY_MS).toISOString()) : undefined,
+    listRuns(db, oldestBillDate(nowMs), beijingDate(nowMs), 1),
+    config.webhookUrl ? deliveryHealth(db, new Date(nowMs - HEALTH_DAYS * DAY_MS).toISOString()) : undefined,
   ]);
   const byDay = new Map(rows.map((r) => [r.day, r]));
   const since = (n: number) => rows.filter((r) => r.day >= addDays(today, -(n - 1)));
@@ -77,8 +76,8 @@ export async function loadOverview(db: D1Database, nowMs: number, features: Feat
     ],
     points,
     openAnomalies,
-    lastRun: runs ? (runs.results[0] ?? null) : undefined,
-    webhooks: features.webhooks && !config.webhookUrl ? 'no-url' : webhooks,
+    lastRun: runs.results[0] ?? null,
+    webhooks: webhooks ?? 'no-url',
   };
 }
 
@@ -98,21 +97,19 @@ function card(label: string, id: string, f: Figures): Html {
 </section>`;
 }
 
-function lastRecon(o: Overview, features: Features): Html | string {
-  if (!features.reconciliation || o.lastRun === undefined) return '未启用';
+function lastRecon(o: Overview): Html | string {
   if (!o.lastRun) return html`<a href="/admin/reconciliation">尚无</a>`;
   const r = o.lastRun;
   return html`<a href="/admin/reconciliation/${r.bill_date}">${billDay(r.bill_date)}</a> ${tag(RECON_STATUS_LABELS[r.status] ?? r.status, reconTone(r.status))}`;
 }
 
-function webhookHealth(o: Overview, features: Features): Html | string {
-  if (!features.webhooks || !o.webhooks) return '未启用';
+function webhookHealth(o: Overview): Html | string {
   if (o.webhooks === 'no-url') return html`<a href="/admin/webhooks" data-health="no-url">${NO_WEBHOOK_URL}</a>`;
   const w = o.webhooks;
   return html`<a href="/admin/webhooks"><span data-health="delivered">送达 ${w.delivered}</span> · <span data-health="pending">待投递 ${w.pending}</span> · <span data-health="failed"${w.failed ? html` class="error"` : ''}>失败 ${w.failed}</span></a>`;
 }
 
-export function overviewBody(o: Overview, features: Features): Html {
+export function overviewBody(o: Overview): Html {
   return html`<p class="muted">北京时间 ${o.today}。成功率 = 已支付 ÷ 已获取预支付（prepay）的订单，按下单日计。</p>
 <div class="cards">
 ${o.windows.map((w) => card(w.label, w.id, w.figures))}
@@ -121,8 +118,8 @@ ${o.windows.map((w) => card(w.label, w.id, w.figures))}
 <div class="big"><a href="/admin/anomalies" id="open-anomalies">${o.openAnomalies}</a></div>
 <dl>
 <dt>未确认异常</dt><dd>${o.openAnomalies}</dd>
-<dt>上次对账</dt><dd data-figure="last-recon">${lastRecon(o, features)}</dd>
-<dt>通知健康（近 ${HEALTH_DAYS} 日）</dt><dd data-figure="webhooks">${webhookHealth(o, features)}</dd>
+<dt>上次对账</dt><dd data-figure="last-recon">${lastRecon(o)}</dd>
+<dt>通知健康（近 ${HEALTH_DAYS} 日）</dt><dd data-figure="webhooks">${webhookHealth(o)}</dd>
 </dl>
 </section>
 </div>

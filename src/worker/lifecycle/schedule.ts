@@ -4,8 +4,8 @@ import { CLOSE_MIN_AGE_MS } from '../channel';
 
 const M = 60_000;
 /** Minutes after the prepay of the first checks (docs/wechatpay-v2.md §10: the first query within a minute). */
-export const CHECK_OFFSETS_MS: readonly number[] = [1 * M, 2 * M, 5 * M, 10 * M, 30 * M];
-export const CHECK_EVERY_MS = 30 * M;
+const CHECK_OFFSETS_MS: readonly number[] = [1 * M, 2 * M, 5 * M, 10 * M, 30 * M];
+const CHECK_EVERY_MS = 30 * M;
 
 /** The first check point strictly after `afterMs`, for a prepay issued at `issuedMs`. */
 export function checkPointAfter(issuedMs: number, afterMs: number): number {

@@ -20,7 +20,7 @@ import { errorName, log } from '../platform/log';
 import { checkPointAfter, closeDueAt } from './schedule';
 
 /** WeChat calls per tick, at most. */
-export const MAX_WECHAT_CALLS_PER_TICK = 50;
+const MAX_WECHAT_CALLS_PER_TICK = 50;
 /** Worst case per action: orderquery retries up to 3 times; a close may add a confirming orderquery. */
 const WORST_CALLS = { CHECK: 3, CLOSE: 4 } as const;
 /** Orders read per tick (bookkeeping included); the next tick takes the rest. */
@@ -30,10 +30,10 @@ const CLOSE_RETRY_MS = 5 * 60_000;
 /** A CLOSING order younger than this is a close in flight, not a stuck one. */
 const CLOSING_GRACE_MS = 60_000;
 /** A pending event whose message is this overdue was never enqueued, or its message was lost. */
-export const OUTBOX_GRACE_MS = 2 * 60_000;
+const OUTBOX_GRACE_MS = 2 * 60_000;
 const OUTBOX_BATCH = 100;
 
-export interface TickReport {
+interface TickReport {
   checks: number;
   closes: number;
   paid: number;
@@ -56,7 +56,7 @@ type Plan = { kind: 'CHECK'; due: number; next: number } | { kind: 'CLOSE'; due:
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** What this order needs now, from its row alone. */
-export function planOrder(row: LifecycleRow, nowMs: number): Plan {
+function planOrder(row: LifecycleRow, nowMs: number): Plan {
   const closeDue = closeDueAt(Date.parse(row.created_at), Date.parse(row.expires_at));
   if (row.status === 'CLOSING' && nowMs - Date.parse(row.updated_at) < CLOSING_GRACE_MS) return { kind: 'NONE' };
   if (nowMs >= closeDue) return { kind: 'CLOSE', due: closeDue };

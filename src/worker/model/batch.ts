@@ -23,7 +23,7 @@ export type MoneyChange =
  * `changes()` where MoneyChange says so), must not fail on a repeat (it would roll the money back),
  * and must not touch money state.
  */
-export type BatchHook = (db: D1Database, change: MoneyChange) => D1PreparedStatement[];
+type BatchHook = (db: D1Database, change: MoneyChange) => D1PreparedStatement[];
 
 /** The hooks a money batch runs (empty: nothing rides along). */
 export type BatchHooks = readonly BatchHook[];

@@ -6,8 +6,8 @@
  * repeat still goes to the order's DO, whose paid-memo answers only while the order is PAID (issue
  * 10). An entry is dropped once the DO says the order moved on.
  */
-export const APPLIED_CACHE_TTL_MS = 60_000;
-export const APPLIED_CACHE_MAX = 10_000;
+const APPLIED_CACHE_TTL_MS = 60_000;
+const APPLIED_CACHE_MAX = 10_000;
 
 interface Entry {
   transactionId: string;

@@ -12,7 +12,7 @@ import { readCapped } from './read-body';
 import { noteRejection } from './rejections';
 
 /** Inclusive body limit (docs/reliability.md §4, *proposed* 32 KiB). */
-export const NOTIFY_MAX_BYTES = 32 * 1024;
+const NOTIFY_MAX_BYTES = 32 * 1024;
 /** Per-value limit for notifies (§4 step 2). */
 const NOTIFY_MAX_VALUE_BYTES = 2048;
 /** Fatal: invalid UTF-8 is refused, never replaced. A leading BOM is dropped (the parser accepts one). */
@@ -32,7 +32,7 @@ export interface NotifyDeps extends Pick<GatewayDeps, 'db' | 'gate' | 'config' |
   readonly notifies: NotifyReader;
 }
 
-export interface InboundNotify {
+interface InboundNotify {
   bytes: Uint8Array;
   text: string;
   fields: Record<string, string>;

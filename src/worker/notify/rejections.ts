@@ -3,7 +3,7 @@
 // D1 writes. A lost isolate loses at most a second of counts: these are metrics, not money.
 import { addRejections } from './rejections-repo';
 
-export const REJECTION_FLUSH_MS = 1_000;
+const REJECTION_FLUSH_MS = 1_000;
 
 /** Keyed by `hour|reason`: hours × a closed set of reasons, so the map stays small. */
 const pending = new Map<string, number>();

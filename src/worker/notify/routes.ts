@@ -48,7 +48,7 @@ async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): 
   return notifyReply(verdict.reply);
 }
 
-export interface NotifyRoutesOptions {
+interface NotifyRoutesOptions {
   /** Tests inject their own so that no assertion depends on how fast the machine is. */
   deadlineMs?: number;
 }

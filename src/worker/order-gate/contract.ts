@@ -44,7 +44,7 @@ export interface GateResult {
 }
 
 /** BEGIN: →CLOSING before closeorder; CLOSED: CLOSING→CLOSED after closeorder SUCCESS/ORDERCLOSED; ABORT: CLOSING→NOTPAY. */
-export type ClosePhase = 'BEGIN' | 'CLOSED' | 'ABORT';
+type ClosePhase = 'BEGIN' | 'CLOSED' | 'ABORT';
 
 export interface CloseRequest {
   outTradeNo: string;
@@ -69,7 +69,7 @@ export interface RefundReserveRequest {
   requestHash: string;
 }
 
-export type RefundReserveOutcome =
+type RefundReserveOutcome =
   /** A SUBMITTING row was written and the amount reserved: the caller now calls WeChat. */
   | 'RESERVED'
   /** The same request was made before: `refund` is that refund. */
@@ -95,7 +95,7 @@ export interface RefundReserveResult {
   refundableFee?: number;
 }
 
-export type RefundApplyOutcome =
+type RefundApplyOutcome =
   /** This call moved the refund (see `transition`). */
   | 'APPLIED'
   /** Already there, or behind it (an API acceptance after the notify): nothing written. */
@@ -114,7 +114,7 @@ export interface RefundApplyResult {
 }
 
 /** The OrderGate's refund methods (serialised with payments by the same lock). */
-export interface OrderGateRefundRpc {
+interface OrderGateRefundRpc {
   reserveRefund(req: RefundReserveRequest): Promise<RefundReserveResult>;
   applyRefundResult(facts: RefundFacts, evidence?: NotifyEvidence): Promise<RefundApplyResult>;
 }

@@ -12,7 +12,7 @@ import { refundView } from '../refunds/view';
 import type { NotifyEvidence, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult } from './contract';
 
 /** WeChat refunds only within a year of the payment (docs/wechatpay-v2.md §12). */
-export const REFUND_WINDOW_MS = 365 * 24 * 3600_000;
+const REFUND_WINDOW_MS = 365 * 24 * 3600_000;
 const CAS_ATTEMPTS = 3;
 
 function isUniqueViolation(e: unknown): boolean {
@@ -87,17 +87,17 @@ export function refundTransitionEvents(updated: RefundRow, anomaly: AnomalyRecor
 }
 
 /** What the gate decided, and the webhook events its transition's batch committed (to enqueue after the commit). */
-export interface LockedRefundResult {
+interface LockedRefundResult {
   result: RefundApplyResult;
   events: OutboxEvent[];
 }
 
 /** The gate's store, publisher (for anomalies, which are published here), logger and batch hooks. */
-export interface RefundGateDeps extends AnomalyDeps {
+interface RefundGateDeps extends AnomalyDeps {
   readonly batchHooks: BatchHooks;
 }
 
-export interface ApplyHooks {
+interface ApplyHooks {
   /** Runs before a batch that moves the order's status (a SUCCESS): the DO drops its paid-memo first. */
   beforeStatusChange?: () => void;
 }

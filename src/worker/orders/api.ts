@@ -9,7 +9,7 @@ import { getOrder, listOrders, type OrderRow, type OrderStatus } from './orders-
 import { jsapiParams, type PayRequester } from './prepay';
 import { type SyncOutcome, syncDue, syncOrder } from './sync';
 
-export interface OrderListQuery {
+interface OrderListQuery {
   status?: OrderStatus;
   /** ISO-8601 bounds of created_at: [from, to). */
   createdFrom?: string;

@@ -22,11 +22,11 @@ function stableJson(value: unknown): string {
  * The Beijing date (yyyyMMdd) + 24 CSPRNG alphanumerics (~142 bits): 32 of WeChat's [A-Za-z0-9_-|*],
  * recognisable in listings and bills, and unlike an openid (`o…`) or an appid (`wx…`).
  */
-export function generateOutTradeNo(nowMs: number): string {
+function generateOutTradeNo(nowMs: number): string {
   return formatWechatTime(new Date(nowMs)).slice(0, 8) + nonceStr(24);
 }
 
-export type CreateResult = { created: boolean; row: OrderRow };
+type CreateResult = { created: boolean; row: OrderRow };
 
 export async function createOrder(deps: Pick<GatewayDeps, 'db' | 'config' | 'now'>, body: CreateOrderBody): Promise<CreateResult> {
   const { db, config } = deps;

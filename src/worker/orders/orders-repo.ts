@@ -41,7 +41,7 @@ export interface OrderRow {
   updated_at: string;
 }
 
-export interface NewOrder {
+interface NewOrder {
   outTradeNo: string;
   description: string;
   totalFee: number;
@@ -72,7 +72,7 @@ export function getOrder(db: D1Database, outTradeNo: string): Promise<OrderRow |
   return db.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo).first<OrderRow>();
 }
 
-export interface PrepayUpdate {
+interface PrepayUpdate {
   outTradeNo: string;
   /** The status the caller read; the write only lands if it is still current (compare-and-set). */
   fromStatus: OrderStatus;

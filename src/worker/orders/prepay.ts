@@ -10,12 +10,12 @@ import { applyQueryResult, PREPAY_LIFETIME_MS } from './sync';
 import { nextStatus } from './transitions';
 
 /** A stored prepay is reused until this long before its 2 h lifetime ends, so the buyer never gets a dying one. */
-export const PREPAY_REUSE_MARGIN_MS = 10 * 60_000;
+const PREPAY_REUSE_MARGIN_MS = 10 * 60_000;
 
 const PAID_LIKE: ReadonlySet<string | null> = new Set(PAID_STATUSES);
 
 /** 409s for orders that can no longer be paid; the client must create a new order. */
-export function assertPayable(row: OrderRow, nowMs: number): void {
+function assertPayable(row: OrderRow, nowMs: number): void {
   if (PAID_LIKE.has(row.status)) throw new DomainError('ORDER_PAID', 'the order is already paid');
   if (row.status === 'CLOSED' || row.status === 'CLOSING') throw new DomainError('ORDER_CLOSED', 'the order is closed; create a new order');
   if (row.status !== 'CREATED' && row.status !== 'NOTPAY') throw new DomainError('ORDER_NOT_PAYABLE', 'the order cannot be paid; create a new order');

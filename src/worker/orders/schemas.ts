@@ -48,7 +48,7 @@ const withoutPrototypeKeys = <T extends z.ZodType>(schema: T) =>
 
 const METADATA_KEY = /^[A-Za-z0-9_.-]{1,40}$/;
 
-export const OrderStatusSchema = z.enum(ORDER_STATUSES);
+const OrderStatusSchema = z.enum(ORDER_STATUSES);
 
 export const DEFAULT_EXPIRES_IN_MINUTES = 30;
 

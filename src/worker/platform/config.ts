@@ -17,7 +17,7 @@ export const DOCUMENTED_EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
   'sandbox-admin-token-not-for-live-use',
 ]);
 
-export const LIVE_PAY_BASE_URL = 'https://api.mch.weixin.qq.com';
+const LIVE_PAY_BASE_URL = 'https://api.mch.weixin.qq.com';
 export const SANDBOX_PATH = '/sandbox';
 
 export interface Config {

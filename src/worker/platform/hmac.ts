@@ -3,7 +3,7 @@
 // is never a MAC keyed with the secret itself, and one purpose's tokens cannot stand for another's.
 import { base64urlEncode, purposeKeyBytes } from '../../core';
 
-export type MacPurpose = 'checkout-link' | 'oauth-openid' | 'oauth-state';
+type MacPurpose = 'checkout-link' | 'oauth-openid' | 'oauth-state';
 
 /** Derived, imported keys by purpose and secret; promises, so concurrent first uses share one derivation. */
 const keys = new Map<string, Promise<CryptoKey>>();

@@ -5,8 +5,8 @@
 // scrubs configured secrets out of messages: platform/on-error.ts scrubSecrets).
 import { maskOpenid } from '../../core';
 
-export type LogLevel = 'info' | 'warn' | 'error';
-export type LogFields = Record<string, unknown>;
+type LogLevel = 'info' | 'warn' | 'error';
+type LogFields = Record<string, unknown>;
 
 export interface Logger {
   info(event: string, fields?: LogFields): void;

@@ -8,7 +8,7 @@ import { deliverEvent } from '../webhooks/deliver';
 import type { WebhookMessage } from '../webhooks/publish';
 import { webhookDeps } from './wiring';
 
-export const WEBHOOK_DLQ = 'wxpay-edge-webhooks-dlq';
+const WEBHOOK_DLQ = 'wxpay-edge-webhooks-dlq';
 /** A message whose attempt could not even be recorded (D1 trouble) is tried again this much later. */
 const INFRA_RETRY_SECONDS = 30;
 

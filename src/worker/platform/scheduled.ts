@@ -17,7 +17,7 @@ const lifecycle: Job = async (env, ctx, config, scheduledTime) => {
 };
 
 /** 02:00 UTC = 10:00 Beijing: yesterday's bill has existed since 09:00 (T+1). */
-export const RECONCILIATION_CRON = '0 2 * * *';
+const RECONCILIATION_CRON = '0 2 * * *';
 
 /** Reconciles the previous Beijing day, and resumes any run that is due again. */
 const reconciliation: Job = async (env, ctx, config, scheduledTime) => {
@@ -26,7 +26,7 @@ const reconciliation: Job = async (env, ctx, config, scheduledTime) => {
   log.info('RECONCILIATION_CRON', { billDate: day });
 };
 
-export const JOBS: Readonly<Record<string, Job>> = {
+const JOBS: Readonly<Record<string, Job>> = {
   '* * * * *': lifecycle,
   [RECONCILIATION_CRON]: reconciliation,
 };

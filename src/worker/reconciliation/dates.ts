@@ -7,7 +7,7 @@ const DAY_MS = 24 * 3600_000;
 /** Day T's bill exists from 09:00 Beijing on T+1. */
 export const BILL_READY_HOUR = 9;
 /** WeChat keeps bills for 3 months; older days are refused before any call. */
-export const HISTORY_MONTHS = 3;
+const HISTORY_MONTHS = 3;
 
 export const BILL_DATE = /^\d{8}$/;
 
@@ -17,7 +17,7 @@ export function beijingDate(ms: number): string {
 }
 
 /** The instant day T starts (00:00 Beijing), or null when `billDate` is not a real yyyyMMdd date. */
-export function dayStart(billDate: string): number | null {
+function dayStart(billDate: string): number | null {
   if (!BILL_DATE.test(billDate)) return null;
   return parseWechatTime(billDate + '000000')?.getTime() ?? null;
 }

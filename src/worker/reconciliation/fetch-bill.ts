@@ -10,7 +10,7 @@ import { billReadyAt } from './dates';
 import { CHUNK_ROWS, type BillStage } from './stage';
 
 /** Bill fetch attempts (not-ready answers and failures) before the run is an ERROR. */
-export const MAX_FETCH_ATTEMPTS = 8;
+const MAX_FETCH_ATTEMPTS = 8;
 const RETRY_BASE_MS = 15 * 60_000;
 const RETRY_MAX_MS = 3 * 3600_000;
 

@@ -67,7 +67,6 @@ async function refundItems(deps: GatewayDeps, entries: BillEntry[]): Promise<New
     deps.db,
     refunds.map((r) => r.outRefundNo),
   );
-  if (!ours) return []; // no refunds table yet: the refund comparison is off (d1/refunds-read.ts)
   const items: NewItem[] = [];
   for (const r of refunds) {
     const local = ours.get(r.outRefundNo) ?? null;

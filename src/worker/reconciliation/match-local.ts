@@ -53,7 +53,7 @@ export async function matchRefundsPage(
 ): Promise<{ status: RunStatus; event: OutboxEvent } | null> {
   const [from, to] = dayBoundsIso(run.bill_date);
   const page = await refundsOfDayPage(deps.db, from, to, run.local_cursor, rows);
-  if (page && page.length > 0) {
+  if (page.length > 0) {
     const present = stage.refundsPresent(page.map((r) => r.outRefundNo));
     const items: NewItem[] = page
       .filter((r) => !present.has(r.outRefundNo))
@@ -96,7 +96,7 @@ export async function matchRefundsPage(
     deps.db,
     run.bill_date,
     run.generation,
-    { paymentCount: paid.n, paidFee: paid.fee, refundCount: refunds?.n ?? null, refundFee: refunds?.fee ?? null },
+    { paymentCount: paid.n, paidFee: paid.fee, refundCount: refunds.n, refundFee: refunds.fee },
     new Date(deps.now()).toISOString(),
     [event],
   );

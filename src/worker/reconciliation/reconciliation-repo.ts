@@ -6,7 +6,7 @@ import { outboxStatement } from '../webhooks/outbox-repo';
 import type { OrderRow } from '../orders/orders-repo';
 
 export type RunStatus = 'PENDING' | 'RUNNING' | 'BALANCED' | 'DISCREPANCIES' | 'NO_BILL' | 'ERROR';
-export type RunPhase = 'FETCH' | 'BILL' | 'LOCAL' | 'REFUNDS' | 'DONE';
+type RunPhase = 'FETCH' | 'BILL' | 'LOCAL' | 'REFUNDS' | 'DONE';
 /** Every kind of reconciliation item, in the report's order (the API's enum and by_kind keys). */
 export const ITEM_KINDS = [
   'MISSING_LOCALLY',
@@ -75,8 +75,6 @@ export interface NewItem {
   note?: string | null;
 }
 
-export const FINISHED: readonly RunStatus[] = ['BALANCED', 'DISCREPANCIES', 'NO_BILL', 'ERROR'];
-
 export function getRun(db: D1Database, billDate: string): Promise<RunRow | null> {
   return db.prepare('SELECT * FROM reconciliation_runs WHERE bill_date = ?1').bind(billDate).first<RunRow>();
 }
@@ -136,7 +134,7 @@ export async function failRun(db: D1Database, billDate: string, generation: numb
   return res?.meta.changes === 1;
 }
 
-export interface StagedBill {
+interface StagedBill {
   noBill: boolean;
   chunkCount: number;
   records: number;
@@ -258,7 +256,7 @@ export async function commitStep(
   };
 }
 
-export interface LocalTotals {
+interface LocalTotals {
   paymentCount: number;
   paidFee: number;
   refundCount: number | null;
@@ -366,9 +364,9 @@ export async function ordersByNo(db: D1Database, outTradeNos: string[]): Promise
   return new Map(results.map((r) => [r.out_trade_no, r]));
 }
 
-export const PAID_SQL = `status IN ('PAID','PAID_AFTER_CLOSE','REFUNDING','PARTIALLY_REFUNDED','REFUNDED')`;
+const PAID_SQL = `status IN ('PAID','PAID_AFTER_CLOSE','REFUNDING','PARTIALLY_REFUNDED','REFUNDED')`;
 
-export interface LocalPaid {
+interface LocalPaid {
   out_trade_no: string;
   transaction_id: string | null;
   total_fee: number;

@@ -19,9 +19,9 @@ import { DEFAULT_PAGE_LIMIT, decodeCursor, keysetPage } from '../platform/paging
 import { beijingDate, billReadyAt, checkBillDate, oldestBillDate, previousBeijingDay } from './dates';
 
 /** Wakes the day's engine (the Reconciler DO) so that it steps now. */
-export type KickReconciler = (billDate: string) => Promise<void>;
+type KickReconciler = (billDate: string) => Promise<void>;
 
-export interface RequestResult {
+interface RequestResult {
   /** A run was (re)started by this call: 202; otherwise the day is already done or under way. */
   started: boolean;
   run: RunRow;
@@ -112,14 +112,14 @@ export function reportView(run: RunRow, items: ItemRow[] | null, nextCursor: str
 
 export type ReportView = ReturnType<typeof reportView>;
 
-export interface ItemCount {
+interface ItemCount {
   kind: ItemKind;
   resolution: Resolution;
   count: number;
 }
 
 /** The report's items counted: in all, OPEN, APPLIED, and by kind (every kind listed, zeros included). */
-export function itemCounts(counts: readonly ItemCount[]) {
+function itemCounts(counts: readonly ItemCount[]) {
   const byKind = Object.fromEntries(ITEM_KINDS.map((k) => [k, { open: 0, applied: 0 }])) as Record<ItemKind, { open: number; applied: number }>;
   for (const c of counts) byKind[c.kind][c.resolution === 'APPLIED' ? 'applied' : 'open'] += c.count;
   const open = counts.filter((c) => c.resolution === 'OPEN').reduce((s, c) => s + c.count, 0);
@@ -169,7 +169,7 @@ export async function getReport(
 
 export type ReportPage = Awaited<ReturnType<typeof getReport>>;
 
-export const LIST_LIMIT = 100;
+const LIST_LIMIT = 100;
 
 /** Days from `from` to `to` (yyyyMMdd, inclusive), newest first; by default the last 3 months. */
 export async function listReports(deps: GatewayDeps, from: string | undefined, to: string | undefined) {

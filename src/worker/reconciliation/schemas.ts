@@ -39,7 +39,7 @@ const Side = z
   })
   .nullable();
 
-export const ReconciliationItemSchema = z.object({
+const ReconciliationItemSchema = z.object({
   kind: z.enum(ITEM_KINDS),
   resolution: z.enum(['OPEN', 'APPLIED']),
   out_trade_no: z.string().nullable(),
@@ -53,7 +53,7 @@ export const ReconciliationItemSchema = z.object({
 
 const ItemKindSchema = z.enum(ITEM_KINDS);
 
-export const ItemCountsSchema = z
+const ItemCountsSchema = z
   .object({
     total: z.number().int(),
     open: z.number().int(),

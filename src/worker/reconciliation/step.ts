@@ -9,7 +9,7 @@ import { matchChunk } from './match-bill';
 import { matchLocalPage, matchRefundsPage } from './match-local';
 import { CHUNK_ROWS, type BillStage, type StepHooks } from './stage';
 
-export interface StepOptions {
+interface StepOptions {
   rows?: number;
   hooks?: StepHooks;
 }

@@ -17,7 +17,7 @@ const MIN = 60_000;
  * to a bank card may take days (docs/wechatpay-v2.md §12): every 5 minutes after 10 minutes, every 30
  * minutes after an hour. A SUBMITTING refund is sent again once quiet for REFUND_SYNC_AFTER_MS.
  */
-export function refundQuietLimitMs(row: Pick<RefundRow, 'status' | 'updated_at'>, nowMs: number): number {
+function refundQuietLimitMs(row: Pick<RefundRow, 'status' | 'updated_at'>, nowMs: number): number {
   if (row.status !== 'PROCESSING') return REFUND_SYNC_AFTER_MS;
   const age = nowMs - Date.parse(row.updated_at);
   if (age < 10 * MIN) return REFUND_SYNC_AFTER_MS;
@@ -45,7 +45,7 @@ export async function dueRefunds(deps: Pick<GatewayDeps, 'db' | 'now'>, scan: nu
 /** The most WeChat calls one refund's step can make: a refund call, then (a refusal after an unknown outcome) up to 3 refundqueries; or up to 3 refundqueries. */
 export const REFUND_STEP_WORST_CALLS = { SUBMITTING: 4, PROCESSING: 3 } as const;
 
-export type AdvanceStep = 'RESUBMITTED' | 'SYNCED' | 'SKIPPED';
+type AdvanceStep = 'RESUBMITTED' | 'SYNCED' | 'SKIPPED';
 
 /** One sweep step for one refund, through its claim and the order's gate. The refund as it stands after. */
 export async function advanceRefund(deps: GatewayDeps, row: RefundRow): Promise<{ step: AdvanceStep; after: RefundRow }> {
@@ -55,7 +55,7 @@ export async function advanceRefund(deps: GatewayDeps, row: RefundRow): Promise<
   return { step: 'SYNCED', after: await syncRefund(deps, row, order.sign_type) };
 }
 
-export interface AdvanceReport {
+interface AdvanceReport {
   /** Refunds looked at. */
   seen: number;
   /** SUBMITTING refunds sent again. */

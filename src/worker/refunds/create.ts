@@ -41,7 +41,7 @@ function refusal(r: RefundReserveResult): DomainError {
   }
 }
 
-export type CreateRefundResult = { created: boolean; refund: RefundRow };
+type CreateRefundResult = { created: boolean; refund: RefundRow };
 
 export async function createRefund(deps: GatewayDeps, outTradeNo: string, body: CreateRefundBody): Promise<CreateRefundResult> {
   // Fail closed before anything is reserved: live refunds need the client certificate (I12).

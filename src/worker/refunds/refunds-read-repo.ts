@@ -1,20 +1,7 @@
-// Reconciliation's read of our refunds. The `refunds` table (migration 0004) is built in parallel: until
-// it exists these answer null and the refund comparison is skipped. Switched on by the table's
-// presence alone, detected once per database binding through sqlite_master.
+// Reconciliation's read of our refunds: by number, a day's page, a day's totals.
 import type { LocalRefund } from '../../core';
 
-const known = new WeakMap<D1Database, boolean>();
-
-export async function refundsTableExists(db: D1Database): Promise<boolean> {
-  const cached = known.get(db);
-  if (cached !== undefined) return cached;
-  const row = await db.prepare(`SELECT 1 AS yes FROM sqlite_master WHERE type = 'table' AND name = 'refunds'`).first<{ yes: number }>();
-  // Only a positive answer is cached: a migration applied while this isolate lives is seen on the next call.
-  if (row) known.set(db, true);
-  return row !== null;
-}
-
-export interface LocalRefundRow extends LocalRefund {
+interface LocalRefundRow extends LocalRefund {
   outRefundNo: string;
   outTradeNo: string;
 }
@@ -35,9 +22,8 @@ const toRefund = (r: Row): LocalRefundRow => ({
   status: r.status,
 });
 
-/** Our refunds by out_refund_no, or null when there is no refunds table yet. */
-export async function refundsByNo(db: D1Database, outRefundNos: string[]): Promise<Map<string, LocalRefundRow> | null> {
-  if (!(await refundsTableExists(db))) return null;
+/** Our refunds by out_refund_no. */
+export async function refundsByNo(db: D1Database, outRefundNos: string[]): Promise<Map<string, LocalRefundRow>> {
   if (outRefundNos.length === 0) return new Map();
   const { results } = await db
     .prepare('SELECT out_refund_no, out_trade_no, refund_id, refund_fee, status FROM refunds WHERE out_refund_no IN (SELECT value FROM json_each(?1))')
@@ -57,12 +43,8 @@ export async function refundsByNo(db: D1Database, outRefundNos: string[]): Promi
  */
 const ON_BILL = `status IN ('PROCESSING','SUCCESS','CHANGE')`;
 
-/**
- * One page of our refunds on the day's bill (ON_BILL), after `cursor` (an out_refund_no); null
- * without a refunds table.
- */
-export async function refundsOfDayPage(db: D1Database, fromIso: string, toIso: string, cursor: string, limit: number): Promise<LocalRefundRow[] | null> {
-  if (!(await refundsTableExists(db))) return null;
+/** One page of our refunds on the day's bill (ON_BILL), after `cursor` (an out_refund_no). */
+export async function refundsOfDayPage(db: D1Database, fromIso: string, toIso: string, cursor: string, limit: number): Promise<LocalRefundRow[]> {
   const { results } = await db
     .prepare(
       `SELECT out_refund_no, out_trade_no, refund_id, refund_fee, status FROM refunds
@@ -73,9 +55,8 @@ export async function refundsOfDayPage(db: D1Database, fromIso: string, toIso: s
   return results.map(toRefund);
 }
 
-/** Our refund count and sum for the day (the refunds on its bill: ON_BILL); null without a refunds table. */
-export async function refundTotals(db: D1Database, fromIso: string, toIso: string): Promise<{ n: number; fee: number } | null> {
-  if (!(await refundsTableExists(db))) return null;
+/** Our refund count and sum for the day (the refunds on its bill: ON_BILL) */
+export async function refundTotals(db: D1Database, fromIso: string, toIso: string): Promise<{ n: number; fee: number }> {
   const row = await db
     .prepare(`SELECT count(*) AS n, coalesce(sum(refund_fee), 0) AS fee FROM refunds WHERE created_at >= ?1 AND created_at < ?2 AND ${ON_BILL}`)
     .bind(fromIso, toIso)

@@ -10,7 +10,7 @@ import { outboxStatement } from '../webhooks/outbox-repo';
 export type RefundRow = RefundRecord;
 
 /** The order fields a refund decision needs, read on the primary. */
-export interface RefundOrderView {
+interface RefundOrderView {
   status: OrderStatus;
   total_fee: number;
   refund_reserved_fee: number;
@@ -59,7 +59,7 @@ export async function loadRefundView(
   };
 }
 
-export interface NewReservation {
+interface NewReservation {
   outTradeNo: string;
   outRefundNo: string;
   refundFee: number;
@@ -97,7 +97,7 @@ export async function commitReservation(db: D1Database, r: NewReservation): Prom
   return update?.meta.changes === 1;
 }
 
-export interface RefundCommit {
+interface RefundCommit {
   refund: RefundRow;
   to: RefundStatus;
   /** The order as read under the DO lock (CAS token) and the status it moves to. */

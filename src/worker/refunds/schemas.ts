@@ -5,7 +5,7 @@ import { withTextRules } from '../orders/schemas';
 import { pathParam } from '../platform/validation';
 
 /** WeChat's refund_desc: at most 80 characters (code points), with the text rules of `description`. */
-export const REASON_MAX_CHARS = 80;
+const REASON_MAX_CHARS = 80;
 
 export const CreateRefundBody = z
   .strictObject({
@@ -27,7 +27,7 @@ export const CreateRefundBody = z
   .meta({ id: 'CreateRefundRequest' });
 export type CreateRefundBody = z.infer<typeof CreateRefundBody>;
 
-export const RefundStatusSchema = z.enum(REFUND_STATUSES).meta({
+const RefundStatusSchema = z.enum(REFUND_STATUSES).meta({
   description:
     'SUBMITTING: reserved, WeChat has not (verifiably) accepted it yet — retried with the same out_refund_no. PROCESSING: accepted by WeChat. ' +
     'SUCCESS: refunded. CHANGE: 退款异常, the money left but could not reach the buyer; needs a person (the amount stays reserved). ' +

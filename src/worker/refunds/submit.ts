@@ -17,17 +17,17 @@ export const RESUBMIT_AFTER_MS = 10_000;
  * "retry with the same parameters" code. A timeout, SYSTEMERROR, an unsigned FAIL (return_code) or an
  * unverifiable answer says nothing for certain.
  */
-export function isDefinitiveRefusal(e: ChannelError): boolean {
+function isDefinitiveRefusal(e: ChannelError): boolean {
   if (e.retryable) return false;
   return !['RETURN_FAIL', 'SIGN_INVALID', 'PROTOCOL', 'TIMEOUT', 'NETWORK'].includes(e.code);
 }
 
-export function refundNotifyUrl(deps: Pick<GatewayDeps, 'config'>): string {
+function refundNotifyUrl(deps: Pick<GatewayDeps, 'config'>): string {
   return `${deps.config.publicBaseUrl}/wechat/refund-notify`;
 }
 
 /** Applies a verified fact through the gate; the refund as it stands after. */
-export async function applyFact(deps: Pick<GatewayDeps, 'gate' | 'db'>, row: RefundRow, facts: RefundFacts): Promise<RefundRow> {
+async function applyFact(deps: Pick<GatewayDeps, 'gate' | 'db'>, row: RefundRow, facts: RefundFacts): Promise<RefundRow> {
   const result = await deps.gate(row.out_trade_no).applyRefundResult(facts);
   return result.refund ?? (await getRefund(deps.db, row.out_refund_no)) ?? row;
 }

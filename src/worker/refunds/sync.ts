@@ -22,7 +22,7 @@ export function refundTimeToIso(s: string | undefined): string | undefined {
   return parseWechatTime(s.replace(/[-: ]/g, ''))?.toISOString();
 }
 
-export interface SyncOptions {
+interface SyncOptions {
   /** After a definitive refusal of a resubmission: if WeChat has no such refund, release it with this reason. */
   releaseIfAbsent?: string;
 }

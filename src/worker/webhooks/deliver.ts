@@ -11,7 +11,7 @@ import type { WebhookMessage } from './publish';
 /** A 2xx within this long is a delivery; anything else (later, another status, no answer) a failure. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
 /** The answer kept with each attempt. */
-export const RESPONSE_EXCERPT_BYTES = 1024;
+const RESPONSE_EXCERPT_BYTES = 1024;
 /** While an attempt runs, the cron leaves the event alone this long (it re-enqueues only overdue events). */
 const ATTEMPT_LEASE_MS = 60_000;
 
@@ -28,9 +28,7 @@ export interface WebhookDeps {
   readonly timeoutMs?: number;
 }
 
-export type DeliveryVerdict =
-  | { done: true; outcome: 'DELIVERED' | 'FAILED' | 'STALE' | 'NOT_CONFIGURED' }
-  | { done: false; outcome: 'RETRY'; delaySeconds: number };
+type DeliveryVerdict = { done: true; outcome: 'DELIVERED' | 'FAILED' | 'STALE' | 'NOT_CONFIGURED' } | { done: false; outcome: 'RETRY'; delaySeconds: number };
 
 /** At most `RESPONSE_EXCERPT_BYTES` of the answer, as text; the rest is not read. */
 async function excerptOf(res: Response): Promise<string> {

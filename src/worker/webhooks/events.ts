@@ -34,7 +34,7 @@ function outboxEvent(e: Omit<OutboxEvent, 'id' | 'token'>): OutboxEvent {
 }
 
 /** order.paid: the one transition into PAID or PAID_AFTER_CLOSE of this order (I2), with this transaction. */
-export function orderPaidEvent(outTradeNo: string, status: 'PAID' | 'PAID_AFTER_CLOSE', transactionId: string, now: string): OutboxEvent {
+function orderPaidEvent(outTradeNo: string, status: 'PAID' | 'PAID_AFTER_CLOSE', transactionId: string, now: string): OutboxEvent {
   return outboxEvent({
     type: 'order.paid',
     outTradeNo,
@@ -45,7 +45,7 @@ export function orderPaidEvent(outTradeNo: string, status: 'PAID' | 'PAID_AFTER_
 }
 
 /** order.closed: CLOSING→CLOSED, by the merchant, by the lifecycle cron on expiry, or found closed at WeChat. */
-export function orderClosedEvent(outTradeNo: string, now: string): OutboxEvent {
+function orderClosedEvent(outTradeNo: string, now: string): OutboxEvent {
   return outboxEvent({
     type: 'order.closed',
     outTradeNo,

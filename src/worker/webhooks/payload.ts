@@ -7,7 +7,7 @@ import { orderView } from '../orders/view';
 import { completedView } from '../reconciliation/request';
 
 /** The order as the event's own transaction left it, in the merchant API's view; null without an order. */
-export async function orderOfEvent(config: Config, row: EventRow) {
+async function orderOfEvent(config: Config, row: EventRow) {
   if (!row.order_snapshot) return null;
   const snapshot = JSON.parse(row.order_snapshot) as OrderRow;
   return orderView(snapshot, await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, snapshot.out_trade_no));

@@ -10,7 +10,7 @@ const H = 60 * M;
  * Cloudflare Queues' message.retry accepts.
  */
 export const RETRY_DELAYS_MS: readonly number[] = [5 * S, 5 * M, 30 * M, 2 * H, 5 * H, 10 * H, 10 * H];
-export const LATE_RETRY_DELAY_MS = 12 * H;
+const LATE_RETRY_DELAY_MS = 12 * H;
 /** After this long without a 2xx (from creation, or from a redelivery by hand) the event is failed. */
 export const RETRY_WINDOW_MS = 72 * H;
 

@@ -30,7 +30,7 @@ const DeliverySchema = z.object({
   failed_at: z.string().nullable(),
 });
 
-export const EventSchema = z
+const EventSchema = z
   .object({
     id: z.string().meta({ description: 'evt_…: the webhook-id header, the same on every attempt. Deduplicate on it.' }),
     type: z.enum(EVENT_TYPES),
@@ -55,7 +55,7 @@ export const EventSchema = z
   })
   .meta({ id: 'Event', description: 'The webhook body is this object without `delivery`.' });
 
-export const AttemptSchema = z.object({
+const AttemptSchema = z.object({
   attempted_at: z.string(),
   webhook_timestamp: z.int(),
   trigger: z.enum(['QUEUE', 'REDELIVER']),

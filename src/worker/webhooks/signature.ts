@@ -17,7 +17,7 @@ function bytesToBase64(bytes: Uint8Array): string {
 }
 
 /** The key bytes of a `whsec_…` secret (config.ts has checked its shape). */
-export function secretBytes(secret: string): Uint8Array {
+function secretBytes(secret: string): Uint8Array {
   return base64ToBytes(secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret);
 }
 

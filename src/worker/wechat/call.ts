@@ -20,7 +20,7 @@ export interface WechatDeps {
 export const DEFAULT_TIMEOUT_MS = 5000;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-export type RequestFields = Record<string, string | number | undefined>;
+type RequestFields = Record<string, string | number | undefined>;
 
 /** The common fields plus `fields`, with empty values dropped; refuses values WeChat would trim differently (§3.3). */
 export async function signedRequestXml(config: Config, fields: RequestFields, signType: SignType): Promise<string> {
@@ -54,7 +54,7 @@ export async function postXml(
   }
 }
 
-export interface CallOptions {
+interface CallOptions {
   /** Path under the pay base URL, e.g. `/pay/orderquery`. */
   readonly path: string;
   readonly fields: RequestFields;

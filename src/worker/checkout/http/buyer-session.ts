@@ -6,7 +6,7 @@ import { purposeMac } from '../../platform/hmac';
 
 export const OAUTH_COOKIE = 'wxpay_oid';
 /** Short-lived: long enough for one checkout, short enough that a shared device forgets the buyer. */
-export const OAUTH_SESSION_SECONDS = 30 * 60;
+const OAUTH_SESSION_SECONDS = 30 * 60;
 
 function mac(secret: string, openid: string, expires: number): Promise<string> {
   return purposeMac(secret, 'oauth-openid', `${openid}.${expires}`);

@@ -16,11 +16,11 @@ import { SANDBOX_PATH, type Config } from '../../platform/config';
 import { purposeMac } from '../../platform/hmac';
 import type { WechatTransport } from '../../wechat/transport';
 
-export const OAUTH_STATE_COOKIE = 'wxpay_oauth';
+const OAUTH_STATE_COOKIE = 'wxpay_oauth';
 export const OAUTH_CALLBACK_PATH = '/oauth/callback';
 /** A code lives about 5 minutes; the state outlives it a little so a slow authorize still returns. */
-export const OAUTH_STATE_SECONDS = 10 * 60;
-export const OAUTH_EXCHANGE_TIMEOUT_MS = 5_000;
+const OAUTH_STATE_SECONDS = 10 * 60;
+const OAUTH_EXCHANGE_TIMEOUT_MS = 5_000;
 
 const LIVE_AUTHORIZE_BASE = 'https://open.weixin.qq.com';
 const LIVE_SNS_BASE = 'https://api.weixin.qq.com';
@@ -29,9 +29,9 @@ const STATE = /^[A-Za-z0-9]{32}$/;
 /** 40029 invalid code, 40163 code been used: restart the redirect, never retry the exchange (§5). */
 const CODE_REJECTED = new Set([40029, 40163]);
 
-export type OauthRound = 0 | 1;
+type OauthRound = 0 | 1;
 
-export interface OauthState {
+interface OauthState {
   state: string;
   round: OauthRound;
   outTradeNo: string;
@@ -64,7 +64,7 @@ export async function beginAuthorize(c: Context, config: Config, outTradeNo: str
 }
 
 /** A state read back from its cookie, with the moment that cookie stops being accepted. */
-export interface PresentedOauthState extends OauthState {
+interface PresentedOauthState extends OauthState {
   expiresMs: number;
 }
 

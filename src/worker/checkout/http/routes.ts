@@ -37,7 +37,7 @@ type C = Context<HonoEnv>;
 const STATE_REJECTED = '授权已失效或来源不明。请返回商户，重新打开支付链接。';
 
 /** JSAPI only exists inside the WeChat client, whose user agent carries `MicroMessenger/<version>`. */
-export function isWechatUserAgent(ua: string | undefined): boolean {
+function isWechatUserAgent(ua: string | undefined): boolean {
   return !!ua && /MicroMessenger\//i.test(ua);
 }
 

@@ -73,8 +73,8 @@ admin.post('/admin/logout', (c) =>
 admin.get('/admin', (c) =>
   withSession(c, async (x) => {
     const f = await x.frame('概览', 'overview');
-    const o = await loadOverview(c.env.DB, Date.now(), f.features, x.config);
-    return c.html(page(f, '概览', overviewBody(o, f.features)));
+    const o = await loadOverview(c.env.DB, Date.now(), x.config);
+    return c.html(page(f, '概览', overviewBody(o)));
   }),
 );
 

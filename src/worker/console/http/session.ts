@@ -10,10 +10,10 @@ import { base64urlEncode, bytesToHex, constantTimeEqual, purposeKeyBytes } from 
 import { deviceKnown, getSession, insertDevice, insertSession, revokeSession } from '../admin-auth-repo';
 import { sha256Hex } from '../../platform/digest';
 
-export const ADMIN_COOKIE = 'wxpay_admin';
-export const DEVICE_COOKIE = 'wxpay_admin_device';
-export const ADMIN_SESSION_SECONDS = 8 * 3600;
-export const DEVICE_SECONDS = 90 * 86_400;
+const ADMIN_COOKIE = 'wxpay_admin';
+const DEVICE_COOKIE = 'wxpay_admin_device';
+const ADMIN_SESSION_SECONDS = 8 * 3600;
+const DEVICE_SECONDS = 90 * 86_400;
 const LOGIN_PATH = '/admin/login';
 
 export interface AdminSession {
@@ -22,7 +22,7 @@ export interface AdminSession {
   csrf: string;
 }
 
-export type SessionRead = { ok: true; session: AdminSession } | { ok: false; outcome: 'NO_SESSION' | 'SESSION_IDENTITY_CHANGED' | 'SESSION_TOKEN_ROTATED' };
+type SessionRead = { ok: true; session: AdminSession } | { ok: false; outcome: 'NO_SESSION' | 'SESSION_IDENTITY_CHANGED' | 'SESSION_TOKEN_ROTATED' };
 
 const RANDOM_ID = /^[A-Za-z0-9_-]{43}$/;
 const randomId = () => base64urlEncode(crypto.getRandomValues(new Uint8Array(32)));

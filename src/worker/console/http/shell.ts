@@ -4,7 +4,6 @@ import type { Context } from 'hono';
 import { cspNonce } from '../../platform/security-headers';
 import type { Config } from '../../platform/config';
 import { verifyAccessJwt } from '../access';
-import { consoleFeatures } from '../features';
 import { barePage, type Frame, type NavKey, page } from '../layout';
 import { loginBody, messageBody } from '../misc-view';
 import { type AdminSession, csrfValid, readSession } from './session';
@@ -20,7 +19,7 @@ export const PAGE_SIZE = 50;
 
 /** Config, Access, and for POSTs a same-origin check, before any page; plus the Server-Timing header. */
 /** What the gate lets through: the config and, behind Access, who Access says the operator is. */
-export interface Admitted {
+interface Admitted {
   config: Config;
   /** The Access identity (its stable subject, else its email), bound to every session opened under it. */
   accessId: string | null;
@@ -76,7 +75,7 @@ export async function gate(c: C): Promise<Admitted | Response> {
   return { config, accessId, accessName };
 }
 
-export const loginMessage = (text: string) => messageBody(text);
+const loginMessage = (text: string) => messageBody(text);
 
 export async function timing(c: C, next: () => Promise<void>) {
   const t0 = performance.now();
@@ -119,7 +118,6 @@ export async function withSession(c: C, handler: (x: Ctx, form: URLSearchParams 
   const frame = async (_title: string, active: NavKey): Promise<Frame> => ({
     nonce: cspNonce(c),
     session,
-    features: await consoleFeatures(c.env.DB, Date.now()).catch(() => ({ reconciliation: false, webhooks: false })),
     active,
     merchantName: config.merchantName,
     sandbox: config.mode === 'sandbox',

@@ -5,7 +5,7 @@ import type { HonoEnv } from '../env';
 import { DomainError } from '../errors';
 import { errorResponse } from '../http-answers';
 
-export const MAX_JSON_BYTES = 16 * 1024;
+const MAX_JSON_BYTES = 16 * 1024;
 const JSON_TYPE = /^application\/json$/i;
 
 /** `optional`: a request with no body at all passes (the validator then sees `{}`). */
