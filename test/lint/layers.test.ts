@@ -24,6 +24,9 @@ const FORBIDDEN: Record<string, string> = {
   'src/worker/orders/probe-http-answers.ts': '../platform/http-answers',
   'src/worker/refunds/probe-wiring.ts': '../platform/wiring',
   'src/worker/console/probe-http.ts': './http/session',
+  'src/worker/orders/probe-usecase-repo.ts': './create',
+  'src/worker/refunds/probe-cross-repo.ts': '../orders/sync',
+  'src/worker/lifecycle/probe-channel-repo.ts': '../channel',
 };
 
 const ALLOWED: Record<string, string> = {
@@ -35,11 +38,18 @@ const ALLOWED: Record<string, string> = {
   'src/worker/console/http/probe-ok.ts': 'hono',
   'src/worker/platform/probe-ok.ts': './http-answers',
   'src/worker/reconciliation/durable-object.ts': '../platform/wiring',
+  'src/worker/orders/probe-ok-repo.ts': '../webhooks/outbox-repo',
+  'src/worker/refunds/probe-core-repo.ts': '../../core',
+  'src/worker/refunds/probe-state-repo.ts': '../../core/order-state',
+  'src/worker/orders/probe-events-repo.ts': '../webhooks/events',
+  'src/worker/orders/probe-model-repo.ts': '../model',
+  'src/worker/orders/probe-sibling-repo.ts': './orders-repo',
 };
 
 const MESSAGES: [prefix: string, message: RegExp][] = [
   ['src/core/', /src\/core is pure/],
   ['src/sandbox/', /simulator imports only src\/core/],
+  ['-repo.ts', /A repository holds SQL/],
   ['src/worker/', /Only route modules/],
 ];
 
@@ -80,7 +90,7 @@ describe('layer rules (biome.json noRestrictedImports)', () => {
     for (const path of Object.keys(FORBIDDEN)) {
       const found = diagnostics.filter((d) => d.location.path.endsWith(path) && d.category === RULE);
       expect(found, path).toHaveLength(1);
-      const [, message] = MESSAGES.find(([prefix]) => path.startsWith(prefix))!;
+      const [, message] = MESSAGES.find(([marker]) => path.startsWith(marker) || path.endsWith(marker))!;
       expect(found[0]!.message, path).toMatch(message);
     }
   });
