@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Three projects: the pure core under Node, the app (plus the core again) inside workerd, and the
@@ -7,6 +8,9 @@ export default defineConfig({
     // A passing test's console output (request logs, expected error logs) is noise; a failing test's
     // is printed with its failure. The reporter reads this from the root config only.
     silent: 'passed-only',
+    // Test files at once, at least two: the workerd tests mostly wait on the runtime, so two of them
+    // keep two cores busy where vitest's default (cores − 1) would run one at a time.
+    maxWorkers: Math.max(2, availableParallelism()),
     projects: ['./vitest.unit.config.ts', './vitest.worker.config.ts', './vitest.browser.config.ts'],
   },
 });
