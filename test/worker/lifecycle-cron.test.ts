@@ -3,7 +3,6 @@
 // WeChat budget and overlapping ticks.
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkPointAfter, closeDueAt } from '../../src/worker/lifecycle/schedule';
 import { BUYER, api, createOrder, jsapiFor, plantNotpayOrders, prepayIdOf, simClock, simPay, simScenario } from '../support/orders-helpers';
 import { ledgerRows, orderRow } from '../support/notify-helpers';
 import { eventRow, eventRows, messageFor, receiverEnv, received, runCron, runQueue, verifyWithStandardWebhooks } from '../support/webhooks-helpers';
@@ -52,19 +51,6 @@ describe('missed notifies', () => {
     expect(await orderqueries(order.out_trade_no)).toBe(1);
     expect(await ledgerRows(order.out_trade_no)).toHaveLength(1);
     expect(await eventRows(order.out_trade_no)).toHaveLength(1);
-  });
-
-  it('checks at 1, 2, 5, 10 and 30 minutes after the prepay, then every 30 minutes, until the close is due', () => {
-    const points: number[] = [];
-    let t = 0;
-    for (let i = 0; i < 8; i++) {
-      t = checkPointAfter(0, t);
-      points.push(t);
-    }
-    expect(points.map((p) => p / MIN)).toEqual([1, 2, 5, 10, 30, 60, 90, 120]);
-    expect(checkPointAfter(0, 31 * MIN) / MIN).toBe(60);
-    expect(closeDueAt(0, 2 * MIN)).toBe(5 * MIN); // never before WeChat's 5-minute rule
-    expect(closeDueAt(0, 30 * MIN)).toBe(30 * MIN);
   });
 
   it('an unpaid order is asked on schedule and stays NOTPAY; two overlapping ticks ask WeChat once', async () => {
