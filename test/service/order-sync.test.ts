@@ -3,7 +3,7 @@
 // (orders-sync-close, checkout-status, lifecycle-cron) prove the same through the real bindings.
 import { describe, expect, it } from 'vitest';
 import { applyQueryResult, AUTO_SYNC_AFTER_MS, FORCED_SYNC_WINDOW_MS, PREPAY_LIFETIME_MS, syncDue, syncOrder } from '../../src/worker/orders/sync';
-import type { OrderQueryResult } from '../../src/worker/wechat';
+import type { OrderQueryResult } from '../../src/worker/channel';
 import { fakeClock, fakeDeps, orderRow } from '../support/fakes';
 
 const QUERY = '/pay/orderquery';

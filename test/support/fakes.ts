@@ -8,6 +8,7 @@ import type { OrderStatus } from '../../src/core/order-state';
 import type { CloseRequest, GateResult, OrderGateRpc, PaymentFacts, RefundApplyResult, RefundFacts } from '../../src/worker/order-gate/contract';
 import type { OrderRow } from '../../src/worker/orders/orders-repo';
 import { parseConfig, type Config } from '../../src/worker/platform/config';
+import { v2Channel } from '../../src/worker/wechat/channel';
 import type { GatewayDeps } from '../../src/worker/platform/deps';
 import type { RefundRow } from '../../src/worker/refunds/refunds-repo';
 import type { WechatDeps } from '../../src/worker/wechat';
@@ -211,7 +212,7 @@ export function fakeDeps(opts: { gate?: GateScript; db?: StatementHandler[]; clo
   const gate = fakeGate(opts.gate);
   const db = fakeDb(opts.db);
   const clock = opts.clock ?? fakeClock();
-  const deps: GatewayDeps = { db: db.db, gate: gate.gate, config, wechat: wechat.deps, now: clock.now, waitUntil: () => undefined };
+  const deps: GatewayDeps = { db: db.db, gate: gate.gate, config, channel: v2Channel(wechat.deps), now: clock.now, waitUntil: () => undefined };
   return { deps, wechat, gate, db, clock, config };
 }
 

@@ -56,7 +56,7 @@ type Plan = { kind: 'CHECK'; due: number; next: number } | { kind: 'CLOSE'; due:
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** What this order needs now, from its row alone. */
-function planOrder(row: LifecycleRow, nowMs: number): Plan {
+export function planOrder(row: LifecycleRow, nowMs: number): Plan {
   const closeDue = closeDueAt(Date.parse(row.created_at), Date.parse(row.expires_at));
   if (row.status === 'CLOSING' && nowMs - Date.parse(row.updated_at) < CLOSING_GRACE_MS) return { kind: 'NONE' };
   if (nowMs >= closeDue) return { kind: 'CLOSE', due: closeDue };

@@ -7,9 +7,9 @@ import { claimSync, type OrderRow } from './orders-repo';
 import { paymentFromQuery } from './query-facts';
 
 /** Without a notify for this long, a read of an unpaid order asks WeChat (docs/wechatpay-v2.md §10: first query at +60 s). */
-const AUTO_SYNC_AFTER_MS = 60_000;
+export const AUTO_SYNC_AFTER_MS = 60_000;
 /** An explicit `?sync=true` still queries at most once per order per window (§8.3 #4). */
-const FORCED_SYNC_WINDOW_MS = 5_000;
+export const FORCED_SYNC_WINDOW_MS = 5_000;
 export const PREPAY_LIFETIME_MS = 2 * 3600_000;
 
 const SYNCABLE = new Set(['NOTPAY', 'CLOSING']);

@@ -17,7 +17,7 @@ const MIN = 60_000;
  * to a bank card may take days (docs/wechatpay-v2.md §12): every 5 minutes after 10 minutes, every 30
  * minutes after an hour. A SUBMITTING refund is sent again once quiet for REFUND_SYNC_AFTER_MS.
  */
-function refundQuietLimitMs(row: Pick<RefundRow, 'status' | 'updated_at'>, nowMs: number): number {
+export function refundQuietLimitMs(row: Pick<RefundRow, 'status' | 'updated_at'>, nowMs: number): number {
   if (row.status !== 'PROCESSING') return REFUND_SYNC_AFTER_MS;
   const age = nowMs - Date.parse(row.updated_at);
   if (age < 10 * MIN) return REFUND_SYNC_AFTER_MS;
