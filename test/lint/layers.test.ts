@@ -84,7 +84,7 @@ afterAll(() => {
 });
 
 describe('layer rules (biome.json noRestrictedImports)', () => {
-  it('fails on every forbidden import, with the layer rule and its message', () => {
+  it('fails on every forbidden import, with the layer rule and its message', { timeout: 60_000 }, () => {
     const { status, diagnostics } = biome(Object.keys(FORBIDDEN));
     expect(status).not.toBe(0);
     for (const path of Object.keys(FORBIDDEN)) {
@@ -95,7 +95,9 @@ describe('layer rules (biome.json noRestrictedImports)', () => {
     }
   });
 
-  it('passes the allowed imports: core to core, sandbox to core and hono, use case to its repository, route modules and platform to hono and HTTP, a Durable Object to wiring', () => {
+  it('passes the allowed imports: core to core, sandbox to core and hono, use case to its repository, route modules and platform to hono and HTTP, a Durable Object to wiring', {
+    timeout: 60_000,
+  }, () => {
     const { status, diagnostics } = biome(Object.keys(ALLOWED));
     expect(diagnostics).toEqual([]);
     expect(status).toBe(0);
