@@ -5,6 +5,7 @@
 //    OrderGate RPC method: workerd reports it as "uncaught exception" although the route catches
 //    it (or leaving an alarm handler); the test asserts on the error its caller saw or on the resume.
 // 3. workerd's notes on alarms a test runs by hand ahead of their time.
+// 4. A Durable Object's alarm cut short by a test's abortAllDurableObjects().
 // Any other line, including any other uncaught exception, still prints.
 import { INJECTED_FAULT_TAG } from '../support/injected-fault';
 
@@ -14,6 +15,10 @@ const KNOWN_BENIGN = [
   new RegExp(`^uncaught exception; source = Uncaught \\(in promise\\); stack = Error: (?:D1_ERROR: )?${escaped} `),
   // The same tagged error leaving a Durable Object alarm handler (the Reconciler's crash-and-resume tests).
   new RegExp(`^uncaught exception; exception = \\S+: failed: jsg\\.Error: (?:D1_ERROR: )?${escaped} `),
+  // 4. A test's own abortAllDurableObjects() catching a Durable Object mid-alarm (the simulator's
+  //    notify delivery retries by alarm): the error names the call, so it can only come from a test.
+  /^uncaught exception; source = Uncaught \(in promise\); stack = Error: Application called abortAllDurableObjects\(\)\./,
+  /^uncaught exception; exception = \S+: failed: jsg\.Error: Application called abortAllDurableObjects\(\)\./,
   // workerd's own notes when a test fires an alarm by hand before its scheduled time.
   /^NOSENTRY SQLite alarm (?:overdue, running despite AlarmManager mismatch|handler canceled with requestScheduledAlarm)\b/,
 ];
