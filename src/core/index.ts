@@ -4,6 +4,7 @@ export * from './md5';
 export * from './hex';
 export * from './base64url';
 export * from './ids';
+export * from './sha256';
 export * from './secret-equal';
 export * from './hkdf';
 export * from './secret-strength';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { authorizeUrl, beginAuthorize } from '../../src/worker/checkout/http/oauth';
 import { OAUTH_STATE_PRUNE_BATCH } from '../../src/worker/checkout/oauth-states-repo';
 import { getConfig } from '../../src/worker/platform/config';
-import { sha256Hex } from '../../src/worker/platform/digest';
+import { sha256Hex } from '../../src/core';
 import { openidFor } from '../../src/sandbox/users';
 import { authorizeVia, cookieFrom, get, localPath, pageUrl, pair, type AuthorizeRound } from '../support/checkout-helpers';
 import { BASE, createOrder, orderRow } from '../support/orders-helpers';

@@ -1,5 +1,5 @@
 // Spent OAuth states (migrations/0003_oauth_states.sql): the server-side half of "a state is single-use".
-import { sha256Hex } from '../platform/digest';
+import { sha256Hex } from '../../core';
 
 /** Expired rows removed per spend: pruning piggybacks on callbacks and never grows with the backlog. */
 export const OAUTH_STATE_PRUNE_BATCH = 100;

@@ -5,7 +5,7 @@ import { messageKeyOf, reportAnomaly } from '../anomalies/report';
 import type { NotifyReader } from '../channel';
 import type { AnomalyKind, NotifyEvidence, NotifyKind } from '../model';
 import type { GatewayDeps } from '../platform/deps';
-import { sha256Hex } from '../platform/digest';
+import { sha256Hex } from '../../core';
 import { log } from '../platform/log';
 import { refOf } from '../webhooks/events';
 import { readCapped } from './read-body';

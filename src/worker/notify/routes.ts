@@ -9,7 +9,7 @@ import { handlePayNotify } from './pay-notify';
 import { handleRefundNotify } from './refund-notify';
 import { configured } from '../platform/middleware/require-config';
 import { notifyDeps } from '../platform/wiring';
-import { log } from '../platform/log';
+import { errorName, log } from '../platform/log';
 
 /** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (docs/reliability.md I4). */
 export const NOTIFY_DEADLINE_MS = 4_000;
@@ -38,7 +38,7 @@ async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): 
   const ctx = c.executionCtx;
   const work = handle(c.req.raw, notifyDeps(c.env, ctx, c.var.config, new Date())).catch((e: unknown): NotifyVerdict => {
     // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
-    log.error('NOTIFY_INFRA_ERROR', { requestId: c.get('requestId'), error: e instanceof Error ? e.name : 'unknown' });
+    log.error('NOTIFY_INFRA_ERROR', { requestId: c.get('requestId'), error: errorName(e) });
     return { reply: 'RETRY', outcome: 'INFRA_ERROR' };
   });
   ctx.waitUntil(work); // past the deadline the work may still commit; that is safe (I3)

@@ -4,7 +4,7 @@ import { transition, type OrderEvent, type OrderStatus } from '../../core/order-
 import { alertAnomaly, messageKeyOf, reportAnomaly } from '../anomalies/report';
 import type { AnomalyKind, OutboxEvent } from '../model';
 import { commitPayment, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders/payments-repo';
-import { sha256Hex } from '../platform/digest';
+import { sha256Hex } from '../../core';
 import { gateDeps, type GateDeps } from '../platform/wiring';
 import { closeEvents, paymentEvents, refOf } from '../webhooks/events';
 import type {

@@ -7,7 +7,7 @@ import { alertAnomaly, messageKeyOf, reportAnomaly, type AnomalyDeps } from '../
 import type { AnomalyKind, AnomalyRecord, BatchHooks, OutboxEvent } from '../model';
 import { orderAnomalyEvent, refundEvent } from '../webhooks/events';
 import { commitRefundResult, commitReservation, getRefund, loadRefundView, MAX_REFUNDS_PER_ORDER, type RefundRow } from '../refunds/refunds-repo';
-import { sha256Hex } from '../platform/digest';
+import { sha256Hex } from '../../core';
 import { refundView } from '../refunds/view';
 import type { NotifyEvidence, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult } from './contract';
 

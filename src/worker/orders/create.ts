@@ -1,7 +1,7 @@
 // POST /v1/orders: insert a CREATED order, idempotent on out_trade_no by a hash of the request.
 import { formatWechatTime, nonceStr } from '../../core';
 import type { GatewayDeps } from '../platform/deps';
-import { sha256Hex } from '../platform/digest';
+import { sha256Hex } from '../../core';
 import { getOrder, insertOrder, type OrderRow } from './orders-repo';
 import { DomainError } from '../platform/errors';
 import { DEFAULT_EXPIRES_IN_MINUTES, type CreateOrderBody } from './schemas';

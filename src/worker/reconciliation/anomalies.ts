@@ -6,7 +6,7 @@ import type { AnomalyKind, OutboxEvent } from '../model';
 import type { GatewayDeps } from '../platform/deps';
 import { log } from '../platform/log';
 import { type Advance, commitStep, type NewItem, type RunRow } from './reconciliation-repo';
-import { sha256Hex } from '../platform/digest';
+import { sha256Hex } from '../../core';
 import { publish } from './completed';
 
 const KIND: Partial<Record<NewItem['kind'], AnomalyKind>> = {

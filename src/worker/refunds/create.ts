@@ -2,7 +2,7 @@
 // serialised with payments), then call WeChat. Idempotent on out_refund_no by a hash of the request.
 import { formatWechatTime, nonceStr } from '../../core';
 import type { GatewayDeps } from '../platform/deps';
-import { sha256Hex } from '../platform/digest';
+import { sha256Hex } from '../../core';
 import { getOrder } from '../orders/orders-repo';
 import type { RefundRow } from './refunds-repo';
 import { DomainError } from '../platform/errors';

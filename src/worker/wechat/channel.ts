@@ -2,7 +2,7 @@
 // module over the signed-call path; what WeChat posts to us is read with the same key and rules.
 import { decryptRefundInfo, jsapiPayParams, verifySignedMessage, formatWechatTime, canonicalString } from '../../core';
 import type { NotifyReader, PayParams, PaymentChannel, Prepay, PrepayRequest } from '../channel';
-import { sha256Hex } from '../platform/digest';
+import { sha256Hex } from '../../core';
 import type { Config } from '../platform/config';
 import type { WechatDeps } from './call';
 import { closeOrder } from './closeorder';

@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { base64urlEncode, bytesToHex, constantTimeEqual, purposeKeyBytes } from '../../../core';
 import { deviceKnown, getSession, insertDevice, insertSession, revokeSession } from '../admin-auth-repo';
-import { sha256Hex } from '../../platform/digest';
+import { sha256Hex } from '../../../core';
 
 const ADMIN_COOKIE = 'wxpay_admin';
 const DEVICE_COOKIE = 'wxpay_admin_device';
