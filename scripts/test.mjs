@@ -59,6 +59,8 @@ const steps = [
     [bin('biome'), 'ci', '--error-on-warnings', '--colors=off', '.'],
     // No import cycle, type-only imports included (the same command as `npm run lint:cycles`).
     [bin('madge'), '--circular', '--no-spinner', '--ts-config', 'tsconfig.json', '--extensions', 'ts', 'src/'],
+    // Features through their index.ts, one direction, repositories without use cases (`npm run lint:boundaries`).
+    [process.execPath, 'scripts/check-boundaries.mjs'],
   ]),
   step('browser', [[bin('vitest'), 'run', '--project', 'browser']]),
   step('unit and worker', [[bin('vitest'), 'run', '--project', 'unit', '--project', 'worker']], { live: true }),

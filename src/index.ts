@@ -1,7 +1,7 @@
 // Worker entry: wiring only. The app lives in src/worker, the per-order serialiser in its DO module.
-import { createApp } from './worker/app';
-import { handleQueue } from './worker/platform/queue';
-import { handleScheduled } from './worker/platform/scheduled';
+import { createApp } from './worker/compose/app';
+import { handleQueue } from './worker/compose/queue';
+import { handleScheduled } from './worker/compose/scheduled';
 
 export { OrderGate } from './worker/order-gate/durable-object';
 export { Reconciler } from './worker/reconciliation/durable-object';

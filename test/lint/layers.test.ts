@@ -1,4 +1,5 @@
-// The layer rules in biome.json, proven against the real Biome binary: each forbidden import is an
+// The layer rules in biome.json (the feature boundaries are scripts/check-boundaries.mjs, proven in
+// boundaries.test.ts), proven against the real Biome binary: each forbidden import is an
 // error with the rule's message, and the allowed imports lint clean. Probe files live in a temporary
 // copy of the tree's layout with the repository's own biome.json (stdin mode reports no diagnostics).
 import { spawnSync } from 'node:child_process';
@@ -22,11 +23,8 @@ const FORBIDDEN: Record<string, string> = {
   'src/worker/notify/probe-routes.ts': './routes',
   'src/worker/notify/probe-middleware.ts': '../platform/middleware/request-log',
   'src/worker/orders/probe-http-answers.ts': '../platform/http-answers',
-  'src/worker/refunds/probe-wiring.ts': '../platform/wiring',
+  'src/worker/refunds/probe-wiring.ts': '../compose/wiring',
   'src/worker/console/probe-http.ts': './http/session',
-  'src/worker/orders/probe-usecase-repo.ts': './create',
-  'src/worker/refunds/probe-cross-repo.ts': '../orders/sync',
-  'src/worker/lifecycle/probe-channel-repo.ts': '../channel',
 };
 
 const ALLOWED: Record<string, string> = {
@@ -37,19 +35,13 @@ const ALLOWED: Record<string, string> = {
   'src/worker/orders/routes.ts': 'hono',
   'src/worker/console/http/probe-ok.ts': 'hono',
   'src/worker/platform/probe-ok.ts': './http-answers',
-  'src/worker/reconciliation/durable-object.ts': '../platform/wiring',
-  'src/worker/orders/probe-ok-repo.ts': '../webhooks/outbox-repo',
-  'src/worker/refunds/probe-core-repo.ts': '../../core',
-  'src/worker/refunds/probe-state-repo.ts': '../../core/order-state',
-  'src/worker/orders/probe-events-repo.ts': '../webhooks/events',
-  'src/worker/orders/probe-model-repo.ts': '../model',
-  'src/worker/orders/probe-sibling-repo.ts': './orders-repo',
+  'src/worker/reconciliation/durable-object.ts': '../compose/wiring',
+  'src/worker/compose/probe-ok.ts': 'hono',
 };
 
 const MESSAGES: [prefix: string, message: RegExp][] = [
   ['src/core/', /src\/core is pure/],
   ['src/sandbox/', /simulator imports only src\/core/],
-  ['-repo.ts', /A repository holds SQL/],
   ['src/worker/', /Only route modules/],
 ];
 

@@ -4,7 +4,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { verifySignedMessage } from '../../src/core';
-import { createApp } from '../../src/worker/app';
+import { createApp } from '../../src/worker/compose/app';
 import { BASE, callXml, getJson, KEY, newOutTradeNo, orderFields, pay, placeOrder, postJson, setScenario, signed } from '../support/sandbox-helpers';
 
 describe('scenario control validation', () => {

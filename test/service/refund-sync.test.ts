@@ -3,7 +3,7 @@
 // workerd tests (refunds-api, lifecycle-refunds, refunds-ledger) prove the same through the real
 // bindings and the simulator.
 import { describe, expect, it } from 'vitest';
-import type { RefundApplyResult, RefundFacts } from '../../src/worker/order-gate/contract';
+import type { RefundApplyResult, RefundFacts } from '../../src/worker/model';
 import { advanceRefund, dueRefunds, refundDueAt, refundQuietLimitMs } from '../../src/worker/refunds/advance';
 import { REFUND_SYNC_AFTER_MS, refundSyncDue, refundTimeToIso, syncRefund } from '../../src/worker/refunds/sync';
 import { fakeClock, fakeDeps, refundRow } from '../support/fakes';

@@ -3,9 +3,9 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { expect } from 'vitest';
-import { createApp } from '../../src/worker/app';
-import { makeCheckoutToken } from '../../src/worker/checkout/checkout-token';
-import { issueOauthSession } from '../../src/worker/checkout/http/buyer-session';
+import { createApp } from '../../src/worker/compose/app';
+import { makeCheckoutToken } from '../../src/worker/platform/checkout-link';
+import { issueOauthSession } from '../../src/worker/platform/buyer-session';
 import { api, BASE } from './orders-helpers';
 
 export const SECRET = env.CHECKOUT_SECRET!;

@@ -5,7 +5,7 @@
 // GatewayDeps: when that shape changes, this file changes, not the tests. No `cloudflare:*` import.
 import { buildXml, parseXml, signParams, type SignType } from '../../src/core';
 import type { OrderStatus } from '../../src/core/order-state';
-import type { CloseRequest, GateResult, OrderGateRpc, PaymentFacts, RefundApplyResult, RefundFacts } from '../../src/worker/order-gate/contract';
+import type { CloseRequest, GateResult, OrderGateRpc, PaymentFacts, RefundApplyResult, RefundFacts } from '../../src/worker/model';
 import type { OrderRow } from '../../src/worker/orders/orders-repo';
 import { parseConfig, type Config } from '../../src/worker/platform/config';
 import { v2Channel } from '../../src/worker/wechat/channel';

@@ -4,7 +4,7 @@ import { createExecutionContext, listDurableObjectIds, runInDurableObject, waitO
 import { env, exports } from 'cloudflare:workers';
 import { NOTIFY_REPLIES, nonceStr, type SignType } from '../../src/core';
 import { buildSignedPayNotify, type NotifyMerchant, type PayNotifyInput } from '../../src/sandbox/notify';
-import { createApp, type AppOptions } from '../../src/worker/app';
+import { createApp, type AppOptions } from '../../src/worker/compose/app';
 import type { OrderGate } from '../../src/worker/order-gate/durable-object';
 import { GATE_TEST_HOOKS, type GateTestHooks } from '../../src/worker/order-gate/test-hooks';
 

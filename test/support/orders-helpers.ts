@@ -44,7 +44,7 @@ export const BOB = openidFor(env.WECHAT_APPID!, 'bob');
 export const CAROL = openidFor(env.WECHAT_APPID!, 'carol');
 
 export async function checkoutTokenFor(outTradeNo: string): Promise<string> {
-  const { makeCheckoutToken } = await import('../../src/worker/checkout/checkout-token');
+  const { makeCheckoutToken } = await import('../../src/worker/platform/checkout-link');
   return makeCheckoutToken(env.CHECKOUT_SECRET!, outTradeNo);
 }
 

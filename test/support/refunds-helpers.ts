@@ -5,7 +5,7 @@ import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { parseConfig } from '../../src/worker/platform/config';
 import type { GatewayDeps } from '../../src/worker/platform/deps';
-import { BATCH_HOOKS, orderGate, wechatDeps } from '../../src/worker/platform/wiring';
+import { BATCH_HOOKS, orderGate, wechatDeps } from '../../src/worker/compose/wiring';
 import { v2Channel } from '../../src/worker/wechat';
 import { AUTH, BUYER, api, freshNo, jsapiFor, postJson, prepayIdOf, simPay, simScenario } from './orders-helpers';
 

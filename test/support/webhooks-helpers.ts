@@ -6,8 +6,8 @@ import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { expect } from 'vitest';
 import worker from '../../src';
-import { createApp } from '../../src/worker/app';
-import type { WebhookMessage } from '../../src/worker/webhooks/publish';
+import { createApp } from '../../src/worker/compose/app';
+import type { WebhookMessage } from '../../src/worker/outbox/publish';
 import { api, AUTH, BASE, postJson } from './orders-helpers';
 
 export const SECRET = env.WEBHOOK_SECRET!;

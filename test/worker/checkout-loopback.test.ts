@@ -3,7 +3,7 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/worker/app';
+import { createApp } from '../../src/worker/compose/app';
 import { isLoopbackHost } from '../../src/worker/platform/loopback';
 import { authorizeVia, get, LIVE, pageUrl, WECHAT_UA } from '../support/checkout-helpers';
 import { BASE, createOrder } from '../support/orders-helpers';

@@ -1,7 +1,8 @@
 // exchangeCode against the live URL shape (no network here: a recording transport stands in for api.weixin.qq.com).
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { authorizeUrl, exchangeCode } from '../../src/worker/checkout/http/oauth';
+import { authorizeUrl } from '../../src/worker/checkout/http/oauth';
+import { exchangeCode } from '../../src/worker/wechat/oauth';
 import { parseConfig, type Config } from '../../src/worker/platform/config';
 import { LIVE } from '../support/checkout-helpers';
 

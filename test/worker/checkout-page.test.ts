@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:workers';
 import { renderSVG } from 'uqr';
 import { describe, expect, it } from 'vitest';
-import { makeCheckoutToken } from '../../src/worker/checkout/checkout-token';
+import { makeCheckoutToken } from '../../src/worker/platform/checkout-link';
 import { cookieFrom, cspNonceOf, fetchWith, get, LIVE, pageUrl, PLAIN_UA, SECRET, sessionCookie, WECHAT_UA, withoutNonce } from '../support/checkout-helpers';
 import { createOrder, freshNo, orderRow } from '../support/orders-helpers';
 

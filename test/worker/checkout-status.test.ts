@@ -1,7 +1,7 @@
 // GET /pay/:out_trade_no/status: token-authorised, no-store, PAID only from a verified notify or orderquery.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { makeCheckoutToken } from '../../src/worker/checkout/checkout-token';
+import { makeCheckoutToken } from '../../src/worker/platform/checkout-link';
 import { openidFor } from '../../src/sandbox/users';
 import { SECRET } from '../support/checkout-helpers';
 import { api, createOrder, freshNo, orderRow, postJson } from '../support/orders-helpers';

@@ -5,7 +5,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { base64urlEncode } from '../../src/core';
-import { createApp } from '../../src/worker/app';
+import { createApp } from '../../src/worker/compose/app';
 import { parseConfig } from '../../src/worker/platform/config';
 import { clearAccessKeyCache, verifyAccessJwt } from '../../src/worker/console/access';
 import { login } from '../support/console-helpers';

@@ -4,7 +4,7 @@
 // DOCUMENTED_EXAMPLE_SECRETS refusing the sandbox token in live mode.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { createApp } from '../../src/worker/app';
+import { createApp } from '../../src/worker/compose/app';
 import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/worker/platform/config';
 import { ADMIN_TOKEN, adminGet, adminPage, adminPost, csrfOf, form, login, postForm, sessionCookieOf, setCookies } from '../support/console-helpers';

@@ -6,7 +6,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { base64urlEncode, bytesToHex, hmacSha256 } from '../../src/core';
-import { createApp } from '../../src/worker/app';
+import { createApp } from '../../src/worker/compose/app';
 import { ADMIN_TOKEN, adminGet, adminPage, adminPost, csrfOf, login } from '../support/console-helpers';
 import { checkoutTokenFor, createOrder } from '../support/orders-helpers';
 

@@ -5,7 +5,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../src/worker/app';
+import { createApp } from '../../src/worker/compose/app';
 import { addressBucketKey } from '../../src/worker/console/client-address';
 import { LOGIN_LIMITS, LOGIN_WINDOW_MS, secondsUntilUnder, windowsAt } from '../../src/worker/console/login-limit';
 import { ADMIN_TOKEN, postForm, sessionCookieOf, setCookies } from '../support/console-helpers';

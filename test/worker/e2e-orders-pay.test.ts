@@ -42,7 +42,7 @@ describe('refunds through the certificate transport, against the simulator', () 
     const { exports } = await import('cloudflare:workers');
     const { parseConfig } = await import('../../src/worker/platform/config');
     const { refund, refundQuery, WechatError } = await import('../../src/worker/wechat');
-    const { wechatDeps } = await import('../../src/worker/platform/wiring');
+    const { wechatDeps } = await import('../../src/worker/compose/wiring');
     const cfg = parseConfig(env as unknown as Record<string, unknown>);
     if (!cfg.ok) throw new Error('config');
     const deps = wechatDeps(cfg.config, env, { exports });

@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { buildXml } from '../../src/core';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
-import type { PaymentFacts } from '../../src/worker/order-gate/contract';
+import type { PaymentFacts } from '../../src/worker/model';
 import {
   OK,
   SIGN_ERROR,

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { getConfig } from '../../src/worker/platform/config';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
 import { handlePayNotify } from '../../src/worker/notify/pay-notify';
-import { notifyDeps } from '../../src/worker/platform/wiring';
+import { notifyDeps } from '../../src/worker/compose/wiring';
 import { NOTIFY_URL, ledgerRows, orderRow, seedOrder, signedNotify } from '../support/notify-helpers';
 
 type Stub = ReturnType<Env['ORDER_GATE']['getByName']>;

@@ -4,7 +4,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { createApp, type AppOptions } from '../../src/worker/app';
+import { createApp, type AppOptions } from '../../src/worker/compose/app';
 import { commitPayment } from '../../src/worker/orders/payments-repo';
 import { INJECTED_FAULT_TAG, injectedFault } from '../support/injected-fault';
 import {

@@ -2,7 +2,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/worker/app';
+import { createApp } from '../../src/worker/compose/app';
 import { AUTH, BASE, api, createOrder, freshNo, orderCount } from '../support/orders-helpers';
 
 type Case = [name: string, init: RequestInit, status: number, code: string];

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { makeCheckoutToken } from '../../src/worker/checkout/checkout-token';
+import { makeCheckoutToken } from '../../src/worker/platform/checkout-link';
 import { AUTH, BASE, api, createOrder, freshNo, orderCount, orderRow, postJson } from '../support/orders-helpers';
 
 describe('POST /v1/orders', () => {

@@ -3,9 +3,9 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/worker/app';
-import { makeCheckoutToken } from '../../src/worker/checkout/checkout-token';
-import { issueOauthSession, readOauthSession, OAUTH_COOKIE } from '../../src/worker/checkout/http/buyer-session';
+import { createApp } from '../../src/worker/compose/app';
+import { makeCheckoutToken } from '../../src/worker/platform/checkout-link';
+import { issueOauthSession, readOauthSession, OAUTH_COOKIE } from '../../src/worker/platform/buyer-session';
 import { AUTH, api, createOrder, freshNo, orderRow } from '../support/orders-helpers';
 
 const SECRET = env.CHECKOUT_SECRET!;

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { verifyParams } from '../../src/core';
-import { issueOauthSession } from '../../src/worker/checkout/http/buyer-session';
+import { issueOauthSession } from '../../src/worker/platform/buyer-session';
 import { AUTH, BOB, BUYER, CAROL, api, createOrder, jsapiFor, orderRow, prepayIdOf, simScenario } from '../support/orders-helpers';
 
 const KEY = env.WECHAT_API_KEY!;
@@ -153,7 +153,7 @@ describe('POST /v1/orders/:out_trade_no/jsapi', () => {
 
 describe('sign type follows the configuration into unifiedorder and paySign (§8.2 #6)', () => {
   it('an MD5 merchant gets MD5 params that verify, and the order remembers MD5', async () => {
-    const { createApp } = await import('../../src/worker/app');
+    const { createApp } = await import('../../src/worker/compose/app');
     const { exports } = await import('cloudflare:workers');
     const md5Env = { ...env, WECHAT_SIGN_TYPE: 'MD5' } as unknown as Env;
     const app = createApp();

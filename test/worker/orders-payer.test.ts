@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { issueOauthSession } from '../../src/worker/checkout/http/buyer-session';
+import { issueOauthSession } from '../../src/worker/platform/buyer-session';
 import { AUTH, BOB, BUYER, api, createOrder, jsapiFor, prepayIdOf, simPay } from '../support/orders-helpers';
 
 async function sessionCookie(openid: string): Promise<string> {

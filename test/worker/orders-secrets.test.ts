@@ -3,9 +3,9 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { md5Hex } from '../../src/core';
-import { createApp } from '../../src/worker/app';
+import { createApp } from '../../src/worker/compose/app';
 import { scrubSecrets } from '../../src/worker/platform/on-error';
-import { makeCheckoutToken } from '../../src/worker/checkout/checkout-token';
+import { makeCheckoutToken } from '../../src/worker/platform/checkout-link';
 import { AUTH, BUYER, api, checkoutTokenFor, createOrder, freshNo, jsapiFor, postJson, prepayIdOf, simPay } from '../support/orders-helpers';
 
 const SECRETS = {

@@ -169,7 +169,7 @@ describe('POST /v1/orders/:out_trade_no/close', () => {
     await simClock(6 * 60_000);
     // close at WeChat only, as the system does for unpaid orders (the local row still says NOTPAY)
     const { closeOrder } = await import('../../src/worker/wechat');
-    const { wechatDeps } = await import('../../src/worker/platform/wiring');
+    const { wechatDeps } = await import('../../src/worker/compose/wiring');
     const { parseConfig } = await import('../../src/worker/platform/config');
     const { exports } = await import('cloudflare:workers');
     const cfg = parseConfig(env as unknown as Record<string, unknown>);

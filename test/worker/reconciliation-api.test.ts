@@ -8,7 +8,7 @@ import { getConfig } from '../../src/worker/platform/config';
 import { getReport, requestReconciliation } from '../../src/worker/reconciliation/request';
 import { reconcileStep } from '../../src/worker/reconciliation/step';
 import type { BillStage } from '../../src/worker/reconciliation/stage';
-import { gatewayDeps } from '../../src/worker/platform/wiring';
+import { gatewayDeps } from '../../src/worker/compose/wiring';
 import { api, AUTH, freshNo, postJson } from '../support/orders-helpers';
 import { dayBack, drive, plantPaid, runRow, start } from '../support/reconciliation-helpers';
 

@@ -4,7 +4,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { advanceStuckRefunds } from '../../src/worker/refunds/advance';
 import { createRefund, refundRequestHash } from '../../src/worker/refunds/create';
-import { orderGate } from '../../src/worker/platform/wiring';
+import { orderGate } from '../../src/worker/compose/wiring';
 import {
   AUTH,
   ageRefund,

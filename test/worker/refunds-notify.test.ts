@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { buildXml } from '../../src/core';
 import { buildRefundNotify } from '../../src/sandbox/notify';
-import { createApp } from '../../src/worker/app';
+import { createApp } from '../../src/worker/compose/app';
 import { LIVE } from '../support/checkout-helpers';
 import { MERCHANT, OK, SIGN_ERROR, postNotify, snap } from '../support/notify-helpers';
 import {

@@ -3,7 +3,7 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../src/worker/app';
+import { createApp } from '../../src/worker/compose/app';
 import { parseConfig } from '../../src/worker/platform/config';
 import { isLoopbackHost } from '../../src/worker/platform/loopback';
 import { AUTH, freshNo, orderCount } from '../support/orders-helpers';

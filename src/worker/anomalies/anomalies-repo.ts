@@ -1,6 +1,6 @@
 // The anomalies table (unique on `(body_sha256, kind)`) and the notify record kept with an anomaly.
 import type { AnomalyRecord, NotifyEvidence, NotifyKind, OutboxEvent } from '../model';
-import { outboxStatement } from '../webhooks/outbox-repo';
+import { outboxStatement } from '../outbox';
 
 const ANOMALY_SQL = `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
   ON CONFLICT (body_sha256, kind) DO NOTHING`;

@@ -3,7 +3,7 @@
 // copy that wrote the row, so a re-sent message or a re-run raises nothing twice.
 import type { AnomalyKind, AnomalyRecord, NotifyEvidence, NotifyKind, OutboxEvent } from '../model';
 import type { Logger } from '../platform/log';
-import { orderAnomalyEvent } from '../webhooks/events';
+import { orderAnomalyEvent } from '../outbox';
 import { anomalyStmt, recordAnomaly } from './anomalies-repo';
 
 export interface AnomalyDeps {

@@ -163,3 +163,14 @@ export interface PaymentChannel extends NotifyReader {
   /** The same channel, calling `onRequest` before each request it sends (a budget counts them; retries count). */
   counted(onRequest: () => void): PaymentChannel;
 }
+
+/** An OAuth exchange's answer. CODE_REJECTED: a reused or expired code, worth one fresh authorize round. */
+export type CodeExchange =
+  | { ok: true; openid: string; snapshotUser: boolean }
+  | { ok: false; reason: 'CODE_REJECTED' | 'REFUSED' | 'UNAVAILABLE'; errcode?: number };
+
+/** Who the buyer is, as WeChat's platform answers for an appid (the checkout's OAuth). */
+export interface BuyerIdentity {
+  /** snsapi_base: an OAuth code → the buyer's openid under the 公众号 appid. */
+  oauthOpenid(code: string): Promise<CodeExchange>;
+}

@@ -1,5 +1,5 @@
 // What the buyer may see of an order: the internal status folded into the few states a pay page needs.
-import type { OrderRow, OrderStatus } from '../orders/orders-repo';
+import type { OrderRow, OrderStatus } from '../orders';
 import type { OrderPageState } from './views';
 
 /** The status endpoint's answer. PAID means a verified notify or orderquery said so; nothing else does. */

@@ -1,9 +1,9 @@
 // The merchant console's SQL (migrations/0007): daily totals, lists with keyset pagination (its orders
 // search is orders-repo's listOrders, with `q`), an order's timeline rows, anomaly acknowledgement (sessions and login budgets: admin-auth-repo).
 // Every list reads through an index (docs: bench/console.mjs prints the EXPLAIN QUERY PLAN).
-import type { AttemptRow, EventRow, EventStatus, EventType } from '../webhooks/events-repo';
-import type { OrderRow } from '../orders/orders-repo';
-import type { RefundRow } from '../refunds/refunds-repo';
+import type { AttemptRow, EventRow, EventStatus, EventType } from '../webhooks';
+import type { OrderRow } from '../orders';
+import type { RefundRow } from '../refunds';
 
 export interface DailyRow {
   day: string;

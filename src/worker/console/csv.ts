@@ -2,7 +2,7 @@
 // lines, every field quoted and formula-guarded, amounts in yuan, streamed page by page on the
 // (created_at, out_trade_no) keyset.
 import { formatYuan } from '../../core';
-import { type ListFilter, listOrders, type OrderRow } from '../orders/orders-repo';
+import { type ListFilter, listOrders, type OrderRow } from '../orders';
 import { beijingTime, ORDER_STATUS_LABELS } from './format';
 import { payerOf } from './orders-view';
 

@@ -1,7 +1,7 @@
 // 退款, 异常 and 登录 pages, and the one-line message panel.
 import { html, type Html } from '../platform/html';
 import type { AnomalyRow } from './console-repo';
-import type { RefundRow } from '../refunds/refunds-repo';
+import type { RefundRow } from '../refunds';
 import { ANOMALY_LABELS, beijingTime, REFUND_STATUS_LABELS, statusTone, yuan } from './format';
 import { csrfField, pager, tag, type Frame } from './layout';
 

@@ -2,9 +2,9 @@
 // day's items a page at a time and the re-run confirmation; the webhook events with every attempt and redelivery.
 // Every value is escaped by the html template; a receiver's answer is shown as text, never as markup.
 import { html, type Html } from '../platform/html';
-import type { EventRow } from '../webhooks/events-repo';
-import type { ReportPage, ReportView } from '../reconciliation/request';
-import type { eventDetail } from '../webhooks/api';
+import type { EventRow } from '../webhooks';
+import type { ReportPage, ReportView } from '../reconciliation';
+import type { eventDetail } from '../webhooks';
 import {
   beijingTime,
   billDay,

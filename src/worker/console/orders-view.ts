@@ -4,10 +4,10 @@ import { formatYuan, maskOpenid, parseXml } from '../../core';
 import { ORDER_STATUSES } from '../../core/order-state';
 import { html, type Html } from '../platform/html';
 import type { AnomalyRow, NotificationRow } from './console-repo';
-import type { AttemptRow, EventRow } from '../webhooks/events-repo';
-import type { OrderRow } from '../orders/orders-repo';
-import type { RefundRow } from '../refunds/refunds-repo';
-import { refundableFee } from '../orders/view';
+import type { AttemptRow, EventRow } from '../webhooks';
+import type { OrderRow } from '../orders';
+import type { RefundRow } from '../refunds';
+import { refundableFee } from '../orders';
 import { ANOMALY_LABELS, beijingTime, DELIVERY_LABELS, ORDER_STATUS_LABELS, REFUND_STATUS_LABELS, statusTone, yuan } from './format';
 import { csrfField, pager, tag, type Frame } from './layout';
 

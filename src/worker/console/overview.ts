@@ -3,8 +3,8 @@
 import { html, type Html } from '../platform/html';
 import type { Config } from '../platform/config';
 import { dailyTotals, type DeliveryHealth, deliveryHealth, openAnomalyCount, type DailyRow } from './console-repo';
-import { listRuns, type RunRow } from '../reconciliation/reconciliation-repo';
-import { beijingDate, oldestBillDate } from '../reconciliation/dates';
+import { listRuns, type RunRow } from '../reconciliation';
+import { beijingDate, oldestBillDate } from '../reconciliation';
 import { paidChart, rateChart, type DayPoint } from './charts';
 import { addDays, beijingDay, billDay, DAY_MS, NO_WEBHOOK_URL, RECON_STATUS_LABELS, reconTone, yuan } from './format';
 import { tag } from './layout';

@@ -1,6 +1,6 @@
 // The lifecycle cron's SQL: which open orders are due, and the per-order claim (next_check_at as a
 // compare-and-set) that keeps two ticks off the same order.
-import type { OrderRow } from '../orders/orders-repo';
+import type { OrderRow } from '../orders';
 
 /** An orders row with the 0005 bookkeeping columns. */
 export interface LifecycleRow extends OrderRow {

@@ -8,14 +8,14 @@
 import { claimOrder, dueOrders, type LifecycleRow } from './lifecycle-repo';
 import { CLOSE_MIN_AGE_MS } from '../channel';
 import type { EventRef } from '../model';
-import { failExpiredEvents, overdueEvents, rearm } from '../webhooks/delivery-repo';
+import { failExpiredEvents, overdueEvents, rearm } from '../webhooks';
 import type { GatewayDeps } from '../platform/deps';
 import { DomainError } from '../platform/errors';
-import { closeOrderFlow } from '../orders/close';
-import { PREPAY_LIFETIME_MS, syncOrder } from '../orders/sync';
-import type { RefundRow } from '../refunds/refunds-repo';
-import { advanceRefund, dueRefunds, REFUND_STEP_WORST_CALLS } from '../refunds/advance';
-import { RETRY_WINDOW_MS } from '../webhooks/schedule';
+import { closeOrderFlow } from '../orders';
+import { PREPAY_LIFETIME_MS, syncOrder } from '../orders';
+import type { RefundRow } from '../refunds';
+import { advanceRefund, dueRefunds, REFUND_STEP_WORST_CALLS } from '../refunds';
+import { RETRY_WINDOW_MS } from '../webhooks';
 import { errorName, log } from '../platform/log';
 import { checkPointAfter, closeDueAt } from './schedule';
 

@@ -3,5 +3,6 @@
 export type * from './anomaly';
 export type * from './batch';
 export type * from './events';
+export type * from './gate';
 export type * from './payment';
 export type * from './refund';

@@ -1,13 +1,12 @@
 // Steps 1–3 shared by both notify routes (docs/reliability.md §4): a byte-capped body, strict UTF-8, the
 // flat allowlisted parser, return_code=SUCCESS. Refusals leave only a bounded counter.
 import { parseXml, type NotifyReplyName } from '../../core';
-import { messageKeyOf, reportAnomaly } from '../anomalies/report';
-import type { NotifyReader } from '../channel';
+import { messageKeyOf, reportAnomaly } from '../anomalies';
 import type { AnomalyKind, NotifyEvidence, NotifyKind } from '../model';
-import type { GatewayDeps } from '../platform/deps';
+import type { NotifyDeps } from '../platform/deps';
 import { sha256Hex } from '../../core';
 import { log } from '../platform/log';
-import { refOf } from '../webhooks/events';
+import { refOf } from '../outbox';
 import { readCapped } from './read-body';
 import { noteRejection } from './rejections';
 
@@ -25,12 +24,7 @@ export interface NotifyVerdict {
   outTradeNo?: string;
 }
 
-/** A notify's dependencies: the gateway's, with the moment the message arrived as its clock, and the channel's notify reader (no calls out). */
-export interface NotifyDeps extends Pick<GatewayDeps, 'db' | 'gate' | 'config' | 'waitUntil' | 'publishEvents' | 'log'> {
-  readonly receivedAt: Date;
-  /** Authenticity (step 4 of I1): the channel's reading of what WeChat posted. */
-  readonly notifies: NotifyReader;
-}
+export type { NotifyDeps } from '../platform/deps';
 
 interface InboundNotify {
   bytes: Uint8Array;

@@ -5,8 +5,8 @@
  */
 import { maskOpenid, OUT_TRADE_NO, parseFen } from '../../core';
 import type { AnomalyKind, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../model';
-import type { GateResult } from '../order-gate/contract';
-import { getOrder } from '../orders/orders-repo';
+import type { GateResult } from '../model';
+import { getOrder } from '../orders';
 import { log } from '../platform/log';
 import { forgetApplied, knownApplied, rememberApplied } from './applied-cache';
 import { anomalyReply, evidenceOf, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';

@@ -10,9 +10,9 @@
  */
 import { OUT_REFUND_NO, OUT_TRADE_NO, parseFen } from '../../core';
 import type { AnomalyKind, RefundFacts } from '../model';
-import { getOrder } from '../orders/orders-repo';
-import { getRefund } from '../refunds/refunds-repo';
-import { refundTimeToIso } from '../refunds/sync';
+import { getOrder } from '../orders';
+import { getRefund } from '../refunds';
+import { refundTimeToIso } from '../refunds';
 import { anomalyReply, evidenceOf, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
 
 const FINAL: ReadonlySet<string> = new Set(['SUCCESS', 'CHANGE', 'REFUNDCLOSE']);

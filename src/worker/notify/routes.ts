@@ -8,7 +8,6 @@ import type { NotifyDeps, NotifyVerdict } from './inbound';
 import { handlePayNotify } from './pay-notify';
 import { handleRefundNotify } from './refund-notify';
 import { configured } from '../platform/middleware/require-config';
-import { notifyDeps } from '../platform/wiring';
 import { errorName, log } from '../platform/log';
 
 /** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (docs/reliability.md I4). */
@@ -36,7 +35,7 @@ const configuredOrRetry = configured((c) => {
 
 async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): Promise<Response> {
   const ctx = c.executionCtx;
-  const work = handle(c.req.raw, notifyDeps(c.env, ctx, c.var.config, new Date())).catch((e: unknown): NotifyVerdict => {
+  const work = handle(c.req.raw, c.var.factory.notify(c.env, ctx, c.var.config, new Date())).catch((e: unknown): NotifyVerdict => {
     // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
     log.error('NOTIFY_INFRA_ERROR', { requestId: c.get('requestId'), error: errorName(e) });
     return { reply: 'RETRY', outcome: 'INFRA_ERROR' };

@@ -1,12 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import { paymentDecision } from '../../core/payment-decision';
 import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
-import { alertAnomaly, messageKeyOf, reportAnomaly } from '../anomalies/report';
+import { alertAnomaly, messageKeyOf, reportAnomaly } from '../anomalies';
 import type { AnomalyKind, OutboxEvent } from '../model';
-import { commitPayment, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders/payments-repo';
+import { commitPayment, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders';
 import { sha256Hex } from '../../core';
-import { gateDeps, type GateDeps } from '../platform/wiring';
-import { closeEvents, paymentEvents, refOf } from '../webhooks/events';
+import { gateDeps, type GateDeps } from '../compose/wiring';
+import { closeEvents, paymentEvents, refOf } from '../outbox';
 import type {
   CloseRequest,
   GateOutcome,
@@ -19,7 +19,7 @@ import type {
   RefundReserveRequest,
   RefundReserveResult,
   RefundTransition,
-} from './contract';
+} from '../model';
 import { applyRefundLocked, reserveRefundLocked } from './refund-gate';
 import { GATE_TEST_HOOKS, type GateTestHooks } from './test-hooks';
 

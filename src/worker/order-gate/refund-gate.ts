@@ -3,13 +3,13 @@
 // write is one CAS batch (d1/refunds-repo.ts); a lost CAS is re-read and decided again.
 import { transition } from '../../core/order-state';
 import { refundMove } from '../../core/refund-state';
-import { alertAnomaly, messageKeyOf, reportAnomaly, type AnomalyDeps } from '../anomalies/report';
+import { alertAnomaly, messageKeyOf, reportAnomaly, type AnomalyDeps } from '../anomalies';
 import type { AnomalyKind, AnomalyRecord, BatchHooks, OutboxEvent } from '../model';
-import { orderAnomalyEvent, refundEvent } from '../webhooks/events';
-import { commitRefundResult, commitReservation, getRefund, loadRefundView, MAX_REFUNDS_PER_ORDER, type RefundRow } from '../refunds/refunds-repo';
+import { orderAnomalyEvent, refundEvent } from '../outbox';
+import { commitRefundResult, commitReservation, getRefund, loadRefundView, MAX_REFUNDS_PER_ORDER, type RefundRow } from '../refunds';
 import { sha256Hex } from '../../core';
-import { refundView } from '../refunds/view';
-import type { NotifyEvidence, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult } from './contract';
+import { refundView } from '../refunds';
+import type { NotifyEvidence, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult } from '../model';
 
 /** WeChat refunds only within a year of the payment (docs/wechatpay-v2.md §12). */
 const REFUND_WINDOW_MS = 365 * 24 * 3600_000;

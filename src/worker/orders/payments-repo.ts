@@ -3,8 +3,8 @@
 // I3). Batch hooks (model/batch.ts) add their statements to the same batch.
 import type { OrderStatus } from '../../core/order-state';
 import type { AnomalyRecord, BatchHooks, NotifyEvidence, OutboxEvent, PaymentFacts } from '../model';
-import { closeEvents, paymentEvents } from '../webhooks/events';
-import { outboxStatement } from '../webhooks/outbox-repo';
+import { closeEvents, paymentEvents } from '../outbox';
+import { outboxStatement } from '../outbox';
 
 /** The order fields a payment decision needs. */
 interface PaymentView {

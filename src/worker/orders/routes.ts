@@ -2,8 +2,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
-import { checkoutUrl, verifyCheckoutToken } from '../checkout/checkout-token';
-import { readOauthSession } from '../checkout/http/buyer-session';
+import { checkoutUrl, verifyCheckoutToken } from '../platform/checkout-link';
+import { readOauthSession } from '../platform/buyer-session';
 import { apiRouter, CHECKOUT_OR_MERCHANT, errorAnswers, jsonAnswer, jsonRequest } from '../platform/api-doc';
 import { getConfig, type Config } from '../platform/config';
 import type { HonoEnv } from '../platform/env';

@@ -150,15 +150,3 @@ export const JsapiParamsSchema = z
     paySign: z.string(),
   })
   .meta({ id: 'JsapiParams', description: 'Pass as-is to WeixinJSBridge.invoke("getBrandWCPayRequest", …).' });
-
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      requestId: z.string(),
-      retry_after: z.int().optional(),
-      refundable_fee: z.int().optional().meta({ description: 'With REFUND_EXCEEDS_PAID: what may still be refunded (fen).' }),
-    }),
-  })
-  .meta({ id: 'Error' });

@@ -1,11 +1,23 @@
 // The merchant API's routers (@hono/zod-openapi) and GET /openapi.json, generated from their route
 // definitions: the paths, parameters, bodies and answers the routes validate and give.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { getConfig } from './config';
 import type { HonoEnv } from './env';
 import { validationHook } from './validation';
-import { ErrorSchema } from '../orders/schemas';
+
+/** Every error answer of the API: the envelope of http-answers.ts. */
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      requestId: z.string(),
+      retry_after: z.int().optional(),
+      refundable_fee: z.int().optional().meta({ description: 'With REFUND_EXCEEDS_PAID: what may still be refunded (fen).' }),
+    }),
+  })
+  .meta({ id: 'Error' });
 
 /** A router of merchant API routes: a failed validation answers in our envelope (validation.ts). */
 export function apiRouter() {

@@ -1,10 +1,10 @@
 // What a use case is given instead of the Workers `Env`: the store, the per-order gate, the payment
 // channel, the configuration, the clock, the logger and the hooks that ride in money batches. The
-// HTTP routes, the cron and the queue consumer build one with `gatewayDeps` (wiring.ts); tests can
-// build one by hand.
-import type { PaymentChannel } from '../channel';
+// composition root (compose/wiring.ts) builds them; HTTP routes find its factory on the request
+// (`c.var.factory`, set by compose/app.ts), so no feature imports the root. Tests build them by hand.
+import type { BuyerIdentity, NotifyReader, PaymentChannel } from '../channel';
 import type { BatchHooks, EventPublisher } from '../model';
-import type { OrderGateRpc } from '../order-gate/contract';
+import type { OrderGateRpc } from '../model';
 import type { Config } from './config';
 import type { Logger } from './log';
 
@@ -25,4 +25,23 @@ export interface GatewayDeps {
   readonly batchHooks?: BatchHooks;
   /** Absent: the platform logger. */
   readonly log?: Logger;
+  /** Who the buyer is, by WeChat's OAuth (checkout). Absent: unavailable. */
+  readonly buyers?: BuyerIdentity;
+  /** Wakes the Reconciler of a bill date so that it steps now. Absent: the cron's next tick does. */
+  readonly kickReconciler?: (billDate: string) => Promise<void>;
+}
+
+/** A notify's dependencies: the gateway's, with the moment the message arrived as its clock, and the channel's notify reader (no calls out). */
+export interface NotifyDeps extends Pick<GatewayDeps, 'db' | 'gate' | 'config' | 'waitUntil' | 'publishEvents' | 'log'> {
+  readonly receivedAt: Date;
+  /** Authenticity (step 4 of I1): the channel's reading of what WeChat posted. */
+  readonly notifies: NotifyReader;
+}
+
+type Ctx = { waitUntil(work: Promise<unknown>): void };
+
+/** How a request's dependencies are built from the Workers `Env`: the composition root's, handed to the routes on the context. */
+export interface DepsFactory {
+  gateway(env: Env, ctx: Ctx, config: Config): GatewayDeps;
+  notify(env: Env, ctx: Ctx, config: Config, receivedAt: Date): NotifyDeps;
 }

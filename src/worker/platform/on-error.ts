@@ -6,7 +6,7 @@ import type { HonoEnv } from './env';
 import { DomainError } from './errors';
 import { errorResponse } from './http-answers';
 import { log } from './log';
-import { WechatError } from '../wechat';
+import { ChannelError } from '../channel';
 
 /**
  * An error message could quote anything it was handed: every value of a variable the config schema
@@ -21,7 +21,7 @@ export function scrubSecrets(text: string, env: Record<string, unknown>): string
 
 export function onError(err: Error, c: Context<HonoEnv>) {
   if (err instanceof DomainError) return errorResponse(c, err.code, err.message, { ...err.extra });
-  if (err instanceof WechatError) return errorResponse(c, 'UPSTREAM_UNAVAILABLE', 'WeChat Pay is unavailable; retry shortly');
+  if (err instanceof ChannelError) return errorResponse(c, 'UPSTREAM_UNAVAILABLE', 'WeChat Pay is unavailable; retry shortly');
   if (err instanceof HTTPException) {
     if (err.status === 413) return errorResponse(c, 'PAYLOAD_TOO_LARGE', 'body too large');
     // @hono/zod-openapi's media-type gate, for a JSON type whose parameters it cannot read (`application/json;`).

@@ -1,7 +1,7 @@
 // Reconciliation differences a person must look at, as rows of the shared `anomalies` table (one per
 // day, kind and reference, whatever the number of runs) with an operator alert, and the merchant's
 // `order.anomaly` event for each (outbox: in the same batch, once per anomaly row), like every anomaly.
-import { anomalyInBatch } from '../anomalies/report';
+import { anomalyInBatch } from '../anomalies';
 import type { AnomalyKind, OutboxEvent } from '../model';
 import type { GatewayDeps } from '../platform/deps';
 import { log } from '../platform/log';

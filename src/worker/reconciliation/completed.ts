@@ -3,7 +3,7 @@
 import type { GatewayDeps } from '../platform/deps';
 import type { OutboxEvent } from '../model';
 import { log } from '../platform/log';
-import { reconciliationCompletedEvent, refOf } from '../webhooks/events';
+import { reconciliationCompletedEvent, refOf } from '../outbox';
 import type { RunStatus } from './reconciliation-repo';
 
 /** The event for the move of this generation to a final status (BALANCED, DISCREPANCIES, NO_BILL or ERROR). */

@@ -5,7 +5,7 @@ import { getConfig } from '../platform/config';
 import { errorName, log } from '../platform/log';
 import { reconcileStep } from './step';
 import type { BillStage, StepHooks } from './stage';
-import { gatewayDeps } from '../platform/wiring';
+import { gatewayDeps } from '../compose/wiring';
 
 export const RECONCILER_TEST_HOOKS: unique symbol = Symbol('Reconciler.testHooks');
 

@@ -3,10 +3,10 @@
 // notify would be (one credit, order.paid); every other difference stays OPEN with both sides.
 import { comparePayment, compareRefund, formatYuan, type BillEntry, type BillPayment } from '../../core';
 import type { GatewayDeps } from '../platform/deps';
-import type { OrderRow } from '../orders/orders-repo';
+import type { OrderRow } from '../orders';
 import { itemsFor, ordersByNo, writeItems, type NewItem, type RunRow } from './reconciliation-repo';
-import { refundsByNo } from '../refunds/refunds-read-repo';
-import { applyQueryResult } from '../orders/sync';
+import { refundsByNo } from '../refunds';
+import { applyQueryResult } from '../orders';
 import { ChannelError } from '../channel';
 import { commitStepWithAnomalies } from './anomalies';
 import type { BillStage, StepHooks } from './stage';

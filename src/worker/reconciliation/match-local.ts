@@ -2,7 +2,7 @@
 // on the day that WeChat's bill lacks (and, once refunds exist, a refund it lacks) stays OPEN.
 import type { GatewayDeps } from '../platform/deps';
 import { commitStep, finishRun, paidOrdersPage, paidTotals, type NewItem, type RunRow, type RunStatus } from './reconciliation-repo';
-import { refundsOfDayPage, refundTotals } from '../refunds/refunds-read-repo';
+import { refundsOfDayPage, refundTotals } from '../refunds';
 import type { OutboxEvent } from '../model';
 import { commitStepWithAnomalies } from './anomalies';
 import { completedEvent } from './completed';

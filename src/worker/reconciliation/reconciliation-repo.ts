@@ -2,8 +2,8 @@
 // and the day's items. Progress moves by compare-and-set on (generation, phase, position), so a
 // replayed or stale step changes nothing; item writes are upserts keyed by (bill_date, kind, ref).
 import type { OutboxEvent } from '../model';
-import { outboxStatement } from '../webhooks/outbox-repo';
-import type { OrderRow } from '../orders/orders-repo';
+import { outboxStatement } from '../outbox';
+import type { OrderRow } from '../orders';
 
 export type RunStatus = 'PENDING' | 'RUNNING' | 'BALANCED' | 'DISCREPANCIES' | 'NO_BILL' | 'ERROR';
 type RunPhase = 'FETCH' | 'BILL' | 'LOCAL' | 'REFUNDS' | 'DONE';

@@ -32,6 +32,9 @@ interface RequestResult {
  * PENDING or RUNNING is left to finish. Re-runs never apply twice: fixes go through the idempotent
  * OrderGate and a fix already APPLIED for the day is never attempted again.
  */
+/** The request's way to wake the Reconciler; without one, the cron's next tick steps the run. */
+export const kickOf = (deps: GatewayDeps): KickReconciler => deps.kickReconciler ?? (async () => {});
+
 export async function requestReconciliation(deps: GatewayDeps, kick: KickReconciler, billDate: unknown, rerun = false): Promise<RequestResult> {
   const now = deps.now();
   const day = checkBillDate(billDate, now);

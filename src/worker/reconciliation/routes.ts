@@ -5,8 +5,7 @@ import { methodNotAllowed } from '../platform/http-answers';
 import { jsonBody } from '../platform/middleware/json-body';
 import { merchantAuth } from '../platform/middleware/merchant-auth';
 import { cursorKey, pageLimit } from '../platform/paging';
-import { reconcilerKick } from '../platform/wiring';
-import { getReport, itemKey, listReports, reportView, requestReconciliation } from './request';
+import { getReport, itemKey, listReports, reportView, requestReconciliation, kickOf } from './request';
 import {
   BillDateParams,
   ReconciliationBody,
@@ -53,7 +52,7 @@ export const reconciliations = apiRouter();
 reconciliations.openapi(startRoute, async (c) => {
   const body = c.req.valid('json');
   const { deps } = c.var;
-  const { started, run } = await requestReconciliation(deps, reconcilerKick(c.env), body.bill_date, body.rerun ?? false);
+  const { started, run } = await requestReconciliation(deps, kickOf(c.var.deps), body.bill_date, body.rerun ?? false);
   c.set('outcome', started ? 'RECONCILIATION_STARTED' : `RECONCILIATION_${run.status}`);
   const done = run.status !== 'PENDING' && run.status !== 'RUNNING';
   return done ? c.json(await getReport(deps, run.bill_date), 200) : c.json(reportView(run, null), 202);

@@ -4,7 +4,7 @@
 // last_attempt_at / last_synced_at, so two ticks never work on the same refund) and the same gate as
 // requests.
 import type { GatewayDeps } from '../platform/deps';
-import { getOrder } from '../orders/orders-repo';
+import { getOrder } from '../orders';
 import { stuckRefunds, type RefundRow } from './refunds-repo';
 import { submitRefund } from './submit';
 import { REFUND_SYNC_AFTER_MS, syncRefund } from './sync';

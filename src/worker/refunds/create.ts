@@ -3,10 +3,10 @@
 import { formatWechatTime, nonceStr } from '../../core';
 import type { GatewayDeps } from '../platform/deps';
 import { sha256Hex } from '../../core';
-import { getOrder } from '../orders/orders-repo';
+import { getOrder } from '../orders';
 import type { RefundRow } from './refunds-repo';
 import { DomainError } from '../platform/errors';
-import type { RefundReserveResult } from '../order-gate/contract';
+import type { RefundReserveResult } from '../model';
 import type { CreateRefundBody } from './schemas';
 import { submitRefund } from './submit';
 

@@ -1,6 +1,6 @@
 // GET /v1/refunds/:out_refund_no (with the quiet-refund sync) and GET /v1/orders/:out_trade_no/refunds.
 import type { GatewayDeps } from '../platform/deps';
-import { getOrder } from '../orders/orders-repo';
+import { getOrder } from '../orders';
 import { getRefund, listRefunds, type RefundRow } from './refunds-repo';
 import { DomainError } from '../platform/errors';
 import { refundSyncDue, syncRefund } from './sync';

@@ -4,7 +4,7 @@
 // from a stale read writes nothing. The CHECKs of 0004 bound the sums whatever the code does.
 import type { OrderStatus } from '../../core/order-state';
 import type { AnomalyRecord, BatchHooks, NotifyEvidence, OutboxEvent, RefundRecord, RefundStatus } from '../model';
-import { outboxStatement } from '../webhooks/outbox-repo';
+import { outboxStatement } from '../outbox';
 
 /** One `refunds` row as D1 returns it. Times are UTC ISO-8601. */
 export type RefundRow = RefundRecord;

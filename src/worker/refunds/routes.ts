@@ -5,7 +5,7 @@ import { methodNotAllowed } from '../platform/http-answers';
 import { jsonBody } from '../platform/middleware/json-body';
 import { merchantAuth } from '../platform/middleware/merchant-auth';
 import { configured } from '../platform/middleware/require-config';
-import { OutTradeNoParams } from '../orders/schemas';
+import { OutTradeNoParams } from '../orders';
 import { createRefund } from './create';
 import { getRefundView, listOrderRefunds } from './read';
 import { CreateRefundBody, GetRefundQuery, OutRefundNoParams, RefundListSchema, RefundSchema } from './schemas';

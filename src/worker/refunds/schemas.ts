@@ -1,7 +1,7 @@
 // The refund API's zod schemas: validation for the routes and the source of /openapi.json.
 import { z } from 'zod';
 import { OUT_REFUND_NO, REFUND_STATUSES } from '../../core';
-import { withTextRules } from '../orders/schemas';
+import { withTextRules } from '../orders';
 import { pathParam } from '../platform/validation';
 
 /** WeChat's refund_desc: at most 80 characters (code points), with the text rules of `description`. */

@@ -6,7 +6,7 @@ import { claimAttempt, recordAttempt, type AttemptRecord } from './delivery-repo
 import { eventBody } from './payload';
 import { nextAttemptAt } from './schedule';
 import { webhookHeaders } from './signature';
-import type { WebhookMessage } from './publish';
+import type { WebhookMessage } from '../outbox';
 
 /** A 2xx within this long is a delivery; anything else (later, another status, no answer) a failure. */
 export const DELIVERY_TIMEOUT_MS = 10_000;

@@ -2,7 +2,7 @@
 // outbox sweep's reads (lifecycle/tick.ts).
 import type { EventRef } from '../model';
 import type { EventRow } from './events-repo';
-import { newQueueToken } from './events';
+import { newQueueToken } from '../outbox';
 
 /**
  * A queue message may deliver only if it carries the event's current token and the event is

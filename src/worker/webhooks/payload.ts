@@ -1,10 +1,10 @@
 // The body of a webhook: { id, type, created_at, data: { order: <the GET /v1/orders view>, …extra } }.
-import { checkoutUrl } from '../checkout/checkout-token';
+import { checkoutUrl } from '../platform/checkout-link';
 import type { Config } from '../platform/config';
 import type { EventRow } from './events-repo';
-import type { OrderRow } from '../orders/orders-repo';
-import { orderView } from '../orders/view';
-import { completedView } from '../reconciliation/request';
+import type { OrderRow } from '../orders';
+import { orderView } from '../orders';
+import { completedView } from '../reconciliation';
 
 /** The order as the event's own transaction left it, in the merchant API's view; null without an order. */
 async function orderOfEvent(config: Config, row: EventRow) {

@@ -1,9 +1,9 @@
 // The events API's zod schemas: validation for webhooks/routes.ts and the source of /openapi.json.
 import { z } from 'zod';
-import { EVENT_TYPES } from './events';
-import { OrderSchema } from '../orders/schemas';
-import { ReconciliationCompletedSchema } from '../reconciliation/schemas';
-import { RefundSchema } from '../refunds/schemas';
+import { EVENT_TYPES } from '../outbox';
+import { OrderSchema } from '../orders';
+import { ReconciliationCompletedSchema } from '../reconciliation';
+import { RefundSchema } from '../refunds';
 import { limitParam } from '../platform/paging';
 import { pathParam } from '../platform/validation';
 

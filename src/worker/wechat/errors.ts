@@ -1,9 +1,9 @@
 // Typed failures of the WeChat Pay v2 client: the channel's ChannelError (channel/errors.ts) under its
 // v2 name, and the mapping of v2 err_codes onto its closed union.
-import { ChannelError, type ChannelErrorCode } from '../channel/errors';
+import { ChannelError, type ChannelErrorCode } from '../channel';
 
-export { ChannelError as WechatError } from '../channel/errors';
-export type { ChannelErrorCode as WechatErrorCode } from '../channel/errors';
+export { ChannelError as WechatError } from '../channel';
+export type { ChannelErrorCode as WechatErrorCode } from '../channel';
 
 const DIRECT: ReadonlySet<string> = new Set([
   'ORDERPAID',

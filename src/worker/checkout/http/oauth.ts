@@ -1,6 +1,7 @@
 /**
  * WeChat OAuth snsapi_base for the checkout (docs/wechatpay-v2.md §5): the authorize redirect with a
- * CSRF state bound to this browser, and the server-side code → openid exchange.
+ * CSRF state bound to this browser, and its callback's cookie checks; the code → openid exchange is
+ * the buyer-identity port's (wechat/oauth.ts).
  *
  * The state is random and also kept in a short-lived signed HttpOnly cookie, with the order to return
  * to and the round (0 = first authorize, 1 = the single fresh round after a reused/expired code).
@@ -14,20 +15,15 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { constantTimeEqual, nonceStr, OUT_TRADE_NO } from '../../../core';
 import { SANDBOX_PATH, type Config } from '../../platform/config';
 import { purposeMac } from '../../platform/hmac';
-import type { WechatTransport } from '../../wechat/transport';
 
 const OAUTH_STATE_COOKIE = 'wxpay_oauth';
 export const OAUTH_CALLBACK_PATH = '/oauth/callback';
 /** A code lives about 5 minutes; the state outlives it a little so a slow authorize still returns. */
 const OAUTH_STATE_SECONDS = 10 * 60;
-const OAUTH_EXCHANGE_TIMEOUT_MS = 5_000;
 
 const LIVE_AUTHORIZE_BASE = 'https://open.weixin.qq.com';
-const LIVE_SNS_BASE = 'https://api.weixin.qq.com';
 /** WeChat allows a-zA-Z0-9 in state, at most 128 bytes. */
 const STATE = /^[A-Za-z0-9]{32}$/;
-/** 40029 invalid code, 40163 code been used: restart the redirect, never retry the exchange (§5). */
-const CODE_REJECTED = new Set([40029, 40163]);
 
 type OauthRound = 0 | 1;
 
@@ -89,40 +85,4 @@ export function clearOauthState(c: Context): void {
 /** The callback's `state` must be exactly the one this browser's cookie holds. */
 export function stateMatches(expected: OauthState, received: string | undefined): boolean {
   return typeof received === 'string' && STATE.test(received) && constantTimeEqual(expected.state, received);
-}
-
-export type CodeExchange =
-  | { ok: true; openid: string; snapshotUser: boolean }
-  /** CODE_REJECTED: reused or expired code, worth one fresh authorize round. */
-  | { ok: false; reason: 'CODE_REJECTED' | 'REFUSED' | 'UNAVAILABLE'; errcode?: number };
-
-/**
- * `sns/oauth2/access_token`: code → openid. The web access_token in the answer is discarded; the
- * AppSecret is in the URL, so the URL is never logged.
- */
-export async function exchangeCode(transport: WechatTransport, config: Config, code: string): Promise<CodeExchange> {
-  const base = config.mode === 'sandbox' ? config.publicBaseUrl + SANDBOX_PATH : LIVE_SNS_BASE;
-  const query = new URLSearchParams({ appid: config.appId, secret: config.appSecret, code, grant_type: 'authorization_code' });
-  let body: Record<string, unknown>;
-  try {
-    const res = await transport(`${base}/sns/oauth2/access_token?${query}`, {
-      method: 'GET',
-      signal: AbortSignal.timeout(OAUTH_EXCHANGE_TIMEOUT_MS),
-    });
-    if (!res.ok) return { ok: false, reason: 'UNAVAILABLE' };
-    const parsed: unknown = JSON.parse(await res.text());
-    if (typeof parsed !== 'object' || parsed === null) return { ok: false, reason: 'UNAVAILABLE' };
-    body = parsed as Record<string, unknown>;
-  } catch {
-    return { ok: false, reason: 'UNAVAILABLE' };
-  }
-  const errcode = body.errcode;
-  if (typeof errcode === 'number' && errcode !== 0) {
-    return { ok: false, reason: CODE_REJECTED.has(errcode) ? 'CODE_REJECTED' : 'REFUSED', errcode };
-  }
-  const openid = body.openid;
-  // Its format is checked again where the session cookie is issued.
-  if (typeof openid !== 'string' || openid.length === 0 || openid.length > 128) return { ok: false, reason: 'UNAVAILABLE' };
-  const snapshot = body.is_snapshotuser;
-  return { ok: true, openid, snapshotUser: snapshot === 1 || snapshot === '1' };
 }

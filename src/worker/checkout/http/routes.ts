@@ -2,9 +2,9 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { renderSVG } from 'uqr';
-import { checkoutUrl, verifyCheckoutToken } from '../checkout-token';
+import { checkoutUrl, verifyCheckoutToken } from '../../platform/checkout-link';
 import { buyerStatus, terminalPageState } from '../buyer-state';
-import { beginAuthorize, clearOauthState, exchangeCode, OAUTH_CALLBACK_PATH, readOauthState, stateMatches } from './oauth';
+import { beginAuthorize, clearOauthState, OAUTH_CALLBACK_PATH, readOauthState, stateMatches } from './oauth';
 import { CHECKOUT_SCRIPT } from '../script';
 import { cspNonce, pageSecurityHeaders } from '../../platform/security-headers';
 import {
@@ -20,16 +20,16 @@ import {
 } from '../views';
 import { getConfig, type Config } from '../../platform/config';
 import { spendOauthState } from '../oauth-states-repo';
-import { getOrder, type OrderRow } from '../../orders/orders-repo';
+import { getOrder, type OrderRow } from '../../orders';
 import { OUT_TRADE_NO } from '../../../core';
 import type { HonoEnv } from '../../platform/env';
 import { errorResponse, methodNotAllowed } from '../../platform/http-answers';
 import { isLoopbackHost } from '../../platform/loopback';
 import { loadConfig, requireConfig } from '../../platform/middleware/require-config';
-import { issueOauthSession, readOauthSession } from './buyer-session';
+import { issueOauthSession, readOauthSession } from '../../platform/buyer-session';
 import { onError } from '../../platform/on-error';
-import { syncDue, syncOrder } from '../../orders/sync';
-import { wechatTransports } from '../../platform/wiring';
+import type { CodeExchange } from '../../channel';
+import { syncDue, syncOrder } from '../../orders';
 
 type C = Context<HonoEnv>;
 
@@ -173,7 +173,8 @@ checkout.get(OAUTH_CALLBACK_PATH, async (c) => {
     clearOauthState(c);
     return c.html(oauthFailedPage(nonce, '未获得微信授权。请返回商户，重新打开支付链接。'), 400);
   }
-  const result = await exchangeCode(wechatTransports(config, c.env, c.executionCtx).api, config, code);
+  const buyers = c.var.deps.buyers;
+  const result: CodeExchange = buyers ? await buyers.oauthOpenid(code) : { ok: false, reason: 'UNAVAILABLE' };
   if (!result.ok) {
     // An expired code, or one already used elsewhere: one fresh round, marked so it cannot repeat.
     if (result.reason === 'CODE_REJECTED' && expected.round === 0) {

@@ -6,15 +6,14 @@ import { page } from '../layout';
 import { messageBody } from '../misc-view';
 import { type EventDetail, eventDetailBody, eventsBody, reconciliationDayBody, reconciliationListBody, rerunConfirmBody } from '../ops-view';
 import { recentEvents } from '../console-repo';
-import { EVENT_TYPES, type EventType } from '../../webhooks/events';
-import { getRun } from '../../reconciliation/reconciliation-repo';
-import { BILL_DATE, checkBillDate } from '../../reconciliation/dates';
-import { getReport, listReports, type ReportPage, readItemCursor, reportView, requestReconciliation } from '../../reconciliation/request';
-import { eventDetail, redeliverEvent } from '../../webhooks/api';
+import { EVENT_TYPES, type EventType } from '../../outbox';
+import { getRun } from '../../reconciliation';
+import { BILL_DATE, checkBillDate } from '../../reconciliation';
+import { getReport, listReports, type ReportPage, readItemCursor, reportView, requestReconciliation, kickOf } from '../../reconciliation';
+import { eventDetail, redeliverEvent } from '../../webhooks';
 import type { HonoEnv } from '../../platform/env';
 import { keysetPage } from '../../platform/paging';
 import { DomainError, type ErrorCode } from '../../platform/errors';
-import { reconcilerKick } from '../../platform/wiring';
 import { type C, type Ctx, PAGE_SIZE, readCursor, render, withSession } from './shell';
 
 export const adminOps = new Hono<HonoEnv>();
@@ -85,7 +84,7 @@ adminOps.post('/admin/reconciliation/rerun/confirm', (c) =>
   withSession(c, async (x, form) => {
     const day = formBillDate(form!);
     try {
-      const { started, run } = await requestReconciliation(c.var.deps, reconcilerKick(c.env), day, true);
+      const { started, run } = await requestReconciliation(c.var.deps, kickOf(c.var.deps), day, true);
       c.set('outcome', started ? 'CONSOLE_RECONCILIATION_STARTED' : `CONSOLE_RECONCILIATION_${run.status}`);
       return c.redirect(`/admin/reconciliation/${run.bill_date}?${started ? `started=${run.generation}` : 'running=1'}`, 303);
     } catch (e) {

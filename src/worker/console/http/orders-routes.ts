@@ -7,13 +7,13 @@ import { page } from '../layout';
 import { anomaliesBody, messageBody, refundsBody } from '../misc-view';
 import { orderDetailBody, ordersBody, refundConfirmBody } from '../orders-view';
 import { acknowledgeAnomaly, orderTimelineRows, recentAnomalies, recentRefunds } from '../console-repo';
-import { listOrders } from '../../orders/orders-repo';
+import { listOrders } from '../../orders';
 import type { HonoEnv } from '../../platform/env';
 import { keysetPage } from '../../platform/paging';
 import { DomainError, type ErrorCode } from '../../platform/errors';
-import { createRefund, generateOutRefundNo } from '../../refunds/create';
-import { CreateRefundBody } from '../../refunds/schemas';
-import { refundableFee } from '../../orders/view';
+import { createRefund, generateOutRefundNo } from '../../refunds';
+import { CreateRefundBody } from '../../refunds';
+import { refundableFee } from '../../orders';
 import { type C, type Ctx, PAGE_SIZE, readCursor, render, withSession } from './shell';
 
 export const adminOrders = new Hono<HonoEnv>();

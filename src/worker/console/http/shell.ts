@@ -8,7 +8,7 @@ import { barePage, type Frame, type NavKey, page } from '../layout';
 import { loginBody, messageBody } from '../misc-view';
 import { type AdminSession, csrfValid, readSession } from './session';
 import type { HonoEnv } from '../../platform/env';
-import { readCapped } from '../../notify/read-body';
+import { readCapped } from '../../notify';
 import { log } from '../../platform/log';
 import { loadConfig } from '../../platform/middleware/require-config';
 import { decodeCursor } from '../../platform/paging';

@@ -7,7 +7,6 @@ import { configForRequest, type Config, type ConfigResult } from '../config';
 import type { HonoEnv } from '../env';
 import { DomainError } from '../errors';
 import { log } from '../log';
-import { gatewayDeps } from '../wiring';
 
 type C = Context<HonoEnv>;
 
@@ -54,7 +53,7 @@ export function loadConfig(c: C): ConfigResult {
     c.set('config', result.config);
     c.set(
       'deps',
-      lazily(() => gatewayDeps(c.env, c.executionCtx, result.config)),
+      lazily(() => c.var.factory.gateway(c.env, c.executionCtx, result.config)),
     );
   }
   return result;

@@ -1,15 +1,14 @@
 // The only place that turns the Workers runtime (Env, ExecutionContext) into use-case dependencies.
 import { SANDBOX_CLIENT_CERT_HEADER } from '../../core';
-import { consoleRollupHook } from '../console/console-rollup-repo';
+import { consoleRollupHook } from '../console';
 import type { BatchHooks, EventPublisher } from '../model';
-import type { NotifyDeps } from '../notify/inbound';
-import type { OrderGateRpc } from '../order-gate/contract';
-import { v2Channel, v2NotifyReader, type WechatDeps, type WechatTransport, type WechatTransports } from '../wechat';
-import type { WebhookDeps, WebhookTransport } from '../webhooks/deliver';
-import { eventPublisher, type WebhookMessage } from '../webhooks/publish';
-import { getConfig, type Config } from './config';
-import type { GatewayDeps } from './deps';
-import { log, type Logger } from './log';
+import type { OrderGateRpc } from '../model';
+import { v2Channel, v2NotifyReader, wechatIdentity, type WechatDeps, type WechatTransport, type WechatTransports } from '../wechat';
+import type { WebhookDeps, WebhookTransport } from '../webhooks';
+import { eventPublisher, type WebhookMessage } from '../outbox';
+import { getConfig, type Config } from '../platform/config';
+import type { DepsFactory, GatewayDeps, NotifyDeps } from '../platform/deps';
+import { log, type Logger } from '../platform/log';
 
 /** What rides in every money batch (model/batch.ts): the console's daily totals. */
 export const BATCH_HOOKS: BatchHooks = [consoleRollupHook];
@@ -85,6 +84,8 @@ export function gatewayDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): 
     gate: (outTradeNo) => orderGate(env, outTradeNo),
     config,
     channel: v2Channel(wechatDeps(config, env, ctx)),
+    buyers: wechatIdentity(wechatTransports(config, env, ctx).api, config),
+    kickReconciler: reconcilerKick(env),
     now: Date.now,
     waitUntil: (work) => ctx.waitUntil(work),
     publishEvents: publisherOf(env, config.webhookUrl),
@@ -134,3 +135,6 @@ export function webhookDeps(env: Env, ctx: object, config: Config): WebhookDeps 
 export function reconcilerKick(env: Env): (billDate: string) => Promise<void> {
   return (billDate) => env.RECONCILER.getByName(billDate).kick(billDate);
 }
+
+/** What the HTTP routes build their dependencies with (set on every request by compose/app.ts). */
+export const DEPS_FACTORY: DepsFactory = { gateway: gatewayDeps, notify: notifyDeps };

@@ -1,23 +1,24 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { HonoEnv } from './platform/env';
-import { createSandboxApp } from '../sandbox/app';
-import type { SimMerchant } from '../sandbox/settings';
-import { getConfig } from './platform/config';
-import { noStore } from './platform/middleware/no-store';
-import { requestId } from './platform/middleware/request-id';
-import { requestLog } from './platform/middleware/request-log';
-import { loadConfig } from './platform/middleware/require-config';
-import { notFound, onError } from './platform/on-error';
-import { admin } from './console/http/routes';
-import { checkout } from './checkout/http/routes';
-import { events } from './webhooks/routes';
-import { health } from './platform/health';
-import { notifyRoutes } from './notify/routes';
-import { merchantApi } from './platform/api-doc';
-import { orders } from './orders/routes';
-import { refunds } from './refunds/routes';
-import { reconciliations } from './reconciliation/routes';
+import type { HonoEnv } from '../platform/env';
+import { createSandboxApp } from '../../sandbox/app';
+import type { SimMerchant } from '../../sandbox/settings';
+import { getConfig } from '../platform/config';
+import { noStore } from '../platform/middleware/no-store';
+import { requestId } from '../platform/middleware/request-id';
+import { requestLog } from '../platform/middleware/request-log';
+import { loadConfig } from '../platform/middleware/require-config';
+import { DEPS_FACTORY } from './wiring';
+import { notFound, onError } from '../platform/on-error';
+import { admin } from '../console/http/routes';
+import { checkout } from '../checkout/http/routes';
+import { events } from '../webhooks/routes';
+import { health } from '../platform/health';
+import { notifyRoutes } from '../notify/routes';
+import { merchantApi } from '../platform/api-doc';
+import { orders } from '../orders/routes';
+import { refunds } from '../refunds/routes';
+import { reconciliations } from '../reconciliation/routes';
 
 /** The simulator's one merchant: the gateway's own credentials, so `npm run dev` needs no configuration. */
 function sandboxMerchant(env: Env): SimMerchant | null {
@@ -42,6 +43,11 @@ export interface AppOptions {
 
 export function createApp(options: AppOptions = {}) {
   const app = new Hono<HonoEnv>();
+  // First: every route finds the composition root's dependency builder on the request.
+  app.use('*', async (c, next) => {
+    c.set('factory', DEPS_FACTORY);
+    await next();
+  });
   app.use('*', requestId(), requestLog());
   app.use('*', noStore());
   app.onError(onError);

@@ -1,10 +1,10 @@
 // Cron Triggers (wrangler.toml [triggers]): one job per cron expression. Adding a schedule is one
 // entry in JOBS and one expression in `crons` (top level and [env.live.triggers]).
-import { getConfig, type Config } from './config';
-import { log } from './log';
-import { dueRuns } from '../reconciliation/reconciliation-repo';
-import { runLifecycleTick } from '../lifecycle/tick';
-import { dailyReconciliation } from '../reconciliation/request';
+import { getConfig, type Config } from '../platform/config';
+import { log } from '../platform/log';
+import { dueRuns } from '../reconciliation';
+import { runLifecycleTick } from '../lifecycle';
+import { dailyReconciliation } from '../reconciliation';
 import { gatewayDeps, reconcilerKick } from './wiring';
 
 type Job = (env: Env, ctx: ExecutionContext, config: Config, scheduledTime: number) => Promise<void>;

@@ -1,8 +1,8 @@
 // The buyer's OAuth openid, kept in a cookie MACed with a key derived from CHECKOUT_SECRET: `wxpay_oid=<openid>.<expiresEpochSec>.<hmac>`.
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { constantTimeEqual, OPENID } from '../../../core';
-import { purposeMac } from '../../platform/hmac';
+import { constantTimeEqual, OPENID } from '../../core';
+import { purposeMac } from './hmac';
 
 export const OAUTH_COOKIE = 'wxpay_oid';
 /** Short-lived: long enough for one checkout, short enough that a shared device forgets the buyer. */

@@ -1,21 +1,11 @@
-// The OrderGate RPC contract: the shapes both the notify route and the merchant API pass to the DO.
+// The OrderGate RPC contract: the shapes both the notify route and the merchant API pass to the DO
+// (a domain type: GatewayDeps.gate speaks it, so it lives here rather than in order-gate/).
 // RPC shapes must stay forward and backward compatible across deploys (docs/reliability.md §6.1): add
 // optional fields only.
 // The facts it carries are the gateway's domain types (model/).
 import type { OrderStatus } from '../../core/order-state';
-import type { NotifyEvidence, OrderSnapshot, PaymentFacts, RefundFacts, RefundRecord, RefundTransition } from '../model';
-
-export type {
-  NotifyEvidence,
-  OrderSnapshot,
-  PaymentFacts,
-  PaymentSource,
-  RefundFacts,
-  RefundRecord,
-  RefundResultSource,
-  RefundStatus,
-  RefundTransition,
-} from '../model';
+import type { NotifyEvidence, OrderSnapshot, PaymentFacts } from './payment';
+import type { RefundFacts, RefundRecord, RefundTransition } from './refund';
 
 export type GateOutcome =
   /** This call moved the order to PAID and wrote its one ledger credit. */

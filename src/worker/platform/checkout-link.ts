@@ -2,7 +2,7 @@
 // CHECKOUT_SECRET by HKDF for this purpose alone (hmac.ts), base64url. A link seen by anyone is no
 // oracle for the secret, and no other token made from the same secret verifies as a link.
 import { constantTimeEqual } from '../../core';
-import { purposeMac } from '../platform/hmac';
+import { purposeMac } from './hmac';
 
 export function makeCheckoutToken(checkoutSecret: string, outTradeNo: string): Promise<string> {
   return purposeMac(checkoutSecret, 'checkout-link', outTradeNo);

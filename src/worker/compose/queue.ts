@@ -1,11 +1,11 @@
 // The webhook queue consumer (wrangler.toml [[queues.consumers]]): each message is one attempt of
 // one event; a failed attempt is retried with the delay of the schedule; the dead-letter queue's
 // messages mark their event failed (it can still be redelivered by hand).
-import { getConfig } from './config';
-import { errorName, log } from './log';
-import { markFailed } from '../webhooks/delivery-repo';
-import { deliverEvent } from '../webhooks/deliver';
-import type { WebhookMessage } from '../webhooks/publish';
+import { getConfig } from '../platform/config';
+import { errorName, log } from '../platform/log';
+import { markFailed } from '../webhooks';
+import { deliverEvent } from '../webhooks';
+import type { WebhookMessage } from '../outbox';
 import { webhookDeps } from './wiring';
 
 const WEBHOOK_DLQ = 'wxpay-edge-webhooks-dlq';
