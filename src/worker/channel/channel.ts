@@ -5,25 +5,41 @@
 import type { JsapiPayParams, SignType } from '../../core';
 
 /**
- * The ways a buyer pays. JSAPI (WeChat's in-app browser) is the one implemented; the others are the
- * next issues' and an implementation refuses them (a programming error: no route offers them yet).
+ * The ways a buyer pays: JSAPI (WeChat's in-app browser, under the 公众号 appid), MINIPROGRAM (JSAPI
+ * under the mini-program's appid), NATIVE (a QR code scanned with WeChat), MWEB (H5: a phone browser
+ * outside WeChat) and APP (the merchant's app, under its open-platform appid).
  */
 export type TradeType = 'JSAPI' | 'MINIPROGRAM' | 'NATIVE' | 'MWEB' | 'APP';
 
+export const TRADE_TYPES: readonly TradeType[] = ['JSAPI', 'MINIPROGRAM', 'NATIVE', 'MWEB', 'APP'];
+
 /**
- * Which order a call is about, and the algorithm it was placed under: API v2 signs every call of an
- * order, and its pay params, with the order's own sign type (stored on the row); v3 ignores it.
+ * Which payment at WeChat a call is about, and the algorithm it was placed under: API v2 signs every
+ * call of an order, and its pay params, with the order's own sign type (stored on the row); v3
+ * ignores it. `outTradeNo` is the number WeChat knows: a payment attempt's `payment_no` (for orders
+ * made before attempts, the merchant's out_trade_no).
  */
 export interface OrderRef {
   readonly outTradeNo: string;
   readonly signType: SignType;
+  /** The appid the payment was placed under (a mini-program's or an app's); absent: the 公众号 appid. */
+  readonly appId?: string;
+}
+
+/** The H5 scene WeChat needs for MWEB (`scene_info.h5_info`, type Wap): the merchant's site. */
+export interface H5Scene {
+  /** https URL on the merchant's authorised H5 domain. */
+  readonly wapUrl: string;
+  readonly wapName: string;
 }
 
 /** Who pays, by trade type: what the prepay needs beyond the order. */
 export type Payer =
+  /** The openid under the appid of the trade type (公众号 for JSAPI, the mini-program's for MINIPROGRAM). */
   | { readonly tradeType: 'JSAPI' | 'MINIPROGRAM'; readonly openid: string }
-  | { readonly tradeType: 'NATIVE'; readonly productId?: string }
-  | { readonly tradeType: 'MWEB'; readonly sceneInfo?: string }
+  /** product_id (String(32)): WeChat requires one for NATIVE. */
+  | { readonly tradeType: 'NATIVE'; readonly productId: string }
+  | { readonly tradeType: 'MWEB'; readonly scene: H5Scene }
   | { readonly tradeType: 'APP' };
 
 /** 统一下单 / 下单: never retried blindly (outcome unknown on TIMEOUT/NETWORK: query, or repeat identically). */
@@ -34,7 +50,7 @@ export interface PrepayRequest {
   readonly description: string;
   /** Integer fen, from our own order row — never from a browser. */
   readonly totalFee: number;
-  /** The buyer's IP as the edge saw it (pinned per order). */
+  /** The buyer's IP as the edge saw it (pinned per attempt; for MWEB the IP WeChat will check). */
   readonly clientIp: string;
   readonly notifyUrl: string;
   /** When the order stops being payable. */
@@ -42,17 +58,33 @@ export interface PrepayRequest {
   readonly attach?: string | null;
 }
 
-/** What a prepay leaves, by trade type: stored on the order, turned into pay params on each request. */
+/** What a prepay leaves, by trade type: stored on the attempt, turned into pay params on each request. */
 export type Prepay =
   | { readonly tradeType: 'JSAPI' | 'MINIPROGRAM' | 'APP'; readonly prepayId: string }
-  | { readonly tradeType: 'NATIVE'; readonly codeUrl: string }
-  | { readonly tradeType: 'MWEB'; readonly mwebUrl: string };
+  | { readonly tradeType: 'NATIVE'; readonly prepayId: string; readonly codeUrl: string }
+  | { readonly tradeType: 'MWEB'; readonly prepayId: string; readonly mwebUrl: string };
 
-/** What the buyer's client needs to pay, by trade type (JSAPI: the getBrandWCPayRequest arguments). */
+/** The APP client's PayReq (OpenSDK), with the second signature over its six other fields. */
+export interface AppPayParams {
+  readonly appid: string;
+  readonly partnerid: string;
+  readonly prepayid: string;
+  readonly package: 'Sign=WXPay';
+  readonly noncestr: string;
+  readonly timestamp: string;
+  readonly sign: string;
+}
+
+/**
+ * What the buyer's client needs to pay, by trade type: JSAPI the getBrandWCPayRequest arguments,
+ * MINIPROGRAM the wx.requestPayment ones (signed with the mini-program's appId), NATIVE the code to
+ * show as a QR, MWEB the URL to open, APP the PayReq.
+ */
 export type PayParams =
   | { readonly tradeType: 'JSAPI' | 'MINIPROGRAM'; readonly params: JsapiPayParams }
   | { readonly tradeType: 'NATIVE'; readonly codeUrl: string }
-  | { readonly tradeType: 'MWEB'; readonly mwebUrl: string };
+  | { readonly tradeType: 'MWEB'; readonly mwebUrl: string }
+  | { readonly tradeType: 'APP'; readonly params: AppPayParams };
 
 /** A fresh signature's inputs: the channel has no clock and no randomness of its own. */
 export interface PayParamsMoment {
@@ -144,7 +176,9 @@ export interface NotifyReader {
  * merchant); anything else is a ChannelError.
  */
 export interface PaymentChannel extends NotifyReader {
-  /** Creates (or, repeated identically, finds again) the payment at WeChat. */
+  /** The appid a trade type pays under, or null when the merchant has not configured it (TRADE_TYPE_UNAVAILABLE). */
+  appIdFor(tradeType: TradeType): string | null;
+  /** Creates (or, repeated identically, finds again) the payment at WeChat, under `appIdFor(payer.tradeType)`. */
   prepay(req: PrepayRequest): Promise<Prepay>;
   /** Fresh pay params for a stored prepay (a new signature each time, under the order's sign type). */
   payParams(prepay: Prepay, order: OrderRef, at: PayParamsMoment): Promise<PayParams>;
@@ -169,8 +203,13 @@ export type CodeExchange =
   | { ok: true; openid: string; snapshotUser: boolean }
   | { ok: false; reason: 'CODE_REJECTED' | 'REFUSED' | 'UNAVAILABLE'; errcode?: number };
 
-/** Who the buyer is, as WeChat's platform answers for an appid (the checkout's OAuth). */
+/** Who the buyer is, as WeChat's platform answers for an appid (the checkout's OAuth, a mini-program's login). */
 export interface BuyerIdentity {
   /** snsapi_base: an OAuth code → the buyer's openid under the 公众号 appid. */
   oauthOpenid(code: string): Promise<CodeExchange>;
+  /**
+   * jscode2session: a mini-program's wx.login() code → the buyer's openid under the mini-program's
+   * appid (the session_key never leaves the implementation). UNAVAILABLE without WECHAT_MINIPROGRAM_SECRET.
+   */
+  miniProgramOpenid(jsCode: string): Promise<CodeExchange>;
 }

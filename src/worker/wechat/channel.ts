@@ -67,6 +67,7 @@ export function v2Channel(deps: WechatDeps): PaymentChannel {
   const { config } = deps;
   return {
     ...v2NotifyReader(config),
+    appIdFor: (tradeType) => (tradeType === 'JSAPI' ? config.appId : null),
     async prepay(req: PrepayRequest): Promise<Prepay> {
       if (req.payer.tradeType !== 'JSAPI') unsupported(req.payer.tradeType);
       const { prepayId } = await unifiedOrder(deps, {

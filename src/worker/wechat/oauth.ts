@@ -42,5 +42,5 @@ export async function exchangeCode(transport: WechatTransport, config: Config, c
 
 /** The buyer-identity port over `transport`. */
 export function wechatIdentity(transport: WechatTransport, config: Config): BuyerIdentity {
-  return { oauthOpenid: (code) => exchangeCode(transport, config, code) };
+  return { oauthOpenid: (code) => exchangeCode(transport, config, code), miniProgramOpenid: async () => ({ ok: false, reason: 'UNAVAILABLE' }) };
 }
