@@ -98,3 +98,29 @@ describe('payment decision: never a second credit', () => {
     }
   });
 });
+
+describe('payment decision: payment attempts (another attempt of the order reports a payment)', () => {
+  const ATTEMPT = 'WX20261207001N2';
+  const paidBy = (status: OrderStatus, paymentNo: string | null): PaymentOrderView => ({ ...withTxn(status, OTHER_TXN), paymentNo });
+  const second: ReportedPayment = { ...report, paymentNo: ATTEMPT };
+  const fresh = { transactionId: null };
+  const DUPLICATE_PAYMENT: PaymentDecision = { kind: 'DUPLICATE_PAYMENT' };
+  const cases: Array<[string, PaymentOrderView, string | null, ReportedPayment, { transactionId: string | null } | null, PaymentDecision]> = [
+    ['paid by the first attempt, the second pays too: a duplicate payment', paidBy('PAID', NO), null, second, fresh, DUPLICATE_PAYMENT],
+    ['the same after the merchant refunded the order', paidBy('REFUNDED', NO), null, second, fresh, DUPLICATE_PAYMENT],
+    ['the same on a partly refunded order', paidBy('PARTIALLY_REFUNDED', NO), null, second, fresh, DUPLICATE_PAYMENT],
+    ['a paid-after-close order, then another attempt', paidBy('PAID_AFTER_CLOSE', NO), null, second, fresh, DUPLICATE_PAYMENT],
+    ['the paying attempt reports another transaction: a conflict, not a duplicate', paidBy('PAID', ATTEMPT), null, second, fresh, CONFLICT],
+    ['an attempt we never issued for this order: a conflict', paidBy('PAID', NO), null, second, null, CONFLICT],
+    ['an attempt already holding another transaction: a conflict', paidBy('PAID', NO), null, second, { transactionId: 'X9' }, CONFLICT],
+    ['the duplicate recorded already: nothing to write', paidBy('PAID', NO), null, second, { transactionId: TXN }, { kind: 'DUPLICATE_RECORDED' }],
+    ['a duplicate whose amount differs is an amount anomaly, never an automatic refund', paidBy('PAID', NO), null, { ...second, totalFee: 1 }, fresh, AMOUNT],
+    ['a duplicate in another currency likewise', paidBy('PAID', NO), null, { ...second, feeType: 'USD' }, fresh, FEE_TYPE],
+    ['a transaction another order holds stays a conflict', paidBy('PAID', NO), 'WX-OTHER', second, fresh, CONFLICT],
+    ['an unpaid order paid by its second attempt: applied', unpaid('NOTPAY'), null, second, fresh, APPLY('NOTPAY', 'PAID')],
+    ['orders before attempts (no paying number recorded) keep their own number', paidBy('PAID', null), null, report, fresh, CONFLICT],
+  ];
+  it.each(cases)('%s', (_name, order, owner, reported, attempt, expected) => {
+    expect(paymentDecision(order, owner, reported, attempt)).toEqual(expected);
+  });
+});

@@ -14,10 +14,10 @@ const check = checkBoundaries as (root: string) => string[];
 /** probe path → [its source, the problem it must raise]. */
 const FORBIDDEN: Record<string, [string, RegExp]> = {
   'src/worker/refunds/probe-deep.ts': ["export { getOrder } from '../orders/orders-repo';", /reach orders\/ through its index\.ts/],
-  'src/worker/orders/probe-upward.ts': ["export { createRefund } from '../refunds';", /orders\/ \(rank 4\) may not import refunds\/ \(rank 5\)/],
-  'src/worker/anomalies/probe-peer.ts': ["export { orderView } from '../orders';", /anomalies\/ \(rank 3\) may not import orders\//],
-  'src/worker/refunds/probe-root.ts': ["export { DEPS_FACTORY } from '../compose/wiring';", /refunds\/ \(rank 5\) may not import compose\//],
-  'src/worker/platform/probe-feature.ts': ["export { getOrder } from '../orders';", /platform\/ \(rank 1\) may not import orders\//],
+  'src/worker/orders/probe-upward.ts': ["export { createRefund } from '../refunds';", /orders\/ \(rank 5\) may not import refunds\/ \(rank 6\)/],
+  'src/worker/anomalies/probe-peer.ts': ["export { orderView } from '../orders';", /anomalies\/ \(rank 4\) may not import orders\//],
+  'src/worker/refunds/probe-root.ts': ["export { DEPS_FACTORY } from '../compose/wiring';", /refunds\/ \(rank 6\) may not import compose\//],
+  'src/worker/platform/probe-feature.ts': ["export { getOrder } from '../orders';", /platform\/ \(rank 2\) may not import orders\//],
   'src/worker/console/probe-do.ts': ["export { OrderGate } from '../order-gate/durable-object';", /only src\/index\.ts imports a Durable Object class/],
   'src/worker/refunds/probe-usecase-repo.ts': [
     "import { syncOrder } from '../orders';\nexport const s = syncOrder;",

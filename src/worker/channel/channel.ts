@@ -4,13 +4,11 @@
 // implementation are added behind this same interface.
 import type { JsapiPayParams, SignType } from '../../core';
 
-/**
- * The ways a buyer pays: JSAPI (WeChat's in-app browser, under the 公众号 appid), MINIPROGRAM (JSAPI
- * under the mini-program's appid), NATIVE (a QR code scanned with WeChat), MWEB (H5: a phone browser
- * outside WeChat) and APP (the merchant's app, under its open-platform appid).
- */
-export type TradeType = 'JSAPI' | 'MINIPROGRAM' | 'NATIVE' | 'MWEB' | 'APP';
+import type { TradeType } from '../model';
 
+export type { TradeType };
+
+/** Every trade type, in the order the API documents them. */
 export const TRADE_TYPES: readonly TradeType[] = ['JSAPI', 'MINIPROGRAM', 'NATIVE', 'MWEB', 'APP'];
 
 /**

@@ -13,6 +13,8 @@ export type AnomalyKind =
   | 'PAID_AFTER_CLOSE'
   | 'LATE_PAYMENT_NOTIFY'
   | 'TXN_CONFLICT'
+  /** Another attempt of an already paid order was paid too: credited, and refunded in full automatically. */
+  | 'DUPLICATE_PAYMENT'
   | 'REFUND_UNMATCHED'
   /** A refund notify whose refund_fee/total_fee differ from the refund row: nothing applied. */
   | 'REFUND_AMOUNT_MISMATCH'

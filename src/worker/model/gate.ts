@@ -16,6 +16,8 @@ export type GateOutcome =
   | 'PAID_AFTER_CLOSE'
   /** The order is paid under another transaction_id, or this transaction_id belongs to another order: anomaly TXN_CONFLICT. */
   | 'CONFLICT'
+  /** Another attempt paid the order first: anomaly DUPLICATE_PAYMENT, the credit and its automatic refund recorded. */
+  | 'DUPLICATE_PAYMENT'
   /** total_fee or fee_type differs from the order: anomaly AMOUNT_MISMATCH, nothing applied. */
   | 'AMOUNT_MISMATCH'
   /** A payment for a (partly) refunded order: anomaly LATE_PAYMENT_NOTIFY, nothing applied. */

@@ -2,12 +2,22 @@
 // They cross the DO's RPC boundary: add optional fields only (docs/reliability.md §6.1).
 import type { OrderStatus } from '../../core/order-state';
 
+/**
+ * The ways a buyer pays: JSAPI (WeChat's in-app browser, under the 公众号 appid), MINIPROGRAM (JSAPI
+ * under the mini-program's appid), NATIVE (a QR code scanned with WeChat), MWEB (H5: a phone browser
+ * outside WeChat) and APP (the merchant's app, under its open-platform appid).
+ */
+export type TradeType = 'JSAPI' | 'MINIPROGRAM' | 'NATIVE' | 'MWEB' | 'APP';
+
 /** RECONCILIATION: a bill payment confirmed by a verified orderquery (src/worker/reconciliation). */
 export type PaymentSource = 'NOTIFY' | 'ORDERQUERY' | 'CLOSE_ORDERPAID' | 'RECONCILIATION';
 
 /** A verified payment fact: the signature (notify or orderquery answer) was checked by the caller. */
 export interface PaymentFacts {
+  /** The merchant's order. */
   outTradeNo: string;
+  /** The attempt WeChat reported (the out_trade_no it knows); absent: the order's own number. */
+  paymentNo?: string;
   transactionId: string;
   /** Integer fen, as WeChat reported it; the DO re-checks it against the order. */
   totalFee: number;

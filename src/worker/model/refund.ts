@@ -22,6 +22,10 @@ export interface RefundRecord {
   created_at: string;
   updated_at: string;
   succeeded_at: string | null;
+  /** 0009: the attempt whose money it returns (its WeChat number); null before attempts: the order's own number. */
+  payment_no?: string | null;
+  /** 0009: 1 for the automatic refund of a duplicate payment (outside the order's refund sums). */
+  duplicate?: number;
 }
 
 export type RefundResultSource = 'API' | 'NOTIFY' | 'REFUNDQUERY';

@@ -9,7 +9,11 @@
 const APPLIED_CACHE_TTL_MS = 60_000;
 const APPLIED_CACHE_MAX = 10_000;
 
+/** Keyed by the number WeChat reported (the attempt's); `order` is the merchant's order it belongs to. */
 interface Entry {
+  order: string;
+  /** The appid the attempt was placed under, as the committed notify carried it. */
+  appId: string;
   transactionId: string;
   totalFee: number;
   feeType: string;
@@ -18,24 +22,39 @@ interface Entry {
 
 const entries = new Map<string, Entry>();
 
-export function rememberApplied(outTradeNo: string, transactionId: string, totalFee: number, feeType: string, nowMs: number): void {
-  entries.delete(outTradeNo); // re-insert: Map order is the eviction order
+export function rememberApplied(
+  paymentNo: string,
+  order: string,
+  appId: string,
+  transactionId: string,
+  totalFee: number,
+  feeType: string,
+  nowMs: number,
+): void {
+  entries.delete(paymentNo); // re-insert: Map order is the eviction order
   if (entries.size >= APPLIED_CACHE_MAX) entries.delete(entries.keys().next().value!);
-  entries.set(outTradeNo, { transactionId, totalFee, feeType, until: nowMs + APPLIED_CACHE_TTL_MS });
+  entries.set(paymentNo, { order, appId, transactionId, totalFee, feeType, until: nowMs + APPLIED_CACHE_TTL_MS });
 }
 
 /**
- * True only for the very transaction, amount and currency that were committed, within the TTL.
- * `totalFee` is the wire string: it must be the canonical digits of the committed amount.
+ * The order, only for the very appid, transaction, amount and currency that were committed, within the TTL;
+ * else null. `totalFee` is the wire string: it must be the canonical digits of the committed amount.
  */
-export function knownApplied(outTradeNo: string, transactionId: string, totalFee: string | undefined, feeType: string, nowMs: number): boolean {
-  const e = entries.get(outTradeNo);
-  if (!e) return false;
+export function knownApplied(
+  paymentNo: string,
+  appId: string,
+  transactionId: string,
+  totalFee: string | undefined,
+  feeType: string,
+  nowMs: number,
+): string | null {
+  const e = entries.get(paymentNo);
+  if (!e) return null;
   if (e.until <= nowMs) {
-    entries.delete(outTradeNo);
-    return false;
+    entries.delete(paymentNo);
+    return null;
   }
-  return e.transactionId === transactionId && String(e.totalFee) === totalFee && e.feeType === feeType;
+  return e.appId === appId && e.transactionId === transactionId && String(e.totalFee) === totalFee && e.feeType === feeType ? e.order : null;
 }
 
 export function forgetApplied(outTradeNo: string): void {

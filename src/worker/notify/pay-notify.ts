@@ -6,7 +6,7 @@
 import { maskOpenid, OUT_TRADE_NO, parseFen } from '../../core';
 import type { AnomalyKind, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../model';
 import type { GateResult } from '../model';
-import { getOrder } from '../orders';
+import { getAttempt, getOrder } from '../orders';
 import { log } from '../platform/log';
 import { forgetApplied, knownApplied, rememberApplied } from './applied-cache';
 import { anomalyReply, evidenceOf, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
@@ -28,7 +28,8 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   const fields = verified.fields;
   if (verified.trimmedReading) (deps.log ?? log).warn('NOTIFY_SIGN_TRIMMED_READING', { outTradeNo: fields.out_trade_no ?? null });
 
-  const outTradeNo = fields.out_trade_no !== undefined && OUT_TRADE_NO.test(fields.out_trade_no) ? fields.out_trade_no : null;
+  // The number WeChat knows: a payment attempt's (for orders made before attempts, the order's own).
+  const paymentNo = fields.out_trade_no !== undefined && OUT_TRADE_NO.test(fields.out_trade_no) ? fields.out_trade_no : null;
   // Authentic from here on: every outcome is durable before the reply.
   const evidence = await evidenceOf(inbound, verified.messageKey, now);
 
@@ -37,30 +38,35 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   // the order is PAID — and only then: a refund may have moved the order on in another isolate, and
   // only the DO (every refund passes it) knows. A moved-on order takes the DO's full path and gets
   // its LATE_PAYMENT anomaly; never a second credit, never a return to PAID.
-  if (
-    outTradeNo !== null &&
-    fields.appid === config.appId &&
+  const known =
+    paymentNo !== null &&
     fields.mch_id === config.mchId &&
     fields.result_code === 'SUCCESS' &&
     fields.transaction_id !== undefined &&
-    knownApplied(outTradeNo, fields.transaction_id, fields.total_fee, fields.fee_type ?? 'CNY', now.getTime())
-  ) {
+    fields.appid !== undefined
+      ? knownApplied(paymentNo, fields.appid, fields.transaction_id, fields.total_fee, fields.fee_type ?? 'CNY', now.getTime())
+      : null;
+  if (known !== null && paymentNo !== null) {
     const feeType = fields.fee_type ?? 'CNY';
-    const facts = paymentFacts(fields, outTradeNo, Number(fields.total_fee), feeType);
+    const facts = paymentFacts(fields, known, paymentNo, Number(fields.total_fee), feeType);
     const result = await applyThroughGate(deps, facts, evidence);
-    if (result.outcome !== 'APPLIED' && result.outcome !== 'ALREADY_APPLIED' && result.outcome !== 'PAID_AFTER_CLOSE') forgetApplied(outTradeNo);
-    return { reply: 'OK', outcome: result.outcome, outTradeNo };
+    if (result.outcome !== 'APPLIED' && result.outcome !== 'ALREADY_APPLIED' && result.outcome !== 'PAID_AFTER_CLOSE') forgetApplied(paymentNo);
+    return { reply: 'OK', outcome: result.outcome, outTradeNo: known };
   }
+  // Until the attempt is found, anomalies name the reported number.
+  let outTradeNo = paymentNo;
   const anomaly = (kind: AnomalyKind, detail: Record<string, unknown>) => anomalyReply(deps, evidence, 'PAY', kind, outTradeNo, detail);
 
-  // 5. Our merchant.
-  if (fields.appid !== config.appId) return anomaly('APPID_MISMATCH', { appid: fields.appid ?? null });
+  // 5–6. Our merchant, and a known attempt of a known order (no DO exists for unknown or malformed
+  // numbers). The appid must be the one the attempt was placed under (a mini-program's or an app's
+  // for those trade types; the 公众号's for attempts made before attempts existed).
+  const attempt = paymentNo === null ? null : await getAttempt(deps.db, paymentNo);
+  if (fields.appid !== (attempt?.appid ?? config.appId)) return anomaly('APPID_MISMATCH', { appid: fields.appid ?? null });
   if (fields.mch_id !== config.mchId) return anomaly('MCH_MISMATCH', { mch_id: fields.mch_id ?? null });
-
-  // 6. A known order (no DO exists for unknown or malformed numbers).
-  if (outTradeNo === null) return anomaly('UNKNOWN_ORDER', { reason: 'out_trade_no missing or malformed' });
-  const order = await getOrder(deps.db, outTradeNo);
+  if (paymentNo === null) return anomaly('UNKNOWN_ORDER', { reason: 'out_trade_no missing or malformed' });
+  const order = await getOrder(deps.db, attempt?.out_trade_no ?? paymentNo);
   if (!order) return anomaly('UNKNOWN_ORDER', {});
+  outTradeNo = order.out_trade_no;
 
   // 7. Amount (integer fen; total_fee, not cash_fee, which coupons reduce) and currency.
   let totalFee: number;
@@ -76,23 +82,26 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   // 8. Business result.
   if (fields.result_code !== 'SUCCESS') return anomaly('RESULT_FAIL', { err_code: fields.err_code ?? null });
 
-  // Beyond §4 (T28): the payer and the trade type must be the ones this order was issued for.
-  if (fields.trade_type !== undefined && fields.trade_type !== 'JSAPI') return anomaly('TRADE_TYPE_MISMATCH', { trade_type: fields.trade_type });
-  const buyer = order.prepay_openid ?? order.openid;
-  if (buyer && fields.openid !== undefined && fields.openid !== buyer) return anomaly('OPENID_MISMATCH', { openid: maskOpenid(fields.openid) });
+  // Beyond §4 (T28): the payer and the trade type must be the ones this attempt was issued for
+  // (a mini-program pays as trade_type JSAPI).
+  const tradeType = attempt ? (attempt.trade_type === 'MINIPROGRAM' ? 'JSAPI' : attempt.trade_type) : 'JSAPI';
+  if (fields.trade_type !== undefined && fields.trade_type !== tradeType) return anomaly('TRADE_TYPE_MISMATCH', { trade_type: fields.trade_type });
+  const buyer = attempt ? attempt.openid : (order.prepay_openid ?? order.openid);
+  const buyerBound = !attempt || attempt.trade_type === 'JSAPI' || attempt.trade_type === 'MINIPROGRAM';
+  if (buyerBound && buyer && fields.openid !== undefined && fields.openid !== buyer) return anomaly('OPENID_MISMATCH', { openid: maskOpenid(fields.openid) });
   if (!fields.transaction_id || !TRANSACTION_ID.test(fields.transaction_id)) return anomaly('MALFORMED_FIELD', { field: 'transaction_id' });
 
-  const facts = paymentFacts(fields, outTradeNo, totalFee, feeType);
+  const facts = paymentFacts(fields, order.out_trade_no, paymentNo, totalFee, feeType);
   const seen: OrderSnapshot = { status: order.status, totalFee: order.total_fee, feeType: order.fee_type, transactionId: order.transaction_id };
   const result = await applyThroughGate(deps, facts, evidence, seen);
   if (result.outcome === 'APPLIED' || result.outcome === 'ALREADY_APPLIED' || result.outcome === 'PAID_AFTER_CLOSE') {
-    rememberApplied(outTradeNo, facts.transactionId, totalFee, feeType, now.getTime());
+    rememberApplied(paymentNo, order.out_trade_no, fields.appid!, facts.transactionId, totalFee, feeType, now.getTime());
   }
-  return { reply: 'OK', outcome: result.outcome, outTradeNo };
+  return { reply: 'OK', outcome: result.outcome, outTradeNo: order.out_trade_no };
 }
 
 /** The payment fact of a verified notify whose amount and currency were checked. */
-function paymentFacts(fields: Readonly<Record<string, string>>, outTradeNo: string, totalFee: number, feeType: string): PaymentFacts {
+function paymentFacts(fields: Readonly<Record<string, string>>, outTradeNo: string, paymentNo: string, totalFee: number, feeType: string): PaymentFacts {
   let cashFee: number | undefined;
   try {
     cashFee = fields.cash_fee === undefined ? undefined : parseFen(fields.cash_fee, { allowZero: true });
@@ -101,6 +110,7 @@ function paymentFacts(fields: Readonly<Record<string, string>>, outTradeNo: stri
   }
   return {
     outTradeNo,
+    ...(paymentNo === outTradeNo ? {} : { paymentNo }),
     transactionId: fields.transaction_id!,
     totalFee,
     feeType,

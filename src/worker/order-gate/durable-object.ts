@@ -3,10 +3,10 @@ import { paymentDecision } from '../../core/payment-decision';
 import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
 import { alertAnomaly, messageKeyOf, reportAnomaly } from '../anomalies';
 import type { AnomalyKind, OutboxEvent } from '../model';
-import { commitPayment, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders';
+import { commitDuplicate, commitPayment, duplicateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders';
 import { sha256Hex } from '../../core';
 import { gateDeps, type GateDeps } from '../compose/wiring';
-import { closeEvents, paymentEvents, refOf } from '../outbox';
+import { closeEvents, orderAnomalyEvent, paymentEvents, refOf } from '../outbox';
 import type {
   CloseRequest,
   GateOutcome,
@@ -205,20 +205,34 @@ export class OrderGate extends DurableObject<Env> {
       // but the CAS refuses a transaction_id held by another order, and the re-read classifies it).
       // A snapshot that already shows the payment may predate a refund: judge it on a fresh read, or a
       // stale PAID would be remembered for a refunded order and its replays would skip LATE_PAYMENT.
-      const { order, txnOwner } =
+      const { order, txnOwner, attemptView } =
         attempt === 0 && seen && seen.transactionId === null
-          ? { order: seen, txnOwner: null }
-          : await loadPaymentView(db, p.outTradeNo, p.transactionId).then(({ order, txnOwner }) => ({
-              order: order && { status: order.status, totalFee: order.total_fee, feeType: order.fee_type, transactionId: order.transaction_id },
+          ? { order: seen, txnOwner: null, attemptView: undefined }
+          : await loadPaymentView(db, p.outTradeNo, p.transactionId, p.paymentNo).then(({ order, txnOwner, attempt }) => ({
+              order: order && {
+                status: order.status,
+                totalFee: order.total_fee,
+                feeType: order.fee_type,
+                transactionId: order.transaction_id,
+                paymentNo: order.payment_no,
+              },
               txnOwner,
+              attemptView: attempt && { transactionId: attempt.transaction_id },
             }));
-      const decision = paymentDecision(order, txnOwner, p);
+      const decision = paymentDecision(order, txnOwner, p, attemptView);
       if (decision.kind === 'UNKNOWN_ORDER' || !order) return { outcome: 'UNKNOWN_ORDER', status: null };
       if (decision.kind === 'DUPLICATE') {
         this.#remember({ transactionId: p.transactionId, totalFee: order.totalFee, status: decision.status });
         return { outcome: 'ALREADY_APPLIED', status: decision.status };
       }
+      if (decision.kind === 'DUPLICATE_RECORDED') return { outcome: 'DUPLICATE_PAYMENT', status: order.status };
       if (decision.kind === 'ANOMALY') return this.#anomaly(p, evidence, decision.anomaly, decision.outcome, order.status, order.transactionId);
+      if (decision.kind === 'DUPLICATE_PAYMENT') {
+        if (await this.#duplicate({ ...p, paymentNo: p.paymentNo ?? p.outTradeNo }, evidence, order.totalFee, order.transactionId)) {
+          return { outcome: 'DUPLICATE_PAYMENT', status: order.status };
+        }
+        continue; // the attempt changed meanwhile: read again and decide again
+      }
 
       const { from, to } = decision;
       const now = new Date().toISOString();
@@ -254,6 +268,37 @@ export class OrderGate extends DurableObject<Env> {
       // The CAS lost to a writer outside this lock: read again and decide again.
     }
     throw new Error('order status kept changing; retry');
+  }
+
+  /**
+   * Money that came in twice: the attempt's credit, its automatic full refund (filed SUBMITTING; the
+   * lifecycle sweep sends it) and the DUPLICATE_PAYMENT anomaly with its order.anomaly event, in one
+   * batch. The order itself does not move. False when the attempt's CAS lost.
+   */
+  async #duplicate(p: PaymentFacts & { paymentNo: string }, evidence: NotifyEvidence | undefined, totalFee: number, paidTxn: string | null): Promise<boolean> {
+    const now = new Date().toISOString();
+    const anomaly = {
+      kind: 'DUPLICATE_PAYMENT' as const,
+      outTradeNo: p.outTradeNo,
+      bodySha256: await anomalyKey(p, evidence),
+      now,
+      detail: {
+        payment_no: p.paymentNo,
+        transactionId: p.transactionId,
+        paidTransactionId: paidTxn,
+        totalFee: p.totalFee,
+        source: p.source,
+        out_refund_no: duplicateRefundNo(p.paymentNo),
+        action: 'AUTOMATIC_REFUND',
+      },
+    };
+    const events = [orderAnomalyEvent(anomaly)];
+    const committed = await commitDuplicate(this.#d.db, { facts: p, totalFee, now, evidence, anomaly, events });
+    if (committed) {
+      this.#publish(events);
+      alertAnomaly(this.#d.log, 'DUPLICATE_PAYMENT', p.outTradeNo, { paymentNo: p.paymentNo, source: p.source });
+    }
+    return committed;
   }
 
   async #anomaly(

@@ -1,7 +1,8 @@
 // orders: what the other folders use of it (docs/ARCHITECTURE.md §1, feature boundaries).
 export { closeOrderFlow } from './close';
+export { getAttempt, listAttempts, type AttemptRow } from './attempts-repo';
 export { getOrder, listOrders, type ListFilter, type OrderRow, type OrderStatus } from './orders-repo';
-export { commitPayment, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from './payments-repo';
+export { commitDuplicate, commitPayment, duplicateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from './payments-repo';
 export { OrderSchema, OutTradeNoParams, withTextRules } from './schemas';
 export { PREPAY_LIFETIME_MS, applyQueryResult, syncDue, syncOrder } from './sync';
 export { orderView, refundableFee } from './view';

@@ -12,21 +12,29 @@ interface PaymentView {
   total_fee: number;
   fee_type: string;
   transaction_id: string | null;
+  /** The attempt that paid it (0009); null before payment, or for orders paid before attempts. */
+  payment_no: string | null;
 }
 
-/** The order (on the primary: no replica reads for money) and which order, if any, already holds `transactionId`. */
+/**
+ * The order (on the primary: no replica reads for money), which order, if any, already holds
+ * `transactionId`, and the reported attempt if it is one of this order's.
+ */
 export async function loadPaymentView(
   db: D1Database,
   outTradeNo: string,
   transactionId: string,
-): Promise<{ order: PaymentView | null; txnOwner: string | null }> {
-  const [order, owner] = await db.batch([
-    db.prepare('SELECT status, total_fee, fee_type, transaction_id FROM orders WHERE out_trade_no = ?1').bind(outTradeNo),
+  paymentNo: string = outTradeNo,
+): Promise<{ order: PaymentView | null; txnOwner: string | null; attempt: { transaction_id: string | null } | null }> {
+  const [order, owner, attempt] = await db.batch([
+    db.prepare('SELECT status, total_fee, fee_type, transaction_id, payment_no FROM orders WHERE out_trade_no = ?1').bind(outTradeNo),
     db.prepare('SELECT out_trade_no FROM orders WHERE transaction_id = ?1').bind(transactionId),
+    db.prepare('SELECT transaction_id FROM payment_attempts WHERE payment_no = ?1 AND out_trade_no = ?2').bind(paymentNo, outTradeNo),
   ]);
   return {
     order: (order?.results[0] as PaymentView | undefined) ?? null,
     txnOwner: (owner?.results[0] as { out_trade_no: string } | undefined)?.out_trade_no ?? null,
+    attempt: (attempt?.results[0] as { transaction_id: string | null } | undefined) ?? null,
   };
 }
 
@@ -60,7 +68,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
     db
       .prepare(
         `UPDATE orders SET status = ?3, transaction_id = ?4, time_end = ?5, bank_type = ?6, cash_fee = ?7,
-           prepay_openid = COALESCE(prepay_openid, ?8), paid_at = ?9, updated_at = ?9,
+           prepay_openid = COALESCE(prepay_openid, ?8), paid_at = ?9, updated_at = ?9, payment_no = ?12,
            last_notify_at = CASE WHEN ?10 = 'NOTIFY' THEN ?9 ELSE last_notify_at END
          WHERE out_trade_no = ?1 AND status = ?2 AND total_fee = ?11 AND transaction_id IS NULL
            AND NOT EXISTS (SELECT 1 FROM orders AS other WHERE other.transaction_id = ?4)`,
@@ -77,6 +85,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
         c.now,
         f.source,
         f.totalFee,
+        f.paymentNo ?? f.outTradeNo,
       ),
     db
       .prepare(
@@ -109,11 +118,90 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
         .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, f.transactionId, c.to),
     );
   }
+  // The paying attempt (absent for orders that never had one): guarded by the order's new state.
+  stmts.push(
+    db
+      .prepare(
+        `UPDATE payment_attempts SET status = 'PAID', transaction_id = ?3, openid = COALESCE(openid, ?4), paid_at = ?5, updated_at = ?5
+         WHERE payment_no = ?1 AND out_trade_no = ?2 AND status IN ('PENDING','CLOSED') AND transaction_id IS NULL
+           AND EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?2 AND transaction_id = ?3 AND paid_at = ?5)`,
+      )
+      .bind(f.paymentNo ?? f.outTradeNo, f.outTradeNo, f.transactionId, f.openid ?? null, c.now),
+  );
   // The outbox (guarded by the order's new state, not by changes()): no transition without its event.
   const events = c.events ?? paymentEvents({ outTradeNo: f.outTradeNo, to: c.to, transactionId: f.transactionId, now: c.now, anomaly: c.anomaly });
   for (const e of events) stmts.push(outboxStatement(db, e));
   const change = { kind: 'PAID', outTradeNo: f.outTradeNo, transactionId: f.transactionId, status: c.to, at: c.now } as const;
   for (const hook of hooks) stmts.push(...hook(db, change));
+  const [update] = await db.batch(stmts);
+  return update?.meta.changes === 1;
+}
+
+/** WeChat's refund number for a duplicate's automatic refund: one per attempt, so it is filed once. */
+export const duplicateRefundNo = (paymentNo: string) => `dup_${paymentNo}`;
+
+export interface DuplicateCommit {
+  facts: PaymentFacts & { paymentNo: string };
+  /** The order's total: what came in twice, and what goes back. */
+  totalFee: number;
+  now: string;
+  evidence?: NotifyEvidence;
+  anomaly: AnomalyRecord;
+  /** order.anomaly for the anomaly (outbox, same batch). */
+  events: OutboxEvent[];
+}
+
+/**
+ * One transaction for a duplicate payment: the attempt takes the transaction (CAS: still without
+ * one), its DUPLICATE_PAYMENT credit, the automatic full refund filed as SUBMITTING under a number
+ * fixed by the attempt (the lifecycle sweep sends it), the notification, the anomaly and its event.
+ * The order's status and refund sums stay as they are. Returns whether the CAS applied.
+ */
+export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promise<boolean> {
+  const f = c.facts;
+  const outRefundNo = duplicateRefundNo(f.paymentNo);
+  const stmts: D1PreparedStatement[] = [
+    db
+      .prepare(
+        `UPDATE payment_attempts SET status = 'REFUNDING', transaction_id = ?3, openid = COALESCE(openid, ?4), paid_at = ?5, updated_at = ?5
+         WHERE payment_no = ?1 AND out_trade_no = ?2 AND transaction_id IS NULL AND status IN ('PENDING','CLOSED')`,
+      )
+      .bind(f.paymentNo, f.outTradeNo, f.transactionId, f.openid ?? null, c.now),
+    db
+      .prepare(
+        `INSERT INTO ledger (out_trade_no, kind, amount_fen, transaction_id, created_at)
+         SELECT ?1, 'DUPLICATE_PAYMENT', ?2, ?3, ?4 WHERE changes() = 1`,
+      )
+      .bind(f.outTradeNo, c.totalFee, f.transactionId, c.now),
+    db
+      .prepare(
+        `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, duplicate, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
+         SELECT ?1, ?2, ?3, 1, ?4, ?4, '重复支付自动退款', 'SUBMITTING', ?5, ?6, ?6 WHERE changes() = 1`,
+      )
+      .bind(outRefundNo, f.outTradeNo, f.paymentNo, c.totalFee, `duplicate:${f.transactionId}`, c.now),
+  ];
+  if (c.evidence) {
+    stmts.push(
+      db
+        .prepare(
+          `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
+           SELECT 'PAY', ?1, ?2, ?3, 'DUPLICATE_PAYMENT', ?4 WHERE changes() = 1`,
+        )
+        .bind(f.outTradeNo, c.evidence.bodySha256, c.evidence.rawBody, c.evidence.receivedAt),
+    );
+  }
+  const a = c.anomaly;
+  const recorded = `EXISTS (SELECT 1 FROM payment_attempts WHERE payment_no = ?6 AND transaction_id = ?7 AND paid_at = ?5)`;
+  stmts.push(
+    db
+      .prepare(
+        `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE ${recorded}
+         ON CONFLICT (body_sha256, kind) DO NOTHING`,
+      )
+      .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, f.paymentNo, f.transactionId),
+  );
+  for (const e of c.events) stmts.push(outboxStatement(db, e));
   const [update] = await db.batch(stmts);
   return update?.meta.changes === 1;
 }

@@ -1,0 +1,109 @@
+// Payment attempts in D1 (migrations/0009): each a payment at WeChat under its own number. Money
+// moves (PAID, a duplicate's REFUNDING/REFUNDED) are written by the OrderGate's batches
+// (payments-repo.ts, refunds-repo.ts); this holds issuing, reading and closing.
+import type { TradeType } from '../model';
+
+export type AttemptStatus = 'PENDING' | 'PAID' | 'CLOSED' | 'REFUNDING' | 'REFUNDED';
+
+/** One `payment_attempts` row as D1 returns it. Times are UTC ISO-8601. */
+export interface AttemptRow {
+  payment_no: string;
+  out_trade_no: string;
+  trade_type: TradeType;
+  /** Null only for attempts backfilled from orders made before attempts (the 公众号 appid). */
+  appid: string | null;
+  openid: string | null;
+  client_ip: string | null;
+  prepay_id: string | null;
+  code_url: string | null;
+  mweb_url: string | null;
+  status: AttemptStatus;
+  transaction_id: string | null;
+  expires_at: string;
+  paid_at: string | null;
+  closed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewAttempt {
+  paymentNo: string;
+  outTradeNo: string;
+  tradeType: TradeType;
+  appId: string;
+  openid: string | null;
+  clientIp: string;
+  prepayId: string;
+  codeUrl: string | null;
+  mwebUrl: string | null;
+  expiresAt: string;
+  now: string;
+}
+
+export function getAttempt(db: D1Database, paymentNo: string): Promise<AttemptRow | null> {
+  return db.prepare('SELECT * FROM payment_attempts WHERE payment_no = ?1').bind(paymentNo).first<AttemptRow>();
+}
+
+/** An order's attempts, newest first. */
+export async function listAttempts(db: D1Database, outTradeNo: string, limit = 100): Promise<AttemptRow[]> {
+  const res = await db
+    .prepare('SELECT * FROM payment_attempts WHERE out_trade_no = ?1 ORDER BY created_at DESC, payment_no DESC LIMIT ?2')
+    .bind(outTradeNo, limit)
+    .all<AttemptRow>();
+  return res.results;
+}
+
+/**
+ * The statement that records an issued attempt: only while the order is still payable (CREATED or
+ * NOTPAY), so an attempt never appears on an order a notify or a close just moved on. A number
+ * taken meanwhile is a primary-key error that rolls the batch back.
+ */
+export function insertAttemptStatement(db: D1Database, a: NewAttempt): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO payment_attempts (payment_no, out_trade_no, trade_type, appid, openid, client_ip, prepay_id, code_url, mweb_url,
+         status, expires_at, created_at, updated_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'PENDING', ?10, ?11, ?11
+       WHERE EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?2 AND status IN ('CREATED','NOTPAY'))`,
+    )
+    .bind(a.paymentNo, a.outTradeNo, a.tradeType, a.appId, a.openid, a.clientIp, a.prepayId, a.codeUrl, a.mwebUrl, a.expiresAt, a.now);
+}
+
+/** Whether a WeChat number is free: no attempt and no other order uses it. */
+export async function numberFree(db: D1Database, paymentNo: string, outTradeNo: string): Promise<boolean> {
+  const row = await db
+    .prepare(
+      `SELECT (SELECT COUNT(*) FROM payment_attempts WHERE payment_no = ?1)
+            + (SELECT COUNT(*) FROM orders WHERE out_trade_no = ?1 AND out_trade_no <> ?2) AS taken`,
+    )
+    .bind(paymentNo, outTradeNo)
+    .first<{ taken: number }>();
+  return (row?.taken ?? 1) === 0;
+}
+
+/** PENDING → CLOSED once WeChat confirmed the close (or never issued it). */
+export async function markAttemptClosed(db: D1Database, paymentNo: string, now: string): Promise<boolean> {
+  const res = await db
+    .prepare(`UPDATE payment_attempts SET status = 'CLOSED', closed_at = ?2, updated_at = ?2 WHERE payment_no = ?1 AND status = 'PENDING'`)
+    .bind(paymentNo, now)
+    .run();
+  return res.meta.changes === 1;
+}
+
+/**
+ * PENDING attempts WeChat may still take money for although their order no longer needs them (paid,
+ * closed, failed, refunded) or they have expired, created at least `createdBefore` (WeChat refuses a
+ * close within 5 minutes of ordering): the lifecycle sweep closes them. Oldest first.
+ */
+export async function attemptsToClose(db: D1Database, nowIso: string, createdBefore: string, limit: number): Promise<AttemptRow[]> {
+  const res = await db
+    .prepare(
+      `SELECT a.* FROM payment_attempts AS a JOIN orders AS o ON o.out_trade_no = a.out_trade_no
+       WHERE a.status = 'PENDING' AND a.created_at <= ?2
+         AND (a.expires_at <= ?1 OR o.status NOT IN ('CREATED','NOTPAY') OR (o.payment_no IS NOT NULL AND o.payment_no <> a.payment_no))
+       ORDER BY a.created_at LIMIT ?3`,
+    )
+    .bind(nowIso, createdBefore, limit)
+    .all<AttemptRow>();
+  return res.results;
+}
