@@ -15,10 +15,11 @@ describe('syncDue: whether a read spends an orderquery', () => {
   const now = fakeClock().now();
   const issuedAgo = (ms: number) => iso(now - ms + PREPAY_LIFETIME_MS);
 
-  it('only NOTPAY and CLOSING orders with a prepay', () => {
+  it('only NOTPAY orders (a payment attempt was issued) and CLOSING ones with a prepay', () => {
     for (const status of ['CREATED', 'PAID', 'CLOSED', 'FAILED', 'REFUNDED'] as const)
       expect(syncDue(orderRow({ status }, now), now + 3600_000, true)).toBe(false);
-    expect(syncDue(orderRow({ prepay_id: null }, now), now + 3600_000, true)).toBe(false);
+    expect(syncDue(orderRow({ status: 'CLOSING', prepay_id: null }, now), now + 3600_000, true)).toBe(false);
+    expect(syncDue(orderRow({ status: 'NOTPAY', prepay_id: null }, now), now + 3600_000, true)).toBe(true);
     expect(syncDue(orderRow({ status: 'CLOSING' }, now), now + 3600_000, false)).toBe(true);
   });
 

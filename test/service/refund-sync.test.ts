@@ -137,12 +137,12 @@ describe('syncRefund: one claimed, verified refundquery', () => {
 
 describe('advanceRefund: one sweep step', () => {
   it('a refund whose order is gone is skipped; PROCESSING is synced with the order’s sign type', async () => {
-    const none = fakeDeps({ db: [{ sql: /^SELECT \* FROM orders WHERE out_trade_no/, first: () => null }] });
+    const none = fakeDeps({ db: [{ sql: /^SELECT .* FROM orders WHERE out_trade_no/, first: () => null }] });
     const row = refundRow();
     expect(await advanceRefund(none.deps, row)).toEqual({ step: 'SKIPPED', after: row });
 
     const f = fakeDeps({
-      db: [{ sql: /^SELECT \* FROM orders WHERE out_trade_no/, first: () => ({ sign_type: 'MD5' }) }, claim(true)],
+      db: [{ sql: /^SELECT .* FROM orders WHERE out_trade_no/, first: () => ({ sign_type: 'MD5' }) }, claim(true)],
       gate: { applyRefundResult: applied('SUCCESS') },
     });
     f.wechat.on(QUERY, answer('SUCCESS'));

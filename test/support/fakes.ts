@@ -210,7 +210,12 @@ export function fakeDeps(opts: { gate?: GateScript; db?: StatementHandler[]; clo
   const config = opts.config ?? fakeConfig();
   const wechat = fakeWechat(config);
   const gate = fakeGate(opts.gate);
-  const db = fakeDb(opts.db);
+  // Orders from before payment attempts, unless a test scripts them: no attempt rows, nothing to close.
+  const db = fakeDb([
+    ...(opts.db ?? []),
+    { sql: /FROM payment_attempts WHERE out_trade_no/, all: () => [] },
+    { sql: /^UPDATE payment_attempts SET status = 'CLOSED'/, run: () => 1 },
+  ]);
   const clock = opts.clock ?? fakeClock();
   const deps: GatewayDeps = { db: db.db, gate: gate.gate, config, channel: v2Channel(wechat.deps), now: clock.now, waitUntil: () => undefined };
   return { deps, wechat, gate, db, clock, config };
@@ -223,6 +228,8 @@ const ISO = (ms: number) => new Date(ms).toISOString();
 export function orderRow(overrides: Partial<OrderRow> = {}, nowMs = fakeClock().now()): OrderRow {
   return {
     out_trade_no: 'FAST0001',
+    payment_no: null,
+    trade_type: null,
     description: 'Test item',
     total_fee: 1999,
     fee_type: 'CNY',

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/worker/compose/app';
 import { makeCheckoutToken } from '../../src/worker/platform/checkout-link';
 import { issueOauthSession, readOauthSession, OAUTH_COOKIE } from '../../src/worker/platform/buyer-session';
-import { AUTH, api, createOrder, freshNo, orderRow } from '../support/orders-helpers';
+import { AUTH, BOB, BUYER, api, createOrder, freshNo, orderRow } from '../support/orders-helpers';
 
 const SECRET = env.CHECKOUT_SECRET!;
 
@@ -109,19 +109,24 @@ describe('jsapi authorisation', () => {
     expect(await errorOf(res)).toBe('ORDER_EXPIRED');
   });
 
-  it('an order bound to another buyer → 409 PREPAY_OPENID_MISMATCH', async () => {
+  it('an order another buyer is paying → 409 PREPAY_OPENID_MISMATCH; once that attempt expires, this buyer gets one of their own', async () => {
     const order = await createOrder();
-    await env.DB.prepare(
-      "UPDATE orders SET status = 'NOTPAY', prepay_id = 'wx_prepay_other', prepay_openid = 'oTESTuser000000000000000002', prepay_expires_at = ?2 WHERE out_trade_no = ?1",
-    )
-      .bind(order.out_trade_no, new Date(Date.now() + 3600_000).toISOString())
-      .run();
-    const res = await jsapi(order.out_trade_no, {
-      'X-Checkout-Token': await makeCheckoutToken(SECRET, order.out_trade_no),
-      Cookie: await sessionCookie('oTESTuser000000000000000001'),
-    });
+    const as = async (openid: string) =>
+      jsapi(order.out_trade_no, { 'X-Checkout-Token': await makeCheckoutToken(SECRET, order.out_trade_no), Cookie: await sessionCookie(openid) });
+    expect((await as(BOB)).status).toBe(200);
+    const res = await as(BUYER);
     expect(res.status).toBe(409);
     expect(await errorOf(res)).toBe('PREPAY_OPENID_MISMATCH');
+    await env.DB.prepare('UPDATE payment_attempts SET expires_at = ?2 WHERE out_trade_no = ?1')
+      .bind(order.out_trade_no, new Date(Date.now() - 1000).toISOString())
+      .run();
+    expect((await as(BUYER)).status).toBe(200);
+    const attempts = await env.DB.prepare('SELECT payment_no, openid FROM payment_attempts WHERE out_trade_no = ?1 ORDER BY created_at')
+      .bind(order.out_trade_no)
+      .all<{ payment_no: string; openid: string }>();
+    expect(attempts.results.map((a) => a.openid)).toEqual([BOB, BUYER]);
+    expect(attempts.results[0]!.payment_no).toBe(order.out_trade_no);
+    expect(attempts.results[1]!.payment_no).not.toBe(order.out_trade_no);
   });
 });
 

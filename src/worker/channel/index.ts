@@ -4,3 +4,4 @@ export { ChannelError, type ChannelErrorCode } from './errors';
 
 /** WeChat refuses a close within 5 minutes of the order's creation (docs/wechatpay-v2.md §10, reliability.md I9). */
 export const CLOSE_MIN_AGE_MS = 5 * 60 * 1000;
+export { TRADE_TYPES } from './channel';

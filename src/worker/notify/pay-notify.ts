@@ -6,7 +6,7 @@
 import { maskOpenid, OUT_TRADE_NO, parseFen } from '../../core';
 import type { AnomalyKind, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../model';
 import type { GateResult } from '../model';
-import { getAttempt, getOrder } from '../orders';
+import { orderOfPaymentNo } from '../orders';
 import { log } from '../platform/log';
 import { forgetApplied, knownApplied, rememberApplied } from './applied-cache';
 import { anomalyReply, evidenceOf, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
@@ -60,12 +60,13 @@ export async function handlePayNotify(req: Request, deps: NotifyDeps): Promise<N
   // 5–6. Our merchant, and a known attempt of a known order (no DO exists for unknown or malformed
   // numbers). The appid must be the one the attempt was placed under (a mini-program's or an app's
   // for those trade types; the 公众号's for attempts made before attempts existed).
-  const attempt = paymentNo === null ? null : await getAttempt(deps.db, paymentNo);
+  const found = paymentNo === null ? null : await orderOfPaymentNo(deps.db, paymentNo);
+  const attempt = found?.attempt ?? null;
   if (fields.appid !== (attempt?.appid ?? config.appId)) return anomaly('APPID_MISMATCH', { appid: fields.appid ?? null });
   if (fields.mch_id !== config.mchId) return anomaly('MCH_MISMATCH', { mch_id: fields.mch_id ?? null });
   if (paymentNo === null) return anomaly('UNKNOWN_ORDER', { reason: 'out_trade_no missing or malformed' });
-  const order = await getOrder(deps.db, attempt?.out_trade_no ?? paymentNo);
-  if (!order) return anomaly('UNKNOWN_ORDER', {});
+  if (!found) return anomaly('UNKNOWN_ORDER', {});
+  const order = found.order;
   outTradeNo = order.out_trade_no;
 
   // 7. Amount (integer fen; total_fee, not cash_fee, which coupons reduce) and currency.

@@ -6,7 +6,7 @@ import { DomainError } from '../platform/errors';
 import { cursorKey, keysetPage, type KeysetPage } from '../platform/paging';
 import { closeOrderFlow } from './close';
 import { getOrder, listOrders, type OrderRow, type OrderStatus } from './orders-repo';
-import { jsapiParams, type PayRequester } from './prepay';
+import { jsapiParams, listPayments, payAttempt, type AttemptRequest, type PayRequester } from './prepay';
 import { type SyncOutcome, syncDue, syncOrder } from './sync';
 
 interface OrderListQuery {
@@ -69,4 +69,14 @@ export async function closeOrderByNo(deps: GatewayDeps, outTradeNo: string): Pro
 /** getBrandWCPayRequest parameters for the buyer. */
 export async function payParams(deps: GatewayDeps, outTradeNo: string, requester: PayRequester) {
   return jsapiParams(deps, requester, await existingOrder(deps, outTradeNo));
+}
+
+/** A payment attempt of the order (a new one, or its unexpired twin again). */
+export async function createPayment(deps: GatewayDeps, outTradeNo: string, requester: PayRequester, req: AttemptRequest) {
+  return payAttempt(deps, requester, await existingOrder(deps, outTradeNo), req);
+}
+
+/** The order's payment attempts, newest first. */
+export async function orderPayments(deps: GatewayDeps, outTradeNo: string) {
+  return listPayments(deps, await existingOrder(deps, outTradeNo));
 }

@@ -2,6 +2,7 @@
 // moves (PAID, a duplicate's REFUNDING/REFUNDED) are written by the OrderGate's batches
 // (payments-repo.ts, refunds-repo.ts); this holds issuing, reading and closing.
 import type { TradeType } from '../model';
+import { ORDER_COLUMNS, type OrderRow } from './orders-repo';
 
 export type AttemptStatus = 'PENDING' | 'PAID' | 'CLOSED' | 'REFUNDING' | 'REFUNDED';
 
@@ -40,8 +41,47 @@ export interface NewAttempt {
   now: string;
 }
 
+const ATTEMPT_JSON = [
+  'payment_no',
+  'out_trade_no',
+  'trade_type',
+  'appid',
+  'openid',
+  'client_ip',
+  'prepay_id',
+  'code_url',
+  'mweb_url',
+  'status',
+  'transaction_id',
+  'expires_at',
+  'paid_at',
+  'closed_at',
+  'created_at',
+  'updated_at',
+]
+  .map((c) => `'${c}', ${c}`)
+  .join(', ');
+
 export function getAttempt(db: D1Database, paymentNo: string): Promise<AttemptRow | null> {
   return db.prepare('SELECT * FROM payment_attempts WHERE payment_no = ?1').bind(paymentNo).first<AttemptRow>();
+}
+
+/**
+ * The order a WeChat number belongs to, and the attempt if the number is one: in ONE read (a first
+ * notify's only D1 round trip before the gate). An order from before attempts answers for its own
+ * number with no attempt.
+ */
+export async function orderOfPaymentNo(db: D1Database, paymentNo: string): Promise<{ order: OrderRow; attempt: AttemptRow | null } | null> {
+  const row = await db
+    .prepare(
+      `SELECT ${ORDER_COLUMNS}, (SELECT json_object(${ATTEMPT_JSON}) FROM payment_attempts WHERE payment_no = ?1) AS attempt_json
+       FROM orders WHERE out_trade_no = COALESCE((SELECT out_trade_no FROM payment_attempts WHERE payment_no = ?1), ?1)`,
+    )
+    .bind(paymentNo)
+    .first<OrderRow & { attempt_json: string | null }>();
+  if (!row) return null;
+  const { attempt_json, ...order } = row;
+  return { order, attempt: attempt_json === null ? null : (JSON.parse(attempt_json) as AttemptRow) };
 }
 
 /** An order's attempts, newest first. */

@@ -1,7 +1,7 @@
 // Order creation, prepay storage, sync bookkeeping and reads in D1. Money-state transitions live in the OrderGate's repo.
 import type { SignType } from '../../core';
 import type { OrderStatus } from '../../core/order-state';
-import type { BatchHooks } from '../model';
+import type { BatchHooks, TradeType } from '../model';
 
 export type { OrderStatus };
 
@@ -36,6 +36,9 @@ export interface OrderRow {
   refunded_fee: number;
   /** 0004: bumped by every refund write (the OrderGate's CAS token). */
   refund_version: number;
+  /** 0009: the attempt that paid the order; `trade_type` is that attempt's (both null until paid). */
+  payment_no: string | null;
+  trade_type: TradeType | null;
   expires_at: string;
   created_at: string;
   updated_at: string;
@@ -68,8 +71,11 @@ export async function insertOrder(db: D1Database, o: NewOrder): Promise<boolean>
   return res.meta.changes === 1;
 }
 
+/** An order row with the paying attempt's trade type, as the views read it. */
+export const ORDER_COLUMNS = `*, (SELECT trade_type FROM payment_attempts AS a WHERE a.payment_no = orders.payment_no) AS trade_type`;
+
 export function getOrder(db: D1Database, outTradeNo: string): Promise<OrderRow | null> {
-  return db.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo).first<OrderRow>();
+  return db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE out_trade_no = ?1`).bind(outTradeNo).first<OrderRow>();
 }
 
 interface PrepayUpdate {
@@ -173,7 +179,7 @@ export async function listOrders(db: D1Database, f: ListFilter): Promise<OrderRo
     const c = bind(f.after.createdAt);
     where.push(`(created_at < ${c} OR (created_at = ${c} AND out_trade_no < ${bind(f.after.outTradeNo)}))`);
   }
-  const sql = `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  const sql = `SELECT ${ORDER_COLUMNS} FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY created_at DESC, out_trade_no DESC LIMIT ${bind(f.limit + 1)}`;
   const res = await db
     .prepare(sql)

@@ -13,11 +13,23 @@ import { jsonBody } from '../platform/middleware/json-body';
 import { merchantAuth, merchantBearer, UNAUTHORIZED_MESSAGE } from '../platform/middleware/merchant-auth';
 import { configured } from '../platform/middleware/require-config';
 import { pageLimit } from '../platform/paging';
-import { closeOrderByNo, listOrdersPage, payParams, readOrder } from './api';
+import { closeOrderByNo, createPayment, listOrdersPage, orderPayments, payParams, readOrder } from './api';
 import { createOrder } from './create';
 import type { OrderRow } from './orders-repo';
-import { CreateOrderBody, GetOrderQuery, JsapiBody, JsapiParamsSchema, ListOrdersQuery, OrderListSchema, OrderSchema, OutTradeNoParams } from './schemas';
-import { orderView } from './view';
+import {
+  CreateOrderBody,
+  CreatePaymentBody,
+  GetOrderQuery,
+  JsapiBody,
+  JsapiParamsSchema,
+  ListOrdersQuery,
+  OrderListSchema,
+  OrderSchema,
+  OutTradeNoParams,
+  PaymentListSchema,
+  PaymentSchema,
+} from './schemas';
+import { orderView, paymentView } from './view';
 
 type C = Context<HonoEnv>;
 
@@ -81,6 +93,28 @@ const jsapiRoute = createRoute({
   middleware: [jsonBody({ optional: true })],
   request: { params: OutTradeNoParams, body: jsonRequest(JsapiBody, false) },
   responses: { 200: jsonAnswer(JsapiParamsSchema, 'Parameters for WeixinJSBridge'), ...errorAnswers(400, 401, 404, 409, 502, 503) },
+});
+
+const createPaymentRoute = createRoute({
+  method: 'post',
+  path: '/{out_trade_no}/payments',
+  summary: 'Start a payment attempt of a trade type (an unexpired one for the same trade type and buyer is given again: 200)',
+  middleware: [merchantAuth, jsonBody()],
+  request: { params: OutTradeNoParams, body: jsonRequest(CreatePaymentBody) },
+  responses: {
+    201: jsonAnswer(PaymentSchema, 'A new attempt'),
+    200: jsonAnswer(PaymentSchema, 'The unexpired attempt of this trade type and buyer, with fresh pay params'),
+    ...errorAnswers(400, 401, 404, 409, 413, 415, 502, 503),
+  },
+});
+
+const listPaymentsRoute = createRoute({
+  method: 'get',
+  path: '/{out_trade_no}/payments',
+  summary: "The order's payment attempts, newest first",
+  middleware: [merchantAuth],
+  request: { params: OutTradeNoParams },
+  responses: { 200: jsonAnswer(PaymentListSchema, 'The attempts'), ...errorAnswers(400, 401, 404, 503) },
 });
 
 export const orders = apiRouter();
@@ -155,7 +189,26 @@ orders.openapi(jsapiRoute, async (c) => {
   return c.json(params, 200);
 });
 
+orders.openapi(createPaymentRoute, async (c) => {
+  const { out_trade_no } = c.req.valid('param');
+  c.set('outTradeNo', out_trade_no);
+  const body = c.req.valid('json');
+  // The merchant's server calls: the buyer's IP is what it sends, never the server's own address.
+  const requester = { clientIp: body.client_ip ?? clientIp(c), clientIpIsBuyers: body.client_ip !== undefined, sessionOpenid: null };
+  const { created, attempt, pay } = await createPayment(c.var.deps, out_trade_no, requester, { tradeType: body.trade_type, openid: body.openid });
+  c.set('outcome', created ? `PAYMENT_${attempt.trade_type}` : 'PAYMENT_AGAIN');
+  return c.json(paymentView(attempt, pay), created ? 201 : 200);
+});
+
+orders.openapi(listPaymentsRoute, async (c) => {
+  const { out_trade_no } = c.req.valid('param');
+  c.set('outTradeNo', out_trade_no);
+  const data = (await orderPayments(c.var.deps, out_trade_no)).map(({ attempt, pay }) => paymentView(attempt, pay));
+  return c.json({ data }, 200);
+});
+
 orders.all('/', methodNotAllowed);
+orders.all('/:out_trade_no/payments', methodNotAllowed);
 orders.all('/:out_trade_no', methodNotAllowed);
 orders.all('/:out_trade_no/close', methodNotAllowed);
 orders.all('/:out_trade_no/jsapi', methodNotAllowed);

@@ -1,5 +1,6 @@
 // The merchant API's zod schemas: validation for the routes and the source of /openapi.json.
 import { z } from 'zod';
+import { TRADE_TYPES } from '../channel';
 import { isPrototypeKey, isWechatText, OPENID, ORDER_STATUSES, OUT_TRADE_NO } from '../../core';
 import { cursorParam, limitParam } from '../platform/paging';
 import { pathParam } from '../platform/validation';
@@ -120,6 +121,8 @@ export const OrderSchema = z
     metadata: z.record(z.string(), z.string()).nullable(),
     openid: z.string().nullable().meta({ description: 'The openid you named at create, else null.' }),
     payer_openid: z.string().nullable().meta({ description: 'The buyer the prepay was issued for and who paid; null before the first jsapi call.' }),
+    payment_no: z.string().nullable().meta({ description: 'The payment attempt that paid the order (the number WeChat and its bill know); null until paid.' }),
+    trade_type: z.enum(TRADE_TYPES).nullable().meta({ description: 'How the paying attempt was paid; null until paid.' }),
     transaction_id: z.string().nullable(),
     cash_fee: z.int().nullable(),
     bank_type: z.string().nullable(),
@@ -150,3 +153,60 @@ export const JsapiParamsSchema = z
     paySign: z.string(),
   })
   .meta({ id: 'JsapiParams', description: 'Pass as-is to WeixinJSBridge.invoke("getBrandWCPayRequest", …).' });
+
+/** An IPv4 or IPv6 literal (spbill_create_ip, String(64)). */
+const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;
+
+export const CreatePaymentBody = z
+  .strictObject({
+    trade_type: z.enum(TRADE_TYPES).meta({ description: 'JSAPI (in WeChat), MINIPROGRAM, NATIVE (QR code), MWEB (H5 outside WeChat) or APP.' }),
+    openid: z
+      .string()
+      .regex(OPENID, { error: 'must be an openid' })
+      .optional()
+      .meta({ description: "JSAPI: the buyer under the 公众号 appid (default: the order's openid); MINIPROGRAM: under the mini-program's appid (required)." }),
+    client_ip: z
+      .string()
+      .regex(IP, { error: 'must be an IPv4 or IPv6 address' })
+      .optional()
+      .meta({ description: "The buyer's IP as your server saw it. Required for MWEB: WeChat checks it when the buyer opens mweb_url." }),
+  })
+  .meta({ id: 'CreatePaymentRequest' });
+
+const AppPayParamsSchema = z
+  .object({
+    appid: z.string(),
+    partnerid: z.string(),
+    prepayid: z.string(),
+    package: z.literal('Sign=WXPay'),
+    noncestr: z.string(),
+    timestamp: z.string(),
+    sign: z.string(),
+  })
+  .meta({ id: 'AppPayParams', description: "The OpenSDK PayReq for the merchant's app, with its second signature." });
+
+export const PaymentSchema = z
+  .object({
+    payment_no: z.string().meta({ description: "The attempt's number: the out_trade_no WeChat knows it by (the order's own for its first attempt)." }),
+    out_trade_no: z.string(),
+    trade_type: z.enum(TRADE_TYPES),
+    status: z.enum(['PENDING', 'PAID', 'CLOSED', 'REFUNDING', 'REFUNDED']).meta({
+      description:
+        "PENDING payable; PAID the order's payment; CLOSED; REFUNDING/REFUNDED: paid after another attempt paid the order, given back automatically.",
+    }),
+    payer_openid: z.string().nullable(),
+    transaction_id: z.string().nullable(),
+    expires_at: z.string(),
+    paid_at: z.string().nullable(),
+    created_at: z.string(),
+    pay: z
+      .union([JsapiParamsSchema, z.object({ code_url: z.string() }), z.object({ mweb_url: z.string() }), AppPayParamsSchema])
+      .nullable()
+      .meta({
+        description:
+          'PENDING only: JSAPI/MINIPROGRAM the getBrandWCPayRequest / wx.requestPayment params, NATIVE {code_url} (show as a QR), MWEB {mweb_url} (open it; 5 min), APP the PayReq.',
+      }),
+  })
+  .meta({ id: 'Payment' });
+
+export const PaymentListSchema = z.object({ data: z.array(PaymentSchema) }).meta({ id: 'PaymentList' });

@@ -3,6 +3,7 @@ import { ChannelError, type OrderQueryResult } from '../channel';
 import type { PaymentSource } from '../model';
 import type { GatewayDeps } from '../platform/deps';
 import { errorName, log } from '../platform/log';
+import { listAttempts, markAttemptClosed } from './attempts-repo';
 import { claimSync, type OrderRow } from './orders-repo';
 import { paymentFromQuery } from './query-facts';
 
@@ -13,6 +14,8 @@ export const FORCED_SYNC_WINDOW_MS = 5_000;
 export const PREPAY_LIFETIME_MS = 2 * 3600_000;
 
 const SYNCABLE = new Set(['NOTPAY', 'CLOSING']);
+/** A sync asks about at most this many of the order's open attempts, the newest first. */
+const SYNC_MAX_ATTEMPTS = 3;
 
 function ms(iso: string | null): number {
   return iso ? Date.parse(iso) : 0;
@@ -20,7 +23,7 @@ function ms(iso: string | null): number {
 
 /** Decides, from the row alone, whether this read should spend an orderquery. */
 export function syncDue(row: OrderRow, nowMs: number, forced: boolean): boolean {
-  if (!SYNCABLE.has(row.status) || !row.prepay_id) return false;
+  if (!SYNCABLE.has(row.status) || (!row.prepay_id && row.status !== 'NOTPAY')) return false;
   if (forced) return nowMs - ms(row.last_synced_at) >= FORCED_SYNC_WINDOW_MS;
   const prepayIssued = ms(row.prepay_expires_at) - PREPAY_LIFETIME_MS;
   const lastHeard = Math.max(prepayIssued, ms(row.last_synced_at), ms(row.last_notify_at));
@@ -29,15 +32,23 @@ export function syncDue(row: OrderRow, nowMs: number, forced: boolean): boolean 
 
 export type SyncOutcome = 'SYNC_SKIPPED' | 'SYNC_UNCHANGED' | 'SYNC_PAID' | 'SYNC_CLOSED' | 'SYNC_MISMATCH' | 'SYNC_FAILED';
 
-/** Applies a verified orderquery answer through the gate, which records amount or currency mismatches as anomalies. */
+/**
+ * Applies a verified orderquery answer about one of the order's attempts (`paymentNo`, by default
+ * the order's own number) through the gate, which records amount or currency mismatches as anomalies.
+ */
 export async function applyQueryResult(
-  deps: Pick<GatewayDeps, 'gate' | 'log'>,
+  deps: Pick<GatewayDeps, 'gate' | 'log' | 'db' | 'now'>,
   row: OrderRow,
   q: OrderQueryResult,
   source: PaymentSource,
+  paymentNo: string = row.out_trade_no,
 ): Promise<SyncOutcome> {
+  if (q.outTradeNo !== paymentNo) {
+    (deps.log ?? log).warn('ORDERQUERY_MISMATCH', { outTradeNo: row.out_trade_no, paymentNo, answered: q.outTradeNo });
+    return 'SYNC_MISMATCH';
+  }
   if (q.tradeState === 'SUCCESS') {
-    const facts = paymentFromQuery(q, source);
+    const facts = paymentFromQuery(q, source, row.out_trade_no);
     if (!facts) {
       // The logger masks the openid.
       (deps.log ?? log).warn('ORDERQUERY_MISMATCH', { outTradeNo: row.out_trade_no, totalFee: q.totalFee, feeType: q.feeType, openid: q.openid });
@@ -48,6 +59,12 @@ export async function applyQueryResult(
     return result.status === 'PAID' || result.status === 'PAID_AFTER_CLOSE' ? 'SYNC_PAID' : 'SYNC_UNCHANGED';
   }
   if (q.tradeState === 'CLOSED') {
+    // One attempt closed at WeChat: the order closes only when that was its one and only attempt (as before attempts).
+    const attempts = await listAttempts(deps.db, row.out_trade_no, 2);
+    if (paymentNo !== row.out_trade_no || attempts.length > 1) {
+      await markAttemptClosed(deps.db, paymentNo, new Date(deps.now()).toISOString());
+      return 'SYNC_UNCHANGED';
+    }
     const gate = deps.gate(row.out_trade_no);
     // WeChat already closed it: the same two steps as our own close, so the gate serialises it with notifies.
     if (row.status !== 'CLOSING') await gate.closeOrder({ outTradeNo: row.out_trade_no, phase: 'BEGIN' });
@@ -63,8 +80,16 @@ export async function syncOrder(deps: GatewayDeps, row: OrderRow, forced: boolea
   const window = forced ? FORCED_SYNC_WINDOW_MS : AUTO_SYNC_AFTER_MS;
   if (!(await claimSync(deps.db, row.out_trade_no, new Date(nowMs).toISOString(), new Date(nowMs - window).toISOString()))) return 'SYNC_SKIPPED';
   try {
-    const q = await deps.channel.queryOrder({ outTradeNo: row.out_trade_no, signType: row.sign_type });
-    return await applyQueryResult(deps, row, q, 'ORDERQUERY');
+    // The open attempts, newest first; an order from before attempts is asked about by its own number.
+    const open = (await listAttempts(deps.db, row.out_trade_no)).filter((a) => a.status === 'PENDING').slice(0, SYNC_MAX_ATTEMPTS);
+    const refs = open.length ? open.map((a) => ({ no: a.payment_no, appId: a.appid ?? undefined })) : [{ no: row.out_trade_no, appId: undefined }];
+    let outcome: SyncOutcome = 'SYNC_UNCHANGED';
+    for (const ref of refs) {
+      const q = await deps.channel.queryOrder({ outTradeNo: ref.no, signType: row.sign_type, appId: ref.appId });
+      outcome = await applyQueryResult(deps, row, q, 'ORDERQUERY', ref.no);
+      if (outcome === 'SYNC_PAID' || outcome === 'SYNC_CLOSED') break;
+    }
+    return outcome;
   } catch (e) {
     // WeChat trouble, or the gate/D1 failing: the read still answers with the stored order; the next read retries.
     const detail = e instanceof ChannelError ? { code: e.code, errCode: e.errCode } : { error: errorName(e) };

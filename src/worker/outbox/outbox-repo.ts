@@ -11,6 +11,7 @@ const ORDER_SNAPSHOT = `(SELECT json_object(
     'out_trade_no', out_trade_no, 'status', status, 'description', description, 'total_fee', total_fee,
     'fee_type', fee_type, 'attach', attach, 'metadata', metadata, 'openid', openid, 'prepay_openid', prepay_openid,
     'transaction_id', transaction_id, 'cash_fee', cash_fee, 'bank_type', bank_type, 'time_end', time_end,
+    'payment_no', payment_no, 'trade_type', (SELECT trade_type FROM payment_attempts AS a WHERE a.payment_no = orders.payment_no),
     'refunded_fee', refunded_fee, 'refund_reserved_fee', refund_reserved_fee, 'paid_at', paid_at, 'closed_at', closed_at, 'expires_at', expires_at, 'created_at', created_at, 'updated_at', updated_at)
   FROM orders WHERE out_trade_no = ?3)`;
 

@@ -14,6 +14,7 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'TOTAL_FEE_TOO_LARGE':
     case 'INVALID_OUT_REFUND_NO':
     case 'INVALID_BILL_DATE':
+    case 'CLIENT_IP_REQUIRED':
       return 400;
     case 'UNAUTHORIZED':
     case 'OPENID_REQUIRED':
@@ -32,6 +33,7 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'ORDER_EXPIRED':
     case 'ORDER_NOT_PAYABLE':
     case 'PREPAY_OPENID_MISMATCH':
+    case 'TRADE_TYPE_UNAVAILABLE':
     case 'CLOSE_TOO_EARLY':
     case 'CLOSE_IN_PROGRESS':
     case 'ORDER_NOT_REFUNDABLE':
