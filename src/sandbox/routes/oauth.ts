@@ -75,7 +75,7 @@ oauth.get('/sns/oauth2/access_token', async (c) => {
   if (!q.secret || !constantTimeEqual(q.secret, m.appSecret)) return err(40125, 'invalid appsecret');
   if (q.grant_type !== 'authorization_code') return err(40002, 'invalid grant_type');
   if (!q.code) return err(41008, 'missing code');
-  const exchanged = await merchantStub(c.env, m.mchId).exchangeCode(q.code);
+  const exchanged = await merchantStub(c.env, m.mchId).exchangeCode(q.code, m.appId, 'oauth');
   if (!exchanged.ok) return exchanged.errcode === 40163 ? err(40163, 'code been used') : err(40029, 'invalid code');
   const { openid, scope, snapshot } = exchanged.code;
   return c.json({
