@@ -215,6 +215,13 @@ export class SandboxMerchant extends DurableObject<Env> {
     return { ok: true, order: found.order, scenario: this.scenarioFor(found.order.out_trade_no) };
   }
 
+  /** The `mweb_url` these parameters name, with its order's `spbill_create_ip` and the simulator's `now`, if issued. */
+  mwebTicket(prepayId: string, pkg: string): { issued_at: number; spbill_create_ip: string; now: number } | undefined {
+    const t = this.store.mweb(pkg);
+    const o = t && t.prepay_id === prepayId ? this.store.order(t.out_trade_no) : undefined;
+    return t && o ? { issued_at: t.issued_at, spbill_create_ip: o.params.spbill_create_ip ?? '', now: this.now() } : undefined;
+  }
+
   /**
    * The buyer `openid` pays the order the handle reaches: the one payment path of the pay sheet, the
    * scan and H5 pages, the APP and mini-program controls and `POST /sandbox/sim/pay`.
