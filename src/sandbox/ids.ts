@@ -51,3 +51,10 @@ export function newCodeUrl(): string {
 export function newMwebPackage(): string {
   return String(1 + (Number(randomDigits(1)) % 9)) + randomDigits(9);
 }
+
+/** A mini-program `session_key`: base64 of 16 random bytes (24 characters). */
+export function newSessionKey(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes));
+}

@@ -1,8 +1,9 @@
 /**
  * The buyer's clients: the in-WeChat pay sheet (GET /pay-sheet.js and the server-side check of
- * getBrandWCPayRequest's parameters exactly as WeChat makes it, docs/wechatpay-v2.md §7), and
- * POST /sim/pay, the documented way for scripts and tests to pay any order by its prepay_id, code_url
- * or mweb_url without a browser.
+ * getBrandWCPayRequest's parameters exactly as WeChat makes it, docs/wechatpay-v2.md §7), the
+ * mini-program's wx.requestPayment (POST /sim/request-payment, wechatpay-v3.md §9.3), and POST /sim/pay,
+ * the documented way for scripts and tests to pay any order by its prepay_id, code_url or mweb_url
+ * without a browser.
  */
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
@@ -10,7 +11,8 @@ import { formatYuan, SIGN_TYPES, verifyParams, type SignType } from '../../core'
 import { merchantStub, type SandboxEnv } from '../hono-env';
 import { PAY_SHEET_JS } from '../pay-sheet-script';
 import type { SimOrder } from '../state';
-import { PAY_REFUSAL_DESC, type PayHandle } from '../trade';
+import { PAY_REFUSAL_DESC, type PayHandle, type PayRefusal } from '../trade';
+import { USER_NAME } from '../users';
 import { jsonBody, parseMwebUrl, payAndNotify, refusalStatus, type PayOutcome } from './payment';
 
 const PAY_KEYS = ['appId', 'timeStamp', 'nonceStr', 'package', 'signType', 'paySign'] as const;
@@ -124,4 +126,53 @@ paySheet.post('/sim/pay', async (c) => {
     return c.json({ ok: false, err_msg: FAIL, error: 'PAYMENT_FAILED', err_desc: '支付失败，请稍后再试（沙箱场景）' });
   }
   return c.json({ ok: true, err_msg: 'get_brand_wcpay_request:ok', ...paidBody(paid) });
+});
+
+/** The buyer of a client control: `user` (a test user's or any name, registered under `appId`) or `openid`. */
+async function buyerOf(c: Context<SandboxEnv>, appId: string, p: Record<string, unknown>): Promise<string | null> {
+  const m = c.get('merchant');
+  if (typeof p.user === 'string' && p.openid === undefined && USER_NAME.test(p.user)) return merchantStub(c.env, m.mchId).registerUser(appId, p.user);
+  if (typeof p.openid === 'string' && p.openid !== '' && p.user === undefined) return p.openid;
+  return null;
+}
+
+/** Pays and answers in a client's own terms: `ok`, `cancel` and `fail` results of its SDK. */
+async function payAs(
+  c: Context<SandboxEnv>,
+  handle: PayHandle,
+  openid: string,
+  result: { ok: Record<string, unknown>; cancel: Record<string, unknown>; fail: (error: string, desc: string) => Record<string, unknown> },
+) {
+  const paid = await payAndNotify(c.env, c.get('merchant'), handle, openid);
+  if (paid.ok) return c.json({ ok: true, ...result.ok, ...paidBody(paid) });
+  if ('refusal' in paid) return c.json({ ok: false, ...result.fail(paid.refusal, PAY_REFUSAL_DESC[paid.refusal]) }, refusalStatus(paid.refusal));
+  if (paid.user_action === 'cancel') return c.json({ ok: false, ...result.cancel });
+  return c.json({ ok: false, ...result.fail('PAYMENT_FAILED', '支付失败，请稍后再试（沙箱场景）') });
+}
+
+/**
+ * The mini-program's `wx.requestPayment({timeStamp, nonceStr, package, signType, paySign})`: no appId is
+ * passed, the client's own (the mini-program's) is signed. Body: those five, plus `user` or `openid`,
+ * and optionally `appid` (default: the merchant's mini-program).
+ */
+paySheet.post('/sim/request-payment', async (c) => {
+  const m = c.get('merchant');
+  const fail = (error: string, desc: string) => ({ errMsg: `requestPayment:fail ${desc}`, error, err_desc: desc });
+  const p = await jsonBody(c.req.raw);
+  if (!p) return c.json({ ok: false, ...fail('BAD_REQUEST', 'body must be a JSON object') }, 400);
+  const appId = typeof p.appid === 'string' ? p.appid : m.miniProgram?.appId;
+  if (!appId || appId !== m.miniProgram?.appId) return c.json({ ok: false, ...fail('NO_MINI_PROGRAM', 'appid不是商户绑定的小程序') }, 400);
+  const checked = await checkJsapiParams(c, appId, { ...p, appId }, '接口');
+  if (!checked.ok)
+    return c.json(
+      { ok: false, ...fail(checked.reason, checked.err_desc) },
+      checked.reason in PAY_REFUSAL_DESC ? refusalStatus(checked.reason as PayRefusal) : 400,
+    );
+  const openid = await buyerOf(c, appId, p);
+  if (!openid) return c.json({ ok: false, ...fail('BAD_REQUEST', 'exactly one of user ([A-Za-z0-9_-]{1,32}) or openid is required') }, 400);
+  return payAs(c, { kind: 'prepay_id', prepay_id: checked.order.prepay_id }, openid, {
+    ok: { errMsg: 'requestPayment:ok' },
+    cancel: { errMsg: 'requestPayment:fail cancel' },
+    fail,
+  });
 });

@@ -128,6 +128,19 @@ sim.post('/users', async (c) => {
   return c.json({ name: body.name, appid: appId, openid });
 });
 
+/**
+ * The mini-program's `wx.login()` for a buyer: `{"user": name}` → `{js_code, expires_in: 300}`, a code
+ * for GET /sandbox/sns/jscode2session, single use, 5 minutes (wechatpay-v3.md §9.3).
+ */
+sim.post('/js-code', async (c) => {
+  const body = await jsonObject(c.req.raw);
+  if (!body || typeof body.user !== 'string' || !USER_NAME.test(body.user)) return bad('body must be {"user": name}, name matching [A-Za-z0-9_-]{1,32}');
+  const m = c.get('merchant');
+  if (!m.miniProgram) return c.json({ ok: false, error: 'NO_MINI_PROGRAM', message: 'the merchant has no mini-program' }, 404);
+  const jsCode = await merchantStub(c.env, m.mchId).issueCode(m.miniProgram.appId, body.user, 'jscode', 'jscode');
+  return c.json({ js_code: jsCode, expires_in: 300 });
+});
+
 function deliveryStub(env: Env, q: { out_trade_no?: unknown; out_refund_no?: unknown }) {
   if (typeof q.out_trade_no === 'string' && OUT_TRADE_NO.test(q.out_trade_no)) return payDeliveryStub(env, q.out_trade_no);
   if (typeof q.out_refund_no === 'string' && OUT_REFUND_NO.test(q.out_refund_no)) return refundDeliveryStub(env, q.out_refund_no);
