@@ -1,13 +1,13 @@
 /**
  * The buyer's clients: the in-WeChat pay sheet (GET /pay-sheet.js and the server-side check of
  * getBrandWCPayRequest's parameters exactly as WeChat makes it, docs/wechatpay-v2.md §7), the
- * mini-program's wx.requestPayment (POST /sim/request-payment, wechatpay-v3.md §9.3), and POST /sim/pay,
- * the documented way for scripts and tests to pay any order by its prepay_id, code_url or mweb_url
- * without a browser.
+ * mini-program's wx.requestPayment (POST /sim/request-payment), the APP SDK's PayReq (POST /sim/app-pay,
+ * wechatpay-v3.md §9.4), and POST /sim/pay, the documented way for scripts and tests to pay any order
+ * by its prepay_id, code_url or mweb_url without a browser.
  */
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
-import { formatYuan, SIGN_TYPES, verifyParams, type SignType } from '../../core';
+import { APP_PAY_PACKAGE, formatYuan, SIGN_TYPES, verifyParams, type SignType } from '../../core';
 import { merchantStub, type SandboxEnv } from '../hono-env';
 import { PAY_SHEET_JS } from '../pay-sheet-script';
 import type { SimOrder } from '../state';
@@ -175,4 +175,49 @@ paySheet.post('/sim/request-payment', async (c) => {
     cancel: { errMsg: 'requestPayment:fail cancel' },
     fail,
   });
+});
+
+const APP_KEYS = ['appid', 'partnerid', 'prepayid', 'package', 'noncestr', 'timestamp', 'sign'] as const;
+
+/**
+ * The APP's OpenSDK `PayReq` (wechatpay-v3.md §9.4): the v2 `sign` over the six lower-case fields with
+ * the order's sign type, `partnerid` = mch_id, `package` = `Sign=WXPay`, `appid` = the order's appid
+ * (the app the SDK is registered with). Body: the seven PayReq fields plus `user` or `openid`. Errors
+ * are JSON `{ok: false, errCode: -1, error, err_desc}` (the SDK's BaseResp: 0 ok, -1 error, -2 cancel).
+ */
+paySheet.post('/sim/app-pay', async (c) => {
+  const m = c.get('merchant');
+  const fail = (error: string, desc: string) => ({ errCode: -1, error, err_desc: desc });
+  const bad = (error: string, desc: string) => c.json({ ok: false, ...fail(error, desc) }, 400);
+  const p = await jsonBody(c.req.raw);
+  if (!p) return bad('BAD_REQUEST', 'body must be a JSON object');
+  for (const k of APP_KEYS) {
+    if (p[k] === undefined || p[k] === null || p[k] === '') return bad('MISSING_PARAM', `PayReq缺少参数：${k}`);
+    if (typeof p[k] !== 'string') return bad('NOT_A_STRING', `${k}必须是字符串`);
+  }
+  const v = p as Record<(typeof APP_KEYS)[number], string>;
+  if (!m.appAppId || v.appid !== m.appAppId) return bad('APPID_MISMATCH', 'appid不是商户绑定的移动应用');
+  if (v.partnerid !== m.mchId) return bad('PARTNERID_MISMATCH', 'partnerid与商户号不一致');
+  if (v.package !== APP_PAY_PACKAGE) return bad('BAD_PACKAGE', 'package必须是Sign=WXPay');
+  if (!/^[0-9]{1,12}$/.test(v.timestamp)) return bad('BAD_TIMESTAMP', 'timestamp必须是秒级时间戳字符串');
+  if (v.noncestr.length > 32) return bad('BAD_NONCE', 'noncestr长度不能超过32');
+  const found = await merchantStub(c.env, m.mchId).prepay(v.prepayid);
+  if (!found.ok) return c.json({ ok: false, ...fail(found.refusal, PAY_REFUSAL_DESC[found.refusal]) }, refusalStatus(found.refusal));
+  const o = found.order;
+  if (o.trade_type !== 'APP') return bad('TRADE_TYPE_MISMATCH', `该订单的交易类型是${o.trade_type}，不能在APP中调起支付`);
+  if (o.appid !== v.appid) return bad('APPID_MISMATCH', 'appid与下单时的appid不一致');
+  // Exactly the six PayReq fields are signed; `user`/`openid` are the sandbox's, not the SDK's.
+  const signed = {
+    appid: v.appid,
+    partnerid: v.partnerid,
+    prepayid: v.prepayid,
+    package: v.package,
+    noncestr: v.noncestr,
+    timestamp: v.timestamp,
+    sign: v.sign,
+  };
+  if (!(await verifyParams(signed, m.key, o.sign_type))) return bad('SIGN_MISMATCH', '支付验证签名失败');
+  const openid = await buyerOf(c, o.appid, p);
+  if (!openid) return bad('BAD_REQUEST', 'exactly one of user ([A-Za-z0-9_-]{1,32}) or openid is required');
+  return payAs(c, { kind: 'prepay_id', prepay_id: o.prepay_id }, openid, { ok: { errCode: 0 }, cancel: { errCode: -2, error: 'USER_CANCEL' }, fail });
 });
