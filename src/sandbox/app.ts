@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { SandboxEnv } from './hono-env';
+import { buyerPages } from './routes/buyer-pages';
 import { merchantApi } from './routes/merchant-api';
 import { oauth } from './routes/oauth';
 import { paySheet } from './routes/pay-sheet';
@@ -21,6 +22,7 @@ export function createSandboxApp(merchantOf: SimMerchantOf) {
   app.route('/', merchantApi);
   app.route('/', oauth);
   app.route('/', paySheet);
+  app.route('/', buyerPages);
   app.route('/sim', sim);
   return app;
 }

@@ -2,6 +2,7 @@
  * downloadbill (docs/wechatpay-v2.md §15): the day's trade bill for the simulated merchant, in the
  * backtick text format of the core's formatBill, from day T's payments and refunds (Beijing dates).
  * The bill for T exists from 09:00 on T+1, for the last 3 months; a day without trades has none.
+ * Each row's appid and trade type are its order's own (§15: 「the appid column is each order's appid」).
  */
 import { formatBill, formatWechatTime, formatYuan, parseWechatTime } from '../core';
 import { formatRefundTime } from './refund';
@@ -66,8 +67,8 @@ const HISTORY_DAYS = 92;
 
 const beijingDate = (at: number) => formatWechatTime(new Date(at)).slice(0, 8);
 
+/** The bill is per mch_id; each row names its order's appid. */
 export interface BillMerchant {
-  appId: string;
   mchId: string;
 }
 
@@ -89,13 +90,13 @@ export function downloadBill(store: SimStore, now: number, m: BillMerchant, bill
   const byNo = new Map(orders.map((o) => [o.out_trade_no, o]));
   const common = (o: SimOrder, at: number, state: string) => ({
     交易时间: formatRefundTime(at),
-    公众账号ID: m.appId,
+    公众账号ID: o.appid,
     商户号: m.mchId,
     特约商户号: '0',
     设备号: o.params.device_info ?? '',
     微信订单号: o.transaction_id!,
     商户订单号: o.out_trade_no,
-    用户标识: o.openid,
+    用户标识: o.openid ?? '',
     交易类型: o.trade_type,
     交易状态: state,
     付款银行: o.bank_type ?? 'OTHERS',

@@ -41,10 +41,11 @@ export function writeBulkTrades(store: SimStore, appId: string, billDate: string
     const t = bulkTrade(billDate, i, count);
     const o: SimOrder = {
       out_trade_no: t.out_trade_no,
-      params: { body: 'bench', out_trade_no: t.out_trade_no, total_fee: String(t.total_fee), trade_type: 'JSAPI', openid },
+      params: { appid: appId, body: 'bench', out_trade_no: t.out_trade_no, total_fee: String(t.total_fee), trade_type: 'JSAPI', openid },
       sign_type: 'HMAC-SHA256',
       total_fee: t.total_fee,
       trade_type: 'JSAPI',
+      appid: appId,
       openid,
       created_at: t.paid_at,
       prepay_id: `wxbulk${t.out_trade_no}`,

@@ -23,7 +23,8 @@ export function refundDeliveryStub(env: Env, outRefundNo: string) {
 
 async function payBodies(m: SimMerchant, o: SimOrder, s: Scenario): Promise<string[]> {
   const copies = s.notify_duplicates ?? 1;
-  const merchant = { appId: m.appId, mchId: m.mchId, key: m.key, signType: o.sign_type };
+  // The notify names the order's own appid, trade_type and payer openid (paymentFields).
+  const merchant = { appId: o.appid, mchId: m.mchId, key: m.key, signType: o.sign_type };
   const build = async () => {
     const n = await buildSignedPayNotify({ ...paymentFields(o), out_trade_no: o.out_trade_no, total_fee: o.total_fee }, merchant);
     return s.notify_tamper ? tamperPayNotify(n.fields, s.notify_tamper, o.sign_type) : n.xml;
@@ -51,7 +52,7 @@ export async function schedulePayNotify(env: Env, m: SimMerchant, o: SimOrder, s
 export async function scheduleRefundNotify(env: Env, m: SimMerchant, r: SimRefund, s: Scenario): Promise<Delivery | null> {
   if (!r.notify_url || r.status === 'PROCESSING' || s.notify === 'never') return null;
   const scale = s.notify_time_scale ?? 1;
-  const { xml } = await buildRefundNotify(refundNotifyPlain(r), { appId: m.appId, mchId: m.mchId, key: m.key });
+  const { xml } = await buildRefundNotify(refundNotifyPlain(r), { appId: r.appid ?? m.appId, mchId: m.mchId, key: m.key });
   const copies = s.notify_duplicates ?? 1;
   return refundDeliveryStub(env, r.out_refund_no).enqueue(
     {

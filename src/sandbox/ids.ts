@@ -41,3 +41,20 @@ export function newOauthCode(): string {
 export function newToken(): string {
   return nonceStr(32) + nonceStr(32) + nonceStr(25);
 }
+
+/** NATIVE `code_url` (模式二): `weixin://wxpay/bizpayurl?pr=` + an opaque token, like `…?pr=XIKYjUK`. */
+export function newCodeUrl(): string {
+  return 'weixin://wxpay/bizpayurl?pr=' + nonceStr(11);
+}
+
+/** The `package` of an `mweb_url`: 10 digits, like `checkmweb?prepay_id=…&package=3876515033`. */
+export function newMwebPackage(): string {
+  return String(1 + (Number(randomDigits(1)) % 9)) + randomDigits(9);
+}
+
+/** A mini-program `session_key`: base64 of 16 random bytes (24 characters). */
+export function newSessionKey(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes));
+}

@@ -12,9 +12,22 @@ import { bizFail, type Outcome } from './outcome';
 import { refund, refundQuery } from './refund';
 import { ERR_CODE_DES, takeFault, type Endpoint, type Fault, type Scenario } from './scenarios';
 import { SimStore, type CallRecord, type OauthCode, type ReceiverConfig, type ReceiverState, type SimOrder, type SimRefund } from './state';
-import { closeOrder, findOrder, orderQuery, payablePrepay, payOrder, unifiedOrder, type PayRefusal, type VerifiedRequest } from './trade';
+import type { AppKind } from './settings';
+import {
+  closeOrder,
+  findOrder,
+  markPaid,
+  orderQuery,
+  payableHandle,
+  payerAllowed,
+  unifiedOrder,
+  type PayHandle,
+  type PayRefusal,
+  type VerifiedRequest,
+} from './trade';
 import { fixedUser, openidFor, TEST_USERS } from './users';
 
+/** OAuth codes and mini-program js_codes alike: single use, 5 minutes. */
 const OAUTH_CODE_TTL_MS = 5 * 60_000;
 /** Scenario key that applies to every order without a scenario of its own. */
 export const ANY_ORDER = '*';
@@ -32,6 +45,14 @@ interface ApiResult {
 type PayResult = { ok: true; order: SimOrder; scenario: Scenario } | { ok: false; refusal: PayRefusal } | { ok: false; user_action: 'cancel' | 'fail' };
 
 export type CodeExchange = { ok: true; code: OauthCode } | { ok: false; errcode: 40029 | 40163 };
+
+/** What a merchant API call needs to know beyond its verified fields (the DO never reads the config). */
+export interface ApiContext {
+  /** Which bound application the request's appid is. */
+  appKind: AppKind;
+  /** The simulator's base URL (`<origin>/sandbox`), for the `mweb_url`s it issues. */
+  sandboxBase: string;
+}
 
 export class SandboxMerchant extends DurableObject<Env> {
   private get store(): SimStore {
@@ -52,9 +73,13 @@ export class SandboxMerchant extends DurableObject<Env> {
     return this.clock();
   }
 
-  /** `appId` is passed by every caller that needs it: the DO never reads the merchant's config. */
+  /**
+   * Whether `openid` is a buyer under `appId` (openids are per appid, docs/wechatpay-v2.md §5): a test
+   * user's, or a name registered under that appid. `appId` is passed by every caller that needs it: the
+   * DO never reads the merchant's config.
+   */
   isOurOpenid(appId: string, openid: string): boolean {
-    return TEST_USERS.some((u) => openidFor(appId, u.name) === openid) || this.store.userName(openid) !== undefined;
+    return TEST_USERS.some((u) => openidFor(appId, u.name) === openid) || this.store.userName(appId, openid) !== undefined;
   }
 
   scenario(key: string): Scenario | undefined {
@@ -92,7 +117,7 @@ export class SandboxMerchant extends DurableObject<Env> {
   }
 
   /** One verified merchant API call (not downloadbill): faults, then WeChat's decision, then the call log. */
-  api(endpoint: Exclude<Endpoint, 'downloadbill'>, req: VerifiedRequest, appId: string): ApiResult {
+  api(endpoint: Exclude<Endpoint, 'downloadbill'>, req: VerifiedRequest, ctx: ApiContext): ApiResult {
     const store = this.store;
     const now = this.now();
     const outTradeNo = this.subject(store, endpoint, req.fields);
@@ -102,7 +127,7 @@ export class SandboxMerchant extends DurableObject<Env> {
     if (fault?.error) {
       result = { outcome: bizFail(fault.error, ERR_CODE_DES[fault.error] ?? '系统错误') };
     } else {
-      result = this.decide(store, now, endpoint, req, scenario, appId);
+      result = this.decide(store, now, endpoint, req, scenario, ctx);
       if (fault) result.fault = { timeout: fault.timeout, delay_ms: fault.delay_ms };
     }
     result.scenario = scenario;
@@ -126,11 +151,13 @@ export class SandboxMerchant extends DurableObject<Env> {
     endpoint: Exclude<Endpoint, 'downloadbill'>,
     req: VerifiedRequest,
     scenario: Scenario,
-    appId: string,
+    ctx: ApiContext,
   ): ApiResult {
     switch (endpoint) {
-      case 'unifiedorder':
-        return { outcome: unifiedOrder({ store, now, isOurOpenid: (o) => this.isOurOpenid(appId, o) }, req) };
+      case 'unifiedorder': {
+        const appId = req.fields.appid!;
+        return { outcome: unifiedOrder({ store, now, ...ctx, isOurOpenid: (o) => this.isOurOpenid(appId, o) }, req) };
+      }
       case 'orderquery':
         return { outcome: orderQuery(store, req) };
       case 'closeorder':
@@ -178,23 +205,36 @@ export class SandboxMerchant extends DurableObject<Env> {
 
   /** What the pay sheet shows for a prepay, or why it cannot be paid. */
   prepay(prepayId: string): { ok: true; order: SimOrder; scenario: Scenario } | { ok: false; refusal: PayRefusal } {
-    const found = payablePrepay(this.store, this.now(), prepayId);
+    return this.payable({ kind: 'prepay_id', prepay_id: prepayId });
+  }
+
+  /** The order a buyer's handle (prepay_id, code_url, mweb_url) reaches, or why it cannot be paid now. */
+  payable(handle: PayHandle): { ok: true; order: SimOrder; scenario: Scenario } | { ok: false; refusal: PayRefusal } {
+    const found = payableHandle(this.store, this.now(), handle);
     if ('refusal' in found) return { ok: false, refusal: found.refusal };
     return { ok: true, order: found.order, scenario: this.scenarioFor(found.order.out_trade_no) };
   }
 
-  /** The buyer `openid` pays the prepay (pay sheet or `POST /sandbox/sim/pay`). */
-  pay(prepayId: string, openid: string): PayResult {
+  /** The `mweb_url` these parameters name, with its order's `spbill_create_ip` and the simulator's `now`, if issued. */
+  mwebTicket(prepayId: string, pkg: string): { issued_at: number; spbill_create_ip: string; now: number } | undefined {
+    const t = this.store.mweb(pkg);
+    const o = t && t.prepay_id === prepayId ? this.store.order(t.out_trade_no) : undefined;
+    return t && o ? { issued_at: t.issued_at, spbill_create_ip: o.params.spbill_create_ip ?? '', now: this.now() } : undefined;
+  }
+
+  /**
+   * The buyer `openid` pays the order the handle reaches: the one payment path of the pay sheet, the
+   * scan and H5 pages, the APP and mini-program controls and `POST /sandbox/sim/pay`.
+   */
+  pay(handle: PayHandle, openid: string): PayResult {
     const store = this.store;
     const now = this.now();
-    const found = payablePrepay(store, now, prepayId);
+    const found = payableHandle(store, now, handle);
     if ('refusal' in found) return { ok: false, refusal: found.refusal };
-    if (found.order.openid !== openid) return { ok: false, refusal: 'OPENID_MISMATCH' };
+    if (!payerAllowed(found.order, openid, (a, o) => this.isOurOpenid(a, o))) return { ok: false, refusal: 'OPENID_MISMATCH' };
     const scenario = this.scenarioFor(found.order.out_trade_no);
     if (scenario.user_action === 'cancel' || scenario.user_action === 'fail') return { ok: false, user_action: scenario.user_action };
-    const paid = payOrder(store, now, prepayId, openid);
-    if ('refusal' in paid) return { ok: false, refusal: paid.refusal };
-    return { ok: true, order: paid.order, scenario };
+    return { ok: true, order: markPaid(store, now, found.order, openid), scenario };
   }
 
   /** Benchmarks: synthetic paid trades written straight into the store (src/sandbox/bulk.ts). */
@@ -211,33 +251,37 @@ export class SandboxMerchant extends DurableObject<Env> {
     return this.store.refund(outRefundNo);
   }
 
-  // ---- OAuth ----
+  // ---- OAuth and mini-program login ----
 
-  /** Registers a pick-page name as a buyer of this appid; returns its openid. */
+  /** Registers a pick-page name as a buyer of this appid; returns its openid (its own under each appid). */
   registerUser(appId: string, name: string): string {
     const openid = openidFor(appId, name);
-    if (!fixedUser(name)) this.store.putUser(openid, name);
+    if (!fixedUser(name)) this.store.putUser(appId, openid, name);
     return openid;
   }
 
   users(appId: string): { name: string; openid: string; snapshot: boolean }[] {
     const fixed = TEST_USERS.map((u) => ({ name: u.name, openid: openidFor(appId, u.name), snapshot: u.snapshot }));
-    const entered = [...this.store.users()].map(([openid, name]) => ({ name, openid, snapshot: false }));
+    const entered = [...this.store.users(appId)].map(([openid, name]) => ({ name, openid, snapshot: false }));
     return [...fixed, ...entered];
   }
 
-  issueCode(appId: string, name: string, scope: string): string {
+  /** An OAuth code (公众号 web authorisation) or a mini-program `wx.login()` js_code for `name` under `appId`. */
+  issueCode(appId: string, name: string, scope: string, kind: 'oauth' | 'jscode' = 'oauth'): string {
     const code = newOauthCode();
     const openid = this.registerUser(appId, name);
-    this.store.putCode(code, { openid, appid: appId, scope, snapshot: fixedUser(name)?.snapshot ?? false, created_at: this.now() });
+    this.store.putCode(code, { openid, appid: appId, kind, scope, snapshot: fixedUser(name)?.snapshot ?? false, created_at: this.now() });
     return code;
   }
 
-  /** Single use, 5 minutes (docs/wechatpay-v2.md §5): 40163 once used, 40029 when unknown or expired. */
-  exchangeCode(code: string): CodeExchange {
+  /**
+   * Single use, 5 minutes (docs/wechatpay-v2.md §5; js_code: wechatpay-v3.md §9.3): 40163 once used,
+   * 40029 when unknown, expired, or issued for another appid or kind (a failed exchange never consumes it).
+   */
+  exchangeCode(code: string, appId: string, kind: 'oauth' | 'jscode' = 'oauth'): CodeExchange {
     const store = this.store;
     const c = store.code(code);
-    if (!c) return { ok: false, errcode: 40029 };
+    if (!c || c.appid !== appId || (c.kind ?? 'oauth') !== kind) return { ok: false, errcode: 40029 };
     if (c.used_at !== undefined) return { ok: false, errcode: 40163 };
     const now = this.now();
     if (now - c.created_at >= OAUTH_CODE_TTL_MS) return { ok: false, errcode: 40029 };

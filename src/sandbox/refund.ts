@@ -93,6 +93,7 @@ export function refund({ store, now, finalStatus }: RefundContext, req: Verified
     refund_account: f.refund_account ?? 'REFUND_SOURCE_UNSETTLED_FUNDS',
     ...(f.refund_desc ? { refund_desc: f.refund_desc } : {}),
     sign_type: req.signType,
+    appid: o.appid,
   };
   store.putRefund(r);
   // A closed refund returns the money to the order's refundable balance.

@@ -6,9 +6,11 @@
 import type { SignType } from '../core';
 
 export interface SimMerchant {
+  /** The 公众号 (official account) appid: JSAPI in WeChat's browser, OAuth, the pay sheet. */
   readonly appId: string;
   readonly mchId: string;
   readonly key: string;
+  /** The 公众号 AppSecret (OAuth). */
   readonly appSecret: string;
   /** Default sign type for messages that carry no request (e.g. a bare `buildSignedPayNotify`). */
   readonly signType: SignType;
@@ -16,7 +18,33 @@ export interface SimMerchant {
   readonly publicOrigin: string;
   /** Shown on the pay sheet (MERCHANT_NAME, as on the hosted checkout page). */
   readonly name: string;
+  /** The mini-program bound to mch_id (wechatpay-v3.md §9.3): unifiedorder JSAPI under its appid, jscode2session. */
+  readonly miniProgram?: { readonly appId: string; readonly secret: string };
+  /** The open-platform mobile app bound to mch_id (wechatpay-v3.md §9.4): trade_type=APP. */
+  readonly appAppId?: string;
+  /**
+   * The merchant's authorised H5 payment domains (MWEB, wechatpay-v3.md §9.2): hosts the page opening
+   * `mweb_url` (its Referer) and `redirect_url` must be on. An entry with a port (`127.0.0.1:8787`)
+   * matches that host and port; one without matches the host name on any port.
+   */
+  readonly h5Domains: readonly string[];
 }
 
 /** How the gateway supplies the merchant for a request's bindings; null when its config is invalid. */
 export type SimMerchantOf = (env: Env) => SimMerchant | null;
+
+/** Which of the merchant's bound applications an appid is: the 公众号, the mini-program or the mobile app. */
+export type AppKind = 'mp' | 'mini' | 'app';
+
+export function appKindOf(m: SimMerchant, appId: string | undefined): AppKind | undefined {
+  if (!appId) return undefined;
+  if (appId === m.appId) return 'mp';
+  if (appId === m.miniProgram?.appId) return 'mini';
+  if (appId === m.appAppId) return 'app';
+  return undefined;
+}
+
+/** Whether a URL's host is one of the merchant's authorised H5 domains. */
+export function onH5Domain(m: SimMerchant, url: URL): boolean {
+  return m.h5Domains.some((d) => (d.includes(':') ? url.host === d : url.hostname === d));
+}

@@ -14,8 +14,14 @@ export interface SimOrder {
   params: Record<string, string>;
   sign_type: SignType;
   total_fee: number;
+  /** JSAPI (公众号 or mini-program), NATIVE, MWEB or APP. */
   trade_type: string;
-  openid: string;
+  /** The appid the order was placed under: orderquery, the notify and the bill report it. */
+  appid: string;
+  /** The buyer under `appid`: from unifiedorder (JSAPI), else the payer once paid. */
+  openid?: string;
+  /** NATIVE: the current `weixin://wxpay/bizpayurl?pr=…` (renewed with the prepay). */
+  code_url?: string;
   created_at: number;
   prepay_id: string;
   prepay_at: number;
@@ -43,15 +49,27 @@ export interface SimRefund {
   refund_account: string;
   refund_desc?: string;
   sign_type: SignType;
+  /** The order's appid: the refund notify's outer appid. */
+  appid?: string;
 }
 
 export interface OauthCode {
   openid: string;
+  /** The appid the code was issued for: another appid's exchange finds no code (40029). */
   appid: string;
+  /** An OAuth code (`/connect/oauth2/authorize`) or a mini-program `wx.login()` code (`/sim/js-code`). */
+  kind?: 'oauth' | 'jscode';
   scope: string;
   snapshot: boolean;
   created_at: number;
   used_at?: number;
+}
+
+/** One `mweb_url` issued by unifiedorder: its `package`, valid 5 minutes from `issued_at`. */
+export interface MwebTicket {
+  out_trade_no: string;
+  prepay_id: string;
+  issued_at: number;
 }
 
 /** One merchant API call as the simulator saw it: the `wx()` oracle of docs/reliability.md §7.0. */
@@ -77,6 +95,11 @@ export interface ReceiverState {
   received: { at: number; body: string; reply: string; headers?: Record<string, string> }[];
 }
 
+/** Orders stored before the appid was kept carry it in their unifiedorder params. */
+function withAppid(o: SimOrder | undefined): SimOrder | undefined {
+  return o && o.appid === undefined ? { ...o, appid: o.params.appid ?? '' } : o;
+}
+
 const MAX_CALLS_PER_ORDER = 500;
 const MAX_RECEIVED = 500;
 
@@ -88,12 +111,24 @@ export class SimStore {
   }
 
   order(outTradeNo: string): SimOrder | undefined {
-    return this.get(`order:${outTradeNo}`);
+    return withAppid(this.get<SimOrder>(`order:${outTradeNo}`));
   }
   putOrder(o: SimOrder): void {
     this.kv.put(`order:${o.out_trade_no}`, o);
     this.kv.put(`prepay:${o.prepay_id}`, o.out_trade_no);
     if (o.transaction_id) this.kv.put(`txn:${o.transaction_id}`, o.out_trade_no);
+    if (o.code_url) this.kv.put(`codeurl:${o.code_url}`, o.out_trade_no);
+  }
+  /** The order a `code_url` was issued for (it may since have been renewed: compare with `code_url`). */
+  orderByCodeUrl(codeUrl: string): SimOrder | undefined {
+    const no = this.get<string>(`codeurl:${codeUrl}`);
+    return no === undefined ? undefined : this.order(no);
+  }
+  mweb(pkg: string): MwebTicket | undefined {
+    return this.get(`mweb:${pkg}`);
+  }
+  putMweb(pkg: string, t: MwebTicket): void {
+    this.kv.put(`mweb:${pkg}`, t);
   }
   orderByPrepay(prepayId: string): SimOrder | undefined {
     const no = this.get<string>(`prepay:${prepayId}`);
@@ -104,7 +139,7 @@ export class SimStore {
     return no === undefined ? undefined : this.order(no);
   }
   *orders(): Iterable<SimOrder> {
-    for (const [, o] of this.kv.list<SimOrder>({ prefix: 'order:' })) yield o;
+    for (const [, o] of this.kv.list<SimOrder>({ prefix: 'order:' })) yield withAppid(o)!;
   }
 
   refund(outRefundNo: string): SimRefund | undefined {
@@ -129,15 +164,16 @@ export class SimStore {
     this.kv.put(`code:${code}`, c);
   }
 
-  /** Names entered on the pick page, by openid: they join the fixed users as this appid's buyers. */
-  userName(openid: string): string | undefined {
-    return this.get(`user:${openid}`);
+  /** Names entered on a pick page (or registered), by appid and openid: they join the fixed users as that appid's buyers. */
+  userName(appId: string, openid: string): string | undefined {
+    return this.get(`buyer:${appId}:${openid}`);
   }
-  putUser(openid: string, name: string): void {
-    this.kv.put(`user:${openid}`, name);
+  putUser(appId: string, openid: string, name: string): void {
+    this.kv.put(`buyer:${appId}:${openid}`, name);
   }
-  *users(): Iterable<[string, string]> {
-    for (const [k, name] of this.kv.list<string>({ prefix: 'user:' })) yield [k.slice(5), name];
+  *users(appId: string): Iterable<[string, string]> {
+    const prefix = `buyer:${appId}:`;
+    for (const [k, name] of this.kv.list<string>({ prefix })) yield [k.slice(prefix.length), name];
   }
 
   scenario<T>(key: string): T | undefined {

@@ -5,13 +5,13 @@
  */
 import { buildXml, nonceStr, parseXml, signParams, SIGN_TYPES, verifyParams, type SignType } from '../core';
 import { returnFail, type Outcome } from './outcome';
-import type { SimMerchant } from './settings';
+import { appKindOf, type AppKind, type SimMerchant } from './settings';
 import type { VerifiedRequest } from './trade';
 
 /** The request body cap: WeChat's messages are small; a larger body is refused before parsing. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-type ReadResult = { ok: true; req: VerifiedRequest } | { ok: false; outcome: Outcome; fields?: Record<string, string> };
+type ReadResult = { ok: true; req: VerifiedRequest; appKind: AppKind } | { ok: false; outcome: Outcome; fields?: Record<string, string> };
 
 /** Unsigned fields readable before the signature is checked: only used to file the call record. */
 export async function readRequest(request: Request, m: SimMerchant): Promise<ReadResult> {
@@ -26,7 +26,9 @@ export async function readRequest(request: Request, m: SimMerchant): Promise<Rea
   }
   const fail = (msg: string) => ({ ok: false as const, outcome: returnFail(msg), fields: { ...fields } });
   for (const name of ['appid', 'mch_id', 'nonce_str', 'sign'] as const) if (!fields[name]) return fail(`缺少参数${name}`);
-  if (fields.appid !== m.appId) return fail('appid不存在');
+  // Any application bound to mch_id: the 公众号, the mini-program or the mobile app.
+  const appKind = appKindOf(m, fields.appid);
+  if (!appKind) return fail('appid不存在');
   if (fields.mch_id !== m.mchId) return fail('商户号mch_id与appid不匹配');
   if (fields.nonce_str!.length > 32) return fail('nonce_str参数长度有误');
   // A request is signed MD5 unless it says otherwise; an unknown sign_type cannot verify.
@@ -34,16 +36,19 @@ export async function readRequest(request: Request, m: SimMerchant): Promise<Rea
   const signType: SignType | undefined = declared === undefined ? 'MD5' : SIGN_TYPES.find((t) => t === declared);
   if (!signType || !(await verifyParams(fields, m.key, signType))) return fail('签名错误');
   // A plain copy: the parser's null-prototype map cannot cross the Durable Object RPC boundary.
-  return { ok: true, req: { fields: { ...fields }, signType } };
+  return { ok: true, req: { fields: { ...fields }, signType }, appKind };
 }
 
-/** Serialises an Outcome: return_code=FAIL unsigned; otherwise appid, mch_id, nonce_str, sign, result_code. */
-export async function replyXml(outcome: Outcome, m: SimMerchant, signType: SignType): Promise<string> {
+/**
+ * Serialises an Outcome: return_code=FAIL unsigned; otherwise appid (the request's, unless the outcome
+ * names the order's own), mch_id, nonce_str, sign, result_code.
+ */
+export async function replyXml(outcome: Outcome, m: SimMerchant, signType: SignType, appId = m.appId): Promise<string> {
   if (outcome.kind === 'return_fail') return buildXml({ return_code: 'FAIL', return_msg: outcome.return_msg });
   const fields: Record<string, string> = {
     return_code: 'SUCCESS',
     return_msg: 'OK',
-    appid: m.appId,
+    appid: appId,
     mch_id: m.mchId,
     nonce_str: nonceStr(16),
     ...(outcome.kind === 'ok'

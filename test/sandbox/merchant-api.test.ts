@@ -91,7 +91,9 @@ describe('unifiedorder', () => {
     ['notify_url with a query string', { notify_url: 'https://merchant.example/notify?x=1' }, 'PARAM_ERROR'],
     ['notify_url not a URL', { notify_url: 'notify' }, 'PARAM_ERROR'],
     ['fee_type USD', { fee_type: 'USD' }, 'PARAM_ERROR'],
-    ['trade_type NATIVE (no permission)', { trade_type: 'NATIVE' }, 'NOAUTH'],
+    ['trade_type NATIVE without product_id', { trade_type: 'NATIVE' }, 'LACK_PARAMS'],
+    ['trade_type APP under the 公众号 appid (no permission)', { trade_type: 'APP' }, 'NOAUTH'],
+    ['trade_type MICROPAY (not a unifiedorder type)', { trade_type: 'MICROPAY' }, 'PARAM_ERROR'],
     ['openid of another appid', { openid: openidFor('wx0000000000000001', 'alice') }, 'PARAM_ERROR'],
     ['time_expire under 5 minutes away', { time_expire: '20000101000000' }, 'PARAM_ERROR'],
   ])('%s → result_code=FAIL %s, nothing stored', async (_name, overrides, errCode) => {

@@ -3,7 +3,7 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { jsapiPayParams, signParams, type SignType } from '../../src/core';
-import { advanceClock, APPID, BASE, KEY, newOutTradeNo, pay, placeOrder, postJson } from '../support/sandbox-helpers';
+import { advanceClock, APPID, BASE, callXml, KEY, newOutTradeNo, orderFields, pay, placeOrder, postJson } from '../support/sandbox-helpers';
 
 async function params(signType: SignType = 'HMAC-SHA256', over: { prepayId?: string; paySignType?: SignType } = {}) {
   const prepayId = over.prepayId ?? (await placeOrder(newOutTradeNo(), {}, signType)).prepay_id!;
@@ -123,6 +123,15 @@ describe('POST /sandbox/sim/check-pay-params', () => {
     } finally {
       await advanceClock(-2 * 3600_000);
     }
+  });
+
+  it('rejects a NATIVE prepay: only a JSAPI order opens in the bridge', async () => {
+    const no = newOutTradeNo();
+    const fields = orderFields(no, { trade_type: 'NATIVE', product_id: 'SKU-1' });
+    delete fields.openid;
+    const r = (await callXml('/pay/unifiedorder', fields, { signType: 'HMAC-SHA256' })).fields;
+    const p = await jsapiPayParams(r.prepay_id!, { appId: APPID, key: KEY, signType: 'HMAC-SHA256' }, String(Math.floor(Date.now() / 1000)), 'n1');
+    expect(await check(p)).toMatchObject({ ok: false, reason: 'TRADE_TYPE_MISMATCH' });
   });
 
   it('rejects a non-JSON body', async () => {

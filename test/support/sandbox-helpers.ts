@@ -1,6 +1,6 @@
 /** Shared helpers for the simulator's contract tests: signed XML calls over HTTP-shaped requests. */
 import { env, exports } from 'cloudflare:workers';
-import { buildXml, nonceStr, parseXml, signParams, type SignType } from '../../src/core';
+import { buildXml, nonceStr, parseXml, SANDBOX_APP_APPID, SANDBOX_MINI_PROGRAM_APPID, signParams, type SignType } from '../../src/core';
 import { openidFor } from '../../src/sandbox/users';
 
 export const ORIGIN = 'http://127.0.0.1:8787';
@@ -8,6 +8,9 @@ export const BASE = `${ORIGIN}/sandbox`;
 export const APPID: string = env.WECHAT_APPID!;
 export const MCHID: string = env.WECHAT_MCH_ID!;
 export const KEY: string = env.WECHAT_API_KEY!;
+/** The sandbox merchant's mini-program and mobile app (the gateway's config names none: the test values). */
+export const MINI_APPID = SANDBOX_MINI_PROGRAM_APPID;
+export const APP_APPID = SANDBOX_APP_APPID;
 export const ALICE = openidFor(APPID, 'alice');
 export const BOB = openidFor(APPID, 'bob');
 export const CERT_HEADER = { 'X-Sandbox-Client-Cert': MCHID };
@@ -71,6 +74,18 @@ export async function placeOrder(outTradeNo: string, overrides: Record<string, s
 export async function pay(prepayId: string, openid = ALICE) {
   const res = await postJson('/sim/pay', { prepay_id: prepayId, openid });
   return { status: res.status, body: (await res.json()) as any };
+}
+
+/** POST /sim/pay with any handle: `{prepay_id | code_url | mweb_url, openid}`. */
+export async function payBy(handle: { prepay_id?: string; code_url?: string; mweb_url?: string }, openid: string) {
+  const res = await postJson('/sim/pay', { ...handle, openid });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** The notifies the test receiver `name` got, parsed. */
+export async function received(name: string): Promise<Record<string, string>[]> {
+  const { received } = await getJson<{ received: { body: string }[] }>(`/sim/receiver/${name}`);
+  return received.map((r) => parseXml(r.body));
 }
 
 export async function setScenario(outTradeNo: string, scenario: Record<string, unknown>) {

@@ -65,9 +65,12 @@ for (const [path, endpoint] of API) {
       await stub.recordRejected(endpoint, read.fields?.out_trade_no, read.outcome.kind === 'return_fail' ? read.outcome.return_msg : 'FAIL');
       return xmlResponse(await replyXml(read.outcome, m, 'MD5'));
     }
-    const result = await stub.api(endpoint, read.req, m.appId);
+    // mweb_url points under the simulator's own mount (`…/sandbox`), on PUBLIC_BASE_URL's origin.
+    const sandboxBase = m.publicOrigin + new URL(c.req.url).pathname.slice(0, -path.length);
+    const result = await stub.api(endpoint, read.req, { appKind: read.appKind, sandboxBase });
     if (result.refund) await scheduleRefundNotify(c.env, m, result.refund, result.scenario ?? {});
-    const xml = await replyXml(result.outcome, m, read.req.signType);
+    // Replies name the request's appid; orderquery's names the order's own (the outcome carries it).
+    const xml = await replyXml(result.outcome, m, read.req.signType, read.req.fields.appid);
     return shaped(c, result.fault, () => xmlResponse(xml));
   });
 }
@@ -84,7 +87,7 @@ merchantApi.all('/pay/downloadbill', async (c) => {
   const f = read.req.fields;
   if (f.tar_type !== undefined && f.tar_type !== 'GZIP') return billError('invalid tar_type', '20001');
   const { result, gzipped, fault } = await merchantStub(c.env, m.mchId).downloadBill(
-    { appId: m.appId, mchId: m.mchId },
+    { mchId: m.mchId },
     f.bill_date,
     f.bill_type ?? 'ALL',
     f.tar_type === 'GZIP',

@@ -2,11 +2,13 @@
  * WeChat OAuth for 公众号 web pages (docs/wechatpay-v2.md §5), as the simulator serves it:
  * GET /connect/oauth2/authorize shows a pick-a-test-user page (or, with `&user=<name>`, skips it)
  * and redirects to redirect_uri?code=…&state=…; GET /sns/oauth2/access_token exchanges the code.
+ * The mini-program's login (wechatpay-v3.md §9.3): GET /sns/jscode2session exchanges a `wx.login()`
+ * js_code (minted by POST /sim/js-code) for the openid under the mini-program's appid.
  */
 import { Hono } from 'hono';
 import { constantTimeEqual } from '../../core';
 import { merchantStub, type SandboxEnv } from '../hono-env';
-import { newToken } from '../ids';
+import { newSessionKey, newToken } from '../ids';
 import { fixedUser, TEST_USERS, USER_NAME } from '../users';
 import { escapeHtml, page } from './html';
 
@@ -75,7 +77,7 @@ oauth.get('/sns/oauth2/access_token', async (c) => {
   if (!q.secret || !constantTimeEqual(q.secret, m.appSecret)) return err(40125, 'invalid appsecret');
   if (q.grant_type !== 'authorization_code') return err(40002, 'invalid grant_type');
   if (!q.code) return err(41008, 'missing code');
-  const exchanged = await merchantStub(c.env, m.mchId).exchangeCode(q.code);
+  const exchanged = await merchantStub(c.env, m.mchId).exchangeCode(q.code, m.appId, 'oauth');
   if (!exchanged.ok) return exchanged.errcode === 40163 ? err(40163, 'code been used') : err(40029, 'invalid code');
   const { openid, scope, snapshot } = exchanged.code;
   return c.json({
@@ -86,4 +88,23 @@ oauth.get('/sns/oauth2/access_token', async (c) => {
     scope,
     ...(snapshot ? { is_snapshotuser: 1 } : {}),
   });
+});
+
+/**
+ * code2Session: `{openid, session_key}` or `{errcode, errmsg}` — 40013 not the merchant's mini-program,
+ * 40125 wrong secret, 40002 wrong grant_type, 41008 no js_code, 40029 unknown, expired (5 minutes) or
+ * another appid's code, 40163 a code already used. `session_key` never leaves the merchant's server.
+ */
+oauth.get('/sns/jscode2session', async (c) => {
+  const m = c.get('merchant');
+  const q = c.req.query();
+  const err = (errcode: number, errmsg: string) => c.json({ errcode, errmsg });
+  const mini = m.miniProgram;
+  if (!mini || q.appid !== mini.appId) return err(40013, 'invalid appid');
+  if (!q.secret || !constantTimeEqual(q.secret, mini.secret)) return err(40125, 'invalid appsecret');
+  if (q.grant_type !== 'authorization_code') return err(40002, 'invalid grant_type');
+  if (!q.js_code) return err(41008, 'missing code');
+  const exchanged = await merchantStub(c.env, m.mchId).exchangeCode(q.js_code, mini.appId, 'jscode');
+  if (!exchanged.ok) return exchanged.errcode === 40163 ? err(40163, 'code been used') : err(40029, 'invalid code');
+  return c.json({ session_key: newSessionKey(), openid: exchanged.code.openid });
 });

@@ -11,6 +11,7 @@ import { parseScenario, ScenarioError } from '../scenarios';
 import type { ReceiverConfig } from '../state';
 import { OUT_TRADE_NO } from '../../core';
 import { OUT_REFUND_NO } from '../refund';
+import { appKindOf, type SimMerchant } from '../settings';
 import { USER_NAME } from '../users';
 import { BULK_MAX_PER_CALL } from '../bulk';
 
@@ -97,22 +98,47 @@ sim.get('/calls', async (c) => {
   return c.json({ out_trade_no: no, calls: await merchantStub(c.env, c.get('merchant').mchId).calls(no) });
 });
 
+/** WeChat's side of an order: `trade_state` (SUCCESS, REFUND, NOTPAY, CLOSED), its appid and trade_type, and the rest. */
 sim.get('/orders/:out_trade_no', async (c) => {
   const o = await merchantStub(c.env, c.get('merchant').mchId).order(c.req.param('out_trade_no'));
-  return o ? c.json(o) : c.json({ ok: false, error: 'ORDER_NOT_FOUND' }, 404);
+  return o ? c.json({ trade_state: o.state, ...o }) : c.json({ ok: false, error: 'ORDER_NOT_FOUND' }, 404);
 });
 
+/** An appid bound to the merchant (the 公众号's when absent), or null. */
+function boundAppId(m: SimMerchant, v: unknown): string | null {
+  if (v === undefined) return m.appId;
+  return typeof v === 'string' && appKindOf(m, v) ? v : null;
+}
+
+/** The buyers under an appid (`?appid=`, default the 公众号's): their openids differ per appid. */
 sim.get('/users', async (c) => {
   const m = c.get('merchant');
-  return c.json({ users: await merchantStub(c.env, m.mchId).users(m.appId) });
+  const appId = boundAppId(m, c.req.query('appid'));
+  if (!appId) return bad("appid must be one of the merchant's appids (公众号, mini-program, app)");
+  return c.json({ appid: appId, users: await merchantStub(c.env, m.mchId).users(appId) });
 });
 
 sim.post('/users', async (c) => {
   const body = await jsonObject(c.req.raw);
   if (!body || typeof body.name !== 'string' || !USER_NAME.test(body.name)) return bad('name must match [A-Za-z0-9_-]{1,32}');
   const m = c.get('merchant');
-  const openid = await merchantStub(c.env, m.mchId).registerUser(m.appId, body.name);
-  return c.json({ name: body.name, openid });
+  const appId = boundAppId(m, body.appid);
+  if (!appId) return bad("appid must be one of the merchant's appids (公众号, mini-program, app)");
+  const openid = await merchantStub(c.env, m.mchId).registerUser(appId, body.name);
+  return c.json({ name: body.name, appid: appId, openid });
+});
+
+/**
+ * The mini-program's `wx.login()` for a buyer: `{"user": name}` → `{js_code, expires_in: 300}`, a code
+ * for GET /sandbox/sns/jscode2session, single use, 5 minutes (wechatpay-v3.md §9.3).
+ */
+sim.post('/js-code', async (c) => {
+  const body = await jsonObject(c.req.raw);
+  if (!body || typeof body.user !== 'string' || !USER_NAME.test(body.user)) return bad('body must be {"user": name}, name matching [A-Za-z0-9_-]{1,32}');
+  const m = c.get('merchant');
+  if (!m.miniProgram) return c.json({ ok: false, error: 'NO_MINI_PROGRAM', message: 'the merchant has no mini-program' }, 404);
+  const jsCode = await merchantStub(c.env, m.mchId).issueCode(m.miniProgram.appId, body.user, 'jscode', 'jscode');
+  return c.json({ js_code: jsCode, expires_in: 300 });
 });
 
 function deliveryStub(env: Env, q: { out_trade_no?: unknown; out_refund_no?: unknown }) {

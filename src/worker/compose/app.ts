@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { HonoEnv } from '../platform/env';
+import { SANDBOX_APP_APPID, SANDBOX_MINI_PROGRAM_APPID, SANDBOX_MINI_PROGRAM_SECRET } from '../../core';
 import { createSandboxApp } from '../../sandbox/app';
 import type { SimMerchant } from '../../sandbox/settings';
 import { getConfig } from '../platform/config';
@@ -33,6 +34,10 @@ function sandboxMerchant(env: Env): SimMerchant | null {
     signType: c.signType,
     publicOrigin: new URL(c.publicBaseUrl).origin,
     name: c.merchantName,
+    // The config names no mini-program or mobile app yet: the sandbox's fixed test ones (docs/sandbox.md).
+    miniProgram: { appId: SANDBOX_MINI_PROGRAM_APPID, secret: SANDBOX_MINI_PROGRAM_SECRET },
+    appAppId: SANDBOX_APP_APPID,
+    h5Domains: [new URL(c.publicBaseUrl).host],
   };
 }
 

@@ -1,0 +1,55 @@
+/**
+ * The parameters of the APP's OpenSDK `PayReq` (wechatpay-v3.md §9.4, API v2): `appid`, `partnerid`
+ * (= mch_id), `prepayid`, `package` = `Sign=WXPay`, `noncestr`, `timestamp` and `sign`, the v2 sign
+ * (sign.ts) over exactly those six lower-case names, under the order's `unifiedorder` sign type.
+ */
+import { isSignType, signParams, type SignType } from './sign';
+
+/** The fixed `package` value of an APP PayReq. */
+export const APP_PAY_PACKAGE = 'Sign=WXPay' as const;
+
+export interface AppPayParams {
+  appid: string;
+  partnerid: string;
+  prepayid: string;
+  package: typeof APP_PAY_PACKAGE;
+  noncestr: string;
+  timestamp: string;
+  sign: string;
+}
+
+interface AppPaySigner {
+  /** The open-platform mobile app's appid: the order's own appid. */
+  appId: string;
+  mchId: string;
+  /** The APIv2 key. */
+  key: string;
+  /** Must equal the `sign_type` the order was placed (unifiedorder) with. */
+  signType: SignType;
+}
+
+/** Printable ASCII without spaces: outbound values never carry whitespace (wechatpay-v2.md §3.3). */
+const TOKEN = /^[\x21-\x7e]+$/;
+const NONCE = /^[A-Za-z0-9]{1,32}$/;
+const SECONDS = /^[0-9]{1,12}$/;
+
+/**
+ * `timestamp` is epoch seconds (a string, or a safe integer that is stringified); the caller passes it
+ * because the core has no clock. Invalid arguments throw RangeError: they are programming errors.
+ */
+export async function appPayParams(
+  prepayId: string,
+  { appId, mchId, key, signType }: AppPaySigner,
+  timestamp: string | number,
+  noncestr: string,
+): Promise<AppPayParams> {
+  const ts = typeof timestamp === 'number' && Number.isSafeInteger(timestamp) ? String(timestamp) : timestamp;
+  if (typeof prepayId !== 'string' || !TOKEN.test(prepayId)) throw new RangeError('invalid prepay_id');
+  if (typeof appId !== 'string' || !TOKEN.test(appId)) throw new RangeError('invalid appId');
+  if (typeof mchId !== 'string' || !TOKEN.test(mchId)) throw new RangeError('invalid mchId');
+  if (typeof ts !== 'string' || !SECONDS.test(ts)) throw new RangeError('timestamp must be epoch seconds');
+  if (typeof noncestr !== 'string' || !NONCE.test(noncestr)) throw new RangeError('noncestr must be 1-32 alphanumerics');
+  if (!isSignType(signType)) throw new RangeError('unsupported signType');
+  const fields = { appid: appId, partnerid: mchId, prepayid: prepayId, package: APP_PAY_PACKAGE, noncestr, timestamp: ts };
+  return { ...fields, sign: await signParams(fields, key, signType) };
+}
