@@ -12,6 +12,7 @@ export * from './hmac';
 export * from './sign';
 export * from './aes-ecb';
 export * from './jsapi-params';
+export * from './app-pay-params';
 export * from './nonce';
 export * from './xml';
 export * from './money';
