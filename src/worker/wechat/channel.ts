@@ -93,8 +93,9 @@ export function v2Channel(deps: WechatDeps): PaymentChannel {
       );
       return { tradeType: 'JSAPI', params };
     },
-    queryOrder: (order) => orderQuery(deps, order.outTradeNo, order.signType),
-    closeOrder: (order) => closeOrder(deps, order.outTradeNo, order.signType),
+    // Every call about an order goes under the appid it was placed under (OrderRef.appId ?? the 公众号's).
+    queryOrder: (order) => orderQuery(deps, order.outTradeNo, order.signType, order.appId),
+    closeOrder: (order) => closeOrder(deps, order.outTradeNo, order.signType, order.appId),
     refund: (req) =>
       refund(deps, {
         outTradeNo: req.order.outTradeNo,
@@ -104,8 +105,9 @@ export function v2Channel(deps: WechatDeps): PaymentChannel {
         refundDesc: req.refundDesc,
         notifyUrl: req.notifyUrl,
         signType: req.order.signType,
+        appId: req.order.appId,
       }),
-    queryRefund: (outRefundNo, order) => refundQuery(deps, outRefundNo, order.signType),
+    queryRefund: (outRefundNo, order) => refundQuery(deps, outRefundNo, order.signType, order.appId),
     fetchBill: (billDate, billType) => downloadBillStream(deps, billDate, billType, config.signType),
     refundsAvailable: deps.transports.certAvailable !== false,
     counted(onRequest) {
