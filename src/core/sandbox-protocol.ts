@@ -7,8 +7,8 @@ export const SANDBOX_CLIENT_CERT_HEADER = 'X-Sandbox-Client-Cert';
 
 /**
  * The sandbox merchant's mini-program and open-platform mobile app when the gateway's configuration
- * names none: fixed test values (docs/sandbox.md), shaped like real appids (`wx` + 16 hex digits),
- * bound to the sandbox mch_id beside the 公众号 appid. Never valid at WeChat.
+ * names none: fixed test values (docs/configuration.md), shaped like real appids (`wx` + 16 hex
+ * digits), bound to the sandbox mch_id beside the 公众号 appid. Never valid at WeChat; refused in live.
  */
 export const SANDBOX_MINI_PROGRAM_APPID = 'wx5a4db0c0de000001';
 export const SANDBOX_MINI_PROGRAM_SECRET = 'sandbox-mini-program-secret-not-for-live-use';

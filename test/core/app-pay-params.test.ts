@@ -1,64 +1,66 @@
-// The APP PayReq parameters (wechatpay-v3.md §9.4): the v2 sign over exactly the six lower-case fields,
-// under the order's sign type, checked against a hand-built canonical string and an independent digest.
+// The APP PayReq builder (src/core/app-pay-params.ts): its sign recomputed by independent oracles from
+// the literal string to sign (js-md5; WebCrypto HMAC, which Node and workerd both have), not by the
+// core's own canonicalisation. WeChat publishes no APP sign example with its key, so there is no vector.
+import { md5 } from 'js-md5';
 import { describe, expect, it } from 'vitest';
-import { APP_PAY_PACKAGE, appPayParams, bytesToHex, verifyParams, type SignType } from '../../src/core';
+import { appPayParams, bytesToHex, verifyParams, type SignType } from '../../src/core';
+import vectors from '../vectors/vectors.json';
 
-const KEY = '192006250b4c09247ec02edce69f6a2d'; // the official 安全规范 example key
-const SIGNER = { appId: 'wx5a4db0c0de000002', mchId: '10000100', key: KEY };
-const PREPAY = 'wx201410272009395522657a690389285100';
+// The official v2 example key and merchant (vectors.json v2_sign V1: wechatpay-v2.md §3).
+const KEY = vectors.v2_sign[0]!.key;
+const APPID = 'wxd930ea5d5a258f4f';
+const MCH_ID = '10000100';
+const PREPAY_ID = 'wx201410272009395522657a690389285100';
 
-// The independent oracle: node:crypto under Node, WebCrypto (MD5 and HMAC) inside workerd.
-const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;
-const inWorkerd = nav?.userAgent === 'Cloudflare-Workers';
-
-async function oracle(message: string, signType: SignType): Promise<string> {
-  const enc = new TextEncoder();
-  if (signType === 'HMAC-SHA256') {
-    const k = await crypto.subtle.importKey('raw', enc.encode(KEY), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    return bytesToHex(new Uint8Array(await crypto.subtle.sign('HMAC', k, enc.encode(message)))).toUpperCase();
-  }
-  if (inWorkerd) return bytesToHex(new Uint8Array(await crypto.subtle.digest('MD5', enc.encode(message)))).toUpperCase();
-  const { createHash } = await import('node:crypto');
-  return createHash('md5').update(message, 'utf8').digest('hex').toUpperCase();
+async function hmacHexUpper(key: string, text: string): Promise<string> {
+  const k = await crypto.subtle.importKey('raw', new TextEncoder().encode(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return bytesToHex(new Uint8Array(await crypto.subtle.sign('HMAC', k, new TextEncoder().encode(text)))).toUpperCase();
 }
 
+/** The six fields in byte order of their names, then `&key=` (wechatpay-v2.md §3.1), written out by hand. */
+const stringToSign = (appid: string, noncestr: string, timestamp: string) =>
+  `appid=${appid}&noncestr=${noncestr}&package=Sign=WXPay&partnerid=${MCH_ID}&prepayid=${PREPAY_ID}&timestamp=${timestamp}&key=${KEY}`;
+
 describe('appPayParams (wechatpay-v3.md §9.4)', () => {
-  it.each(['MD5', 'HMAC-SHA256'] as const)('%s: signs appid, noncestr, package, partnerid, prepayid, timestamp in ASCII order', async (signType) => {
-    const p = await appPayParams(PREPAY, { ...SIGNER, signType }, '1414587457', 'abc123XYZ');
+  it.each<[SignType, (s: string) => Promise<string> | string]>([
+    ['MD5', (s) => md5(s).toUpperCase()],
+    ['HMAC-SHA256', (s) => hmacHexUpper(KEY, s)],
+  ])('%s: the seven PayReq fields, sign over the six lower-case others equal to an independent oracle', async (signType, oracle) => {
+    const p = await appPayParams(PREPAY_ID, { appId: APPID, mchId: MCH_ID, key: KEY, signType }, 1414587457, 'abc123XYZ');
     expect(p).toEqual({
-      appid: SIGNER.appId,
-      partnerid: '10000100',
-      prepayid: PREPAY,
+      appid: APPID,
+      partnerid: MCH_ID,
+      prepayid: PREPAY_ID,
       package: 'Sign=WXPay',
       noncestr: 'abc123XYZ',
       timestamp: '1414587457',
-      sign: expect.any(String),
+      sign: await oracle(stringToSign(APPID, 'abc123XYZ', '1414587457')),
     });
     expect(Object.keys(p).sort()).toEqual(['appid', 'noncestr', 'package', 'partnerid', 'prepayid', 'sign', 'timestamp']);
-    const signed = `appid=${SIGNER.appId}&noncestr=abc123XYZ&package=Sign=WXPay&partnerid=10000100&prepayid=${PREPAY}&timestamp=1414587457&key=${KEY}`;
-    expect(p.sign).toBe(await oracle(signed, signType));
-    expect(p.sign).toHaveLength(signType === 'MD5' ? 32 : 64);
-    expect(p.package).toBe(APP_PAY_PACKAGE);
-    // No signType field is signed or returned: the six fields only.
-    const { sign, ...six } = p;
-    expect(await verifyParams({ ...six, sign }, KEY, signType)).toBe(true);
-    expect(await verifyParams({ ...six, timestamp: '1414587458', sign }, KEY, signType)).toBe(false);
+    for (const value of Object.values(p)) expect(typeof value).toBe('string');
+    const { sign, ...signed } = p;
+    expect(await verifyParams({ ...signed, sign }, KEY, signType)).toBe(true);
   });
 
-  it('a number timestamp becomes a string', async () => {
-    expect((await appPayParams(PREPAY, { ...SIGNER, signType: 'MD5' }, 1414587457, 'n1')).timestamp).toBe('1414587457');
+  it('the appid is signed: the same prepay under another appid gives another sign', async () => {
+    const signer = { mchId: MCH_ID, key: KEY, signType: 'HMAC-SHA256' as const };
+    const a = await appPayParams(PREPAY_ID, { ...signer, appId: APPID }, '1414587457', 'n1');
+    const b = await appPayParams(PREPAY_ID, { ...signer, appId: 'wx0000000000000002' }, '1414587457', 'n1');
+    expect(b.sign).toBe(await hmacHexUpper(KEY, stringToSign('wx0000000000000002', 'n1', '1414587457')));
+    expect(b.sign).not.toBe(a.sign);
   });
 
-  it('refuses invalid arguments', async () => {
-    const signer = { ...SIGNER, signType: 'MD5' as const };
+  it('refuses invalid arguments (never emits whitespace, ms timestamps or long nonces)', async () => {
+    const signer = { appId: APPID, mchId: MCH_ID, key: KEY, signType: 'MD5' as const };
     const bad: [string, unknown[]][] = [
       ['empty prepay_id', ['', signer, '1414587457', 'n1']],
-      ['appId with a space', [PREPAY, { ...signer, appId: 'wx 1' }, '1414587457', 'n1']],
-      ['empty mchId', [PREPAY, { ...signer, mchId: '' }, '1414587457', 'n1']],
-      ['millisecond timestamp', [PREPAY, signer, '1414587457000', 'n1']],
-      ['fractional timestamp', [PREPAY, signer, 1414587457.5, 'n1']],
-      ['33-char noncestr', [PREPAY, signer, '1414587457', 'a'.repeat(33)]],
-      ['unknown signType', [PREPAY, { ...signer, signType: 'SHA1' }, '1414587457', 'n1']],
+      ['prepay_id with a space', ['wx 1', signer, '1414587457', 'n1']],
+      ['appid with trailing whitespace', [PREPAY_ID, { ...signer, appId: 'wx1 ' }, '1414587457', 'n1']],
+      ['empty mch_id', [PREPAY_ID, { ...signer, mchId: '' }, '1414587457', 'n1']],
+      ['millisecond timestamp', [PREPAY_ID, signer, '1414587457000', 'n1']],
+      ['fractional timestamp', [PREPAY_ID, signer, 1414587457.5, 'n1']],
+      ['33-char noncestr', [PREPAY_ID, signer, '1414587457', 'a'.repeat(33)]],
+      ['unknown sign type', [PREPAY_ID, { ...signer, signType: 'RSA' }, '1414587457', 'n1']],
     ];
     for (const [label, args] of bad) {
       await expect((appPayParams as (...a: unknown[]) => Promise<unknown>)(...args), label).rejects.toThrow(RangeError);

@@ -67,7 +67,13 @@ export function fakeWechat(config: Config): FakeWechat {
     if ('hang' in reply) {
       return new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
     }
-    const base: Record<string, string | number> = { return_code: 'SUCCESS', appid: config.appId, mch_id: config.mchId, nonce_str: 'fakenonce' };
+    // Like WeChat, the answer names the appid the request was made under (a reply's fields may override it).
+    const base: Record<string, string | number> = {
+      return_code: 'SUCCESS',
+      appid: request.appid ?? config.appId,
+      mch_id: config.mchId,
+      nonce_str: 'fakenonce',
+    };
     const fields = 'errCode' in reply ? { ...base, result_code: 'FAIL', err_code: reply.errCode } : { ...base, result_code: 'SUCCESS', ...reply.fields };
     const signType = (request.sign_type ?? 'MD5') as SignType;
     const signed = { ...fields, sign: await signParams(stringify(fields), config.apiKey, signType) };
@@ -215,6 +221,7 @@ export function fakeDeps(opts: { gate?: GateScript; db?: StatementHandler[]; clo
     ...(opts.db ?? []),
     { sql: /FROM payment_attempts WHERE out_trade_no/, all: () => [] },
     { sql: /^UPDATE payment_attempts SET status = 'CLOSED'/, run: () => 1 },
+    { sql: /FROM payment_attempts WHERE payment_no/, first: () => null },
   ]);
   const clock = opts.clock ?? fakeClock();
   const deps: GatewayDeps = { db: db.db, gate: gate.gate, config, channel: v2Channel(wechat.deps), now: clock.now, waitUntil: () => undefined };

@@ -40,11 +40,14 @@ describe('refunds: the done-when walk-through', { timeout: 60_000 }, () => {
       succeeded_at: null,
     });
     expect(first.body.refund_id).toBeTruthy();
+    expect(first.body).toMatchObject({ payment_no: no, automatic: false });
     expect(Object.keys(first.body).sort()).toEqual([
+      'automatic',
       'created_at',
       'failure_reason',
       'out_refund_no',
       'out_trade_no',
+      'payment_no',
       'reason',
       'refund_fee',
       'refund_id',

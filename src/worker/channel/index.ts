@@ -1,7 +1,7 @@
 // The channel seam (see channel.ts): its interface, its typed error and the rules every WeChat Pay version shares.
 export type * from './channel';
+export { TRADE_TYPES } from './channel';
 export { ChannelError, type ChannelErrorCode } from './errors';
 
 /** WeChat refuses a close within 5 minutes of the order's creation (docs/wechatpay-v2.md §10, reliability.md I9). */
 export const CLOSE_MIN_AGE_MS = 5 * 60 * 1000;
-export { TRADE_TYPES } from './channel';

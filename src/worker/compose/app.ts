@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { HonoEnv } from '../platform/env';
-import { SANDBOX_APP_APPID, SANDBOX_MINI_PROGRAM_APPID, SANDBOX_MINI_PROGRAM_SECRET } from '../../core';
 import { createSandboxApp } from '../../sandbox/app';
 import type { SimMerchant } from '../../sandbox/settings';
 import { getConfig } from '../platform/config';
@@ -34,9 +33,9 @@ function sandboxMerchant(env: Env): SimMerchant | null {
     signType: c.signType,
     publicOrigin: new URL(c.publicBaseUrl).origin,
     name: c.merchantName,
-    // The config names no mini-program or mobile app yet: the sandbox's fixed test ones (docs/sandbox.md).
-    miniProgram: { appId: SANDBOX_MINI_PROGRAM_APPID, secret: SANDBOX_MINI_PROGRAM_SECRET },
-    appAppId: SANDBOX_APP_APPID,
+    // The configured mini-program and mobile app (in sandbox mode the fixed test ones unless named: docs/configuration.md).
+    miniProgram: c.miniProgram ?? undefined,
+    appAppId: c.appAppId ?? undefined,
     h5Domains: [new URL(c.publicBaseUrl).host],
   };
 }

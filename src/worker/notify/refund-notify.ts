@@ -10,13 +10,18 @@
  */
 import { OUT_REFUND_NO, OUT_TRADE_NO, parseFen } from '../../core';
 import type { AnomalyKind, RefundFacts } from '../model';
-import { getOrder } from '../orders';
+import { orderOfPaymentNo } from '../orders';
 import { getRefund } from '../refunds';
 import { refundTimeToIso } from '../refunds';
 import { anomalyReply, evidenceOf, readInbound, refuse, type NotifyDeps, type NotifyVerdict } from './inbound';
 
 const FINAL: ReadonlySet<string> = new Set(['SUCCESS', 'CHANGE', 'REFUNDCLOSE']);
 const REFUND_ID = /^[0-9A-Za-z]{1,64}$/;
+
+/** Every appid the merchant pays under: the 公众号's, and the mini-program's and app's when configured. */
+function ourAppIds(config: NotifyDeps['config']): ReadonlySet<string> {
+  return new Set([config.appId, config.miniProgram?.appId, config.appAppId].filter((a): a is string => !!a));
+}
 
 function fen(v: string | undefined): number | null {
   try {
@@ -39,11 +44,17 @@ export async function handleRefundNotify(req: Request, deps: NotifyDeps): Promis
 
   // Authentic from here on. The outer appid/mch_id are outside the encryption but must still be ours.
   const evidence = await evidenceOf(inbound, opened.messageKey, now);
-  const outTradeNo = info.out_trade_no !== undefined && OUT_TRADE_NO.test(info.out_trade_no) ? info.out_trade_no : null;
+  // The number WeChat knows: the refunded attempt's (for orders made before attempts, the order's own).
+  const paymentNo = info.out_trade_no !== undefined && OUT_TRADE_NO.test(info.out_trade_no) ? info.out_trade_no : null;
+  let outTradeNo = paymentNo;
   const anomaly = (kind: AnomalyKind, detail: Record<string, unknown>) => anomalyReply(deps, evidence, 'REFUND', kind, outTradeNo, detail);
-  if (fields.appid !== config.appId) return anomaly('APPID_MISMATCH', { appid: fields.appid ?? null });
+  // The outer appid is the refunded attempt's: one of the merchant's appids.
+  if (!ourAppIds(config).has(fields.appid ?? '')) return anomaly('APPID_MISMATCH', { appid: fields.appid ?? null });
   if (fields.mch_id !== config.mchId) return anomaly('MCH_MISMATCH', { mch_id: fields.mch_id ?? null });
-  if (outTradeNo === null || !(await getOrder(deps.db, outTradeNo))) return anomaly('UNKNOWN_ORDER', {});
+  const found = paymentNo === null ? null : await orderOfPaymentNo(deps.db, paymentNo);
+  if (!found) return anomaly('UNKNOWN_ORDER', {});
+  outTradeNo = found.order.out_trade_no;
+  if (found.attempt && fields.appid !== (found.attempt.appid ?? config.appId)) return anomaly('APPID_MISMATCH', { appid: fields.appid ?? null });
 
   const claim = {
     out_refund_no: info.out_refund_no ?? null,
@@ -55,7 +66,9 @@ export async function handleRefundNotify(req: Request, deps: NotifyDeps): Promis
   // A refund we never filed (made by hand in the merchant platform, or not ours): kept for reconciliation.
   const refund = info.out_refund_no && OUT_REFUND_NO.test(info.out_refund_no) ? await getRefund(deps.db, info.out_refund_no) : null;
   if (!refund) return anomaly('REFUND_UNMATCHED', claim);
-  if (refund.out_trade_no !== outTradeNo) return anomaly('REFUND_MISMATCH', { ...claim, stored_out_trade_no: refund.out_trade_no });
+  if (refund.out_trade_no !== outTradeNo || (refund.payment_no ?? refund.out_trade_no) !== paymentNo) {
+    return anomaly('REFUND_MISMATCH', { ...claim, stored_out_trade_no: refund.out_trade_no, stored_payment_no: refund.payment_no ?? null });
+  }
   const refundFee = fen(info.refund_fee);
   const totalFee = fen(info.total_fee);
   if (refundFee !== refund.refund_fee || totalFee !== refund.total_fee) {

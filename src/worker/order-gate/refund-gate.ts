@@ -147,8 +147,11 @@ export async function applyRefundLocked(
 
     const fee = refund.refund_fee;
     const to = f.status;
+    // A duplicate payment's automatic refund returns money outside the order's payment: the order's
+    // status and refund sums stay; only the refund, its attempt and the ledger move.
+    const duplicate = refund.duplicate === 1;
     let orderTo = order.status;
-    if (to === 'SUCCESS') {
+    if (to === 'SUCCESS' && !duplicate) {
       const t = transition(order.status, order.refunded_fee + fee === order.total_fee ? 'REFUND_SUCCEEDED_FULL' : 'REFUND_SUCCEEDED_PARTIAL');
       if (!t.ok) return anomaly('REFUND_STATE_CONFLICT', refund, 'CONFLICT', { order_status: order.status });
       orderTo = t.to;
@@ -184,8 +187,8 @@ export async function applyRefundLocked(
         to,
         seen: order,
         orderTo,
-        refundedDelta: to === 'SUCCESS' ? fee : 0,
-        reservedDelta: to === 'FAILED' || to === 'REFUNDCLOSE' ? -fee : 0,
+        refundedDelta: to === 'SUCCESS' && !duplicate ? fee : 0,
+        reservedDelta: (to === 'FAILED' || to === 'REFUNDCLOSE') && !duplicate ? -fee : 0,
         refundId: f.refundId ?? null,
         failureReason,
         succeededAt,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { weakSecretReason } from '../../core';
+import { isWechatText, SANDBOX_APP_APPID, SANDBOX_MINI_PROGRAM_APPID, SANDBOX_MINI_PROGRAM_SECRET, weakSecretReason } from '../../core';
+import { TRADE_TYPES, type TradeType } from '../channel';
 import { isLoopbackHost } from './loopback';
 
 /** Keys published in WeChat's docs or in peer SDK tests, and our own sandbox defaults: never valid in live mode (I12). */
@@ -15,7 +16,11 @@ export const DOCUMENTED_EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
   'whsec_d3hwYXktZWRnZSBzYW5kYm94IHdlYmhvb2sgc2VjcmV0LCBub3QgZm9yIGxpdmUgdXNl', // our sandbox WEBHOOK_SECRET
   'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', // the Standard Webhooks / Svix documentation example
   'sandbox-admin-token-not-for-live-use',
+  SANDBOX_MINI_PROGRAM_SECRET, // the sandbox's test mini-program
 ]);
+
+/** The sandbox's own test appids (core/sandbox-protocol.ts): never an appid at WeChat, refused in live mode. */
+const SANDBOX_TEST_APPIDS: ReadonlySet<string> = new Set([SANDBOX_MINI_PROGRAM_APPID, SANDBOX_APP_APPID]);
 
 const LIVE_PAY_BASE_URL = 'https://api.mch.weixin.qq.com';
 export const SANDBOX_PATH = '/sandbox';
@@ -52,6 +57,14 @@ export interface Config {
   readonly adminTokenProblem: string | null;
   /** Cloudflare Access in front of /admin: both set, or null (then only the token protects it). */
   readonly access: { readonly teamOrigin: string; readonly aud: string } | null;
+  /** The trade types the merchant takes (WECHAT_TRADE_TYPES; sandbox default all five, live default JSAPI). */
+  readonly tradeTypes: ReadonlySet<TradeType>;
+  /** The mini-program bound to mch_id: its appid and AppSecret (jscode2session). Null unless MINIPROGRAM is enabled. */
+  readonly miniProgram: { readonly appId: string; readonly secret: string } | null;
+  /** The open-platform mobile app's appid (trade_type APP). Null unless APP is enabled. */
+  readonly appAppId: string | null;
+  /** MWEB's scene_info wap_name (H5_WAP_NAME, default the merchant name); its wap_url is PUBLIC_BASE_URL. */
+  readonly h5WapName: string;
 }
 
 /** Every variable that holds a secret, as the schema declares it: the log scrubber redacts their values. */
@@ -65,13 +78,21 @@ const secret = (name: string, min: number) => {
     .refine((v) => !/\s/.test(v), { error: `${name} contains whitespace` });
 };
 
+const appid = (name: string) => z.string({ error: `${name} is missing` }).regex(/^wx[0-9a-z]{16}$/, { error: `${name} is not an appid` });
+
 const schema = z.object({
   WECHAT_MODE: z.enum(['sandbox', 'live'], { error: 'WECHAT_MODE must be sandbox or live' }),
-  WECHAT_APPID: z.string({ error: 'WECHAT_APPID is missing' }).regex(/^wx[0-9a-z]{16}$/, { error: 'WECHAT_APPID is not an appid' }),
+  WECHAT_APPID: appid('WECHAT_APPID'),
   WECHAT_MCH_ID: z.string({ error: 'WECHAT_MCH_ID is missing' }).regex(/^\d{6,16}$/, { error: 'WECHAT_MCH_ID is not a mch_id' }),
   WECHAT_API_KEY: secret('WECHAT_API_KEY', 32).refine((v) => v.length === 32, { error: 'WECHAT_API_KEY must be 32 characters' }),
   WECHAT_APP_SECRET: secret('WECHAT_APP_SECRET', 16),
   WECHAT_SIGN_TYPE: z.enum(['MD5', 'HMAC-SHA256'], { error: 'WECHAT_SIGN_TYPE must be MD5 or HMAC-SHA256' }).default('HMAC-SHA256'),
+  // Empty values are the same as none (the mode's default, or the sandbox's test applications).
+  WECHAT_TRADE_TYPES: z.preprocess(emptyAsAbsent, z.string().optional()),
+  WECHAT_MINIPROGRAM_APPID: z.preprocess(emptyAsAbsent, appid('WECHAT_MINIPROGRAM_APPID').optional()),
+  WECHAT_MINIPROGRAM_SECRET: z.preprocess(emptyAsAbsent, secret('WECHAT_MINIPROGRAM_SECRET', 16).optional()),
+  WECHAT_APP_APPID: z.preprocess(emptyAsAbsent, appid('WECHAT_APP_APPID').optional()),
+  H5_WAP_NAME: z.string().optional(),
   MERCHANT_API_TOKEN: secret('MERCHANT_API_TOKEN', 24),
   CHECKOUT_SECRET: secret('CHECKOUT_SECRET', 32),
   PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL is not a URL' }),
@@ -145,6 +166,77 @@ function merchantNameOf(raw: string | undefined, mode: 'sandbox' | 'live'): stri
 }
 
 const SECRET_NAMES = ['WECHAT_API_KEY', 'WECHAT_APP_SECRET', 'MERCHANT_API_TOKEN', 'CHECKOUT_SECRET'] as const;
+const APPID_NAMES = ['WECHAT_APPID', 'WECHAT_MINIPROGRAM_APPID', 'WECHAT_APP_APPID'] as const;
+
+/** WECHAT_TRADE_TYPES, or the mode's default: all five in the sandbox, JSAPI (the hosted checkout) in live. Null: an unknown name. */
+function tradeTypesOf(raw: string | undefined, mode: 'sandbox' | 'live'): ReadonlySet<TradeType> | null {
+  if (raw === undefined) return new Set<TradeType>(mode === 'sandbox' ? TRADE_TYPES : ['JSAPI']);
+  const names = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (names.length === 0 || names.some((n) => !(TRADE_TYPES as readonly string[]).includes(n))) return null;
+  return new Set(names as TradeType[]);
+}
+
+interface Applications {
+  readonly miniProgram: Config['miniProgram'];
+  readonly appAppId: string | null;
+  readonly problems: string[];
+}
+
+/**
+ * The mini-program and the mobile app the enabled trade types pay under. Live mode needs them named;
+ * the sandbox falls back to its fixed test ones. Each application has its own appid: one equal to
+ * another is a misconfiguration (a pay signature would verify under the wrong application).
+ */
+function applicationsOf(
+  v: Pick<z.infer<typeof schema>, 'WECHAT_MODE' | 'WECHAT_APPID' | 'WECHAT_MINIPROGRAM_APPID' | 'WECHAT_MINIPROGRAM_SECRET' | 'WECHAT_APP_APPID'>,
+  tradeTypes: ReadonlySet<TradeType>,
+): Applications {
+  const problems: string[] = [];
+  const sandbox = v.WECHAT_MODE === 'sandbox';
+  const required = (name: string, tradeType: TradeType) => `${name} is missing (required when WECHAT_TRADE_TYPES includes ${tradeType})`;
+  let miniProgram: Config['miniProgram'] = null;
+  if (tradeTypes.has('MINIPROGRAM')) {
+    const appId = v.WECHAT_MINIPROGRAM_APPID;
+    const secret = v.WECHAT_MINIPROGRAM_SECRET;
+    if (appId === undefined && secret === undefined && sandbox) {
+      miniProgram = { appId: SANDBOX_MINI_PROGRAM_APPID, secret: SANDBOX_MINI_PROGRAM_SECRET };
+    } else if (appId === undefined || secret === undefined) {
+      if (appId === undefined) problems.push(required('WECHAT_MINIPROGRAM_APPID', 'MINIPROGRAM'));
+      if (secret === undefined) problems.push(required('WECHAT_MINIPROGRAM_SECRET', 'MINIPROGRAM'));
+    } else {
+      miniProgram = { appId, secret };
+    }
+  }
+  let appAppId: string | null = null;
+  if (tradeTypes.has('APP')) {
+    if (v.WECHAT_APP_APPID !== undefined) appAppId = v.WECHAT_APP_APPID;
+    else if (sandbox) appAppId = SANDBOX_APP_APPID;
+    else problems.push(required('WECHAT_APP_APPID', 'APP'));
+  }
+  if (miniProgram && miniProgram.appId === v.WECHAT_APPID) problems.push('WECHAT_MINIPROGRAM_APPID must differ from WECHAT_APPID');
+  if (appAppId !== null && appAppId === v.WECHAT_APPID) problems.push('WECHAT_APP_APPID must differ from WECHAT_APPID');
+  if (appAppId !== null && appAppId === miniProgram?.appId) problems.push('WECHAT_APP_APPID must differ from WECHAT_MINIPROGRAM_APPID');
+  return { miniProgram, appAppId, problems };
+}
+
+const H5_WAP_NAME_MAX = 64;
+/** scene_info is String(256) in WeChat's H5 unifiedorder table; checked here (UTF-8 bytes) so no payment finds out. */
+const SCENE_INFO_MAX_BYTES = 256;
+
+/** H5_WAP_NAME, trimmed (default: the merchant name); null when it is too long or not text WeChat can carry. */
+function h5WapNameOf(raw: string | undefined, merchantName: string): string | null {
+  const name = (raw ?? '').trim();
+  if (!name) return merchantName;
+  return name.length <= H5_WAP_NAME_MAX && isWechatText(name) ? name : null;
+}
+
+/** MWEB's scene_info as wechat/unifiedorder.ts sends it (h5SceneInfo; wechatpay-v3.md §9.2), for its length only. */
+function sceneInfoBytes(wapUrl: string, wapName: string): number {
+  return new TextEncoder().encode(JSON.stringify({ h5_info: { type: 'Wap', wap_url: wapUrl, wap_name: wapName } })).byteLength;
+}
 
 /**
  * Why a live secret that an attacker could test at leisure is refused: a documented example, or
@@ -186,6 +278,14 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   if (v.WECHAT_MODE === 'live') {
     // CHECKOUT_SECRET keys tokens that anyone holding a link can test guesses against offline.
     const problems = SECRET_NAMES.map((n) => liveSecretProblem(n, v[n], n === 'CHECKOUT_SECRET')).filter((p) => p !== null);
+    if (v.WECHAT_MINIPROGRAM_SECRET !== undefined) {
+      const p = liveSecretProblem('WECHAT_MINIPROGRAM_SECRET', v.WECHAT_MINIPROGRAM_SECRET, false);
+      if (p) problems.push(p);
+    }
+    for (const n of APPID_NAMES) {
+      const id = v[n];
+      if (id !== undefined && SANDBOX_TEST_APPIDS.has(id)) problems.push(`${n} is a sandbox test appid and is refused in live mode`);
+    }
     if (!v.PUBLIC_BASE_URL.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be https in live mode');
     problems.push(...webhookProblems('live', v.WEBHOOK_URL, v.WEBHOOK_SECRET));
     if (problems.length) return { ok: false, problems };
@@ -202,6 +302,16 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   // console (/admin answers 503): a console misconfiguration must not stop payments.
   const adminTokenProblem = consoleTokenProblem(v.WECHAT_MODE, v.ADMIN_TOKEN);
   const publicBaseUrl = v.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  const tradeTypes = tradeTypesOf(v.WECHAT_TRADE_TYPES, v.WECHAT_MODE);
+  if (!tradeTypes) return { ok: false, problems: [`WECHAT_TRADE_TYPES must be a comma-separated list of ${TRADE_TYPES.join(', ')}`] };
+  const { miniProgram, appAppId, problems } = applicationsOf(v, tradeTypes);
+  const merchantName = merchantNameOf(v.MERCHANT_NAME, v.WECHAT_MODE);
+  const h5WapName = h5WapNameOf(v.H5_WAP_NAME, merchantName);
+  if (h5WapName === null) problems.push(`H5_WAP_NAME must be at most ${H5_WAP_NAME_MAX} characters of plain text`);
+  else if (tradeTypes.has('MWEB') && sceneInfoBytes(publicBaseUrl, h5WapName) > SCENE_INFO_MAX_BYTES) {
+    problems.push(`PUBLIC_BASE_URL and H5_WAP_NAME make MWEB's scene_info longer than ${SCENE_INFO_MAX_BYTES} bytes`);
+  }
+  if (problems.length) return { ok: false, problems };
   return {
     ok: true,
     config: {
@@ -220,7 +330,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
         .filter(Boolean),
       payBaseUrl: v.WECHAT_MODE === 'sandbox' ? publicBaseUrl + SANDBOX_PATH : LIVE_PAY_BASE_URL,
       sandboxAllowPublic: v.SANDBOX_ALLOW_PUBLIC === 'true',
-      merchantName: merchantNameOf(v.MERCHANT_NAME, v.WECHAT_MODE),
+      merchantName,
       webhookUrl: v.WEBHOOK_URL ?? null,
       webhookSecret: v.WEBHOOK_SECRET ?? null,
       adminToken: adminTokenProblem ? null : (v.ADMIN_TOKEN ?? null),
@@ -234,6 +344,10 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
               aud: v.ACCESS_AUD,
             }
           : null,
+      tradeTypes,
+      miniProgram,
+      appAppId,
+      h5WapName: h5WapName ?? merchantName,
     },
   };
 }

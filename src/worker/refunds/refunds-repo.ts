@@ -89,8 +89,9 @@ export async function commitReservation(db: D1Database, r: NewReservation): Prom
       .bind(r.outTradeNo, r.seen.status, r.refundFee, r.seen.refund_version, r.totalFee, r.now),
     db
       .prepare(
-        `INSERT INTO refunds (out_refund_no, out_trade_no, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, 'SUBMITTING', ?6, ?7, ?7 WHERE changes() = 1`,
+        `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
+         SELECT ?1, ?2, (SELECT COALESCE(payment_no, out_trade_no) FROM orders WHERE out_trade_no = ?2), ?3, ?4, ?5, 'SUBMITTING', ?6, ?7, ?7
+         WHERE changes() = 1`,
       )
       .bind(r.outRefundNo, r.outTradeNo, r.refundFee, r.totalFee, r.reason, r.requestHash, r.now),
   ]);
@@ -151,9 +152,20 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
       db
         .prepare(
           `INSERT INTO ledger (out_trade_no, kind, amount_fen, transaction_id, created_at)
-           SELECT ?1, 'REFUND', ?2, ?3, ?4 WHERE changes() = 1`,
+           SELECT ?1, ?5, ?2, ?3, ?4 WHERE changes() = 1`,
         )
-        .bind(r.out_trade_no, r.refund_fee, r.out_refund_no, c.now),
+        .bind(r.out_trade_no, r.refund_fee, r.out_refund_no, c.now, r.duplicate === 1 ? 'DUPLICATE_REFUND' : 'REFUND'),
+    );
+  }
+  if (r.duplicate === 1 && r.payment_no && c.to === 'SUCCESS') {
+    // The duplicate's attempt is given back (a refused automatic refund stays REFUNDING beside its anomaly, for a person).
+    stmts.push(
+      db
+        .prepare(
+          `UPDATE payment_attempts SET status = 'REFUNDED', updated_at = ?2
+           WHERE payment_no = ?1 AND status = 'REFUNDING' AND EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?3 AND status = 'SUCCESS' AND updated_at = ?2)`,
+        )
+        .bind(r.payment_no, c.now, r.out_refund_no),
     );
   }
   if (c.evidence) {
@@ -228,4 +240,15 @@ export async function stuckRefunds(db: D1Database, before: string, limit: number
     .bind(before, limit)
     .all<RefundRow>();
   return res.results;
+}
+
+/**
+ * Which payment at WeChat a refund returns money of: the attempt's number and appid (the paying
+ * attempt for the merchant's refunds, the duplicate's for an automatic one); refunds filed before
+ * attempts name the order's own number under the 公众号 appid.
+ */
+export async function refundTarget(db: D1Database, row: RefundRow): Promise<{ outTradeNo: string; appId?: string }> {
+  const no = row.payment_no ?? row.out_trade_no;
+  const attempt = await db.prepare('SELECT appid FROM payment_attempts WHERE payment_no = ?1').bind(no).first<{ appid: string | null }>();
+  return { outTradeNo: no, appId: attempt?.appid ?? undefined };
 }

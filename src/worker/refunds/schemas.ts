@@ -38,6 +38,8 @@ export const RefundSchema = z
   .object({
     out_refund_no: z.string(),
     out_trade_no: z.string(),
+    payment_no: z.string().meta({ description: 'The payment attempt whose money it returns (the number WeChat knows).' }),
+    automatic: z.boolean().meta({ description: 'true: the automatic full refund of a duplicate payment (outside the order’s refunded_fee).' }),
     refund_id: z.string().nullable().meta({ description: 'WeChat’s refund id, once known.' }),
     refund_fee: z.int(),
     total_fee: z.int(),

@@ -6,7 +6,7 @@ import { ChannelError } from '../channel';
 import type { RefundFacts } from '../model';
 import type { GatewayDeps } from '../platform/deps';
 import { errorName, log } from '../platform/log';
-import { claimRefundAttempt, getRefund, type RefundRow } from './refunds-repo';
+import { claimRefundAttempt, getRefund, refundTarget, type RefundRow } from './refunds-repo';
 import { syncRefund } from './sync';
 
 /** A refund call finishes within the client's deadline (5 s); a new attempt waits for two of them. */
@@ -49,7 +49,7 @@ export async function submitRefund(deps: GatewayDeps, row: RefundRow, signType: 
   const base = { outTradeNo: row.out_trade_no, outRefundNo: row.out_refund_no, refundFee: row.refund_fee, totalFee: row.total_fee, source: 'API' as const };
   try {
     const accepted = await deps.channel.refund({
-      order: { outTradeNo: row.out_trade_no, signType },
+      order: { ...(await refundTarget(deps.db, row)), signType },
       outRefundNo: row.out_refund_no,
       totalFee: row.total_fee,
       refundFee: row.refund_fee,

@@ -3,7 +3,7 @@ import { parseWechatTime, type SignType } from '../../core';
 import { ChannelError } from '../channel';
 import type { GatewayDeps } from '../platform/deps';
 import { errorName, log } from '../platform/log';
-import { claimRefundSync, getRefund, type RefundRow } from './refunds-repo';
+import { claimRefundSync, getRefund, refundTarget, type RefundRow } from './refunds-repo';
 
 /** A SUBMITTING or PROCESSING refund quiet for this long is checked with refundquery before a read answers. */
 export const REFUND_SYNC_AFTER_MS = 60_000;
@@ -42,7 +42,7 @@ export async function syncRefund(deps: GatewayDeps, row: RefundRow, signType: Si
   const base = { outTradeNo: row.out_trade_no, outRefundNo: row.out_refund_no, source: 'REFUNDQUERY' as const };
   try {
     try {
-      const q = await deps.channel.queryRefund(row.out_refund_no, { outTradeNo: row.out_trade_no, signType });
+      const q = await deps.channel.queryRefund(row.out_refund_no, { ...(await refundTarget(deps.db, row)), signType });
       const found = q.refunds.find((r) => r.outRefundNo === row.out_refund_no);
       if (found) {
         const result = await deps.gate(row.out_trade_no).applyRefundResult({

@@ -22,10 +22,13 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 
 type RequestFields = Record<string, string | number | undefined>;
 
-/** The common fields plus `fields`, with empty values dropped; refuses values WeChat would trim differently (§3.3). */
-export async function signedRequestXml(config: Config, fields: RequestFields, signType: SignType): Promise<string> {
+/**
+ * The common fields plus `fields`, with empty values dropped; refuses values WeChat would trim
+ * differently (§3.3). `appId`: the appid the order is placed under (default: the 公众号 appid).
+ */
+export async function signedRequestXml(config: Config, fields: RequestFields, signType: SignType, appId: string = config.appId): Promise<string> {
   const params: Record<string, string> = {};
-  const all: RequestFields = { appid: config.appId, mch_id: config.mchId, nonce_str: nonceStr(32), sign_type: signType, ...fields };
+  const all: RequestFields = { appid: appId, mch_id: config.mchId, nonce_str: nonceStr(32), sign_type: signType, ...fields };
   for (const [name, value] of Object.entries(all)) {
     if (value === undefined || value === '') continue;
     const text = String(value);
@@ -62,12 +65,18 @@ interface CallOptions {
   readonly signType: SignType;
   /** Use the client-certificate transport (refund). */
   readonly cert?: boolean;
+  /**
+   * The appid the order was placed under (the channel's `OrderRef.appId`: a mini-program's or an
+   * app's); absent: the 公众号 appid. Sent as `appid`, and an answer naming another one is refused.
+   */
+  readonly appId?: string;
 }
 
 /** Returns the verified answer's fields when return_code and result_code are SUCCESS; throws WechatError otherwise. */
 export async function callWechat(deps: WechatDeps, opts: CallOptions): Promise<Record<string, string>> {
   const { config } = deps;
-  const xml = await signedRequestXml(config, opts.fields, opts.signType);
+  const appId = opts.appId ?? config.appId;
+  const xml = await signedRequestXml(config, opts.fields, opts.signType, appId);
   const transport = opts.cert ? deps.transports.cert : deps.transports.api;
   const res = await postXml(transport, config.payBaseUrl + opts.path, xml, deps.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   // A 5xx from WeChat's edge says nothing about whether the call took effect.
@@ -86,7 +95,7 @@ export async function callWechat(deps: WechatDeps, opts: CallOptions): Promise<R
   if (!verdict.ok) throw new WechatError('SIGN_INVALID');
   // From here on only what the signature covered: under the trimmed reading, trimmed values without empty fields.
   answer = verdict.signedFields;
-  if ((answer.appid !== undefined && answer.appid !== config.appId) || (answer.mch_id !== undefined && answer.mch_id !== config.mchId)) {
+  if ((answer.appid !== undefined && answer.appid !== appId) || (answer.mch_id !== undefined && answer.mch_id !== config.mchId)) {
     throw new WechatError('PROTOCOL');
   }
   // 3. result_code: business success.

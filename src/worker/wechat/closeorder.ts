@@ -8,6 +8,7 @@ import { callWechat, type WechatDeps } from './call';
 
 export { CLOSE_MIN_AGE_MS } from '../channel';
 
-export async function closeOrder(deps: WechatDeps, outTradeNo: string, signType: SignType): Promise<void> {
-  await callWechat(deps, { path: '/pay/closeorder', signType, fields: { out_trade_no: outTradeNo } });
+/** `appId`: the appid the order was placed under (absent: the 公众号 appid), sent and required of the answer. */
+export async function closeOrder(deps: WechatDeps, outTradeNo: string, signType: SignType, appId?: string): Promise<void> {
+  await callWechat(deps, { path: '/pay/closeorder', signType, appId, fields: { out_trade_no: outTradeNo } });
 }

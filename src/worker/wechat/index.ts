@@ -5,7 +5,7 @@ export { v2Channel, v2NotifyReader } from './channel';
 export { CLOSE_MIN_AGE_MS, closeOrder } from './closeorder';
 export { downloadBill, downloadBillStream, type BillResult } from './downloadbill';
 export { WechatError, type WechatErrorCode } from './errors';
-export { exchangeCode, wechatIdentity } from './oauth';
+export { exchangeCode, jscode2session, wechatIdentity } from './oauth';
 export { orderQuery } from './orderquery';
 export { refund } from './refund';
 export { refundQuery } from './refundquery';

@@ -10,9 +10,10 @@ import type { OrderQueryResult, TradeState } from '../channel';
 
 const TRADE_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'REFUND', 'NOTPAY', 'CLOSED', 'REVOKED', 'USERPAYING', 'PAYERROR', 'ACCEPT']);
 
-export function orderQuery(deps: WechatDeps, outTradeNo: string, signType: SignType): Promise<OrderQueryResult> {
+/** `appId`: the appid the order was placed under (absent: the 公众号 appid), sent and required of the answer. */
+export function orderQuery(deps: WechatDeps, outTradeNo: string, signType: SignType, appId?: string): Promise<OrderQueryResult> {
   return withRetries(deps, async () => {
-    const a = await callWechat(deps, { path: '/pay/orderquery', signType, fields: { out_trade_no: outTradeNo } });
+    const a = await callWechat(deps, { path: '/pay/orderquery', signType, appId, fields: { out_trade_no: outTradeNo } });
     const tradeState = a.trade_state ?? '';
     if (!TRADE_STATES.has(tradeState) || a.out_trade_no !== outTradeNo) throw new WechatError('PROTOCOL');
     return {

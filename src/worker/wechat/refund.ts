@@ -17,12 +17,15 @@ export interface RefundRequest {
   readonly refundDesc?: string;
   readonly notifyUrl?: string;
   readonly signType: SignType;
+  /** The appid the order was placed under (absent: the 公众号 appid), sent and required of the answer. */
+  readonly appId?: string;
 }
 
 export async function refund(deps: WechatDeps, req: RefundRequest): Promise<RefundAccepted> {
   const a = await callWechat(deps, {
     path: '/secapi/pay/refund',
     signType: req.signType,
+    appId: req.appId,
     cert: true,
     fields: {
       out_trade_no: req.outTradeNo,

@@ -9,9 +9,10 @@ import type { RefundQueryItem, RefundQueryResult, RefundStatus } from '../channe
 
 const REFUND_STATUSES: ReadonlySet<string> = new Set(['SUCCESS', 'REFUNDCLOSE', 'PROCESSING', 'CHANGE']);
 
-export function refundQuery(deps: WechatDeps, outRefundNo: string, signType: SignType): Promise<RefundQueryResult> {
+/** `appId`: the appid the refunded order was placed under (absent: the 公众号 appid), sent and required of the answer. */
+export function refundQuery(deps: WechatDeps, outRefundNo: string, signType: SignType, appId?: string): Promise<RefundQueryResult> {
   return withRetries(deps, async () => {
-    const a = await callWechat(deps, { path: '/pay/refundquery', signType, fields: { out_refund_no: outRefundNo } });
+    const a = await callWechat(deps, { path: '/pay/refundquery', signType, appId, fields: { out_refund_no: outRefundNo } });
     const count = fenField(a, 'refund_count') ?? 0;
     if (count > 50) throw new WechatError('PROTOCOL');
     const refunds: RefundQueryItem[] = [];

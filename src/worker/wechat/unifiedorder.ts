@@ -1,11 +1,16 @@
 /**
- * 统一下单 for JSAPI. Never retried blindly: on TIMEOUT/NETWORK the outcome is unknown, so callers
- * query (or repeat with identical parameters, which WeChat answers with the same prepay).
+ * 统一下单 for every v2 trade type (docs/wechatpay-v2.md §6; wechatpay-v3.md §9): JSAPI (also a
+ * mini-program's, under its own appid), NATIVE, MWEB and APP. Never retried blindly: on
+ * TIMEOUT/NETWORK the outcome is unknown, so callers query (or repeat with identical parameters, which
+ * WeChat answers with the same prepay).
  * @see https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1
  */
 import type { SignType } from '../../core';
 import { callWechat, type WechatDeps } from './call';
 import { WechatError } from './errors';
+
+/** `trade_type` as WeChat knows it: a mini-program pays by JSAPI under its own appid. */
+export type WireTradeType = 'JSAPI' | 'NATIVE' | 'MWEB' | 'APP';
 
 export interface UnifiedOrderRequest {
   readonly outTradeNo: string;
@@ -13,19 +18,88 @@ export interface UnifiedOrderRequest {
   readonly description: string;
   /** Integer fen, from our own order row — never from a browser. */
   readonly totalFee: number;
-  readonly openid: string;
   readonly spbillCreateIp: string;
   readonly notifyUrl: string;
   /** yyyyMMddHHmmss, Beijing time. */
   readonly timeExpire: string;
   readonly attach?: string | null;
   readonly signType: SignType;
+  /** The appid the order is placed under (a mini-program's, an app's); absent: the 公众号 appid. */
+  readonly appId?: string;
+  /** Absent: JSAPI. */
+  readonly tradeType?: WireTradeType;
+  /** JSAPI only, and required there: the buyer's openid under `appId`. */
+  readonly openid?: string;
+  /** NATIVE only, and required there: String(32), the product the QR code is for. */
+  readonly productId?: string;
+  /** MWEB only, and required there: the `scene_info` JSON (`h5SceneInfo`). */
+  readonly sceneInfo?: string;
 }
 
-export async function unifiedOrder(deps: WechatDeps, req: UnifiedOrderRequest): Promise<{ prepayId: string }> {
+/** What a verified answer leaves: the prepay, and for NATIVE the QR code's URL, for MWEB the page to open. */
+export type UnifiedOrderResult =
+  | { readonly tradeType: 'JSAPI' | 'APP'; readonly prepayId: string }
+  | { readonly tradeType: 'NATIVE'; readonly prepayId: string; readonly codeUrl: string }
+  | { readonly tradeType: 'MWEB'; readonly prepayId: string; readonly mwebUrl: string };
+
+/** scene_info is String(256) (by UTF-8 bytes; the configuration checks PUBLIC_BASE_URL and H5_WAP_NAME against it). */
+const SCENE_INFO_MAX_BYTES = 256;
+const PRODUCT_ID = /^[\x21-\x7e]{1,32}$/;
+const PREPAY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** NATIVE 模式二: `weixin://wxpay/bizpayurl?pr=…`, nothing else (it becomes a QR code a buyer scans). */
+const CODE_URL = /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z._~%=&-]+$/;
+const CODE_URL_MAX = 256;
+const MWEB_URL_MAX = 1024;
+
+/** MWEB's `scene_info` (wechatpay-v3.md §9.2): a JSON string, the merchant's H5 site as type Wap. */
+export function h5SceneInfo(scene: { readonly wapUrl: string; readonly wapName: string }): string {
+  return JSON.stringify({ h5_info: { type: 'Wap', wap_url: scene.wapUrl, wap_name: scene.wapName } });
+}
+
+/** What each trade type sends beyond the common fields; a missing or misplaced one is a programming error. */
+function tradeFields(req: UnifiedOrderRequest, tradeType: WireTradeType): Record<string, string> {
+  if (tradeType !== 'JSAPI' && req.openid !== undefined) throw new Error(`unifiedorder ${tradeType} takes no openid`);
+  if (tradeType !== 'NATIVE' && req.productId !== undefined) throw new Error(`unifiedorder ${tradeType} takes no product_id`);
+  if (tradeType !== 'MWEB' && req.sceneInfo !== undefined) throw new Error(`unifiedorder ${tradeType} takes no scene_info`);
+  switch (tradeType) {
+    case 'JSAPI':
+      if (!req.openid) throw new Error('unifiedorder JSAPI needs the openid');
+      return { openid: req.openid };
+    case 'NATIVE':
+      if (req.productId === undefined || !PRODUCT_ID.test(req.productId)) throw new RangeError('product_id must be 1-32 printable ASCII characters');
+      return { product_id: req.productId };
+    case 'MWEB':
+      if (!req.sceneInfo || new TextEncoder().encode(req.sceneInfo).byteLength > SCENE_INFO_MAX_BYTES) {
+        throw new RangeError(`scene_info must be 1-${SCENE_INFO_MAX_BYTES} bytes`);
+      }
+      return { scene_info: req.sceneInfo };
+    case 'APP':
+      return {};
+  }
+}
+
+/** An https URL of sane length without credentials; in sandbox mode also the simulator's own pages (http on loopback). */
+function isMwebUrl(deps: WechatDeps, value: string): boolean {
+  if (value.length > MWEB_URL_MAX || !/^[\x21-\x7e]+$/.test(value)) return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password) return false;
+  if (url.protocol === 'https:') return true;
+  const { config } = deps;
+  return config.mode === 'sandbox' && value.startsWith(`${config.payBaseUrl}/`);
+}
+
+export async function unifiedOrder(deps: WechatDeps, req: UnifiedOrderRequest): Promise<UnifiedOrderResult> {
+  const tradeType = req.tradeType ?? 'JSAPI';
+  const appId = req.appId ?? deps.config.appId;
   const answer = await callWechat(deps, {
     path: '/pay/unifiedorder',
     signType: req.signType,
+    appId,
     fields: {
       body: req.description,
       attach: req.attach ?? undefined,
@@ -35,13 +109,25 @@ export async function unifiedOrder(deps: WechatDeps, req: UnifiedOrderRequest): 
       spbill_create_ip: req.spbillCreateIp,
       time_expire: req.timeExpire,
       notify_url: req.notifyUrl,
-      trade_type: 'JSAPI',
-      openid: req.openid,
+      trade_type: tradeType,
+      ...tradeFields(req, tradeType),
     },
   });
+  // A prepay under another appid or for another trade type could not be paid as we would ask.
   const prepayId = answer.prepay_id;
-  if (!prepayId || !/^[A-Za-z0-9_-]{1,64}$/.test(prepayId) || (answer.trade_type !== undefined && answer.trade_type !== 'JSAPI')) {
-    throw new WechatError('PROTOCOL');
+  if (!prepayId || !PREPAY_ID.test(prepayId) || answer.appid !== appId || answer.trade_type !== tradeType) throw new WechatError('PROTOCOL');
+  switch (tradeType) {
+    case 'NATIVE': {
+      const codeUrl = answer.code_url ?? '';
+      if (codeUrl.length > CODE_URL_MAX || !CODE_URL.test(codeUrl)) throw new WechatError('PROTOCOL');
+      return { tradeType, prepayId, codeUrl };
+    }
+    case 'MWEB': {
+      const mwebUrl = answer.mweb_url ?? '';
+      if (!isMwebUrl(deps, mwebUrl)) throw new WechatError('PROTOCOL');
+      return { tradeType, prepayId, mwebUrl };
+    }
+    default:
+      return { tradeType, prepayId };
   }
-  return { prepayId };
 }
