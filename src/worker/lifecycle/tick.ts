@@ -11,7 +11,7 @@ import type { EventRef } from '../model';
 import { failExpiredEvents, overdueEvents, rearm } from '../webhooks';
 import type { GatewayDeps } from '../platform/deps';
 import { DomainError } from '../platform/errors';
-import { closeOrderFlow } from '../orders';
+import { attemptsToClose, closeAttempt, closeOrderFlow } from '../orders';
 import { PREPAY_LIFETIME_MS, syncOrder } from '../orders';
 import type { RefundRow } from '../refunds';
 import { advanceRefund, dueRefunds, REFUND_STEP_WORST_CALLS } from '../refunds';
@@ -49,6 +49,8 @@ interface TickReport {
   refundsSynced: number;
   /** Refunds whose status changed this tick. */
   refundsMoved: number;
+  /** Open attempts closed at WeChat because their order no longer needs them. */
+  attemptsClosed: number;
 }
 
 type Plan = { kind: 'CHECK'; due: number; next: number } | { kind: 'CLOSE'; due: number } | { kind: 'SCHEDULE'; next: number } | { kind: 'NONE' };
@@ -159,6 +161,27 @@ async function runWork(deps: GatewayDeps, report: TickReport): Promise<void> {
   report.wechatCalls = budget.calls();
 }
 
+/** At most this many attempts closed per tick (one closeorder each; an ORDERPAID adds a query). */
+const ATTEMPT_CLOSES_PER_TICK = 10;
+
+/**
+ * Open attempts their order no longer needs (a sibling paid, the order closed or failed, or the
+ * attempt expired), at least 5 minutes old (WeChat refuses an earlier close): closed at WeChat, so
+ * no money can come in for them any more.
+ */
+async function runAttemptCloses(deps: GatewayDeps, report: TickReport): Promise<void> {
+  const nowMs = deps.now();
+  for (const a of await attemptsToClose(deps.db, iso(nowMs), iso(nowMs - CLOSE_MIN_AGE_MS), ATTEMPT_CLOSES_PER_TICK)) {
+    try {
+      const outcome = await closeAttempt(deps, a);
+      if (outcome === 'CLOSED') report.attemptsClosed += 1;
+      if (outcome === 'PAID') report.paid += 1;
+    } catch (e) {
+      warn(deps, 'LIFECYCLE_ATTEMPT_CLOSE_FAILED', a.out_trade_no, e);
+    }
+  }
+}
+
 /** Events committed but not (or no longer) on the queue go on it; those past their 3-day window are failed. */
 async function runOutbox(deps: GatewayDeps, report: TickReport): Promise<void> {
   if (!deps.config.webhookUrl || !deps.publishEvents) return; // recorded, not delivered: nothing to enqueue
@@ -188,9 +211,11 @@ export async function runLifecycleTick(deps: GatewayDeps): Promise<TickReport> {
     refundsResubmitted: 0,
     refundsSynced: 0,
     refundsMoved: 0,
+    attemptsClosed: 0,
   };
   // The outbox first: it makes no WeChat call and must not wait behind a slow WeChat.
   await runOutbox(deps, report);
   await runWork(deps, report);
+  await runAttemptCloses(deps, report);
   return report;
 }

@@ -9,6 +9,7 @@ import { handlePayNotify } from './pay-notify';
 import { handleRefundNotify } from './refund-notify';
 import { configured } from '../platform/middleware/require-config';
 import { errorName, log } from '../platform/log';
+import { sendAutomaticRefunds } from '../refunds';
 
 /** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (docs/reliability.md I4). */
 export const NOTIFY_DEADLINE_MS = 4_000;
@@ -41,6 +42,8 @@ async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): 
     return { reply: 'RETRY', outcome: 'INFRA_ERROR' };
   });
   ctx.waitUntil(work); // past the deadline the work may still commit; that is safe (I3)
+  // Money that came in twice goes back now, after the reply (the lifecycle sweep is the backstop).
+  ctx.waitUntil(work.then((v) => (v.outcome === 'DUPLICATE_PAYMENT' && v.outTradeNo ? sendAutomaticRefunds(c.var.deps, v.outTradeNo) : undefined)));
   const verdict = await withDeadline(work, deadlineMs);
   c.set('outcome', verdict.outcome);
   if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);

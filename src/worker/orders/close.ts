@@ -1,6 +1,7 @@
 // POST /v1/orders/:out_trade_no/close: CLOSING through the gate, closeorder at WeChat, then CLOSED — or PAID if WeChat says so.
 import { PAID_STATUSES } from '../../core/order-state';
-import type { OrderRow } from './orders-repo';
+import { type AttemptRow, markAttemptClosed } from './attempts-repo';
+import { getOrder, type OrderRow } from './orders-repo';
 import { DomainError } from '../platform/errors';
 import type { GatewayDeps } from '../platform/deps';
 import { ChannelError, CLOSE_MIN_AGE_MS } from '../channel';
@@ -47,5 +48,34 @@ export async function closeOrderFlow(deps: GatewayDeps, row: OrderRow): Promise<
   }
   const closed = await gate.closeOrder({ outTradeNo: row.out_trade_no, phase: 'CLOSED' });
   if (PAID_LIKE.has(closed.status)) throw new DomainError('ORDER_PAID', 'the order was paid before it could be closed');
+  // The order's own number is closed at WeChat now; its other open attempts are closed by the lifecycle sweep.
+  await markAttemptClosed(deps.db, row.out_trade_no, new Date(deps.now()).toISOString());
   return closed.status;
+}
+
+export type AttemptCloseOutcome = 'CLOSED' | 'PAID' | 'RETRY';
+
+/**
+ * Closes one attempt at WeChat that its order no longer needs (paid by a sibling, closed, expired):
+ * WeChat then takes no money for it. Paid meanwhile (ORDERPAID), the verified query goes through the
+ * gate, which books it as the order's payment or as a duplicate to give back. RETRY: WeChat did not
+ * confirm; the next sweep tries again.
+ */
+export async function closeAttempt(deps: GatewayDeps, a: AttemptRow): Promise<AttemptCloseOutcome> {
+  const row = await getOrder(deps.db, a.out_trade_no);
+  if (!row) return 'RETRY';
+  const ref = { outTradeNo: a.payment_no, signType: row.sign_type, appId: a.appid ?? undefined };
+  try {
+    await deps.channel.closeOrder(ref);
+  } catch (e) {
+    if (!(e instanceof ChannelError)) throw e;
+    if (e.code === 'ORDERPAID') {
+      const q = await deps.channel.queryOrder(ref).catch(() => null);
+      if (q) await applyQueryResult(deps, row, q, 'CLOSE_ORDERPAID', a.payment_no);
+      return 'PAID';
+    }
+    if (e.code !== 'ORDERCLOSED' && e.code !== 'ORDERNOTEXIST') return 'RETRY';
+  }
+  await markAttemptClosed(deps.db, a.payment_no, new Date(deps.now()).toISOString());
+  return 'CLOSED';
 }

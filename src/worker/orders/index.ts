@@ -1,6 +1,6 @@
 // orders: what the other folders use of it (docs/ARCHITECTURE.md §1, feature boundaries).
-export { closeOrderFlow } from './close';
-export { getAttempt, listAttempts, orderOfPaymentNo, type AttemptRow } from './attempts-repo';
+export { closeAttempt, closeOrderFlow } from './close';
+export { attemptsToClose, getAttempt, listAttempts, orderOfPaymentNo, type AttemptRow } from './attempts-repo';
 export { getOrder, listOrders, type ListFilter, type OrderRow, type OrderStatus } from './orders-repo';
 export { commitDuplicate, commitPayment, duplicateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from './payments-repo';
 export { OrderSchema, OutTradeNoParams, withTextRules } from './schemas';

@@ -5,7 +5,7 @@
 // requests.
 import type { GatewayDeps } from '../platform/deps';
 import { getOrder } from '../orders';
-import { stuckRefunds, type RefundRow } from './refunds-repo';
+import { stuckRefunds, unsentAutomaticRefunds, type RefundRow } from './refunds-repo';
 import { submitRefund } from './submit';
 import { REFUND_SYNC_AFTER_MS, syncRefund } from './sync';
 
@@ -82,4 +82,14 @@ export async function advanceStuckRefunds(deps: GatewayDeps, limit: number): Pro
     if (after.status !== row.status) report.moved += 1;
   }
   return report;
+}
+
+/**
+ * Sends the order's automatic refunds of duplicate payments right away (after the notify that found
+ * them was answered), through the same claim as every send; the lifecycle sweep is the backstop.
+ * Never throws.
+ */
+export async function sendAutomaticRefunds(deps: GatewayDeps, outTradeNo: string): Promise<void> {
+  const rows = await unsentAutomaticRefunds(deps.db, outTradeNo).catch(() => []);
+  for (const row of rows) await advanceRefund(deps, row).catch(() => undefined);
 }

@@ -252,3 +252,12 @@ export async function refundTarget(db: D1Database, row: RefundRow): Promise<{ ou
   const attempt = await db.prepare('SELECT appid FROM payment_attempts WHERE payment_no = ?1').bind(no).first<{ appid: string | null }>();
   return { outTradeNo: no, appId: attempt?.appid ?? undefined };
 }
+
+/** The order's automatic refunds of duplicate payments not yet sent (SUBMITTING, never attempted). */
+export async function unsentAutomaticRefunds(db: D1Database, outTradeNo: string): Promise<RefundRow[]> {
+  const res = await db
+    .prepare(`SELECT * FROM refunds WHERE out_trade_no = ?1 AND duplicate = 1 AND status = 'SUBMITTING' AND attempts = 0 ORDER BY created_at LIMIT 20`)
+    .bind(outTradeNo)
+    .all<RefundRow>();
+  return res.results;
+}

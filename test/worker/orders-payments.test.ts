@@ -1,0 +1,177 @@
+// Payment attempts against the simulator over HTTP: every trade type pays its order once; two paid
+// attempts make one payment and one automatic full refund; the same request gives the same prepay.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { SANDBOX_APP_APPID, SANDBOX_MINI_PROGRAM_APPID } from '../../src/core';
+import { openidFor } from '../../src/sandbox/users';
+import { AUTH, BOB, BUYER, api, createOrder, postJson, prepayIdOf, simPay } from '../support/orders-helpers';
+import { flushRefundNotify } from '../support/refunds-helpers';
+
+const MINI_ALICE = openidFor(SANDBOX_MINI_PROGRAM_APPID, 'alice');
+
+async function pay(outTradeNo: string, body: Record<string, unknown>) {
+  const res = await postJson(`/v1/orders/${outTradeNo}/payments`, body);
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+async function order(outTradeNo: string) {
+  return (await (await api(`/v1/orders/${outTradeNo}`, { headers: AUTH })).json()) as Record<string, any>;
+}
+
+async function ledger(outTradeNo: string) {
+  const rows = await env.DB.prepare('SELECT kind, amount_fen FROM ledger WHERE out_trade_no = ?1 ORDER BY id')
+    .bind(outTradeNo)
+    .all<{ kind: string; amount_fen: number }>();
+  return rows.results;
+}
+
+const net = (rows: { kind: string; amount_fen: number }[]) => rows.reduce((a, r) => a + (r.kind.endsWith('REFUND') ? -r.amount_fen : r.amount_fen), 0);
+
+/** Polls (bounded: 200 × 10 ms) until `probe` holds. */
+async function eventually(probe: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('condition not reached');
+}
+
+describe('POST /v1/orders/:out_trade_no/payments: each trade type pays its order once', () => {
+  it('NATIVE: a code_url, paid by a scanning buyer', async () => {
+    const o = await createOrder();
+    const p = await pay(o.out_trade_no, { trade_type: 'NATIVE' });
+    expect(p.status).toBe(201);
+    expect(p.body).toMatchObject({ payment_no: o.out_trade_no, out_trade_no: o.out_trade_no, trade_type: 'NATIVE', status: 'PENDING' });
+    expect(p.body.pay.code_url).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
+    const paid = await postJson('/sandbox/sim/pay', { code_url: p.body.pay.code_url, openid: BOB }, {});
+    expect(paid.status).toBe(200);
+    expect(await order(o.out_trade_no)).toMatchObject({ status: 'PAID', payment_no: o.out_trade_no, trade_type: 'NATIVE', payer_openid: BOB });
+    expect(await ledger(o.out_trade_no)).toEqual([{ kind: 'PAYMENT', amount_fen: 1999 }]);
+  });
+
+  it("MWEB: an mweb_url with the checkout's return address, the buyer's IP sent by the merchant", async () => {
+    const o = await createOrder();
+    expect((await pay(o.out_trade_no, { trade_type: 'MWEB' })).body.error.code).toBe('CLIENT_IP_REQUIRED');
+    const p = await pay(o.out_trade_no, { trade_type: 'MWEB', client_ip: '203.0.113.7' });
+    expect(p.status).toBe(201);
+    const url = new URL(p.body.pay.mweb_url);
+    expect(url.pathname).toBe('/sandbox/mweb');
+    expect(url.searchParams.get('redirect_url')).toMatch(new RegExp(`/pay/${o.out_trade_no}\\?t=[^&]+&mweb=1$`));
+    const wechat = (await (await api(`/sandbox/sim/orders/${o.out_trade_no}`)).json()) as Record<string, any>;
+    expect(wechat).toMatchObject({ trade_type: 'MWEB' });
+    expect((await postJson('/sandbox/sim/pay', { mweb_url: p.body.pay.mweb_url, openid: BUYER }, {})).status).toBe(200);
+    expect(await order(o.out_trade_no)).toMatchObject({ status: 'PAID', trade_type: 'MWEB' });
+  });
+
+  it('MINIPROGRAM: wx.requestPayment params signed under the mini-program appid, for its openid', async () => {
+    const o = await createOrder();
+    expect((await pay(o.out_trade_no, { trade_type: 'MINIPROGRAM' })).body.error.code).toBe('OPENID_REQUIRED');
+    const p = await pay(o.out_trade_no, { trade_type: 'MINIPROGRAM', openid: MINI_ALICE });
+    expect(p.status).toBe(201);
+    expect(p.body.pay.appId).toBe(SANDBOX_MINI_PROGRAM_APPID);
+    const wx = await postJson('/sandbox/sim/request-payment', { ...p.body.pay, user: 'alice' }, {});
+    expect(((await wx.json()) as Record<string, any>).errMsg).toBe('requestPayment:ok');
+    expect(await order(o.out_trade_no)).toMatchObject({ status: 'PAID', trade_type: 'MINIPROGRAM', payer_openid: MINI_ALICE });
+    expect(await ledger(o.out_trade_no)).toEqual([{ kind: 'PAYMENT', amount_fen: 1999 }]);
+  });
+
+  it('APP: the PayReq with its second signature, paid by the app', async () => {
+    const o = await createOrder();
+    const p = await pay(o.out_trade_no, { trade_type: 'APP' });
+    expect(p.status).toBe(201);
+    expect(p.body.pay).toMatchObject({ appid: SANDBOX_APP_APPID, partnerid: env.WECHAT_MCH_ID, package: 'Sign=WXPay' });
+    const tampered = await postJson('/sandbox/sim/app-pay', { ...p.body.pay, sign: '0'.repeat(p.body.pay.sign.length), user: 'alice' }, {});
+    expect(tampered.status).toBe(400);
+    const app = await postJson('/sandbox/sim/app-pay', { ...p.body.pay, user: 'alice' }, {});
+    expect(((await app.json()) as Record<string, any>).errCode).toBe(0);
+    expect(await order(o.out_trade_no)).toMatchObject({ status: 'PAID', trade_type: 'APP' });
+  });
+
+  it('the same request twice gives the same attempt and prepay (200); another trade type is a new attempt under a new number', async () => {
+    const o = await createOrder({ openid: BUYER });
+    const first = await pay(o.out_trade_no, { trade_type: 'JSAPI' });
+    const again = await pay(o.out_trade_no, { trade_type: 'JSAPI' });
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.payment_no).toBe(first.body.payment_no);
+    expect(prepayIdOf(again.body.pay)).toBe(prepayIdOf(first.body.pay));
+    expect(again.body.pay.paySign).not.toBe(first.body.pay.paySign); // signed afresh
+    const native = await pay(o.out_trade_no, { trade_type: 'NATIVE' });
+    expect(native.body.payment_no).toBe(`${o.out_trade_no}_2`);
+    const list = (await (await api(`/v1/orders/${o.out_trade_no}/payments`, { headers: AUTH })).json()) as { data: Record<string, any>[] };
+    expect(list.data.map((a) => [a.payment_no, a.trade_type, a.status])).toEqual([
+      [`${o.out_trade_no}_2`, 'NATIVE', 'PENDING'],
+      [o.out_trade_no, 'JSAPI', 'PENDING'],
+    ]);
+  });
+
+  it('bad input gets a clear 400 and writes nothing', async () => {
+    const o = await createOrder();
+    for (const body of [
+      {},
+      { trade_type: 'CARD' },
+      { trade_type: 'NATIVE', extra: 1 },
+      { trade_type: 'JSAPI', openid: 'x y' },
+      { trade_type: 'MWEB', client_ip: 'here' },
+    ]) {
+      const res = await pay(o.out_trade_no, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    const rows = await env.DB.prepare('SELECT COUNT(*) AS n FROM payment_attempts WHERE out_trade_no = ?1').bind(o.out_trade_no).first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+    expect((await order(o.out_trade_no)).status).toBe('CREATED');
+  });
+});
+
+describe('two attempts both paid: one payment, one automatic full refund', () => {
+  it('JSAPI for alice pays, then NATIVE pays too: PAID once, the second refunded in full, one DUPLICATE_PAYMENT, the ledger nets to one payment', async () => {
+    const o = await createOrder({ openid: BUYER });
+    const jsapi = await pay(o.out_trade_no, { trade_type: 'JSAPI' });
+    const native = await pay(o.out_trade_no, { trade_type: 'NATIVE' });
+    expect((await simPay(prepayIdOf(jsapi.body.pay))).status).toBe(200);
+    const paid = await order(o.out_trade_no);
+    expect(paid).toMatchObject({ status: 'PAID', payment_no: o.out_trade_no, trade_type: 'JSAPI' });
+
+    expect((await postJson('/sandbox/sim/pay', { code_url: native.body.pay.code_url, openid: BOB }, {})).status).toBe(200);
+    const dupNo = native.body.payment_no as string;
+    const refundStatus = async () =>
+      (await env.DB.prepare('SELECT status FROM refunds WHERE out_refund_no = ?1').bind(`dup_${dupNo}`).first<{ status: string }>())?.status;
+    // Sent right after the duplicate's notify was answered; WeChat's refund notify settles it.
+    await eventually(async () => (await refundStatus()) === 'PROCESSING');
+    await flushRefundNotify(`dup_${dupNo}`);
+    expect(await refundStatus()).toBe('SUCCESS');
+
+    // The order shows one payment, untouched by the duplicate's refund.
+    expect(await order(o.out_trade_no)).toMatchObject({ status: 'PAID', transaction_id: paid.transaction_id, refunded_fee: 0, refundable_fee: 1999 });
+    const attempts = (await (await api(`/v1/orders/${o.out_trade_no}/payments`, { headers: AUTH })).json()) as { data: Record<string, any>[] };
+    expect(attempts.data.map((a) => [a.payment_no, a.status])).toEqual([
+      [dupNo, 'REFUNDED'],
+      [o.out_trade_no, 'PAID'],
+    ]);
+    const rows = await ledger(o.out_trade_no);
+    expect(rows).toEqual([
+      { kind: 'PAYMENT', amount_fen: 1999 },
+      { kind: 'DUPLICATE_PAYMENT', amount_fen: 1999 },
+      { kind: 'DUPLICATE_REFUND', amount_fen: 1999 },
+    ]);
+    expect(net(rows)).toBe(1999);
+    const anomalies = await env.DB.prepare("SELECT kind FROM anomalies WHERE out_trade_no = ?1 AND kind = 'DUPLICATE_PAYMENT'").bind(o.out_trade_no).all();
+    expect(anomalies.results).toHaveLength(1);
+    const refund = (await (await api(`/v1/refunds/dup_${dupNo}`, { headers: AUTH })).json()) as Record<string, any>;
+    expect(refund).toMatchObject({ out_trade_no: o.out_trade_no, payment_no: dupNo, automatic: true, refund_fee: 1999, status: 'SUCCESS' });
+    const events = await env.DB.prepare('SELECT type FROM events WHERE out_trade_no = ?1 ORDER BY seq').bind(o.out_trade_no).all<{ type: string }>();
+    expect(events.results.map((e) => e.type)).toEqual(['order.paid', 'order.anomaly', 'refund.succeeded']);
+    // WeChat's side: the duplicate attempt is refunded there.
+    const wechat = (await (await api(`/sandbox/sim/orders/${dupNo}`)).json()) as Record<string, any>;
+    expect(wechat).toMatchObject({ trade_state: 'REFUND', trade_type: 'NATIVE' });
+
+    // The duplicate's notify again changes nothing.
+    expect((await postJson('/sandbox/sim/deliveries/resend', { out_trade_no: dupNo }, {})).status).toBe(200);
+    expect(await ledger(o.out_trade_no)).toEqual(rows);
+    expect(
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM anomalies WHERE kind = 'DUPLICATE_PAYMENT' AND out_trade_no = ?1")
+        .bind(o.out_trade_no)
+        .first<{ n: number }>())!.n,
+    ).toBe(1);
+  });
+});
