@@ -3,8 +3,8 @@
 // notify would be (one credit, order.paid); every other difference stays OPEN with both sides.
 import { comparePayment, compareRefund, formatYuan, type BillEntry, type BillPayment } from '../../core';
 import type { GatewayDeps } from '../platform/deps';
-import type { OrderRow } from '../orders';
-import { itemsFor, ordersByNo, writeItems, type NewItem, type RunRow } from './reconciliation-repo';
+import type { OrderRow, OrderStatus } from '../orders';
+import { itemsFor, paymentsByNo, writeItems, type NewItem, type PaymentOnFile, type RunRow } from './reconciliation-repo';
 import { refundsByNo } from '../refunds';
 import { applyQueryResult } from '../orders';
 import { ChannelError } from '../channel';
@@ -30,15 +30,30 @@ function missingItem(e: BillPayment, row: OrderRow | undefined, resolution: 'OPE
   };
 }
 
+/**
+ * Our side of one bill payment: the order's payment when this number paid it (or is the order's own,
+ * from before attempts), a duplicate's own transaction when it was given back, else not paid here.
+ */
+function localOf(p: PaymentOnFile | undefined): { status: OrderStatus; totalFee: number; transactionId: string | null } | null {
+  if (!p) return null;
+  const { order, attempt } = p;
+  if (attempt && (attempt.status === 'REFUNDING' || attempt.status === 'REFUNDED')) {
+    return { status: attempt.status, totalFee: order.total_fee, transactionId: attempt.transaction_id };
+  }
+  if (attempt && attempt.status !== 'PAID') return { status: 'NOTPAY', totalFee: order.total_fee, transactionId: null };
+  return { status: order.status, totalFee: order.total_fee, transactionId: order.transaction_id };
+}
+
 /** Confirms one payment WeChat took and we missed: APPLIED only when orderquery agrees with the bill and the order's amount. */
-async function confirm(deps: GatewayDeps, e: BillPayment, row: OrderRow | undefined): Promise<NewItem> {
+async function confirm(deps: GatewayDeps, e: BillPayment, found: PaymentOnFile | undefined): Promise<NewItem> {
+  const row = found?.order;
   if (!row) return missingItem(e, row, 'OPEN', 'no such order in our books');
   try {
-    const q = await deps.channel.queryOrder({ outTradeNo: e.outTradeNo, signType: row.sign_type });
+    const q = await deps.channel.queryOrder({ outTradeNo: e.outTradeNo, signType: row.sign_type, appId: found.attempt?.appid ?? undefined });
     if (q.tradeState !== 'SUCCESS' || q.transactionId !== e.transactionId || q.totalFee !== e.totalFee) {
       return missingItem(e, row, 'OPEN', `orderquery disagrees with the bill (trade_state ${q.tradeState})`);
     }
-    const outcome = await applyQueryResult(deps, row, q, 'RECONCILIATION');
+    const outcome = await applyQueryResult(deps, row, q, 'RECONCILIATION', e.outTradeNo);
     if (outcome === 'SYNC_PAID') return missingItem(e, row, 'APPLIED', 'confirmed by orderquery and applied through the OrderGate');
     return missingItem(e, row, 'OPEN', `not applied (${outcome === 'SYNC_MISMATCH' ? 'amount or currency differs from the order' : 'the order refused it'})`);
   } catch (err) {
@@ -94,15 +109,15 @@ export async function matchChunk(deps: GatewayDeps, stage: BillStage, run: RunRo
   const entries = stage.chunk(k);
   const pays = entries.filter((e) => e.kind !== 'REFUND');
   const nos = [...new Set(pays.map((e) => e.outTradeNo))];
-  const [rows, earlier] = await Promise.all([ordersByNo(deps.db, nos), itemsFor(deps.db, run.bill_date, 'MISSING_LOCALLY', nos)]);
+  const [found, earlier] = await Promise.all([paymentsByNo(deps.db, nos), itemsFor(deps.db, run.bill_date, 'MISSING_LOCALLY', nos)]);
 
   const items: NewItem[] = [];
   const toConfirm: BillPayment[] = [];
   for (const e of pays) {
-    const row = rows.get(e.outTradeNo);
+    const row = found.get(e.outTradeNo)?.order;
     const before = earlier.get(e.outTradeNo);
     if (before?.resolution === 'APPLIED') continue; // fixed by an earlier run of this day: never again
-    const verdict = comparePayment(e, row ? { status: row.status, totalFee: row.total_fee, transactionId: row.transaction_id } : null);
+    const verdict = comparePayment(e, localOf(found.get(e.outTradeNo)));
     // An OPEN item of this generation means a confirmation was under way when a step crashed: finish it.
     const resumed = e.kind === 'PAYMENT' && before?.generation === run.generation && verdict.kind === 'MATCHED';
     if (e.kind === 'PAYMENT' && (verdict.kind === 'MISSING_LOCALLY' || resumed)) toConfirm.push(e);
@@ -128,10 +143,10 @@ export async function matchChunk(deps: GatewayDeps, stage: BillStage, run: RunRo
     deps.db,
     run.bill_date,
     run.generation,
-    toConfirm.map((e) => missingItem(e, rows.get(e.outTradeNo), 'OPEN', 'confirming with orderquery')),
+    toConfirm.map((e) => missingItem(e, found.get(e.outTradeNo)?.order, 'OPEN', 'confirming with orderquery')),
     now(),
   );
-  const confirmed = await pool(toConfirm, CONFIRM_CONCURRENCY, (e) => confirm(deps, e, rows.get(e.outTradeNo)));
+  const confirmed = await pool(toConfirm, CONFIRM_CONCURRENCY, (e) => confirm(deps, e, found.get(e.outTradeNo)));
   await hooks.afterApply?.(k);
   items.push(...confirmed, ...(await refundItems(deps, entries)));
 

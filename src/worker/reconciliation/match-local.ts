@@ -14,9 +14,9 @@ const notInBillNote = (run: RunRow) => (run.no_bill ? 'WeChat has no bill for th
 
 export async function matchLocalPage(deps: GatewayDeps, stage: BillStage, run: RunRow, rows = CHUNK_ROWS): Promise<void> {
   const page = await paidOrdersPage(deps.db, run.bill_date, run.local_cursor, rows);
-  const present = stage.paymentsPresent(page.map((o) => o.out_trade_no));
+  const present = stage.paymentsPresent(page.map((o) => o.payment_no));
   const items: NewItem[] = page
-    .filter((o) => !present.has(o.out_trade_no))
+    .filter((o) => !present.has(o.payment_no))
     .map((o) => ({
       kind: 'MISSING_AT_WECHAT',
       ref: o.out_trade_no,

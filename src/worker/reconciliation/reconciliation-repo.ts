@@ -355,19 +355,42 @@ export async function dueRuns(db: D1Database, now: string): Promise<string[]> {
 // ---- our books ----
 
 /** Orders by out_trade_no, in one read (json_each: no 100-parameter limit). */
-export async function ordersByNo(db: D1Database, outTradeNos: string[]): Promise<Map<string, OrderRow>> {
-  if (outTradeNos.length === 0) return new Map();
+/** One bill number on our side: the order it belongs to, and the attempt when it is one (0009). */
+export interface PaymentOnFile {
+  order: OrderRow;
+  attempt: { status: string; transaction_id: string | null; appid: string | null } | null;
+}
+
+/**
+ * The bill's numbers (a payment attempt's, or for orders from before attempts the order's own) on our
+ * side, in one read: each with its order and attempt.
+ */
+export async function paymentsByNo(db: D1Database, paymentNos: string[]): Promise<Map<string, PaymentOnFile>> {
+  if (paymentNos.length === 0) return new Map();
   const { results } = await db
-    .prepare('SELECT * FROM orders WHERE out_trade_no IN (SELECT value FROM json_each(?1))')
-    .bind(JSON.stringify(outTradeNos))
-    .all<OrderRow>();
-  return new Map(results.map((r) => [r.out_trade_no, r]));
+    .prepare(
+      `SELECT p.value AS bill_no, o.*, a.status AS attempt_status, a.transaction_id AS attempt_txn, a.appid AS attempt_appid,
+         a.payment_no AS attempt_no
+       FROM json_each(?1) AS p
+       JOIN orders AS o ON o.out_trade_no = COALESCE((SELECT out_trade_no FROM payment_attempts WHERE payment_no = p.value), p.value)
+       LEFT JOIN payment_attempts AS a ON a.payment_no = p.value`,
+    )
+    .bind(JSON.stringify(paymentNos))
+    .all<OrderRow & { bill_no: string; attempt_status: string | null; attempt_txn: string | null; attempt_appid: string | null; attempt_no: string | null }>();
+  return new Map(
+    results.map(({ bill_no, attempt_status, attempt_txn, attempt_appid, attempt_no, ...order }) => [
+      bill_no,
+      { order, attempt: attempt_no === null ? null : { status: attempt_status!, transaction_id: attempt_txn, appid: attempt_appid } },
+    ]),
+  );
 }
 
 const PAID_SQL = `status IN ('PAID','PAID_AFTER_CLOSE','REFUNDING','PARTIALLY_REFUNDED','REFUNDED')`;
 
 interface LocalPaid {
   out_trade_no: string;
+  /** The number the bill knows the payment by: the paying attempt's (0009), else the order's own. */
+  payment_no: string;
   transaction_id: string | null;
   total_fee: number;
   status: string;
@@ -379,7 +402,7 @@ export async function paidOrdersPage(db: D1Database, billDate: string, cursor: s
   const [t, no] = cursor ? (cursor.split('|') as [string, string]) : ['', ''];
   const { results } = await db
     .prepare(
-      `SELECT out_trade_no, transaction_id, total_fee, status, time_end FROM orders
+      `SELECT out_trade_no, COALESCE(payment_no, out_trade_no) AS payment_no, transaction_id, total_fee, status, time_end FROM orders
        WHERE time_end >= ?1 AND time_end <= ?2 AND (time_end, out_trade_no) > (?3, ?4) AND ${PAID_SQL}
        ORDER BY time_end, out_trade_no LIMIT ?5`,
     )
