@@ -2,7 +2,7 @@
 // search is orders-repo's listOrders, with `q`), an order's timeline rows, anomaly acknowledgement (sessions and login budgets: admin-auth-repo).
 // Every list reads through an index (docs: bench/console.mjs prints the EXPLAIN QUERY PLAN).
 import type { AttemptRow, EventRow, EventStatus, EventType } from '../webhooks';
-import type { OrderRow } from '../orders';
+import { ORDER_COLUMNS, type OrderRow, type PaymentAttemptRow } from '../orders';
 import type { RefundRow } from '../refunds';
 
 export interface DailyRow {
@@ -57,9 +57,10 @@ export async function orderTimelineRows(
   anomalies: AnomalyRow[];
   events: EventRow[];
   attempts: AttemptRow[];
+  payments: PaymentAttemptRow[];
 }> {
-  const [order, notifications, refunds, anomalies, events, attempts] = await db.batch([
-    db.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo),
+  const [order, notifications, refunds, anomalies, events, attempts, payments] = await db.batch([
+    db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE out_trade_no = ?1`).bind(outTradeNo),
     db
       .prepare('SELECT id, kind, raw_body, verdict, received_at FROM notifications WHERE out_trade_no = ?1 ORDER BY received_at, id LIMIT 200')
       .bind(outTradeNo),
@@ -73,6 +74,7 @@ export async function orderTimelineRows(
          WHERE e.out_trade_no = ?1 ORDER BY a.id LIMIT 500`,
       )
       .bind(outTradeNo),
+    db.prepare('SELECT * FROM payment_attempts WHERE out_trade_no = ?1 ORDER BY created_at, payment_no LIMIT 50').bind(outTradeNo),
   ]);
   return {
     order: (order?.results[0] as OrderRow | undefined) ?? null,
@@ -81,6 +83,7 @@ export async function orderTimelineRows(
     anomalies: (anomalies?.results ?? []) as AnomalyRow[],
     events: (events?.results ?? []) as EventRow[],
     attempts: (attempts?.results ?? []) as AttemptRow[],
+    payments: (payments?.results ?? []) as PaymentAttemptRow[],
   };
 }
 

@@ -5,7 +5,7 @@ import { ORDER_STATUSES } from '../../core/order-state';
 import { html, type Html } from '../platform/html';
 import type { AnomalyRow, NotificationRow } from './console-repo';
 import type { AttemptRow, EventRow } from '../webhooks';
-import type { OrderRow } from '../orders';
+import type { OrderRow, PaymentAttemptRow } from '../orders';
 import type { RefundRow } from '../refunds';
 import { refundableFee } from '../orders';
 import { ANOMALY_LABELS, beijingTime, DELIVERY_LABELS, ORDER_STATUS_LABELS, REFUND_STATUS_LABELS, statusTone, yuan } from './format';
@@ -96,6 +96,37 @@ interface OrderDetail {
   /** The order's webhook events and their attempts (absent: webhooks not set up). */
   events?: EventRow[];
   attempts?: AttemptRow[];
+  /** The order's payment attempts, oldest first (absent: none shown). */
+  payments?: PaymentAttemptRow[];
+}
+
+const TRADE_TYPE_LABELS: Record<string, string> = {
+  JSAPI: '公众号（JSAPI）',
+  MINIPROGRAM: '小程序',
+  NATIVE: '扫码（NATIVE）',
+  MWEB: 'H5（MWEB）',
+  APP: 'APP',
+};
+
+type Tone = Parameters<typeof tag>[1];
+
+const ATTEMPT_STATUS_LABELS: Record<string, [string, Tone]> = {
+  PENDING: ['待支付', 'muted'],
+  PAID: ['已支付', 'ok'],
+  CLOSED: ['已关闭', 'muted'],
+  REFUNDING: ['重复支付，自动退款中', 'warn'],
+  REFUNDED: ['重复支付，已自动退款', 'warn'],
+};
+
+/** 支付尝试: each attempt's number (what WeChat and its bill show), trade type, buyer and status. */
+function paymentsTable(payments: readonly PaymentAttemptRow[]): Html {
+  if (!payments.length) return html`<p class="muted">尚未发起支付。</p>`;
+  return html`<div class="table-wrap"><table id="order-payments"><thead><tr><th>支付单号</th><th>方式</th><th>付款人</th><th>状态</th><th>微信支付单号</th><th>发起时间</th></tr></thead><tbody>${payments.map(
+    (a) => {
+      const [label, tone] = ATTEMPT_STATUS_LABELS[a.status] ?? [a.status, 'muted' as Tone];
+      return html`<tr data-payment-no="${a.payment_no}"><td>${a.payment_no}</td><td>${TRADE_TYPE_LABELS[a.trade_type] ?? a.trade_type}</td><td>${maskOpenid(a.openid) ?? '—'}</td><td>${tag(label, tone)}</td><td>${a.transaction_id ?? '—'}</td><td>${beijingTime(a.created_at)}</td></tr>`;
+    },
+  )}</tbody></table></div>`;
 }
 
 function timeline(d: OrderDetail): TimelineItem[] {
@@ -200,6 +231,8 @@ export function orderDetailBody(f: Frame, d: OrderDetail, notice: Html | string,
 <dt>创建时间</dt><dd>${beijingTime(o.created_at)}</dd>
 <dt>支付时间</dt><dd>${beijingTime(o.paid_at)}</dd>
 </dl></div>
+<h2>支付尝试</h2>
+<div class="panel">${paymentsTable(d.payments ?? [])}</div>
 <h2>时间线</h2>
 <div class="panel"><ol class="timeline" id="timeline">${timeline(d).map(
     (it) => html`<li class="${it.tone}">${it.at ? html`<time>${beijingTime(it.at)}</time>` : ''}${it.text}</li>`,

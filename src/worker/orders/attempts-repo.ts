@@ -7,7 +7,7 @@ import { ORDER_COLUMNS, type OrderRow } from './orders-repo';
 export type AttemptStatus = 'PENDING' | 'PAID' | 'CLOSED' | 'REFUNDING' | 'REFUNDED';
 
 /** One `payment_attempts` row as D1 returns it. Times are UTC ISO-8601. */
-export interface AttemptRow {
+export interface PaymentAttemptRow {
   payment_no: string;
   out_trade_no: string;
   trade_type: TradeType;
@@ -62,8 +62,8 @@ const ATTEMPT_JSON = [
   .map((c) => `'${c}', ${c}`)
   .join(', ');
 
-export function getAttempt(db: D1Database, paymentNo: string): Promise<AttemptRow | null> {
-  return db.prepare('SELECT * FROM payment_attempts WHERE payment_no = ?1').bind(paymentNo).first<AttemptRow>();
+export function getAttempt(db: D1Database, paymentNo: string): Promise<PaymentAttemptRow | null> {
+  return db.prepare('SELECT * FROM payment_attempts WHERE payment_no = ?1').bind(paymentNo).first<PaymentAttemptRow>();
 }
 
 /**
@@ -71,7 +71,7 @@ export function getAttempt(db: D1Database, paymentNo: string): Promise<AttemptRo
  * notify's only D1 round trip before the gate). An order from before attempts answers for its own
  * number with no attempt.
  */
-export async function orderOfPaymentNo(db: D1Database, paymentNo: string): Promise<{ order: OrderRow; attempt: AttemptRow | null } | null> {
+export async function orderOfPaymentNo(db: D1Database, paymentNo: string): Promise<{ order: OrderRow; attempt: PaymentAttemptRow | null } | null> {
   const row = await db
     .prepare(
       `SELECT ${ORDER_COLUMNS}, (SELECT json_object(${ATTEMPT_JSON}) FROM payment_attempts WHERE payment_no = ?1) AS attempt_json
@@ -81,15 +81,15 @@ export async function orderOfPaymentNo(db: D1Database, paymentNo: string): Promi
     .first<OrderRow & { attempt_json: string | null }>();
   if (!row) return null;
   const { attempt_json, ...order } = row;
-  return { order, attempt: attempt_json === null ? null : (JSON.parse(attempt_json) as AttemptRow) };
+  return { order, attempt: attempt_json === null ? null : (JSON.parse(attempt_json) as PaymentAttemptRow) };
 }
 
 /** An order's attempts, newest first. */
-export async function listAttempts(db: D1Database, outTradeNo: string, limit = 100): Promise<AttemptRow[]> {
+export async function listAttempts(db: D1Database, outTradeNo: string, limit = 100): Promise<PaymentAttemptRow[]> {
   const res = await db
     .prepare('SELECT * FROM payment_attempts WHERE out_trade_no = ?1 ORDER BY created_at DESC, payment_no DESC LIMIT ?2')
     .bind(outTradeNo, limit)
-    .all<AttemptRow>();
+    .all<PaymentAttemptRow>();
   return res.results;
 }
 
@@ -135,7 +135,7 @@ export async function markAttemptClosed(db: D1Database, paymentNo: string, now: 
  * closed, failed, refunded) or they have expired, created at least `createdBefore` (WeChat refuses a
  * close within 5 minutes of ordering): the lifecycle sweep closes them. Oldest first.
  */
-export async function attemptsToClose(db: D1Database, nowIso: string, createdBefore: string, limit: number): Promise<AttemptRow[]> {
+export async function attemptsToClose(db: D1Database, nowIso: string, createdBefore: string, limit: number): Promise<PaymentAttemptRow[]> {
   const res = await db
     .prepare(
       `SELECT a.* FROM payment_attempts AS a JOIN orders AS o ON o.out_trade_no = a.out_trade_no
@@ -144,6 +144,6 @@ export async function attemptsToClose(db: D1Database, nowIso: string, createdBef
        ORDER BY a.created_at LIMIT ?3`,
     )
     .bind(nowIso, createdBefore, limit)
-    .all<AttemptRow>();
+    .all<PaymentAttemptRow>();
   return res.results;
 }

@@ -1,6 +1,6 @@
 // POST /v1/orders/:out_trade_no/close: CLOSING through the gate, closeorder at WeChat, then CLOSED — or PAID if WeChat says so.
 import { PAID_STATUSES } from '../../core/order-state';
-import { type AttemptRow, markAttemptClosed } from './attempts-repo';
+import { type PaymentAttemptRow, markAttemptClosed } from './attempts-repo';
 import { getOrder, type OrderRow } from './orders-repo';
 import { DomainError } from '../platform/errors';
 import type { GatewayDeps } from '../platform/deps';
@@ -61,7 +61,7 @@ export type AttemptCloseOutcome = 'CLOSED' | 'PAID' | 'RETRY';
  * gate, which books it as the order's payment or as a duplicate to give back. RETRY: WeChat did not
  * confirm; the next sweep tries again.
  */
-export async function closeAttempt(deps: GatewayDeps, a: AttemptRow): Promise<AttemptCloseOutcome> {
+export async function closeAttempt(deps: GatewayDeps, a: PaymentAttemptRow): Promise<AttemptCloseOutcome> {
   const row = await getOrder(deps.db, a.out_trade_no);
   if (!row) return 'RETRY';
   const ref = { outTradeNo: a.payment_no, signType: row.sign_type, appId: a.appid ?? undefined };

@@ -8,7 +8,7 @@ import type { GatewayDeps } from '../platform/deps';
 import { DomainError } from '../platform/errors';
 import { log } from '../platform/log';
 import { checkoutUrl } from '../platform/checkout-link';
-import { type AttemptRow, getAttempt, insertAttemptStatement, listAttempts, numberFree } from './attempts-repo';
+import { type PaymentAttemptRow, getAttempt, insertAttemptStatement, listAttempts, numberFree } from './attempts-repo';
 import { getOrder, pinPrepayClientIp, updateStatus, type OrderRow } from './orders-repo';
 import { applyQueryResult, PREPAY_LIFETIME_MS } from './sync';
 import { nextStatus } from './transitions';
@@ -50,7 +50,7 @@ export interface AttemptRequest {
 export interface AttemptAnswer {
   /** False when an unexpired attempt was given again. */
   created: boolean;
-  attempt: AttemptRow;
+  attempt: PaymentAttemptRow;
   pay: PayParams;
 }
 
@@ -73,12 +73,12 @@ function buyerOf(row: OrderRow, req: AttemptRequest, requester: PayRequester): s
 }
 
 /** An attempt that may be given again: same trade type and buyer, still payable for a while. */
-function reusable(a: AttemptRow, tradeType: TradeType, openid: string | null, nowMs: number): boolean {
+function reusable(a: PaymentAttemptRow, tradeType: TradeType, openid: string | null, nowMs: number): boolean {
   return a.status === 'PENDING' && a.trade_type === tradeType && a.openid === openid && Date.parse(a.expires_at) > nowMs;
 }
 
 /** The next WeChat number: the order's own for its first attempt, then `<order>_<n>` (cut to 32), else random. */
-async function nextPaymentNo(deps: Pick<GatewayDeps, 'db'>, row: OrderRow, attempts: readonly AttemptRow[]): Promise<string> {
+async function nextPaymentNo(deps: Pick<GatewayDeps, 'db'>, row: OrderRow, attempts: readonly PaymentAttemptRow[]): Promise<string> {
   const candidates =
     attempts.length === 0
       ? [row.out_trade_no]
@@ -111,7 +111,7 @@ function stored(prepay: Prepay): { prepayId: string; codeUrl: string | null; mwe
 }
 
 /** The stored attempt back as the channel's Prepay. */
-function prepayOf(a: AttemptRow): Prepay {
+function prepayOf(a: PaymentAttemptRow): Prepay {
   const prepayId = a.prepay_id ?? '';
   if (a.trade_type === 'NATIVE') return { tradeType: 'NATIVE', prepayId, codeUrl: a.code_url ?? '' };
   if (a.trade_type === 'MWEB') return { tradeType: 'MWEB', prepayId, mwebUrl: a.mweb_url ?? '' };
@@ -152,7 +152,7 @@ async function issue(deps: GatewayDeps, row: OrderRow, paymentNo: string, appId:
 }
 
 /** Fresh pay params for an attempt (a new signature each time, under the order's sign type and the attempt's appid). */
-async function payParamsOf(deps: GatewayDeps, row: OrderRow, a: AttemptRow, nowMs: number): Promise<PayParams> {
+async function payParamsOf(deps: GatewayDeps, row: OrderRow, a: PaymentAttemptRow, nowMs: number): Promise<PayParams> {
   const pay = await deps.channel.payParams(
     prepayOf(a),
     { outTradeNo: a.payment_no, signType: row.sign_type, appId: a.appid ?? deps.config.appId },
@@ -213,7 +213,7 @@ export async function payAttempt(deps: GatewayDeps, requester: PayRequester, row
  * prepay), in one batch; the order's own number also keeps its prepay on the order row as before
  * attempts. Refused when the order moved on meanwhile (a notify, a close): judged afresh.
  */
-async function storeAttempt(deps: GatewayDeps, row: OrderRow, a: Parameters<typeof insertAttemptStatement>[1]): Promise<AttemptRow> {
+async function storeAttempt(deps: GatewayDeps, row: OrderRow, a: Parameters<typeof insertAttemptStatement>[1]): Promise<PaymentAttemptRow> {
   const db = deps.db;
   const stmts = [insertAttemptStatement(db, a)];
   if (row.status === 'CREATED') {
@@ -256,7 +256,7 @@ async function storeAttempt(deps: GatewayDeps, row: OrderRow, a: Parameters<type
 }
 
 /** An order's attempts, newest first, each with fresh pay params while it can still be paid. */
-export async function listPayments(deps: GatewayDeps, row: OrderRow): Promise<{ attempt: AttemptRow; pay: PayParams | null }[]> {
+export async function listPayments(deps: GatewayDeps, row: OrderRow): Promise<{ attempt: PaymentAttemptRow; pay: PayParams | null }[]> {
   const nowMs = deps.now();
   const payable = PAYABLE.has(row.status) && Date.parse(row.expires_at) > nowMs;
   const attempts = await listAttempts(deps.db, row.out_trade_no);

@@ -1,7 +1,7 @@
 // What the merchant API returns for an order: never prepay_id, request_hash or sign internals.
 import { transition } from '../../core/order-state';
 import type { PayParams } from '../channel';
-import type { AttemptRow } from './attempts-repo';
+import type { PaymentAttemptRow } from './attempts-repo';
 import type { OrderRow } from './orders-repo';
 
 /** What may still be refunded: total minus SUBMITTING, PROCESSING, SUCCESS and CHANGE refunds; 0 unless refundable. */
@@ -53,7 +53,7 @@ function payView(pay: PayParams) {
 }
 
 /** A payment attempt as the merchant API shows it; `pay` only while it can be paid. */
-export function paymentView(a: AttemptRow, pay: PayParams | null) {
+export function paymentView(a: PaymentAttemptRow, pay: PayParams | null) {
   return {
     payment_no: a.payment_no,
     out_trade_no: a.out_trade_no,
