@@ -1,5 +1,6 @@
 // `npm run lint` refuses import cycles, type-only ones included (madge --circular, the lint:cycles
-// script): proven on a planted cycle, and the tree itself has none.
+// script): proven on a planted cycle. That the tree has none is the lint step of `npm test` itself
+// (the same command), not repeated here: madge over the whole tree is the slowest check there is.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,11 +33,5 @@ describe('import cycles (lint:cycles)', () => {
     const run = madge(dir, 'tsconfig.json', '.');
     expect(run.status).not.toBe(0);
     expect(run.stdout).toMatch(/1\) (events\.ts > repo\.ts|repo\.ts > events\.ts)/);
-  });
-
-  it('passes the tree', { timeout: 60_000 }, () => {
-    const run = madge(ROOT, 'tsconfig.json', 'src/');
-    expect(run.stdout + run.stderr).toMatch(/No circular dependency found/);
-    expect(run.status).toBe(0);
   });
 });
