@@ -11,6 +11,7 @@ describe('GET /openapi.json', () => {
       '/v1/events',
       '/v1/events/{id}',
       '/v1/events/{id}/redeliver',
+      '/v1/miniprogram/session',
       '/v1/orders',
       '/v1/orders/{out_trade_no}',
       '/v1/orders/{out_trade_no}/close',

@@ -75,6 +75,21 @@ describe('POST /v1/orders/:out_trade_no/payments: each trade type pays its order
     expect(await ledger(o.out_trade_no)).toEqual([{ kind: 'PAYMENT', amount_fen: 1999 }]);
   });
 
+  it('MINIPROGRAM from wx.login(): POST /v1/miniprogram/session turns the code into the openid under the mini-program; a used code is refused', async () => {
+    const code = ((await (await postJson('/sandbox/sim/js-code', { user: 'alice' }, {})).json()) as Record<string, any>).js_code as string;
+    const session = await postJson('/v1/miniprogram/session', { js_code: code });
+    expect(session.status).toBe(200);
+    expect(await session.json()).toEqual({ openid: MINI_ALICE });
+    const again = await postJson('/v1/miniprogram/session', { js_code: code });
+    expect([again.status, ((await again.json()) as Record<string, any>).error.code]).toEqual([400, 'JS_CODE_INVALID']);
+    const bad = await postJson('/v1/miniprogram/session', { js_code: 'not a code' });
+    expect([bad.status, ((await bad.json()) as Record<string, any>).error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(
+      (await api('/v1/miniprogram/session', { method: 'POST', body: JSON.stringify({ js_code: code }), headers: { 'Content-Type': 'application/json' } }))
+        .status,
+    ).toBe(401);
+  });
+
   it('APP: the PayReq with its second signature, paid by the app', async () => {
     const o = await createOrder();
     const p = await pay(o.out_trade_no, { trade_type: 'APP' });

@@ -16,7 +16,7 @@ import { events } from '../webhooks/routes';
 import { health } from '../platform/health';
 import { notifyRoutes } from '../notify/routes';
 import { merchantApi } from '../platform/api-doc';
-import { orders } from '../orders/routes';
+import { miniprogram, orders } from '../orders/routes';
 import { refunds } from '../refunds/routes';
 import { reconciliations } from '../reconciliation/routes';
 
@@ -64,6 +64,7 @@ export function createApp(options: AppOptions = {}) {
     merchantApi([
       ['/', refunds],
       ['/v1/orders', orders],
+      ['/v1/miniprogram', miniprogram],
       ['/v1/events', events],
       ['/v1/reconciliations', reconciliations],
     ]),

@@ -80,3 +80,18 @@ export async function createPayment(deps: GatewayDeps, outTradeNo: string, reque
 export async function orderPayments(deps: GatewayDeps, outTradeNo: string) {
   return listPayments(deps, await existingOrder(deps, outTradeNo));
 }
+
+/**
+ * A mini-program buyer's openid from their wx.login() code (jscode2session, server side: the
+ * session_key never leaves the gateway), for a MINIPROGRAM payment attempt.
+ */
+export async function miniProgramOpenid(deps: GatewayDeps, jsCode: string): Promise<string> {
+  if (!deps.channel.appIdFor('MINIPROGRAM') || !deps.buyers) {
+    throw new DomainError('TRADE_TYPE_UNAVAILABLE', 'MINIPROGRAM payments are not configured for this merchant');
+  }
+  const answer = await deps.buyers.miniProgramOpenid(jsCode);
+  if (answer.ok) return answer.openid;
+  if (answer.reason === 'CODE_REJECTED') throw new DomainError('JS_CODE_INVALID', 'WeChat refused the code: call wx.login() again');
+  if (answer.reason === 'REFUSED') throw new DomainError('UPSTREAM_REJECTED', 'WeChat refused the login');
+  throw new DomainError('UPSTREAM_UNAVAILABLE', 'WeChat is unavailable; retry shortly');
+}

@@ -13,7 +13,7 @@ import { jsonBody } from '../platform/middleware/json-body';
 import { merchantAuth, merchantBearer, UNAUTHORIZED_MESSAGE } from '../platform/middleware/merchant-auth';
 import { configured } from '../platform/middleware/require-config';
 import { pageLimit } from '../platform/paging';
-import { closeOrderByNo, createPayment, listOrdersPage, orderPayments, payParams, readOrder } from './api';
+import { closeOrderByNo, createPayment, listOrdersPage, miniProgramOpenid, orderPayments, payParams, readOrder } from './api';
 import { createOrder } from './create';
 import type { OrderRow } from './orders-repo';
 import {
@@ -23,6 +23,8 @@ import {
   JsapiBody,
   JsapiParamsSchema,
   ListOrdersQuery,
+  MiniProgramSessionBody,
+  MiniProgramSessionSchema,
   OrderListSchema,
   OrderSchema,
   OutTradeNoParams,
@@ -212,3 +214,22 @@ orders.all('/:out_trade_no/payments', methodNotAllowed);
 orders.all('/:out_trade_no', methodNotAllowed);
 orders.all('/:out_trade_no/close', methodNotAllowed);
 orders.all('/:out_trade_no/jsapi', methodNotAllowed);
+
+const miniProgramSessionRoute = createRoute({
+  method: 'post',
+  path: '/session',
+  summary: "A mini-program buyer's openid from wx.login()'s code (jscode2session; the session_key stays server side)",
+  middleware: [merchantAuth, jsonBody()],
+  request: { body: jsonRequest(MiniProgramSessionBody) },
+  responses: { 200: jsonAnswer(MiniProgramSessionSchema, 'The openid'), ...errorAnswers(400, 401, 409, 413, 415, 502, 503) },
+});
+
+/** /v1/miniprogram: the mini-program's login, for MINIPROGRAM payment attempts. */
+export const miniprogram = apiRouter();
+miniprogram.use('*', configured());
+miniprogram.openapi(miniProgramSessionRoute, async (c) => {
+  const openid = await miniProgramOpenid(c.var.deps, c.req.valid('json').js_code);
+  c.set('outcome', 'MINIPROGRAM_SESSION');
+  return c.json({ openid }, 200);
+});
+miniprogram.all('/session', methodNotAllowed);

@@ -210,3 +210,16 @@ export const PaymentSchema = z
   .meta({ id: 'Payment' });
 
 export const PaymentListSchema = z.object({ data: z.array(PaymentSchema) }).meta({ id: 'PaymentList' });
+
+export const MiniProgramSessionBody = z
+  .strictObject({
+    js_code: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'must be the code of wx.login()' })
+      .meta({ description: 'The code of wx.login() in the mini-program (5 minutes, single use).' }),
+  })
+  .meta({ id: 'MiniProgramSessionRequest' });
+
+export const MiniProgramSessionSchema = z
+  .object({ openid: z.string().meta({ description: "The buyer's openid under the mini-program's appid: pass it to a MINIPROGRAM payment." }) })
+  .meta({ id: 'MiniProgramSession' });

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'PREPAY_OPENID_MISMATCH' // jsapi: the order is already bound to another buyer
   | 'TRADE_TYPE_UNAVAILABLE' // a payment attempt of a trade type this merchant has not configured
   | 'CLIENT_IP_REQUIRED' // an MWEB attempt from the merchant's server without the buyer's client_ip
+  | 'JS_CODE_INVALID' // a mini-program login code WeChat refused (expired or already used): call wx.login() again
   | 'CLOSE_TOO_EARLY' // WeChat refuses closeorder within 5 minutes of creation
   | 'CLOSE_IN_PROGRESS'
   | 'UPSTREAM_REJECTED' // WeChat gave a definitive business error

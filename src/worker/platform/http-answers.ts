@@ -15,6 +15,7 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'INVALID_OUT_REFUND_NO':
     case 'INVALID_BILL_DATE':
     case 'CLIENT_IP_REQUIRED':
+    case 'JS_CODE_INVALID':
       return 400;
     case 'UNAUTHORIZED':
     case 'OPENID_REQUIRED':
