@@ -10,6 +10,7 @@ import type { Config } from '../../src/worker/platform/config';
 import { v2Channel } from '../../src/worker/wechat/channel';
 import { fakeConfig, fakeWechat, type FakeWechat } from '../support/fakes';
 import vectors from '../vectors/vectors.json';
+import { LIVE_VARS } from '../support/live-vars';
 
 // docs/wechatpay-v2.md §7: V3 (JSAPI, 公众号 example appid) and V5 (the example of the mini-program
 // payment page too, wechatpay-v3.md §9.3), both under the JSAPI example key.
@@ -226,12 +227,7 @@ describe('prepay: answers refused (PROTOCOL)', () => {
     sandbox.wechat.on(UO, { fields: { ...ANSWERS.MWEB, mweb_url: 'http://127.0.0.1:8787/elsewhere' } });
     expect(await codeOf(sandbox.channel.prepay(requestOf('MWEB')))).toBe('PROTOCOL');
     const live = setup({
-      WECHAT_MODE: 'live',
-      WECHAT_API_KEY: 'FAKEliveKEYforTESTSonly000000000',
-      WECHAT_APP_SECRET: 'fake-live-app-secret-for-tests',
-      MERCHANT_API_TOKEN: 'fake-live-merchant-token-for-tests',
-      CHECKOUT_SECRET: 'fake-live-checkout-secret-for-tests-0001',
-      PUBLIC_BASE_URL: 'https://pay.example.com',
+      ...LIVE_VARS,
       WECHAT_TRADE_TYPES: 'MWEB',
     });
     live.wechat.on(UO, { fields: { ...ANSWERS.MWEB, mweb_url: 'http://pay.example.com/sandbox/mweb?prepay_id=wx1' } });

@@ -5,15 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { SANDBOX_APP_APPID, SANDBOX_MINI_PROGRAM_APPID, SANDBOX_MINI_PROGRAM_SECRET } from '../../src/core';
 import { configuredSecrets, parseConfig, type Config } from '../../src/worker/platform/config';
 import { SANDBOX_VARS } from '../support/fakes';
+import { LIVE_VARS } from '../support/live-vars';
 
 const LIVE = {
   ...SANDBOX_VARS,
-  WECHAT_MODE: 'live',
-  WECHAT_API_KEY: 'FAKEliveKEYforTESTSonly000000000',
-  WECHAT_APP_SECRET: 'fake-live-app-secret-for-tests',
-  MERCHANT_API_TOKEN: 'fake-live-merchant-token-for-tests',
-  CHECKOUT_SECRET: 'fake-live-checkout-secret-for-tests-0001',
-  PUBLIC_BASE_URL: 'https://pay.example.com',
+  ...LIVE_VARS,
 };
 const MINI = { WECHAT_MINIPROGRAM_APPID: 'wx1111111111111111', WECHAT_MINIPROGRAM_SECRET: 'fake-live-mini-program-secret-0001' };
 const APP = { WECHAT_APP_APPID: 'wx2222222222222222' };

@@ -4,16 +4,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CodeExchange } from '../../src/worker/channel';
 import { jscode2session, wechatIdentity } from '../../src/worker/wechat/oauth';
 import { fakeConfig } from '../support/fakes';
+import { LIVE_VARS } from '../support/live-vars';
 
 const MINI = { WECHAT_MINIPROGRAM_APPID: 'wx1111111111111111', WECHAT_MINIPROGRAM_SECRET: 'fake-live-mini-program-secret-0001' };
 const LIVE = {
   ...MINI,
-  WECHAT_MODE: 'live',
-  WECHAT_API_KEY: 'FAKEliveKEYforTESTSonly000000000',
-  WECHAT_APP_SECRET: 'fake-live-app-secret-for-tests',
-  MERCHANT_API_TOKEN: 'fake-live-merchant-token-for-tests',
-  CHECKOUT_SECRET: 'fake-live-checkout-secret-for-tests-0001',
-  PUBLIC_BASE_URL: 'https://pay.example.com',
+  ...LIVE_VARS,
   WECHAT_TRADE_TYPES: 'JSAPI,MINIPROGRAM',
 };
 

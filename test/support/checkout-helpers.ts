@@ -61,14 +61,7 @@ export async function fetchWith(overrides: Record<string, string>, path: string,
 }
 
 /** Obviously fake live secrets: live mode refuses the documented sandbox values. */
-export const LIVE = {
-  WECHAT_MODE: 'live',
-  WECHAT_API_KEY: 'FAKEliveKEYforTESTSonly000000000',
-  WECHAT_APP_SECRET: 'fake-live-app-secret-for-tests',
-  MERCHANT_API_TOKEN: 'fake-live-merchant-token-for-tests',
-  CHECKOUT_SECRET: 'fake-live-checkout-secret-for-tests-0001',
-  PUBLIC_BASE_URL: 'https://pay.example.com',
-};
+export { LIVE_VARS as LIVE } from './live-vars';
 
 /** A path on our origin from an absolute URL, without the `#wechat_redirect` fragment. */
 export function localPath(url: string): string {
