@@ -1,5 +1,7 @@
 // The buyer-facing HTML: the checkout page and the terminal/state pages. Every dynamic value is escaped.
+import { renderSVG } from 'uqr';
 import { formatYuan } from '../../core';
+import type { PayParams } from '../channel';
 import { html, trusted, type Html } from '../platform/html';
 import { CHECKOUT_CSS } from './styles';
 
@@ -111,6 +113,17 @@ ${amount(order.totalFee)}
 </main>`,
     scripts,
   );
+}
+
+/** POST /pay/:no/payments answers: NATIVE with the code_url and its QR code as SVG, MWEB with the URL to open. */
+export type CheckoutPayment =
+  | { trade_type: 'NATIVE'; code_url: string; qr_svg: string; expires_at: string }
+  | { trade_type: 'MWEB'; mweb_url: string; expires_at: string };
+
+export function checkoutPayment(pay: PayParams, expiresAt: string): CheckoutPayment {
+  if (pay.tradeType === 'NATIVE') return { trade_type: 'NATIVE', code_url: pay.codeUrl, qr_svg: renderSVG(pay.codeUrl, { border: 2 }), expires_at: expiresAt };
+  if (pay.tradeType === 'MWEB') return { trade_type: 'MWEB', mweb_url: pay.mwebUrl, expires_at: expiresAt };
+  throw new Error(`the checkout offers no ${pay.tradeType} attempt`);
 }
 
 export type OrderPageState = 'PAID' | 'REFUNDED' | 'CLOSED' | 'EXPIRED' | 'UNPAYABLE';
