@@ -7,8 +7,8 @@ import { checkoutUrl, verifyCheckoutToken } from '../../platform/checkout-link';
 import { buyerStatus, terminalPageState } from '../buyer-state';
 import { beginAuthorize, clearOauthState, OAUTH_CALLBACK_PATH, readOauthState, stateMatches } from './oauth';
 import { CHECKOUT_SCRIPT } from '../script';
-import { cspNonce, pageSecurityHeaders } from '../../platform/security-headers';
-import { isWechatUserAgent, payMethodFor } from '../pay-method';
+import { cspNonce, pageSecurityHeaders, sendOriginReferrer } from '../../platform/security-headers';
+import { payMethodFor } from '../pay-method';
 import { connectingIp } from '../../platform/client-ip';
 import { DomainError } from '../../platform/errors';
 import {
@@ -115,25 +115,31 @@ checkout.get('/pay/:out_trade_no', async (c) => {
     c.set('outcome', `PAGE_${terminal}`);
     return c.html(orderStatePage(nonce, terminal, summary(row), config.merchantName));
   }
-  if (config.mode === 'live' && !isWechatUserAgent(c.req.header('User-Agent'))) {
+  const method = payMethodFor(c.req.header('User-Agent'), config);
+  if (method === 'OPEN_IN_WECHAT') {
     c.set('outcome', 'PAGE_OPEN_IN_WECHAT');
     const link = await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, row.out_trade_no);
     return c.html(openInWechatPage(nonce, config.merchantName, summary(row), renderSVG(link, { border: 2 })));
+  }
+  const page = { nonce, merchantName: config.merchantName, order: summary(row), token: c.req.query('t')!, sandbox: config.mode === 'sandbox' };
+  if (method === 'NATIVE') {
+    // No prepay here: the page script asks for the attempt (POST …/payments), see there.
+    c.set('outcome', 'PAGE_NATIVE');
+    return c.html(checkoutPage({ ...page, mode: 'NATIVE' }));
+  }
+  if (method === 'MWEB') {
+    // WeChat's H5 page refuses an mweb_url opened without a Referer on the merchant's domain.
+    sendOriginReferrer(c);
+    const back = c.req.query('mweb') === '1';
+    c.set('outcome', back ? 'PAGE_MWEB_RETURN' : 'PAGE_MWEB');
+    return c.html(checkoutPage({ ...page, mode: back ? 'MWEB_RETURN' : 'MWEB' }));
   }
   if (!row.openid && !(await readOauthSession(c, config.checkoutSecret, now))) {
     c.set('outcome', 'OAUTH_AUTHORIZE');
     return c.redirect(await beginAuthorize(c, config, row.out_trade_no, 0, now), 302);
   }
   c.set('outcome', 'PAGE_CHECKOUT');
-  return c.html(
-    checkoutPage({
-      nonce,
-      merchantName: config.merchantName,
-      order: summary(row),
-      token: c.req.query('t')!,
-      sandbox: config.mode === 'sandbox',
-    }),
-  );
+  return c.html(checkoutPage({ ...page, mode: 'JSAPI' }));
 });
 
 /**
