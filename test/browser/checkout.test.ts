@@ -1,19 +1,22 @@
 /**
  * The hosted checkout in a real browser (Debian Chromium via playwright-core) against `wrangler dev`
- * in sandbox mode: OAuth pick-user page → checkout page → simulator pay sheet → "支付成功" only once
- * the server says PAID. Screenshots go to test-artifacts/ (gitignored).
+ * in sandbox mode, "支付成功" only once the server says PAID, wherever the buyer is:
+ * - in WeChat: OAuth pick-user page → checkout page → simulator pay sheet;
+ * - in a desktop browser: the NATIVE QR code, scanned on the simulator's 扫一扫 page, the page polling;
+ * - in a phone browser: off to the simulator's MWEB page (Referer and IP checked as WeChat does), back
+ *   to the return page, 已完成支付 → the server asks WeChat.
+ * Screenshots go to test-artifacts/ (gitignored).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP_CHROME, IPHONE_SAFARI, WECHAT_IOS } from '../support/user-agents';
 import { startDevServer, type DevServer } from './dev-server';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 const MERCHANT_TOKEN = 'sandbox-merchant-token-not-for-live-use'; // wrangler.toml [vars] sandbox default
-const WECHAT_UA =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
 const STEP_MS = 30_000; // generous: CI runs this beside the workerd project on few cores
 const CONFIRM_MS = 60_000; // the page itself polls for about 42 s
 
@@ -79,14 +82,13 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
     return order as { out_trade_no: string; checkout_url: string };
   }
 
-  async function wechatPage(): Promise<{ context: BrowserContext; page: Page }> {
+  /** A browser as a buyer holds it: a phone (WeChat or its own browser), or a desktop. */
+  async function browserPage(device: 'wechat' | 'phone' | 'desktop' = 'wechat'): Promise<{ context: BrowserContext; page: Page }> {
+    const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
     const context = await browser.newContext({
-      userAgent: WECHAT_UA,
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
       locale: 'zh-CN',
-      isMobile: true,
-      hasTouch: true,
+      ...(device === 'desktop' ? { userAgent: DESKTOP_CHROME, viewport: { width: 1280, height: 800 } } : phone),
+      ...(device === 'wechat' ? { userAgent: WECHAT_IOS } : device === 'phone' ? { userAgent: IPHONE_SAFARI } : {}),
     });
     context.setDefaultTimeout(STEP_MS);
     const page = await context.newPage();
@@ -151,7 +153,7 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
 
   it('signs in through OAuth, pays in the pay sheet, and shows 支付成功 once the notify is processed', async () => {
     const order = await newOrder('拿铁咖啡（大杯）', 1999);
-    const { context, page } = await wechatPage();
+    const { context, page } = await browserPage();
     try {
       await openAndSignIn(page, order.checkout_url, 'alice');
 
@@ -190,7 +192,7 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
 
   it('the buyer cancels (twice), then the payment fails, the order stays unpaid; the retry pays', async () => {
     const order = await newOrder('月饼礼盒', 12800);
-    const { context, page } = await wechatPage();
+    const { context, page } = await browserPage();
     try {
       await openAndSignIn(page, order.checkout_url, 'bob');
       await sim('POST', '/scenario', { out_trade_no: order.out_trade_no, user_action: 'cancel' });
@@ -226,7 +228,7 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
   it('the notify never arrives: 确认中… until the status endpoint resolves it through orderquery', async () => {
     const order = await newOrder('会员月卡', 3000);
     await sim('POST', '/scenario', { out_trade_no: order.out_trade_no, notify: 'never' });
-    const { context, page } = await wechatPage();
+    const { context, page } = await browserPage();
     try {
       await openAndSignIn(page, order.checkout_url, 'carol');
       await payInSheet(page, '#wxsb-pay');
@@ -242,7 +244,7 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
 
   it('a 快照页 virtual user is told to open the full page; a tampered link gets the 404 page', async () => {
     const order = await newOrder('会员月卡', 3000);
-    const { context, page } = await wechatPage();
+    const { context, page } = await browserPage();
     try {
       await page.goto(order.checkout_url);
       await page.click('#user-snapshot');
@@ -261,5 +263,100 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
     } finally {
       await context.close();
     }
+  });
+  it('a desktop browser: the NATIVE QR code, scanned and paid on the simulator’s 扫一扫 page, then 支付成功 by polling', async () => {
+    const order = await newOrder('机械键盘', 45900);
+    const { context, page } = await browserPage('desktop');
+    const phone = await browser.newContext({ userAgent: WECHAT_IOS, viewport: { width: 390, height: 844 }, isMobile: true, locale: 'zh-CN' });
+    try {
+      await page.goto(order.checkout_url);
+      // No OAuth outside WeChat: the page itself, then the QR code once the script has the attempt.
+      expect(new URL(page.url()).pathname).toBe(`/pay/${order.out_trade_no}`);
+      await page.waitForSelector('#qr:not([hidden]) img');
+      const codeUrl = (await page.getAttribute('#qr', 'data-code-url'))!;
+      expect(codeUrl).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
+      // The merchant API shows the same attempt: one NATIVE attempt, that code_url.
+      const attempts = (await merchant('GET', `/v1/orders/${order.out_trade_no}/payments`)).data as Array<Record<string, any>>;
+      expect(attempts.map((a) => [a.trade_type, a.pay?.code_url])).toEqual([['NATIVE', codeUrl]]);
+      // The image is the QR code the browser actually rendered (an SVG data: image, 200 CSS px).
+      await page.waitForFunction("(() => { const i = document.querySelector('#qr img'); return !!i && i.complete && i.naturalWidth > 0; })()");
+      expect(await page.textContent('#pay-panel .amount')).toBe('¥459.00');
+      expect(await page.isHidden('#paid')).toBe(true);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'native.png') });
+
+      // The buyer scans it with WeChat: the simulator's 扫一扫 page, in another device.
+      const scan = await phone.newPage();
+      await scan.goto(`${server.origin}/sandbox/scan?code_url=${encodeURIComponent(codeUrl)}`);
+      expect(await scan.textContent('#pay-amount')).toBe('¥459.00');
+      await scan.click('#user-bob');
+      await scan.waitForSelector('#pay-result[data-result="SUCCESS"]');
+
+      // The desktop page notices by itself.
+      expect(await serverStatusWhenSuccessShows(page, order.out_trade_no)).toBe('PAID');
+      expect(await page.title()).toBe('支付成功');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'native-paid.png') });
+      const paid = await merchant('GET', `/v1/orders/${order.out_trade_no}`);
+      expect(paid).toMatchObject({ status: 'PAID', trade_type: 'NATIVE' });
+      expectCleanConsole(page);
+    } finally {
+      await phone.close();
+      await context.close();
+    }
+  });
+
+  it('a phone browser: off to the simulator’s MWEB page with our origin as Referer; back, 已完成支付 says so only once WeChat confirms; 重新支付 goes again', async () => {
+    const order = await newOrder('电影票两张', 9800);
+    // The notify never comes: only the return page's check (orderquery) can find the payment.
+    await sim('POST', '/scenario', { out_trade_no: order.out_trade_no, notify: 'never' });
+    const { context, page } = await browserPage('phone');
+    const mwebReferers: string[] = [];
+    page.on('request', (r) => {
+      if (r.isNavigationRequest() && new URL(r.url()).pathname === '/sandbox/mweb') mwebReferers.push(r.headers().referer ?? '');
+    });
+    const returnUrl = `${order.checkout_url}&mweb=1`;
+    try {
+      await page.goto(order.checkout_url);
+      // The script asks for the attempt and leaves for WeChat's H5 page, which checks Referer, IP and browser.
+      await page.waitForURL((u) => u.pathname === '/sandbox/mweb');
+      await page.waitForSelector('#user-alice');
+      expect(await page.textContent('#pay-amount')).toBe('¥98.00');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'mweb.png') });
+
+      // The buyer backs out without paying: Back lands on the return page, not on a second redirect.
+      await page.goBack();
+      await page.waitForSelector('#checkout[data-mode="MWEB_RETURN"]');
+      expect(page.url()).toBe(returnUrl);
+      // 已完成支付 checks the order; nothing was paid, so it says so and keeps both choices.
+      await page.click('#pay');
+      await page.waitForSelector('#status.error');
+      expect(await page.textContent('#status')).toMatch(/^暂未查询到支付结果/);
+      expect(await page.isHidden('#paid')).toBe(true);
+      expect(await page.isEnabled('#repay')).toBe(true);
+      expect((await merchant('GET', `/v1/orders/${order.out_trade_no}`)).status).toBe('NOTPAY');
+
+      // 重新支付: the same (unexpired) mweb_url again; this time alice pays and WeChat sends her back.
+      await page.click('#repay');
+      await page.waitForURL((u) => u.pathname === '/sandbox/mweb');
+      await page.click('#user-alice');
+      await page.waitForURL((u) => u.href === returnUrl);
+      await page.waitForSelector('#checkout[data-mode="MWEB_RETURN"]');
+      expect(await page.isHidden('#paid')).toBe(true); // back from WeChat proves nothing
+      expect(await page.textContent('#pay')).toBe('已完成支付');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'mweb-return.png') });
+
+      await page.click('#pay');
+      expect(await serverStatusWhenSuccessShows(page, order.out_trade_no)).toBe('PAID');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'mweb-paid.png') });
+      expect(await merchant('GET', `/v1/orders/${order.out_trade_no}`)).toMatchObject({ status: 'PAID', trade_type: 'MWEB', payment_no: order.out_trade_no });
+      // One attempt, opened twice, each time with our origin (strict-origin: never the path or token) as the Referer.
+      expect(((await merchant('GET', `/v1/orders/${order.out_trade_no}/payments`)).data as unknown[]).length).toBe(1);
+      expect(mwebReferers).toEqual([`${server.origin}/`, `${server.origin}/`]);
+      // No notify was ever sent: PAID came from the verified orderquery the 已完成支付 check asked for.
+      expect((await sim('GET', `/deliveries?out_trade_no=${order.out_trade_no}`)).deliveries).toEqual([]);
+      expectCleanConsole(page);
+    } finally {
+      await context.close();
+    }
+    await flowStrip(['mweb.png', 'mweb-return.png', 'mweb-paid.png'], 'flow-mweb.png');
   });
 });

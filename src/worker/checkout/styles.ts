@@ -34,5 +34,7 @@ main{flex:1;width:100%;max-width:480px;margin:0 auto;padding:24px 16px calc(24px
 .state .amount{margin:18px 0 0;font-size:36px}
 .state .state-desc{margin-top:2px;font-size:14px;color:#a0a0a0}
 .qr{margin:24px auto 8px;width:220px;height:220px;padding:10px;background:#fff;border-radius:12px}
-.qr svg{display:block;width:100%;height:100%}
+.qr svg,.qr img{display:block;width:100%;height:100%}
+.card .qr{margin:0 auto;padding:0;width:200px;height:200px}
+.scan-hint{margin:12px 0 20px;font-size:14px;color:#4c4c4c}
 `;

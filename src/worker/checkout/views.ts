@@ -1,5 +1,7 @@
 // The buyer-facing HTML: the checkout page and the terminal/state pages. Every dynamic value is escaped.
+import { renderSVG } from 'uqr';
 import { formatYuan } from '../../core';
+import type { PayParams } from '../channel';
 import { html, trusted, type Html } from '../platform/html';
 import { CHECKOUT_CSS } from './styles';
 
@@ -12,13 +14,16 @@ export interface OrderSummary {
   totalFee: number;
 }
 
-function layout(nonce: string, title: string, body: Html, scripts: readonly string[] = []): string {
+/** `strict-origin` only on the page that sends the buyer to WeChat's H5 page (sendOriginReferrer): the origin, never the token. */
+type ReferrerPolicy = 'no-referrer' | 'strict-origin';
+
+function layout(nonce: string, title: string, body: Html, scripts: readonly string[] = [], referrer: ReferrerPolicy = 'no-referrer'): string {
   return html`<!doctype html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="${referrer}">
 <meta name="robots" content="noindex,nofollow">
 <meta name="format-detection" content="telephone=no">
 <link rel="icon" href="data:,">
@@ -74,43 +79,87 @@ function statePage(nonce: string, title: string, opts: StatePageOptions): string
   );
 }
 
+/**
+ * What the page script does (pay-method.ts): JSAPI in WeChat's bridge; NATIVE a QR code and polling;
+ * MWEB off to WeChat's H5 page; MWEB_RETURN back from it (`?mweb=1`), where the buyer says what happened.
+ */
+export type CheckoutPageMode = 'JSAPI' | 'NATIVE' | 'MWEB' | 'MWEB_RETURN';
+
 interface CheckoutPageInput {
   nonce: string;
   merchantName: string;
   order: OrderSummary;
   token: string;
   sandbox: boolean;
+  mode: CheckoutPageMode;
 }
 
-/** The pay page. The script reads the order number and token from data attributes; nothing runs inline. */
+function details(order: OrderSummary, merchantName: string): Html {
+  return html`<dl class="details">
+<div class="row"><dt>商品</dt><dd>${order.description}</dd></div>
+<div class="row"><dt>收款方</dt><dd>${merchantName}</dd></div>
+<div class="row"><dt>订单号</dt><dd class="order-no">${order.outTradeNo}</dd></div>
+</dl>`;
+}
+
+/** NATIVE: the script puts the QR code (an SVG image of the code_url) into #qr once the attempt exists. */
+function qrBlock(): Html {
+  return html`<div id="qr" class="qr" role="img" aria-label="微信支付二维码" hidden></div>
+<p class="scan-hint">请使用微信“扫一扫”扫描二维码完成支付</p>
+`;
+}
+
+function actions(p: CheckoutPageInput): Html {
+  switch (p.mode) {
+    case 'MWEB_RETURN':
+      return html`<button id="pay" class="btn" type="button">已完成支付</button>
+<button id="repay" class="btn btn-secondary" type="button">重新支付</button>`;
+    case 'NATIVE':
+      return html`<button id="pay" class="btn" type="button" hidden>刷新二维码</button>`;
+    default:
+      return html`<button id="pay" class="btn" type="button" disabled>正在加载…</button>`;
+  }
+}
+
+/** The pay page. The script reads the order number, token and mode from data attributes; nothing runs inline. */
 export function checkoutPage(p: CheckoutPageInput): string {
   const { order } = p;
-  const scripts = p.sandbox ? [PAY_SHEET_SCRIPT_PATH, CHECKOUT_SCRIPT_PATH] : [CHECKOUT_SCRIPT_PATH];
+  const jsapi = p.mode === 'JSAPI';
+  const scripts = p.sandbox && jsapi ? [PAY_SHEET_SCRIPT_PATH, CHECKOUT_SCRIPT_PATH] : [CHECKOUT_SCRIPT_PATH];
+  const h5 = p.mode === 'MWEB' || p.mode === 'MWEB_RETURN';
   return layout(
     p.nonce,
     `${p.merchantName} · 支付`,
-    html`<main id="checkout" data-order="${order.outTradeNo}" data-token="${p.token}">
+    html`<main id="checkout" data-order="${order.outTradeNo}" data-token="${p.token}" data-mode="${p.mode}">
 ${merchantHeader(p.merchantName)}
 <section id="pay-panel">
 <div class="card">
 <div class="label">支付金额</div>
 ${amount(order.totalFee)}
-<dl class="details">
-<div class="row"><dt>商品</dt><dd>${order.description}</dd></div>
-<div class="row"><dt>收款方</dt><dd>${p.merchantName}</dd></div>
-<div class="row"><dt>订单号</dt><dd class="order-no">${order.outTradeNo}</dd></div>
-</dl>
+${p.mode === 'NATIVE' ? qrBlock() : ''}${details(order, p.merchantName)}
 </div>
-<p id="status" class="status" role="status" aria-live="polite"></p>
+<p id="status" class="status" role="status" aria-live="polite">${p.mode === 'MWEB_RETURN' ? '请确认微信支付是否已完成' : ''}</p>
 </section>
 <section id="paid" class="state" hidden>${icon('success')}<h1>支付成功</h1><p>${p.merchantName} 已收到你的付款</p>${amount(order.totalFee)}<p class="state-desc">${order.description}</p></section>
 <div class="actions">
-<button id="pay" class="btn" type="button" disabled>正在加载…</button>
+${actions(p)}
 <p class="note">${p.sandbox ? '沙箱环境 · 不会产生真实扣款' : '由微信支付提供安全保障'}</p>
 </div>
 </main>`,
     scripts,
+    h5 ? 'strict-origin' : 'no-referrer',
   );
+}
+
+/** POST /pay/:no/payments answers: NATIVE with the code_url and its QR code as SVG, MWEB with the URL to open. */
+export type CheckoutPayment =
+  | { trade_type: 'NATIVE'; code_url: string; qr_svg: string; expires_at: string }
+  | { trade_type: 'MWEB'; mweb_url: string; expires_at: string };
+
+export function checkoutPayment(pay: PayParams, expiresAt: string): CheckoutPayment {
+  if (pay.tradeType === 'NATIVE') return { trade_type: 'NATIVE', code_url: pay.codeUrl, qr_svg: renderSVG(pay.codeUrl, { border: 2 }), expires_at: expiresAt };
+  if (pay.tradeType === 'MWEB') return { trade_type: 'MWEB', mweb_url: pay.mwebUrl, expires_at: expiresAt };
+  throw new Error(`the checkout offers no ${pay.tradeType} attempt`);
 }
 
 export type OrderPageState = 'PAID' | 'REFUNDED' | 'CLOSED' | 'EXPIRED' | 'UNPAYABLE';

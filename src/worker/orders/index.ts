@@ -6,3 +6,4 @@ export { commitDuplicate, commitPayment, duplicateRefundNo, loadPaymentView, mov
 export { OrderSchema, OutTradeNoParams, withTextRules } from './schemas';
 export { PREPAY_LIFETIME_MS, applyQueryResult, syncDue, syncOrder } from './sync';
 export { orderView, refundableFee } from './view';
+export { createPayment } from './api';

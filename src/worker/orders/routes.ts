@@ -1,12 +1,11 @@
 // The merchant JSON API under /v1/orders (bearer auth) and the jsapi endpoint (checkout token or bearer).
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { checkoutUrl, verifyCheckoutToken } from '../platform/checkout-link';
 import { readOauthSession } from '../platform/buyer-session';
+import { clientIp } from '../platform/client-ip';
 import { apiRouter, CHECKOUT_OR_MERCHANT, errorAnswers, jsonAnswer, jsonRequest } from '../platform/api-doc';
 import { getConfig, type Config } from '../platform/config';
-import type { HonoEnv } from '../platform/env';
 import { DomainError } from '../platform/errors';
 import { methodNotAllowed } from '../platform/http-answers';
 import { jsonBody } from '../platform/middleware/json-body';
@@ -32,16 +31,6 @@ import {
   PaymentSchema,
 } from './schemas';
 import { orderView, paymentView } from './view';
-
-type C = Context<HonoEnv>;
-
-// An IPv4 or IPv6 literal; anything else (absent in local dev) falls back to loopback.
-const IP_LITERAL = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;
-
-function clientIp(c: C): string {
-  const ip = c.req.header('CF-Connecting-IP');
-  return ip && IP_LITERAL.test(ip) ? ip : '127.0.0.1';
-}
 
 async function view(config: Config, row: OrderRow) {
   return orderView(row, await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, row.out_trade_no));

@@ -24,8 +24,23 @@ function nonceSecurityHeaders(formAction: string[], referrerPolicy: 'no-referrer
   });
 }
 
-// The checkout token is in the page URL: it must never leave in a Referer header.
-export const pageSecurityHeaders: MiddlewareHandler = nonceSecurityHeaders(["'none'"], 'no-referrer');
+const pageHeaders = nonceSecurityHeaders(["'none'"], 'no-referrer');
+const ORIGIN_REFERRER = 'originReferrer';
+
+/**
+ * The checkout token is in the page URL: it must never leave in a Referer header. A page that must
+ * name its site to the next one (sendOriginReferrer) gets `strict-origin`: the origin only, never the
+ * path or query, and nothing over plain http from an https page.
+ */
+export const pageSecurityHeaders: MiddlewareHandler = async (c, next) => {
+  await pageHeaders(c, next);
+  if (c.get(ORIGIN_REFERRER) === true) c.res.headers.set('Referrer-Policy', 'strict-origin');
+};
+
+/** This page's navigations carry its origin as the Referer (WeChat's H5 page refuses an mweb_url opened without one: docs/sandbox.md, MWEB). */
+export function sendOriginReferrer(c: Context): void {
+  c.set(ORIGIN_REFERRER, true);
+}
 
 /**
  * The merchant console (/admin): the same policy, with forms posting to our own origin. Referrers go

@@ -1,4 +1,5 @@
-// The hosted checkout: GET /pay/:out_trade_no (page), /pay/:out_trade_no/status, /oauth/callback, and the page script.
+// The hosted checkout: GET /pay/:out_trade_no (page), POST /pay/:out_trade_no/payments, GET /pay/:out_trade_no/status,
+// /oauth/callback, and the page script.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { renderSVG } from 'uqr';
@@ -6,9 +7,13 @@ import { checkoutUrl, verifyCheckoutToken } from '../../platform/checkout-link';
 import { buyerStatus, terminalPageState } from '../buyer-state';
 import { beginAuthorize, clearOauthState, OAUTH_CALLBACK_PATH, readOauthState, stateMatches } from './oauth';
 import { CHECKOUT_SCRIPT } from '../script';
-import { cspNonce, pageSecurityHeaders } from '../../platform/security-headers';
+import { cspNonce, pageSecurityHeaders, sendOriginReferrer } from '../../platform/security-headers';
+import { payMethodFor } from '../pay-method';
+import { connectingIp } from '../../platform/client-ip';
+import { DomainError } from '../../platform/errors';
 import {
   checkoutPage,
+  checkoutPayment,
   CHECKOUT_SCRIPT_PATH,
   notFoundPage,
   oauthFailedPage,
@@ -20,7 +25,7 @@ import {
 } from '../views';
 import { getConfig, type Config } from '../../platform/config';
 import { spendOauthState } from '../oauth-states-repo';
-import { getOrder, type OrderRow } from '../../orders';
+import { createPayment, getOrder, type OrderRow } from '../../orders';
 import { OUT_TRADE_NO } from '../../../core';
 import type { HonoEnv } from '../../platform/env';
 import { errorResponse, methodNotAllowed } from '../../platform/http-answers';
@@ -35,11 +40,6 @@ type C = Context<HonoEnv>;
 
 /** A callback whose state is unknown, forged or already spent. */
 const STATE_REJECTED = '授权已失效或来源不明。请返回商户，重新打开支付链接。';
-
-/** JSAPI only exists inside the WeChat client, whose user agent carries `MicroMessenger/<version>`. */
-function isWechatUserAgent(ua: string | undefined): boolean {
-  return !!ua && /MicroMessenger\//i.test(ua);
-}
 
 function summary(row: OrderRow): OrderSummary {
   return { outTradeNo: row.out_trade_no, description: row.description, totalFee: row.total_fee };
@@ -91,11 +91,12 @@ const toLinkHost: MiddlewareHandler<HonoEnv> = async (c, next) => {
 checkout.use('/pay/:out_trade_no', toLinkHost);
 checkout.use(OAUTH_CALLBACK_PATH, toLinkHost);
 
-// Unexpected failures on a page still get a page (the app's handler logs them and picks the status).
+// Unexpected failures on a page still get a page (the app's handler logs them and picks the status);
+// the JSON routes (the status, a payment attempt) answer in JSON.
 checkout.onError((err, c) => {
   const res = onError(err, c as C);
   const nonce = c.get('secureHeadersNonce');
-  if (c.req.path.endsWith('/status') || typeof nonce !== 'string') return res;
+  if (c.req.method !== 'GET' || c.req.path.endsWith('/status') || typeof nonce !== 'string') return res;
   return c.html(unavailablePage(nonce), res.status as ContentfulStatusCode);
 });
 
@@ -114,25 +115,67 @@ checkout.get('/pay/:out_trade_no', async (c) => {
     c.set('outcome', `PAGE_${terminal}`);
     return c.html(orderStatePage(nonce, terminal, summary(row), config.merchantName));
   }
-  if (config.mode === 'live' && !isWechatUserAgent(c.req.header('User-Agent'))) {
+  const method = payMethodFor(c.req.header('User-Agent'), config);
+  if (method === 'OPEN_IN_WECHAT') {
     c.set('outcome', 'PAGE_OPEN_IN_WECHAT');
     const link = await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, row.out_trade_no);
     return c.html(openInWechatPage(nonce, config.merchantName, summary(row), renderSVG(link, { border: 2 })));
+  }
+  const page = { nonce, merchantName: config.merchantName, order: summary(row), token: c.req.query('t')!, sandbox: config.mode === 'sandbox' };
+  if (method === 'NATIVE') {
+    // No prepay here: the page script asks for the attempt (POST …/payments), see there.
+    c.set('outcome', 'PAGE_NATIVE');
+    return c.html(checkoutPage({ ...page, mode: 'NATIVE' }));
+  }
+  if (method === 'MWEB') {
+    // WeChat's H5 page refuses an mweb_url opened without a Referer on the merchant's domain.
+    sendOriginReferrer(c);
+    const back = c.req.query('mweb') === '1';
+    c.set('outcome', back ? 'PAGE_MWEB_RETURN' : 'PAGE_MWEB');
+    return c.html(checkoutPage({ ...page, mode: back ? 'MWEB_RETURN' : 'MWEB' }));
   }
   if (!row.openid && !(await readOauthSession(c, config.checkoutSecret, now))) {
     c.set('outcome', 'OAUTH_AUTHORIZE');
     return c.redirect(await beginAuthorize(c, config, row.out_trade_no, 0, now), 302);
   }
   c.set('outcome', 'PAGE_CHECKOUT');
-  return c.html(
-    checkoutPage({
-      nonce,
-      merchantName: config.merchantName,
-      order: summary(row),
-      token: c.req.query('t')!,
-      sandbox: config.mode === 'sandbox',
-    }),
-  );
+  return c.html(checkoutPage({ ...page, mode: 'JSAPI' }));
+});
+
+/**
+ * The payment attempt of a browser outside WeChat: NATIVE for a desktop, MWEB for a phone (the same
+ * rule as the page, pay-method.ts, on this request's User-Agent); inside WeChat the page uses
+ * POST /v1/orders/:no/jsapi. Authorised by the checkout token in X-Checkout-Token, as /jsapi: absent →
+ * 401, wrong → the 404 of an unknown order. No body: the amount, the trade type and the IP are the
+ * server's.
+ *
+ * Why a POST from the page script, not the page's GET: a GET is fetched by link previews (WeChat's,
+ * chat apps'), prefetchers and crawlers, which run no script and cannot send the header, so opening
+ * or previewing a link never issues a prepay; only a browser that runs the page asks. A reload asks
+ * again and gets the same attempt (payAttempt gives back an unexpired one: no second unifiedorder).
+ *
+ * The IP sent to unifiedorder is CF-Connecting-IP of this request, the buyer's own (WeChat compares
+ * it with the browser that opens mweb_url); never X-Forwarded-For, which the client writes. Without
+ * one (local development) it is 127.0.0.1, as the simulator assumes; in live an MWEB attempt without
+ * it is refused (CLIENT_IP_REQUIRED) rather than sent with an address WeChat would reject.
+ */
+checkout.post('/pay/:out_trade_no/payments', async (c) => {
+  const config = requireConfig(c);
+  const outTradeNo = c.req.param('out_trade_no');
+  if (!OUT_TRADE_NO.test(outTradeNo)) return errorResponse(c, 'INVALID_OUT_TRADE_NO', 'out_trade_no must be 6–32 of [A-Za-z0-9_-|*]');
+  const token = c.req.header('X-Checkout-Token');
+  if (!token) throw new DomainError('UNAUTHORIZED', 'send the checkout token (X-Checkout-Token)');
+  if (!(await verifyCheckoutToken(config.checkoutSecret, outTradeNo, token))) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
+  c.set('outTradeNo', outTradeNo);
+  const method = payMethodFor(c.req.header('User-Agent'), config);
+  if (method !== 'NATIVE' && method !== 'MWEB') {
+    throw new DomainError('TRADE_TYPE_UNAVAILABLE', 'this browser pays with JSAPI inside WeChat (POST /v1/orders/:out_trade_no/jsapi)');
+  }
+  const ip = connectingIp(c);
+  const requester = { clientIp: ip ?? '127.0.0.1', clientIpIsBuyers: ip !== null || config.mode === 'sandbox', sessionOpenid: null };
+  const { created, attempt, pay } = await createPayment(c.var.deps, outTradeNo, requester, { tradeType: method });
+  c.set('outcome', created ? `CHECKOUT_${method}` : `CHECKOUT_${method}_AGAIN`);
+  return c.json(checkoutPayment(pay, attempt.expires_at), created ? 201 : 200);
 });
 
 // The page polls this after the bridge says ":ok". PAID only ever comes from a verified notify or orderquery.
@@ -197,8 +240,9 @@ checkout.get(OAUTH_CALLBACK_PATH, async (c) => {
   return c.redirect(await checkoutUrl(config.publicBaseUrl, config.checkoutSecret, expected.outTradeNo), 302);
 });
 
-// Only GET (and HEAD, which Hono answers from GET) exists here; OPTIONS gets an empty answer.
+// Only GET (and HEAD, which Hono answers from GET) exists here, and POST for …/payments; OPTIONS gets an empty answer.
 checkout.all('/pay/:out_trade_no', methodNotAllowed);
 checkout.all('/pay/:out_trade_no/status', methodNotAllowed);
+checkout.all('/pay/:out_trade_no/payments', methodNotAllowed);
 checkout.all(OAUTH_CALLBACK_PATH, methodNotAllowed);
 checkout.all(CHECKOUT_SCRIPT_PATH, methodNotAllowed);
