@@ -138,6 +138,25 @@ describe('POST /v1/orders/:out_trade_no/payments: each trade type pays its order
   });
 });
 
+describe('refunds of an order paid by a later attempt', () => {
+  it('a merchant refund goes to WeChat under the paying attempt’s number, and the refund notify settles it', async () => {
+    const o = await createOrder({ openid: BUYER });
+    await pay(o.out_trade_no, { trade_type: 'JSAPI' });
+    const native = await pay(o.out_trade_no, { trade_type: 'NATIVE' });
+    expect((await postJson('/sandbox/sim/pay', { code_url: native.body.pay.code_url, openid: BOB }, {})).status).toBe(200);
+    expect(await order(o.out_trade_no)).toMatchObject({ status: 'PAID', payment_no: native.body.payment_no });
+    const res = await postJson(`/v1/orders/${o.out_trade_no}/refunds`, { refund_fee: 500, out_refund_no: `${o.out_trade_no}-r1` });
+    const refund = (await res.json()) as Record<string, any>;
+    expect([res.status, refund.status, refund.payment_no]).toEqual([201, 'PROCESSING', native.body.payment_no]);
+    await flushRefundNotify(`${o.out_trade_no}-r1`);
+    expect(await order(o.out_trade_no)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded_fee: 500 });
+    const wechat = (await (await api(`/sandbox/sim/orders/${native.body.payment_no}`)).json()) as Record<string, any>;
+    expect(wechat).toMatchObject({ trade_state: 'REFUND', refunded_fee: 500 });
+    const own = (await (await api(`/sandbox/sim/orders/${o.out_trade_no}`)).json()) as Record<string, any>;
+    expect(own.trade_state).toBe('NOTPAY');
+  });
+});
+
 describe('two attempts both paid: one payment, one automatic full refund', () => {
   it('JSAPI for alice pays, then NATIVE pays too: PAID once, the second refunded in full, one DUPLICATE_PAYMENT, the ledger nets to one payment', async () => {
     const o = await createOrder({ openid: BUYER });

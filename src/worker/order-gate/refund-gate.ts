@@ -43,9 +43,12 @@ export async function reserveRefundLocked(db: D1Database, req: RefundReserveRequ
       throw e;
     }
     if (reserved) {
+      // The row as commitReservation wrote it, the paying attempt's number included (the refund is sent under it).
       const row: RefundRow = {
         out_refund_no: req.outRefundNo,
         out_trade_no: req.outTradeNo,
+        payment_no: order.payment_no,
+        duplicate: 0,
         refund_fee: req.refundFee,
         total_fee: order.total_fee,
         reason: req.reason,

@@ -17,7 +17,9 @@ interface RefundOrderView {
   refunded_fee: number;
   refund_version: number;
   paid_at: string | null;
-  /** Refunds of this order WeChat counts (all but FAILED, which WeChat never accepted). */
+  /** The number the order was paid under (its paying attempt's; before attempts, its own). */
+  payment_no: string;
+  /** Refunds of this order WeChat counts (all but FAILED, which WeChat never accepted; a duplicate's own refund aside). */
   refund_count: number;
 }
 
@@ -46,8 +48,8 @@ export async function loadRefundView(
   const [order, refund] = await db.batch([
     db
       .prepare(
-        `SELECT status, total_fee, refund_reserved_fee, refunded_fee, refund_version, paid_at,
-           (SELECT COUNT(*) FROM refunds WHERE out_trade_no = ?1 AND status <> 'FAILED') AS refund_count
+        `SELECT status, total_fee, refund_reserved_fee, refunded_fee, refund_version, paid_at, COALESCE(payment_no, out_trade_no) AS payment_no,
+           (SELECT COUNT(*) FROM refunds WHERE out_trade_no = ?1 AND status <> 'FAILED' AND duplicate = 0) AS refund_count
          FROM orders WHERE out_trade_no = ?1`,
       )
       .bind(outTradeNo),
@@ -84,7 +86,7 @@ export async function commitReservation(db: D1Database, r: NewReservation): Prom
         `UPDATE orders SET refund_reserved_fee = refund_reserved_fee + ?3, refund_version = refund_version + 1, updated_at = ?6
          WHERE out_trade_no = ?1 AND status = ?2 AND refund_version = ?4 AND total_fee = ?5
            AND refund_reserved_fee + ?3 <= total_fee
-           AND (SELECT COUNT(*) FROM refunds WHERE out_trade_no = ?1 AND status <> 'FAILED') < ${MAX_REFUNDS_PER_ORDER}`,
+           AND (SELECT COUNT(*) FROM refunds WHERE out_trade_no = ?1 AND status <> 'FAILED' AND duplicate = 0) < ${MAX_REFUNDS_PER_ORDER}`,
       )
       .bind(r.outTradeNo, r.seen.status, r.refundFee, r.seen.refund_version, r.totalFee, r.now),
     db
@@ -248,9 +250,14 @@ export async function stuckRefunds(db: D1Database, before: string, limit: number
  * attempts name the order's own number under the 公众号 appid.
  */
 export async function refundTarget(db: D1Database, row: RefundRow): Promise<{ outTradeNo: string; appId?: string }> {
-  const no = row.payment_no ?? row.out_trade_no;
-  const attempt = await db.prepare('SELECT appid FROM payment_attempts WHERE payment_no = ?1').bind(no).first<{ appid: string | null }>();
-  return { outTradeNo: no, appId: attempt?.appid ?? undefined };
+  const target = await db
+    .prepare(
+      `SELECT n.no AS no, (SELECT appid FROM payment_attempts WHERE payment_no = n.no AND out_trade_no = ?1) AS appid
+       FROM (SELECT COALESCE(?2, (SELECT payment_no FROM orders WHERE out_trade_no = ?1), ?1) AS no) AS n`,
+    )
+    .bind(row.out_trade_no, row.payment_no ?? null)
+    .first<{ no: string; appid: string | null }>();
+  return { outTradeNo: target?.no ?? row.out_trade_no, appId: target?.appid ?? undefined };
 }
 
 /** The order's automatic refunds of duplicate payments not yet sent (SUBMITTING, never attempted). */
