@@ -11,7 +11,7 @@ import type { EventRef } from '../model';
 import { failExpiredEvents, overdueEvents, rearm } from '../webhooks';
 import type { GatewayDeps } from '../platform/deps';
 import { DomainError } from '../platform/errors';
-import { attemptsToClose, closeAttempt, closeOrderFlow } from '../orders';
+import { attemptsToClose, closeAttempt, closeOrderFlow, repairPaidAttempts } from '../orders';
 import { PREPAY_LIFETIME_MS, syncOrder } from '../orders';
 import type { RefundRow } from '../refunds';
 import { advanceRefund, dueRefunds, REFUND_STEP_WORST_CALLS } from '../refunds';
@@ -166,12 +166,14 @@ const ATTEMPT_CLOSES_PER_TICK = 10;
 
 /**
  * Open attempts their order no longer needs (a sibling paid, the order closed or failed, or the
- * attempt expired), at least 5 minutes old (WeChat refuses an earlier close): closed at WeChat, so
- * no money can come in for them any more.
+ * attempt expired a grace period ago), at least 5 minutes old (WeChat refuses an earlier close):
+ * closed at WeChat, so no money can come in for them any more. First, attempts paid by code from
+ * before attempts are marked PAID.
  */
 async function runAttemptCloses(deps: GatewayDeps, report: TickReport): Promise<void> {
   const nowMs = deps.now();
-  for (const a of await attemptsToClose(deps.db, iso(nowMs), iso(nowMs - CLOSE_MIN_AGE_MS), ATTEMPT_CLOSES_PER_TICK)) {
+  await repairPaidAttempts(deps.db, iso(nowMs));
+  for (const a of await attemptsToClose(deps.db, nowMs, CLOSE_MIN_AGE_MS, ATTEMPT_CLOSES_PER_TICK)) {
     try {
       const outcome = await closeAttempt(deps, a);
       if (outcome === 'CLOSED') report.attemptsClosed += 1;

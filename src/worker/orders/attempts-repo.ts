@@ -122,28 +122,62 @@ export async function numberFree(db: D1Database, paymentNo: string, outTradeNo: 
 }
 
 /** PENDING → CLOSED once WeChat confirmed the close (or never issued it). */
-export async function markAttemptClosed(db: D1Database, paymentNo: string, now: string): Promise<boolean> {
+export async function markAttemptClosed(db: D1Database, paymentNo: string, outTradeNo: string, now: string): Promise<boolean> {
   const res = await db
-    .prepare(`UPDATE payment_attempts SET status = 'CLOSED', closed_at = ?2, updated_at = ?2 WHERE payment_no = ?1 AND status = 'PENDING'`)
-    .bind(paymentNo, now)
+    .prepare(
+      `UPDATE payment_attempts SET status = 'CLOSED', closed_at = ?3, updated_at = ?3 WHERE payment_no = ?1 AND out_trade_no = ?2 AND status = 'PENDING'`,
+    )
+    .bind(paymentNo, outTradeNo, now)
     .run();
   return res.meta.changes === 1;
 }
 
 /**
- * PENDING attempts WeChat may still take money for although their order no longer needs them (paid,
- * closed, failed, refunded) or they have expired, created at least `createdBefore` (WeChat refuses a
- * close within 5 minutes of ordering): the lifecycle sweep closes them. Oldest first.
+ * How long after an attempt stopped being offered it is closed: a buyer who opened it just before (an
+ * mweb_url is opened within 5 minutes, then paid in WeChat) gets to finish.
  */
-export async function attemptsToClose(db: D1Database, nowIso: string, createdBefore: string, limit: number): Promise<PaymentAttemptRow[]> {
+export const EXPIRED_ATTEMPT_GRACE_MS = 15 * 60_000;
+
+/**
+ * PENDING attempts WeChat may still take money for although their order no longer needs them (a
+ * sibling paid, the order closed, failed or was refunded) or they stopped being offered a grace
+ * period ago; at least 5 minutes old (WeChat refuses an earlier close) and not tried in the last 5
+ * minutes (`updated_at`, touched by each try). Never the number the order was paid under. Oldest first.
+ */
+export async function attemptsToClose(db: D1Database, nowMs: number, closeMinAgeMs: number, limit: number): Promise<PaymentAttemptRow[]> {
+  const iso = (ms: number) => new Date(ms).toISOString();
   const res = await db
     .prepare(
       `SELECT a.* FROM payment_attempts AS a JOIN orders AS o ON o.out_trade_no = a.out_trade_no
-       WHERE a.status = 'PENDING' AND a.created_at <= ?2
+       WHERE a.status = 'PENDING' AND a.created_at <= ?2 AND a.updated_at <= ?2
+         AND NOT (o.transaction_id IS NOT NULL AND a.payment_no = COALESCE(o.payment_no, o.out_trade_no))
          AND (a.expires_at <= ?1 OR o.status NOT IN ('CREATED','NOTPAY') OR (o.payment_no IS NOT NULL AND o.payment_no <> a.payment_no))
-       ORDER BY a.created_at LIMIT ?3`,
+       ORDER BY a.updated_at LIMIT ?3`,
     )
-    .bind(nowIso, createdBefore, limit)
+    .bind(iso(nowMs - EXPIRED_ATTEMPT_GRACE_MS), iso(nowMs - closeMinAgeMs), limit)
     .all<PaymentAttemptRow>();
   return res.results;
+}
+
+/** A try that settled nothing (WeChat did not confirm): the attempt waits its turn again. */
+export async function touchAttempt(db: D1Database, paymentNo: string, now: string): Promise<void> {
+  await db.prepare(`UPDATE payment_attempts SET updated_at = ?2 WHERE payment_no = ?1 AND status = 'PENDING'`).bind(paymentNo, now).run();
+}
+
+/**
+ * Attempts left PENDING although their order was paid under their number (paid by code from before
+ * attempts, e.g. during a deploy): marked PAID with the order's transaction, so no sweep closes them.
+ */
+export async function repairPaidAttempts(db: D1Database, now: string): Promise<number> {
+  const res = await db
+    .prepare(
+      `UPDATE payment_attempts SET status = 'PAID', updated_at = ?1,
+         transaction_id = (SELECT transaction_id FROM orders AS o WHERE o.out_trade_no = payment_attempts.out_trade_no),
+         paid_at = (SELECT paid_at FROM orders AS o WHERE o.out_trade_no = payment_attempts.out_trade_no)
+       WHERE status = 'PENDING' AND transaction_id IS NULL AND EXISTS (SELECT 1 FROM orders AS o WHERE o.out_trade_no = payment_attempts.out_trade_no
+         AND o.transaction_id IS NOT NULL AND COALESCE(o.payment_no, o.out_trade_no) = payment_attempts.payment_no)`,
+    )
+    .bind(now)
+    .run();
+  return res.meta.changes ?? 0;
 }

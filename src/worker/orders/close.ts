@@ -1,6 +1,6 @@
 // POST /v1/orders/:out_trade_no/close: CLOSING through the gate, closeorder at WeChat, then CLOSED — or PAID if WeChat says so.
 import { PAID_STATUSES } from '../../core/order-state';
-import { type PaymentAttemptRow, markAttemptClosed } from './attempts-repo';
+import { markAttemptClosed, type PaymentAttemptRow, touchAttempt } from './attempts-repo';
 import { getOrder, type OrderRow } from './orders-repo';
 import { DomainError } from '../platform/errors';
 import type { GatewayDeps } from '../platform/deps';
@@ -49,7 +49,7 @@ export async function closeOrderFlow(deps: GatewayDeps, row: OrderRow): Promise<
   const closed = await gate.closeOrder({ outTradeNo: row.out_trade_no, phase: 'CLOSED' });
   if (PAID_LIKE.has(closed.status)) throw new DomainError('ORDER_PAID', 'the order was paid before it could be closed');
   // The order's own number is closed at WeChat now; its other open attempts are closed by the lifecycle sweep.
-  await markAttemptClosed(deps.db, row.out_trade_no, new Date(deps.now()).toISOString());
+  await markAttemptClosed(deps.db, row.out_trade_no, row.out_trade_no, new Date(deps.now()).toISOString());
   return closed.status;
 }
 
@@ -72,10 +72,16 @@ export async function closeAttempt(deps: GatewayDeps, a: PaymentAttemptRow): Pro
     if (e.code === 'ORDERPAID') {
       const q = await deps.channel.queryOrder(ref).catch(() => null);
       if (q) await applyQueryResult(deps, row, q, 'CLOSE_ORDERPAID', a.payment_no);
+      // Booked as the order's payment or as a duplicate, the attempt is no longer PENDING; otherwise (an
+      // anomaly, a failed query) it waits its turn again instead of holding up the sweep.
+      await touchAttempt(deps.db, a.payment_no, new Date(deps.now()).toISOString());
       return 'PAID';
     }
-    if (e.code !== 'ORDERCLOSED' && e.code !== 'ORDERNOTEXIST') return 'RETRY';
+    if (e.code !== 'ORDERCLOSED' && e.code !== 'ORDERNOTEXIST') {
+      await touchAttempt(deps.db, a.payment_no, new Date(deps.now()).toISOString());
+      return 'RETRY';
+    }
   }
-  await markAttemptClosed(deps.db, a.payment_no, new Date(deps.now()).toISOString());
+  await markAttemptClosed(deps.db, a.payment_no, a.out_trade_no, new Date(deps.now()).toISOString());
   return 'CLOSED';
 }

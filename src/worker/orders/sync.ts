@@ -59,10 +59,12 @@ export async function applyQueryResult(
     return result.status === 'PAID' || result.status === 'PAID_AFTER_CLOSE' ? 'SYNC_PAID' : 'SYNC_UNCHANGED';
   }
   if (q.tradeState === 'CLOSED') {
-    // One attempt closed at WeChat: the order closes only when that was its one and only attempt (as before attempts).
+    // WeChat closed this attempt itself (its time_expire is the order's, or someone closed it in the merchant
+    // platform: our own closes are never queried, only PENDING attempts are). With other attempts, only this
+    // one closes; the order's one and only number closes the order, as before attempts.
     const attempts = await listAttempts(deps.db, row.out_trade_no, 2);
-    if (paymentNo !== row.out_trade_no || attempts.length > 1) {
-      await markAttemptClosed(deps.db, paymentNo, new Date(deps.now()).toISOString());
+    if (attempts.some((a) => a.payment_no !== paymentNo)) {
+      await markAttemptClosed(deps.db, paymentNo, row.out_trade_no, new Date(deps.now()).toISOString());
       return 'SYNC_UNCHANGED';
     }
     const gate = deps.gate(row.out_trade_no);
@@ -80,9 +82,10 @@ export async function syncOrder(deps: GatewayDeps, row: OrderRow, forced: boolea
   const window = forced ? FORCED_SYNC_WINDOW_MS : AUTO_SYNC_AFTER_MS;
   if (!(await claimSync(deps.db, row.out_trade_no, new Date(nowMs).toISOString(), new Date(nowMs - window).toISOString()))) return 'SYNC_SKIPPED';
   try {
-    // The open attempts, newest first; an order from before attempts is asked about by its own number.
-    const open = (await listAttempts(deps.db, row.out_trade_no)).filter((a) => a.status === 'PENDING').slice(0, SYNC_MAX_ATTEMPTS);
-    const refs = open.length ? open.map((a) => ({ no: a.payment_no, appId: a.appid ?? undefined })) : [{ no: row.out_trade_no, appId: undefined }];
+    // The open attempts, newest first; an order from before attempts (no attempt rows) is asked about by its own number.
+    const attempts = await listAttempts(deps.db, row.out_trade_no);
+    const open = attempts.filter((a) => a.status === 'PENDING').slice(0, SYNC_MAX_ATTEMPTS);
+    const refs = attempts.length ? open.map((a) => ({ no: a.payment_no, appId: a.appid ?? undefined })) : [{ no: row.out_trade_no, appId: undefined }];
     let outcome: SyncOutcome = 'SYNC_UNCHANGED';
     for (const ref of refs) {
       const q = await deps.channel.queryOrder({ outTradeNo: ref.no, signType: row.sign_type, appId: ref.appId });
