@@ -4,7 +4,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_APP_APPID, SANDBOX_MINI_PROGRAM_APPID } from '../../src/core';
 import { openidFor } from '../../src/sandbox/users';
-import { AUTH, BOB, BUYER, api, createOrder, postJson, prepayIdOf, simPay } from '../support/orders-helpers';
+import { AUTH, BOB, BUYER, api, createOrder, postJson, prepayIdOf, simPay, simScenario } from '../support/orders-helpers';
 import { flushRefundNotify } from '../support/refunds-helpers';
 
 const MINI_ALICE = openidFor(SANDBOX_MINI_PROGRAM_APPID, 'alice');
@@ -119,6 +119,17 @@ describe('POST /v1/orders/:out_trade_no/payments: each trade type pays its order
     ]);
   });
 
+  it('an attempt number is never another order: creating an order under it is 409 OUT_TRADE_NO_IN_USE; merchant refund numbers may not take the automatic form', async () => {
+    const o = await createOrder({ openid: BUYER });
+    await pay(o.out_trade_no, { trade_type: 'JSAPI' });
+    const native = await pay(o.out_trade_no, { trade_type: 'NATIVE' });
+    const taken = await postJson('/v1/orders', { description: 'Test item', total_fee: 100, out_trade_no: native.body.payment_no });
+    expect([taken.status, ((await taken.json()) as Record<string, any>).error.code]).toEqual([409, 'OUT_TRADE_NO_IN_USE']);
+    expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM orders WHERE out_trade_no = ?1').bind(native.body.payment_no).first()).toEqual({ n: 0 });
+    const refund = await postJson(`/v1/orders/${o.out_trade_no}/refunds`, { refund_fee: 1, out_refund_no: `dup_${native.body.payment_no}` });
+    expect([refund.status, ((await refund.json()) as Record<string, any>).error.code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
   it('bad input gets a clear 400 and writes nothing', async () => {
     const o = await createOrder();
     for (const body of [
@@ -207,5 +218,27 @@ describe('two attempts both paid: one payment, one automatic full refund', () =>
         .bind(o.out_trade_no)
         .first<{ n: number }>())!.n,
     ).toBe(1);
+  });
+
+  it('WeChat refuses the automatic refund (NOTENOUGH): FAILED, a DUPLICATE_REFUND_FAILED anomaly for a person, the attempt still REFUNDING', async () => {
+    const o = await createOrder({ openid: BUYER });
+    const jsapi = await pay(o.out_trade_no, { trade_type: 'JSAPI' });
+    const native = await pay(o.out_trade_no, { trade_type: 'NATIVE' });
+    const dupNo = native.body.payment_no as string;
+    await simScenario(dupNo, { faults: [{ endpoint: 'refund', error: 'NOTENOUGH' }] });
+    expect((await simPay(prepayIdOf(jsapi.body.pay))).status).toBe(200);
+    expect((await postJson('/sandbox/sim/pay', { code_url: native.body.pay.code_url, openid: BOB }, {})).status).toBe(200);
+    await eventually(
+      async () =>
+        (await env.DB.prepare('SELECT status FROM refunds WHERE out_refund_no = ?1').bind(`dup_${dupNo}`).first<{ status: string }>())?.status === 'FAILED',
+    );
+    const anomalies = await env.DB.prepare('SELECT kind, detail FROM anomalies WHERE out_trade_no = ?1 ORDER BY id')
+      .bind(o.out_trade_no)
+      .all<{ kind: string; detail: string }>();
+    expect(anomalies.results.map((a) => a.kind)).toEqual(['DUPLICATE_PAYMENT', 'DUPLICATE_REFUND_FAILED']);
+    expect(JSON.parse(anomalies.results[1]!.detail)).toMatchObject({ payment_no: dupNo, reported: 'FAILED', reason: 'NOTENOUGH', action: 'REFUND_BY_HAND' });
+    const attempt = await env.DB.prepare('SELECT status FROM payment_attempts WHERE payment_no = ?1').bind(dupNo).first<{ status: string }>();
+    expect(attempt!.status).toBe('REFUNDING');
+    expect(await order(o.out_trade_no)).toMatchObject({ status: 'PAID', refunded_fee: 0, refundable_fee: 1999 });
   });
 });

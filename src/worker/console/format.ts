@@ -95,6 +95,8 @@ export const ANOMALY_LABELS: Record<string, string> = {
   REFUND_MISMATCH: '退款单不符',
   REFUND_CHANGE: '退款异常（CHANGE）',
   REFUND_STATE_CONFLICT: '退款状态冲突',
+  DUPLICATE_PAYMENT: '重复支付（已自动退款）',
+  DUPLICATE_REFUND_FAILED: '重复支付的自动退款失败',
 };
 
 export function statusTone(status: string): 'ok' | 'warn' | 'bad' | 'muted' {

@@ -15,6 +15,8 @@ export type AnomalyKind =
   | 'TXN_CONFLICT'
   /** Another attempt of an already paid order was paid too: credited, and refunded in full automatically. */
   | 'DUPLICATE_PAYMENT'
+  /** WeChat refused (or closed) a duplicate payment's automatic refund: the money is still held; a person acts. */
+  | 'DUPLICATE_REFUND_FAILED'
   | 'REFUND_UNMATCHED'
   /** A refund notify whose refund_fee/total_fee differ from the refund row: nothing applied. */
   | 'REFUND_AMOUNT_MISMATCH'

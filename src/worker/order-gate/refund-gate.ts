@@ -160,16 +160,24 @@ export async function applyRefundLocked(
       orderTo = t.to;
     }
     const at = now.toISOString();
-    const changeAnomaly =
-      to === 'CHANGE'
-        ? {
-            kind: 'REFUND_CHANGE' as const,
-            outTradeNo: f.outTradeNo,
-            bodySha256: await factKey(f, evidence),
-            now: at,
-            detail: { out_refund_no: f.outRefundNo, refund_fee: fee, source: f.source, action: 'REFUND_BY_HAND' },
-          }
-        : undefined;
+    // CHANGE needs a person; so does a duplicate's automatic refund WeChat refused or closed: the money is still held.
+    const handKind: AnomalyKind | null =
+      to === 'CHANGE' ? 'REFUND_CHANGE' : duplicate && (to === 'FAILED' || to === 'REFUNDCLOSE') ? 'DUPLICATE_REFUND_FAILED' : null;
+    const changeAnomaly = handKind
+      ? {
+          kind: handKind,
+          outTradeNo: f.outTradeNo,
+          bodySha256: await factKey(f, evidence),
+          now: at,
+          detail: {
+            out_refund_no: f.outRefundNo,
+            refund_fee: fee,
+            source: f.source,
+            ...(duplicate ? { payment_no: refund.payment_no ?? null, reported: to, reason: f.failureReason ?? null } : {}),
+            action: 'REFUND_BY_HAND',
+          },
+        }
+      : undefined;
     const failureReason = to === 'FAILED' ? (f.failureReason ?? 'FAILED') : to === 'CHANGE' || to === 'REFUNDCLOSE' ? to : null;
     const succeededAt = to === 'SUCCESS' ? (f.succeededAt ?? at) : null;
     // The refund as the batch leaves it (the SQL of commitRefundResult, row for row): the event carries it.
@@ -203,7 +211,7 @@ export async function applyRefundLocked(
       deps.batchHooks,
     );
     if (committed) {
-      if (changeAnomaly) alertAnomaly(deps.log, 'REFUND_CHANGE', f.outTradeNo, { outRefundNo: f.outRefundNo, source: f.source });
+      if (changeAnomaly) alertAnomaly(deps.log, changeAnomaly.kind, f.outTradeNo, { outRefundNo: f.outRefundNo, source: f.source });
       return {
         result: {
           outcome: 'APPLIED',

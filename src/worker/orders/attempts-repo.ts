@@ -104,7 +104,8 @@ export function insertAttemptStatement(db: D1Database, a: NewAttempt): D1Prepare
       `INSERT INTO payment_attempts (payment_no, out_trade_no, trade_type, appid, openid, client_ip, prepay_id, code_url, mweb_url,
          status, expires_at, created_at, updated_at)
        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'PENDING', ?10, ?11, ?11
-       WHERE EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?2 AND status IN ('CREATED','NOTPAY'))`,
+       WHERE EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?2 AND status IN ('CREATED','NOTPAY'))
+         AND NOT EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?1 AND out_trade_no <> ?2)`,
     )
     .bind(a.paymentNo, a.outTradeNo, a.tradeType, a.appId, a.openid, a.clientIp, a.prepayId, a.codeUrl, a.mwebUrl, a.expiresAt, a.now);
 }

@@ -50,7 +50,8 @@ export async function createOrder(deps: Pick<GatewayDeps, 'db' | 'config' | 'now
     createdAt: new Date(nowMs).toISOString(),
   });
   const row = await getOrder(db, outTradeNo);
-  if (!row) throw new Error('order row missing after insert');
+  // The number WeChat already knows as another order's payment attempt (`<no>_2`): never two meanings.
+  if (!row) throw new DomainError('OUT_TRADE_NO_IN_USE', 'this out_trade_no is a payment attempt of another order; choose another');
   if (!inserted && row.request_hash !== requestHash) {
     throw new DomainError('IDEMPOTENCY_CONFLICT', 'an order with this out_trade_no exists with a different request body');
   }

@@ -57,13 +57,17 @@ interface NewOrder {
   createdAt: string;
 }
 
-/** Inserts a CREATED order; false when the out_trade_no already exists (the caller compares request_hash). */
+/**
+ * Inserts a CREATED order; false when the out_trade_no already exists (the caller compares request_hash)
+ * or is another order's payment attempt number at WeChat.
+ */
 export async function insertOrder(db: D1Database, o: NewOrder): Promise<boolean> {
   const res = await db
     .prepare(
       `INSERT INTO orders (out_trade_no, description, total_fee, fee_type, attach, metadata, openid, status, sign_type,
          request_hash, expires_at, created_at, updated_at)
-       VALUES (?1, ?2, ?3, 'CNY', ?4, ?5, ?6, 'CREATED', ?7, ?8, ?9, ?10, ?10)
+       SELECT ?1, ?2, ?3, 'CNY', ?4, ?5, ?6, 'CREATED', ?7, ?8, ?9, ?10, ?10
+       WHERE NOT EXISTS (SELECT 1 FROM payment_attempts WHERE payment_no = ?1 AND out_trade_no <> ?1)
        ON CONFLICT (out_trade_no) DO NOTHING`,
     )
     .bind(o.outTradeNo, o.description, o.totalFee, o.attach, o.metadata, o.openid, o.signType, o.requestHash, o.expiresAt, o.createdAt)

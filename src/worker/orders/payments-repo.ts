@@ -68,7 +68,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
     db
       .prepare(
         `UPDATE orders SET status = ?3, transaction_id = ?4, time_end = ?5, bank_type = ?6, cash_fee = ?7,
-           prepay_openid = COALESCE(prepay_openid, ?8), paid_at = ?9, updated_at = ?9, payment_no = ?12,
+           prepay_openid = COALESCE(?8, prepay_openid), paid_at = ?9, updated_at = ?9, payment_no = ?12,
            last_notify_at = CASE WHEN ?10 = 'NOTIFY' THEN ?9 ELSE last_notify_at END
          WHERE out_trade_no = ?1 AND status = ?2 AND total_fee = ?11 AND transaction_id IS NULL
            AND NOT EXISTS (SELECT 1 FROM orders AS other WHERE other.transaction_id = ?4)`,
@@ -137,7 +137,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
   return update?.meta.changes === 1;
 }
 
-/** WeChat's refund number for a duplicate's automatic refund: one per attempt, so it is filed once. */
+/** WeChat's refund number for a duplicate's automatic refund: one per attempt, so it is filed once (merchant numbers may not start with `dup_`). */
 export const duplicateRefundNo = (paymentNo: string) => `dup_${paymentNo}`;
 
 export interface DuplicateCommit {

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'TOTAL_FEE_TOO_LARGE' // above MAX_TOTAL_FEE
   | 'ORDER_NOT_FOUND' // also a wrong checkout token: no existence oracle
   | 'IDEMPOTENCY_CONFLICT' // same out_trade_no, different body
+  | 'OUT_TRADE_NO_IN_USE' // the out_trade_no is another order's payment attempt number at WeChat
   | 'ORDER_PAID'
   | 'ORDER_CLOSED'
   | 'ORDER_EXPIRED'

@@ -29,6 +29,7 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
     case 'METHOD_NOT_ALLOWED':
       return 405;
     case 'IDEMPOTENCY_CONFLICT':
+    case 'OUT_TRADE_NO_IN_USE':
     case 'ORDER_PAID':
     case 'ORDER_CLOSED':
     case 'ORDER_EXPIRED':

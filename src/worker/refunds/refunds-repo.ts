@@ -160,7 +160,7 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
     );
   }
   if (r.duplicate === 1 && r.payment_no && c.to === 'SUCCESS') {
-    // The duplicate's attempt is given back (a refused automatic refund stays REFUNDING beside its anomaly, for a person).
+    // The duplicate's attempt is given back (a refused one stays REFUNDING beside its DUPLICATE_REFUND_FAILED anomaly, for a person).
     stmts.push(
       db
         .prepare(

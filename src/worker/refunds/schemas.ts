@@ -7,14 +7,20 @@ import { pathParam } from '../platform/validation';
 /** WeChat's refund_desc: at most 80 characters (code points), with the text rules of `description`. */
 const REASON_MAX_CHARS = 80;
 
+/** The automatic refund of a duplicate payment is `dup_<payment_no>`: a merchant's number never takes that form. */
+const AUTOMATIC_REFUND_PREFIX = 'dup_';
+
 export const CreateRefundBody = z
   .strictObject({
     refund_fee: z.int().min(1).meta({ description: 'Amount to refund in integer fen (≥ 1), at most the order’s refundable_fee.' }),
     out_refund_no: z
       .string()
       .regex(OUT_REFUND_NO)
+      .refine((v) => !v.startsWith(AUTOMATIC_REFUND_PREFIX), { error: `must not start with "${AUTOMATIC_REFUND_PREFIX}" (the gateway's automatic refunds)` })
       .optional()
-      .meta({ description: 'Your refund number, 1–64 of [A-Za-z0-9_-|*@]; the idempotency key, and the number WeChat retries under. Generated when absent.' }),
+      .meta({
+        description: `Your refund number, 1–64 of [A-Za-z0-9_-|*@], not starting with "${AUTOMATIC_REFUND_PREFIX}"; the idempotency key, and the number WeChat retries under. Generated when absent.`,
+      }),
     reason: withTextRules(
       z
         .string()
