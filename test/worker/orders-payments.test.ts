@@ -130,6 +130,20 @@ describe('POST /v1/orders/:out_trade_no/payments: each trade type pays its order
     expect([refund.status, ((await refund.json()) as Record<string, any>).error.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 
+  it('a number WeChat took although its answer was lost (a timed-out NATIVE unifiedorder) is retired: the next attempt takes another number, the order is not failed', async () => {
+    const o = await createOrder({ openid: BUYER });
+    await simScenario(o.out_trade_no, { faults: [{ endpoint: 'unifiedorder', timeout: true }] });
+    const lost = await pay(o.out_trade_no, { trade_type: 'NATIVE' });
+    expect([lost.status, lost.body.error.code]).toEqual([502, 'UPSTREAM_UNAVAILABLE']);
+    await simScenario(o.out_trade_no, {});
+    // WeChat holds the order's own number as a NATIVE payment; a JSAPI one under it would be 201 商户订单号重复.
+    const jsapi = await pay(o.out_trade_no, { trade_type: 'JSAPI' });
+    expect(jsapi.status).toBe(201);
+    expect(jsapi.body.payment_no).not.toBe(o.out_trade_no);
+    expect((await simPay(prepayIdOf(jsapi.body.pay))).status).toBe(200);
+    expect(await order(o.out_trade_no)).toMatchObject({ status: 'PAID', payment_no: jsapi.body.payment_no, trade_type: 'JSAPI' });
+  });
+
   it('bad input gets a clear 400 and writes nothing', async () => {
     const o = await createOrder();
     for (const body of [

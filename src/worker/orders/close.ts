@@ -1,6 +1,6 @@
 // POST /v1/orders/:out_trade_no/close: CLOSING through the gate, closeorder at WeChat, then CLOSED — or PAID if WeChat says so.
 import { PAID_STATUSES } from '../../core/order-state';
-import { markAttemptClosed, type PaymentAttemptRow, touchAttempt } from './attempts-repo';
+import { getAttempt, markAttemptClosed, type PaymentAttemptRow, touchAttempt } from './attempts-repo';
 import { getOrder, type OrderRow } from './orders-repo';
 import { DomainError } from '../platform/errors';
 import type { GatewayDeps } from '../platform/deps';
@@ -29,7 +29,9 @@ export async function closeOrderFlow(deps: GatewayDeps, row: OrderRow): Promise<
   if (PAID_LIKE.has(begun.status)) throw new DomainError('ORDER_PAID', 'the order is paid and cannot be closed');
   if (begun.status === 'CLOSED') return 'CLOSED';
   if (begun.status !== 'CLOSING') throw new DomainError('CLOSE_IN_PROGRESS', 'the order is changing; retry');
-  const order = { outTradeNo: row.out_trade_no, signType: row.sign_type };
+  // The order's own number, under the appid its attempt was placed with (a mini-program's or an app's).
+  const own = await getAttempt(deps.db, row.out_trade_no);
+  const order = { outTradeNo: row.out_trade_no, signType: row.sign_type, appId: own?.out_trade_no === row.out_trade_no ? (own.appid ?? undefined) : undefined };
   try {
     await deps.channel.closeOrder(order);
   } catch (e) {
