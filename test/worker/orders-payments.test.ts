@@ -255,4 +255,32 @@ describe('two attempts both paid: one payment, one automatic full refund', () =>
     expect(attempt!.status).toBe('REFUNDING');
     expect(await order(o.out_trade_no)).toMatchObject({ status: 'PAID', refunded_fee: 0, refundable_fee: 1999 });
   });
+
+  it('two attempts paid at the same moment, five orders over: each order has exactly one payment and one duplicate, whichever came first', async () => {
+    for (let round = 0; round < 5; round++) {
+      const o = await createOrder({ openid: BUYER });
+      const jsapi = await pay(o.out_trade_no, { trade_type: 'JSAPI' });
+      const native = await pay(o.out_trade_no, { trade_type: 'NATIVE' });
+      const paid = await Promise.all([
+        simPay(prepayIdOf(jsapi.body.pay)),
+        postJson('/sandbox/sim/pay', { code_url: native.body.pay.code_url, openid: BOB }, {}),
+      ]);
+      expect(paid.map((p) => p.status)).toEqual([200, 200]);
+      const attempts = await env.DB.prepare('SELECT payment_no, status FROM payment_attempts WHERE out_trade_no = ?1')
+        .bind(o.out_trade_no)
+        .all<{ payment_no: string; status: string }>();
+      const statuses = attempts.results.map((a) => a.status).sort();
+      expect(statuses[0]).toBe('PAID');
+      expect(['REFUNDING', 'REFUNDED']).toContain(statuses[1]);
+      const view = await order(o.out_trade_no);
+      expect(view.status).toBe('PAID');
+      expect(view.payment_no).toBe(attempts.results.find((a) => a.status === 'PAID')!.payment_no);
+      const kinds = (await ledger(o.out_trade_no)).map((r) => r.kind).filter((k) => k !== 'DUPLICATE_REFUND');
+      expect(kinds.sort()).toEqual(['DUPLICATE_PAYMENT', 'PAYMENT']);
+      const dups = await env.DB.prepare("SELECT COUNT(*) AS n FROM anomalies WHERE out_trade_no = ?1 AND kind = 'DUPLICATE_PAYMENT'")
+        .bind(o.out_trade_no)
+        .first<{ n: number }>();
+      expect(dups!.n).toBe(1);
+    }
+  });
 });

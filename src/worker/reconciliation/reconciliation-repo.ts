@@ -354,7 +354,6 @@ export async function dueRuns(db: D1Database, now: string): Promise<string[]> {
 
 // ---- our books ----
 
-/** Orders by out_trade_no, in one read (json_each: no 100-parameter limit). */
 /** One bill number on our side: the order it belongs to, and the attempt when it is one (0009). */
 export interface PaymentOnFile {
   order: OrderRow;
@@ -363,7 +362,7 @@ export interface PaymentOnFile {
 
 /**
  * The bill's numbers (a payment attempt's, or for orders from before attempts the order's own) on our
- * side, in one read: each with its order and attempt.
+ * side, in one read (json_each: no 100-parameter limit): each with its order and attempt.
  */
 export async function paymentsByNo(db: D1Database, paymentNos: string[]): Promise<Map<string, PaymentOnFile>> {
   if (paymentNos.length === 0) return new Map();
