@@ -77,13 +77,6 @@ function reusable(a: PaymentAttemptRow, tradeType: TradeType, openid: string | n
   return a.status === 'PENDING' && a.trade_type === tradeType && a.openid === openid && Date.parse(a.expires_at) > nowMs;
 }
 
-/** unifiedorder refused a number we hold no attempt under: it is retired, and the next one tried. */
-class NumberTaken extends Error {
-  constructor(readonly paymentNo: string) {
-    super(`WeChat number ${paymentNo} is taken`);
-  }
-}
-
 /** The next WeChat number: the order's own for its first attempt, then `<order>_<n>` (cut to 32), else random. */
 async function nextPaymentNo(deps: Pick<GatewayDeps, 'db'>, row: OrderRow, attempts: readonly PaymentAttemptRow[]): Promise<string> {
   const candidates =
@@ -141,9 +134,6 @@ async function issue(deps: GatewayDeps, row: OrderRow, paymentNo: string, appId:
   } catch (e) {
     if (!(e instanceof ChannelError)) throw e;
     (deps.log ?? log).warn('UNIFIEDORDER_FAILED', { outTradeNo: row.out_trade_no, paymentNo, code: e.code, errCode: e.errCode });
-    // The number is taken at WeChat with other parameters (an earlier unifiedorder whose answer was lost,
-    // another trade type, a concurrent buyer) and we hold no attempt under it: the caller takes the next number.
-    if ((e.code === 'OUT_TRADE_NO_USED' || e.code === 'INVALID_REQUEST') && !(await getAttempt(deps.db, paymentNo))) throw new NumberTaken(paymentNo);
     if (e.code === 'ORDERPAID') {
       // Paid already (another device, a lost notify): learn it through a verified query.
       const q = await deps.channel.queryOrder(ref).catch(() => null);
@@ -156,9 +146,25 @@ async function issue(deps: GatewayDeps, row: OrderRow, paymentNo: string, appId:
     }
     if (e.code === 'ORDERCLOSED') throw new DomainError('ORDER_CLOSED', 'the order is closed; create a new order');
     if (DEFINITIVE.has(e.code)) throw new DomainError('UPSTREAM_REJECTED', 'WeChat Pay refused the payment');
-    // SYSTEMERROR, timeouts, bad answers: repeating with identical parameters is safe.
+    // SYSTEMERROR, timeouts, bad answers: WeChat may hold the number now, with this trade type and buyer.
+    // The number is retired (an attempt on record, CLOSED, with no prepay: nobody can pay what nobody was
+    // given), so the next try, of whatever trade type, takes the next number instead of 201 商户订单号重复.
+    await retireNumber(deps, row, paymentNo, payer, appId, clientIp, nowMs);
     throw new DomainError('UPSTREAM_UNAVAILABLE', 'WeChat Pay is unavailable; retry shortly');
   }
+}
+
+/** Records a number whose unifiedorder outcome is unknown as a closed attempt without a prepay (never reused). */
+async function retireNumber(deps: GatewayDeps, row: OrderRow, paymentNo: string, payer: Payer, appId: string, clientIp: string, nowMs: number): Promise<void> {
+  const now = new Date(nowMs).toISOString();
+  await deps.db
+    .prepare(
+      `INSERT INTO payment_attempts (payment_no, out_trade_no, trade_type, appid, openid, client_ip, status, expires_at, closed_at, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'CLOSED', ?7, ?7, ?7, ?7) ON CONFLICT (payment_no) DO NOTHING`,
+    )
+    .bind(paymentNo, row.out_trade_no, payer.tradeType, appId, 'openid' in payer ? payer.openid : null, clientIp, now)
+    .run()
+    .catch(() => undefined); // bookkeeping: the answer is UPSTREAM_UNAVAILABLE either way
 }
 
 /** Fresh pay params for an attempt (a new signature each time, under the order's sign type and the attempt's appid). */
@@ -197,22 +203,10 @@ export async function payAttempt(deps: GatewayDeps, requester: PayRequester, row
   }
   if (attempts.length >= MAX_ATTEMPTS_PER_ORDER) throw new DomainError('ORDER_NOT_PAYABLE', 'the order has too many payment attempts; create a new order');
 
-  const payer = payerFor(deps, row, req.tradeType, openid);
-  let paymentNo = await nextPaymentNo(deps, row, attempts);
+  const paymentNo = await nextPaymentNo(deps, row, attempts);
   // Every unifiedorder of the order's own number carries the same parameters, the first client IP included.
-  let clientIp = paymentNo === row.out_trade_no ? await pinPrepayClientIp(deps.db, row.out_trade_no, requester.clientIp) : requester.clientIp;
-  let prepay: Prepay;
-  try {
-    prepay = await issue(deps, row, paymentNo, appId, payer, clientIp, nowMs);
-  } catch (e) {
-    if (!(e instanceof NumberTaken)) throw e;
-    // Once: a number of our own making that WeChat has never seen.
-    paymentNo = `${row.out_trade_no.slice(0, 16)}_${nonceStr(15)}`;
-    clientIp = requester.clientIp;
-    prepay = await issue(deps, row, paymentNo, appId, payer, clientIp, nowMs).catch((again: unknown) => {
-      throw again instanceof NumberTaken ? new DomainError('UPSTREAM_REJECTED', 'WeChat Pay refused the payment') : again;
-    });
-  }
+  const clientIp = paymentNo === row.out_trade_no ? await pinPrepayClientIp(deps.db, row.out_trade_no, requester.clientIp) : requester.clientIp;
+  const prepay = await issue(deps, row, paymentNo, appId, payerFor(deps, row, req.tradeType, openid), clientIp, nowMs);
   if (prepay.tradeType !== req.tradeType) throw new Error('a prepay answered with another trade type');
   const lifetime = req.tradeType === 'MWEB' ? MWEB_URL_LIFETIME_MS : PREPAY_LIFETIME_MS - PREPAY_REUSE_MARGIN_MS;
   const now = new Date(nowMs).toISOString();
