@@ -157,6 +157,16 @@ export const CHECKOUT_SCRIPT = String.raw`(function () {
     });
   }
 
+  /** A POST authorised by the link's token (never in a URL), read as { ok, body }. */
+  function postWithToken(path) {
+    return fetch(path, {
+      method: 'POST',
+      headers: { 'X-Checkout-Token': token },
+      credentials: 'same-origin',
+      cache: 'no-store'
+    }).then(readJson);
+  }
+
   function pay() {
     if (busy) return;
     var b = bridge();
@@ -164,13 +174,7 @@ export const CHECKOUT_SCRIPT = String.raw`(function () {
     busy = true;
     say('');
     setButton('正在发起支付…', false);
-    fetch('/v1/orders/' + orderPath + '/jsapi', {
-      method: 'POST',
-      headers: { 'X-Checkout-Token': token },
-      credentials: 'same-origin',
-      cache: 'no-store'
-    })
-      .then(readJson)
+    postWithToken('/v1/orders/' + orderPath + '/jsapi')
       .then(function (r) {
         if (r.ok) return invoke(b, r.body);
         busy = false;
@@ -218,13 +222,7 @@ export const CHECKOUT_SCRIPT = String.raw`(function () {
    * attempt (the same one again while it lives). onAnswer(body), or onFailed(message) for a retry.
    */
   function startAttempt(onAnswer, onFailed) {
-    fetch('/pay/' + orderPath + '/payments', {
-      method: 'POST',
-      headers: { 'X-Checkout-Token': token },
-      credentials: 'same-origin',
-      cache: 'no-store'
-    })
-      .then(readJson)
+    postWithToken('/pay/' + orderPath + '/payments')
       .then(function (r) {
         if (r.ok && r.body) return onAnswer(r.body);
         var code = errorCode(r.body);
