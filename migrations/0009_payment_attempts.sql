@@ -59,6 +59,8 @@ CREATE UNIQUE INDEX ledger_one_payment ON ledger (out_trade_no) WHERE kind = 'PA
 CREATE UNIQUE INDEX ledger_payment_txn ON ledger (transaction_id) WHERE kind IN ('PAYMENT','DUPLICATE_PAYMENT');
 
 -- A refund names the attempt whose money it returns (NULL: refunds made before attempts, the order's
--- own number). A duplicate's refund is automatic and outside the order's refund sums.
+-- own number). `automatic`: filed by the gateway (a duplicate payment's, or a payment after close's);
+-- `duplicate`: a duplicate's, outside the order's refund sums.
 ALTER TABLE refunds ADD COLUMN payment_no TEXT;
 ALTER TABLE refunds ADD COLUMN duplicate INTEGER NOT NULL DEFAULT 0 CHECK (duplicate IN (0, 1));
+ALTER TABLE refunds ADD COLUMN automatic INTEGER NOT NULL DEFAULT 0 CHECK (automatic IN (0, 1) AND automatic >= duplicate);

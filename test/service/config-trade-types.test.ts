@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_APP_APPID, SANDBOX_MINI_PROGRAM_APPID, SANDBOX_MINI_PROGRAM_SECRET } from '../../src/core';
 import { configuredSecrets, parseConfig, type Config } from '../../src/worker/platform/config';
-import { SANDBOX_VARS } from '../support/fakes';
+import { fakeConfig, SANDBOX_VARS } from '../support/fakes';
 import { LIVE_VARS } from '../support/live-vars';
 
 const LIVE = {
@@ -167,5 +167,17 @@ describe('H5_WAP_NAME (MWEB scene_info)', () => {
     expect(problems({ ...SANDBOX_VARS, H5_WAP_NAME: long })).toEqual([`PUBLIC_BASE_URL and H5_WAP_NAME make MWEB's scene_info longer than 256 bytes`]);
     expect(ok({ ...SANDBOX_VARS, H5_WAP_NAME: long, WECHAT_TRADE_TYPES: 'JSAPI' }).h5WapName).toBe(long);
     expect(ok({ ...SANDBOX_VARS, H5_WAP_NAME: '商'.repeat(60) }).tradeTypes.has('MWEB')).toBe(true);
+  });
+});
+
+describe('LATE_PAYMENT_POLICY', () => {
+  it('refund by default, hold on request, anything else refused by name', () => {
+    expect(fakeConfig().refundLatePayments).toBe(true);
+    expect(fakeConfig({ LATE_PAYMENT_POLICY: 'refund' }).refundLatePayments).toBe(true);
+    expect(fakeConfig({ LATE_PAYMENT_POLICY: 'hold' }).refundLatePayments).toBe(false);
+    expect(fakeConfig({ LATE_PAYMENT_POLICY: '' }).refundLatePayments).toBe(true);
+    const bad = parseConfig({ ...SANDBOX_VARS, LATE_PAYMENT_POLICY: 'keep' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems.join(' ')).toMatch(/LATE_PAYMENT_POLICY must be refund or hold/);
   });
 });

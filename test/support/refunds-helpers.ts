@@ -122,3 +122,18 @@ export function testDeps(timeoutMs?: number): GatewayDeps {
     batchHooks: BATCH_HOOKS,
   };
 }
+
+/**
+ * Waits (bounded: 300 × 10 ms) until every automatic refund of the order filed by a notify has been
+ * sent once (the notify route sends it after its reply), so no request of it runs on into the next test.
+ */
+export async function automaticRefundsSent(outTradeNo: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const row = await env.DB.prepare('SELECT COUNT(*) AS n FROM refunds WHERE out_trade_no = ?1 AND automatic = 1 AND attempts = 0')
+      .bind(outTradeNo)
+      .first<{ n: number }>();
+    if (row?.n === 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`the automatic refund of ${outTradeNo} was never sent`);
+}

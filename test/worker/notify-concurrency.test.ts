@@ -1,5 +1,6 @@
 // docs/reliability.md §7.3 C: exactly one transition and one credit under concurrent, duplicated and
 // replayed deliveries, with and without D1 latency inside the DO, across a DO reset, and against close.
+import { automaticRefundsSent } from '../support/refunds-helpers';
 import { abortAllDurableObjects } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -215,6 +216,7 @@ describe('notify racing the other writers', { timeout: 60_000 }, () => {
       } else {
         expect(closed).toEqual({ outcome: 'CLOSE_STEP_DONE', status: 'CLOSED' }); // closed first, then paid
         expect((await anomalyRows(no)).map((a) => a.kind)).toEqual(['PAID_AFTER_CLOSE']);
+        await automaticRefundsSent(no);
       }
     }
   }, 60_000);

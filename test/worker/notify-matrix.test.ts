@@ -1,5 +1,6 @@
 // docs/reliability.md §7.2 B: the notify validation matrix (T11–T42). Start state: a NOTPAY order of
 // 1999 fen. Each case asserts the exact reply bytes and status, and what D1 holds afterwards.
+import { automaticRefundsSent } from '../support/refunds-helpers';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { buildXml, signParams } from '../../src/core';
@@ -403,7 +404,7 @@ describe('replays and late notifies', () => {
     expect((await anomalyRows(b)).map((x) => x.kind)).toEqual(['TXN_CONFLICT']);
   });
 
-  it('I5/T66d: a payment after a local close → PAID_AFTER_CLOSE, one credit, one reconciliation anomaly', async () => {
+  it('I5/T66d: a payment after a local close → PAID_AFTER_CLOSE, one credit, one anomaly, and (LATE_PAYMENT_POLICY=refund) its full refund filed', async () => {
     const no = await seedOrder({ status: 'CLOSED' });
     const n = await signedNotify(no);
     expect((await replyOf(await postNotify(n.xml))).body).toBe(OK);
@@ -411,7 +412,10 @@ describe('replays and late notifies', () => {
     expect(await ledgerRows(no)).toHaveLength(1);
     const anomalies = await anomalyRows(no);
     expect(anomalies.map((a) => a.kind)).toEqual(['PAID_AFTER_CLOSE']);
-    expect(JSON.parse(anomalies[0]!.detail)).toMatchObject({ from: 'CLOSED', action: 'REFUND_OR_FULFIL' });
+    expect(JSON.parse(anomalies[0]!.detail)).toMatchObject({ from: 'CLOSED', action: 'AUTOMATIC_REFUND', out_refund_no: `late_${no}` });
+    const refund = await env.DB.prepare('SELECT refund_fee, total_fee, automatic, duplicate FROM refunds WHERE out_refund_no = ?1').bind(`late_${no}`).first();
+    expect(refund).toEqual({ refund_fee: 1999, total_fee: 1999, automatic: 1, duplicate: 0 });
+    await automaticRefundsSent(no);
     expect((await notificationRows(no)).map((r) => r.verdict)).toEqual(['PAID_AFTER_CLOSE']);
     const after = await snap();
     expect((await replyOf(await postNotify(n.xml))).body).toBe(OK);

@@ -298,3 +298,31 @@ describe('two attempts both paid: one payment, one automatic full refund', () =>
     }
   });
 });
+
+describe('a payment after the order closed (LATE_PAYMENT_POLICY=refund, the default)', () => {
+  it('is credited, flagged and refunded in full automatically: PAID_AFTER_CLOSE, then REFUNDED, the ledger netting to zero', async () => {
+    const o = await createOrder({ openid: BUYER });
+    const jsapi = await pay(o.out_trade_no, { trade_type: 'JSAPI' });
+    // WeChat's notify comes late; our side closes the order meanwhile (the expiry sweep, a merchant close that raced the payment).
+    await simScenario(o.out_trade_no, { notify_delay_ms: 60_000 });
+    expect((await simPay(prepayIdOf(jsapi.body.pay))).status).toBe(200);
+    await env.DB.prepare("UPDATE orders SET status = 'CLOSED', closed_at = ?2 WHERE out_trade_no = ?1").bind(o.out_trade_no, new Date().toISOString()).run();
+    expect((await postJson('/sandbox/sim/deliveries/flush', { out_trade_no: o.out_trade_no }, {})).status).toBe(200);
+    await eventually(async () => (await order(o.out_trade_no)).status === 'PAID_AFTER_CLOSE');
+    await eventually(async () => {
+      const r = await env.DB.prepare('SELECT status FROM refunds WHERE out_refund_no = ?1').bind(`late_${o.out_trade_no}`).first<{ status: string }>();
+      return r?.status === 'PROCESSING';
+    });
+    await flushRefundNotify(`late_${o.out_trade_no}`);
+    expect(await order(o.out_trade_no)).toMatchObject({ status: 'REFUNDED', refunded_fee: 1999, refundable_fee: 0 });
+    const rows = await ledger(o.out_trade_no);
+    expect(rows).toEqual([
+      { kind: 'PAYMENT', amount_fen: 1999 },
+      { kind: 'REFUND', amount_fen: 1999 },
+    ]);
+    const refund = (await (await api(`/v1/refunds/late_${o.out_trade_no}`, { headers: AUTH })).json()) as Record<string, any>;
+    expect(refund).toMatchObject({ automatic: true, payment_no: o.out_trade_no, status: 'SUCCESS' });
+    const events = await env.DB.prepare('SELECT type FROM events WHERE out_trade_no = ?1 ORDER BY seq').bind(o.out_trade_no).all<{ type: string }>();
+    expect(events.results.map((e) => e.type)).toEqual(['order.paid', 'order.anomaly', 'refund.succeeded']);
+  });
+});

@@ -1,5 +1,6 @@
 // The transactional outbox: which changes emit which events, in the change's own D1 batch (a failing
 // batch leaves neither), once per change however often it is retried; and the events API feed.
+import { automaticRefundsSent } from '../support/refunds-helpers';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { INJECTED_FAULT_TAG } from '../support/injected-fault';
@@ -84,14 +85,18 @@ describe('events emitted with the change', () => {
     expect(events[0]).toMatchObject({ type: 'order.anomaly', order_snapshot: null });
   });
 
-  it('a payment after a local close: PAID_AFTER_CLOSE with order.paid and order.anomaly (REFUND_OR_FULFIL), in one batch', async () => {
+  it('a payment after a local close: PAID_AFTER_CLOSE with order.paid and order.anomaly (AUTOMATIC_REFUND), in one batch with the refund reserved', async () => {
     const no = await seedOrder({ status: 'CLOSED', prepayOpenid: BUYER });
     expect((await postNotify((await signedNotify(no, { openid: BUYER })).xml)).status).toBe(200);
     expect((await orderRow(no))!.status).toBe('PAID_AFTER_CLOSE');
     const events = await eventRows(no);
     expect(events.map((e) => e.type)).toEqual(['order.paid', 'order.anomaly']);
-    expect(JSON.parse(events[1]!.data)).toMatchObject({ anomaly: { kind: 'PAID_AFTER_CLOSE', detail: { action: 'REFUND_OR_FULFIL' } } });
-    expect(JSON.parse(events[0]!.order_snapshot).status).toBe('PAID_AFTER_CLOSE');
+    expect(JSON.parse(events[1]!.data)).toMatchObject({
+      anomaly: { kind: 'PAID_AFTER_CLOSE', detail: { action: 'AUTOMATIC_REFUND', out_refund_no: `late_${no}` } },
+    });
+    const snapshot = JSON.parse(events[0]!.order_snapshot);
+    expect(snapshot).toMatchObject({ status: 'PAID_AFTER_CLOSE', refund_reserved_fee: 1999 });
+    await automaticRefundsSent(no);
   });
 });
 

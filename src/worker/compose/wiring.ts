@@ -101,6 +101,8 @@ export interface GateDeps {
   readonly publishEvents: EventPublisher;
   readonly batchHooks: BatchHooks;
   readonly log: Logger;
+  /** LATE_PAYMENT_POLICY=refund (the default, also when the configuration is invalid): a payment after close is refunded automatically. */
+  readonly refundLatePayments: boolean;
 }
 
 export function gateDeps(env: Env): GateDeps {
@@ -110,6 +112,7 @@ export function gateDeps(env: Env): GateDeps {
     publishEvents: publisherOf(env, parsed.ok ? parsed.config.webhookUrl : undefined),
     batchHooks: BATCH_HOOKS,
     log,
+    refundLatePayments: parsed.ok ? parsed.config.refundLatePayments : true,
   };
 }
 

@@ -26,6 +26,8 @@ export interface RefundRecord {
   payment_no?: string | null;
   /** 0009: 1 for the automatic refund of a duplicate payment (outside the order's refund sums). */
   duplicate?: number;
+  /** 0009: 1 for a refund the gateway filed itself (a duplicate's, or a payment after close's under LATE_PAYMENT_POLICY=refund). */
+  automatic?: number;
 }
 
 export type RefundResultSource = 'API' | 'NOTIFY' | 'REFUNDQUERY';

@@ -26,6 +26,9 @@ async function withDeadline(work: Promise<NotifyVerdict>, deadlineMs: number): P
   }
 }
 
+/** Notify outcomes whose commit filed an automatic refund (a payment after close: under LATE_PAYMENT_POLICY=refund). */
+const AUTOMATIC_REFUND_OUTCOMES: ReadonlySet<string> = new Set(['DUPLICATE_PAYMENT', 'PAID_AFTER_CLOSE']);
+
 type Handler = (req: Request, deps: NotifyDeps) => Promise<NotifyVerdict>;
 
 /** Fail closed (I12): RETRY, and WeChat retries once we are configured. */
@@ -42,8 +45,8 @@ async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): 
     return { reply: 'RETRY', outcome: 'INFRA_ERROR' };
   });
   ctx.waitUntil(work); // past the deadline the work may still commit; that is safe (I3)
-  // Money that came in twice goes back now, after the reply (the lifecycle sweep is the backstop).
-  ctx.waitUntil(work.then((v) => (v.outcome === 'DUPLICATE_PAYMENT' && v.outTradeNo ? sendAutomaticRefunds(c.var.deps, v.outTradeNo) : undefined)));
+  // Money that came in twice, or after the order closed, goes back now, after the reply (the lifecycle sweep is the backstop).
+  ctx.waitUntil(work.then((v) => (AUTOMATIC_REFUND_OUTCOMES.has(v.outcome) && v.outTradeNo ? sendAutomaticRefunds(c.var.deps, v.outTradeNo) : undefined)));
   const verdict = await withDeadline(work, deadlineMs);
   c.set('outcome', verdict.outcome);
   if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);

@@ -3,7 +3,7 @@ import { paymentDecision } from '../../core/payment-decision';
 import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
 import { alertAnomaly, messageKeyOf, reportAnomaly } from '../anomalies';
 import type { AnomalyKind, OutboxEvent } from '../model';
-import { commitDuplicate, commitPayment, duplicateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders';
+import { commitDuplicate, commitPayment, duplicateRefundNo, lateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders';
 import { sha256Hex } from '../../core';
 import { gateDeps, type GateDeps } from '../compose/wiring';
 import { closeEvents, orderAnomalyEvent, paymentEvents, refOf } from '../outbox';
@@ -252,12 +252,21 @@ export class OrderGate extends DurableObject<Env> {
                 outTradeNo: p.outTradeNo,
                 bodySha256,
                 now,
-                detail: { from, transactionId: p.transactionId, totalFee: p.totalFee, source: p.source, action: 'REFUND_OR_FULFIL' },
+                detail: {
+                  from,
+                  transactionId: p.transactionId,
+                  totalFee: p.totalFee,
+                  source: p.source,
+                  // LATE_PAYMENT_POLICY: refunded in full automatically, or held for the merchant to refund or fulfil.
+                  ...(this.#d.refundLatePayments
+                    ? { action: 'AUTOMATIC_REFUND', out_refund_no: lateRefundNo(p.paymentNo ?? p.outTradeNo) }
+                    : { action: 'REFUND_OR_FULFIL' }),
+                },
               }
             : undefined,
       };
       const events = paymentEvents({ outTradeNo: p.outTradeNo, to, transactionId: p.transactionId, now, anomaly: commit.anomaly });
-      const applied = await commitPayment(db, { ...commit, events }, this.#d.batchHooks);
+      const applied = await commitPayment(db, { ...commit, events, refundLate: this.#d.refundLatePayments }, this.#d.batchHooks);
       await hooks?.afterCommit?.();
       if (applied) {
         this.#publish(events);

@@ -2,7 +2,7 @@
 export { closeAttempt, closeOrderFlow } from './close';
 export { attemptsToClose, getAttempt, repairPaidAttempts, listAttempts, orderOfPaymentNo, type PaymentAttemptRow } from './attempts-repo';
 export { ORDER_COLUMNS, getOrder, listOrders, type ListFilter, type OrderRow, type OrderStatus } from './orders-repo';
-export { commitDuplicate, commitPayment, duplicateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from './payments-repo';
+export { commitDuplicate, commitPayment, duplicateRefundNo, lateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from './payments-repo';
 export { OrderSchema, OutTradeNoParams, withTextRules } from './schemas';
 export { PREPAY_LIFETIME_MS, applyQueryResult, syncDue, syncOrder } from './sync';
 export { orderView, refundableFee } from './view';

@@ -47,6 +47,8 @@ export interface PaymentCommit {
   evidence?: NotifyEvidence;
   /** Written with the transition (PAID_AFTER_CLOSE needs its reconciliation row). */
   anomaly?: AnomalyRecord;
+  /** PAID_AFTER_CLOSE under LATE_PAYMENT_POLICY=refund: the full refund is reserved and filed in the same batch. */
+  refundLate?: boolean;
   /**
    * The webhook events this commit emits (outbox, same batch). Default: webhooks/events.ts
    * `paymentEvents` (order.paid, plus order.anomaly with the anomaly). Pass them to know the ids to
@@ -118,6 +120,26 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
         .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, f.transactionId, c.to),
     );
   }
+  if (c.refundLate && c.to === 'PAID_AFTER_CLOSE') {
+    // The whole payment reserved as refunded-to-be (the order's own refund sums: it is the order's
+    // payment), then the SUBMITTING refund under a number fixed by the paying attempt, so it is filed once.
+    const paymentNo = f.paymentNo ?? f.outTradeNo;
+    stmts.push(
+      db
+        .prepare(
+          `UPDATE orders SET refund_reserved_fee = total_fee, refund_version = refund_version + 1, updated_at = ?3
+           WHERE out_trade_no = ?1 AND status = 'PAID_AFTER_CLOSE' AND transaction_id = ?2 AND paid_at = ?3 AND refund_reserved_fee = 0`,
+        )
+        .bind(f.outTradeNo, f.transactionId, c.now),
+      db
+        .prepare(
+          `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, duplicate, automatic, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
+           SELECT ?1, out_trade_no, ?2, 0, 1, total_fee, total_fee, '订单关闭后支付，自动退款', 'SUBMITTING', ?3, ?4, ?4 FROM orders
+           WHERE changes() = 1 AND out_trade_no = ?5`,
+        )
+        .bind(lateRefundNo(paymentNo), paymentNo, `late:${f.transactionId}`, c.now, f.outTradeNo),
+    );
+  }
   // The paying attempt (absent for orders that never had one): guarded by the order's new state.
   stmts.push(
     db
@@ -139,6 +161,8 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
 
 /** WeChat's refund number for a duplicate's automatic refund: one per attempt, so it is filed once (merchant numbers may not start with `dup_`). */
 export const duplicateRefundNo = (paymentNo: string) => `dup_${paymentNo}`;
+/** The same for a payment after close refunded automatically (LATE_PAYMENT_POLICY=refund; merchant numbers may not start with `late_`). */
+export const lateRefundNo = (paymentNo: string) => `late_${paymentNo}`;
 
 export interface DuplicateCommit {
   facts: PaymentFacts & { paymentNo: string };
@@ -175,8 +199,8 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
       .bind(f.outTradeNo, c.totalFee, f.transactionId, c.now),
     db
       .prepare(
-        `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, duplicate, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
-         SELECT ?1, ?2, ?3, 1, ?4, ?4, '重复支付自动退款', 'SUBMITTING', ?5, ?6, ?6 WHERE changes() = 1`,
+        `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, duplicate, automatic, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
+         SELECT ?1, ?2, ?3, 1, 1, ?4, ?4, '重复支付自动退款', 'SUBMITTING', ?5, ?6, ?6 WHERE changes() = 1`,
       )
       .bind(outRefundNo, f.outTradeNo, f.paymentNo, c.totalFee, `duplicate:${f.transactionId}`, c.now),
   ];

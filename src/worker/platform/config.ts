@@ -65,6 +65,12 @@ export interface Config {
   readonly appAppId: string | null;
   /** MWEB's scene_info wap_name (H5_WAP_NAME, default the merchant name); its wap_url is PUBLIC_BASE_URL. */
   readonly h5WapName: string;
+  /**
+   * LATE_PAYMENT_POLICY: a payment for an order already closed, expired or failed (PAID_AFTER_CLOSE)
+   * is refunded in full automatically (`refund`, the default), or held for the merchant to refund or
+   * fulfil (`hold`). Either way it is recorded, credited and reported (I5).
+   */
+  readonly refundLatePayments: boolean;
 }
 
 /** Every variable that holds a secret, as the schema declares it: the log scrubber redacts their values. */
@@ -93,6 +99,7 @@ const schema = z.object({
   WECHAT_MINIPROGRAM_SECRET: z.preprocess(emptyAsAbsent, secret('WECHAT_MINIPROGRAM_SECRET', 16).optional()),
   WECHAT_APP_APPID: z.preprocess(emptyAsAbsent, appid('WECHAT_APP_APPID').optional()),
   H5_WAP_NAME: z.string().optional(),
+  LATE_PAYMENT_POLICY: z.preprocess(emptyAsAbsent, z.enum(['refund', 'hold'], { error: 'LATE_PAYMENT_POLICY must be refund or hold' }).default('refund')),
   MERCHANT_API_TOKEN: secret('MERCHANT_API_TOKEN', 24),
   CHECKOUT_SECRET: secret('CHECKOUT_SECRET', 32),
   PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL is not a URL' }),
@@ -324,6 +331,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       merchantApiToken: v.MERCHANT_API_TOKEN,
       checkoutSecret: v.CHECKOUT_SECRET,
       publicBaseUrl,
+      refundLatePayments: v.LATE_PAYMENT_POLICY === 'refund',
       maxTotalFee: v.MAX_TOTAL_FEE,
       merchantOrigins: v.MERCHANT_ORIGINS.split(',')
         .map((o) => o.trim())

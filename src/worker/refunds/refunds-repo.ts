@@ -260,10 +260,10 @@ export async function refundTarget(db: D1Database, row: RefundRow): Promise<{ ou
   return { outTradeNo: target?.no ?? row.out_trade_no, appId: target?.appid ?? undefined };
 }
 
-/** The order's automatic refunds of duplicate payments not yet sent (SUBMITTING, never attempted). */
+/** The order's automatic refunds (of a duplicate payment, or of a payment after close) not yet sent (SUBMITTING, never attempted). */
 export async function unsentAutomaticRefunds(db: D1Database, outTradeNo: string): Promise<RefundRow[]> {
   const res = await db
-    .prepare(`SELECT * FROM refunds WHERE out_trade_no = ?1 AND duplicate = 1 AND status = 'SUBMITTING' AND attempts = 0 ORDER BY created_at LIMIT 20`)
+    .prepare(`SELECT * FROM refunds WHERE out_trade_no = ?1 AND automatic = 1 AND status = 'SUBMITTING' AND attempts = 0 ORDER BY created_at LIMIT 20`)
     .bind(outTradeNo)
     .all<RefundRow>();
   return res.results;

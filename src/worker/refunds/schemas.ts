@@ -7,8 +7,8 @@ import { pathParam } from '../platform/validation';
 /** WeChat's refund_desc: at most 80 characters (code points), with the text rules of `description`. */
 const REASON_MAX_CHARS = 80;
 
-/** The automatic refund of a duplicate payment is `dup_<payment_no>`: a merchant's number never takes that form. */
-const AUTOMATIC_REFUND_PREFIX = 'dup_';
+/** The gateway's automatic refunds are `dup_<payment_no>` and `late_<payment_no>`: a merchant's number never takes those forms. */
+const AUTOMATIC_REFUND_PREFIXES = ['dup_', 'late_'];
 
 export const CreateRefundBody = z
   .strictObject({
@@ -16,10 +16,13 @@ export const CreateRefundBody = z
     out_refund_no: z
       .string()
       .regex(OUT_REFUND_NO)
-      .refine((v) => !v.startsWith(AUTOMATIC_REFUND_PREFIX), { error: `must not start with "${AUTOMATIC_REFUND_PREFIX}" (the gateway's automatic refunds)` })
+      .refine((v) => !AUTOMATIC_REFUND_PREFIXES.some((p) => v.startsWith(p)), {
+        error: 'must not start with "dup_" or "late_" (the gateway\'s automatic refunds)',
+      })
       .optional()
       .meta({
-        description: `Your refund number, 1–64 of [A-Za-z0-9_-|*@], not starting with "${AUTOMATIC_REFUND_PREFIX}"; the idempotency key, and the number WeChat retries under. Generated when absent.`,
+        description:
+          'Your refund number, 1–64 of [A-Za-z0-9_-|*@], not starting with "dup_" or "late_"; the idempotency key, and the number WeChat retries under. Generated when absent.',
       }),
     reason: withTextRules(
       z
@@ -45,7 +48,10 @@ export const RefundSchema = z
     out_refund_no: z.string(),
     out_trade_no: z.string(),
     payment_no: z.string().meta({ description: 'The payment attempt whose money it returns (the number WeChat knows).' }),
-    automatic: z.boolean().meta({ description: 'true: the automatic full refund of a duplicate payment (outside the order’s refunded_fee).' }),
+    automatic: z.boolean().meta({
+      description:
+        'true: filed by the gateway — a duplicate payment’s full refund (outside the order’s refunded_fee), or a payment after close’s (LATE_PAYMENT_POLICY=refund).',
+    }),
     refund_id: z.string().nullable().meta({ description: 'WeChat’s refund id, once known.' }),
     refund_fee: z.int(),
     total_fee: z.int(),

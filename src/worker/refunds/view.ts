@@ -6,7 +6,7 @@ export function refundView(r: RefundRow) {
     out_refund_no: r.out_refund_no,
     out_trade_no: r.out_trade_no,
     payment_no: r.payment_no ?? r.out_trade_no,
-    automatic: r.duplicate === 1,
+    automatic: r.automatic === 1,
     refund_id: r.refund_id,
     refund_fee: r.refund_fee,
     total_fee: r.total_fee,
