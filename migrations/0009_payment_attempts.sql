@@ -21,6 +21,7 @@ CREATE TABLE payment_attempts (
   transaction_id TEXT UNIQUE,
   expires_at     TEXT NOT NULL,               -- when we stop offering it (WeChat's own expiry may be later)
   paid_at        TEXT,
+  time_end       TEXT,                        -- WeChat's yyyyMMddHHmmss (Beijing) of a duplicate's payment: the bill's day
   closed_at      TEXT,
   created_at     TEXT NOT NULL,
   updated_at     TEXT NOT NULL

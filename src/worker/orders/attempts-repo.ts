@@ -22,6 +22,8 @@ export interface PaymentAttemptRow {
   transaction_id: string | null;
   expires_at: string;
   paid_at: string | null;
+  /** A duplicate's payment time as WeChat reported it (yyyyMMddHHmmss, Beijing): its bill day. */
+  time_end: string | null;
   closed_at: string | null;
   created_at: string;
   updated_at: string;
@@ -55,6 +57,7 @@ const ATTEMPT_JSON = [
   'transaction_id',
   'expires_at',
   'paid_at',
+  'time_end',
   'closed_at',
   'created_at',
   'updated_at',

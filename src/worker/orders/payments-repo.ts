@@ -187,10 +187,11 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
   const stmts: D1PreparedStatement[] = [
     db
       .prepare(
-        `UPDATE payment_attempts SET status = 'REFUNDING', transaction_id = ?3, openid = COALESCE(openid, ?4), paid_at = ?5, updated_at = ?5
+        `UPDATE payment_attempts SET status = 'REFUNDING', transaction_id = ?3, openid = COALESCE(openid, ?4), paid_at = ?5, updated_at = ?5,
+           time_end = ?6
          WHERE payment_no = ?1 AND out_trade_no = ?2 AND transaction_id IS NULL AND status IN ('PENDING','CLOSED')`,
       )
-      .bind(f.paymentNo, f.outTradeNo, f.transactionId, f.openid ?? null, c.now),
+      .bind(f.paymentNo, f.outTradeNo, f.transactionId, f.openid ?? null, c.now, f.timeEnd ?? null),
     db
       .prepare(
         `INSERT INTO ledger (out_trade_no, kind, amount_fen, transaction_id, created_at)

@@ -410,9 +410,16 @@ export async function paidOrdersPage(db: D1Database, billDate: string, cursor: s
   return results;
 }
 
+/** Our payments on the day, as the bill counts them: the orders' own, and the duplicates we took (and give back). */
 export async function paidTotals(db: D1Database, billDate: string): Promise<{ n: number; fee: number }> {
   const row = await db
-    .prepare(`SELECT count(*) AS n, coalesce(sum(total_fee), 0) AS fee FROM orders WHERE time_end >= ?1 AND time_end <= ?2 AND ${PAID_SQL}`)
+    .prepare(
+      `SELECT sum(n) AS n, sum(fee) AS fee FROM (
+         SELECT count(*) AS n, coalesce(sum(total_fee), 0) AS fee FROM orders WHERE time_end >= ?1 AND time_end <= ?2 AND ${PAID_SQL}
+         UNION ALL
+         SELECT count(*), coalesce(sum(o.total_fee), 0) FROM payment_attempts AS a JOIN orders AS o ON o.out_trade_no = a.out_trade_no
+         WHERE a.status IN ('REFUNDING','REFUNDED') AND a.time_end >= ?1 AND a.time_end <= ?2)`,
+    )
     .bind(billDate + '000000', billDate + '235959')
     .first<{ n: number; fee: number }>();
   return row ?? { n: 0, fee: 0 };
