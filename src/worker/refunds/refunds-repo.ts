@@ -194,7 +194,8 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
   }
   // The outbox (guarded by the refund's new status and stamp): no transition without its event.
   for (const e of c.events) stmts.push(outboxStatement(db, e));
-  if (c.to === 'SUCCESS') {
+  // A duplicate's refund returns money the order never counted (its payment is no sale): the hooks' figures skip both.
+  if (c.to === 'SUCCESS' && r.duplicate !== 1) {
     for (const hook of hooks) stmts.push(...hook(db, { kind: 'REFUND_SUCCEEDED', outRefundNo: r.out_refund_no, at: c.now }));
   }
   const [update] = await db.batch(stmts);
