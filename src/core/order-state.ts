@@ -61,8 +61,8 @@ type Table = { readonly [E in OrderEvent]: Readonly<Partial<Record<OrderStatus, 
 const PAYABLE_TO_PAID = { CREATED: 'PAID', NOTPAY: 'PAID', CLOSING: 'PAID', PAYERROR: 'PAID' } as const;
 
 /**
- * The money arrived and is not all refunded. PAID_AFTER_CLOSE is refundable too: its anomaly's action
- * is REFUND_OR_FULFIL, and WeChat refunds it like any paid order.
+ * The money arrived and is not all refunded. PAID_AFTER_CLOSE is refundable too (the gateway refunds it
+ * itself unless the merchant holds late payments), and WeChat refunds it like any paid order.
  */
 const REFUNDABLE_UNCHANGED = { PAID: 'PAID', PAID_AFTER_CLOSE: 'PAID_AFTER_CLOSE', PARTIALLY_REFUNDED: 'PARTIALLY_REFUNDED' } as const;
 

@@ -1,6 +1,6 @@
 // Money batches and what may ride in them. A money-state change (payments-repo, refunds-repo,
 // orders-repo) runs ONE D1 batch; hooks add their own statements to that batch without the payment
-// code knowing who they belong to (today: the console's daily rollup, wired in platform/wiring.ts).
+// code knowing who they belong to (today: the console's daily rollup, wired in compose/wiring.ts).
 import type { OrderStatus } from '../../core/order-state';
 
 /** A committed-together change, as a hook sees it. `at` is the stamp the change writes (paid_at, closed_at, updated_at). */

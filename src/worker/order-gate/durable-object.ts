@@ -57,7 +57,7 @@ export class OrderGate extends DurableObject<Env> {
   duplicatesAnswered = 0;
   #deps: GateDeps | undefined;
 
-  /** The store, the publisher, the batch hooks and the logger, built from the environment once (platform/wiring.ts). */
+  /** The store, the publisher, the batch hooks and the logger, built from the environment once (compose/wiring.ts). */
   get #d(): GateDeps {
     this.#deps ??= gateDeps(this.env);
     return this.#deps;

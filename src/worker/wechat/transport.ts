@@ -1,4 +1,4 @@
-// How the client reaches WeChat: injected (platform/wiring.ts builds live HTTPS, the mTLS binding for
+// How the client reaches WeChat: injected (compose/wiring.ts builds live HTTPS, the mTLS binding for
 // refunds, or the loopback into the embedded simulator).
 
 /** One HTTP POST of an XML body. The client never knows which WeChat (live or simulator) answers. */
