@@ -1,6 +1,6 @@
 // The console's daily totals (migrations/0007 console_daily): statements that ride in the same D1
 // batch as the money-state change they count, through the one batch hook `consoleRollupHook`
-// (model/batch.ts; wired in platform/wiring.ts), so the money code never names the console. Each is guarded by an EXISTS on the row that change
+// (model/batch.ts; wired in compose/wiring.ts), so the money code never names the console. Each is guarded by an EXISTS on the row that change
 // leaves behind (not by `changes()`, so they can be appended after any other statement), and so
 // lands exactly when the change does: a lost compare-and-set counts nothing.
 

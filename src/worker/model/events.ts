@@ -1,10 +1,10 @@
-// Webhook events as the rest of the gateway sees them: what a state change emits (webhooks/events.ts
-// builds them; webhooks/outbox-repo.ts writes them in the change's own batch).
+// Webhook events as the rest of the gateway sees them: what a state change emits (outbox/events.ts
+// builds them; outbox/outbox-repo.ts writes them in the change's own batch).
 import type { OrderStatus } from '../../core/order-state';
 import type { RefundState } from '../../core/refund-state';
 
 /**
- * Every event type (webhooks/events.ts `EVENT_TYPES` lists them in order). Emitted: order.paid,
+ * Every event type (outbox/events.ts `EVENT_TYPES` lists them in order). Emitted: order.paid,
  * order.closed, order.anomaly, refund.succeeded (→ SUCCESS), refund.failed (→ FAILED, CHANGE or
  * REFUNDCLOSE; data `{ order, refund }`) and reconciliation.completed (a T+1 run's move to a final
  * status, once per run generation; data `{ reconciliation }`, no order).

@@ -50,7 +50,7 @@ export interface PaymentCommit {
   /** PAID_AFTER_CLOSE under LATE_PAYMENT_POLICY=refund: the full refund is reserved and filed in the same batch. */
   refundLate?: boolean;
   /**
-   * The webhook events this commit emits (outbox, same batch). Default: webhooks/events.ts
+   * The webhook events this commit emits (outbox, same batch). Default: outbox/events.ts
    * `paymentEvents` (order.paid, plus order.anomaly with the anomaly). Pass them to know the ids to
    * enqueue after the commit.
    */
@@ -233,7 +233,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
 
 /**
  * A CAS status change outside payment (close phases). `closed_at` is stamped on entering CLOSED,
- * and entering CLOSED emits order.closed in the same batch (`events`, default webhooks/events.ts
+ * and entering CLOSED emits order.closed in the same batch (`events`, default outbox/events.ts
  * `closeEvents`); `hooks` see the move into CLOSED.
  */
 export async function moveStatus(
