@@ -115,7 +115,15 @@ describe.skipIf(!haveBrowser)('hosted checkout in Chromium', () => {
     await page.goto(checkoutUrl);
     await expect.poll(() => new URL(page.url()).pathname, { timeout: STEP_MS }).toBe('/sandbox/connect/oauth2/authorize');
     await page.click(`#user-${user}`);
-    await page.waitForURL((u) => u.pathname.startsWith('/pay/'));
+    await page
+      .waitForURL((u) => u.pathname.startsWith('/pay/'))
+      .catch(async (e: unknown) => {
+        // Where the browser stopped instead, and what the server said: a timeout alone explains nothing.
+        const text = (await page.textContent('body').catch(() => null))?.slice(0, 500);
+        throw new Error(
+          `not back on the checkout page: at ${page.url()} showing ${JSON.stringify(text)}\n${String(e)}\nwrangler dev output:\n${server.output().slice(-4000)}`,
+        );
+      });
     expect(page.url()).toBe(checkoutUrl);
     await page.waitForSelector('#pay:not([disabled])');
     expect(await page.textContent('#pay')).toBe('支付');
