@@ -48,6 +48,26 @@ export function cspNonceOf(res: Response): string {
   return m![1]!;
 }
 
+/**
+ * The hardening every checkout page has: the nonce CSP, nosniff, no-store, no framing, and nothing
+ * inline (no handlers, no javascript: URLs, every script and style carrying this response's nonce).
+ * Returns the body and the nonce for the caller's own checks.
+ */
+export async function expectHardenedPage(res: Response): Promise<{ body: string; nonce: string }> {
+  const nonce = cspNonceOf(res);
+  expect(res.headers.get('Content-Security-Policy')).toBe(
+    `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  );
+  expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff');
+  expect(res.headers.get('Cache-Control')).toBe('no-store');
+  expect(res.headers.get('X-Frame-Options')).toBe('DENY');
+  const body = await res.text();
+  expect(body).not.toMatch(/\son[a-z]+\s*=/i);
+  expect(body).not.toMatch(/javascript:/i);
+  for (const tag of body.matchAll(/<(script|style)\b[^>]*>/g)) expect(tag[0]).toContain(`nonce="${nonce}"`);
+  return { body, nonce };
+}
+
 /** The page with this response's nonce blanked, for byte comparisons across responses. */
 export function withoutNonce(body: string, nonce: string): string {
   return body.split(nonce).join('NONCE');

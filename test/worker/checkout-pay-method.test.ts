@@ -4,7 +4,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { isPhoneUserAgent, isWechatUserAgent, payMethodFor } from '../../src/worker/checkout/pay-method';
 import { makeCheckoutToken } from '../../src/worker/platform/checkout-link';
-import { cookieFrom, cspNonceOf, fetchWith, get, LIVE, pageUrl, SECRET, WECHAT_UA } from '../support/checkout-helpers';
+import { cookieFrom, expectHardenedPage, fetchWith, get, LIVE, pageUrl, SECRET, WECHAT_UA } from '../support/checkout-helpers';
 import { createOrder, orderRow } from '../support/orders-helpers';
 import { ANDROID_CHROME, DESKTOP_CHROME, IPHONE_SAFARI } from '../support/user-agents';
 
@@ -160,18 +160,7 @@ describe('the page by User-Agent (sandbox: every trade type)', () => {
       [IPHONE_SAFARI, url],
       [IPHONE_SAFARI, `${url}&mweb=1`],
     ] as const) {
-      const res = await get(path, { 'User-Agent': ua });
-      const nonce = cspNonceOf(res);
-      expect(res.headers.get('Content-Security-Policy')).toBe(
-        `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-      );
-      expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff');
-      expect(res.headers.get('Cache-Control')).toBe('no-store');
-      expect(res.headers.get('X-Frame-Options')).toBe('DENY');
-      const body = await res.text();
-      expect(body).not.toMatch(/\son[a-z]+\s*=/i);
-      expect(body).not.toMatch(/javascript:/i);
-      for (const tag of body.matchAll(/<(script|style)\b[^>]*>/g)) expect(tag[0]).toContain(`nonce="${nonce}"`);
+      const { body } = await expectHardenedPage(await get(path, { 'User-Agent': ua }));
       for (const secret of [env.WECHAT_API_KEY!, env.WECHAT_APP_SECRET!, env.MERCHANT_API_TOKEN!, SECRET]) expect(body).not.toContain(secret);
     }
   });
