@@ -1,5 +1,5 @@
 /**
- * The parameters of the APP's OpenSDK `PayReq` under API v2 (wechatpay-v3.md §9.4): `appid` (the
+ * The parameters of the APP's OpenSDK `PayReq` under API v2 (docs/wechatpay-v2.md §23.4): `appid` (the
  * open-platform mobile app's, the order's own), `partnerid` (= mch_id), `prepayid`, `package` =
  * `Sign=WXPay`, `noncestr`, `timestamp`, and `sign`: the v2 signature (sign.ts) over exactly those six
  * lower-case names, under the sign type the order was placed (unifiedorder) with.

@@ -275,7 +275,7 @@ export class SandboxMerchant extends DurableObject<Env> {
   }
 
   /**
-   * Single use, 5 minutes (docs/wechatpay-v2.md §5; js_code: wechatpay-v3.md §9.3): 40163 once used,
+   * Single use, 5 minutes (docs/wechatpay-v2.md §5; js_code: docs/wechatpay-v2.md §23.3): 40163 once used,
    * 40029 when unknown, expired, or issued for another appid or kind (a failed exchange never consumes it).
    */
   exchangeCode(code: string, appId: string, kind: 'oauth' | 'jscode' = 'oauth'): CodeExchange {

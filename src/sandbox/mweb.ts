@@ -1,5 +1,5 @@
 /**
- * What WeChat checks when a browser outside WeChat opens an `mweb_url` (wechatpay-v3.md §9.2), in the
+ * What WeChat checks when a browser outside WeChat opens an `mweb_url` (docs/wechatpay-v2.md §23.2), in the
  * order the simulator applies them (WeChat does not document its own order): the Referer is present,
  * the Referer and any `redirect_url` are on the merchant's authorised H5 domains, the parameters name a
  * live `mweb_url` no older than 5 minutes, the caller's IP is the order's `spbill_create_ip`, and the

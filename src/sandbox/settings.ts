@@ -18,12 +18,12 @@ export interface SimMerchant {
   readonly publicOrigin: string;
   /** Shown on the pay sheet (MERCHANT_NAME, as on the hosted checkout page). */
   readonly name: string;
-  /** The mini-program bound to mch_id (wechatpay-v3.md §9.3): unifiedorder JSAPI under its appid, jscode2session. */
+  /** The mini-program bound to mch_id (docs/wechatpay-v2.md §23.3): unifiedorder JSAPI under its appid, jscode2session. */
   readonly miniProgram?: { readonly appId: string; readonly secret: string };
-  /** The open-platform mobile app bound to mch_id (wechatpay-v3.md §9.4): trade_type=APP. */
+  /** The open-platform mobile app bound to mch_id (docs/wechatpay-v2.md §23.4): trade_type=APP. */
   readonly appAppId?: string;
   /**
-   * The merchant's authorised H5 payment domains (MWEB, wechatpay-v3.md §9.2): hosts the page opening
+   * The merchant's authorised H5 payment domains (MWEB, docs/wechatpay-v2.md §23.2): hosts the page opening
    * `mweb_url` (its Referer) and `redirect_url` must be on. An entry with a port (`127.0.0.1:8787`)
    * matches that host and port; one without matches the host name on any port.
    */

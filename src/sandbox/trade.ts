@@ -1,6 +1,6 @@
 /**
  * unifiedorder, orderquery, closeorder and the buyer's payment, as WeChat Pay v2 decides them
- * (docs/wechatpay-v2.md §6, §10, §11), for every v2 trade type (wechatpay-v3.md §9): JSAPI under the
+ * (docs/wechatpay-v2.md §6, §10, §11), for every v2 trade type (docs/wechatpay-v2.md §23): JSAPI under the
  * 公众号 or the mini-program appid, NATIVE, MWEB and APP. Pure over the store and `now`: the Durable
  * Object runs each call synchronously, so a decision and its write are atomic.
  */
@@ -11,7 +11,7 @@ import type { AppKind } from './settings';
 import type { SimOrder, SimStore } from './state';
 
 const PREPAY_TTL_MS = 2 * 3600_000;
-/** An `mweb_url` lives 5 minutes (wechatpay-v3.md §9.2). */
+/** An `mweb_url` lives 5 minutes (docs/wechatpay-v2.md §23.2). */
 export const MWEB_TTL_MS = 5 * 60_000;
 export const CLOSE_MIN_AGE_MS = 5 * 60_000;
 /** Old doc: time_expire − now 「必须大于5分钟」 (docs/wechatpay-v2.md §6; current value unverified). */
@@ -84,7 +84,7 @@ interface UnifiedOrderContext {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** MWEB `scene_info`: a JSON string `{"h5_info": {"type": "Wap" | "IOS" | "Android", …}}` (wechatpay-v3.md §9.2). */
+/** MWEB `scene_info`: a JSON string `{"h5_info": {"type": "Wap" | "IOS" | "Android", …}}` (docs/wechatpay-v2.md §23.2). */
 function sceneInfoOk(v: string): boolean {
   try {
     const j: unknown = JSON.parse(v);

@@ -21,7 +21,7 @@ async function hmacHexUpper(key: string, text: string): Promise<string> {
 const stringToSign = (appid: string, noncestr: string, timestamp: string) =>
   `appid=${appid}&noncestr=${noncestr}&package=Sign=WXPay&partnerid=${MCH_ID}&prepayid=${PREPAY_ID}&timestamp=${timestamp}&key=${KEY}`;
 
-describe('appPayParams (wechatpay-v3.md §9.4)', () => {
+describe('appPayParams (docs/wechatpay-v2.md §23.4)', () => {
   it.each<[SignType, (s: string) => Promise<string> | string]>([
     ['MD5', (s) => md5(s).toUpperCase()],
     ['HMAC-SHA256', (s) => hmacHexUpper(KEY, s)],

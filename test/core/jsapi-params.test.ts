@@ -42,7 +42,7 @@ describe('jsapiPayParams (docs/wechatpay-v2.md §7)', () => {
     expect(await verifyParams({ ...signed, timeStamp: '1414587458', sign: paySign }, V3.key, 'HMAC-SHA256')).toBe(false);
   });
 
-  it('the mini-program paySign (wx.requestPayment, wechatpay-v3.md §9.3) is the same function under the mini-program appid', async () => {
+  it('the mini-program paySign (wx.requestPayment, docs/wechatpay-v2.md §23.3) is the same function under the mini-program appid', async () => {
     const signer = { key: V3.key, signType: 'MD5' as const };
     const mp = await jsapiPayParams('wx2611334392677180ea59742b3744840000', { ...signer, appId: 'wxd930ea5d5a258f4f' }, 1774495197, 'RIPb5Upk3ku7knU6');
     const mini = await jsapiPayParams('wx2611334392677180ea59742b3744840000', { ...signer, appId: 'wx5a4db0c0de000001' }, 1774495197, 'RIPb5Upk3ku7knU6');

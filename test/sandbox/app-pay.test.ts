@@ -1,4 +1,4 @@
-// APP payments (wechatpay-v3.md §9.4): unifiedorder under the mobile app appid, then the OpenSDK PayReq
+// APP payments (docs/wechatpay-v2.md §23.4): unifiedorder under the mobile app appid, then the OpenSDK PayReq
 // built by the core's appPayParams, verified by POST /sandbox/sim/app-pay as WeChat verifies it.
 import { describe, expect, it } from 'vitest';
 import { appPayParams, jsapiPayParams, signParams, type SignType } from '../../src/core';

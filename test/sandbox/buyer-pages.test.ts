@@ -1,5 +1,5 @@
 // The buyer's pages for NATIVE (用微信扫一扫 on a code_url) and MWEB (the mweb_url opened outside
-// WeChat, with the checks of wechatpay-v3.md §9.2), and POST /sandbox/sim/pay by each handle.
+// WeChat, with the checks of docs/wechatpay-v2.md §23.2), and POST /sandbox/sim/pay by each handle.
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { openidFor } from '../../src/sandbox/users';

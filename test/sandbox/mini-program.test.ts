@@ -1,4 +1,4 @@
-// The mini-program (wechatpay-v3.md §9.3): wx.login() codes (POST /sandbox/sim/js-code), code2Session
+// The mini-program (docs/wechatpay-v2.md §23.3): wx.login() codes (POST /sandbox/sim/js-code), code2Session
 // (GET /sandbox/sns/jscode2session), openids per appid, unifiedorder JSAPI under the mini-program appid,
 // and wx.requestPayment (POST /sandbox/sim/request-payment) with the JSAPI paySign under that appid.
 import { exports } from 'cloudflare:workers';

@@ -1,4 +1,4 @@
-// unifiedorder for every v2 trade type (wechatpay-v3.md §9): JSAPI under the 公众号 and the mini-program
+// unifiedorder for every v2 trade type (docs/wechatpay-v2.md §23): JSAPI under the 公众号 and the mini-program
 // appid, NATIVE, MWEB and APP; which appid may place which; each type's parameter errors; and the
 // order's own appid and trade_type in orderquery, the payment notify, the refund notify and the bill.
 import { runDurableObjectAlarm } from 'cloudflare:test';

@@ -13,7 +13,7 @@ import vectors from '../vectors/vectors.json';
 import { LIVE_VARS } from '../support/live-vars';
 
 // docs/wechatpay-v2.md §7: V3 (JSAPI, 公众号 example appid) and V5 (the example of the mini-program
-// payment page too, wechatpay-v3.md §9.3), both under the JSAPI example key.
+// payment page too, docs/wechatpay-v2.md §23.3), both under the JSAPI example key.
 const [V3, , V5] = vectors.jsapi_paysign as [(typeof vectors.jsapi_paysign)[0], unknown, (typeof vectors.jsapi_paysign)[0]];
 const MP_APPID = V3.params.appId; // wx619a931576afe069, the 公众号
 const MINI_APPID = V5.params.appId; // wxd678efh567hg6787, the mini-program

@@ -1,5 +1,5 @@
 /**
- * The buyer's pages outside the 公众号 pay sheet (wechatpay-v3.md §9.1, §9.2), HTML without scripts:
+ * The buyer's pages outside the 公众号 pay sheet (docs/wechatpay-v2.md §23.1, §9.2), HTML without scripts:
  * - GET /scan?code_url=… — "用微信扫一扫" on a NATIVE code_url: the order, a test-user picker; POST /scan pays.
  * - GET /mweb?prepay_id=…&package=…[&redirect_url=…] — the MWEB `mweb_url`, with WeChat's checks
  *   (src/sandbox/mweb.ts); then a test-user picker; POST /mweb/pay pays and returns to redirect_url.

@@ -2,7 +2,7 @@
  * WeChat OAuth for 公众号 web pages (docs/wechatpay-v2.md §5), as the simulator serves it:
  * GET /connect/oauth2/authorize shows a pick-a-test-user page (or, with `&user=<name>`, skips it)
  * and redirects to redirect_uri?code=…&state=…; GET /sns/oauth2/access_token exchanges the code.
- * The mini-program's login (wechatpay-v3.md §9.3): GET /sns/jscode2session exchanges a `wx.login()`
+ * The mini-program's login (docs/wechatpay-v2.md §23.3): GET /sns/jscode2session exchanges a `wx.login()`
  * js_code (minted by POST /sim/js-code) for the openid under the mini-program's appid.
  */
 import { Hono } from 'hono';

@@ -2,7 +2,7 @@
  * The buyer's clients: the in-WeChat pay sheet (GET /pay-sheet.js and the server-side check of
  * getBrandWCPayRequest's parameters exactly as WeChat makes it, docs/wechatpay-v2.md §7), the
  * mini-program's wx.requestPayment (POST /sim/request-payment), the APP SDK's PayReq (POST /sim/app-pay,
- * wechatpay-v3.md §9.4), and POST /sim/pay, the documented way for scripts and tests to pay any order
+ * docs/wechatpay-v2.md §23.4), and POST /sim/pay, the documented way for scripts and tests to pay any order
  * by its prepay_id, code_url or mweb_url without a browser.
  */
 import { Hono, type Context } from 'hono';
@@ -33,7 +33,7 @@ type JsapiCheck = { ok: true; order: SimOrder } | { ok: false; reason: string; e
 
 /**
  * The checks WeChat makes on the JSAPI pay parameters, for the 公众号 bridge and the mini-program alike
- * (same fields and paySign, wechatpay-v3.md §9.3): `appId` is the application the client runs in.
+ * (same fields and paySign, docs/wechatpay-v2.md §23.3): `appId` is the application the client runs in.
  */
 async function checkJsapiParams(c: Context<SandboxEnv>, appId: string, p: Record<string, unknown>, label: string): Promise<JsapiCheck> {
   const m = c.get('merchant');
@@ -55,7 +55,7 @@ async function checkJsapiParams(c: Context<SandboxEnv>, appId: string, p: Record
   const found = await merchantStub(c.env, m.mchId).prepay(v.package.slice('prepay_id='.length));
   if (!found.ok) return fail(found.refusal, PAY_REFUSAL_DESC[found.refusal]);
   const o = found.order;
-  // The signed appId must be the order's own (wechatpay-v3.md §7), and only a JSAPI prepay opens here.
+  // The signed appId must be the order's own (docs/wechatpay-v2.md §23), and only a JSAPI prepay opens here.
   if (o.appid !== appId) return fail('APPID_MISMATCH', 'appId与下单时的appid不一致');
   if (o.trade_type !== 'JSAPI') return fail('TRADE_TYPE_MISMATCH', `该订单的交易类型是${o.trade_type}，不能在此调起支付`);
   // 「注意此处需与统一下单的签名类型一致」
@@ -180,7 +180,7 @@ paySheet.post('/sim/request-payment', async (c) => {
 const APP_KEYS = ['appid', 'partnerid', 'prepayid', 'package', 'noncestr', 'timestamp', 'sign'] as const;
 
 /**
- * The APP's OpenSDK `PayReq` (wechatpay-v3.md §9.4): the v2 `sign` over the six lower-case fields with
+ * The APP's OpenSDK `PayReq` (docs/wechatpay-v2.md §23.4): the v2 `sign` over the six lower-case fields with
  * the order's sign type, `partnerid` = mch_id, `package` = `Sign=WXPay`, `appid` = the order's appid
  * (the app the SDK is registered with). Body: the seven PayReq fields plus `user` or `openid`. Errors
  * are JSON `{ok: false, errCode: -1, error, err_desc}` (the SDK's BaseResp: 0 ok, -1 error, -2 cancel).

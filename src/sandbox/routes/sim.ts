@@ -130,7 +130,7 @@ sim.post('/users', async (c) => {
 
 /**
  * The mini-program's `wx.login()` for a buyer: `{"user": name}` → `{js_code, expires_in: 300}`, a code
- * for GET /sandbox/sns/jscode2session, single use, 5 minutes (wechatpay-v3.md §9.3).
+ * for GET /sandbox/sns/jscode2session, single use, 5 minutes (docs/wechatpay-v2.md §23.3).
  */
 sim.post('/js-code', async (c) => {
   const body = await jsonObject(c.req.raw);

@@ -15,7 +15,7 @@ import { nextStatus } from './transitions';
 
 /** A stored prepay is offered until this long before its 2 h lifetime ends, so the buyer never gets a dying one. */
 const PREPAY_REUSE_MARGIN_MS = 10 * 60_000;
-/** An mweb_url works for 5 minutes (docs/wechatpay-v3.md §9.2); past it, the buyer needs a new attempt. */
+/** An mweb_url works for 5 minutes (docs/wechatpay-v2.md §23.2); past it, the buyer needs a new attempt. */
 const MWEB_URL_LIFETIME_MS = 5 * 60_000;
 /** How many attempts an order may have: enough for every device and trade type a buyer tries. */
 const MAX_ATTEMPTS_PER_ORDER = 20;

@@ -240,7 +240,7 @@ function h5WapNameOf(raw: string | undefined, merchantName: string): string | nu
   return name.length <= H5_WAP_NAME_MAX && isWechatText(name) ? name : null;
 }
 
-/** MWEB's scene_info as wechat/unifiedorder.ts sends it (h5SceneInfo; wechatpay-v3.md §9.2), for its length only. */
+/** MWEB's scene_info as wechat/unifiedorder.ts sends it (h5SceneInfo; docs/wechatpay-v2.md §23.2), for its length only. */
 function sceneInfoBytes(wapUrl: string, wapName: string): number {
   return new TextEncoder().encode(JSON.stringify({ h5_info: { type: 'Wap', wap_url: wapUrl, wap_name: wapName } })).byteLength;
 }

@@ -1,4 +1,4 @@
-// The buyer-identity port of WeChat's platform (docs/wechatpay-v2.md §5; wechatpay-v3.md §9.3): an
+// The buyer-identity port of WeChat's platform (docs/wechatpay-v2.md §5; docs/wechatpay-v2.md §23.3): an
 // OAuth code → the buyer's openid under the 公众号 appid, and a mini-program's wx.login() code → the
 // openid under the mini-program's appid, against live WeChat or the embedded simulator.
 import type { BuyerIdentity, CodeExchange } from '../channel';
@@ -54,7 +54,7 @@ export async function exchangeCode(transport: WechatTransport, config: Config, c
 }
 
 /**
- * `sns/jscode2session` (wechatpay-v3.md §9.3): a mini-program's wx.login() code → the buyer's openid
+ * `sns/jscode2session` (docs/wechatpay-v2.md §23.3): a mini-program's wx.login() code → the buyer's openid
  * under the mini-program's appid. The session_key (and any unionid) in the answer are discarded; the
  * mini-program's AppSecret is in the URL, so the URL is never logged. Errcodes: 40029/40163 →
  * CODE_REJECTED (a fresh wx.login()), any other (-1 busy, 45011 rate limit, 40226 blocked user, 40125

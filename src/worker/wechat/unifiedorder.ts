@@ -1,5 +1,5 @@
 /**
- * 统一下单 for every v2 trade type (docs/wechatpay-v2.md §6; wechatpay-v3.md §9): JSAPI (also a
+ * 统一下单 for every v2 trade type (docs/wechatpay-v2.md §6; docs/wechatpay-v2.md §23): JSAPI (also a
  * mini-program's, under its own appid), NATIVE, MWEB and APP. Never retried blindly: on
  * TIMEOUT/NETWORK the outcome is unknown, so callers query (or repeat with identical parameters, which
  * WeChat answers with the same prepay).
@@ -51,7 +51,7 @@ const CODE_URL = /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z._~%=&-]+$/;
 const CODE_URL_MAX = 256;
 const MWEB_URL_MAX = 1024;
 
-/** MWEB's `scene_info` (wechatpay-v3.md §9.2): a JSON string, the merchant's H5 site as type Wap. */
+/** MWEB's `scene_info` (docs/wechatpay-v2.md §23.2): a JSON string, the merchant's H5 site as type Wap. */
 export function h5SceneInfo(scene: { readonly wapUrl: string; readonly wapName: string }): string {
   return JSON.stringify({ h5_info: { type: 'Wap', wap_url: scene.wapUrl, wap_name: scene.wapName } });
 }
