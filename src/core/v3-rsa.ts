@@ -40,3 +40,14 @@ export async function rsaVerify(key: CryptoKey, message: string | Uint8Array<Arr
     return false;
   }
 }
+
+/**
+ * The SPKI DER of a PKCS#8 RSA private key's public half (via JWK: n and e), so that configuring the
+ * private key alone is enough for whoever must verify the merchant's signatures (the simulator).
+ */
+export async function publicKeyOfPrivateKey(pkcs8Pem: string): Promise<Uint8Array<ArrayBuffer>> {
+  const priv = await crypto.subtle.importKey('pkcs8', pemToDer(pkcs8Pem, 'PRIVATE KEY'), RSA_PKCS1, true, ['sign']);
+  const jwk = await crypto.subtle.exportKey('jwk', priv);
+  const pub = await crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, alg: 'RS256', ext: true }, RSA_PKCS1, true, ['verify']);
+  return new Uint8Array(await crypto.subtle.exportKey('spki', pub));
+}

@@ -28,6 +28,13 @@ export interface SimMerchant {
    * matches that host and port; one without matches the host name on any port.
    */
   readonly h5Domains: readonly string[];
+  /**
+   * API v3 (docs/wechatpay-v3.md): the merchant's APIv3 key (notify and certificate resources are
+   * encrypted under it), and its API private key, whose public half verifies the merchant's
+   * `Authorization` (serial_no must be `mchSerial`). The simulator's own signing keys are its own
+   * (core/sandbox-v3-keys.ts).
+   */
+  readonly v3: { readonly apiV3Key: string; readonly mchPrivateKey: string; readonly mchSerial: string };
 }
 
 /** How the gateway supplies the merchant for a request's bindings; null when its config is invalid. */

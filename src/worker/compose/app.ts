@@ -3,6 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import type { HonoEnv } from '../platform/env';
 import { createSandboxApp } from '../../sandbox/app';
 import type { SimMerchant } from '../../sandbox/settings';
+import { SANDBOX_APIV3_KEY, SANDBOX_MCH_PRIVATE_KEY, SANDBOX_MCH_SERIAL } from '../../core';
 import { getConfig } from '../platform/config';
 import { noStore } from '../platform/middleware/no-store';
 import { requestId } from '../platform/middleware/request-id';
@@ -37,6 +38,8 @@ function sandboxMerchant(env: Env): SimMerchant | null {
     miniProgram: c.miniProgram ?? undefined,
     appAppId: c.appAppId ?? undefined,
     h5Domains: [new URL(c.publicBaseUrl).host],
+    // TODO(v3 config): the configured APIv3 key and merchant key once platform/config.ts reads them.
+    v3: { apiV3Key: SANDBOX_APIV3_KEY, mchPrivateKey: SANDBOX_MCH_PRIVATE_KEY, mchSerial: SANDBOX_MCH_SERIAL },
   };
 }
 
