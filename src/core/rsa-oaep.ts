@@ -19,5 +19,5 @@ export async function oaepDecrypt(pkcs8Pem: string, ciphertext: string): Promise
   const data = base64Decode(ciphertext);
   if (!data) throw new RangeError('ciphertext is not base64');
   const key = await crypto.subtle.importKey('pkcs8', pemToDer(pkcs8Pem, 'PRIVATE KEY'), OAEP, false, ['decrypt']);
-  return new TextDecoder('utf-8', { fatal: true }).decode(await crypto.subtle.decrypt('RSA-OAEP', key, data));
+  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(await crypto.subtle.decrypt('RSA-OAEP', key, data));
 }

@@ -31,7 +31,7 @@ export async function rsaSign(key: CryptoKey, message: string | Uint8Array<Array
 /** Whether `signature` (base64, exactly one RSA block) signs `message`. Any malformation is false. */
 export async function rsaVerify(key: CryptoKey, message: string | Uint8Array<ArrayBuffer>, signature: string): Promise<boolean> {
   const sig = base64Decode(signature);
-  const modulusBytes = ((key.algorithm as RsaHashedKeyAlgorithm).modulusLength ?? 2048) / 8;
+  const modulusBytes = ((key.algorithm as { modulusLength?: number }).modulusLength ?? 2048) / 8;
   if (!sig || sig.length !== modulusBytes) return false;
   const data = typeof message === 'string' ? UTF8.encode(message) : message;
   try {
@@ -47,7 +47,7 @@ export async function rsaVerify(key: CryptoKey, message: string | Uint8Array<Arr
  */
 export async function publicKeyOfPrivateKey(pkcs8Pem: string): Promise<Uint8Array<ArrayBuffer>> {
   const priv = await crypto.subtle.importKey('pkcs8', pemToDer(pkcs8Pem, 'PRIVATE KEY'), RSA_PKCS1, true, ['sign']);
-  const jwk = await crypto.subtle.exportKey('jwk', priv);
+  const jwk = (await crypto.subtle.exportKey('jwk', priv)) as JsonWebKey;
   const pub = await crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, alg: 'RS256', ext: true }, RSA_PKCS1, true, ['verify']);
-  return new Uint8Array(await crypto.subtle.exportKey('spki', pub));
+  return new Uint8Array((await crypto.subtle.exportKey('spki', pub)) as ArrayBuffer);
 }
