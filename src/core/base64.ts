@@ -6,9 +6,12 @@ export function base64Encode(bytes: Uint8Array): string {
   return btoa(bin);
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// The character before the padding carries bits past the last byte; RFC 4648 §3.5 makes them zero in a
+// canonical encoding, so only `[AQgw]==` and `[AEIMQUYcgkosw048]=` may end it. Without this check `QR==`
+// decoded like `QQ==` (atob ignores those bits), and one signature had several accepted spellings.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$/;
 
-/** The bytes, or null for anything that is not canonical padded base64 (no whitespace, no url alphabet). */
+/** The bytes, or null for anything that is not canonical padded base64 (no whitespace, no url alphabet, zero pad bits). */
 export function base64Decode(encoded: string): Uint8Array<ArrayBuffer> | null {
   if (!BASE64.test(encoded)) return null;
   const bin = atob(encoded);
