@@ -6,13 +6,13 @@ import { pemToDer } from './pem';
 const RSA_PKCS1 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 const UTF8 = new TextEncoder();
 
-/** The merchant's API private key (`apiclient_key.pem`, PKCS#8) for signing. Throws on anything else. */
-export function importSigningKey(pkcs8Pem: string): Promise<CryptoKey> {
+/** The merchant's API private key (`apiclient_key.pem`, PKCS#8) for signing. Rejects anything else (never throws synchronously). */
+export async function importSigningKey(pkcs8Pem: string): Promise<CryptoKey> {
   return crypto.subtle.importKey('pkcs8', pemToDer(pkcs8Pem, 'PRIVATE KEY'), RSA_PKCS1, false, ['sign']);
 }
 
 /** A public key (SPKI PEM or DER: the WeChat Pay public key, a certificate's key) for verifying. */
-export function importVerifyingKey(spki: string | Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+export async function importVerifyingKey(spki: string | Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
   const der = typeof spki === 'string' ? pemToDer(spki, 'PUBLIC KEY') : spki;
   return crypto.subtle.importKey('spki', der, RSA_PKCS1, true, ['verify']);
 }
