@@ -31,5 +31,6 @@ export * from './v3-auth';
 export * from './v3-verify';
 export * from './aes-gcm';
 export * from './v3-pay-params';
+export * from './v3-time';
 export * from './rsa-oaep';
 export * from './sandbox-v3-keys';
