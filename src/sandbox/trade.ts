@@ -1,14 +1,16 @@
 /**
- * unifiedorder, orderquery, closeorder and the buyer's payment, as WeChat Pay v2 decides them
- * (docs/wechatpay-v2.md §6, §10, §11), for every v2 trade type (docs/wechatpay-v2.md §23): JSAPI under the
- * 公众号 or the mini-program appid, NATIVE, MWEB and APP. Pure over the store and `now`: the Durable
- * Object runs each call synchronously, so a decision and its write are atomic.
+ * unifiedorder, orderquery, closeorder and the buyer's payment, as WeChat Pay decides them
+ * (docs/wechatpay-v2.md §6, §10, §11), for every trade type (docs/wechatpay-v2.md §23): JSAPI under the
+ * 公众号 or the mini-program appid, NATIVE, MWEB and APP. One decision serves both wires: API v2 and
+ * API v3 (docs/wechatpay-v3.md §6) reach it with the same flat field names (src/sandbox/v3/ translates
+ * the JSON), and the few rules that differ between the two wires are the WireRules below. Pure over the
+ * store and `now`: the Durable Object runs each call synchronously, so a decision and its write are atomic.
  */
-import { formatWechatTime, OUT_TRADE_NO, parseFen, parseWechatTime, type SignType } from '../core';
+import { formatWechatTime, OUT_TRADE_NO, parseFen, parseV3Time, parseWechatTime } from '../core';
 import { newCodeUrl, newMwebPackage, newPrepayId, newTransactionId } from './ids';
 import { bizFail, ok, pick, returnFail, type Outcome } from './outcome';
 import type { AppKind } from './settings';
-import type { SimOrder, SimStore } from './state';
+import type { OrderSignType, SimOrder, SimStore } from './state';
 
 const PREPAY_TTL_MS = 2 * 3600_000;
 /** An `mweb_url` lives 5 minutes (docs/wechatpay-v2.md §23.2). */
@@ -34,16 +36,74 @@ const APP_KINDS: Readonly<Record<TradeType, readonly AppKind[]>> = {
 };
 /** v2's answer when the product is not enabled for this appid (a live reply: result_code=FAIL, NOAUTH). */
 export const NOAUTH_PRODUCT = '商户号该产品权限未开通，请前往商户平台>产品中心检查后重试。';
-const H5_TYPES = ['Wap', 'IOS', 'Android'];
 
 const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]{2,64})$/;
 
 export interface VerifiedRequest {
+  /** v2 field names; an API v3 request translated to them (src/sandbox/v3/transactions.ts). */
   fields: Record<string, string>;
-  signType: SignType;
+  /** The v2 sign type, or `RSA` for API v3. */
+  signType: OrderSignType;
 }
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
+
+/** The hosts a local merchant listens on: v3 accepts an http notify_url there, for `npm run dev` (project rule). */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** The rules that differ between the two wires of the same decision; every other rule is shared. */
+interface WireRules {
+  /** Present and non-empty (v3 sends no spbill_create_ip outside H5). */
+  readonly required: readonly string[];
+  readonly attachBytes: number;
+  /** NATIVE's product_id: v2 only (v3 has none). */
+  readonly productId: boolean;
+  /** `scene_info.h5_info.type` (v2 `IOS`, v3 `iOS`). */
+  readonly h5Types: readonly string[];
+  readonly notifyUrl: (url: string) => boolean;
+  readonly timeExpire: (v: string, now: number) => Outcome | undefined;
+}
+
+function notifyUrlOk(url: string, maxBytes: number, schemeOk: (u: URL) => boolean): boolean {
+  if (utf8Bytes(url) > maxBytes) return false;
+  try {
+    const u = new URL(url);
+    return schemeOk(u) && u.search === '' && url.indexOf('?') < 0;
+  } catch {
+    return false;
+  }
+}
+
+const V2_RULES: WireRules = {
+  required: ['body', 'out_trade_no', 'total_fee', 'spbill_create_ip', 'notify_url', 'trade_type'],
+  attachBytes: 127,
+  productId: true,
+  h5Types: ['Wap', 'IOS', 'Android'],
+  notifyUrl: (url) => notifyUrlOk(url, 256, (u) => u.protocol === 'https:' || u.protocol === 'http:'),
+  timeExpire: (v, now) => {
+    const expire = parseWechatTime(v);
+    if (!expire) return bizFail('PARAM_ERROR', 'time_expire参数格式错误');
+    if (expire.getTime() - now < TIME_EXPIRE_MIN_MS) return bizFail('PARAM_ERROR', 'time_expire时间过短，刷卡至少1分钟，其他5分钟');
+    return undefined;
+  },
+};
+
+/**
+ * API v3 (docs/wechatpay-v3.md §6.1): notify_url ≤ 255 and HTTPS (plain http only on a loopback host, for
+ * local development); attach ≤ 128; time_expire in RFC 3339, which WeChat clamps rather than refuses.
+ */
+const V3_RULES: WireRules = {
+  required: ['body', 'out_trade_no', 'total_fee', 'notify_url', 'trade_type'],
+  attachBytes: 128,
+  productId: false,
+  h5Types: ['Wap', 'iOS', 'Android'],
+  notifyUrl: (url) => notifyUrlOk(url, 255, (u) => u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname))),
+  timeExpire: (v) => (parseV3Time(v) ? undefined : bizFail('PARAM_ERROR', 'time_expire参数格式错误')),
+};
+
+export const wireRules = (signType: OrderSignType): WireRules => (signType === 'RSA' ? V3_RULES : V2_RULES);
 
 /** The re-entry key: everything the merchant sent except the per-request nonce and sign. */
 function orderParams(fields: Record<string, string>): Record<string, string> {
@@ -61,16 +121,6 @@ function missing(fields: Record<string, string>, names: readonly string[]): stri
   return names.find((n) => !fields[n]);
 }
 
-function checkNotifyUrl(url: string): boolean {
-  if (utf8Bytes(url) > 256) return false;
-  try {
-    const u = new URL(url);
-    return (u.protocol === 'https:' || u.protocol === 'http:') && u.search === '' && url.indexOf('?') < 0;
-  } catch {
-    return false;
-  }
-}
-
 interface UnifiedOrderContext {
   store: SimStore;
   now: number;
@@ -84,31 +134,32 @@ interface UnifiedOrderContext {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** MWEB `scene_info`: a JSON string `{"h5_info": {"type": "Wap" | "IOS" | "Android", …}}` (docs/wechatpay-v2.md §23.2). */
-function sceneInfoOk(v: string): boolean {
+/** MWEB `scene_info`: a JSON string `{"h5_info": {"type": "Wap" | "IOS" | "Android", …}}` (docs/wechatpay-v2.md §23.2; v3: `iOS`). */
+function sceneInfoOk(v: string, types: readonly string[]): boolean {
   try {
     const j: unknown = JSON.parse(v);
-    return isObj(j) && isObj(j.h5_info) && typeof j.h5_info.type === 'string' && H5_TYPES.includes(j.h5_info.type);
+    return isObj(j) && isObj(j.h5_info) && typeof j.h5_info.type === 'string' && types.includes(j.h5_info.type);
   } catch {
     return false;
   }
 }
 
 /** The trade-type rules WeChat applies beyond the common fields: undefined when the request passes them. */
-function tradeTypeRefusal(f: Record<string, string>, { appKind, isOurOpenid }: UnifiedOrderContext): Outcome | undefined {
+function tradeTypeRefusal(f: Record<string, string>, { appKind, isOurOpenid }: UnifiedOrderContext, rules: WireRules): Outcome | undefined {
   const tradeType = f.trade_type as TradeType;
   if (!APP_KINDS[tradeType].includes(appKind)) return bizFail('NOAUTH', NOAUTH_PRODUCT);
   if (tradeType === 'JSAPI' && !f.openid) return returnFail('JSAPI支付必须传openid');
   // openid is JSAPI's; another trade type may carry one, which must then be a buyer of this appid too.
   if (f.openid && !isOurOpenid(f.openid)) return bizFail('PARAM_ERROR', 'appid和openid不匹配');
-  if (tradeType === 'NATIVE') {
+  if (tradeType === 'NATIVE' && rules.productId) {
     if (!f.product_id) return bizFail('LACK_PARAMS', '缺少参数product_id');
     if (utf8Bytes(f.product_id) > 32) return bizFail('PARAM_ERROR', 'product_id参数长度有误');
   }
   if (tradeType === 'MWEB') {
     if (!f.scene_info) return bizFail('LACK_PARAMS', '缺少参数scene_info');
+    if (!f.spbill_create_ip) return bizFail('LACK_PARAMS', '缺少参数spbill_create_ip');
     if (utf8Bytes(f.scene_info) > 256) return bizFail('PARAM_ERROR', 'scene_info参数长度有误');
-    if (!sceneInfoOk(f.scene_info)) return bizFail('PARAM_ERROR', 'scene_info参数格式错误');
+    if (!sceneInfoOk(f.scene_info, rules.h5Types)) return bizFail('PARAM_ERROR', 'scene_info参数格式错误');
   }
   return undefined;
 }
@@ -133,7 +184,8 @@ function prepayAnswer(ctx: UnifiedOrderContext, o: SimOrder, f: Record<string, s
 export function unifiedOrder(ctx: UnifiedOrderContext, req: VerifiedRequest): Outcome {
   const { store, now } = ctx;
   const f = req.fields;
-  const lack = missing(f, ['body', 'out_trade_no', 'total_fee', 'spbill_create_ip', 'notify_url', 'trade_type']);
+  const rules = wireRules(req.signType);
+  const lack = missing(f, rules.required);
   if (lack) return bizFail('LACK_PARAMS', `缺少参数${lack}`);
   if (!OUT_TRADE_NO.test(f.out_trade_no!)) return bizFail('PARAM_ERROR', 'out_trade_no参数格式错误');
   let totalFee: number;
@@ -143,18 +195,13 @@ export function unifiedOrder(ctx: UnifiedOrderContext, req: VerifiedRequest): Ou
     return bizFail('PARAM_ERROR', 'total_fee参数格式错误');
   }
   if (utf8Bytes(f.body!) > 127) return bizFail('PARAM_ERROR', 'body参数长度有误');
-  if (f.attach !== undefined && utf8Bytes(f.attach) > 127) return bizFail('PARAM_ERROR', 'attach参数长度有误');
+  if (f.attach !== undefined && utf8Bytes(f.attach) > rules.attachBytes) return bizFail('PARAM_ERROR', 'attach参数长度有误');
   if (f.fee_type !== undefined && f.fee_type !== 'CNY') return bizFail('PARAM_ERROR', 'fee_type参数错误');
-  if (!IP.test(f.spbill_create_ip!)) return bizFail('PARAM_ERROR', 'spbill_create_ip参数格式错误');
-  if (!checkNotifyUrl(f.notify_url!)) return bizFail('PARAM_ERROR', 'notify_url参数格式错误，必须是不带参数的完整URL');
+  if (f.spbill_create_ip !== undefined && !IP.test(f.spbill_create_ip)) return bizFail('PARAM_ERROR', 'spbill_create_ip参数格式错误');
+  if (!rules.notifyUrl(f.notify_url!)) return bizFail('PARAM_ERROR', 'notify_url参数格式错误，必须是不带参数的完整URL');
   if (!(TRADE_TYPES as readonly string[]).includes(f.trade_type!)) return bizFail('PARAM_ERROR', 'trade_type参数格式错误');
-  const refused = tradeTypeRefusal(f, ctx);
+  const refused = tradeTypeRefusal(f, ctx, rules) ?? (f.time_expire !== undefined ? rules.timeExpire(f.time_expire, now) : undefined);
   if (refused) return refused;
-  if (f.time_expire !== undefined) {
-    const expire = parseWechatTime(f.time_expire);
-    if (!expire) return bizFail('PARAM_ERROR', 'time_expire参数格式错误');
-    if (expire.getTime() - now < TIME_EXPIRE_MIN_MS) return bizFail('PARAM_ERROR', 'time_expire时间过短，刷卡至少1分钟，其他5分钟');
-  }
 
   const params = orderParams(f);
   const existing = store.order(f.out_trade_no!);
@@ -211,7 +258,7 @@ export function paymentFields(o: SimOrder): Record<string, string> {
   };
 }
 
-const TRADE_STATE_DESC: Record<SimOrder['state'], string> = {
+export const TRADE_STATE_DESC: Record<SimOrder['state'], string> = {
   NOTPAY: '订单未支付',
   SUCCESS: '支付成功',
   CLOSED: '订单已关闭',

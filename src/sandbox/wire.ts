@@ -11,7 +11,10 @@ import type { VerifiedRequest } from './trade';
 /** The request body cap: WeChat's messages are small; a larger body is refused before parsing. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-type ReadResult = { ok: true; req: VerifiedRequest; appKind: AppKind } | { ok: false; outcome: Outcome; fields?: Record<string, string> };
+/** A verified v2 request: always signed with a v2 sign type. */
+export type V2Request = VerifiedRequest & { signType: SignType };
+
+type ReadResult = { ok: true; req: V2Request; appKind: AppKind } | { ok: false; outcome: Outcome; fields?: Record<string, string> };
 
 /** Unsigned fields readable before the signature is checked: only used to file the call record. */
 export async function readRequest(request: Request, m: SimMerchant): Promise<ReadResult> {

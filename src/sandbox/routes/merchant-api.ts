@@ -3,16 +3,14 @@
  * /pay/closeorder, /secapi/pay/refund, /pay/refundquery (signed replies) and /pay/downloadbill
  * (text or gzip, unsigned; errors as XML).
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { buildXml, SANDBOX_CLIENT_CERT_HEADER } from '../../core';
 import { scheduleRefundNotify } from '../deliveries';
 import { merchantStub, type SandboxEnv } from '../hono-env';
 import { returnFail } from '../outcome';
-import type { Endpoint, Fault } from '../scenarios';
+import type { Endpoint } from '../scenarios';
 import { readRequest, replyXml, xmlResponse } from '../wire';
-
-/** A `timeout` fault never answers; this caps the hang in case the client never gives up. */
-const HANG_CAP_MS = 30_000;
+import { shaped } from './shaped';
 
 const API: readonly [string, Exclude<Endpoint, 'downloadbill'>][] = [
   ['/pay/unifiedorder', 'unifiedorder'],
@@ -21,33 +19,6 @@ const API: readonly [string, Exclude<Endpoint, 'downloadbill'>][] = [
   ['/secapi/pay/refund', 'refund'],
   ['/pay/refundquery', 'refundquery'],
 ];
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Hangs until the client aborts (its own timeout) or the cap passes: a reply lost in transit. */
-function hang(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, HANG_CAP_MS);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
-
-/** Applies a delay/timeout fault to a reply that is otherwise ready. */
-async function shaped(c: Context<SandboxEnv>, fault: Pick<Fault, 'timeout' | 'delay_ms'> | undefined, reply: () => Response): Promise<Response> {
-  if (fault?.timeout) {
-    await hang(c.req.raw.signal);
-    return new Response(null, { status: 504 });
-  }
-  if (fault?.delay_ms) await sleep(fault.delay_ms);
-  return reply();
-}
 
 export const merchantApi = new Hono<SandboxEnv>();
 
@@ -71,7 +42,7 @@ for (const [path, endpoint] of API) {
     if (result.refund) await scheduleRefundNotify(c.env, m, result.refund, result.scenario ?? {});
     // Replies name the request's appid; orderquery's names the order's own (the outcome carries it).
     const xml = await replyXml(result.outcome, m, read.req.signType, read.req.fields.appid);
-    return shaped(c, result.fault, () => xmlResponse(xml));
+    return shaped(c.req.raw.signal, result.fault, () => xmlResponse(xml));
   });
 }
 
@@ -93,6 +64,6 @@ merchantApi.all('/pay/downloadbill', async (c) => {
     f.tar_type === 'GZIP',
   );
   if (!result.ok) return billError(result.return_msg, result.error_code);
-  if (gzipped) return shaped(c, fault, () => new Response(gzipped, { headers: { 'Content-Type': 'application/x-gzip' } }));
-  return shaped(c, fault, () => new Response(result.text, { headers: { 'Content-Type': 'text/plain; charset=utf-8' } }));
+  if (gzipped) return shaped(c.req.raw.signal, fault, () => new Response(gzipped, { headers: { 'Content-Type': 'application/x-gzip' } }));
+  return shaped(c.req.raw.signal, fault, () => new Response(result.text, { headers: { 'Content-Type': 'text/plain; charset=utf-8' } }));
 });
