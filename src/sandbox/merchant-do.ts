@@ -5,6 +5,7 @@
  * atomic with respect to each other; signing and HTTP stay outside, in the routes.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { bytesToHex } from '../core';
 import { downloadBill, type BillMerchant, type BillResult } from './bill';
 import { writeBulkTrades } from './bulk';
 import { newOauthCode } from './ids';
@@ -26,6 +27,7 @@ import {
   type VerifiedRequest,
 } from './trade';
 import { fixedUser, openidFor, TEST_USERS } from './users';
+import { DEFAULT_SIGNER_MODE, notifyKey, type SignerMode, type SimKey } from './v3/signer';
 
 /** OAuth codes and mini-program js_codes alike: single use, 5 minutes. */
 const OAUTH_CODE_TTL_MS = 5 * 60_000;
@@ -40,6 +42,15 @@ interface ApiResult {
   refund?: SimRefund;
   order?: SimOrder;
   scenario?: Scenario;
+}
+
+/** What a v3 answer is built from. */
+export interface V3ApiResult extends ApiResult {
+  signer: SignerMode;
+  /** The order the call is about, as it stands after the call. */
+  current?: SimOrder;
+  /** The refund a refund call is about (created now or before). */
+  record?: SimRefund;
 }
 
 type PayResult = { ok: true; order: SimOrder; scenario: Scenario } | { ok: false; refusal: PayRefusal } | { ok: false; user_action: 'cancel' | 'fail' };
@@ -116,7 +127,7 @@ export class SandboxMerchant extends DurableObject<Env> {
     return f.out_trade_no;
   }
 
-  /** One verified merchant API call (not downloadbill): faults, then WeChat's decision, then the call log. */
+  /** One verified merchant API call (not downloadbill), v2 or v3: faults, then WeChat's decision, then the call log. */
   api(endpoint: Exclude<Endpoint, 'downloadbill'>, req: VerifiedRequest, ctx: ApiContext): ApiResult {
     const store = this.store;
     const now = this.now();
@@ -136,6 +147,7 @@ export class SandboxMerchant extends DurableObject<Env> {
       store.addCall(outTradeNo, {
         endpoint,
         at: now,
+        ...(req.signType === 'RSA' ? { api: 'v3' as const } : {}),
         return_code: o.kind === 'return_fail' ? 'FAIL' : 'SUCCESS',
         ...(o.kind === 'return_fail' ? {} : { result_code: o.kind === 'ok' ? 'SUCCESS' : 'FAIL' }),
         ...(o.kind === 'biz_fail' ? { err_code: o.err_code } : {}),
@@ -196,11 +208,69 @@ export class SandboxMerchant extends DurableObject<Env> {
   ): Promise<{ result: BillResult; gzipped?: ArrayBuffer; fault?: Fault }> {
     const fault = this.takeFault(undefined, 'downloadbill');
     if (fault?.error) return { result: { ok: false, return_msg: fault.error, error_code: '20001' } };
+    return { ...(await this.bill(m, billDate, billType, gzip)), ...(fault ? { fault } : {}) };
+  }
+
+  private async bill(m: BillMerchant, billDate: string | undefined, billType: string, gzip: boolean): Promise<{ result: BillResult; gzipped?: ArrayBuffer }> {
     const result = downloadBill(this.store, this.now(), m, billDate, billType);
-    const extra = fault ? { fault } : {};
-    if (!gzip || !result.ok) return { result, ...extra };
+    if (!gzip || !result.ok) return { result };
     const stream = new Blob([new TextEncoder().encode(result.text)]).stream().pipeThrough(new CompressionStream('gzip'));
-    return { result: { ok: true, text: '' }, gzipped: await new Response(stream).arrayBuffer(), ...extra };
+    return { result: { ok: true, text: '' }, gzipped: await new Response(stream).arrayBuffer() };
+  }
+
+  // ---- API v3 (src/sandbox/v3/) ----
+
+  v3Signer(): SignerMode {
+    return this.store.setting<SignerMode>('v3_signer') ?? DEFAULT_SIGNER_MODE;
+  }
+
+  setV3Signer(mode: SignerMode): SignerMode {
+    this.store.putSetting('v3_signer', mode);
+    return mode;
+  }
+
+  /** The key that signs the next v3 notify (switching mode alternates: public key, certificate, …). */
+  nextV3NotifyKey(): SimKey {
+    const seq = this.store.setting<number>('v3_notify_seq') ?? 0;
+    this.store.putSetting('v3_notify_seq', seq + 1);
+    return notifyKey(this.v3Signer(), seq);
+  }
+
+  /** `api()` for a v3 call, with what its answer is built from: the order and refund as they now stand, and the signer mode. */
+  apiV3(endpoint: Exclude<Endpoint, 'downloadbill'>, req: VerifiedRequest, ctx: ApiContext): V3ApiResult {
+    const result = this.api(endpoint, req, ctx);
+    const store = this.store;
+    const f = req.fields;
+    const refund = endpoint === 'refund' || endpoint === 'refundquery' ? store.refund(f.out_refund_no ?? '') : undefined;
+    const order = refund ? store.order(refund.out_trade_no) : findOrder(store, f);
+    return { ...result, signer: this.v3Signer(), ...(order ? { current: order } : {}), ...(refund ? { record: refund } : {}) };
+  }
+
+  /**
+   * `GET /v3/bill/tradebill`: the v2 bill decision (faults of `downloadbill` included), its SHA-1 over the
+   * uncompressed text, and a download token valid `ttlMs` on the sandbox clock.
+   */
+  async v3TradeBill(
+    m: BillMerchant,
+    billDate: string,
+    billType: string,
+    gzip: boolean,
+    ttlMs: number,
+  ): Promise<{ ok: true; sha1: string; token: string; fault?: Fault } | { ok: false; return_msg: string; error_code: string; fault?: Fault }> {
+    const { result, fault } = await this.downloadBill(m, billDate, billType, false);
+    const extra = fault ? { fault } : {};
+    if (!result.ok) return { ...result, ...extra };
+    const sha1 = bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-1', new TextEncoder().encode(result.text))));
+    const token = newOauthCode();
+    this.store.putBillTicket(token, { bill_date: billDate, bill_type: billType, gzip, expires_at: this.now() + ttlMs });
+    return { ok: true, sha1, token, ...extra };
+  }
+
+  /** The file a `download_url` names, or null when its token is unknown or has expired. */
+  async v3BillFile(m: BillMerchant, token: string): Promise<{ result: BillResult; gzipped?: ArrayBuffer } | null> {
+    const t = this.store.billTicket(token);
+    if (!t || this.now() >= t.expires_at) return null;
+    return this.bill(m, t.bill_date, t.bill_type, t.gzip);
   }
 
   /** What the pay sheet shows for a prepay, or why it cannot be paid. */

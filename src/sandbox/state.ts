@@ -6,13 +6,18 @@
 import type { SignType } from '../core';
 
 export type TradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND';
+/**
+ * How an order or refund was requested: a v2 sign type, or `RSA` for API v3 (docs/wechatpay-v3.md §2).
+ * It is the order's API version: v3 orders get v3 notifies and RSA pay parameters.
+ */
+export type OrderSignType = SignType | 'RSA';
 export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'CHANGE' | 'REFUNDCLOSE';
 
 export interface SimOrder {
   out_trade_no: string;
   /** The unifiedorder request without nonce_str and sign: re-entry must repeat it exactly. */
   params: Record<string, string>;
-  sign_type: SignType;
+  sign_type: OrderSignType;
   total_fee: number;
   /** JSAPI (公众号 or mini-program), NATIVE, MWEB or APP. */
   trade_type: string;
@@ -48,7 +53,7 @@ export interface SimRefund {
   notify_url?: string;
   refund_account: string;
   refund_desc?: string;
-  sign_type: SignType;
+  sign_type: OrderSignType;
   /** The order's appid: the refund notify's outer appid. */
   appid?: string;
 }
@@ -76,10 +81,20 @@ export interface MwebTicket {
 export interface CallRecord {
   endpoint: string;
   at: number;
+  /** Present for an API v3 call (the endpoint is the v2 name of the same decision: unifiedorder, orderquery, …). */
+  api?: 'v3';
   return_code: string;
   result_code?: string;
   err_code?: string;
   fault?: string;
+}
+
+/** A `download_url` issued by `GET /v3/bill/tradebill`: what it downloads, until `expires_at` (sandbox clock). */
+export interface BillTicket {
+  bill_date: string;
+  bill_type: string;
+  gzip: boolean;
+  expires_at: number;
 }
 
 export interface ReceiverConfig {
@@ -94,6 +109,9 @@ export interface ReceiverState {
   /** `headers`: the `webhook-*` headers of a merchant webhook, when it had any. */
   received: { at: number; body: string; reply: string; headers?: Record<string, string> }[];
 }
+
+/** Whether an order or refund was placed through API v3. */
+export const isV3 = (x: { sign_type: OrderSignType }): boolean => x.sign_type === 'RSA';
 
 /** Orders stored before the appid was kept carry it in their unifiedorder params. */
 function withAppid(o: SimOrder | undefined): SimOrder | undefined {
@@ -198,6 +216,21 @@ export class SimStore {
   }
   setClockOffset(ms: number): void {
     this.kv.put('clock:offset', ms);
+  }
+
+  /** A simulator setting (the API v3 signer mode, the notify counter), by name. */
+  setting<T>(name: string): T | undefined {
+    return this.get(`setting:${name}`);
+  }
+  putSetting<T>(name: string, v: T): void {
+    this.kv.put(`setting:${name}`, v);
+  }
+
+  billTicket(token: string): BillTicket | undefined {
+    return this.get(`v3bill:${token}`);
+  }
+  putBillTicket(token: string, t: BillTicket): void {
+    this.kv.put(`v3bill:${token}`, t);
   }
 
   receiver(name: string): ReceiverState {

@@ -7,12 +7,13 @@
  */
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
-import { APP_PAY_PACKAGE, formatYuan, SIGN_TYPES, verifyParams, type SignType } from '../../core';
+import { APP_PAY_PACKAGE, formatYuan, rsaVerify, SIGN_TYPES, v3Lines, verifyParams } from '../../core';
 import { merchantStub, type SandboxEnv } from '../hono-env';
 import { PAY_SHEET_JS } from '../pay-sheet-script';
-import type { SimOrder } from '../state';
+import type { OrderSignType, SimOrder } from '../state';
 import { PAY_REFUSAL_DESC, type PayHandle, type PayRefusal } from '../trade';
 import { USER_NAME } from '../users';
+import { merchantVerifyingKey } from '../v3/auth';
 import { jsonBody, parseMwebUrl, payAndNotify, refusalStatus, type PayOutcome } from './payment';
 
 const PAY_KEYS = ['appId', 'timeStamp', 'nonceStr', 'package', 'signType', 'paySign'] as const;
@@ -47,11 +48,15 @@ async function checkJsapiParams(c: Context<SandboxEnv>, appId: string, p: Record
   if (!/^[0-9]{1,12}$/.test(v.timeStamp)) return fail('BAD_TIMESTAMP', 'timeStamp必须是秒级时间戳字符串');
   if (v.nonceStr.length > 32) return fail('BAD_NONCE', 'nonceStr长度不能超过32');
   if (!v.package.startsWith('prepay_id=') || v.package.length === 'prepay_id='.length) return fail('BAD_PACKAGE', 'package格式错误，应为prepay_id=…');
-  const signType = SIGN_TYPES.find((t) => t === v.signType) as SignType | undefined;
-  if (!signType) return fail('BAD_SIGN_TYPE', 'signType必须是MD5或HMAC-SHA256');
-  // paySign covers exactly appId, nonceStr, package, signType, timeStamp (§7).
-  const signed = { appId: v.appId, timeStamp: v.timeStamp, nonceStr: v.nonceStr, package: v.package, signType: v.signType, sign: v.paySign };
-  if (!(await verifyParams(signed, m.key, signType))) return fail('PAYSIGN_MISMATCH', '支付验证签名失败');
+  const signType = [...SIGN_TYPES, 'RSA' as const].find((t) => t === v.signType) as OrderSignType | undefined;
+  if (!signType) return fail('BAD_SIGN_TYPE', 'signType必须是MD5、HMAC-SHA256或RSA');
+  // v2: paySign covers exactly appId, nonceStr, package, signType, timeStamp (§7). API v3 (RSA): the
+  // merchant's API key signs `appId\ntimeStamp\nnonceStr\npackage\n` (docs/wechatpay-v3.md §7).
+  const verified =
+    signType === 'RSA'
+      ? await rsaVerify(await merchantVerifyingKey(m), v3Lines(v.appId, v.timeStamp, v.nonceStr, v.package), v.paySign)
+      : await verifyParams({ appId: v.appId, timeStamp: v.timeStamp, nonceStr: v.nonceStr, package: v.package, signType, sign: v.paySign }, m.key, signType);
+  if (!verified) return fail('PAYSIGN_MISMATCH', '支付验证签名失败');
   const found = await merchantStub(c.env, m.mchId).prepay(v.package.slice('prepay_id='.length));
   if (!found.ok) return fail(found.refusal, PAY_REFUSAL_DESC[found.refusal]);
   const o = found.order;
@@ -206,7 +211,8 @@ paySheet.post('/sim/app-pay', async (c) => {
   const o = found.order;
   if (o.trade_type !== 'APP') return bad('TRADE_TYPE_MISMATCH', `该订单的交易类型是${o.trade_type}，不能在APP中调起支付`);
   if (o.appid !== v.appid) return bad('APPID_MISMATCH', 'appid与下单时的appid不一致');
-  // Exactly the six PayReq fields are signed; `user`/`openid` are the sandbox's, not the SDK's.
+  // v2: exactly the six PayReq fields are signed; `user`/`openid` are the sandbox's, not the SDK's. An API
+  // v3 order's sign is RSA over `appid\ntimestamp\nnoncestr\nprepayid\n` (docs/wechatpay-v3.md §7).
   const signed = {
     appid: v.appid,
     partnerid: v.partnerid,
@@ -216,7 +222,11 @@ paySheet.post('/sim/app-pay', async (c) => {
     timestamp: v.timestamp,
     sign: v.sign,
   };
-  if (!(await verifyParams(signed, m.key, o.sign_type))) return bad('SIGN_MISMATCH', '支付验证签名失败');
+  const verified =
+    o.sign_type === 'RSA'
+      ? await rsaVerify(await merchantVerifyingKey(m), v3Lines(v.appid, v.timestamp, v.noncestr, v.prepayid), v.sign)
+      : await verifyParams(signed, m.key, o.sign_type);
+  if (!verified) return bad('SIGN_MISMATCH', '支付验证签名失败');
   const openid = await buyerOf(c, o.appid, p);
   if (!openid) return bad('BAD_REQUEST', 'exactly one of user ([A-Za-z0-9_-]{1,32}) or openid is required');
   return payAs(c, { kind: 'prepay_id', prepay_id: o.prepay_id }, openid, { ok: { errCode: 0 }, cancel: { errCode: -2, error: 'USER_CANCEL' }, fail });

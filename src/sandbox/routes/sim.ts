@@ -193,10 +193,18 @@ sim.get('/receiver/:name', async (c) => {
 sim.post('/receiver/:name', async (c) => {
   const name = c.req.param('name');
   if (!RECEIVER.test(name)) return c.text('bad receiver name', 404);
-  // Standard Webhooks headers are kept too, so a merchant webhook pointed here can be verified.
+  // Standard Webhooks headers and an API v3 notify's Wechatpay-* headers are kept too, so what arrived can be verified.
   const headers: Record<string, string> = {};
-  for (const [k, v] of c.req.raw.headers) if (k.startsWith('webhook-')) headers[k] = v;
+  for (const [k, v] of c.req.raw.headers) if (k.startsWith('webhook-') || k.startsWith('wechatpay-')) headers[k] = v;
+  const v3 = Object.keys(headers).some((k) => k.startsWith('wechatpay-'));
   const reply = await merchantStub(c.env, c.get('merchant').mchId).receive(name, await c.req.text(), headers);
+  // An API v3 notify is acknowledged by the status alone (docs/wechatpay-v3.md §8.4): 204, or 4xx/5xx.
+  if (v3) {
+    if (reply === 'ack') return c.body(null, 204);
+    if (reply === 'text') return c.text('FAIL', 400);
+    if (reply === 'http500') return c.html('<html><body>500 Internal Server Error</body></html>', 500);
+    return c.json({ code: 'FAIL', message: '失败' }, 500);
+  }
   if (reply === 'ack') return new Response(ACK_XML, { headers: { 'Content-Type': 'text/xml' } });
   if (reply === 'text') return c.text('success');
   if (reply === 'http500') return c.html('<html><body>500 Internal Server Error</body></html>', 500);
