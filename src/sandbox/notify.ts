@@ -87,3 +87,7 @@ export async function tamperPayNotify(fields: Record<string, string>, how: 'amou
   if (how === 'nosign') delete out.sign;
   return buildXml(out);
 }
+
+// API v3 test signers (src/sandbox/v3/notify.ts, v3/signer.ts): the same role for v3 notifies.
+export { buildV3PayNotify, buildV3RefundNotify, type V3Notify, type V3NotifyOptions, type V3NotifyParty } from './v3/notify';
+export { v3SignatureHeaders, type V3Signer } from './v3/signer';
