@@ -34,7 +34,7 @@ simV3.post('/signer', async (c) => {
   return c.json({ mode: await stub(c).setV3Signer(mode as SignerMode) });
 });
 
-/** Both of the simulator's signing keys and its platform certificate: published test keys, refused by live configuration. */
+/** Both of the simulator's signing keys and its platform certificate: published test keys, never for live (docs/sandbox.md). */
 simV3.get('/keys', async (c) =>
   c.json({
     mode: await stub(c).v3Signer(),
@@ -45,6 +45,6 @@ simV3.get('/keys', async (c) =>
     platform_certificate: SANDBOX_PLATFORM_CERTIFICATE,
     platform_certificate_private_key: SANDBOX_PLATFORM_PRIVATE_KEY,
     test_only:
-      'TEST ONLY: published keys of the wxpay-edge sandbox (src/core/sandbox-v3-keys.ts). platform_public_key/platform_private_key are the 微信支付公钥 pair named by pub_key_id; platform_certificate/platform_certificate_private_key the 平台证书 pair named by platform_serial. Live configuration refuses every one of them.',
+      'TEST ONLY: published keys of the wxpay-edge sandbox (src/core/sandbox-v3-keys.ts). platform_public_key/platform_private_key are the 微信支付公钥 pair named by pub_key_id; platform_certificate/platform_certificate_private_key the 平台证书 pair named by platform_serial. Never configure them in live.',
   }),
 );
