@@ -5,7 +5,7 @@
  */
 import { formatV3Time } from '../../core';
 import type { RefundStatus, SimOrder, SimRefund } from '../state';
-import { wireRules } from '../trade';
+import { wireRules } from '../wire-rules';
 import { v3Error, type V3Error } from './errors';
 import { int, type Json, obj, str } from './json';
 
