@@ -13,7 +13,6 @@ import type { AppKind } from './settings';
 import type { OrderSignType, SimOrder, SimStore } from './state';
 import { utf8Bytes, wireRules, type WireRules } from './wire-rules';
 
-
 const PREPAY_TTL_MS = 2 * 3600_000;
 /** An `mweb_url` lives 5 minutes (docs/wechatpay-v2.md §23.2). */
 export const MWEB_TTL_MS = 5 * 60_000;
