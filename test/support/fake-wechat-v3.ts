@@ -79,7 +79,7 @@ const keys = {
   platform: importSigningKey(SANDBOX_PLATFORM_PRIVATE_KEY),
   forger: crypto.subtle
     .generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'])
-    .then((k) => k.privateKey),
+    .then((k) => (k as CryptoKeyPair).privateKey),
 };
 
 /** WeChat's signature headers over `body` at `nowS` with the signer's key. */
