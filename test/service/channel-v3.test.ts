@@ -2,10 +2,11 @@
 // Authorization and signs its answers with the simulator's test keys (test/support/fake-wechat-v3.ts):
 // what each call sends, that only a verified 2xx is believed, the error table, the bill's hash, and the
 // platform-certificate list's acceptance rules.
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  derToPem,
   encryptResource,
   importApiV3Key,
   importVerifyingKey,
@@ -533,6 +534,35 @@ describe('the platform certificate list', () => {
     const pub = setup();
     expect(await refreshCertificatesIfDue(pub.wechat.deps, t0)).toBe('NOT_DUE');
     expect(pub.wechat.callsTo('GET /v3/certificates')).toBe(0);
+  });
+});
+
+describe('keys WebCrypto refuses', () => {
+  it('a private key that passes the structural check but does not import is CONFIG_INVALID (503 / RETRY), logged by name only', async () => {
+    const der = new Uint8Array(
+      generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+        publicKeyEncoding: { type: 'spki', format: 'der' },
+      }).privateKey,
+    );
+    der[26] = 0x31; // the RSAPrivateKey inside the PKCS#8 is no longer a SEQUENCE; the outer shape is intact
+    const pem = derToPem(der, 'PRIVATE KEY');
+    const { wechat, channel } = setup({ WECHAT_MCH_PRIVATE_KEY: pem });
+    const lines: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => lines.push(line);
+    try {
+      await expect(channel.prepay(request('JSAPI'))).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+      await expect(channel.payParams({ tradeType: 'JSAPI', prepayId: 'wx1' }, refOf('JSAPI'), { timeStamp: 1, nonce: 'a' })).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+      });
+    } finally {
+      console.error = original;
+    }
+    expect(wechat.calls).toHaveLength(0);
+    expect(lines.join('\n')).toContain('WECHAT_MCH_PRIVATE_KEY could not be imported');
+    expect(lines.join('\n')).not.toContain(pem.split('\n')[1]!);
   });
 });
 
