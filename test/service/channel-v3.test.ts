@@ -528,6 +528,17 @@ describe('the platform certificate list', () => {
     expect(await refreshCertificatesIfDue(deps, soon + 30 * 60_000)).toBe('NOT_DUE');
     wechat.setNow(soon + 61 * 60_000);
     expect(await refreshCertificatesIfDue(deps, soon + 61 * 60_000)).toBe('STORED');
+    // Public-key mode after the switch: WeChat answers 404, the kept certificate stays until it expires, asked at most hourly.
+    const kept = setup();
+    kept.wechat.on('GET /v3/certificates', { json: await certificateList(kept.config.v3!.apiV3Key) }, { status: 404, json: { code: 'RESOURCE_NOT_EXISTS' } });
+    forgetPlatformKeys();
+    expect(await refreshCertificatesIfDue(kept.wechat.deps, t0)).toBe('NOT_DUE'); // nothing kept yet: on demand only
+    kept.wechat.store.rows.set(SANDBOX_PLATFORM_SERIAL, { ...parseCertificatePem(SANDBOX_PLATFORM_CERTIFICATE), fetchedAt: t0 - 13 * 3600_000 });
+    expect(await refreshCertificatesIfDue(kept.wechat.deps, t0)).toBe('STORED');
+    kept.wechat.setNow(t0 + 13 * 3600_000);
+    expect(await refreshCertificatesIfDue(kept.wechat.deps, t0 + 13 * 3600_000)).toBe('NO_CERTIFICATES');
+    expect(await refreshCertificatesIfDue(kept.wechat.deps, t0 + 13 * 3600_000 + 60_000)).toBe('NOT_DUE');
+    expect(await refreshCertificatesIfDue(kept.wechat.deps, t0 + 14 * 3600_000 + 1)).toBe('NO_CERTIFICATES');
     // Public-key mode keeping no certificate: nothing to refresh.
     forgetPlatformKeys();
     const pub = setup();

@@ -147,8 +147,8 @@ export type MaintenanceResult = 'NOT_DUE' | RefreshResult;
 
 /**
  * The lifecycle cron's step: refreshes the list when it is due — no current certificate in
- * certificate mode; the last verified list 12 h old; or the newest certificate expiring within 24 h
- * and the last list an hour old. In public-key mode with no certificate kept there is nothing to keep
+ * certificate mode (at most once a minute); the last verified list 12 h old; or the newest certificate
+ * expiring within 24 h and the last list an hour old (these two at most hourly per isolate). In public-key mode with no certificate kept there is nothing to keep
  * fresh (an unknown serial still asks WeChat on demand). Throws ChannelError when WeChat fails.
  */
 export async function refreshCertificatesIfDue(deps: V3Deps, nowMs: number): Promise<MaintenanceResult> {
@@ -161,5 +161,7 @@ export async function refreshCertificatesIfDue(deps: V3Deps, nowMs: number): Pro
   const lastFetched = Math.max(...current.map((c) => c.fetchedAt));
   const newestExpiry = Math.max(...current.map((c) => c.notAfter));
   const due = nowMs - lastFetched >= POLL_EVERY_MS || (newestExpiry - nowMs <= EXPIRY_SOON_MS && nowMs - lastFetched >= EXPIRY_POLL_MS);
-  return due ? refreshCertificates(deps, nowMs) : 'NOT_DUE';
+  // At most hourly per isolate however WeChat answers (a 404 after a switch to the public key stores
+  // nothing, so the kept certificates would otherwise look due on every tick until they expire).
+  return due && nowMs - isolate.refreshedAt >= EXPIRY_POLL_MS ? refreshCertificates(deps, nowMs) : 'NOT_DUE';
 }
