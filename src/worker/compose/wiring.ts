@@ -110,15 +110,19 @@ function publisherOf(env: Env, webhookUrl: string | null | undefined, logger: Lo
 }
 
 /** `ctx`: the request's execution context, or a scheduled/queue handler's. */
-/** A notify's dependencies: no WeChat calls (a notify never calls out), its arrival time as the clock. */
+/**
+ * A notify's dependencies, its arrival time as the clock. A v2 notify never calls out; a v3 notify
+ * only when it names a platform certificate no one here has seen (at most once a minute, key-store.ts).
+ */
 export function notifyDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): void }, config: Config, receivedAt: Date): NotifyDeps {
+  const v3 = v3Deps(config, env, ctx);
   return {
     db: env.DB,
     gate: (outTradeNo) => orderGate(env, outTradeNo),
     config,
     // Both versions' readers whatever WECHAT_API_VERSION says: an order placed before a switch still notifies the old way.
     notifies: v2NotifyReader(config),
-    v3Notifies: config.v3 ? v3NotifyReader(v3Deps(config, env, ctx)!) : null,
+    v3Notifies: v3 ? v3NotifyReader(v3) : null,
     receivedAt,
     waitUntil: (work) => ctx.waitUntil(work),
     publishEvents: publisherOf(env, config.webhookUrl),
