@@ -153,6 +153,15 @@ describe('prepay: every request signed, every answer verified', () => {
     }
   });
 
+  it('a description or attach with a 4-byte character (emoji) is refused as WeChat would, without a call', async () => {
+    const { wechat, channel } = setup();
+    for (const req of [{ ...request('JSAPI'), description: 'Tea 🍵' }, request('JSAPI', 'cart 🛒')]) {
+      const e = await failure(channel.prepay(req));
+      expect([e.code, e.errCode]).toEqual(['BUSINESS', 'PARAM_ERROR']);
+    }
+    expect(wechat.calls).toHaveLength(0);
+  });
+
   it('platform-certificate mode: no Wechatpay-Serial sent; a certificate-signed answer verifies once the list is fetched', async () => {
     const { wechat, channel } = setup({ WECHAT_PAY_PUBLIC_KEY: '', WECHAT_PAY_PUBLIC_KEY_ID: '' });
     wechat.on('POST /v3/pay/transactions/jsapi', { json: ANSWERS.JSAPI });

@@ -15,6 +15,8 @@ const PREPAY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const CODE_URL = /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z._~%=&-]+$/;
 const CODE_URL_MAX = 256;
 const MWEB_URL_MAX = 1024;
+/** API v3 carries UTF-8 of 1–3 bytes a character only (docs/wechatpay-v3.md §1): no emoji. */
+const FOUR_BYTE_CHARACTER = /[\u{10000}-\u{10FFFF}]/u;
 
 /** Where v3 notifies of payments arrive (the v2 route stays for orders placed under v2). */
 export function v3NotifyUrl(deps: Pick<V3Deps, 'config'>): string {
@@ -65,6 +67,8 @@ function isMwebUrl(deps: V3Deps, value: string): boolean {
  */
 export async function prepayV3(deps: V3Deps, req: PrepayRequest, appId: string): Promise<Prepay> {
   const { payer, order } = req;
+  // WeChat would refuse it (400 PARAM_ERROR); refused here the same way, without the call.
+  if (FOUR_BYTE_CHARACTER.test(req.description) || (req.attach && FOUR_BYTE_CHARACTER.test(req.attach))) throw new ChannelError('BUSINESS', 'PARAM_ERROR');
   const answer = await callV3(deps, {
     method: 'POST',
     url: ENDPOINTS[payer.tradeType],
