@@ -20,6 +20,7 @@ export const RANKS = {
   channel: 1,
   platform: 2,
   wechat: 3,
+  'wechat-v3': 3,
   outbox: 3,
   anomalies: 4,
   orders: 5,

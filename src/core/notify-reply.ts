@@ -24,3 +24,21 @@ export const NOTIFY_REPLIES: Readonly<Record<NotifyReplyName, NotifyReply>> = Ob
   TOO_LARGE: reply(413, fail('BODY_TOO_LARGE')),
   NOT_ALLOWED: reply(405, ''),
 });
+
+/**
+ * The replies to API v3 notifies (docs/wechatpay-v3.md §8.4), by the same verdict names. Here the
+ * status decides: 2xx is received (204, no body), 4xx/5xx is not and WeChat retries; the body is
+ * `{"code":"FAIL","message":…}`. SIGN_ERROR is 401, PARAM_ERROR (authentic but unopenable) 400.
+ */
+export const NOTIFY_V3_REPLY_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+const failV3 = (message: string) => JSON.stringify({ code: 'FAIL', message });
+
+export const NOTIFY_V3_REPLIES: Readonly<Record<NotifyReplyName, NotifyReply>> = Object.freeze({
+  OK: reply(204, ''),
+  PARAM_ERROR: reply(400, failV3('PARAM_ERROR')),
+  SIGN_ERROR: reply(401, failV3('SIGN_ERROR')),
+  RETRY: reply(503, failV3('RETRY_LATER')),
+  TOO_LARGE: reply(413, failV3('BODY_TOO_LARGE')),
+  NOT_ALLOWED: reply(405, ''),
+});

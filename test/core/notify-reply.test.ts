@@ -1,7 +1,7 @@
 // docs/reliability.md §3.1: the notify replies, pinned to the exact bytes of the spec (the route tests
 // compare against these constants, so this is where the constants themselves are checked).
 import { describe, expect, it } from 'vitest';
-import { NOTIFY_REPLIES, NOTIFY_REPLY_CONTENT_TYPE, parseXml } from '../../src/core';
+import { NOTIFY_REPLIES, NOTIFY_REPLY_CONTENT_TYPE, NOTIFY_V3_REPLIES, NOTIFY_V3_REPLY_CONTENT_TYPE, parseXml } from '../../src/core';
 
 const FAIL = (c: string) => `<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[${c}]]></return_msg></xml>`;
 
@@ -28,5 +28,22 @@ describe('notify reply table (§3.1)', () => {
   it('is frozen', () => {
     expect(Object.isFrozen(NOTIFY_REPLIES)).toBe(true);
     for (const r of Object.values(NOTIFY_REPLIES)) expect(Object.isFrozen(r)).toBe(true);
+  });
+});
+
+describe('API v3 notify replies (docs/wechatpay-v3.md §8.4)', () => {
+  it('the same verdict names: 2xx only for OK, 401 for the signature, 400 for the unopenable, a FAIL body otherwise', () => {
+    const fail = (message: string) => `{"code":"FAIL","message":"${message}"}`;
+    expect(NOTIFY_V3_REPLIES).toEqual({
+      OK: { status: 204, body: '' },
+      PARAM_ERROR: { status: 400, body: fail('PARAM_ERROR') },
+      SIGN_ERROR: { status: 401, body: fail('SIGN_ERROR') },
+      RETRY: { status: 503, body: fail('RETRY_LATER') },
+      TOO_LARGE: { status: 413, body: fail('BODY_TOO_LARGE') },
+      NOT_ALLOWED: { status: 405, body: '' },
+    });
+    expect(NOTIFY_V3_REPLY_CONTENT_TYPE).toBe('application/json; charset=utf-8');
+    expect(Object.keys(NOTIFY_V3_REPLIES).sort()).toEqual(Object.keys(NOTIFY_REPLIES).sort());
+    expect(Object.isFrozen(NOTIFY_V3_REPLIES)).toBe(true);
   });
 });

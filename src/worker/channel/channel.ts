@@ -1,8 +1,9 @@
 // The channel seam: the ONE interface through which use cases talk to WeChat Pay. It speaks domain
-// values (amounts in integer fen, statuses, ids) and fails with ChannelError; XML, signing and the
-// wire format stay inside an implementation (wechat/: API v2 today). Trade types and an API v3
-// implementation are added behind this same interface.
-import type { JsapiPayParams, SignType } from '../../core';
+// values (amounts in integer fen, statuses, ids) and fails with ChannelError; XML or JSON, signing and
+// the wire format stay inside an implementation (wechat/: API v2; wechat-v3/: API v3). What WeChat
+// posts to us is read by each version's notify reader into one normalised notice, which the notify
+// use case checks once for both.
+import type { JsapiPayParams, JsapiPayParamsV3, SignType } from '../../core';
 
 import type { TradeType } from '../model';
 
@@ -14,7 +15,7 @@ export const TRADE_TYPES: readonly TradeType[] = ['JSAPI', 'MINIPROGRAM', 'NATIV
 /**
  * Which payment at WeChat a call is about, and the algorithm it was placed under: API v2 signs every
  * call of an order, and its pay params, with the order's own sign type (stored on the row); v3
- * ignores it. `outTradeNo` is the number WeChat knows: a payment attempt's `payment_no` (for orders
+ * ignores it (RSA for everything). `outTradeNo` is the number WeChat knows: a payment attempt's `payment_no` (for orders
  * made before attempts, the merchant's out_trade_no).
  */
 export interface OrderRef {
@@ -50,6 +51,7 @@ export interface PrepayRequest {
   readonly totalFee: number;
   /** The buyer's IP as the edge saw it (pinned per attempt; for MWEB the IP WeChat will check). */
   readonly clientIp: string;
+  /** The v2 notify route; an implementation whose notifies arrive elsewhere (v3: /wechat/v3/notify) sends its own. */
   readonly notifyUrl: string;
   /** When the order stops being payable. */
   readonly expiresAt: Date;
@@ -76,10 +78,11 @@ export interface AppPayParams {
 /**
  * What the buyer's client needs to pay, by trade type: JSAPI the getBrandWCPayRequest arguments,
  * MINIPROGRAM the wx.requestPayment ones (signed with the mini-program's appId), NATIVE the code to
- * show as a QR, MWEB the URL to open, APP the PayReq.
+ * show as a QR, MWEB the URL to open, APP the PayReq. API v2 signs them with the order's sign type
+ * (MD5, HMAC-SHA256); API v3 with the merchant's RSA key (signType "RSA").
  */
 export type PayParams =
-  | { readonly tradeType: 'JSAPI' | 'MINIPROGRAM'; readonly params: JsapiPayParams }
+  | { readonly tradeType: 'JSAPI' | 'MINIPROGRAM'; readonly params: JsapiPayParams | JsapiPayParamsV3 }
   | { readonly tradeType: 'NATIVE'; readonly codeUrl: string }
   | { readonly tradeType: 'MWEB'; readonly mwebUrl: string }
   | { readonly tradeType: 'APP'; readonly params: AppPayParams };
@@ -114,6 +117,7 @@ export interface RefundRequest {
   readonly totalFee: number;
   readonly refundFee: number;
   readonly refundDesc?: string;
+  /** The v2 refund-notify route; v3 sends its own (/wechat/v3/refund-notify). */
   readonly notifyUrl?: string;
 }
 
@@ -148,20 +152,67 @@ export type BillType = 'ALL' | 'SUCCESS' | 'REFUND' | 'RECHARGE_REFUND';
 export type BillStreamResult = { readonly kind: 'BILL'; readonly chunks: AsyncIterable<string> } | { readonly kind: 'NO_BILL' };
 
 /**
- * A payment notify as the channel reads it: authentic or not (step 4 of I1; every later check is the
- * notify use case's). `fields` are only what the signature covers. `messageKey` identifies the
- * authenticated message whatever its encoding (the anomaly idempotency key).
+ * A payment notify once authenticated, whatever its API version, as its reader normalised it: the wire
+ * values as text, nothing checked beyond authenticity. Every later check (our merchant and appid, a
+ * known attempt, amount, currency, result, trade type, payer) is the notify use case's, defined once
+ * for both versions (notify/payment-notice.ts).
+ */
+export interface PaymentNotice {
+  readonly appId?: string;
+  readonly mchId?: string;
+  /** The number WeChat knows: a payment attempt's (for orders made before attempts, the order's own). */
+  readonly outTradeNo?: string;
+  readonly transactionId?: string;
+  /** The order amount in fen as text (v2 total_fee; v3 amount.total), parsed by the use case. */
+  readonly totalFee?: string;
+  /** What the buyer paid in fen as text (v2 cash_fee; v3 amount.payer_total): informational. */
+  readonly cashFee?: string;
+  /** Absent: CNY (v2 fee_type; v3 amount.currency). */
+  readonly feeType?: string;
+  /** WeChat reports the payment made (v2 result_code=SUCCESS; v3 TRANSACTION.SUCCESS with trade_state SUCCESS). */
+  readonly succeeded: boolean;
+  /** What WeChat reported instead, for the anomaly record (v2 err_code; v3 event_type and trade_state). */
+  readonly failure?: Readonly<Record<string, string | null>>;
+  /** As on the wire: a mini-program's payment is JSAPI. */
+  readonly tradeType?: string;
+  readonly openid?: string;
+  readonly bankType?: string;
+  /** yyyyMMddHHmmss (Beijing). */
+  readonly timeEnd?: string;
+}
+
+/** A refund notify once authenticated (v2: its req_info decrypted; v3: signature and resource), normalised like PaymentNotice. */
+export interface RefundNotice {
+  /** v2: the outer appid (outside the encryption, still ours to check); null: the version carries none (v3). */
+  readonly appId: string | undefined | null;
+  readonly mchId?: string;
+  readonly outTradeNo?: string;
+  readonly outRefundNo?: string;
+  readonly refundId?: string;
+  /** The domain's RefundStatus when WeChat reported one consistently (SUCCESS, CHANGE, REFUNDCLOSE), else what it reported. */
+  readonly status?: string;
+  /** Fen as text (v2 refund_fee/total_fee; v3 amount.refund/amount.total). */
+  readonly refundFee?: string;
+  readonly totalFee?: string;
+  /** `yyyy-MM-dd HH:mm:ss` (Beijing). */
+  readonly successTime?: string;
+}
+
+/**
+ * An API v2 payment notify as the channel reads it: authentic or not (step 4 of I1). `notice` holds only
+ * what the signature covers. `messageKey` identifies the authenticated message whatever its encoding
+ * (the anomaly idempotency key).
  */
 export type PayNotifyReading =
-  | { readonly ok: true; readonly fields: Readonly<Record<string, string>>; readonly trimmedReading: boolean; readonly messageKey: string }
+  | { readonly ok: true; readonly notice: PaymentNotice; readonly trimmedReading: boolean; readonly messageKey: string }
   | { readonly ok: false; readonly reason: string };
 
-/** A refund notify opened: the encrypted payload's fields, or why it is not authentic. */
+/** An API v2 refund notify opened: the encrypted payload's facts, or why it is not authentic. */
 export type RefundNotifyReading =
-  | { readonly ok: true; readonly info: Readonly<Record<string, string>>; readonly messageKey: string }
+  | { readonly ok: true; readonly notice: RefundNotice; readonly messageKey: string }
   | { readonly ok: false; readonly reason: 'REQ_INFO_MISSING' | 'REQ_INFO_UNDECRYPTABLE' };
 
-/** Reading what WeChat posts to us. No network: a notify never calls out. */
+/** Reading the API v2 notifies (XML, fields parsed by the route). No network: a v2 notify never calls out. */
 export interface NotifyReader {
   /** Authenticates a parsed payment notify (algorithm allowlist, constant-time signature check). */
   readPayNotify(fields: Readonly<Record<string, string>>): Promise<PayNotifyReading>;
@@ -169,28 +220,50 @@ export interface NotifyReader {
   readRefundNotify(fields: Readonly<Record<string, string>>): Promise<RefundNotifyReading>;
 }
 
+/** An API v3 notify as received: the raw body bytes (what the signature covers) and the headers that carry it. */
+export interface V3NotifyMessage {
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+  readonly receivedAt: Date;
+}
+
+/**
+ * An API v3 notify read: authentic and decrypted, with the decrypted resource (the evidence kept) and
+ * its key (a hash of the resource, the same for every re-delivery); or refused — SIGN_ERROR when it is
+ * not authentic, PARAM_ERROR when it is but cannot be opened.
+ */
+export type V3NotifyReading<N> =
+  | { readonly ok: true; readonly notice: N; readonly messageKey: string; readonly resource: string }
+  | { readonly ok: false; readonly reason: string; readonly reply: 'SIGN_ERROR' | 'PARAM_ERROR' };
+
+/** Reading the API v3 notifies: signature over the raw bytes by the serial's key (±5 min), then the AES-GCM resource. */
+export interface V3NotifyReader {
+  readPayNotifyV3(message: V3NotifyMessage): Promise<V3NotifyReading<PaymentNotice>>;
+  readRefundNotifyV3(message: V3NotifyMessage): Promise<V3NotifyReading<RefundNotice>>;
+}
+
 /**
  * WeChat Pay, as use cases see it. Every answer a method returns was verified (signature, our
  * merchant); anything else is a ChannelError.
  */
-export interface PaymentChannel extends NotifyReader {
+export interface PaymentChannel {
   /** The appid a trade type pays under, or null when the merchant has not configured it (TRADE_TYPE_UNAVAILABLE). */
   appIdFor(tradeType: TradeType): string | null;
   /** Creates (or, repeated identically, finds again) the payment at WeChat, under `appIdFor(payer.tradeType)`. */
   prepay(req: PrepayRequest): Promise<Prepay>;
-  /** Fresh pay params for a stored prepay (a new signature each time, under the order's sign type). */
+  /** Fresh pay params for a stored prepay (a new signature each time: v2 under the order's sign type, v3 RSA). */
   payParams(prepay: Prepay, order: OrderRef, at: PayParamsMoment): Promise<PayParams>;
   /** Safe to repeat: retried with backoff inside. */
   queryOrder(order: OrderRef): Promise<OrderQueryResult>;
   /** Refused within CLOSE_MIN_AGE_MS of creation; ORDERPAID / ORDERCLOSED arrive as ChannelError. */
   closeOrder(order: OrderRef): Promise<void>;
-  /** Over the client-certificate path. On TIMEOUT/NETWORK query first, then repeat identically. */
+  /** v2 over the client-certificate path, v3 a signed call. On TIMEOUT/NETWORK query first, then repeat identically. */
   refund(req: RefundRequest): Promise<RefundAccepted>;
   /** Safe to repeat: retried with backoff inside. */
   queryRefund(outRefundNo: string, order: OrderRef): Promise<RefundQueryResult>;
   /** The T+1 bill of `billDate` (yyyyMMdd, Beijing), streamed. */
   fetchBill(billDate: string, billType: BillType): Promise<BillStreamResult>;
-  /** False when refunds cannot work here (live without the client certificate): fail closed before reserving. */
+  /** False when refunds cannot work here (v2 live without the client certificate): fail closed before reserving. */
   readonly refundsAvailable: boolean;
   /** The same channel, calling `onRequest` before each request it sends (a budget counts them; retries count). */
   counted(onRequest: () => void): PaymentChannel;

@@ -31,7 +31,7 @@ export class ChannelError extends Error {
   override readonly name = 'WechatError';
   /** Retrying with identical parameters is safe for queries; for a prepay or a refund query first. */
   readonly retryable: boolean;
-  /** TIMEOUT/NETWORK: the request may or may not have taken effect. */
+  /** TIMEOUT/NETWORK, and an answer whose signature did not verify (SIGN_INVALID): the request may or may not have taken effect. */
   readonly outcomeUnknown: boolean;
   constructor(
     readonly code: ChannelErrorCode,
@@ -40,6 +40,6 @@ export class ChannelError extends Error {
   ) {
     super(errCode ? `wechat ${code} (${errCode})` : `wechat ${code}`);
     this.retryable = RETRYABLE.has(code);
-    this.outcomeUnknown = code === 'TIMEOUT' || code === 'NETWORK';
+    this.outcomeUnknown = code === 'TIMEOUT' || code === 'NETWORK' || code === 'SIGN_INVALID';
   }
 }

@@ -3,7 +3,6 @@ import { createMiddleware } from 'hono/factory';
 import type { HonoEnv } from '../platform/env';
 import { createSandboxApp } from '../../sandbox/app';
 import type { SimMerchant } from '../../sandbox/settings';
-import { SANDBOX_APIV3_KEY, SANDBOX_MCH_PRIVATE_KEY, SANDBOX_MCH_SERIAL } from '../../core';
 import { getConfig } from '../platform/config';
 import { noStore } from '../platform/middleware/no-store';
 import { requestId } from '../platform/middleware/request-id';
@@ -26,6 +25,8 @@ function sandboxMerchant(env: Env): SimMerchant | null {
   const parsed = getConfig(env);
   if (!parsed.ok) return null;
   const c = parsed.config;
+  // Sandbox mode always has v3 keys (the configured ones, else the simulator's test keys); nothing else reaches /sandbox.
+  if (!c.v3) return null;
   return {
     appId: c.appId,
     mchId: c.mchId,
@@ -38,8 +39,8 @@ function sandboxMerchant(env: Env): SimMerchant | null {
     miniProgram: c.miniProgram ?? undefined,
     appAppId: c.appAppId ?? undefined,
     h5Domains: [new URL(c.publicBaseUrl).host],
-    // TODO(v3 config): the configured APIv3 key and merchant key once platform/config.ts reads them.
-    v3: { apiV3Key: SANDBOX_APIV3_KEY, mchPrivateKey: SANDBOX_MCH_PRIVATE_KEY, mchSerial: SANDBOX_MCH_SERIAL },
+    // API v3: the configured APIv3 key and the merchant's API key and serial (docs/configuration.md).
+    v3: { apiV3Key: c.v3.apiV3Key, mchPrivateKey: c.v3.mchPrivateKey, mchSerial: c.v3.mchSerial },
   };
 }
 

@@ -5,12 +5,16 @@ import { log } from '../platform/log';
 import { dueRuns } from '../reconciliation';
 import { runLifecycleTick } from '../lifecycle';
 import { dailyReconciliation } from '../reconciliation';
-import { gatewayDeps, reconcilerKick } from './wiring';
+import { gatewayDeps, maintainV3Keys, reconcilerKick } from './wiring';
 
 type Job = (env: Env, ctx: ExecutionContext, config: Config, scheduledTime: number) => Promise<void>;
 
-/** The lifecycle tick, every minute: missed notifies, expiry, stuck refunds, the webhook outbox. Its clock is the scheduled time. */
+/**
+ * The lifecycle tick, every minute: missed notifies, expiry, stuck refunds, the webhook outbox; on API
+ * v3 first the platform certificates when due (so the tick's calls verify). Its clock is the scheduled time.
+ */
 const lifecycle: Job = async (env, ctx, config, scheduledTime) => {
+  await maintainV3Keys(env, ctx, config, scheduledTime);
   const deps = { ...gatewayDeps(env, ctx, config), now: () => scheduledTime };
   const report = await runLifecycleTick(deps);
   log.info('LIFECYCLE_TICK', { ...report });

@@ -4,7 +4,9 @@ import { consoleRollupHook } from '../console';
 import type { BatchHooks, EventPublisher } from '../model';
 import type { OrderGateRpc } from '../model';
 import { v2Channel, v2NotifyReader, wechatIdentity, type WechatDeps, type WechatTransport, type WechatTransports } from '../wechat';
+import { d1CertificateStore, refreshCertificatesIfDue, v3Channel, v3NotifyReader, type V3Deps } from '../wechat-v3';
 import type { WebhookDeps, WebhookTransport } from '../webhooks';
+import type { PaymentChannel } from '../channel';
 import { eventPublisher, type WebhookMessage } from '../outbox';
 import { getConfig, type Config } from '../platform/config';
 import type { DepsFactory, GatewayDeps, NotifyDeps } from '../platform/deps';
@@ -58,19 +60,69 @@ export function wechatDeps(config: Config, env: Env, ctx: object): WechatDeps {
   return { config, transports: wechatTransports(config, env, ctx) };
 }
 
+/**
+ * The same transports, built on first use: a v3 notify calls out only when it names a certificate no
+ * one here has seen (key-store.ts), so most never need them (and a test's bare context has no loopback).
+ */
+function lazyTransports(config: Config, env: Env, ctx: object): WechatTransports {
+  let built: WechatTransports | undefined;
+  const get = () => (built ??= wechatTransports(config, env, ctx));
+  return {
+    api: (url, init) => Promise.resolve().then(() => get().api(url, init)),
+    cert: (url, init) => Promise.resolve().then(() => get().cert(url, init)),
+    get certAvailable() {
+      return get().certAvailable;
+    },
+  };
+}
+
+/** The v3 client's dependencies (same transports as v2; platform certificates in D1), or null without v3 keys. */
+export function v3Deps(config: Config, env: Env, ctx: object): V3Deps | null {
+  if (!config.v3) return null;
+  return { config, v3: config.v3, transports: lazyTransports(config, env, ctx), certificates: d1CertificateStore(env.DB) };
+}
+
+/** The channel WECHAT_API_VERSION names: API v2 (XML, HMAC/MD5, mTLS refunds) or API v3 (JSON, RSA). */
+export function channelOf(config: Config, env: Env, ctx: object): PaymentChannel {
+  const v3 = config.apiVersion === 'v3' ? v3Deps(config, env, ctx) : null;
+  return v3 ? v3Channel(v3) : v2Channel(wechatDeps(config, env, ctx));
+}
+
+/**
+ * The lifecycle cron's v3 upkeep: platform certificates refreshed before they expire (key-store.ts).
+ * Only on API v3; a failure is logged and tried again on a later tick (keys already kept stay usable).
+ */
+export async function maintainV3Keys(env: Env, ctx: object, config: Config, nowMs: number, logger: Logger = log): Promise<void> {
+  const deps = config.apiVersion === 'v3' ? v3Deps(config, env, ctx) : null;
+  if (!deps) return;
+  try {
+    const result = await refreshCertificatesIfDue(deps, nowMs);
+    if (result !== 'NOT_DUE') logger.info('V3_CERTIFICATES_REFRESHED', { result });
+  } catch (e) {
+    const err = e as { code?: string; errCode?: string; name?: string };
+    logger.warn('V3_CERTIFICATES_REFRESH_FAILED', { code: err?.code ?? err?.name ?? 'unknown', errCode: err?.errCode });
+  }
+}
+
 /** The webhook producer of this environment (a no-op without WEBHOOK_URL or the queue binding). */
 function publisherOf(env: Env, webhookUrl: string | null | undefined, logger: Logger = log): EventPublisher {
   return eventPublisher((env as { WEBHOOK_QUEUE?: Queue<WebhookMessage> }).WEBHOOK_QUEUE, webhookUrl, logger);
 }
 
 /** `ctx`: the request's execution context, or a scheduled/queue handler's. */
-/** A notify's dependencies: no WeChat calls (a notify never calls out), its arrival time as the clock. */
+/**
+ * A notify's dependencies, its arrival time as the clock. A v2 notify never calls out; a v3 notify
+ * only when it names a platform certificate no one here has seen (at most once a minute, key-store.ts).
+ */
 export function notifyDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): void }, config: Config, receivedAt: Date): NotifyDeps {
+  const v3 = v3Deps(config, env, ctx);
   return {
     db: env.DB,
     gate: (outTradeNo) => orderGate(env, outTradeNo),
     config,
+    // Both versions' readers whatever WECHAT_API_VERSION says: an order placed before a switch still notifies the old way.
     notifies: v2NotifyReader(config),
+    v3Notifies: v3 ? v3NotifyReader(v3) : null,
     receivedAt,
     waitUntil: (work) => ctx.waitUntil(work),
     publishEvents: publisherOf(env, config.webhookUrl),
@@ -83,7 +135,7 @@ export function gatewayDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): 
     db: env.DB,
     gate: (outTradeNo) => orderGate(env, outTradeNo),
     config,
-    channel: v2Channel(wechatDeps(config, env, ctx)),
+    channel: channelOf(config, env, ctx),
     buyers: wechatIdentity(wechatTransports(config, env, ctx).api, config),
     kickReconciler: reconcilerKick(env),
     now: Date.now,

@@ -1,5 +1,7 @@
-// Steps 1–3 shared by both notify routes (docs/reliability.md §4): a byte-capped body, strict UTF-8, the
-// flat allowlisted parser, return_code=SUCCESS. Refusals leave only a bounded counter.
+// What every notify route does before its message is authentic (docs/reliability.md §4): a byte-capped
+// body and strict UTF-8 (both API versions), then for v2 the flat allowlisted parser and
+// return_code=SUCCESS. Refusals leave only a bounded counter. Also the two ways an authentic message
+// is kept: its evidence, and an anomaly when it cannot be applied.
 import { parseXml, type NotifyReplyName } from '../../core';
 import { messageKeyOf, reportAnomaly } from '../anomalies';
 import type { AnomalyKind, NotifyEvidence, NotifyKind } from '../model';
@@ -26,9 +28,13 @@ export interface NotifyVerdict {
 
 export type { NotifyDeps } from '../platform/deps';
 
-interface InboundNotify {
+/** A body within the cap that is valid UTF-8 (a claimed charset other than UTF-8 is refused). */
+export interface InboundBody {
   bytes: Uint8Array;
   text: string;
+}
+
+interface InboundNotify extends InboundBody {
   fields: Record<string, string>;
 }
 
@@ -44,36 +50,46 @@ export function refuse(deps: NotifyDeps, reply: NotifyReplyName, reason: string)
   return { reply, outcome: reason };
 }
 
-/** The parsed message with return_code=SUCCESS, or the refusal to send. */
-export async function readInbound(req: Request, deps: NotifyDeps): Promise<InboundNotify | NotifyVerdict> {
+/** Steps 1–2a, every version: the body within the cap, strict UTF-8; or the refusal to send. */
+export async function readBody(req: Request, deps: NotifyDeps): Promise<InboundBody | NotifyVerdict> {
   // 1. Size: bytes actually received, whatever Content-Length says (a smaller claim is not trusted).
   const declared = Number(req.headers.get('content-length') ?? 0);
   if (declared > NOTIFY_MAX_BYTES) return refuse(deps, 'TOO_LARGE', 'TOO_LARGE');
   const bytes = await readCapped(req.body, NOTIFY_MAX_BYTES);
   if (!bytes) return refuse(deps, 'TOO_LARGE', 'TOO_LARGE');
 
-  // 2. Strict UTF-8, then the flat allowlisted parser (no DTD, entities, duplicates).
+  // 2a. Strict UTF-8.
   if (declaresForeignCharset(req.headers.get('content-type'))) return refuse(deps, 'PARAM_ERROR', 'BAD_CHARSET');
-  let text: string;
-  let fields: Record<string, string>;
   try {
-    text = UTF8.decode(bytes);
+    return { bytes, text: UTF8.decode(bytes) };
   } catch {
     return refuse(deps, 'PARAM_ERROR', 'BAD_ENCODING');
   }
+}
+
+/** API v2: the parsed message with return_code=SUCCESS, or the refusal to send. */
+export async function readInbound(req: Request, deps: NotifyDeps): Promise<InboundNotify | NotifyVerdict> {
+  const body = await readBody(req, deps);
+  if ('reply' in body) return body;
+  // 2b. The flat allowlisted parser (no DTD, entities, duplicates).
+  let fields: Record<string, string>;
   try {
-    fields = parseXml(text, { maxBytes: NOTIFY_MAX_BYTES, maxValueBytes: NOTIFY_MAX_VALUE_BYTES });
+    fields = parseXml(body.text, { maxBytes: NOTIFY_MAX_BYTES, maxValueBytes: NOTIFY_MAX_VALUE_BYTES });
   } catch {
     return refuse(deps, 'PARAM_ERROR', 'BAD_XML');
   }
 
   // 3. Communication result.
   if (fields.return_code !== 'SUCCESS') return refuse(deps, 'PARAM_ERROR', 'RETURN_CODE');
-  return { bytes, text, fields };
+  return { ...body, fields };
 }
 
-export async function evidenceOf(inbound: InboundNotify, messageSha256: string, now: Date): Promise<NotifyEvidence> {
-  return { rawBody: inbound.text, bodySha256: await sha256Hex(inbound.bytes), messageSha256, receivedAt: now.toISOString() };
+/**
+ * What an authentic notify leaves beside its effect: the SHA-256 of the bytes received, the message
+ * as kept (v2: the XML as received; v3: the decrypted resource JSON) and its key.
+ */
+export async function evidenceOf(bytes: Uint8Array, rawBody: string, messageSha256: string, now: Date): Promise<NotifyEvidence> {
+  return { rawBody, bodySha256: await sha256Hex(bytes), messageSha256, receivedAt: now.toISOString() };
 }
 
 /**

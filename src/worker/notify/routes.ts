@@ -1,12 +1,16 @@
-// POST /wechat/notify (payment) and POST /wechat/refund-notify: WeChat's callbacks. No auth, CSRF,
-// Origin or query parameters (I11): the body is the only input. Every reply is one of the frozen
-// §3.1 replies, within 5 s (I4).
+// WeChat's callbacks: POST /wechat/notify (payment) and POST /wechat/refund-notify in API v2, POST
+// /wechat/v3/notify and /wechat/v3/refund-notify in API v3 — all four mounted whatever
+// WECHAT_API_VERSION says (a notify follows the version its order was placed under). No auth, CSRF,
+// Origin or query parameters (I11): the body (and for v3 its signature headers) is the only input.
+// Every reply is one of the frozen replies of its version, within 5 s (I4).
 import { Hono, type Context } from 'hono';
-import { notifyReply } from '../platform/http-answers';
+import type { NotifyReplyName } from '../../core';
+import { notifyReply, notifyReplyV3 } from '../platform/http-answers';
 import type { HonoEnv } from '../platform/env';
 import type { NotifyDeps, NotifyVerdict } from './inbound';
 import { handlePayNotify } from './pay-notify';
 import { handleRefundNotify } from './refund-notify';
+import { handleV3PayNotify, handleV3RefundNotify } from './v3-notify';
 import { configured } from '../platform/middleware/require-config';
 import { errorName, log } from '../platform/log';
 import { sendAutomaticRefunds } from '../refunds';
@@ -30,14 +34,16 @@ async function withDeadline(work: Promise<NotifyVerdict>, deadlineMs: number): P
 const AUTOMATIC_REFUND_OUTCOMES: ReadonlySet<string> = new Set(['DUPLICATE_PAYMENT', 'PAID_AFTER_CLOSE']);
 
 type Handler = (req: Request, deps: NotifyDeps) => Promise<NotifyVerdict>;
+type Render = (name: NotifyReplyName) => Response;
 
 /** Fail closed (I12): RETRY, and WeChat retries once we are configured. */
-const configuredOrRetry = configured((c) => {
-  c.set('outcome', 'CONFIG_INVALID');
-  return notifyReply('RETRY');
-});
+const configuredOrRetry = (render: Render) =>
+  configured((c) => {
+    c.set('outcome', 'CONFIG_INVALID');
+    return render('RETRY');
+  });
 
-async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): Promise<Response> {
+async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number, render: Render = notifyReply): Promise<Response> {
   const ctx = c.executionCtx;
   const work = handle(c.req.raw, c.var.factory.notify(c.env, ctx, c.var.config, new Date())).catch((e: unknown): NotifyVerdict => {
     // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
@@ -50,7 +56,7 @@ async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number): 
   const verdict = await withDeadline(work, deadlineMs);
   c.set('outcome', verdict.outcome);
   if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);
-  return notifyReply(verdict.reply);
+  return render(verdict.reply);
 }
 
 interface NotifyRoutesOptions {
@@ -60,9 +66,14 @@ interface NotifyRoutesOptions {
 
 export function notifyRoutes({ deadlineMs = NOTIFY_DEADLINE_MS }: NotifyRoutesOptions = {}) {
   const notAllowed = () => notifyReply('NOT_ALLOWED');
+  const notAllowedV3 = () => notifyReplyV3('NOT_ALLOWED');
   return new Hono<HonoEnv>()
-    .post('/wechat/notify', configuredOrRetry, (c) => serve(c, handlePayNotify, deadlineMs))
-    .post('/wechat/refund-notify', configuredOrRetry, (c) => serve(c, handleRefundNotify, deadlineMs))
+    .post('/wechat/notify', configuredOrRetry(notifyReply), (c) => serve(c, handlePayNotify, deadlineMs))
+    .post('/wechat/refund-notify', configuredOrRetry(notifyReply), (c) => serve(c, handleRefundNotify, deadlineMs))
+    .post('/wechat/v3/notify', configuredOrRetry(notifyReplyV3), (c) => serve(c, handleV3PayNotify, deadlineMs, notifyReplyV3))
+    .post('/wechat/v3/refund-notify', configuredOrRetry(notifyReplyV3), (c) => serve(c, handleV3RefundNotify, deadlineMs, notifyReplyV3))
     .all('/wechat/notify', notAllowed)
-    .all('/wechat/refund-notify', notAllowed);
+    .all('/wechat/refund-notify', notAllowed)
+    .all('/wechat/v3/notify', notAllowedV3)
+    .all('/wechat/v3/refund-notify', notAllowedV3);
 }

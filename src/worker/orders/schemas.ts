@@ -149,10 +149,10 @@ export const JsapiParamsSchema = z
     timeStamp: z.string(),
     nonceStr: z.string(),
     package: z.string(),
-    signType: z.enum(['MD5', 'HMAC-SHA256']),
+    signType: z.enum(['MD5', 'HMAC-SHA256', 'RSA']).meta({ description: "API v2: the order's sign type; API v3: RSA." }),
     paySign: z.string(),
   })
-  .meta({ id: 'JsapiParams', description: 'Pass as-is to WeixinJSBridge.invoke("getBrandWCPayRequest", …).' });
+  .meta({ id: 'JsapiParams', description: 'Pass as-is to WeixinJSBridge.invoke("getBrandWCPayRequest", …) (or, without appId, to wx.requestPayment).' });
 
 /** An IPv4 or IPv6 literal (spbill_create_ip, String(64)). */
 const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { isWechatText, SANDBOX_APP_APPID, SANDBOX_MINI_PROGRAM_APPID, SANDBOX_MINI_PROGRAM_SECRET, weakSecretReason } from '../../core';
 import { TRADE_TYPES, type TradeType } from '../channel';
+import { v3SecretValues, v3SettingsOf, V3_SECRET_VARS, type ApiVersion, type V3Settings } from './config-v3';
 import { isLoopbackHost } from './loopback';
+
+export type { ApiVersion, V3Settings } from './config-v3';
 
 /** Keys published in WeChat's docs or in peer SDK tests, and our own sandbox defaults: never valid in live mode (I12). */
 export const DOCUMENTED_EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
@@ -27,6 +30,16 @@ export const SANDBOX_PATH = '/sandbox';
 
 export interface Config {
   readonly mode: 'sandbox' | 'live';
+  /**
+   * WECHAT_API_VERSION: which WeChat Pay API the gateway calls (v2, the default, or v3). Notifies of
+   * both versions are read whatever it says (orders placed before a switch still notify the old way).
+   */
+  readonly apiVersion: ApiVersion;
+  /**
+   * API v3 keys (platform/config-v3.ts): always in v3 mode, always in sandbox mode (the simulator's
+   * test keys unless set), null in live mode on API v2.
+   */
+  readonly v3: V3Settings | null;
   readonly appId: string;
   readonly mchId: string;
   readonly apiKey: string;
@@ -74,7 +87,7 @@ export interface Config {
 }
 
 /** Every variable that holds a secret, as the schema declares it: the log scrubber redacts their values. */
-const SECRET_VARS = new Set<string>(['WEBHOOK_SECRET', 'ADMIN_TOKEN']);
+const SECRET_VARS = new Set<string>(['WEBHOOK_SECRET', 'ADMIN_TOKEN', ...V3_SECRET_VARS]);
 
 const secret = (name: string, min: number) => {
   SECRET_VARS.add(name);
@@ -93,6 +106,8 @@ const schema = z.object({
   WECHAT_API_KEY: secret('WECHAT_API_KEY', 32).refine((v) => v.length === 32, { error: 'WECHAT_API_KEY must be 32 characters' }),
   WECHAT_APP_SECRET: secret('WECHAT_APP_SECRET', 16),
   WECHAT_SIGN_TYPE: z.enum(['MD5', 'HMAC-SHA256'], { error: 'WECHAT_SIGN_TYPE must be MD5 or HMAC-SHA256' }).default('HMAC-SHA256'),
+  // The v3 keys themselves are read by platform/config-v3.ts.
+  WECHAT_API_VERSION: z.preprocess(emptyAsAbsent, z.enum(['v2', 'v3'], { error: 'WECHAT_API_VERSION must be v2 or v3' }).default('v2')),
   // Empty values are the same as none (the mode's default, or the sandbox's test applications).
   WECHAT_TRADE_TYPES: z.preprocess(emptyAsAbsent, z.string().optional()),
   WECHAT_MINIPROGRAM_APPID: z.preprocess(emptyAsAbsent, appid('WECHAT_MINIPROGRAM_APPID').optional()),
@@ -268,11 +283,11 @@ export function configuredSecrets(env: Record<string, unknown>): string[] {
   const values: string[] = [];
   for (const name of SECRET_VARS) {
     const v = env[name];
-    if (typeof v !== 'string' || v.length < 8) continue;
+    if (typeof v !== 'string' || v.length < 8 || (V3_SECRET_VARS as readonly string[]).includes(name)) continue;
     values.push(v);
     if (v.startsWith('whsec_')) values.push(v.slice('whsec_'.length));
   }
-  return values;
+  return [...values, ...v3SecretValues(env)];
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -318,11 +333,15 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   else if (tradeTypes.has('MWEB') && sceneInfoBytes(publicBaseUrl, h5WapName) > SCENE_INFO_MAX_BYTES) {
     problems.push(`PUBLIC_BASE_URL and H5_WAP_NAME make MWEB's scene_info longer than ${SCENE_INFO_MAX_BYTES} bytes`);
   }
+  const v3 = v3SettingsOf(env, v.WECHAT_MODE, v.WECHAT_API_VERSION);
+  problems.push(...v3.problems);
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
     config: {
       mode: v.WECHAT_MODE,
+      apiVersion: v.WECHAT_API_VERSION,
+      v3: v3.settings,
       appId: v.WECHAT_APPID,
       mchId: v.WECHAT_MCH_ID,
       apiKey: v.WECHAT_API_KEY,

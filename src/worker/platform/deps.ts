@@ -2,7 +2,7 @@
 // channel, the configuration, the clock, the logger and the hooks that ride in money batches. The
 // composition root (compose/wiring.ts) builds them; HTTP routes find its factory on the request
 // (`c.var.factory`, set by compose/app.ts), so no feature imports the root. Tests build them by hand.
-import type { BuyerIdentity, NotifyReader, PaymentChannel } from '../channel';
+import type { BuyerIdentity, NotifyReader, PaymentChannel, V3NotifyReader } from '../channel';
 import type { BatchHooks, EventPublisher } from '../model';
 import type { OrderGateRpc } from '../model';
 import type { Config } from './config';
@@ -34,8 +34,10 @@ export interface GatewayDeps {
 /** A notify's dependencies: the gateway's, with the moment the message arrived as its clock, and the channel's notify reader (no calls out). */
 export interface NotifyDeps extends Pick<GatewayDeps, 'db' | 'gate' | 'config' | 'waitUntil' | 'publishEvents' | 'log'> {
   readonly receivedAt: Date;
-  /** Authenticity (step 4 of I1): the channel's reading of what WeChat posted. */
+  /** Authenticity (step 4 of I1): the channel's reading of what WeChat posted, API v2 (XML). */
   readonly notifies: NotifyReader;
+  /** The same for API v3 (JSON, RSA, AES-GCM); null when no v3 keys are configured (live on v2): v3 notifies are then retried. */
+  readonly v3Notifies: V3NotifyReader | null;
 }
 
 type Ctx = { waitUntil(work: Promise<unknown>): void };

@@ -1,8 +1,8 @@
 // Every answer the HTTP shell gives for a failure: domain error codes → HTTP statuses and the JSON
-// envelope, beside the notify verdicts → WeChat's frozen XML replies, and the one 405 rule.
+// envelope, beside the notify verdicts → WeChat's frozen replies (v2 XML, v3 status + JSON), and the one 405 rule.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { NOTIFY_REPLIES, NOTIFY_REPLY_CONTENT_TYPE, type NotifyReplyName } from '../../core';
+import { NOTIFY_REPLIES, NOTIFY_REPLY_CONTENT_TYPE, NOTIFY_V3_REPLIES, NOTIFY_V3_REPLY_CONTENT_TYPE, type NotifyReplyName } from '../../core';
 import type { HonoEnv } from './env';
 import type { ErrorCode } from './errors';
 
@@ -82,6 +82,14 @@ export function notifyReply(name: NotifyReplyName): Response {
   const r = NOTIFY_REPLIES[name];
   if (name === 'NOT_ALLOWED') return new Response(null, { status: r.status, headers: { Allow: 'POST' } });
   return new Response(r.body, { status: r.status, headers: { 'Content-Type': NOTIFY_REPLY_CONTENT_TYPE } });
+}
+
+/** The API v3 reply for the same verdict (docs/wechatpay-v3.md §8.4): 204 received, 4xx/5xx with a FAIL body retried. */
+export function notifyReplyV3(name: NotifyReplyName): Response {
+  const r = NOTIFY_V3_REPLIES[name];
+  if (name === 'NOT_ALLOWED') return new Response(null, { status: r.status, headers: { Allow: 'POST' } });
+  if (!r.body) return new Response(null, { status: r.status });
+  return new Response(r.body, { status: r.status, headers: { 'Content-Type': NOTIFY_V3_REPLY_CONTENT_TYPE } });
 }
 
 /** §8.4: OPTIONS (outside a CORS preflight) gets an empty answer; any other unrouted verb a 405. */

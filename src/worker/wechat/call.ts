@@ -5,6 +5,7 @@
 import { buildXml, nonceStr, parseXml, signParams, verifySignedMessage, type SignType } from '../../core';
 import { parseFen } from '../../core';
 import type { Config } from '../platform/config';
+import { withRetries as retry } from '../channel';
 import { WechatError, wechatErrorFor } from './errors';
 import type { WechatTransport, WechatTransports } from './transport';
 
@@ -103,17 +104,9 @@ export async function callWechat(deps: WechatDeps, opts: CallOptions): Promise<R
   return answer;
 }
 
-/** Retries retryable failures with exponential backoff plus jitter. Only for calls that are safe to repeat (queries). */
-export async function withRetries<T>(deps: WechatDeps, attempt: () => Promise<T>, attempts = 3, baseDelayMs = 200): Promise<T> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (e) {
-      if (!(e instanceof WechatError) || !e.retryable || i >= attempts) throw e;
-      await sleep(baseDelayMs * 2 ** (i - 1) * (0.5 + Math.random() / 2));
-    }
-  }
+/** Retries retryable failures with exponential backoff plus jitter (channel/retry.ts). Only for calls that are safe to repeat (queries). */
+export function withRetries<T>(deps: WechatDeps, attempt: () => Promise<T>, attempts = 3, baseDelayMs = 200): Promise<T> {
+  return retry(attempt, { sleep: deps.sleep, attempts, baseDelayMs });
 }
 
 /** A non-negative integer fen field from a verified answer (core parseFen rules); PROTOCOL if malformed. */

@@ -1,7 +1,17 @@
 // The API v2 implementation of the channel seam (channel/channel.ts): each method is one endpoint
 // module over the signed-call path; what WeChat posts to us is read with the same key and rules.
 import { appPayParams, decryptRefundInfo, jsapiPayParams, verifySignedMessage, formatWechatTime, canonicalString } from '../../core';
-import type { NotifyReader, OrderRef, PayParams, PaymentChannel, Prepay, PrepayRequest, TradeType } from '../channel';
+import {
+  appIdOf,
+  payingAppId,
+  type NotifyReader,
+  type PaymentNotice,
+  type PayParams,
+  type PaymentChannel,
+  type Prepay,
+  type PrepayRequest,
+  type RefundNotice,
+} from '../channel';
 import { sha256Hex } from '../../core';
 import type { Config } from '../platform/config';
 import type { WechatDeps } from './call';
@@ -32,6 +42,40 @@ function refundMessageSha256(decrypted: Readonly<Record<string, string>>): Promi
   return sha256Hex(`REFUND\n${canonicalString(decrypted)}`);
 }
 
+/** A v2 payment notify's signed fields as the notice both API versions share (channel/channel.ts). */
+function paymentNotice(f: Readonly<Record<string, string>>): PaymentNotice {
+  return {
+    appId: f.appid,
+    mchId: f.mch_id,
+    outTradeNo: f.out_trade_no,
+    transactionId: f.transaction_id,
+    totalFee: f.total_fee,
+    cashFee: f.cash_fee,
+    feeType: f.fee_type,
+    succeeded: f.result_code === 'SUCCESS',
+    failure: { err_code: f.err_code ?? null },
+    tradeType: f.trade_type,
+    openid: f.openid,
+    bankType: f.bank_type,
+    timeEnd: f.time_end,
+  };
+}
+
+/** A v2 refund notify as the notice: the outer appid/mch_id (unencrypted) and the decrypted req_info. */
+function refundNotice(outer: Readonly<Record<string, string>>, info: Readonly<Record<string, string>>): RefundNotice {
+  return {
+    appId: outer.appid,
+    mchId: outer.mch_id,
+    outTradeNo: info.out_trade_no,
+    outRefundNo: info.out_refund_no,
+    refundId: info.refund_id,
+    status: info.refund_status,
+    refundFee: info.refund_fee,
+    totalFee: info.total_fee,
+    successTime: info.success_time,
+  };
+}
+
 /** Reads notifies with the merchant's key: the signature rule of §3.4 within the configured allowlist; req_info by AES-256-ECB. */
 export function v2NotifyReader(config: Pick<Config, 'apiKey' | 'signType'>): NotifyReader {
   return {
@@ -40,7 +84,7 @@ export function v2NotifyReader(config: Pick<Config, 'apiKey' | 'signType'>): Not
       if (!verified.ok) return { ok: false, reason: verified.reason };
       return {
         ok: true,
-        fields: verified.signedFields,
+        notice: paymentNotice(verified.signedFields),
         trimmedReading: verified.trimmedReading,
         messageKey: await payMessageSha256(verified.signedFields, fields.sign!),
       };
@@ -53,39 +97,15 @@ export function v2NotifyReader(config: Pick<Config, 'apiKey' | 'signType'>): Not
       } catch {
         return { ok: false, reason: 'REQ_INFO_UNDECRYPTABLE' };
       }
-      return { ok: true, info, messageKey: await refundMessageSha256(info) };
+      return { ok: true, notice: refundNotice(fields, info), messageKey: await refundMessageSha256(info) };
     },
   };
-}
-
-/**
- * The appid a trade type pays under: the 公众号's for JSAPI, NATIVE and MWEB, the mini-program's, the
- * mobile app's; null when the merchant has not enabled it (WECHAT_TRADE_TYPES).
- */
-function appIdOf(config: Config, tradeType: TradeType): string | null {
-  if (!config.tradeTypes.has(tradeType)) return null;
-  if (tradeType === 'MINIPROGRAM') return config.miniProgram?.appId ?? null;
-  if (tradeType === 'APP') return config.appAppId;
-  return config.appId;
-}
-
-/**
- * The appid a stored prepay's pay params are signed under: the order's own. A mini-program's or an
- * app's order always names it, since falling back to the 公众号 appid would sign a paySign the
- * buyer's client rejects (the classic 支付验证签名失败).
- */
-function payingAppId(config: Config, tradeType: TradeType, order: OrderRef): string {
-  if ((tradeType === 'MINIPROGRAM' || tradeType === 'APP') && order.appId === undefined) {
-    throw new Error(`a ${tradeType} order names the appid it was placed under (OrderRef.appId)`);
-  }
-  return order.appId ?? config.appId;
 }
 
 /** WeChat Pay API v2 behind the channel interface. */
 export function v2Channel(deps: WechatDeps): PaymentChannel {
   const { config } = deps;
   return {
-    ...v2NotifyReader(config),
     appIdFor: (tradeType) => appIdOf(config, tradeType),
     async prepay(req: PrepayRequest): Promise<Prepay> {
       const { payer, order } = req;
