@@ -47,35 +47,43 @@ function filesInSuites(): string[] {
   return [...claimed];
 }
 
-export default defineConfig(async () => ({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        bindings: {
-          TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, 'migrations')),
+/** A workerd project: the app's bindings from wrangler.toml, plus `vars` over its [vars]. */
+export async function workerdProject(name: string, include: string[], exclude: string[], vars: Record<string, string> = {}) {
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            ...vars,
+            TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, 'migrations')),
+          },
         },
-      },
-    }),
-  ],
-  test: {
-    name: 'worker',
-    // One runtime per file. A suite file (test/workerd) runs a feature's test files in one runtime, each
-    // from empty storage (test/support/suite.ts); files that abort Durable Objects or inject faults into
-    // them, and any file no suite names, still get a runtime of their own.
-    include: ['test/workerd/*.test.ts', 'test/core/**/*.test.ts', 'test/worker/**/*.test.ts', 'test/sandbox/**/*.test.ts'],
-    exclude: [...configDefaults.exclude, ...filesInSuites()],
-    setupFiles: ['./test/setup/one-prototype-proxy.ts', './test/setup/apply-migrations.ts'],
-    // A bound on a hung test, not a speed requirement: with two suites sharing two cores, a test that
-    // makes hundreds of requests (200 console logins) can take longer than vitest's default 5 s, and a
-    // test cut off by its timeout leaves its requests running into the next file's tests.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    // Known-benign workerd lines only; see the file.
-    globalSetup: ['./test/setup/quiet-runtime.ts'],
-    // The packages the app and its tests import, pre-bundled: one module each instead of hundreds (zod
-    // alone is ~95) to load into every runtime. Every entry point of a package must be listed, or it
-    // would load twice (two `HTTPException` classes); reading them from the sources keeps the list whole.
-    deps: { optimizer: { ssr: { enabled: true, include: bareImports(['src', 'test/core', 'test/worker', 'test/sandbox', 'test/support']) } } },
-  },
-}));
+      }),
+    ],
+    test: {
+      name,
+      include,
+      exclude: [...configDefaults.exclude, ...exclude],
+      setupFiles: ['./test/setup/one-prototype-proxy.ts', './test/setup/apply-migrations.ts'],
+      // A bound on a hung test, not a speed requirement: with two suites sharing two cores, a test that
+      // makes hundreds of requests (200 console logins) can take longer than vitest's default 5 s, and a
+      // test cut off by its timeout leaves its requests running into the next file's tests.
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+      // Known-benign workerd lines only; see the file.
+      globalSetup: ['./test/setup/quiet-runtime.ts'],
+      // The packages the app and its tests import, pre-bundled: one module each instead of hundreds (zod
+      // alone is ~95) to load into every runtime. Every entry point of a package must be listed, or it
+      // would load twice (two `HTTPException` classes); reading them from the sources keeps the list whole.
+      deps: { optimizer: { ssr: { enabled: true, include: bareImports(['src', 'test/core', 'test/worker', 'test/sandbox', 'test/support']) } } },
+    },
+  };
+}
+
+// One runtime per file. A suite file (test/workerd) runs a feature's test files in one runtime, each
+// from empty storage (test/support/suite.ts); files that abort Durable Objects or inject faults into
+// them, and any file no suite names, still get a runtime of their own.
+export default defineConfig(() =>
+  workerdProject('worker', ['test/workerd/*.test.ts', 'test/core/**/*.test.ts', 'test/worker/**/*.test.ts', 'test/sandbox/**/*.test.ts'], filesInSuites()),
+);

@@ -63,7 +63,7 @@ const steps = [
     [process.execPath, 'scripts/check-boundaries.mjs'],
   ]),
   step('browser', [[bin('vitest'), 'run', '--project', 'browser']]),
-  step('unit and worker', [[bin('vitest'), 'run', '--project', 'unit', '--project', 'worker']], { live: true }),
+  step('unit and worker', [[bin('vitest'), 'run', '--project', 'unit', '--project', 'worker', '--project', 'worker-v3']], { live: true }),
 ];
 
 let failed = 0;

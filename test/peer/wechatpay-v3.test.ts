@@ -8,10 +8,14 @@
 // Why Node and `wrangler`'s unstable_startWorker rather than workerd: the SDK's client needs axios and
 // its Node http adapter, which cannot load inside workerd (test/sandbox/peer-sdk.test.ts explains why the
 // v2 check reproduces the client there instead). Running the SDK unchanged over real HTTP is the point of
-// a peer check, so this file starts the worker itself (esbuild + workerd, no CLI, in-memory storage,
-// about a second) on a free loopback port and points the SDK's baseURL at its /sandbox. An in-process
+// a peer check, so this file starts the worker itself (esbuild + workerd, no CLI, a throwaway persisted
+// state with the migrations applied, a few seconds) on a free loopback port and points the SDK's baseURL at its /sandbox. An in-process
 // adapter into the Hono app is not possible: the simulator's state lives in Durable Objects.
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- CommonJS without typings
 import PeerAes from 'wechatpay-axios-plugin/lib/aes.js';
@@ -34,9 +38,20 @@ import {
 import { openidFor } from '../../src/sandbox/users';
 import { PLATFORM_CERT_VALIDITY } from '../../src/sandbox/v3/signer';
 
-const Rsa = PeerRsa as { verify(message: string, signature: string, publicKey: unknown): boolean; from(thing: string, type: string): unknown };
-const Formatter = PeerFormatter as { response(timestamp: string, nonce: string, body: string): string };
-const AesGcm = (PeerAes as { AesGcm: { decrypt(ciphertext: string, key: string, iv: string, aad: string): string } }).AesGcm;
+const Rsa = PeerRsa as {
+  verify(message: string, signature: string, publicKey: unknown): boolean;
+  sign(message: string, privateKey: unknown): string;
+  from(thing: string, type: string): unknown;
+};
+const Formatter = PeerFormatter as { response(timestamp: string, nonce: string, body: string): string; nonce(size?: number): string };
+const AesGcm = (
+  PeerAes as {
+    AesGcm: {
+      decrypt(ciphertext: string, key: string, iv: string, aad: string): string;
+      encrypt(plaintext: string, key: string, iv: string, aad: string): string;
+    };
+  }
+).AesGcm;
 
 // The worker's default sandbox configuration (wrangler.toml [vars]).
 const MCHID = '10000100';
@@ -55,10 +70,21 @@ async function sim(path: string, body?: unknown): Promise<any> {
   return res.json();
 }
 
+/** Its own throwaway state, with the D1 migrations applied (the gateway's orders live in D1). */
+const persist = mkdtempSync(path.join(tmpdir(), 'wxpay-peer-v3-'));
+
 beforeAll(async () => {
+  const migrate = spawnSync(path.resolve('node_modules/.bin/wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+    timeout: 60_000,
+  });
+  if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stdout}${migrate.stderr}`);
   worker = await unstable_startWorker({
     config: 'wrangler.toml',
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: false, watch: false, logLevel: 'none' },
+    // The gateway on API v3 (the simulator speaks both either way).
+    bindings: { WECHAT_API_VERSION: { type: 'plain_text', value: 'v3' } },
+    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist, watch: false, logLevel: 'none' },
   });
   await worker.ready;
   origin = new URL(String(await worker.url)).origin;
@@ -73,6 +99,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.dispose();
+  rmSync(persist, { recursive: true, force: true });
 });
 
 const newNo = (tag: string) => `PEER3${tag}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`.slice(0, 32);
@@ -161,5 +188,80 @@ describe('wechatpay-axios-plugin (its v3 client, signer and verifier) against th
     expect(new Date(x509.validTo).toISOString()).toBe(new Date(PLATFORM_CERT_VALIDITY.notAfter).toISOString());
     expect(Date.parse(cert.effective_time)).toBe(Date.parse(x509.validFrom));
     expect(Date.parse(cert.expire_time)).toBe(Date.parse(x509.validTo));
+  });
+
+  it('a notify the SDK builds as WeChat would (its AES-GCM and RSA, the published test key) pays a gateway order once; a changed byte is refused', async () => {
+    const headers = { Authorization: 'Bearer sandbox-merchant-token-not-for-live-use', 'Content-Type': 'application/json' };
+    const buyer = openidFor(APPID, 'alice');
+    const no = newNo('G');
+    expect(
+      (
+        await fetch(`${origin}/v1/orders`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ description: '对等通知', total_fee: 321, out_trade_no: no, openid: buyer }),
+        })
+      ).status,
+    ).toBe(201);
+    expect((await fetch(`${origin}/v1/orders/${no}/payments`, { method: 'POST', headers, body: JSON.stringify({ trade_type: 'JSAPI' }) })).status).toBe(201);
+
+    // What a merchant's own harness gets from the sandbox to act as WeChat (sandbox mode only).
+    const keys = await sim('v3/keys');
+    const transactionId = `4200${Date.now()}`.padEnd(28, '7');
+    const plain = JSON.stringify({
+      appid: APPID,
+      mchid: MCHID,
+      out_trade_no: no,
+      transaction_id: transactionId,
+      trade_type: 'JSAPI',
+      trade_state: 'SUCCESS',
+      trade_state_desc: '支付成功',
+      bank_type: 'OTHERS',
+      success_time: new Date().toISOString().replace(/\.\d+Z$/, '+00:00'),
+      payer: { openid: buyer },
+      amount: { total: 321, payer_total: 321, currency: 'CNY', payer_currency: 'CNY' },
+    });
+    const iv = Formatter.nonce(12);
+    const body = JSON.stringify({
+      id: crypto.randomUUID(),
+      create_time: new Date().toISOString(),
+      resource_type: 'encrypt-resource',
+      event_type: 'TRANSACTION.SUCCESS',
+      summary: '支付成功',
+      resource: {
+        original_type: 'transaction',
+        algorithm: 'AEAD_AES_256_GCM',
+        ciphertext: AesGcm.encrypt(plain, SANDBOX_APIV3_KEY, iv, 'transaction'),
+        associated_data: 'transaction',
+        nonce: iv,
+      },
+    });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = Formatter.nonce(32);
+    const signature = Rsa.sign(Formatter.response(timestamp, nonce, body), Rsa.from(keys.platform_private_key, 'private'));
+    const notify = (bytes: string) =>
+      fetch(`${origin}/wechat/v3/notify`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'Wechatpay-Timestamp': timestamp,
+          'Wechatpay-Nonce': nonce,
+          'Wechatpay-Signature': signature,
+          'Wechatpay-Serial': keys.pub_key_id,
+          'Wechatpay-Signature-Type': 'WECHATPAY2-SHA256-RSA2048',
+        },
+        body: bytes,
+      });
+    const status = async () => ((await (await fetch(`${origin}/v1/orders/${no}`, { headers })).json()) as { status: string }).status;
+
+    const tampered = await notify(body.replace('"支付成功"', '"支付成功 "'));
+    expect(tampered.status).toBe(401);
+    expect(await tampered.json()).toMatchObject({ code: 'FAIL' });
+    expect(await status()).toBe('NOTPAY');
+
+    expect((await notify(body)).status).toBe(204);
+    expect((await notify(body)).status).toBe(204); // a duplicate: acknowledged, nothing more
+    const paid = (await (await fetch(`${origin}/v1/orders/${no}`, { headers })).json()) as Record<string, unknown>;
+    expect(paid).toMatchObject({ status: 'PAID', transaction_id: transactionId, total_fee: 321 });
   });
 });
