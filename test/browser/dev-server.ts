@@ -43,7 +43,8 @@ async function waitReady(origin: string, child: ChildProcess, output: () => stri
   throw new Error(`wrangler dev was not ready within ${READY_TIMEOUT_MS} ms:\n${output()}`);
 }
 
-export async function startDevServer(): Promise<DevServer> {
+/** `vars`: more `--var NAME:value` over wrangler.toml's [vars] (e.g. WECHAT_API_VERSION). */
+export async function startDevServer(vars: Record<string, string> = {}): Promise<DevServer> {
   const persist = mkdtempSync(path.join(tmpdir(), 'wxpay-edge-browser-'));
   const env = { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
   const migrate = spawnSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
@@ -76,6 +77,7 @@ export async function startDevServer(): Promise<DevServer> {
       persist,
       '--var',
       `PUBLIC_BASE_URL:${origin}`,
+      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
       '--show-interactive-dev-session=false',
       '--log-level',
       'warn',
