@@ -2,8 +2,6 @@
 // docs/wechatpay-v3.md §10 restates (V10 from wechatpay-java, V11 from wechatpay-go), the Authorization
 // parser, canonical base64, PEM, and the consistency of the simulator's own test keys. The vectors that
 // need the SDKs' key files (V1–V6, V12–V15) are the opt-in test/vectors/v3-official.test.ts.
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
 import { describe, expect, it } from 'vitest';
 import {
   base64Decode,
@@ -32,41 +30,12 @@ import {
   v3Authorization,
   v3RequestMessage,
 } from '../../src/core';
+import { flipFirstChar, parseCertificate, sha256Hex } from '../support/x509';
 
 // ---------------------------------------------------------------------------------------------------
-// Helpers (test-only; the production code has no X.509 parser yet)
+// Helpers
 
 const UTF8 = new TextEncoder();
-
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
-}
-
-interface ParsedCertificate {
-  /** Upper-case hex, leading zero bytes dropped: the form of `serial_no` / `Wechatpay-Serial`. */
-  readonly serial: string;
-  readonly spki: Uint8Array<ArrayBuffer>;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
-}
-
-function parseCertificate(pem: string): ParsedCertificate {
-  const tbs = AsnConvert.parse(pemToDer(pem, 'CERTIFICATE'), Certificate).tbsCertificate;
-  const serial = bytesToHex(new Uint8Array(tbs.serialNumber))
-    .toUpperCase()
-    .replace(/^(?:00)+(?=.)/, '');
-  return {
-    serial,
-    spki: new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo)),
-    notBefore: tbs.validity.notBefore.getTime(),
-    notAfter: tbs.validity.notAfter.getTime(),
-  };
-}
-
-/** The same base64 text with one character changed (a different, still canonical, signature). */
-function flipFirstChar(b64: string): string {
-  return (b64[0] === 'A' ? 'B' : 'A') + b64.slice(1);
-}
 
 /** The same UTF-8 message with its first byte changed. */
 

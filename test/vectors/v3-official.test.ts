@@ -4,8 +4,6 @@
 // repository does not redistribute. Put them under test/vectors/v3/ as its README says; a block whose
 // files are absent FAILS, naming them, so this check never passes without its inputs.
 // The vectors whose values docs/wechatpay-v3.md restates (V10, V11) run in test/core/v3-vectors.test.ts.
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
 import { describe, expect, it } from 'vitest';
 import {
   base64Decode,
@@ -41,6 +39,7 @@ import {
   v3SignedMessage,
   verifyV3Signature,
 } from '../../src/core';
+import { flipFirstChar, parseCertificate, sha256Hex } from '../support/x509';
 
 // ---------------------------------------------------------------------------------------------------
 // Test data files (test/vectors/v3/README.md), by file name; absent ones are simply not in the map.
@@ -71,41 +70,12 @@ function withFiles(title: string, names: readonly string[], body: () => void): v
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Helpers (test-only; the production code has no X.509 parser yet)
+// Helpers
 
 const UTF8 = new TextEncoder();
 /** UTF-8 bytes over a plain ArrayBuffer (what WebCrypto's typings ask for). */
 const utf8 = (text: string): Uint8Array<ArrayBuffer> => new Uint8Array(UTF8.encode(text));
 
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
-}
-
-interface ParsedCertificate {
-  /** Upper-case hex, leading zero bytes dropped: the form of `serial_no` / `Wechatpay-Serial`. */
-  readonly serial: string;
-  readonly spki: Uint8Array<ArrayBuffer>;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
-}
-
-function parseCertificate(pem: string): ParsedCertificate {
-  const tbs = AsnConvert.parse(pemToDer(pem, 'CERTIFICATE'), Certificate).tbsCertificate;
-  const serial = bytesToHex(new Uint8Array(tbs.serialNumber))
-    .toUpperCase()
-    .replace(/^(?:00)+(?=.)/, '');
-  return {
-    serial,
-    spki: new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo)),
-    notBefore: tbs.validity.notBefore.getTime(),
-    notAfter: tbs.validity.notAfter.getTime(),
-  };
-}
-
-/** The same base64 text with one character changed (a different, still canonical, signature). */
-function flipFirstChar(b64: string): string {
-  return (b64[0] === 'A' ? 'B' : 'A') + b64.slice(1);
-}
 
 /** The same UTF-8 message with its first byte changed. */
 function flipFirstByte(message: string): Uint8Array<ArrayBuffer> {

@@ -8,3 +8,4 @@ export type { WechatTransport, WechatTransports } from './transport';
 
 /** WeChat refuses a close within 5 minutes of the order's creation (docs/wechatpay-v2.md §10, reliability.md I9). */
 export const CLOSE_MIN_AGE_MS = 5 * 60 * 1000;
+export { isCodeUrl, isMwebUrl, isPrepayId } from './pay-urls';

@@ -4,17 +4,23 @@
  * it is read. A prepay is never retried blindly: on TIMEOUT/NETWORK its outcome is unknown (callers
  * query, or repeat with identical parameters, which WeChat answers with the same prepay).
  */
-import { ChannelError, type OrderQueryResult, type OrderRef, type Payer, type Prepay, type PrepayRequest, type TradeState } from '../channel';
+import {
+  ChannelError,
+  isCodeUrl,
+  isMwebUrl,
+  isPrepayId,
+  type OrderQueryResult,
+  type OrderRef,
+  type Payer,
+  type Prepay,
+  type PrepayRequest,
+  type TradeState,
+} from '../channel';
 import { callV3, callV3WithRetries, fen, obj, str } from './call';
 import type { V3Deps } from './request';
 import { rfc3339Beijing, timeEndOf } from './time';
 
 const TRADE_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'REFUND', 'NOTPAY', 'CLOSED', 'REVOKED', 'USERPAYING', 'PAYERROR']);
-const PREPAY_ID = /^[A-Za-z0-9_-]{1,64}$/;
-/** NATIVE 模式二: `weixin://wxpay/bizpayurl?pr=…`, nothing else (it becomes a QR code a buyer scans). */
-const CODE_URL = /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z._~%=&-]+$/;
-const CODE_URL_MAX = 256;
-const MWEB_URL_MAX = 1024;
 /** API v3 carries UTF-8 of 1–3 bytes a character only (docs/wechatpay-v3.md §1): no emoji. */
 const FOUR_BYTE_CHARACTER = /[\u{10000}-\u{10FFFF}]/u;
 
@@ -46,20 +52,6 @@ function tradeFields(req: PrepayRequest): Record<string, unknown> {
   }
 }
 
-/** An https URL of sane length without credentials; in sandbox mode also the simulator's own pages. */
-function isMwebUrl(deps: V3Deps, value: string): boolean {
-  if (value.length > MWEB_URL_MAX || !/^[\x21-\x7e]+$/.test(value)) return false;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.username || url.password) return false;
-  if (url.protocol === 'https:') return true;
-  return deps.config.mode === 'sandbox' && value.startsWith(`${deps.config.payBaseUrl}/`);
-}
-
 /**
  * The prepay, by trade type. v3's NATIVE and H5 answers carry no prepay_id; the attempt still needs one
  * (it marks "WeChat issued this number"): H5's is the `prepay_id` in its h5_url (WeChat's h5_url has
@@ -89,18 +81,18 @@ export async function prepayV3(deps: V3Deps, req: PrepayRequest, appId: string):
   switch (payer.tradeType) {
     case 'NATIVE': {
       const codeUrl = str(answer, 'code_url') ?? '';
-      if (codeUrl.length > CODE_URL_MAX || !CODE_URL.test(codeUrl)) throw new ChannelError('PROTOCOL');
+      if (!isCodeUrl(codeUrl)) throw new ChannelError('PROTOCOL');
       return { tradeType: 'NATIVE', prepayId: marker, codeUrl };
     }
     case 'MWEB': {
       const mwebUrl = str(answer, 'h5_url') ?? '';
-      if (!isMwebUrl(deps, mwebUrl)) throw new ChannelError('PROTOCOL');
-      const inUrl = new URL(mwebUrl).searchParams.get('prepay_id');
-      return { tradeType: 'MWEB', prepayId: inUrl && PREPAY_ID.test(inUrl) ? inUrl : marker, mwebUrl };
+      if (!isMwebUrl(deps.config, mwebUrl)) throw new ChannelError('PROTOCOL');
+      const inUrl = new URL(mwebUrl).searchParams.get('prepay_id') ?? undefined;
+      return { tradeType: 'MWEB', prepayId: isPrepayId(inUrl) ? inUrl : marker, mwebUrl };
     }
     default: {
       const prepayId = str(answer, 'prepay_id');
-      if (!prepayId || !PREPAY_ID.test(prepayId)) throw new ChannelError('PROTOCOL');
+      if (!isPrepayId(prepayId)) throw new ChannelError('PROTOCOL');
       return { tradeType: payer.tradeType, prepayId };
     }
   }

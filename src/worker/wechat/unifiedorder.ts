@@ -6,6 +6,7 @@
  * @see https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1
  */
 import type { SignType } from '../../core';
+import { isCodeUrl, isMwebUrl, isPrepayId } from '../channel';
 import { callWechat, type WechatDeps } from './call';
 import { WechatError } from './errors';
 
@@ -45,11 +46,6 @@ export type UnifiedOrderResult =
 /** scene_info is String(256) (by UTF-8 bytes; the configuration checks PUBLIC_BASE_URL and H5_WAP_NAME against it). */
 const SCENE_INFO_MAX_BYTES = 256;
 const PRODUCT_ID = /^[\x21-\x7e]{1,32}$/;
-const PREPAY_ID = /^[A-Za-z0-9_-]{1,64}$/;
-/** NATIVE 模式二: `weixin://wxpay/bizpayurl?pr=…`, nothing else (it becomes a QR code a buyer scans). */
-const CODE_URL = /^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z._~%=&-]+$/;
-const CODE_URL_MAX = 256;
-const MWEB_URL_MAX = 1024;
 
 /** MWEB's `scene_info` (docs/wechatpay-v2.md §23.2): a JSON string, the merchant's H5 site as type Wap. */
 export function h5SceneInfo(scene: { readonly wapUrl: string; readonly wapName: string }): string {
@@ -78,21 +74,6 @@ function tradeFields(req: UnifiedOrderRequest, tradeType: WireTradeType): Record
   }
 }
 
-/** An https URL of sane length without credentials; in sandbox mode also the simulator's own pages (http on loopback). */
-function isMwebUrl(deps: WechatDeps, value: string): boolean {
-  if (value.length > MWEB_URL_MAX || !/^[\x21-\x7e]+$/.test(value)) return false;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.username || url.password) return false;
-  if (url.protocol === 'https:') return true;
-  const { config } = deps;
-  return config.mode === 'sandbox' && value.startsWith(`${config.payBaseUrl}/`);
-}
-
 export async function unifiedOrder(deps: WechatDeps, req: UnifiedOrderRequest): Promise<UnifiedOrderResult> {
   const tradeType = req.tradeType ?? 'JSAPI';
   const appId = req.appId ?? deps.config.appId;
@@ -115,16 +96,16 @@ export async function unifiedOrder(deps: WechatDeps, req: UnifiedOrderRequest): 
   });
   // A prepay under another appid or for another trade type could not be paid as we would ask.
   const prepayId = answer.prepay_id;
-  if (!prepayId || !PREPAY_ID.test(prepayId) || answer.appid !== appId || answer.trade_type !== tradeType) throw new WechatError('PROTOCOL');
+  if (!isPrepayId(prepayId) || answer.appid !== appId || answer.trade_type !== tradeType) throw new WechatError('PROTOCOL');
   switch (tradeType) {
     case 'NATIVE': {
       const codeUrl = answer.code_url ?? '';
-      if (codeUrl.length > CODE_URL_MAX || !CODE_URL.test(codeUrl)) throw new WechatError('PROTOCOL');
+      if (!isCodeUrl(codeUrl)) throw new WechatError('PROTOCOL');
       return { tradeType, prepayId, codeUrl };
     }
     case 'MWEB': {
       const mwebUrl = answer.mweb_url ?? '';
-      if (!isMwebUrl(deps, mwebUrl)) throw new WechatError('PROTOCOL');
+      if (!isMwebUrl(deps.config, mwebUrl)) throw new WechatError('PROTOCOL');
       return { tradeType, prepayId, mwebUrl };
     }
     default:
