@@ -3,9 +3,10 @@
 // problems that name variables, never values.
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_APP_APPID, SANDBOX_MINI_PROGRAM_APPID, SANDBOX_MINI_PROGRAM_SECRET } from '../../src/core';
-import { configuredSecrets, parseConfig, type Config } from '../../src/worker/platform/config';
+import { configuredSecrets, parseConfig } from '../../src/worker/platform/config';
 import { fakeConfig, SANDBOX_VARS } from '../support/fakes';
 import { LIVE_VARS } from '../support/live-vars';
+import { accepted, refused } from '../support/config-checks';
 
 const LIVE = {
   ...SANDBOX_VARS,
@@ -14,25 +15,9 @@ const LIVE = {
 const MINI = { WECHAT_MINIPROGRAM_APPID: 'wx1111111111111111', WECHAT_MINIPROGRAM_SECRET: 'fake-live-mini-program-secret-0001' };
 const APP = { WECHAT_APP_APPID: 'wx2222222222222222' };
 
-function ok(vars: Record<string, string>): Config {
-  const r = parseConfig(vars);
-  if (!r.ok) throw new Error(`refused: ${r.problems.join('; ')}`);
-  return r.config;
-}
-
-/** The problems, after checking that none of them repeats the value of a secret or an appid. */
-function problems(vars: Record<string, string>): string[] {
-  const r = parseConfig(vars);
-  if (r.ok) throw new Error('accepted');
-  const text = r.problems.join('\n');
-  for (const [name, value] of Object.entries(vars))
-    if (/SECRET|KEY|TOKEN|APPID|WAP_NAME/.test(name) && value.trim()) expect(text, name).not.toContain(value.trim());
-  return r.problems;
-}
-
 describe('defaults', () => {
   it('sandbox: all five trade types, the fixed test mini-program and app, wap_name = MERCHANT_NAME', () => {
-    const c = ok(SANDBOX_VARS);
+    const c = accepted(SANDBOX_VARS);
     expect([...c.tradeTypes].sort()).toEqual(['APP', 'JSAPI', 'MINIPROGRAM', 'MWEB', 'NATIVE']);
     expect(c.miniProgram).toEqual({ appId: SANDBOX_MINI_PROGRAM_APPID, secret: SANDBOX_MINI_PROGRAM_SECRET });
     expect(c.appAppId).toBe(SANDBOX_APP_APPID);
@@ -45,69 +30,69 @@ describe('defaults', () => {
   });
 
   it('live: JSAPI only, no mini-program, no app', () => {
-    const c = ok(LIVE);
+    const c = accepted(LIVE);
     expect([...c.tradeTypes]).toEqual(['JSAPI']);
     expect(c.miniProgram).toBeNull();
     expect(c.appAppId).toBeNull();
   });
 
   it('an empty WECHAT_TRADE_TYPES is the default', () => {
-    expect(ok({ ...LIVE, WECHAT_TRADE_TYPES: '' }).tradeTypes).toEqual(new Set(['JSAPI']));
-    expect(ok({ ...SANDBOX_VARS, WECHAT_TRADE_TYPES: '' }).tradeTypes.size).toBe(5);
+    expect(accepted({ ...LIVE, WECHAT_TRADE_TYPES: '' }).tradeTypes).toEqual(new Set(['JSAPI']));
+    expect(accepted({ ...SANDBOX_VARS, WECHAT_TRADE_TYPES: '' }).tradeTypes.size).toBe(5);
   });
 });
 
 describe('WECHAT_TRADE_TYPES', () => {
   it('a comma list, spaces and empty entries ignored', () => {
-    expect(ok({ ...SANDBOX_VARS, WECHAT_TRADE_TYPES: ' NATIVE , MWEB,,JSAPI ' }).tradeTypes).toEqual(new Set(['NATIVE', 'MWEB', 'JSAPI']));
-    expect(ok({ ...LIVE, WECHAT_TRADE_TYPES: 'NATIVE' }).tradeTypes).toEqual(new Set(['NATIVE']));
+    expect(accepted({ ...SANDBOX_VARS, WECHAT_TRADE_TYPES: ' NATIVE , MWEB,,JSAPI ' }).tradeTypes).toEqual(new Set(['NATIVE', 'MWEB', 'JSAPI']));
+    expect(accepted({ ...LIVE, WECHAT_TRADE_TYPES: 'NATIVE' }).tradeTypes).toEqual(new Set(['NATIVE']));
   });
 
   it.each(['JSAPI,WAPPAY', 'jsapi', 'JSAPI;NATIVE', ',', 'MICROPAY'])('%j → refused by name', (raw) => {
-    expect(problems({ ...SANDBOX_VARS, WECHAT_TRADE_TYPES: raw })).toEqual([
+    expect(refused({ ...SANDBOX_VARS, WECHAT_TRADE_TYPES: raw })).toEqual([
       'WECHAT_TRADE_TYPES must be a comma-separated list of JSAPI, MINIPROGRAM, NATIVE, MWEB, APP',
     ]);
   });
 
   it('a disabled trade type leaves its application null even when it is named', () => {
-    const c = ok({ ...LIVE, ...MINI, ...APP, WECHAT_TRADE_TYPES: 'JSAPI,NATIVE' });
+    const c = accepted({ ...LIVE, ...MINI, ...APP, WECHAT_TRADE_TYPES: 'JSAPI,NATIVE' });
     expect(c.miniProgram).toBeNull();
     expect(c.appAppId).toBeNull();
-    const s = ok({ ...SANDBOX_VARS, WECHAT_TRADE_TYPES: 'JSAPI' });
+    const s = accepted({ ...SANDBOX_VARS, WECHAT_TRADE_TYPES: 'JSAPI' });
     expect([s.miniProgram, s.appAppId]).toEqual([null, null]);
   });
 });
 
 describe('the mini-program and the app', () => {
   it('live with MINIPROGRAM and APP: both named → used', () => {
-    const c = ok({ ...LIVE, ...MINI, ...APP, WECHAT_TRADE_TYPES: 'JSAPI,MINIPROGRAM,APP' });
+    const c = accepted({ ...LIVE, ...MINI, ...APP, WECHAT_TRADE_TYPES: 'JSAPI,MINIPROGRAM,APP' });
     expect(c.miniProgram).toEqual({ appId: MINI.WECHAT_MINIPROGRAM_APPID, secret: MINI.WECHAT_MINIPROGRAM_SECRET });
     expect(c.appAppId).toBe(APP.WECHAT_APP_APPID);
   });
 
   it('live: each one required when its trade type is enabled', () => {
-    expect(problems({ ...LIVE, WECHAT_TRADE_TYPES: 'MINIPROGRAM,APP' })).toEqual([
+    expect(refused({ ...LIVE, WECHAT_TRADE_TYPES: 'MINIPROGRAM,APP' })).toEqual([
       'WECHAT_MINIPROGRAM_APPID is missing (required when WECHAT_TRADE_TYPES includes MINIPROGRAM)',
       'WECHAT_MINIPROGRAM_SECRET is missing (required when WECHAT_TRADE_TYPES includes MINIPROGRAM)',
       'WECHAT_APP_APPID is missing (required when WECHAT_TRADE_TYPES includes APP)',
     ]);
-    expect(problems({ ...LIVE, WECHAT_TRADE_TYPES: 'MINIPROGRAM', WECHAT_MINIPROGRAM_APPID: MINI.WECHAT_MINIPROGRAM_APPID })).toEqual([
+    expect(refused({ ...LIVE, WECHAT_TRADE_TYPES: 'MINIPROGRAM', WECHAT_MINIPROGRAM_APPID: MINI.WECHAT_MINIPROGRAM_APPID })).toEqual([
       'WECHAT_MINIPROGRAM_SECRET is missing (required when WECHAT_TRADE_TYPES includes MINIPROGRAM)',
     ]);
   });
 
   it('sandbox: named ones replace the test ones; half a mini-program is refused', () => {
-    const c = ok({ ...SANDBOX_VARS, ...MINI, ...APP });
+    const c = accepted({ ...SANDBOX_VARS, ...MINI, ...APP });
     expect(c.miniProgram?.appId).toBe(MINI.WECHAT_MINIPROGRAM_APPID);
     expect(c.appAppId).toBe(APP.WECHAT_APP_APPID);
-    expect(problems({ ...SANDBOX_VARS, WECHAT_MINIPROGRAM_SECRET: MINI.WECHAT_MINIPROGRAM_SECRET })).toEqual([
+    expect(refused({ ...SANDBOX_VARS, WECHAT_MINIPROGRAM_SECRET: MINI.WECHAT_MINIPROGRAM_SECRET })).toEqual([
       'WECHAT_MINIPROGRAM_APPID is missing (required when WECHAT_TRADE_TYPES includes MINIPROGRAM)',
     ]);
   });
 
   it('live refuses the sandbox test appids and the test secret, by name only', () => {
     expect(
-      problems({
+      refused({
         ...LIVE,
         WECHAT_TRADE_TYPES: 'JSAPI,MINIPROGRAM,APP',
         WECHAT_MINIPROGRAM_APPID: SANDBOX_MINI_PROGRAM_APPID,
@@ -120,7 +105,7 @@ describe('the mini-program and the app', () => {
       'WECHAT_APP_APPID is a sandbox test appid and is refused in live mode',
     ]);
     // Even as the 公众号 appid, and even when the trade type is off.
-    expect(problems({ ...LIVE, WECHAT_APPID: SANDBOX_APP_APPID })).toEqual(['WECHAT_APPID is a sandbox test appid and is refused in live mode']);
+    expect(refused({ ...LIVE, WECHAT_APPID: SANDBOX_APP_APPID })).toEqual(['WECHAT_APPID is a sandbox test appid and is refused in live mode']);
   });
 
   it.each([
@@ -129,15 +114,15 @@ describe('the mini-program and the app', () => {
     ['WECHAT_MINIPROGRAM_SECRET', { WECHAT_MINIPROGRAM_SECRET: 'tooFew1' }, 'WECHAT_MINIPROGRAM_SECRET is shorter than 16 characters'],
     ['WECHAT_MINIPROGRAM_SECRET', { WECHAT_MINIPROGRAM_SECRET: 'has a space in the middle' }, 'WECHAT_MINIPROGRAM_SECRET contains whitespace'],
   ])('a malformed %s → refused', (_name, vars, message) => {
-    expect(problems({ ...SANDBOX_VARS, ...MINI, ...vars })).toEqual([message]);
+    expect(refused({ ...SANDBOX_VARS, ...MINI, ...vars })).toEqual([message]);
   });
 
   it('each application has its own appid', () => {
-    expect(problems({ ...SANDBOX_VARS, ...MINI, WECHAT_MINIPROGRAM_APPID: SANDBOX_VARS.WECHAT_APPID })).toEqual([
+    expect(refused({ ...SANDBOX_VARS, ...MINI, WECHAT_MINIPROGRAM_APPID: SANDBOX_VARS.WECHAT_APPID })).toEqual([
       'WECHAT_MINIPROGRAM_APPID must differ from WECHAT_APPID',
     ]);
-    expect(problems({ ...SANDBOX_VARS, WECHAT_APP_APPID: SANDBOX_VARS.WECHAT_APPID })).toEqual(['WECHAT_APP_APPID must differ from WECHAT_APPID']);
-    expect(problems({ ...SANDBOX_VARS, ...MINI, WECHAT_APP_APPID: MINI.WECHAT_MINIPROGRAM_APPID })).toEqual([
+    expect(refused({ ...SANDBOX_VARS, WECHAT_APP_APPID: SANDBOX_VARS.WECHAT_APPID })).toEqual(['WECHAT_APP_APPID must differ from WECHAT_APPID']);
+    expect(refused({ ...SANDBOX_VARS, ...MINI, WECHAT_APP_APPID: MINI.WECHAT_MINIPROGRAM_APPID })).toEqual([
       'WECHAT_APP_APPID must differ from WECHAT_MINIPROGRAM_APPID',
     ]);
   });
@@ -150,23 +135,23 @@ describe('the mini-program and the app', () => {
 
 describe('H5_WAP_NAME (MWEB scene_info)', () => {
   it('trimmed; unset or blank → MERCHANT_NAME', () => {
-    expect(ok({ ...SANDBOX_VARS, H5_WAP_NAME: '  示例商城 ' }).h5WapName).toBe('示例商城');
-    expect(ok({ ...SANDBOX_VARS, H5_WAP_NAME: '   ' }).h5WapName).toBe('沙箱商户');
-    expect(ok({ ...LIVE, MERCHANT_NAME: 'Example Shop' }).h5WapName).toBe('Example Shop');
+    expect(accepted({ ...SANDBOX_VARS, H5_WAP_NAME: '  示例商城 ' }).h5WapName).toBe('示例商城');
+    expect(accepted({ ...SANDBOX_VARS, H5_WAP_NAME: '   ' }).h5WapName).toBe('沙箱商户');
+    expect(accepted({ ...LIVE, MERCHANT_NAME: 'Example Shop' }).h5WapName).toBe('Example Shop');
   });
 
   it.each([
     ['65 characters', 'x'.repeat(65)],
     ['a control character', 'Shop\u0007'],
   ])('%s → refused', (_n, name) => {
-    expect(problems({ ...SANDBOX_VARS, H5_WAP_NAME: name })).toEqual(['H5_WAP_NAME must be at most 64 characters of plain text']);
+    expect(refused({ ...SANDBOX_VARS, H5_WAP_NAME: name })).toEqual(['H5_WAP_NAME must be at most 64 characters of plain text']);
   });
 
   it('scene_info over 256 bytes with MWEB enabled → refused; without MWEB the name is not sent', () => {
     const long = '商'.repeat(64); // 192 bytes
-    expect(problems({ ...SANDBOX_VARS, H5_WAP_NAME: long })).toEqual([`PUBLIC_BASE_URL and H5_WAP_NAME make MWEB's scene_info longer than 256 bytes`]);
-    expect(ok({ ...SANDBOX_VARS, H5_WAP_NAME: long, WECHAT_TRADE_TYPES: 'JSAPI' }).h5WapName).toBe(long);
-    expect(ok({ ...SANDBOX_VARS, H5_WAP_NAME: '商'.repeat(60) }).tradeTypes.has('MWEB')).toBe(true);
+    expect(refused({ ...SANDBOX_VARS, H5_WAP_NAME: long })).toEqual([`PUBLIC_BASE_URL and H5_WAP_NAME make MWEB's scene_info longer than 256 bytes`]);
+    expect(accepted({ ...SANDBOX_VARS, H5_WAP_NAME: long, WECHAT_TRADE_TYPES: 'JSAPI' }).h5WapName).toBe(long);
+    expect(accepted({ ...SANDBOX_VARS, H5_WAP_NAME: '商'.repeat(60) }).tradeTypes.has('MWEB')).toBe(true);
   });
 });
 

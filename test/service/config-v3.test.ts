@@ -11,9 +11,10 @@ import {
   SANDBOX_PLATFORM_PRIVATE_KEY,
   SANDBOX_PUB_KEY_ID,
 } from '../../src/core';
-import { configuredSecrets, parseConfig, type Config } from '../../src/worker/platform/config';
+import { configuredSecrets } from '../../src/worker/platform/config';
 import { SANDBOX_VARS } from '../support/fakes';
 import { LIVE_VARS } from '../support/live-vars';
+import { accepted, refused } from '../support/config-checks';
 
 // Fresh keys for "the merchant's own": generated, never published.
 const { privateKey: ownPkcs8, publicKey: ownSpki } = generateKeyPairSync('rsa', {
@@ -42,36 +43,17 @@ const LIVE_V3 = {
 };
 const PUBLIC_KEY = { WECHAT_PAY_PUBLIC_KEY: ownSpki, WECHAT_PAY_PUBLIC_KEY_ID: 'PUB_KEY_ID_0114232134912410000000000000000' };
 
-function ok(vars: Record<string, string>): Config {
-  const r = parseConfig(vars);
-  if (!r.ok) throw new Error(`refused: ${r.problems.join('; ')}`);
-  return r.config;
-}
-
-/** The problems, after checking that none of them quotes a configured key (or a piece of one). */
-function problems(vars: Record<string, string>): string[] {
-  const r = parseConfig(vars);
-  if (r.ok) throw new Error('accepted');
-  const text = r.problems.join('\n');
-  for (const [name, value] of Object.entries(vars)) {
-    if (!/KEY|SECRET|TOKEN/.test(name) || value.length < 8) continue;
-    expect(text, name).not.toContain(value.trim());
-    for (const line of value.split('\n').filter((l) => l.length >= 16)) expect(text, name).not.toContain(line);
-  }
-  return r.problems;
-}
-
 describe('WECHAT_API_VERSION', () => {
   it('defaults to v2; v2 and v3 are the only values', () => {
-    expect(ok(SANDBOX_VARS).apiVersion).toBe('v2');
-    expect(ok({ ...SANDBOX_VARS, WECHAT_API_VERSION: '' }).apiVersion).toBe('v2');
-    expect(ok({ ...SANDBOX_VARS, WECHAT_API_VERSION: 'v3' }).apiVersion).toBe('v3');
-    expect(problems({ ...SANDBOX_VARS, WECHAT_API_VERSION: 'V3' })).toEqual(['WECHAT_API_VERSION must be v2 or v3']);
+    expect(accepted(SANDBOX_VARS).apiVersion).toBe('v2');
+    expect(accepted({ ...SANDBOX_VARS, WECHAT_API_VERSION: '' }).apiVersion).toBe('v2');
+    expect(accepted({ ...SANDBOX_VARS, WECHAT_API_VERSION: 'v3' }).apiVersion).toBe('v3');
+    expect(refused({ ...SANDBOX_VARS, WECHAT_API_VERSION: 'V3' })).toEqual(['WECHAT_API_VERSION must be v2 or v3']);
   });
 
   it('sandbox: the simulator test keys are the defaults, in v2 mode too, with the public key (public-key mode)', () => {
     for (const version of ['v2', 'v3']) {
-      expect(ok({ ...SANDBOX_VARS, WECHAT_API_VERSION: version }).v3).toEqual({
+      expect(accepted({ ...SANDBOX_VARS, WECHAT_API_VERSION: version }).v3).toEqual({
         apiV3Key: SANDBOX_APIV3_KEY,
         mchPrivateKey: SANDBOX_MCH_PRIVATE_KEY,
         mchSerial: SANDBOX_MCH_SERIAL,
@@ -81,18 +63,18 @@ describe('WECHAT_API_VERSION', () => {
   });
 
   it('sandbox: both public-key variables empty = platform-certificate mode', () => {
-    const c = ok({ ...SANDBOX_VARS, WECHAT_API_VERSION: 'v3', WECHAT_PAY_PUBLIC_KEY: '', WECHAT_PAY_PUBLIC_KEY_ID: '' });
+    const c = accepted({ ...SANDBOX_VARS, WECHAT_API_VERSION: 'v3', WECHAT_PAY_PUBLIC_KEY: '', WECHAT_PAY_PUBLIC_KEY_ID: '' });
     expect(c.v3?.payPublicKey).toBeNull();
   });
 
   it('live v2 ignores the v3 variables', () => {
-    expect(ok({ ...LIVE_V3, WECHAT_API_VERSION: 'v2', WECHAT_APIV3_KEY: 'short' }).v3).toBeNull();
+    expect(accepted({ ...LIVE_V3, WECHAT_API_VERSION: 'v2', WECHAT_APIV3_KEY: 'short' }).v3).toBeNull();
   });
 });
 
 describe('live v3', () => {
   it('accepts the merchant own keys; the serial is kept upper-case; without a public key: certificates', () => {
-    const c = ok(LIVE_V3);
+    const c = accepted(LIVE_V3);
     expect(c.apiVersion).toBe('v3');
     expect(c.v3).toEqual({
       apiV3Key: LIVE_V3.WECHAT_APIV3_KEY,
@@ -100,12 +82,12 @@ describe('live v3', () => {
       mchSerial: LIVE_V3.WECHAT_MCH_SERIAL.toUpperCase(),
       payPublicKey: null,
     });
-    expect(ok({ ...LIVE_V3, ...PUBLIC_KEY }).v3?.payPublicKey).toEqual({ id: PUBLIC_KEY.WECHAT_PAY_PUBLIC_KEY_ID, pem: ownSpki });
+    expect(accepted({ ...LIVE_V3, ...PUBLIC_KEY }).v3?.payPublicKey).toEqual({ id: PUBLIC_KEY.WECHAT_PAY_PUBLIC_KEY_ID, pem: ownSpki });
   });
 
   it('requires the APIv3 key, the private key and the serial', () => {
     const { WECHAT_APIV3_KEY: _a, WECHAT_MCH_PRIVATE_KEY: _b, WECHAT_MCH_SERIAL: _c, ...rest } = LIVE_V3;
-    expect(problems(rest)).toEqual([
+    expect(refused(rest)).toEqual([
       'WECHAT_APIV3_KEY is missing (required with WECHAT_API_VERSION=v3)',
       'WECHAT_MCH_PRIVATE_KEY is missing (required with WECHAT_API_VERSION=v3)',
       'WECHAT_MCH_SERIAL is missing (required with WECHAT_API_VERSION=v3)',
@@ -114,7 +96,7 @@ describe('live v3', () => {
 
   it('refuses every sandbox test key and id', () => {
     expect(
-      problems({
+      refused({
         ...LIVE_V3,
         WECHAT_APIV3_KEY: SANDBOX_APIV3_KEY,
         WECHAT_MCH_PRIVATE_KEY: SANDBOX_MCH_PRIVATE_KEY,
@@ -130,23 +112,23 @@ describe('live v3', () => {
       "WECHAT_PAY_PUBLIC_KEY is the sandbox's test key and is refused in live mode",
     ]);
     // The simulator's own signing keys are published too.
-    expect(problems({ ...LIVE_V3, WECHAT_MCH_PRIVATE_KEY: SANDBOX_PLATFORM_PRIVATE_KEY })).toEqual([
+    expect(refused({ ...LIVE_V3, WECHAT_MCH_PRIVATE_KEY: SANDBOX_PLATFORM_PRIVATE_KEY })).toEqual([
       'WECHAT_MCH_PRIVATE_KEY is a sandbox test key and is refused in live mode',
     ]);
     // The official SDK test key (docs/wechatpay-v3.md §10 V10).
-    expect(problems({ ...LIVE_V3, WECHAT_APIV3_KEY: 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb' })).toHaveLength(1);
+    expect(refused({ ...LIVE_V3, WECHAT_APIV3_KEY: 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb' })).toHaveLength(1);
   });
 
   it('refuses an APIv3 key that is not exactly 32 bytes (16 would silently be AES-128), or has whitespace', () => {
-    expect(problems({ ...LIVE_V3, WECHAT_APIV3_KEY: 'testAPIv3Key0000' })).toEqual(['WECHAT_APIV3_KEY must be exactly 32 bytes']);
-    expect(problems({ ...LIVE_V3, WECHAT_APIV3_KEY: `${LIVE_V3.WECHAT_APIV3_KEY}0` })).toEqual(['WECHAT_APIV3_KEY must be exactly 32 bytes']);
-    expect(problems({ ...LIVE_V3, WECHAT_APIV3_KEY: 'FAKEliveAPIv3KEY forTESTSonly000' })).toEqual(['WECHAT_APIV3_KEY contains whitespace']);
+    expect(refused({ ...LIVE_V3, WECHAT_APIV3_KEY: 'testAPIv3Key0000' })).toEqual(['WECHAT_APIV3_KEY must be exactly 32 bytes']);
+    expect(refused({ ...LIVE_V3, WECHAT_APIV3_KEY: `${LIVE_V3.WECHAT_APIV3_KEY}0` })).toEqual(['WECHAT_APIV3_KEY must be exactly 32 bytes']);
+    expect(refused({ ...LIVE_V3, WECHAT_APIV3_KEY: 'FAKEliveAPIv3KEY forTESTSonly000' })).toEqual(['WECHAT_APIV3_KEY contains whitespace']);
   });
 
   it('refuses a PKCS#1 private key with the conversion to make, and other malformed keys', () => {
-    const [pkcs1] = problems({ ...LIVE_V3, WECHAT_MCH_PRIVATE_KEY: ownPkcs1 });
+    const [pkcs1] = refused({ ...LIVE_V3, WECHAT_MCH_PRIVATE_KEY: ownPkcs1 });
     expect(pkcs1).toMatch(/^WECHAT_MCH_PRIVATE_KEY is a PKCS#1 key \(BEGIN RSA PRIVATE KEY\).*openssl pkcs8 -topk8 -nocrypt/);
-    const bad = (pem: string) => problems({ ...LIVE_V3, WECHAT_MCH_PRIVATE_KEY: pem });
+    const bad = (pem: string) => refused({ ...LIVE_V3, WECHAT_MCH_PRIVATE_KEY: pem });
     expect(bad('not a key at all, just text')).toEqual(['WECHAT_MCH_PRIVATE_KEY is not one PEM block BEGIN PRIVATE KEY with a base64 body']);
     expect(bad(ownPkcs8.replace(/[A-Za-z0-9+/]{10}\n/, '!!!!!!!!!!\n'))).toEqual([
       'WECHAT_MCH_PRIVATE_KEY is not one PEM block BEGIN PRIVATE KEY with a base64 body',
@@ -163,20 +145,20 @@ describe('live v3', () => {
 
   it('the public key and its id: both or neither, each well-formed', () => {
     const half = 'WECHAT_PAY_PUBLIC_KEY and WECHAT_PAY_PUBLIC_KEY_ID must be set together (or neither: platform certificates)';
-    expect(problems({ ...LIVE_V3, WECHAT_PAY_PUBLIC_KEY: ownSpki })).toEqual([half]);
-    expect(problems({ ...LIVE_V3, WECHAT_PAY_PUBLIC_KEY_ID: PUBLIC_KEY.WECHAT_PAY_PUBLIC_KEY_ID })).toEqual([half]);
-    expect(problems({ ...LIVE_V3, ...PUBLIC_KEY, WECHAT_PAY_PUBLIC_KEY: '' })).toEqual([half]);
-    expect(problems({ ...LIVE_V3, ...PUBLIC_KEY, WECHAT_PAY_PUBLIC_KEY_ID: '5F1C72E2A8931B72' })).toEqual([
+    expect(refused({ ...LIVE_V3, WECHAT_PAY_PUBLIC_KEY: ownSpki })).toEqual([half]);
+    expect(refused({ ...LIVE_V3, WECHAT_PAY_PUBLIC_KEY_ID: PUBLIC_KEY.WECHAT_PAY_PUBLIC_KEY_ID })).toEqual([half]);
+    expect(refused({ ...LIVE_V3, ...PUBLIC_KEY, WECHAT_PAY_PUBLIC_KEY: '' })).toEqual([half]);
+    expect(refused({ ...LIVE_V3, ...PUBLIC_KEY, WECHAT_PAY_PUBLIC_KEY_ID: '5F1C72E2A8931B72' })).toEqual([
       'WECHAT_PAY_PUBLIC_KEY_ID is not a public key id (PUB_KEY_ID_ and digits)',
     ]);
-    expect(problems({ ...LIVE_V3, ...PUBLIC_KEY, WECHAT_PAY_PUBLIC_KEY: ownPkcs8 })).toEqual([
+    expect(refused({ ...LIVE_V3, ...PUBLIC_KEY, WECHAT_PAY_PUBLIC_KEY: ownPkcs8 })).toEqual([
       'WECHAT_PAY_PUBLIC_KEY is not one PEM block BEGIN PUBLIC KEY with a base64 body',
     ]);
-    expect(ok({ ...LIVE_V3, WECHAT_PAY_PUBLIC_KEY: '', WECHAT_PAY_PUBLIC_KEY_ID: '' }).v3?.payPublicKey).toBeNull();
+    expect(accepted({ ...LIVE_V3, WECHAT_PAY_PUBLIC_KEY: '', WECHAT_PAY_PUBLIC_KEY_ID: '' }).v3?.payPublicKey).toBeNull();
   });
 
   it('the serial is hex', () => {
-    expect(problems({ ...LIVE_V3, WECHAT_MCH_SERIAL: 'serial-0001' })).toEqual(['WECHAT_MCH_SERIAL is not a certificate serial (up to 40 hex digits)']);
+    expect(refused({ ...LIVE_V3, WECHAT_MCH_SERIAL: 'serial-0001' })).toEqual(['WECHAT_MCH_SERIAL is not a certificate serial (up to 40 hex digits)']);
   });
 
   it('the APIv3 key and the private key are secrets the log scrubber knows (whole, and the PEM body alone)', () => {
