@@ -33,11 +33,14 @@
  * per paid order over the whole mix; ≥ 90 days of orders in one 10 GB D1 at 100,000 paid orders a day);
  * exit code 1 on FAIL, 2 on the hard time limit.
  *
- * Knobs: BENCH_ORDERS (paid orders, default 1000, 10..20000), BENCH_REFUND_PCT (default 10),
+ * Knobs: BENCH_ORDERS (paid orders, default 1000, 10..3000), BENCH_REFUND_PCT (default 10),
  * BENCH_CLOSED (default 50; 0 skips phases 1 and 5 and the wait for their expiry), BENCH_ANOMALIES (default 6),
  * BENCH_CONCURRENCY (HTTP requests in flight, default 6), BENCH_DAILY (paid orders a day for the
- * projection, default 100000), HOT_DAYS (default 90), BENCH_KEEP=1 keeps the persisted state (its path
- * is printed). Hard time limit: 25 minutes. Needs Debian's sqlite3 CLI (with dbstat, as Debian builds it).
+ * projection, default 100000), HOT_DAYS (default 90), BENCH_API_VERSION (v2, the default, or v3: the
+ * gateway's WECHAT_API_VERSION, so the simulator sends v3 notifies; the anomalies' crafted notifies stay v2,
+ * on the v2 route), BENCH_KEEP=1 keeps the persisted state (its path is printed). Hard time limit: 25
+ * minutes. Needs Debian's sqlite3 CLI (with dbstat, as Debian builds it). Takes about 7 minutes at the
+ * defaults on 2 shared cores, half of it waiting for phase 1's orders to expire.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -50,13 +53,15 @@ const knob = (name, dflt, lo, hi) => {
   if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`${name} must be an integer from ${lo} to ${hi}`);
   return v;
 };
-const ORDERS = knob('BENCH_ORDERS', 1000, 10, 20_000);
+const ORDERS = knob('BENCH_ORDERS', 1000, 10, 3_000);
 const REFUND_PCT = knob('BENCH_REFUND_PCT', 10, 0, 100);
 const CLOSED = knob('BENCH_CLOSED', 50, 0, 2_000);
 const ANOMALIES = knob('BENCH_ANOMALIES', 6, 0, 300);
 const CONCURRENCY = knob('BENCH_CONCURRENCY', 6, 1, 32);
 const DAILY = knob('BENCH_DAILY', 100_000, 1, 100_000_000);
 const HOT_DAYS = knob('HOT_DAYS', 90, 1, 3650);
+const API_VERSION = process.env.BENCH_API_VERSION ?? 'v2';
+if (API_VERSION !== 'v2' && API_VERSION !== 'v3') throw new Error('BENCH_API_VERSION must be v2 or v3');
 
 /** The goal (the issue): at most this many bytes of D1 per paid order, and this many days of orders in one D1 at 100,000 a day. */
 const GOAL = { bytesPerPaidOrder: 1000, days: 90, daily: 100_000 };
@@ -117,9 +122,7 @@ function snapshot(label) {
   const tables = [...owner.entries()].filter(([n, o]) => o.type === 'table' && n !== 'sqlite_schema').map(([n]) => n);
   const counts = sql(tables.map((t) => `SELECT '${t}' AS t, COUNT(*) AS n FROM "${t}"`).join(' UNION ALL '));
   const rows = new Map(counts.map((c) => [c.t, c.n]));
-  const file = sql(
-    'SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size) AS bytes, (SELECT freelist_count FROM pragma_freelist_count) AS free',
-  )[0];
+  const file = sql('SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size) AS bytes')[0];
   const total = [...objects.values()].reduce((s, o) => s + o.bytes, 0);
   console.log(`bench: [${elapsed()}] ${label}: ${fmt(total)} B in b-trees, file ${fmt(file.bytes)} B`);
   return { label, objects, rows, total, file };
@@ -133,7 +136,11 @@ const groupDelta = (s, base, table) => [...new Set([...tableGroup(s, table), ...
 // ---- the app, over HTTP ----
 
 let base = '';
-async function http(method, p, body, { auth = true, expect = [200, 201] } = {}) {
+/**
+ * One request; JSON (or text) back. `retry`: only for requests that are idempotent (a payment attempt, a
+ * refund with its out_refund_no, a close, the simulator's controls), sent again after a 502/503 under load.
+ */
+async function http(method, p, body, { auth = true, expect = [200, 201], retry = false } = {}) {
   const headers = {};
   if (auth) headers.Authorization = `Bearer ${vars.token}`;
   if (body !== undefined) headers['Content-Type'] = typeof body === 'string' ? 'text/xml' : 'application/json';
@@ -147,7 +154,7 @@ async function http(method, p, body, { auth = true, expect = [200, 201] } = {}) 
     } catch {}
     if (expect.includes(res.status)) return json;
     lastError = new Error(`${method} ${p}: HTTP ${res.status} ${text.slice(0, 400)}`);
-    if (res.status !== 503 && res.status !== 502) break; // RETRY_LATER / UPSTREAM_UNAVAILABLE under load: the same request again
+    if (!retry || (res.status !== 503 && res.status !== 502)) break; // RETRY_LATER / UPSTREAM_UNAVAILABLE: the same request again
     await sleep(500 * (attempt + 1));
   }
   throw lastError;
@@ -214,7 +221,7 @@ async function startPayment(no, tradeType, i) {
   const body = { trade_type: tradeType };
   if (tradeType === 'JSAPI' || tradeType === 'MINIPROGRAM') body.openid = buyer;
   if (tradeType === 'MWEB') body.client_ip = `203.0.113.${1 + (i % 250)}`;
-  const a = await http('POST', `/v1/orders/${no}/payments`, body);
+  const a = await http('POST', `/v1/orders/${no}/payments`, body, { retry: true });
   const pay = a.pay ?? {};
   const handle =
     tradeType === 'NATIVE'
@@ -236,7 +243,7 @@ async function simPay({ handle, buyer }) {
 }
 
 /** Flushes a notify delivery that has not been acknowledged yet (a 503 under load is retried by the simulator later). */
-const flush = (key) => http('POST', '/sandbox/sim/deliveries/flush', key, { auth: false });
+const flush = (key) => http('POST', '/sandbox/sim/deliveries/flush', key, { auth: false, retry: true });
 
 // ---- the phases ----
 
@@ -280,7 +287,8 @@ async function phaseRefunds(paid) {
   const targets = Array.from({ length: count }, (_, k) => paid[Math.floor(k * step)]);
   const refunds = await pool(targets, CONCURRENCY, async (o, k) => {
     const fee = Math.max(1, Math.floor(o.totalFee * 0.3));
-    const r = await http('POST', `/v1/orders/${o.no}/refunds`, { refund_fee: fee, reason: k % 2 ? '尺码不合适' : undefined });
+    const body = { refund_fee: fee, out_refund_no: `${o.no}-R1`, reason: k % 2 ? '尺码不合适' : undefined };
+    const r = await http('POST', `/v1/orders/${o.no}/refunds`, body, { retry: true });
     await flush({ out_refund_no: r.out_refund_no });
     return r.out_refund_no;
   });
@@ -346,7 +354,7 @@ async function phaseClosed({ cohort, createdAt }) {
     await sleep(wait);
   }
   const byMerchant = cohort.filter((_, i) => i % 2 === 0);
-  await pool(byMerchant, CONCURRENCY, (no) => http('POST', `/v1/orders/${no}/close`));
+  await pool(byMerchant, CONCURRENCY, (no) => http('POST', `/v1/orders/${no}/close`, undefined, { retry: true }));
   // The rest have expired: the lifecycle cron closes them (at most 50 WeChat calls a tick).
   const open = () => one(`SELECT COUNT(*) FROM orders WHERE out_trade_no IN (${cohort.map((n) => `'${n}'`).join(', ')}) AND status <> 'CLOSED'`);
   for (let tick = 0; tick < 40 && open() > 0; tick++) {
@@ -507,12 +515,15 @@ async function main() {
   if (spawnSync('sqlite3', ['-version']).status !== 0) throw new Error('the sqlite3 CLI is needed (apt-get install sqlite3)');
   const signer = await loadSigner();
   console.log(
-    `bench: ${ORDERS} paid orders, ${REFUND_PCT} % refunded, ${CLOSED} closed, ${ANOMALIES} anomalies, concurrency ${CONCURRENCY}; state in ${dev.persistDir}`,
+    `bench: ${ORDERS} paid orders, ${REFUND_PCT} % refunded, ${CLOSED} closed, ${ANOMALIES} anomalies, API ${API_VERSION}, concurrency ${CONCURRENCY}; state in ${dev.persistDir}`,
   );
   dev.migrate();
   dbFile = localD1File(dev.persistDir);
   if (!dbFile) throw new Error('local D1 file not found');
-  base = await dev.start({ vars: (origin) => ({ WEBHOOK_URL: `${origin}/sandbox/sim/receiver/bench` }), args: ['--test-scheduled', '--log-level', 'warn'] });
+  base = await dev.start({
+    vars: (origin) => ({ WEBHOOK_URL: `${origin}/sandbox/sim/receiver/bench`, WECHAT_API_VERSION: API_VERSION }),
+    args: ['--test-scheduled', '--log-level', 'warn'],
+  });
   await registerBuyers();
 
   const snaps = [snapshot('0 empty')];
