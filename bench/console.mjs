@@ -11,9 +11,9 @@
  * the persisted state directory (its path is printed).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, WRANGLER_ENV, wranglerDevState } from './wrangler-dev.mjs';
+import { localD1File, ROOT, WRANGLER_ENV, wranglerDevState } from './wrangler-dev.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const ADMIN_TOKEN = 'sandbox-admin-token-not-for-live-use'; // wrangler.toml [vars] sandbox default
@@ -25,24 +25,13 @@ function run(cmd, args, opts = {}) {
   return r.stdout;
 }
 
-function findSqlite(dir) {
-  for (const name of readdirSync(dir)) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) {
-      const found = findSqlite(p);
-      if (found) return found;
-    } else if (p.endsWith('.sqlite') && p.includes('D1DatabaseObject')) return p;
-  }
-  return null;
-}
-
 const sqlite = (db, sql) => run('sqlite3', [db], { input: sql });
 
 const dev = wranglerDevState({ prefix: 'wxpay-console-bench-', hardLimitMs: 30 * 60_000, keepState: process.env.BENCH_KEEP === '1', killSignal: 'SIGKILL' });
 const persist = dev.persistDir;
 console.log(`persisted state: ${persist}`);
 dev.migrate();
-const db = findSqlite(persist);
+const db = localD1File(persist);
 if (!db) throw new Error('local D1 file not found');
 
 const now = new Date().toISOString();

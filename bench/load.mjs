@@ -12,10 +12,8 @@
  *
  * Knobs: BENCH_ORDERS (default 1500), BENCH_SECONDS (baseline and duplicate phases, default 10).
  */
-import path from 'node:path';
 import autocannon from 'autocannon';
-import { build } from 'esbuild';
-import { ROOT, runWrangler, sandboxVars, wranglerDevState } from './wrangler-dev.mjs';
+import { loadSigner, pool, runWrangler, sandboxVars, wranglerDevState } from './wrangler-dev.mjs';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 1500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -25,35 +23,6 @@ const TARGETS = { firstOfHealthz: 0.2, duplicatesOfHealthz: 0.6, p99Ms: 100 };
 const OK = '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>';
 
 const dev = wranglerDevState({ prefix: 'wxpay-bench-', hardLimitMs: 10 * 60_000 }); // the whole run, whatever happens
-
-/** The project's own test signer (src/sandbox/notify.ts), bundled on the fly: no second signer here. */
-async function loadSigner() {
-  const out = await build({
-    entryPoints: [path.join(ROOT, 'src/sandbox/notify.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = out.outputFiles[0].text;
-  return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
-}
-
-/** Bounded-concurrency map. */
-async function pool(items, width, fn) {
-  let next = 0;
-  const results = new Array(items.length);
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return results;
-}
 
 function cannon(opts) {
   return new Promise((resolve, reject) => {

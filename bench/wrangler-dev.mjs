@@ -2,13 +2,16 @@
  * `wrangler dev` for the bench scripts: a fresh persisted-state directory, its migrations, the dev
  * server on a free 127.0.0.1 port (its own process group, `--var` overrides, a bounded log tail),
  * readiness on GET /healthz, and the cleanup that always runs (exit, SIGINT/SIGTERM, hard time limit).
+ * Also what the seeding benches share: the local D1 file under the persisted state, the project's
+ * own notify signer bundled on the fly, and a bounded-concurrency map.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
@@ -87,12 +90,16 @@ export function wranglerDevState({ prefix, hardLimitMs, keepState = false, killS
     /** The last lines wrangler printed, for failure messages. */
     tail: () => tail.join(''),
     migrate: () => runWrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], 'migrations', { input: '' }),
-    /** Starts `wrangler dev` with PUBLIC_BASE_URL (and `vars`) overridden; resolves with its origin once /healthz answers. */
+    /**
+     * Starts `wrangler dev` with PUBLIC_BASE_URL (and `vars`) overridden; resolves with its origin once
+     * /healthz answers. `vars` may be a function of the origin (e.g. a WEBHOOK_URL on the same server).
+     */
     async start({ vars = {}, args = [], readyTimeoutMs = 90_000 } = {}) {
       const port = await freePort();
       const inspectorPort = await freePort();
       const origin = `http://127.0.0.1:${port}`;
-      const varArgs = Object.entries({ PUBLIC_BASE_URL: origin, ...vars }).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+      const extra = typeof vars === 'function' ? vars(origin) : vars;
+      const varArgs = Object.entries({ PUBLIC_BASE_URL: origin, ...extra }).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
       child = spawn(
         WRANGLER,
         [
@@ -136,4 +143,45 @@ export function wranglerDevState({ prefix, hardLimitMs, keepState = false, killS
       await exited;
     },
   };
+}
+
+/** The local D1 database file (miniflare's D1DatabaseObject SQLite file) under a persisted-state directory, or null. */
+export function localD1File(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) {
+      const found = localD1File(p);
+      if (found) return found;
+    } else if (p.endsWith('.sqlite') && p.includes('D1DatabaseObject')) return p;
+  }
+  return null;
+}
+
+/** The project's own test signer (src/sandbox/notify.ts), bundled on the fly: no second signer in the benches. */
+export async function loadSigner() {
+  const out = await build({
+    entryPoints: [path.join(ROOT, 'src/sandbox/notify.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = out.outputFiles[0].text;
+  return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+}
+
+/** Bounded-concurrency map: `fn(item, index)` over `items`, at most `width` at a time, results in order. */
+export async function pool(items, width, fn) {
+  let next = 0;
+  const results = new Array(items.length);
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return results;
 }
