@@ -82,8 +82,8 @@ export async function workerdProject(name: string, include: string[], exclude: s
 }
 
 // One runtime per file. A suite file (test/workerd) runs a feature's test files in one runtime, each
-// from empty storage (test/support/suite.ts); files that abort Durable Objects or inject faults into
-// them, and any file no suite names, still get a runtime of their own.
+// from empty storage (test/support/suite.ts): a runtime costs more CPU to start than most files take to
+// run. Every file is in a suite today; one no suite names would still run, in a runtime of its own.
 export default defineConfig(() =>
   workerdProject('worker', ['test/workerd/*.test.ts', 'test/core/**/*.test.ts', 'test/worker/**/*.test.ts', 'test/sandbox/**/*.test.ts'], filesInSuites()),
 );

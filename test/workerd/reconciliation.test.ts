@@ -1,4 +1,4 @@
-// Reconciliation: the API and refunds on a sandbox day. (Runs with crashes and event faults run alone.)
+// Reconciliation: the API, refunds and attempts on a sandbox day, runs with crashes, and its events.
 import { suite } from '../support/suite';
 
-suite(import.meta.glob(['../worker/reconciliation-api.test.ts', '../worker/reconciliation-refunds.test.ts', '../worker/reconciliation-attempts.test.ts']));
+suite(import.meta.glob('../worker/reconciliation-*.test.ts'));
