@@ -1,4 +1,5 @@
-// Notifies: the reply matrix, re-encodings, refund notifies, API v3 notifies. (Concurrency, DO errors and commit faults run alone.)
+// Notifies: the reply matrix, re-encodings, refund notifies, API v3 notifies. (Those under faults have a
+// runtime of their own: notify-faults.test.ts.)
 import { suite } from '../support/suite';
 
 suite(
