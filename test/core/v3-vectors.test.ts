@@ -31,6 +31,7 @@ import {
   v3RequestMessage,
 } from '../../src/core';
 import { flipFirstChar, parseCertificate, sha256Hex } from '../support/x509';
+import { SPKI_SHA256, V1, V10, V11 } from '../vectors/v3-values';
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -41,33 +42,6 @@ const UTF8 = new TextEncoder();
 
 // ---------------------------------------------------------------------------------------------------
 // docs/wechatpay-v3.md §10: keys, their SPKI SHA-256, and the vectors.
-
-const SPKI_SHA256 = {
-  official: '0076df9361cc1f5744359234d7df9fd43442cf369fb98826562f1d10a347ec5c',
-  javaMerchant: '49f044781fbf7ff57245d61ce8a67b9a45c6845f1ae92d3ab83576cf2778026e',
-  javaWechatPay: '3ac067ab0ba946250a2ece380d1a67ea9aa5d6d7e33f93d2fffc0e1216ef9132',
-  go: '8a5b82f18120806bb2c6b46e1a2f8687ceaa20a45bc2b649e37e6d9878336dc5',
-} as const;
-
-const V1 = {
-  body: '{"appid":"wxd678efh567hg6787","mchid":"1900007291","description":"Image形象店-深圳腾大-QQ公仔","out_trade_no":"1217752501201407033233368018","notify_url":"https://www.weixin.qq.com/wxpay/pay.php","amount":{"total":100,"currency":"CNY"},"payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}}',
-  signature:
-    'jnks4dlrPw3ZX+ozVvSK39oa0t7OMBsg83BHAwd8BRdUFiVaQNTLTvci+wURgP1OQBbKYhFGvt7iqYpDSTQkp7Uq1sltaQKyncCyrA1g88m5bsKERQfPyT0ahSwKTYJ1CAn9QiJuSJRq1QsQs07eehbU/k9BCS51jTyc1Jpsi2H77HF9f/BnjXAOP3/sPObg6V5Ee4EzwLox684hhuMuIwHo7D8KFk3LIHOKDcNI4It1aCXydFWNpNK+SG86VUDe5kwoDpw4Ulqfu9z8OFDGbDs9TCxEv8iqQzbpxOlEVoOe2kalSYM5kApQb3nZcxdUtoE0liJGW3RGUNE0t4v01A==',
-};
-const V10 = {
-  key: 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb',
-  nonce: 'uluk4a9R25RW',
-  aad: 'associatedData',
-  ciphertext: 'ulwSiIajGClcvcOYvOQ7+l+0PAbzzwI=',
-  plaintext: 'message',
-};
-const V11 = {
-  key: 'testAPIv3Key0000',
-  nonce: 'wCq51qZv4Yfg',
-  aad: 'Dl56FrqWQJF1t9LtC3vEUsniZKvbqdR8',
-  ciphertext: 'FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC',
-  plaintext: 'Hello World',
-};
 
 // ---------------------------------------------------------------------------------------------------
 
