@@ -23,6 +23,7 @@ export const RANKS = {
   'wechat-v3': 3,
   outbox: 3,
   anomalies: 4,
+  archive: 4,
   orders: 5,
   refunds: 6,
   checkout: 6,

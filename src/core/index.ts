@@ -34,3 +34,4 @@ export * from './v3-pay-params';
 export * from './v3-time';
 export * from './rsa-oaep';
 export * from './sandbox-v3-keys';
+export * from './archive-format';

@@ -5,6 +5,7 @@ import { log } from '../platform/log';
 import { dueRuns } from '../reconciliation';
 import { runLifecycleTick } from '../lifecycle';
 import { dailyReconciliation } from '../reconciliation';
+import { runArchive } from '../archive';
 import { gatewayDeps, maintainV3Keys, reconcilerKick } from './wiring';
 
 type Job = (env: Env, ctx: ExecutionContext, config: Config, scheduledTime: number) => Promise<void>;
@@ -30,9 +31,26 @@ const reconciliation: Job = async (env, ctx, config, scheduledTime) => {
   log.info('RECONCILIATION_CRON', { billDate: day });
 };
 
+/** Every night, 01:00–04:50 Beijing, every 10 minutes: one bounded archive run each (docs/scaling.md §6). */
+const ARCHIVE_CRON = '*/10 17-20 * * *';
+
+/** Moves final orders older than HOT_DAYS to R2; one run at a time (a D1 lease), resumed where the last stopped. */
+const archive: Job = async (env, _ctx, config, scheduledTime) => {
+  const report = await runArchive({
+    db: env.DB,
+    bucket: env.ARCHIVE,
+    hotDays: config.hotDays,
+    now: scheduledTime,
+    holder: crypto.randomUUID(),
+    webhooks: !!config.webhookUrl,
+  });
+  log.info('ARCHIVE_RUN', { ...report });
+};
+
 const JOBS: Readonly<Record<string, Job>> = {
   '* * * * *': lifecycle,
   [RECONCILIATION_CRON]: reconciliation,
+  [ARCHIVE_CRON]: archive,
 };
 
 export async function handleScheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {

@@ -138,6 +138,7 @@ export function gatewayDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): 
     channel: channelOf(config, env, ctx),
     buyers: wechatIdentity(wechatTransports(config, env, ctx).api, config),
     kickReconciler: reconcilerKick(env),
+    archive: env.ARCHIVE,
     now: Date.now,
     waitUntil: (work) => ctx.waitUntil(work),
     publishEvents: publisherOf(env, config.webhookUrl),
@@ -155,6 +156,8 @@ export interface GateDeps {
   readonly log: Logger;
   /** LATE_PAYMENT_POLICY=refund (the default, also when the configuration is invalid): a payment after close is refunded automatically. */
   readonly refundLatePayments: boolean;
+  /** The R2 archive an archived order is restored from (ARCHIVE). */
+  readonly archive?: R2Bucket;
 }
 
 export function gateDeps(env: Env): GateDeps {
@@ -165,6 +168,7 @@ export function gateDeps(env: Env): GateDeps {
     batchHooks: BATCH_HOOKS,
     log,
     refundLatePayments: parsed.ok ? parsed.config.refundLatePayments : true,
+    archive: env.ARCHIVE,
   };
 }
 

@@ -84,6 +84,8 @@ export interface Config {
    * fulfil (`hold`). Either way it is recorded, credited and reported (I5).
    */
   readonly refundLatePayments: boolean;
+  /** HOT_DAYS: final orders created before the Beijing day this many days ago move to the R2 archive (docs/scaling.md §6). */
+  readonly hotDays: number;
 }
 
 /** Every variable that holds a secret, as the schema declares it: the log scrubber redacts their values. */
@@ -119,6 +121,15 @@ const schema = z.object({
   CHECKOUT_SECRET: secret('CHECKOUT_SECRET', 32),
   PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL is not a URL' }),
   MAX_TOTAL_FEE: z.coerce.number({ error: 'MAX_TOTAL_FEE is not a number' }).int().positive().default(10_000_000),
+  HOT_DAYS: z.preprocess(
+    emptyAsAbsent,
+    z.coerce
+      .number({ error: 'HOT_DAYS is not a number' })
+      .int({ error: 'HOT_DAYS must be a whole number of days' })
+      .min(1, { error: 'HOT_DAYS must be at least 1' })
+      .max(3650, { error: 'HOT_DAYS must be at most 3650' })
+      .default(90),
+  ),
   MERCHANT_ORIGINS: z.string().default(''),
   MERCHANT_NAME: z.string().optional(),
   SANDBOX_ALLOW_PUBLIC: z.enum(['true', 'false'], { error: 'SANDBOX_ALLOW_PUBLIC must be true or false' }).default('false'),
@@ -352,6 +363,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       publicBaseUrl,
       refundLatePayments: v.LATE_PAYMENT_POLICY === 'refund',
       maxTotalFee: v.MAX_TOTAL_FEE,
+      hotDays: v.HOT_DAYS,
       merchantOrigins: v.MERCHANT_ORIGINS.split(',')
         .map((o) => o.trim())
         .filter(Boolean),

@@ -27,6 +27,8 @@ export interface GatewayDeps {
   readonly log?: Logger;
   /** Who the buyer is, by WeChat's OAuth (checkout). Absent: unavailable. */
   readonly buyers?: BuyerIdentity;
+  /** The R2 archive of orders past the hot window (ARCHIVE). Absent: archived orders cannot be read. */
+  readonly archive?: R2Bucket;
   /** Wakes the Reconciler of a bill date so that it steps now. Absent: the cron's next tick does. */
   readonly kickReconciler?: (billDate: string) => Promise<void>;
 }

@@ -1,0 +1,175 @@
+// The archive's D1 side (migrations/0012_archive.sql): the run's lease and cursor, the sweep over old
+// orders, the generic reads, the verified parts with their lookup rows, and the fenced deletes.
+import type { ArchiveRow } from '../../core';
+import { ARCHIVED_TABLES, eligibleSql, FENCE_SQL, ORDER_KEY, ORDER_TIME, rowsOfOrdersSql } from './archived-tables-repo';
+
+export interface SweepRow {
+  out_trade_no: string;
+  created_at: string;
+  eligible: number;
+}
+
+export interface Cursor {
+  at: string;
+  no: string;
+}
+
+/** Takes the one run's lease until `now + ms`, if it is free or has expired. */
+export async function takeLease(db: D1Database, holder: string, now: number, ms: number): Promise<boolean> {
+  const r = await db
+    .prepare('UPDATE archive_state SET lease_holder = ?1, lease_until = ?2 WHERE id = 1 AND (lease_holder IS NULL OR lease_until <= ?3)')
+    .bind(holder, now + ms, now)
+    .run();
+  return r.meta.changes === 1;
+}
+
+export async function releaseLease(db: D1Database, holder: string): Promise<void> {
+  await db.prepare('UPDATE archive_state SET lease_holder = NULL, lease_until = 0 WHERE id = 1 AND lease_holder = ?1').bind(holder).run();
+}
+
+export async function readCursor(db: D1Database): Promise<Cursor> {
+  const r = await db.prepare('SELECT cursor_at AS at, cursor_no AS no FROM archive_state WHERE id = 1').first<Cursor>();
+  return r ?? { at: '', no: '' };
+}
+
+/** Moves the cursor (no part written: the orders swept were not final yet, or the sweep starts over). */
+export async function moveCursor(db: D1Database, holder: string, to: Cursor): Promise<void> {
+  await db.prepare('UPDATE archive_state SET cursor_at = ?1, cursor_no = ?2 WHERE id = 1 AND lease_holder = ?3').bind(to.at, to.no, holder).run();
+}
+
+/** The next orders after the cursor created before `cutoff`, in key order, each marked final or not. */
+export async function sweep(db: D1Database, webhooks: boolean, cursor: Cursor, cutoff: string, limit: number): Promise<SweepRow[]> {
+  const sql = `SELECT o.${ORDER_KEY} AS out_trade_no, o.${ORDER_TIME} AS created_at, (${eligibleSql(webhooks)}) AS eligible FROM orders o
+    WHERE o.${ORDER_TIME} < ?1 AND (o.${ORDER_TIME}, o.${ORDER_KEY}) > (?2, ?3) ORDER BY o.${ORDER_TIME}, o.${ORDER_KEY} LIMIT ?4`;
+  const r = await db.prepare(sql).bind(cutoff, cursor.at, cursor.no, limit).all<SweepRow>();
+  return r.results;
+}
+
+/** Every archived table's rows of these orders, SELECT * (one query per table). */
+export async function readOrderRows(db: D1Database, orderNos: readonly string[]): Promise<Record<string, ArchiveRow[]>> {
+  const json = JSON.stringify(orderNos);
+  const results = await db.batch(ARCHIVED_TABLES.map((t) => db.prepare(rowsOfOrdersSql(t)).bind(json)));
+  return Object.fromEntries(ARCHIVED_TABLES.map((t, i) => [t.name, (results[i]?.results ?? []) as ArchiveRow[]]));
+}
+
+/** The last D1 migration applied: the schema the archived rows have. */
+export async function schemaVersion(db: D1Database): Promise<string> {
+  try {
+    const r = await db.prepare('SELECT name FROM d1_migrations ORDER BY id DESC LIMIT 1').first<{ name: string }>();
+    return r?.name ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function partsOfDay(db: D1Database, day: number): Promise<number> {
+  return (await db.prepare('SELECT COUNT(*) AS n FROM archive_parts WHERE day = ?1').bind(day).first<{ n: number }>())?.n ?? 0;
+}
+
+export interface VerifiedPart {
+  day: number;
+  objectKey: string;
+  schema: string;
+  orderCount: number;
+  rowCount: number;
+  bytes: number;
+  sha256: string;
+  /** [number, kind, pos, len] */
+  lookups: readonly (readonly [string, 0 | 1, number, number])[];
+  /** [out_trade_no, fence] */
+  pending: readonly (readonly [string, string])[];
+  /** The cursor after this part's orders. */
+  cursor: Cursor;
+}
+
+/**
+ * Records a verified part, its lookup rows, its orders' fences and the cursor past them, in one
+ * transaction, only while `holder` still holds the lease. False: the lease was lost and nothing changed.
+ */
+export async function recordPart(db: D1Database, holder: string, now: number, p: VerifiedPart): Promise<boolean> {
+  const leased = 'EXISTS (SELECT 1 FROM archive_state WHERE id = 1 AND lease_holder = ?1 AND lease_until > ?2)';
+  const [part] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO archive_parts (day, object_key, schema, order_count, row_count, bytes, sha256, state, verified_at)
+         SELECT ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'INDEXED', ?10 WHERE ${leased}`,
+      )
+      .bind(holder, now, p.day, p.objectKey, p.schema, p.orderCount, p.rowCount, p.bytes, p.sha256, new Date(now).toISOString()),
+    db
+      .prepare(
+        `INSERT INTO archive_lookup (number, kind, day, part, pos, len)
+         SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), p.day, p.id, json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]')
+         FROM json_each(?2) j, archive_parts p WHERE p.object_key = ?1
+         ON CONFLICT (number, kind) DO UPDATE SET day = excluded.day, part = excluded.part, pos = excluded.pos, len = excluded.len`,
+      )
+      .bind(p.objectKey, JSON.stringify(p.lookups)),
+    db
+      .prepare(
+        `INSERT OR REPLACE INTO archive_pending (part, out_trade_no, fence)
+         SELECT p.id, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?2) j, archive_parts p WHERE p.object_key = ?1`,
+      )
+      .bind(p.objectKey, JSON.stringify(p.pending)),
+    db
+      .prepare('UPDATE archive_state SET cursor_at = ?2, cursor_no = ?3 WHERE id = 1 AND EXISTS (SELECT 1 FROM archive_parts WHERE object_key = ?1)')
+      .bind(p.objectKey, p.cursor.at, p.cursor.no),
+  ]);
+  return part?.meta.changes === 1;
+}
+
+/** The oldest part whose orders are not all deleted yet. */
+export async function openPart(db: D1Database): Promise<number | null> {
+  return (await db.prepare(`SELECT id FROM archive_parts WHERE state = 'INDEXED' ORDER BY id LIMIT 1`).first<{ id: number }>())?.id ?? null;
+}
+
+const DOOMED = `(SELECT out_trade_no FROM archive_pending WHERE part = ?1 AND doomed = 1)`;
+
+/**
+ * Deletes up to `limit` orders of the part with all their rows, in one transaction. An order goes only
+ * while its lookup row names this verified part, it is still final and its fence still matches the rows
+ * archived. Returns how many orders went (0: none left that may go).
+ */
+export async function deleteChunk(db: D1Database, webhooks: boolean, part: number, limit: number): Promise<number> {
+  const mark = db
+    .prepare(
+      `UPDATE archive_pending SET doomed = 1 WHERE part = ?1 AND out_trade_no IN (
+         SELECT ap.out_trade_no FROM archive_pending ap
+         JOIN archive_lookup l ON l.number = ap.out_trade_no AND l.kind = 0 AND l.part = ap.part
+         JOIN archive_parts p ON p.id = ap.part AND p.state = 'INDEXED' AND p.verified_at IS NOT NULL
+         JOIN orders o ON o.${ORDER_KEY} = ap.out_trade_no
+         WHERE ap.part = ?1 AND ap.doomed = 0 AND ${eligibleSql(webhooks)} AND (${FENCE_SQL}) = ap.fence
+         ORDER BY ap.out_trade_no LIMIT ?2)`,
+    )
+    .bind(part, limit);
+  const deletes = [...ARCHIVED_TABLES].reverse().map((t) => db.prepare(rowsOfOrdersSql(t, DOOMED).replace(/^SELECT \*/, 'DELETE')).bind(part));
+  const done = db.prepare('DELETE FROM archive_pending WHERE part = ?1 AND doomed = 1').bind(part);
+  const [marked] = await db.batch([mark, ...deletes, done]);
+  return marked?.meta.changes ?? 0;
+}
+
+/** The part is finished: orders whose fence no longer matched stay in D1 (the next sweep archives them again). */
+export async function finishPart(db: D1Database, part: number, now: number): Promise<void> {
+  await db.batch([
+    db.prepare('DELETE FROM archive_pending WHERE part = ?1').bind(part),
+    db.prepare(`UPDATE archive_parts SET state = 'DONE', done_at = ?2 WHERE id = ?1 AND state = 'INDEXED'`).bind(part, new Date(now).toISOString()),
+  ]);
+}
+
+export interface LookupHit {
+  number: string;
+  kind: number;
+  day: number;
+  object_key: string;
+  pos: number;
+  len: number;
+}
+
+/** Where an order number (kind 0) or a payment number (kind 1) was archived, if it was. */
+export async function lookupNumber(db: D1Database, number: string): Promise<LookupHit | null> {
+  return db
+    .prepare(
+      `SELECT l.number, l.kind, l.day, p.object_key, l.pos, l.len FROM archive_lookup l JOIN archive_parts p ON p.id = l.part
+       WHERE l.number = ?1 ORDER BY l.kind LIMIT 1`,
+    )
+    .bind(number)
+    .first<LookupHit>();
+}

@@ -1,0 +1,166 @@
+// The archive run (docs/scaling.md §6): bounded steps under one lease. A step either deletes the next
+// chunk of an indexed part's orders, or archives the next part: write the object to R2, read it back
+// and verify it, record the verified part with its lookup rows (one D1 transaction), then delete.
+// A run cut anywhere resumes from D1's state; nothing is deleted that is not verified in R2.
+import { type ArchiveRows, gzipText, headerText, memberText, sha256Hex } from '../../core';
+import {
+  deleteChunk,
+  finishPart,
+  moveCursor,
+  openPart,
+  partsOfDay,
+  readCursor,
+  readOrderRows,
+  recordPart,
+  releaseLease,
+  schemaVersion,
+  sweep,
+  takeLease,
+} from './archive-repo';
+import { beijingDayOf, cutoffOf } from './days';
+import { ALIASES, fenceOf, groupByOrder, TABLE_NAMES } from './archived-tables-repo';
+import { verifyObject } from './verify';
+
+export interface ArchiveDeps {
+  readonly db: D1Database;
+  readonly bucket: R2Bucket;
+  /** Orders created before the Beijing day HOT_DAYS before `now`'s are archived. */
+  readonly hotDays: number;
+  /** Milliseconds since the epoch: the cron's scheduled time. */
+  readonly now: number;
+  /** Who runs: the lease's holder (unique per run). */
+  readonly holder: string;
+  /** WEBHOOK_URL is set: an order waits for its events to be delivered (or to fail) before it is archived. */
+  readonly webhooks: boolean;
+}
+
+export interface ArchiveLimits {
+  /** Orders per part (one R2 object): bounds a step's memory and time. */
+  readonly partOrders: number;
+  /** Orders per delete transaction. */
+  readonly deleteChunk: number;
+  /** Steps per run (a part takes two: archive, then delete): bounds the run's D1 queries (about 70 a part). */
+  readonly maxSteps: number;
+  /** How long the lease holds if the run dies without releasing it. */
+  readonly leaseMs: number;
+}
+
+export const ARCHIVE_LIMITS: ArchiveLimits = { partOrders: 1000, deleteChunk: 200, maxSteps: 24, leaseMs: 15 * 60_000 };
+
+/** Where a test may cut a run (throw), after each durable step. */
+export type ArchivePoint = 'written' | 'verified' | 'indexed' | 'deleted-chunk';
+export type ArchiveHooks = { readonly after?: (point: ArchivePoint) => Promise<void> | void };
+
+export interface ArchiveReport {
+  busy: boolean;
+  steps: number;
+  parts: number;
+  archived: number;
+  deleted: number;
+  /** True when the sweep reached the cutoff and nothing is left to delete. */
+  caughtUp: boolean;
+}
+
+export async function runArchive(deps: ArchiveDeps, limits: ArchiveLimits = ARCHIVE_LIMITS, hooks: ArchiveHooks = {}): Promise<ArchiveReport> {
+  const report: ArchiveReport = { busy: false, steps: 0, parts: 0, archived: 0, deleted: 0, caughtUp: false };
+  if (!(await takeLease(deps.db, deps.holder, deps.now, limits.leaseMs))) return { ...report, busy: true };
+  try {
+    while (report.steps < limits.maxSteps && !report.caughtUp) {
+      report.steps++;
+      await step(deps, limits, hooks, report);
+    }
+  } finally {
+    await releaseLease(deps.db, deps.holder);
+  }
+  return report;
+}
+
+async function step(deps: ArchiveDeps, limits: ArchiveLimits, hooks: ArchiveHooks, report: ArchiveReport): Promise<void> {
+  const open = await openPart(deps.db);
+  if (open !== null) {
+    // Bounded: a part has at most partOrders orders, and each chunk that deletes none ends the loop.
+    for (let chunk = 0; chunk <= Math.ceil(limits.partOrders / limits.deleteChunk); chunk++) {
+      const n = await deleteChunk(deps.db, deps.webhooks, open, limits.deleteChunk);
+      report.deleted += n;
+      if (n === 0) break;
+      await hooks.after?.('deleted-chunk');
+    }
+    await finishPart(deps.db, open, deps.now);
+    return;
+  }
+  const cursor = await readCursor(deps.db);
+  const swept = await sweep(deps.db, deps.webhooks, cursor, cutoffOf(deps.now, deps.hotDays), limits.partOrders);
+  if (swept.length === 0) {
+    // The sweep reached the cutoff: the next run starts over (orders that were not final then may be now).
+    await moveCursor(deps.db, deps.holder, { at: '', no: '' });
+    report.caughtUp = true;
+    return;
+  }
+  const day = beijingDayOf(swept[0]!.created_at);
+  const ofDay = swept.filter((r) => beijingDayOf(r.created_at) === day);
+  const last = ofDay[ofDay.length - 1]!;
+  const next = { at: last.created_at, no: last.out_trade_no };
+  const final = ofDay.filter((r) => r.eligible === 1).map((r) => r.out_trade_no);
+  if (final.length === 0) return moveCursor(deps.db, deps.holder, next);
+  const orders = groupByOrder(await readOrderRows(deps.db, final));
+  await archivePart(deps, day, orders, next, hooks);
+  report.parts++;
+  report.archived += orders.size;
+}
+
+async function archivePart(deps: ArchiveDeps, day: string, orders: Map<string, ArchiveRows>, next: { at: string; no: string }, hooks: ArchiveHooks) {
+  const schema = await schemaVersion(deps.db);
+  const dayNo = Number(day.replaceAll('-', ''));
+  const members: Uint8Array[] = [await gzipText(headerText({ schema, day, tables: TABLE_NAMES }))];
+  let pos = members[0]!.length;
+  let rowCount = 0;
+  const lookups: [string, 0 | 1, number, number][] = [];
+  const pending: [string, string][] = [];
+  const expected: { no: string; pos: number; len: number; rows: number }[] = [];
+  for (const [no, rows] of orders) {
+    const member = await gzipText(memberText(rows, TABLE_NAMES));
+    const count = Object.values(rows).reduce((n, rs) => n + rs.length, 0);
+    lookups.push([no, 0, pos, member.length]);
+    for (const a of rows[ALIASES.table] ?? []) {
+      const alias = a[ALIASES.column];
+      if (typeof alias === 'string' && alias !== no) lookups.push([alias, 1, pos, member.length]);
+    }
+    pending.push([no, fenceOf(rows)]);
+    expected.push({ no, pos, len: member.length, rows: count });
+    members.push(member);
+    pos += member.length;
+    rowCount += count;
+  }
+  const body = concat(members, pos);
+  const sha256 = await sha256Hex(body);
+  const token = crypto.randomUUID().slice(0, 8);
+  const objectKey = `archive/v1/${day}/p${String((await partsOfDay(deps.db, dayNo)) + 1).padStart(4, '0')}-${token}.ndjson.gz`;
+  await deps.bucket.put(objectKey, body, { sha256, customMetadata: { schema, orders: String(orders.size), rows: String(rowCount) } });
+  await hooks.after?.('written');
+  await verifyObject(deps.bucket, objectKey, sha256, expected);
+  await hooks.after?.('verified');
+  const recorded = await recordPart(deps.db, deps.holder, deps.now, {
+    day: dayNo,
+    objectKey,
+    schema,
+    orderCount: orders.size,
+    rowCount,
+    bytes: body.length,
+    sha256,
+    lookups,
+    pending,
+    cursor: next,
+  });
+  if (!recorded) throw new Error('archive lease lost before the part was recorded');
+  await hooks.after?.('indexed');
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
