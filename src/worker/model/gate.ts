@@ -106,7 +106,12 @@ export interface RefundApplyResult {
 }
 
 /** The OrderGate's refund methods (serialised with payments by the same lock). */
+/** restoreArchived: the archived order is back in D1 (RESTORED), was there already (HOT), or is not archived. */
+export type RestoreOutcome = 'RESTORED' | 'HOT' | 'NOT_ARCHIVED';
+
 interface OrderGateRefundRpc {
   reserveRefund(req: RefundReserveRequest): Promise<RefundReserveResult>;
+  /** Brings an archived order back into D1 under the order's lock, before a refund of it (issue 20). */
+  restoreArchived(outTradeNo: string): Promise<RestoreOutcome>;
   applyRefundResult(facts: RefundFacts, evidence?: NotifyEvidence): Promise<RefundApplyResult>;
 }

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { paymentDecision } from '../../core/payment-decision';
 import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
 import { alertAnomaly, messageKeyOf, reportAnomaly } from '../anomalies';
+import { readArchivedOrder, restoreArchivedRows } from '../archive';
 import type { AnomalyKind, OutboxEvent } from '../model';
 import { commitDuplicate, commitPayment, duplicateRefundNo, lateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders';
 import { sha256Hex } from '../../core';
@@ -19,6 +20,7 @@ import type {
   RefundReserveRequest,
   RefundReserveResult,
   RefundTransition,
+  RestoreOutcome,
 } from '../model';
 import { applyRefundLocked, reserveRefundLocked } from './refund-gate';
 import { GATE_TEST_HOOKS, type GateTestHooks } from './test-hooks';
@@ -115,6 +117,21 @@ export class OrderGate extends DurableObject<Env> {
    */
   async reserveRefund(req: RefundReserveRequest): Promise<RefundReserveResult> {
     return this.#exclusive(() => reserveRefundLocked(this.#d.db, req, new Date()));
+  }
+
+  /**
+   * Brings an archived order back into D1 before a refund (WeChat refunds for a year; the hot window
+   * is HOT_DAYS): its archived rows inserted under this lock, parents first, in one batch, only while
+   * the order is not in D1. Idempotent: RESTORED once, HOT after (or if it never left).
+   */
+  async restoreArchived(outTradeNo: string): Promise<RestoreOutcome> {
+    return this.#exclusive(async () => {
+      const found = await readArchivedOrder(this.#d.db, this.#d.archive, outTradeNo);
+      if (!found || found.kind !== 0) return 'NOT_ARCHIVED';
+      const outcome = await restoreArchivedRows(this.#d.db, outTradeNo, found.rows);
+      this.#d.log.info('ORDER_RESTORED', { outTradeNo, outcome, objectKey: found.objectKey });
+      return outcome;
+    });
   }
 
   /**

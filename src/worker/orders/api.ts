@@ -5,6 +5,7 @@ import type { GatewayDeps } from '../platform/deps';
 import { DomainError } from '../platform/errors';
 import { cursorKey, keysetPage, type KeysetPage } from '../platform/paging';
 import { closeOrderFlow } from './close';
+import { archivedOrder } from './archived';
 import { getOrder, listOrders, type OrderRow, type OrderStatus } from './orders-repo';
 import { jsapiParams, listPayments, payAttempt, type AttemptRequest, type PayRequester } from './prepay';
 import { type SyncOutcome, syncDue, syncOrder } from './sync';
@@ -52,8 +53,15 @@ export async function readOrder(
   deps: GatewayDeps,
   outTradeNo: string,
   opts: { sync: boolean; readOnly: boolean },
-): Promise<{ row: OrderRow; outcome?: SyncOutcome }> {
-  const row = await existingOrder(deps, outTradeNo);
+): Promise<{ row: OrderRow; outcome?: SyncOutcome; archived?: true }> {
+  const hot = await getOrder(deps.db, outTradeNo);
+  if (!hot) {
+    // Past the hot window: the archived copy, as it was when it left D1 (final, so nothing to sync).
+    const archived = await archivedOrder(deps, outTradeNo);
+    if (!archived) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
+    return { row: archived.row, archived: true };
+  }
+  const row = hot;
   if (opts.readOnly || !syncDue(row, deps.now(), opts.sync)) return { row };
   const outcome = await syncOrder(deps, row, opts.sync);
   return { row: (await getOrder(deps.db, outTradeNo)) ?? row, outcome };
@@ -78,7 +86,11 @@ export async function createPayment(deps: GatewayDeps, outTradeNo: string, reque
 
 /** The order's payment attempts, newest first. */
 export async function orderPayments(deps: GatewayDeps, outTradeNo: string) {
-  return listPayments(deps, await existingOrder(deps, outTradeNo));
+  const hot = await getOrder(deps.db, outTradeNo);
+  if (hot) return listPayments(deps, hot);
+  const archived = await archivedOrder(deps, outTradeNo);
+  if (!archived) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
+  return archived.attempts.map((attempt) => ({ attempt, pay: null }));
 }
 
 /**

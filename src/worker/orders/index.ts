@@ -7,3 +7,4 @@ export { OrderSchema, OutTradeNoParams, withTextRules } from './schemas';
 export { PREPAY_LIFETIME_MS, applyQueryResult, syncDue, syncOrder } from './sync';
 export { orderView, refundableFee } from './view';
 export { createPayment } from './api';
+export { archivedOrder, type ArchivedOrderRows } from './archived';

@@ -151,9 +151,12 @@ orders.openapi(getRoute, async (c) => {
   const { out_trade_no } = c.req.valid('param');
   c.set('outTradeNo', out_trade_no);
   // HEAD has no side effects (§8.4): only a GET may spend an orderquery.
-  const { row, outcome } = await readOrder(c.var.deps, out_trade_no, { sync: c.req.valid('query').sync === 'true', readOnly: c.req.method !== 'GET' });
+  const { row, outcome, archived } = await readOrder(c.var.deps, out_trade_no, {
+    sync: c.req.valid('query').sync === 'true',
+    readOnly: c.req.method !== 'GET',
+  });
   if (outcome) c.set('outcome', outcome);
-  return c.json(await view(c.var.config, row), 200);
+  return c.json({ ...(await view(c.var.config, row)), ...(archived ? { archived } : {}) }, 200);
 });
 
 orders.openapi(closeRoute, async (c) => {

@@ -138,6 +138,9 @@ export const OrderSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     checkout_url: z.string(),
+    archived: z.literal(true).optional().meta({
+      description: 'Present when the order is past the hot window (HOT_DAYS) and was read from the archive: as it was when it was archived.',
+    }),
   })
   .meta({ id: 'Order' });
 

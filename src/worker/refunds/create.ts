@@ -3,6 +3,7 @@
 import { formatWechatTime, nonceStr } from '../../core';
 import type { GatewayDeps } from '../platform/deps';
 import { sha256Hex } from '../../core';
+import { isArchivedNumber } from '../archive';
 import { getOrder } from '../orders';
 import type { RefundRow } from './refunds-repo';
 import { DomainError } from '../platform/errors';
@@ -48,7 +49,12 @@ export async function createRefund(deps: GatewayDeps, outTradeNo: string, body: 
   if (!deps.channel.refundsAvailable) {
     throw new DomainError('REFUND_UNAVAILABLE', 'refunds need the WECHAT_MTLS client-certificate binding, which is not configured');
   }
-  const order = await getOrder(deps.db, outTradeNo);
+  let order = await getOrder(deps.db, outTradeNo);
+  if (!order && (await isArchivedNumber(deps.db, outTradeNo))) {
+    // Past the hot window: back into D1 through its gate first, then refunded exactly like any other.
+    await deps.gate(outTradeNo).restoreArchived(outTradeNo);
+    order = await getOrder(deps.db, outTradeNo);
+  }
   if (!order) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
   const outRefundNo = body.out_refund_no ?? generateOutRefundNo(deps.now());
   const reserved = await deps.gate(outTradeNo).reserveRefund({

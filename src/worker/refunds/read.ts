@@ -1,6 +1,6 @@
 // GET /v1/refunds/:out_refund_no (with the quiet-refund sync) and GET /v1/orders/:out_trade_no/refunds.
 import type { GatewayDeps } from '../platform/deps';
-import { getOrder } from '../orders';
+import { archivedOrder, getOrder } from '../orders';
 import { getRefund, listRefunds, type RefundRow } from './refunds-repo';
 import { DomainError } from '../platform/errors';
 import { refundSyncDue, syncRefund } from './sync';
@@ -14,7 +14,10 @@ export async function getRefundView(deps: GatewayDeps, outRefundNo: string, sync
   return order ? syncRefund(deps, row, order.sign_type) : row;
 }
 
-export async function listOrderRefunds(deps: Pick<GatewayDeps, 'db'>, outTradeNo: string): Promise<RefundRow[]> {
-  if (!(await getOrder(deps.db, outTradeNo))) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  return listRefunds(deps.db, outTradeNo);
+export async function listOrderRefunds(deps: Pick<GatewayDeps, 'db' | 'archive'>, outTradeNo: string): Promise<RefundRow[]> {
+  if (await getOrder(deps.db, outTradeNo)) return listRefunds(deps.db, outTradeNo);
+  // Past the hot window: the refunds archived with the order.
+  const archived = await archivedOrder(deps, outTradeNo);
+  if (!archived) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
+  return (archived.rows.refunds ?? []) as unknown as RefundRow[];
 }
