@@ -127,7 +127,7 @@ export class OrderGate extends DurableObject<Env> {
   async restoreArchived(outTradeNo: string): Promise<RestoreOutcome> {
     return this.#exclusive(async () => {
       const found = await readArchivedOrder(this.#d.db, this.#d.archive, outTradeNo);
-      if (!found || found.kind !== 0) return 'NOT_ARCHIVED';
+      if (found?.kind !== 0) return 'NOT_ARCHIVED';
       const outcome = await restoreArchivedRows(this.#d.db, outTradeNo, found.rows);
       this.#d.log.info('ORDER_RESTORED', { outTradeNo, outcome, objectKey: found.objectKey });
       return outcome;

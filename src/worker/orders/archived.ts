@@ -16,7 +16,7 @@ export interface ArchivedOrderRows {
 export async function archivedOrder(deps: Pick<GatewayDeps, 'db' | 'archive'>, outTradeNo: string): Promise<ArchivedOrderRows | null> {
   const found = await readArchivedOrder(deps.db, deps.archive, outTradeNo);
   const stored = found?.rows.orders?.[0] as unknown as OrderRow | undefined;
-  if (!found || found.kind !== 0 || !stored) return null;
+  if (found?.kind !== 0 || !stored) return null;
   const attempts = (found.rows.payment_attempts ?? []) as unknown as PaymentAttemptRow[];
   // getOrder joins the paying attempt's trade_type (ORDER_COLUMNS); the archived row is the table's own.
   const row = { ...stored, trade_type: attempts.find((a) => a.payment_no === stored.payment_no)?.trade_type ?? null };
