@@ -5,7 +5,9 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { readArchivedOrder, runArchive } from '../../src/worker/archive';
 import { orderGate } from '../../src/worker/compose/wiring';
-import { AUTH, api, flushRefundNotify, ledger, orderView, paidOrder, refundReq } from '../support/refunds-helpers';
+import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
+import { OK, postNotify } from '../support/notify-helpers';
+import { AUTH, api, flushRefundNotify, ledger, orderView, paidOrder, postJson, refundReq } from '../support/refunds-helpers';
 
 const later = () => Date.now() + 100 * 86_400_000;
 
@@ -79,4 +81,34 @@ describe('an archived order', () => {
     expect((await ledger(no)).length).toBe(2);
     expect(await orderGate(env, 'NEVER-ARCHIVED-NO-SUCH-ORDER').restoreArchived('NEVER-ARCHIVED-NO-SUCH-ORDER')).toBe('NOT_ARCHIVED');
   });
+
+  it('is not new to a creation that reuses its number: the same request is the archived order, another is a conflict', async () => {
+    const no = await paidOrder(1999);
+    await archiveAll();
+    const same = await postJson('/v1/orders', { description: 'Refund test', total_fee: 1999, out_trade_no: no, openid: (await archivedOpenid(no))! });
+    expect(same.status).toBe(200);
+    expect(await same.json()).toMatchObject({ out_trade_no: no, status: 'PAID' });
+    const other = await postJson('/v1/orders', { description: 'a new order', total_fee: 100, out_trade_no: no });
+    expect(other.status).toBe(409);
+    expect(await inD1(no)).toBe(false);
+  });
+
+  it('is not new to a replayed payment notify: restored and answered as a duplicate, with no anomaly', async () => {
+    const no = await paidOrder(1999);
+    await archiveAll();
+    const archived = (await readArchivedOrder(env.DB, env.ARCHIVE, no))!;
+    const raw = archived.rows.notifications!.find((n) => n.kind === 'PAY')!.raw_body as string;
+    forgetAllApplied(); // as after 90 days: this isolate no longer remembers the payment
+    const res = await postNotify(raw);
+    expect(await res.text()).toBe(OK);
+    expect(await inD1(no)).toBe(true);
+    expect((await ledger(no)).map((l) => l.kind)).toEqual(['PAYMENT']);
+    const anomalies = await env.DB.prepare('SELECT kind FROM anomalies WHERE out_trade_no = ?1').bind(no).all();
+    expect(anomalies.results).toEqual([]);
+    expect((await orderView(no)).status).toBe('PAID');
+  });
 });
+
+async function archivedOpenid(no: string): Promise<string | null> {
+  return ((await readArchivedOrder(env.DB, env.ARCHIVE, no))?.rows.orders?.[0]?.openid as string | null) ?? null;
+}

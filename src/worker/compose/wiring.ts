@@ -124,6 +124,7 @@ export function notifyDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): v
     notifies: v2NotifyReader(config),
     v3Notifies: v3 ? v3NotifyReader(v3) : null,
     receivedAt,
+    archive: env.ARCHIVE,
     waitUntil: (work) => ctx.waitUntil(work),
     publishEvents: publisherOf(env, config.webhookUrl),
     log,

@@ -7,6 +7,7 @@
  * (channel/channel.ts); only a notice that passes every check reaches the order's DO, and an
  * authentic one that does not is an anomaly, acknowledged. A forged message never gets here.
  */
+import { restoredArchived } from './archived';
 import { maskOpenid, OUT_TRADE_NO, parseFen } from '../../core';
 import type { PaymentNotice } from '../channel';
 import type { AnomalyKind, GateResult, NotifyEvidence, OrderSnapshot, PaymentFacts } from '../model';
@@ -49,7 +50,7 @@ export async function settlePaymentNotice(deps: NotifyDeps, notice: PaymentNotic
   // 5–6. Our merchant, and a known attempt of a known order (no DO exists for unknown or malformed
   // numbers). The appid must be the one the attempt was placed under (a mini-program's or an app's
   // for those trade types; the 公众号's for attempts made before attempts existed).
-  const found = paymentNo === null ? null : await orderOfPaymentNo(deps.db, paymentNo);
+  const found = paymentNo === null ? null : ((await orderOfPaymentNo(deps.db, paymentNo)) ?? (await restoredArchived(deps, paymentNo)));
   const attempt = found?.attempt ?? null;
   if (notice.appId !== (attempt?.appid ?? config.appId)) return anomaly('APPID_MISMATCH', { appid: notice.appId ?? null });
   if (notice.mchId !== config.mchId) return anomaly('MCH_MISMATCH', { mch_id: notice.mchId ?? null });

@@ -1,4 +1,5 @@
 // POST /v1/orders: insert a CREATED order, idempotent on out_trade_no by a hash of the request.
+import { archivedOrder } from './archived';
 import { formatWechatTime, nonceStr } from '../../core';
 import type { GatewayDeps } from '../platform/deps';
 import { sha256Hex } from '../../core';
@@ -28,7 +29,7 @@ function generateOutTradeNo(nowMs: number): string {
 
 type CreateResult = { created: boolean; row: OrderRow };
 
-export async function createOrder(deps: Pick<GatewayDeps, 'db' | 'config' | 'now'>, body: CreateOrderBody): Promise<CreateResult> {
+export async function createOrder(deps: Pick<GatewayDeps, 'db' | 'config' | 'now' | 'archive'>, body: CreateOrderBody): Promise<CreateResult> {
   const { db, config } = deps;
   const nowMs = deps.now();
   if (body.total_fee > config.maxTotalFee) {
@@ -50,6 +51,13 @@ export async function createOrder(deps: Pick<GatewayDeps, 'db' | 'config' | 'now
     createdAt: new Date(nowMs).toISOString(),
   });
   const row = await getOrder(db, outTradeNo);
+  if (!row && !inserted) {
+    // Past the hot window (archive_lookup): the same request again is answered with the archived order;
+    // anything else is a reuse WeChat would refuse too.
+    const archived = await archivedOrder(deps, outTradeNo);
+    if (archived?.row.request_hash === requestHash) return { created: false, row: archived.row };
+    if (archived) throw new DomainError('IDEMPOTENCY_CONFLICT', 'an order with this out_trade_no exists (archived) with a different request body');
+  }
   // The number WeChat already knows as another order's payment attempt (`<no>_2`): never two meanings.
   if (!row) throw new DomainError('OUT_TRADE_NO_IN_USE', 'this out_trade_no is a payment attempt of another order; choose another');
   if (!inserted && row.request_hash !== requestHash) {

@@ -68,6 +68,7 @@ export async function insertOrder(db: D1Database, o: NewOrder): Promise<boolean>
          request_hash, expires_at, created_at, updated_at)
        SELECT ?1, ?2, ?3, 'CNY', ?4, ?5, ?6, 'CREATED', ?7, ?8, ?9, ?10, ?10
        WHERE NOT EXISTS (SELECT 1 FROM payment_attempts WHERE payment_no = ?1 AND out_trade_no <> ?1)
+         AND NOT EXISTS (SELECT 1 FROM archive_lookup WHERE number = ?1)
        ON CONFLICT (out_trade_no) DO NOTHING`,
     )
     .bind(o.outTradeNo, o.description, o.totalFee, o.attach, o.metadata, o.openid, o.signType, o.requestHash, o.expiresAt, o.createdAt)

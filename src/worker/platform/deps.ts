@@ -34,7 +34,7 @@ export interface GatewayDeps {
 }
 
 /** A notify's dependencies: the gateway's, with the moment the message arrived as its clock, and the channel's notify reader (no calls out). */
-export interface NotifyDeps extends Pick<GatewayDeps, 'db' | 'gate' | 'config' | 'waitUntil' | 'publishEvents' | 'log'> {
+export interface NotifyDeps extends Pick<GatewayDeps, 'db' | 'gate' | 'config' | 'waitUntil' | 'publishEvents' | 'log' | 'archive'> {
   readonly receivedAt: Date;
   /** Authenticity (step 4 of I1): the channel's reading of what WeChat posted, API v2 (XML). */
   readonly notifies: NotifyReader;
