@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readArchivedOrder, runArchive } from '../../src/worker/archive';
 import { orderGate } from '../../src/worker/compose/wiring';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
+import { adminPage, login } from '../support/console-helpers';
 import { OK, postNotify } from '../support/notify-helpers';
 import { AUTH, api, flushRefundNotify, ledger, orderView, paidOrder, postJson, refundReq } from '../support/refunds-helpers';
 
@@ -50,6 +51,12 @@ describe('an archived order', () => {
     expect(refunds.data.map((r) => [r.out_refund_no, r.status, r.refund_fee])).toEqual([[`${no}-R1`, 'SUCCESS', 500]]);
 
     expect((await api('/v1/orders/NEVER-ARCHIVED-NO-SUCH-ORDER', { headers: AUTH })).status).toBe(404);
+
+    // The console's 订单详情 reads the same archived copy, and says so.
+    const html = await adminPage(`/admin/orders/${no}`, await login());
+    expect(html).toContain('已归档');
+    expect(html).toContain(`${no}-R1`);
+    expect(html).toContain(hot.transaction_id as string);
   });
 
   it('is refunded after archiving: restored through its OrderGate, refunded as usual, archived again later', async () => {

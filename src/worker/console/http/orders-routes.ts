@@ -6,6 +6,7 @@ import { addDays, beijingDay, beijingDayStart, parseDay } from '../format';
 import { page } from '../layout';
 import { anomaliesBody, messageBody, refundsBody } from '../misc-view';
 import { orderDetailBody, ordersBody, refundConfirmBody } from '../orders-view';
+import { archivedTimeline } from '../archived-timeline';
 import { acknowledgeAnomaly, orderTimelineRows, recentAnomalies, recentRefunds } from '../console-repo';
 import { listOrders } from '../../orders';
 import type { HonoEnv } from '../../platform/env';
@@ -73,10 +74,13 @@ function outTradeNoOf(c: C): string | null {
 }
 
 async function orderPage(c: C, x: Ctx, no: string, notice: string, refundError: string | null, status: 200 | 400 | 409 = 200) {
-  const d = await orderTimelineRows(c.env.DB, no);
-  if (!d.order) return render(c, x, '订单不存在', 'orders', pendingNotFound(no), 404);
+  const hot = await orderTimelineRows(c.env.DB, no);
+  // Past the hot window: the archived copy, said so (a refund brings the order back first).
+  const d = hot.order ? hot : await archivedTimeline({ db: c.env.DB, archive: c.env.ARCHIVE }, no);
+  if (!d?.order) return render(c, x, '订单不存在', 'orders', pendingNotFound(no), 404);
   const f = await x.frame(`订单 ${no}`, 'orders');
-  return c.html(page(f, `订单详情`, orderDetailBody(f, { ...d, order: d.order }, notice, refundError)), status);
+  const said = hot.order ? notice : [`已归档：超过 ${c.var.config.hotDays} 天的订单从归档读取（只读；退款会先将其恢复）。`, notice].filter(Boolean).join(' ');
+  return c.html(page(f, `订单详情`, orderDetailBody(f, { ...d, order: d.order }, said, refundError)), status);
 }
 
 const pendingNotFound = (no: string) => messageBody(`没有订单 ${no}。`);

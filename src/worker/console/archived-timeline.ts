@@ -1,0 +1,32 @@
+// 订单详情 of an order past the hot window: the archived rows in the shape orderTimelineRows gives,
+// ordered as its queries order them. Read-only, except that a refund restores the order first.
+import { archivedOrder } from '../orders';
+import type { GatewayDeps } from '../platform/deps';
+import type { orderTimelineRows } from './console-repo';
+
+type Timeline = Awaited<ReturnType<typeof orderTimelineRows>>;
+
+const by =
+  (...keys: string[]) =>
+  (a: Record<string, unknown>, b: Record<string, unknown>) => {
+    for (const k of keys) {
+      const [x, y] = [a[k], b[k]];
+      if (x !== y) return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) < 0 ? -1 : 1;
+    }
+    return 0;
+  };
+
+export async function archivedTimeline(deps: Pick<GatewayDeps, 'db' | 'archive'>, outTradeNo: string): Promise<Timeline | null> {
+  const a = await archivedOrder(deps, outTradeNo);
+  if (!a) return null;
+  const rows = (t: string) => [...(a.rows[t] ?? [])];
+  return {
+    order: a.row,
+    notifications: rows('notifications').sort(by('received_at', 'id')),
+    refunds: rows('refunds').sort(by('created_at', 'out_refund_no')),
+    anomalies: rows('anomalies').sort(by('created_at', 'id')),
+    events: rows('events').sort(by('seq')),
+    attempts: rows('event_attempts').sort(by('id')),
+    payments: [...a.attempts].sort((x, y) => by('created_at', 'payment_no')(x as never, y as never)),
+  } as unknown as Timeline;
+}
