@@ -94,6 +94,13 @@ describe('the archive run', () => {
     expect(header).toMatchObject({ schema: '0012_archive.sql', tables: expect.arrayContaining(['orders', 'event_attempts']) });
     expect(hit.objectKey).toMatch(new RegExp(`^archive/v1/${header.day}/p\\d{4}-[0-9a-f]{8}\\.ndjson\\.gz$`));
     expect((await env.DB.prepare('SELECT COUNT(*) AS n FROM archive_pending').first<{ n: number }>())!.n).toBe(0);
+    // Figures for docs/scaling.md §6 (printed, not asserted): bytes per member and per lookup row's values.
+    const sizes = await env.DB.prepare(
+      `SELECT AVG(len) AS member, AVG(length(number) + 1 + 4 + 2 + 4 + 2) AS lookup, COUNT(*) AS n FROM archive_lookup WHERE kind = 0 AND number IN (SELECT value FROM json_each(?1))`,
+    )
+      .bind(JSON.stringify(nos))
+      .first();
+    console.log('ARCHIVE_FIGURES', JSON.stringify({ ...sizes, header: (await firstMemberEnd(hit.objectKey))!, object: bytes.length, orders: part!.order_count }));
   });
 
   it.each<ArchivePoint>(['written', 'verified', 'indexed', 'deleted-chunk'])(
