@@ -100,7 +100,10 @@ describe('the archive run', () => {
     )
       .bind(JSON.stringify(nos))
       .first();
-    console.log('ARCHIVE_FIGURES', JSON.stringify({ ...sizes, header: (await firstMemberEnd(hit.objectKey))!, object: bytes.length, orders: part!.order_count }));
+    console.log(
+      'ARCHIVE_FIGURES',
+      JSON.stringify({ ...sizes, header: (await firstMemberEnd(hit.objectKey))!, object: bytes.length, orders: part!.order_count }),
+    );
   });
 
   it.each<ArchivePoint>(['written', 'verified', 'indexed', 'deleted-chunk'])(
