@@ -61,9 +61,7 @@ export async function orderTimelineRows(
 }> {
   const [order, notifications, refunds, anomalies, events, attempts, payments] = await db.batch([
     db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE out_trade_no = ?1`).bind(outTradeNo),
-    db
-      .prepare('SELECT id, kind, raw_body, verdict, received_at FROM notifications WHERE out_trade_no = ?1 ORDER BY received_at, id LIMIT 200')
-      .bind(outTradeNo),
+    db.prepare('SELECT id, kind, raw_body, verdict, received_at FROM notifications WHERE out_trade_no = ?1 ORDER BY id LIMIT 200').bind(outTradeNo),
     db.prepare('SELECT * FROM refunds WHERE out_trade_no = ?1 ORDER BY created_at, out_refund_no LIMIT 200').bind(outTradeNo),
     db.prepare('SELECT * FROM anomalies WHERE out_trade_no = ?1 ORDER BY created_at, id LIMIT 200').bind(outTradeNo),
     // The order's webhook events (events_order) and their attempts (event_attempts_event per event).
@@ -90,7 +88,7 @@ export async function orderTimelineRows(
 // ---- webhooks (migrations/0005) ----
 
 /**
- * Events newest first, keyset on seq (the rowid); by type on events_type_seq, by order on
+ * Events newest first, keyset on seq (the rowid); by type on events_type, by order on
  * events_order. Up to limit + 1 rows. (GET /v1/events's listEvents is a feed, oldest first.)
  */
 export async function recentEvents(db: D1Database, f: { type?: EventType; outTradeNo?: string; beforeSeq?: number; limit: number }): Promise<EventRow[]> {

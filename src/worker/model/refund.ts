@@ -1,6 +1,7 @@
 // Refunds as the gateway models them: the row the merchant API shows and the verified facts that move it.
 import type { OrderStatus } from '../../core/order-state';
 import type { RefundState } from '../../core/refund-state';
+import type { StoredHash } from '../platform/stored-hash';
 
 /** A refund row's status (core/refund-state.ts). */
 export type RefundStatus = RefundState;
@@ -15,7 +16,8 @@ export interface RefundRecord {
   status: RefundStatus;
   refund_id: string | null;
   failure_reason: string | null;
-  request_hash: string;
+  /** 0011: 32 bytes for a merchant's refund (platform/stored-hash.ts); text `late:…`/`duplicate:…` for an automatic one. */
+  request_hash: StoredHash;
   attempts: number;
   last_attempt_at: string | null;
   last_synced_at: string | null;

@@ -102,7 +102,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
       db
         .prepare(
           `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
-           SELECT 'PAY', ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1`,
+           SELECT 'PAY', ?1, unhex(?2), ?3, ?4, ?5 WHERE changes() = 1`,
         )
         .bind(f.outTradeNo, c.evidence.bodySha256, c.evidence.rawBody, c.to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', c.evidence.receivedAt),
     );
@@ -113,7 +113,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
       db
         .prepare(
           `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at)
-           SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS
+           SELECT ?1, ?2, unhex(?3), ?4, ?5 WHERE EXISTS
              (SELECT 1 FROM orders WHERE out_trade_no = ?2 AND transaction_id = ?6 AND status = ?7 AND paid_at = ?5)
            ON CONFLICT (body_sha256, kind) DO NOTHING`,
         )
@@ -210,7 +210,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
       db
         .prepare(
           `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
-           SELECT 'PAY', ?1, ?2, ?3, 'DUPLICATE_PAYMENT', ?4 WHERE changes() = 1`,
+           SELECT 'PAY', ?1, unhex(?2), ?3, 'DUPLICATE_PAYMENT', ?4 WHERE changes() = 1`,
         )
         .bind(f.outTradeNo, c.evidence.bodySha256, c.evidence.rawBody, c.evidence.receivedAt),
     );
@@ -221,7 +221,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
     db
       .prepare(
         `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at)
-         SELECT ?1, ?2, ?3, ?4, ?5 WHERE ${recorded}
+         SELECT ?1, ?2, unhex(?3), ?4, ?5 WHERE ${recorded}
          ON CONFLICT (body_sha256, kind) DO NOTHING`,
       )
       .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, f.paymentNo, f.transactionId),

@@ -1,7 +1,7 @@
 // The delivery engine's SQL: claim an attempt, record it and its outcome, fail, re-arm, and the
 // outbox sweep's reads (lifecycle/tick.ts).
 import type { EventRef } from '../model';
-import type { EventRow } from './events-repo';
+import { EVENT_WITH_ORDER, type EventRow } from './events-repo';
 import { newQueueToken } from '../outbox';
 
 /**
@@ -11,10 +11,12 @@ import { newQueueToken } from '../outbox';
  * whose attempt is under way.
  */
 export async function claimAttempt(db: D1Database, id: string, token: string, leaseUntil: string): Promise<EventRow | null> {
-  return db
-    .prepare(`UPDATE events SET next_attempt_at = ?3 WHERE id = ?1 AND queue_token = ?2 AND status = 'pending' RETURNING *`)
-    .bind(id, token, leaseUntil)
-    .first<EventRow>();
+  // One round trip: the claim, then the event with its order (a join RETURNING cannot do) only if it applied.
+  const [, read] = await db.batch([
+    db.prepare(`UPDATE events SET next_attempt_at = ?3 WHERE id = ?1 AND queue_token = ?2 AND status = 'pending'`).bind(id, token, leaseUntil),
+    db.prepare(`${EVENT_WITH_ORDER} WHERE e.id = ?1 AND changes() = 1`).bind(id),
+  ]);
+  return (read?.results[0] as EventRow | undefined) ?? null;
 }
 
 export interface AttemptRecord {
