@@ -34,18 +34,35 @@ UPDATE notifications SET body_sha256 = unhex(body_sha256)
 UPDATE anomalies SET body_sha256 = unhex(body_sha256)
   WHERE typeof(body_sha256) = 'text' AND length(body_sha256) = 64 AND unhex(body_sha256) IS NOT NULL;
 
--- 3. A webhook answer is kept only when the attempt failed: a 2xx's answer explains nothing.
-UPDATE event_attempts SET response_excerpt = '' WHERE error IS NULL AND response_excerpt <> '';
+-- 3. Webhook attempts: an answer is kept only when the attempt failed (a 2xx's answer explains
+-- nothing); the event named by its integer `seq` instead of its 28-character id; the time as epoch
+-- milliseconds, from which the signed webhook-timestamp (its whole seconds) follows. Column renamed:
+-- event_id → event_seq; webhook_timestamp dropped (attempted_at / 1000).
+CREATE TABLE event_attempts_v2 (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_seq        INTEGER NOT NULL REFERENCES events (seq),
+  attempted_at     INTEGER NOT NULL,                -- epoch ms; webhook-timestamp = attempted_at / 1000
+  trigger          TEXT NOT NULL CHECK (trigger IN ('QUEUE','REDELIVER')),
+  http_status      INTEGER,
+  error            TEXT,                            -- TIMEOUT, NETWORK, NOT_2XX
+  latency_ms       INTEGER NOT NULL,
+  response_excerpt TEXT NOT NULL DEFAULT ''         -- a failed attempt's first 1 KiB of the answer
+);
+INSERT INTO event_attempts_v2 (id, event_seq, attempted_at, trigger, http_status, error, latency_ms, response_excerpt)
+  SELECT a.id, e.seq, CAST(round((julianday(a.attempted_at) - 2440587.5) * 86400000.0) AS INTEGER), a.trigger, a.http_status, a.error,
+    a.latency_ms, CASE WHEN a.error IS NULL THEN '' ELSE a.response_excerpt END
+  FROM event_attempts AS a JOIN events AS e ON e.id = a.event_id;
+DROP TABLE event_attempts;
+ALTER TABLE event_attempts_v2 RENAME TO event_attempts;
+CREATE INDEX event_attempts_event ON event_attempts (event_seq);
 
--- 4. Narrower indexes. An index entry always carries the rowid, so a rowid alias (events.seq,
--- event_attempts.id) as a last key column is a second copy of it: the same order, fewer bytes. A
+-- 4. Narrower indexes. An index entry always carries the rowid, so a rowid alias (events.seq) as a
+-- last key column is a second copy of it: the same order, fewer bytes. A
 -- notify's arrival order is its id (received_at is stamped when it arrives), so the order's
 -- notifications need no time in their key either.
 DROP INDEX events_type_seq;
 CREATE INDEX events_type ON events (type);
 DROP INDEX events_order;
 CREATE INDEX events_order ON events (out_trade_no);
-DROP INDEX event_attempts_event;
-CREATE INDEX event_attempts_event ON event_attempts (event_id);
 DROP INDEX notifications_order;
 CREATE INDEX notifications_order ON notifications (out_trade_no);

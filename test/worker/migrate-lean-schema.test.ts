@@ -113,7 +113,14 @@ describe('migration 0011 on a database filled by the code before it', () => {
     }: Row) => rest;
     expect(after.events.map(strip)).toEqual(before.events.map(strip));
     expect(after.events.every((e) => !('order_snapshot' in e))).toBe(true);
-    expect(after.eventAttempts).toEqual(before.eventAttempts.map((a) => (a.error === null ? { ...a, response_excerpt: '' } : a)));
+    // Attempts name their event by seq and keep their time in epoch ms (the signed timestamp is its seconds).
+    const seqOf = new Map(before.events.map((e) => [e.id as string, e.seq as number]));
+    expect(after.eventAttempts).toEqual(
+      before.eventAttempts.map(({ event_id, attempted_at, webhook_timestamp, ...a }) => {
+        expect(Math.floor(Date.parse(attempted_at) / 1000)).toBe(webhook_timestamp);
+        return { ...a, event_seq: seqOf.get(event_id), attempted_at: Date.parse(attempted_at), response_excerpt: a.error === null ? '' : a.response_excerpt };
+      }),
+    );
     expect(after.eventAttempts.some((a) => a.error !== null && a.response_excerpt.length > 0)).toBe(true);
   });
 
@@ -132,6 +139,18 @@ describe('migration 0011 on a database filled by the code before it', () => {
       expect(res.status).toBe(200);
       const body = (await res.json()) as Row;
       expect(body).toMatchObject({ id: old.id, type: old.type, created_at: old.created_at, delivery: { status: old.status, attempts: old.attempts } });
+      const attempts = before.eventAttempts.filter((a) => a.event_id === old.id);
+      expect(body.attempts).toEqual(
+        attempts.map((a) => ({
+          attempted_at: a.attempted_at,
+          webhook_timestamp: a.webhook_timestamp,
+          trigger: a.trigger,
+          http_status: a.http_status,
+          error: a.error,
+          latency_ms: a.latency_ms,
+          response_excerpt: a.error === null ? '' : a.response_excerpt,
+        })),
+      );
       if (!old.order_snapshot) {
         if (old.type !== 'reconciliation.completed') expect(body.data.order).toBeNull();
         continue;

@@ -1,7 +1,6 @@
 // Refunds as the gateway models them: the row the merchant API shows and the verified facts that move it.
 import type { OrderStatus } from '../../core/order-state';
 import type { RefundState } from '../../core/refund-state';
-import type { StoredHash } from '../platform/stored-hash';
 
 /** A refund row's status (core/refund-state.ts). */
 export type RefundStatus = RefundState;
@@ -60,3 +59,10 @@ export interface RefundTransition {
   orderStatus: OrderStatus;
   at: string;
 }
+
+/**
+ * A SHA-256 as D1 returns it since migration 0011: a 32-byte BLOB (an ArrayBuffer, or an array of
+ * bytes), or text (an automatic refund's `late:…` marker, a row older than 0011). platform/stored-hash.ts
+ * turns it back into hex.
+ */
+export type StoredHash = ArrayBuffer | ArrayLike<number> | string;

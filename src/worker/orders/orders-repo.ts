@@ -1,8 +1,7 @@
 // Order creation, prepay storage, sync bookkeeping and reads in D1. Money-state transitions live in the OrderGate's repo.
 import type { SignType } from '../../core';
 import type { OrderStatus } from '../../core/order-state';
-import type { BatchHooks, TradeType } from '../model';
-import type { StoredHash } from '../platform/stored-hash';
+import type { BatchHooks, StoredHash, TradeType } from '../model';
 
 export type { OrderStatus };
 

@@ -2,8 +2,9 @@
 // stored as 32-byte BLOBs since migration 0011, half the 64 hex characters they took: the code keeps
 // them as hex, the SQL stores `unhex(?n)`, and a read turns the bytes back into hex here.
 
-/** A hash as D1 returns it: a BLOB (an ArrayBuffer, or an array of bytes), or text (a refund's `late:…` marker, a row older than 0011). */
-export type StoredHash = ArrayBuffer | ArrayLike<number> | string;
+import type { StoredHash } from '../model';
+
+export type { StoredHash } from '../model';
 
 /** The lowercase hex of a stored hash; a text value as it is. */
 export function storedHex(v: StoredHash): string {

@@ -90,8 +90,7 @@ export async function deliverEvent(deps: WebhookDeps, msg: WebhookMessage): Prom
   const timestamp = Math.floor(nowMs / 1000);
   const result = await attempt(deps, webhookUrl, await webhookHeaders(webhookSecret, row.id, timestamp, body), body);
   const record: AttemptRecord = {
-    attemptedAt: new Date(nowMs).toISOString(),
-    webhookTimestamp: timestamp,
+    attemptedAt: nowMs,
     trigger: msg.trigger === 'REDELIVER' ? 'REDELIVER' : 'QUEUE',
     httpStatus: result.httpStatus,
     error: result.error,

@@ -31,6 +31,7 @@ export interface EventRow extends OrderOfEvent {
   failed_at: string | null;
 }
 
+/** A delivery attempt as the API and the console show it (attemptOf turns the stored row into it). */
 export interface AttemptRow {
   id: number;
   event_id: string;
@@ -80,8 +81,20 @@ export function getEvent(db: D1Database, id: string): Promise<EventRow | null> {
   return db.prepare(`${EVENT_WITH_ORDER} WHERE e.id = ?1`).bind(id).first<EventRow>();
 }
 
+/**
+ * An event_attempts row as stored since 0011 (the event's integer `seq`, the time in epoch ms, from which
+ * the signed webhook-timestamp follows), read with its event's id, in the shape AttemptRow shows.
+ */
+export const ATTEMPT_WITH_EVENT = 'SELECT a.*, e.id AS event_id FROM event_attempts AS a JOIN events AS e ON e.seq = a.event_seq';
+
+export function attemptOf(r: Omit<AttemptRow, 'attempted_at' | 'webhook_timestamp'> & { attempted_at: number }): AttemptRow {
+  const { event_seq: _, ...rest } = r as typeof r & { event_seq?: number };
+  return { ...rest, attempted_at: new Date(r.attempted_at).toISOString(), webhook_timestamp: Math.floor(r.attempted_at / 1000) };
+}
+
 export async function listAttempts(db: D1Database, eventId: string): Promise<AttemptRow[]> {
-  return (await db.prepare('SELECT * FROM event_attempts WHERE event_id = ?1 ORDER BY id').bind(eventId).all<AttemptRow>()).results;
+  const res = await db.prepare(`${ATTEMPT_WITH_EVENT} WHERE e.id = ?1 ORDER BY a.id`).bind(eventId).all<Parameters<typeof attemptOf>[0]>();
+  return res.results.map(attemptOf);
 }
 
 /** Oldest first, after the event `afterSeq`; up to limit + 1 rows (the extra one says there is more). */
