@@ -57,12 +57,44 @@ ALTER TABLE event_attempts_v2 RENAME TO event_attempts;
 CREATE INDEX event_attempts_event ON event_attempts (event_seq);
 
 -- 4. Narrower indexes. An index entry always carries the rowid, so a rowid alias (events.seq) as a
--- last key column is a second copy of it: the same order, fewer bytes. A
--- notify's arrival order is its id (received_at is stamped when it arrives), so the order's
--- notifications need no time in their key either.
+-- last key column is a second copy of it: the same order, fewer bytes. (notifications_order loses its
+-- time below: a notify's arrival order is its id.)
 DROP INDEX events_type_seq;
 CREATE INDEX events_type ON events (type);
 DROP INDEX events_order;
 CREATE INDEX events_order ON events (out_trade_no);
-DROP INDEX notifications_order;
+
+-- 5. Integer millisecond times where only a few repos write and read them: the ledger's created_at and a
+-- notification's received_at as epoch ms (INTEGER: 6 bytes instead of 24 characters). The tables are
+-- rebuilt, a TEXT column would store a number as text; ids, keys and every other column are kept.
+CREATE TABLE ledger_v3 (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  out_trade_no   TEXT NOT NULL REFERENCES orders (out_trade_no),
+  kind           TEXT NOT NULL CHECK (kind IN ('PAYMENT','REFUND','DUPLICATE_PAYMENT','DUPLICATE_REFUND')),
+  amount_fen     INTEGER NOT NULL,
+  transaction_id TEXT NOT NULL,               -- PAYMENT kinds: WeChat's transaction_id; REFUND kinds: out_refund_no
+  created_at     INTEGER NOT NULL,            -- epoch ms
+  UNIQUE (out_trade_no, kind, transaction_id)
+);
+INSERT INTO ledger_v3 (id, out_trade_no, kind, amount_fen, transaction_id, created_at)
+  SELECT id, out_trade_no, kind, amount_fen, transaction_id, CAST(round((julianday(created_at) - 2440587.5) * 86400000.0) AS INTEGER) FROM ledger;
+DROP TABLE ledger;
+ALTER TABLE ledger_v3 RENAME TO ledger;
+CREATE UNIQUE INDEX ledger_one_payment ON ledger (out_trade_no) WHERE kind = 'PAYMENT';
+CREATE UNIQUE INDEX ledger_payment_txn ON ledger (transaction_id) WHERE kind IN ('PAYMENT','DUPLICATE_PAYMENT');
+
+CREATE TABLE notifications_v2 (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind         TEXT NOT NULL CHECK (kind IN ('PAY','REFUND')),
+  out_trade_no TEXT,
+  body_sha256  BLOB NOT NULL,                   -- 32 bytes
+  raw_body     TEXT NOT NULL,
+  verdict      TEXT NOT NULL,                   -- APPLIED, DUPLICATE, ANOMALY, …
+  received_at  INTEGER NOT NULL                 -- epoch ms
+);
+INSERT INTO notifications_v2 (id, kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
+  SELECT id, kind, out_trade_no, body_sha256, raw_body, verdict, CAST(round((julianday(received_at) - 2440587.5) * 86400000.0) AS INTEGER)
+  FROM notifications;
+DROP TABLE notifications;
+ALTER TABLE notifications_v2 RENAME TO notifications;
 CREATE INDEX notifications_order ON notifications (out_trade_no);

@@ -91,12 +91,15 @@ describe('migration 0011 on a database filled by the code before it', () => {
     expect(after.refunds.map((r) => withHex(r, 'request_hash'))).toEqual(before.refunds);
     // A merchant's refund hash is bytes now; an automatic refund's marker stays text.
     for (const r of after.refunds) expect(typeof r.request_hash === 'string').toBe(r.automatic === 1);
-    expect(after.ledger).toEqual(before.ledger);
+    // The ledger's time is epoch ms now: the same instant.
+    expect(after.ledger).toEqual(before.ledger.map((l) => ({ ...l, created_at: Date.parse(l.created_at) })));
     expect(after.daily).toEqual(before.daily);
   });
 
-  it('keeps every notification and anomaly, their hashes as bytes', () => {
-    expect(after.notifications.map((n) => withHex(n, 'body_sha256'))).toEqual(before.notifications);
+  it("keeps every notification and anomaly, their hashes as bytes, a notification's time in epoch ms", () => {
+    expect(after.notifications.map((n) => withHex(n, 'body_sha256'))).toEqual(
+      before.notifications.map((n) => ({ ...n, received_at: Date.parse(n.received_at) })),
+    );
     expect(after.anomalies.map((a) => withHex(a, 'body_sha256'))).toEqual(before.anomalies);
     for (const n of after.notifications) expect(typeof n.body_sha256).not.toBe('string');
   });

@@ -14,7 +14,7 @@ export function anomalyStmt(db: D1Database, a: AnomalyRecord): D1PreparedStateme
 }
 
 function notificationStmt(db: D1Database, outTradeNo: string | null, e: NotifyEvidence, verdict: string, kind: NotifyKind): D1PreparedStatement {
-  return db.prepare(NOTIFICATION_SQL).bind(outTradeNo, e.bodySha256, e.rawBody, verdict, e.receivedAt, kind);
+  return db.prepare(NOTIFICATION_SQL).bind(outTradeNo, e.bodySha256, e.rawBody, verdict, Date.parse(e.receivedAt), kind);
 }
 
 /**

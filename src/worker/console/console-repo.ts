@@ -71,7 +71,11 @@ export async function orderTimelineRows(
   ]);
   return {
     order: (order?.results[0] as OrderRow | undefined) ?? null,
-    notifications: (notifications?.results ?? []) as NotificationRow[],
+    // received_at is epoch ms since 0011; shown as the ISO instant it was.
+    notifications: ((notifications?.results ?? []) as (Omit<NotificationRow, 'received_at'> & { received_at: number })[]).map((n) => ({
+      ...n,
+      received_at: new Date(n.received_at).toISOString(),
+    })),
     refunds: (refunds?.results ?? []) as RefundRow[],
     anomalies: (anomalies?.results ?? []) as AnomalyRow[],
     events: (events?.results ?? []) as EventRow[],

@@ -95,7 +95,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
          SELECT out_trade_no, 'PAYMENT', total_fee, transaction_id, ?4 FROM orders
          WHERE changes() = 1 AND out_trade_no = ?1 AND transaction_id = ?2 AND status = ?3`,
       )
-      .bind(f.outTradeNo, f.transactionId, c.to, c.now),
+      .bind(f.outTradeNo, f.transactionId, c.to, Date.parse(c.now)),
   ];
   if (c.evidence) {
     stmts.push(
@@ -104,7 +104,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
           `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
            SELECT 'PAY', ?1, unhex(?2), ?3, ?4, ?5 WHERE changes() = 1`,
         )
-        .bind(f.outTradeNo, c.evidence.bodySha256, c.evidence.rawBody, c.to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', c.evidence.receivedAt),
+        .bind(f.outTradeNo, c.evidence.bodySha256, c.evidence.rawBody, c.to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', Date.parse(c.evidence.receivedAt)),
     );
   }
   if (c.anomaly) {
@@ -197,7 +197,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
         `INSERT INTO ledger (out_trade_no, kind, amount_fen, transaction_id, created_at)
          SELECT ?1, 'DUPLICATE_PAYMENT', ?2, ?3, ?4 WHERE changes() = 1`,
       )
-      .bind(f.outTradeNo, c.totalFee, f.transactionId, c.now),
+      .bind(f.outTradeNo, c.totalFee, f.transactionId, Date.parse(c.now)),
     db
       .prepare(
         `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, duplicate, automatic, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
@@ -212,7 +212,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
           `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
            SELECT 'PAY', ?1, unhex(?2), ?3, 'DUPLICATE_PAYMENT', ?4 WHERE changes() = 1`,
         )
-        .bind(f.outTradeNo, c.evidence.bodySha256, c.evidence.rawBody, c.evidence.receivedAt),
+        .bind(f.outTradeNo, c.evidence.bodySha256, c.evidence.rawBody, Date.parse(c.evidence.receivedAt)),
     );
   }
   const a = c.anomaly;

@@ -156,7 +156,7 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
           `INSERT INTO ledger (out_trade_no, kind, amount_fen, transaction_id, created_at)
            SELECT ?1, ?5, ?2, ?3, ?4 WHERE changes() = 1`,
         )
-        .bind(r.out_trade_no, r.refund_fee, r.out_refund_no, c.now, r.duplicate === 1 ? 'DUPLICATE_REFUND' : 'REFUND'),
+        .bind(r.out_trade_no, r.refund_fee, r.out_refund_no, Date.parse(c.now), r.duplicate === 1 ? 'DUPLICATE_REFUND' : 'REFUND'),
     );
   }
   if (r.duplicate === 1 && r.payment_no && c.to === 'SUCCESS') {
@@ -177,7 +177,7 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
           `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
            SELECT 'REFUND', ?1, unhex(?2), ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?6 AND status = ?7 AND updated_at = ?8)`,
         )
-        .bind(r.out_trade_no, c.evidence.bodySha256, c.evidence.rawBody, `REFUND_${c.to}`, c.evidence.receivedAt, r.out_refund_no, c.to, c.now),
+        .bind(r.out_trade_no, c.evidence.bodySha256, c.evidence.rawBody, `REFUND_${c.to}`, Date.parse(c.evidence.receivedAt), r.out_refund_no, c.to, c.now),
     );
   }
   if (c.anomaly) {
