@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import worker from '../../src';
 import { createApp } from '../../src/worker/compose/app';
 import type { WebhookMessage } from '../../src/worker/outbox/publish';
+import { listAttempts } from '../../src/worker/webhooks/events-repo';
 import { api, AUTH, BASE, postJson } from './orders-helpers';
 
 export const SECRET = env.WEBHOOK_SECRET!;
@@ -85,7 +86,7 @@ export async function eventRow(id: string) {
 }
 
 export async function attemptRows(id: string) {
-  return (await env.DB.prepare('SELECT * FROM event_attempts WHERE event_id = ?1 ORDER BY id').bind(id).all<Record<string, any>>()).results;
+  return listAttempts(env.DB, id) as Promise<Record<string, any>[]>;
 }
 
 /** The message that would deliver this event now (its current token). */

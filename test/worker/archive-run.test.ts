@@ -26,13 +26,21 @@ async function hotRows(no: string): Promise<Record<string, Record<string, unknow
     const rs = (await env.DB.prepare(`SELECT * FROM ${t} WHERE out_trade_no = ?1`).bind(no).all()).results;
     if (rs.length) out[t] = rs;
   }
-  const attempts = (await env.DB.prepare('SELECT * FROM event_attempts WHERE event_id IN (SELECT id FROM events WHERE out_trade_no = ?1)').bind(no).all())
+  const attempts = (await env.DB.prepare('SELECT * FROM event_attempts WHERE event_seq IN (SELECT seq FROM events WHERE out_trade_no = ?1)').bind(no).all())
     .results;
   if (attempts.length) out.event_attempts = attempts;
   return out;
 }
 
-const sorted = (rows: Record<string, unknown[]>) => Object.fromEntries(Object.entries(rows).sort(([a], [b]) => a.localeCompare(b)));
+/** D1 returns a BLOB as an array of byte values; the archive gives it back as bytes. */
+const bytesOf = (row: unknown) =>
+  Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? Uint8Array.from(v as number[]) : v]));
+const sorted = (rows: Record<string, unknown[]>) =>
+  Object.fromEntries(
+    Object.entries(rows)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([t, rs]) => [t, rs.map(bytesOf)]),
+  );
 
 async function lookups(nos: readonly string[]): Promise<number> {
   const r = await env.DB.prepare('SELECT COUNT(*) AS n FROM archive_lookup WHERE kind = 0 AND number IN (SELECT value FROM json_each(?1))')
@@ -163,7 +171,7 @@ describe('the archive run', () => {
     expect(await hotCount([nos[0]!])).toBe(0);
     const again = (await readArchivedOrder(env.DB, env.ARCHIVE, nos[0]!))!;
     expect(again.rows.anomalies).toHaveLength(1);
-    expect(again.rows.orders).toEqual(before.get(nos[0]!)!.orders);
+    expect(again.rows.orders).toEqual(before.get(nos[0]!)!.orders!.map(bytesOf));
   });
 
   it('leaves an order with an undelivered webhook event while webhooks are on', async () => {

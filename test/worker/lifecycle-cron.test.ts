@@ -96,7 +96,7 @@ describe('expiry', () => {
     expect(row.closed_at).toBeTruthy();
     const events = await eventRows(order.out_trade_no);
     expect(events.map((e) => e.type)).toEqual(['order.closed']);
-    expect(JSON.parse(events[0]!.order_snapshot).status).toBe('CLOSED');
+    expect(events[0]!.order_status).toBe('CLOSED');
   });
 
   it('an expired order WeChat never saw (no prepay) is closed too', async () => {

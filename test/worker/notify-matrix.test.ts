@@ -1,5 +1,6 @@
 // docs/reliability.md §7.2 B: the notify validation matrix (T11–T42). Start state: a NOTPAY order of
 // 1999 fen. Each case asserts the exact reply bytes and status, and what D1 holds afterwards.
+import { storedHex } from '../../src/worker/platform/stored-hash';
 import { automaticRefundsSent } from '../support/refunds-helpers';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -85,7 +86,7 @@ describe('authentic and applicable', () => {
     const notes = await notificationRows(no);
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatchObject({ kind: 'PAY', verdict: 'APPLIED', raw_body: n.xml });
-    expect(notes[0]!.body_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(storedHex(notes[0]!.body_sha256)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('T12: unknown fields, shuffled element order and an empty element are signed and accepted', async () => {

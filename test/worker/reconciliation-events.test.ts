@@ -60,7 +60,7 @@ describe('reconciliation.completed', () => {
 
     const [ev1, ...more] = await completedEvents(day);
     expect(more).toEqual([]);
-    expect(ev1).toMatchObject({ dedupe_key: `reconciliation.completed:${day}:1`, out_trade_no: null, order_snapshot: null, status: 'pending' });
+    expect(ev1).toMatchObject({ dedupe_key: `reconciliation.completed:${day}:1`, out_trade_no: null, order_status: null, status: 'pending' });
 
     const payload = await deliverVerified(ev1!.id);
     expect(payload).toMatchObject({ id: ev1!.id, type: 'reconciliation.completed', created_at: ev1!.created_at });

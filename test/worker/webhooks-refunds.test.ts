@@ -22,7 +22,16 @@ import {
   refundRow,
   simScenario,
 } from '../support/refunds-helpers';
-import { deliverVerified, eventRows } from '../support/webhooks-helpers';
+import {
+  configureReceiver,
+  deliverVerified,
+  eventRows,
+  messageFor,
+  received,
+  receiverEnv,
+  runQueue,
+  verifyWithStandardWebhooks,
+} from '../support/webhooks-helpers';
 
 const REFUND_NOTIFY_URL = 'http://127.0.0.1:8787/wechat/refund-notify';
 
@@ -32,6 +41,27 @@ async function refundEvents(no: string) {
     .filter((e) => String(e.type).startsWith('refund.'))
     .map((e): Record<string, any> => ({ ...e, data: JSON.parse(e.data as string) }));
 }
+
+describe('order.paid retried after the order changed', { timeout: 60_000 }, () => {
+  it('every attempt of one event sends the same bytes, whatever changed the order between them (a refund)', async () => {
+    const no = await paidOrder(1999);
+    const paid = (await eventRows(no)).find((e) => e.type === 'order.paid')!;
+    const hook = receiverEnv();
+    await configureReceiver(hook.name, 1);
+    expect((await runQueue(hook.env, [await messageFor(paid.id as string)])).retryMessages).toHaveLength(1);
+
+    // Between the attempts the order moves on: a partial refund succeeds (status, refund sums, updated_at).
+    await refundReq(no, { refund_fee: 500, out_refund_no: `${no}-r1` });
+    await flushRefundNotify(`${no}-r1`);
+    expect(await orderView(no)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded_fee: 500 });
+
+    expect((await runQueue(hook.env, [await messageFor(paid.id as string)])).explicitAcks).toHaveLength(1);
+    const got = await received(hook.name);
+    expect(got.map((r) => r.reply)).toEqual(['http500', 'ack']);
+    expect(got[1]!.body).toBe(got[0]!.body);
+    expect(verifyWithStandardWebhooks(got[1]!).data.order).toMatchObject({ status: 'PAID', refunded_fee: 0, refundable_fee: 1999 });
+  });
+});
 
 describe('refund.succeeded', { timeout: 60_000 }, () => {
   it('partial then full: each SUCCESS emits one refund.succeeded whose data.order (PARTIALLY_REFUNDED / REFUNDED, refunded_fee) and data.refund are the GET views; delivered and verified with standardwebhooks', async () => {

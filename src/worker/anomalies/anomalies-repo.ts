@@ -2,11 +2,11 @@
 import type { AnomalyRecord, NotifyEvidence, NotifyKind, OutboxEvent } from '../model';
 import { outboxStatement } from '../outbox';
 
-const ANOMALY_SQL = `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+const ANOMALY_SQL = `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at) VALUES (?1, ?2, unhex(?3), ?4, ?5)
   ON CONFLICT (body_sha256, kind) DO NOTHING`;
 /** Follows ANOMALY_SQL in one batch: the raw body is kept only with the anomaly's first record. */
 const NOTIFICATION_SQL = `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
-  SELECT ?6, ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1`;
+  SELECT ?6, ?1, unhex(?2), ?3, ?4, ?5 WHERE changes() = 1`;
 
 /** The anomaly insert (idempotent on key + kind), for callers that put it in their own batch. */
 export function anomalyStmt(db: D1Database, a: AnomalyRecord): D1PreparedStatement {
@@ -14,7 +14,7 @@ export function anomalyStmt(db: D1Database, a: AnomalyRecord): D1PreparedStateme
 }
 
 function notificationStmt(db: D1Database, outTradeNo: string | null, e: NotifyEvidence, verdict: string, kind: NotifyKind): D1PreparedStatement {
-  return db.prepare(NOTIFICATION_SQL).bind(outTradeNo, e.bodySha256, e.rawBody, verdict, e.receivedAt, kind);
+  return db.prepare(NOTIFICATION_SQL).bind(outTradeNo, e.bodySha256, e.rawBody, verdict, Date.parse(e.receivedAt), kind);
 }
 
 /**

@@ -21,7 +21,7 @@ export const ARCHIVED_TABLES: readonly ArchivedTable[] = [
   { name: 'notifications', link: { column: 'out_trade_no' } },
   { name: 'anomalies', link: { column: 'out_trade_no' }, changes: 'acknowledged_at' },
   { name: 'events', link: { column: 'out_trade_no' }, changes: 'window_started_at' },
-  { name: 'event_attempts', link: { column: 'event_id', parent: 'events', parentKey: 'id' } },
+  { name: 'event_attempts', link: { column: 'event_seq', parent: 'events', parentKey: 'seq' } },
 ];
 
 export const TABLE_NAMES: readonly string[] = ARCHIVED_TABLES.map((t) => t.name);

@@ -2,6 +2,7 @@
 // ordered as its queries order them. Read-only, except that a refund restores the order first.
 import { archivedOrder } from '../orders';
 import type { GatewayDeps } from '../platform/deps';
+import { attemptOf } from '../webhooks';
 import type { orderTimelineRows } from './console-repo';
 
 type Timeline = Awaited<ReturnType<typeof orderTimelineRows>>;
@@ -20,13 +21,20 @@ export async function archivedTimeline(deps: Pick<GatewayDeps, 'db' | 'archive'>
   const a = await archivedOrder(deps, outTradeNo);
   if (!a) return null;
   const rows = (t: string) => [...(a.rows[t] ?? [])];
+  // As the hot queries shape them: times stored as epoch ms shown as ISO instants, an attempt named by its event's id.
+  const events = rows('events').sort(by('seq'));
+  const eventId = new Map(events.map((e) => [e.seq, e.id]));
   return {
     order: a.row,
-    notifications: rows('notifications').sort(by('received_at', 'id')),
+    notifications: rows('notifications')
+      .sort(by('id'))
+      .map((n) => ({ ...n, received_at: typeof n.received_at === 'number' ? new Date(n.received_at).toISOString() : n.received_at })),
     refunds: rows('refunds').sort(by('created_at', 'out_refund_no')),
     anomalies: rows('anomalies').sort(by('created_at', 'id')),
-    events: rows('events').sort(by('seq')),
-    attempts: rows('event_attempts').sort(by('id')),
+    events,
+    attempts: rows('event_attempts')
+      .sort(by('id'))
+      .map((r) => attemptOf({ ...(r as unknown as Parameters<typeof attemptOf>[0]), event_id: String(eventId.get(r.event_seq) ?? '') })),
     payments: [...a.attempts].sort((x, y) => by('created_at', 'payment_no')(x as never, y as never)),
   } as unknown as Timeline;
 }

@@ -1,7 +1,7 @@
 // The merchant console's SQL (migrations/0007): daily totals, lists with keyset pagination (its orders
 // search is orders-repo's listOrders, with `q`), an order's timeline rows, anomaly acknowledgement (sessions and login budgets: admin-auth-repo).
 // Every list reads through an index (docs: bench/console.mjs prints the EXPLAIN QUERY PLAN).
-import type { AttemptRow, EventRow, EventStatus, EventType } from '../webhooks';
+import { ATTEMPT_WITH_EVENT, attemptOf, type AttemptRow, type EventRow, type EventStatus, type EventType } from '../webhooks';
 import { ORDER_COLUMNS, type OrderRow, type PaymentAttemptRow } from '../orders';
 import type { RefundRow } from '../refunds';
 
@@ -61,28 +61,25 @@ export async function orderTimelineRows(
 }> {
   const [order, notifications, refunds, anomalies, events, attempts, payments] = await db.batch([
     db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE out_trade_no = ?1`).bind(outTradeNo),
-    db
-      .prepare('SELECT id, kind, raw_body, verdict, received_at FROM notifications WHERE out_trade_no = ?1 ORDER BY received_at, id LIMIT 200')
-      .bind(outTradeNo),
+    db.prepare('SELECT id, kind, raw_body, verdict, received_at FROM notifications WHERE out_trade_no = ?1 ORDER BY id LIMIT 200').bind(outTradeNo),
     db.prepare('SELECT * FROM refunds WHERE out_trade_no = ?1 ORDER BY created_at, out_refund_no LIMIT 200').bind(outTradeNo),
     db.prepare('SELECT * FROM anomalies WHERE out_trade_no = ?1 ORDER BY created_at, id LIMIT 200').bind(outTradeNo),
     // The order's webhook events (events_order) and their attempts (event_attempts_event per event).
     db.prepare('SELECT * FROM events WHERE out_trade_no = ?1 ORDER BY seq LIMIT 100').bind(outTradeNo),
-    db
-      .prepare(
-        `SELECT a.* FROM events e JOIN event_attempts a ON a.event_id = e.id
-         WHERE e.out_trade_no = ?1 ORDER BY a.id LIMIT 500`,
-      )
-      .bind(outTradeNo),
+    db.prepare(`${ATTEMPT_WITH_EVENT} WHERE e.out_trade_no = ?1 ORDER BY a.id LIMIT 500`).bind(outTradeNo),
     db.prepare('SELECT * FROM payment_attempts WHERE out_trade_no = ?1 ORDER BY created_at, payment_no LIMIT 50').bind(outTradeNo),
   ]);
   return {
     order: (order?.results[0] as OrderRow | undefined) ?? null,
-    notifications: (notifications?.results ?? []) as NotificationRow[],
+    // received_at is epoch ms since 0011; shown as the ISO instant it was.
+    notifications: ((notifications?.results ?? []) as (Omit<NotificationRow, 'received_at'> & { received_at: number })[]).map((n) => ({
+      ...n,
+      received_at: new Date(n.received_at).toISOString(),
+    })),
     refunds: (refunds?.results ?? []) as RefundRow[],
     anomalies: (anomalies?.results ?? []) as AnomalyRow[],
     events: (events?.results ?? []) as EventRow[],
-    attempts: (attempts?.results ?? []) as AttemptRow[],
+    attempts: ((attempts?.results ?? []) as Parameters<typeof attemptOf>[0][]).map(attemptOf),
     payments: (payments?.results ?? []) as PaymentAttemptRow[],
   };
 }
@@ -90,7 +87,7 @@ export async function orderTimelineRows(
 // ---- webhooks (migrations/0005) ----
 
 /**
- * Events newest first, keyset on seq (the rowid); by type on events_type_seq, by order on
+ * Events newest first, keyset on seq (the rowid); by type on events_type, by order on
  * events_order. Up to limit + 1 rows. (GET /v1/events's listEvents is a feed, oldest first.)
  */
 export async function recentEvents(db: D1Database, f: { type?: EventType; outTradeNo?: string; beforeSeq?: number; limit: number }): Promise<EventRow[]> {

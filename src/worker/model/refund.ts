@@ -15,7 +15,8 @@ export interface RefundRecord {
   status: RefundStatus;
   refund_id: string | null;
   failure_reason: string | null;
-  request_hash: string;
+  /** 0011: 32 bytes for a merchant's refund (platform/stored-hash.ts); text `late:…`/`duplicate:…` for an automatic one. */
+  request_hash: StoredHash;
   attempts: number;
   last_attempt_at: string | null;
   last_synced_at: string | null;
@@ -58,3 +59,10 @@ export interface RefundTransition {
   orderStatus: OrderStatus;
   at: string;
 }
+
+/**
+ * A SHA-256 as D1 returns it since migration 0011: a 32-byte BLOB (an ArrayBuffer, or an array of
+ * bytes), or text (an automatic refund's `late:…` marker, a row older than 0011). platform/stored-hash.ts
+ * turns it back into hex.
+ */
+export type StoredHash = ArrayBuffer | ArrayLike<number> | string;

@@ -9,6 +9,7 @@ import { orderAnomalyEvent, refundEvent } from '../outbox';
 import { commitRefundResult, commitReservation, getRefund, loadRefundView, MAX_REFUNDS_PER_ORDER, type RefundRow } from '../refunds';
 import { sha256Hex } from '../../core';
 import { refundView } from '../refunds';
+import { storedHex } from '../platform/stored-hash';
 import type { NotifyEvidence, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult } from '../model';
 
 /** WeChat refunds only within a year of the payment (docs/wechatpay-v2.md §12). */
@@ -23,7 +24,7 @@ export async function reserveRefundLocked(db: D1Database, req: RefundReserveRequ
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const { order, refund } = await loadRefundView(db, req.outTradeNo, req.outRefundNo);
     if (refund) {
-      const same = refund.out_trade_no === req.outTradeNo && refund.request_hash === req.requestHash;
+      const same = refund.out_trade_no === req.outTradeNo && storedHex(refund.request_hash) === req.requestHash;
       return same ? { outcome: 'EXISTING', refund, status: order?.status ?? null } : { outcome: 'IDEMPOTENCY_CONFLICT', status: order?.status ?? null };
     }
     if (!order) return { outcome: 'UNKNOWN_ORDER', status: null };

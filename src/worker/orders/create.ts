@@ -5,6 +5,7 @@ import type { GatewayDeps } from '../platform/deps';
 import { sha256Hex } from '../../core';
 import { getOrder, insertOrder, type OrderRow } from './orders-repo';
 import { DomainError } from '../platform/errors';
+import { storedHex } from '../platform/stored-hash';
 import { DEFAULT_EXPIRES_IN_MINUTES, type CreateOrderBody } from './schemas';
 
 /** Key order does not matter; the same logical body always hashes the same. */
@@ -55,12 +56,12 @@ export async function createOrder(deps: Pick<GatewayDeps, 'db' | 'config' | 'now
     // Past the hot window (archive_lookup): the same request again is answered with the archived order;
     // anything else is a reuse WeChat would refuse too.
     const archived = await archivedOrder(deps, outTradeNo);
-    if (archived?.row.request_hash === requestHash) return { created: false, row: archived.row };
+    if (archived && storedHex(archived.row.request_hash) === requestHash) return { created: false, row: archived.row };
     if (archived) throw new DomainError('IDEMPOTENCY_CONFLICT', 'an order with this out_trade_no exists (archived) with a different request body');
   }
   // The number WeChat already knows as another order's payment attempt (`<no>_2`): never two meanings.
   if (!row) throw new DomainError('OUT_TRADE_NO_IN_USE', 'this out_trade_no is a payment attempt of another order; choose another');
-  if (!inserted && row.request_hash !== requestHash) {
+  if (!inserted && storedHex(row.request_hash) !== requestHash) {
     throw new DomainError('IDEMPOTENCY_CONFLICT', 'an order with this out_trade_no exists with a different request body');
   }
   return { created: inserted, row };

@@ -1,7 +1,7 @@
 // Order creation, prepay storage, sync bookkeeping and reads in D1. Money-state transitions live in the OrderGate's repo.
 import type { SignType } from '../../core';
 import type { OrderStatus } from '../../core/order-state';
-import type { BatchHooks, TradeType } from '../model';
+import type { BatchHooks, StoredHash, TradeType } from '../model';
 
 export type { OrderStatus };
 
@@ -16,7 +16,8 @@ export interface OrderRow {
   openid: string | null;
   status: OrderStatus;
   sign_type: SignType;
-  request_hash: string;
+  /** 0011: 32 bytes (platform/stored-hash.ts). */
+  request_hash: StoredHash;
   prepay_id: string | null;
   prepay_openid: string | null;
   prepay_expires_at: string | null;
@@ -66,7 +67,7 @@ export async function insertOrder(db: D1Database, o: NewOrder): Promise<boolean>
     .prepare(
       `INSERT INTO orders (out_trade_no, description, total_fee, fee_type, attach, metadata, openid, status, sign_type,
          request_hash, expires_at, created_at, updated_at)
-       SELECT ?1, ?2, ?3, 'CNY', ?4, ?5, ?6, 'CREATED', ?7, ?8, ?9, ?10, ?10
+       SELECT ?1, ?2, ?3, 'CNY', ?4, ?5, ?6, 'CREATED', ?7, unhex(?8), ?9, ?10, ?10
        WHERE NOT EXISTS (SELECT 1 FROM payment_attempts WHERE payment_no = ?1 AND out_trade_no <> ?1)
          AND NOT EXISTS (SELECT 1 FROM archive_lookup WHERE number = ?1)
        ON CONFLICT (out_trade_no) DO NOTHING`,

@@ -95,16 +95,16 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
          SELECT out_trade_no, 'PAYMENT', total_fee, transaction_id, ?4 FROM orders
          WHERE changes() = 1 AND out_trade_no = ?1 AND transaction_id = ?2 AND status = ?3`,
       )
-      .bind(f.outTradeNo, f.transactionId, c.to, c.now),
+      .bind(f.outTradeNo, f.transactionId, c.to, Date.parse(c.now)),
   ];
   if (c.evidence) {
     stmts.push(
       db
         .prepare(
           `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
-           SELECT 'PAY', ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1`,
+           SELECT 'PAY', ?1, unhex(?2), ?3, ?4, ?5 WHERE changes() = 1`,
         )
-        .bind(f.outTradeNo, c.evidence.bodySha256, c.evidence.rawBody, c.to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', c.evidence.receivedAt),
+        .bind(f.outTradeNo, c.evidence.bodySha256, c.evidence.rawBody, c.to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', Date.parse(c.evidence.receivedAt)),
     );
   }
   if (c.anomaly) {
@@ -113,7 +113,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
       db
         .prepare(
           `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at)
-           SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS
+           SELECT ?1, ?2, unhex(?3), ?4, ?5 WHERE EXISTS
              (SELECT 1 FROM orders WHERE out_trade_no = ?2 AND transaction_id = ?6 AND status = ?7 AND paid_at = ?5)
            ON CONFLICT (body_sha256, kind) DO NOTHING`,
         )
@@ -197,7 +197,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
         `INSERT INTO ledger (out_trade_no, kind, amount_fen, transaction_id, created_at)
          SELECT ?1, 'DUPLICATE_PAYMENT', ?2, ?3, ?4 WHERE changes() = 1`,
       )
-      .bind(f.outTradeNo, c.totalFee, f.transactionId, c.now),
+      .bind(f.outTradeNo, c.totalFee, f.transactionId, Date.parse(c.now)),
     db
       .prepare(
         `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, duplicate, automatic, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
@@ -210,9 +210,9 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
       db
         .prepare(
           `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
-           SELECT 'PAY', ?1, ?2, ?3, 'DUPLICATE_PAYMENT', ?4 WHERE changes() = 1`,
+           SELECT 'PAY', ?1, unhex(?2), ?3, 'DUPLICATE_PAYMENT', ?4 WHERE changes() = 1`,
         )
-        .bind(f.outTradeNo, c.evidence.bodySha256, c.evidence.rawBody, c.evidence.receivedAt),
+        .bind(f.outTradeNo, c.evidence.bodySha256, c.evidence.rawBody, Date.parse(c.evidence.receivedAt)),
     );
   }
   const a = c.anomaly;
@@ -221,7 +221,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
     db
       .prepare(
         `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at)
-         SELECT ?1, ?2, ?3, ?4, ?5 WHERE ${recorded}
+         SELECT ?1, ?2, unhex(?3), ?4, ?5 WHERE ${recorded}
          ON CONFLICT (body_sha256, kind) DO NOTHING`,
       )
       .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, f.paymentNo, f.transactionId),

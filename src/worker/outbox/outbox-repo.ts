@@ -3,21 +3,18 @@
 import type { OutboxEvent, OutboxGuard } from '../model';
 
 /**
- * The orders row as the event's own transaction leaves it. Every column `orderView` (orders/view.ts)
- * reads must be listed here: test/worker/webhooks-events.test.ts compares an event's `data.order`
- * with GET /v1/orders/:no, so a view field missing here fails that test.
+ * What of the order the event keeps (0011): only what a later change may rewrite. Its status, updated_at
+ * and refund sums, and before payment its payer (prepay_openid, which the payment may still set); the
+ * fields a change sets once and never rewrites are read from the order when the event is shown or sent
+ * (webhooks/payload.ts). test/worker/webhooks-events.test.ts compares an event's `data.order` with
+ * GET /v1/orders/:no, so a view field this misses fails that test. Null columns without an order.
  */
-const ORDER_SNAPSHOT = `(SELECT json_object(
-    'out_trade_no', out_trade_no, 'status', status, 'description', description, 'total_fee', total_fee,
-    'fee_type', fee_type, 'attach', attach, 'metadata', metadata, 'openid', openid, 'prepay_openid', prepay_openid,
-    'transaction_id', transaction_id, 'cash_fee', cash_fee, 'bank_type', bank_type, 'time_end', time_end,
-    'payment_no', payment_no, 'trade_type', (SELECT trade_type FROM payment_attempts AS a WHERE a.payment_no = orders.payment_no),
-    'refunded_fee', refunded_fee, 'refund_reserved_fee', refund_reserved_fee, 'paid_at', paid_at, 'closed_at', closed_at, 'expires_at', expires_at, 'created_at', created_at, 'updated_at', updated_at)
-  FROM orders WHERE out_trade_no = ?3)`;
+const ORDER_STATE = `o.status, o.updated_at, o.refunded_fee, o.refund_reserved_fee,
+  CASE WHEN o.status IN ('PAID','PAID_AFTER_CLOSE','REFUNDING','PARTIALLY_REFUNDED','REFUNDED') THEN NULL ELSE o.prepay_openid END`;
 
 const GUARD_SQL: Record<OutboxGuard['kind'], string> = {
   ORDER_STATUS: 'EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?3 AND status = ?8 AND (?9 IS NULL OR transaction_id = ?9))',
-  ANOMALY: 'EXISTS (SELECT 1 FROM anomalies WHERE kind = ?8 AND body_sha256 = ?9)',
+  ANOMALY: 'EXISTS (SELECT 1 FROM anomalies WHERE kind = ?8 AND body_sha256 = unhex(?9))',
   REFUND_STATUS: 'EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?8 AND out_trade_no = ?3 AND status = ?9 AND updated_at = ?10)',
   RECONCILIATION_DONE: `EXISTS (SELECT 1 FROM reconciliation_runs WHERE bill_date = ?8 AND generation = ?9 AND phase = 'DONE'
     AND status IN ('BALANCED','DISCREPANCIES','NO_BILL','ERROR'))`,
@@ -65,15 +62,17 @@ function guardParams(g: OutboxGuard): (string | number | null)[] {
 
 /**
  * The transactional outbox: ONE statement to append to the batch that makes the change. It inserts
- * the event (pending delivery) with the order's snapshot only if `event.when` holds, and at most once
+ * the event (pending delivery) with the order's changing fields only if `event.when` holds, and at most once
  * per `dedupeKey`. It never fails on a repeat, so it cannot roll back the change it rides with; any
  * other failure rolls back the change too (no change without its event).
  */
 export function outboxStatement(db: D1Database, event: OutboxEvent): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO events (id, type, out_trade_no, dedupe_key, data, order_snapshot, created_at, window_started_at, next_attempt_at, queue_token)
-       SELECT ?1, ?2, ?3, ?4, ${DATA_SQL[event.when.kind]}, ${ORDER_SNAPSHOT}, ?6, ?6, ?6, ?7
+      `INSERT INTO events (id, type, out_trade_no, dedupe_key, data, order_status, order_updated_at, order_refunded_fee, order_reserved_fee,
+         order_payer, created_at, window_started_at, next_attempt_at, queue_token)
+       SELECT ?1, ?2, ?3, ?4, ${DATA_SQL[event.when.kind]}, ${ORDER_STATE}, ?6, ?6, ?6, ?7
+       FROM (SELECT 1) LEFT JOIN orders AS o ON o.out_trade_no = ?3
        WHERE ${GUARD_SQL[event.when.kind]}
        ON CONFLICT (dedupe_key) DO NOTHING`,
     )

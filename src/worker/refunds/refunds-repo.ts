@@ -92,7 +92,7 @@ export async function commitReservation(db: D1Database, r: NewReservation): Prom
     db
       .prepare(
         `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
-         SELECT ?1, ?2, (SELECT COALESCE(payment_no, out_trade_no) FROM orders WHERE out_trade_no = ?2), ?3, ?4, ?5, 'SUBMITTING', ?6, ?7, ?7
+         SELECT ?1, ?2, (SELECT COALESCE(payment_no, out_trade_no) FROM orders WHERE out_trade_no = ?2), ?3, ?4, ?5, 'SUBMITTING', unhex(?6), ?7, ?7
          WHERE changes() = 1`,
       )
       .bind(r.outRefundNo, r.outTradeNo, r.refundFee, r.totalFee, r.reason, r.requestHash, r.now),
@@ -156,7 +156,7 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
           `INSERT INTO ledger (out_trade_no, kind, amount_fen, transaction_id, created_at)
            SELECT ?1, ?5, ?2, ?3, ?4 WHERE changes() = 1`,
         )
-        .bind(r.out_trade_no, r.refund_fee, r.out_refund_no, c.now, r.duplicate === 1 ? 'DUPLICATE_REFUND' : 'REFUND'),
+        .bind(r.out_trade_no, r.refund_fee, r.out_refund_no, Date.parse(c.now), r.duplicate === 1 ? 'DUPLICATE_REFUND' : 'REFUND'),
     );
   }
   if (r.duplicate === 1 && r.payment_no && c.to === 'SUCCESS') {
@@ -175,9 +175,9 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
       db
         .prepare(
           `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
-           SELECT 'REFUND', ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?6 AND status = ?7 AND updated_at = ?8)`,
+           SELECT 'REFUND', ?1, unhex(?2), ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?6 AND status = ?7 AND updated_at = ?8)`,
         )
-        .bind(r.out_trade_no, c.evidence.bodySha256, c.evidence.rawBody, `REFUND_${c.to}`, c.evidence.receivedAt, r.out_refund_no, c.to, c.now),
+        .bind(r.out_trade_no, c.evidence.bodySha256, c.evidence.rawBody, `REFUND_${c.to}`, Date.parse(c.evidence.receivedAt), r.out_refund_no, c.to, c.now),
     );
   }
   if (c.anomaly) {
@@ -186,7 +186,7 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
       db
         .prepare(
           `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at)
-           SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?6 AND status = ?7 AND updated_at = ?8)
+           SELECT ?1, ?2, unhex(?3), ?4, ?5 WHERE EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?6 AND status = ?7 AND updated_at = ?8)
            ON CONFLICT (body_sha256, kind) DO NOTHING`,
         )
         .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, r.out_refund_no, c.to, c.now),

@@ -10,7 +10,7 @@ import type { WebhookMessage } from '../outbox';
 
 /** A 2xx within this long is a delivery; anything else (later, another status, no answer) a failure. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
-/** The answer kept with each attempt. */
+/** The answer kept with a failed attempt (a 2xx's answer is not kept: it explains nothing, and it cost ~100 B per delivery). */
 const RESPONSE_EXCERPT_BYTES = 1024;
 /** While an attempt runs, the cron leaves the event alone this long (it re-enqueues only overdue events). */
 const ATTEMPT_LEASE_MS = 60_000;
@@ -62,8 +62,9 @@ async function attempt(deps: WebhookDeps, url: string, headers: Record<string, s
   const timer = setTimeout(() => abort.abort(), deps.timeoutMs ?? DELIVERY_TIMEOUT_MS);
   try {
     const res = await deps.send(url, { method: 'POST', headers, body, redirect: 'manual', signal: abort.signal });
-    const excerpt = await excerptOf(res);
     const ok = res.status >= 200 && res.status < 300;
+    const excerpt = ok ? '' : await excerptOf(res);
+    if (ok) res.body?.cancel().catch(() => undefined);
     return { httpStatus: res.status, error: ok ? null : 'NOT_2XX', excerpt, latencyMs: Date.now() - started, ok };
   } catch {
     const timedOut = abort.signal.aborted;
@@ -89,8 +90,7 @@ export async function deliverEvent(deps: WebhookDeps, msg: WebhookMessage): Prom
   const timestamp = Math.floor(nowMs / 1000);
   const result = await attempt(deps, webhookUrl, await webhookHeaders(webhookSecret, row.id, timestamp, body), body);
   const record: AttemptRecord = {
-    attemptedAt: new Date(nowMs).toISOString(),
-    webhookTimestamp: timestamp,
+    attemptedAt: nowMs,
     trigger: msg.trigger === 'REDELIVER' ? 'REDELIVER' : 'QUEUE',
     httpStatus: result.httpStatus,
     error: result.error,

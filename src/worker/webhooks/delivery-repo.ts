@@ -1,7 +1,7 @@
 // The delivery engine's SQL: claim an attempt, record it and its outcome, fail, re-arm, and the
 // outbox sweep's reads (lifecycle/tick.ts).
 import type { EventRef } from '../model';
-import type { EventRow } from './events-repo';
+import { EVENT_WITH_ORDER, type EventRow } from './events-repo';
 import { newQueueToken } from '../outbox';
 
 /**
@@ -11,15 +11,17 @@ import { newQueueToken } from '../outbox';
  * whose attempt is under way.
  */
 export async function claimAttempt(db: D1Database, id: string, token: string, leaseUntil: string): Promise<EventRow | null> {
-  return db
-    .prepare(`UPDATE events SET next_attempt_at = ?3 WHERE id = ?1 AND queue_token = ?2 AND status = 'pending' RETURNING *`)
-    .bind(id, token, leaseUntil)
-    .first<EventRow>();
+  // One round trip: the claim, then the event with its order (a join RETURNING cannot do) only if it applied.
+  const [, read] = await db.batch([
+    db.prepare(`UPDATE events SET next_attempt_at = ?3 WHERE id = ?1 AND queue_token = ?2 AND status = 'pending'`).bind(id, token, leaseUntil),
+    db.prepare(`${EVENT_WITH_ORDER} WHERE e.id = ?1 AND changes() = 1`).bind(id),
+  ]);
+  return (read?.results[0] as EventRow | undefined) ?? null;
 }
 
 export interface AttemptRecord {
-  attemptedAt: string;
-  webhookTimestamp: number;
+  /** Epoch ms; the attempt's signed webhook-timestamp is its whole seconds. */
+  attemptedAt: number;
   trigger: 'QUEUE' | 'REDELIVER';
   httpStatus: number | null;
   error: string | null;
@@ -42,10 +44,10 @@ export async function recordAttempt(
   const [, update] = await db.batch([
     db
       .prepare(
-        `INSERT INTO event_attempts (event_id, attempted_at, webhook_timestamp, trigger, http_status, error, latency_ms, response_excerpt)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+        `INSERT INTO event_attempts (event_seq, attempted_at, trigger, http_status, error, latency_ms, response_excerpt)
+         SELECT seq, ?2, ?3, ?4, ?5, ?6, ?7 FROM events WHERE id = ?1`,
       )
-      .bind(id, a.attemptedAt, a.webhookTimestamp, a.trigger, a.httpStatus, a.error, a.latencyMs, a.responseExcerpt),
+      .bind(id, a.attemptedAt, a.trigger, a.httpStatus, a.error, a.latencyMs, a.responseExcerpt),
     db
       .prepare(
         `UPDATE events SET attempts = attempts + 1, window_attempts = window_attempts + 1, status = ?3,
@@ -54,7 +56,7 @@ export async function recordAttempt(
            failed_at = CASE WHEN ?3 = 'failed' THEN ?5 ELSE failed_at END
          WHERE id = ?1 AND queue_token = ?2 AND status = 'pending'`,
       )
-      .bind(id, token, next.status, next.status === 'pending' ? next.nextAttemptAt : null, a.attemptedAt),
+      .bind(id, token, next.status, next.status === 'pending' ? next.nextAttemptAt : null, new Date(a.attemptedAt).toISOString()),
   ]);
   return update?.meta.changes === 1;
 }

@@ -1,18 +1,25 @@
 // Webhook events in D1 as the events API reads them (GET /v1/events…, the console).
-import type { EventType } from '../model';
+import type { OrderStatus } from '../../core/order-state';
+import type { EventType, TradeType } from '../model';
 
 export type { EventType } from '../model';
 
 export type EventStatus = 'pending' | 'delivered' | 'failed';
 
-export interface EventRow {
+export interface EventRow extends OrderOfEvent {
   seq: number;
   id: string;
   type: EventType;
   out_trade_no: string | null;
   dedupe_key: string;
   data: string;
-  order_snapshot: string | null;
+  /** 0011: the order as the event's change left it, where it may differ from now (null: no order; payload.ts). */
+  order_status: OrderStatus | null;
+  order_updated_at: string | null;
+  order_refunded_fee: number | null;
+  order_reserved_fee: number | null;
+  /** The payer (prepay_openid) at an event before the order was paid; null once paid (it cannot change after). */
+  order_payer: string | null;
   created_at: string;
   status: EventStatus;
   attempts: number;
@@ -24,6 +31,7 @@ export interface EventRow {
   failed_at: string | null;
 }
 
+/** A delivery attempt as the API and the console show it (attemptOf turns the stored row into it). */
 export interface AttemptRow {
   id: number;
   event_id: string;
@@ -36,18 +44,63 @@ export interface AttemptRow {
   response_excerpt: string;
 }
 
+/**
+ * The order's fields that a change never rewrites once set (payload.ts builds the event's `data.order`
+ * from them and the event's own `order_*` columns), read with the event: `o_…` columns, null without
+ * the order (an anomaly about an unknown number, a reconciliation event).
+ */
+export interface OrderOfEvent {
+  o_description: string | null;
+  o_total_fee: number | null;
+  o_fee_type: string | null;
+  o_attach: string | null;
+  o_metadata: string | null;
+  o_openid: string | null;
+  o_prepay_openid: string | null;
+  o_transaction_id: string | null;
+  o_cash_fee: number | null;
+  o_bank_type: string | null;
+  o_time_end: string | null;
+  o_payment_no: string | null;
+  o_trade_type: TradeType | null;
+  o_paid_at: string | null;
+  o_closed_at: string | null;
+  o_expires_at: string | null;
+  o_created_at: string | null;
+}
+
+/** `FROM events e` with its order's OrderOfEvent columns: every read of an event that is shown or sent selects this. */
+export const EVENT_WITH_ORDER = `SELECT e.*, o.description AS o_description, o.total_fee AS o_total_fee, o.fee_type AS o_fee_type,
+    o.attach AS o_attach, o.metadata AS o_metadata, o.openid AS o_openid, o.prepay_openid AS o_prepay_openid,
+    o.transaction_id AS o_transaction_id, o.cash_fee AS o_cash_fee, o.bank_type AS o_bank_type, o.time_end AS o_time_end,
+    o.payment_no AS o_payment_no, (SELECT trade_type FROM payment_attempts AS a WHERE a.payment_no = o.payment_no) AS o_trade_type,
+    o.paid_at AS o_paid_at, o.closed_at AS o_closed_at, o.expires_at AS o_expires_at, o.created_at AS o_created_at
+  FROM events AS e LEFT JOIN orders AS o ON o.out_trade_no = e.out_trade_no`;
+
 export function getEvent(db: D1Database, id: string): Promise<EventRow | null> {
-  return db.prepare('SELECT * FROM events WHERE id = ?1').bind(id).first<EventRow>();
+  return db.prepare(`${EVENT_WITH_ORDER} WHERE e.id = ?1`).bind(id).first<EventRow>();
+}
+
+/**
+ * An event_attempts row as stored since 0011 (the event's integer `seq`, the time in epoch ms, from which
+ * the signed webhook-timestamp follows), read with its event's id, in the shape AttemptRow shows.
+ */
+export const ATTEMPT_WITH_EVENT = 'SELECT a.*, e.id AS event_id FROM event_attempts AS a JOIN events AS e ON e.seq = a.event_seq';
+
+export function attemptOf(r: Omit<AttemptRow, 'attempted_at' | 'webhook_timestamp'> & { attempted_at: number }): AttemptRow {
+  const { event_seq: _, ...rest } = r as typeof r & { event_seq?: number };
+  return { ...rest, attempted_at: new Date(r.attempted_at).toISOString(), webhook_timestamp: Math.floor(r.attempted_at / 1000) };
 }
 
 export async function listAttempts(db: D1Database, eventId: string): Promise<AttemptRow[]> {
-  return (await db.prepare('SELECT * FROM event_attempts WHERE event_id = ?1 ORDER BY id').bind(eventId).all<AttemptRow>()).results;
+  const res = await db.prepare(`${ATTEMPT_WITH_EVENT} WHERE e.id = ?1 ORDER BY a.id`).bind(eventId).all<Parameters<typeof attemptOf>[0]>();
+  return res.results.map(attemptOf);
 }
 
 /** Oldest first, after the event `afterSeq`; up to limit + 1 rows (the extra one says there is more). */
 export async function listEvents(db: D1Database, f: { type?: EventType; afterSeq?: number; limit: number }): Promise<EventRow[]> {
   const res = await db
-    .prepare(`SELECT * FROM events WHERE (?1 IS NULL OR type = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3`)
+    .prepare(`${EVENT_WITH_ORDER} WHERE (?1 IS NULL OR e.type = ?1) AND e.seq > ?2 ORDER BY e.seq LIMIT ?3`)
     .bind(f.type ?? null, f.afterSeq ?? 0, f.limit + 1)
     .all<EventRow>();
   return res.results;

@@ -2,5 +2,5 @@
 export { eventDetail, redeliverEvent } from './api';
 export { deliverEvent, type WebhookDeps, type WebhookTransport } from './deliver';
 export { failExpiredEvents, markFailed, overdueEvents, rearm } from './delivery-repo';
-export type { AttemptRow, EventRow, EventStatus, EventType } from './events-repo';
+export { ATTEMPT_WITH_EVENT, attemptOf, type AttemptRow, type EventRow, type EventStatus, type EventType } from './events-repo';
 export { RETRY_WINDOW_MS } from './schedule';

@@ -62,7 +62,7 @@ const AttemptSchema = z.object({
   http_status: z.int().nullable().meta({ description: 'null: no answer (error says why).' }),
   error: z.enum(['TIMEOUT', 'NETWORK', 'NOT_2XX']).nullable(),
   latency_ms: z.int(),
-  response_excerpt: z.string().meta({ description: 'The first 1 KiB of the answer.' }),
+  response_excerpt: z.string().meta({ description: 'The first 1 KiB of the answer of a failed attempt; empty for a 2xx (not kept) or no answer.' }),
 });
 
 export const EventDetailSchema = EventSchema.extend({ attempts: z.array(AttemptSchema) }).meta({ id: 'EventDetail' });

@@ -1,0 +1,172 @@
+// Migration 0011 (the lean hot schema) on a database filled by the code before it: test/fixtures/
+// d1-0010-bench.sql holds every D1 row (INSERTs only) of a `npm run bench:storage` run on migrations
+// 0001–0010 (36 paid orders in every trade type, partial and full refunds, a duplicate payment with its
+// automatic refund, an amount mismatch, an unknown order, merchant and cron closes, webhook events
+// delivered, retried and still pending). The test loads it at 0010, reads every row, applies 0011 and
+// later migrations, and checks every order, attempt, refund, ledger, notification, anomaly, event and
+// attempt row against what it read: same amounts, states, numbers and times, hashes as their bytes,
+// and the order and event views the app builds from the new rows equal to those of the old ones.
+//
+// Regenerating the fixture (only with code before 0011): BENCH_ORDERS=36 BENCH_REFUND_PCT=30
+// BENCH_CLOSED=8 BENCH_ANOMALIES=3 BENCH_KEEP=1 npm run bench:storage, then
+//   sqlite3 <state>/v3/d1/miniflare-D1DatabaseObject/*.sqlite .dump | grep '^INSERT INTO' \
+//     | grep -v -e '^INSERT INTO d1_migrations' -e '^INSERT INTO sqlite_sequence' -e '^INSERT INTO _cf_'
+import { applyD1Migrations, reset } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import fixture from '../fixtures/d1-0010-bench.sql?raw';
+import { getOrder, orderView, type OrderRow } from '../../src/worker/orders';
+import { storedHex } from '../../src/worker/platform/stored-hash';
+import { api, AUTH } from '../support/orders-helpers';
+
+type Row = Record<string, any>;
+
+const PAID = ['PAID', 'PAID_AFTER_CLOSE', 'REFUNDING', 'PARTIALLY_REFUNDED', 'REFUNDED'];
+
+async function all(sql: string): Promise<Row[]> {
+  return (await env.DB.prepare(sql).all<Row>()).results;
+}
+
+/** Every row of the order-linked tables, in a fixed order. */
+async function snapshot() {
+  return {
+    orders: await all('SELECT * FROM orders ORDER BY out_trade_no'),
+    attempts: await all('SELECT * FROM payment_attempts ORDER BY payment_no'),
+    refunds: await all('SELECT * FROM refunds ORDER BY out_refund_no'),
+    ledger: await all('SELECT * FROM ledger ORDER BY id'),
+    notifications: await all('SELECT * FROM notifications ORDER BY id'),
+    anomalies: await all('SELECT * FROM anomalies ORDER BY id'),
+    events: await all('SELECT * FROM events ORDER BY seq'),
+    eventAttempts: await all('SELECT * FROM event_attempts ORDER BY id'),
+    daily: await all('SELECT * FROM console_daily ORDER BY day'),
+  };
+}
+
+/** A row with its hash columns as hex (text before 0011, bytes after). */
+function withHex(row: Row, ...cols: string[]): Row {
+  const out = { ...row };
+  for (const c of cols) out[c] = out[c] === null ? null : storedHex(out[c]);
+  return out;
+}
+
+/** The order view without its checkout link (a signed URL of this config, not a stored fact). */
+function view(row: OrderRow) {
+  const { checkout_url: _, ...rest } = orderView(row, '');
+  return rest;
+}
+
+let before: Awaited<ReturnType<typeof snapshot>>;
+let after: Awaited<ReturnType<typeof snapshot>>;
+
+beforeAll(async () => {
+  await reset();
+  await applyD1Migrations(
+    env.DB,
+    env.TEST_MIGRATIONS.filter((m) => m.name < '0011'),
+  );
+  const inserts = fixture.split('\n').filter((l) => l.startsWith('INSERT INTO'));
+  for (let i = 0; i < inserts.length; i += 50) await env.DB.batch(inserts.slice(i, i + 50).map((sql) => env.DB.prepare(sql)));
+  before = await snapshot();
+  await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+  after = await snapshot();
+});
+
+describe('migration 0011 on a database filled by the code before it', () => {
+  it('the fixture covers the mix: every trade type, partial and full refunds, a duplicate, anomalies, closes, retried and pending events', () => {
+    expect(new Set(before.attempts.map((a) => a.trade_type))).toEqual(new Set(['JSAPI', 'MINIPROGRAM', 'NATIVE', 'MWEB', 'APP']));
+    const statuses = new Set(before.orders.map((o) => o.status));
+    for (const s of ['PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'CLOSED', 'NOTPAY']) expect(statuses).toContain(s);
+    expect(before.refunds.some((r) => r.duplicate === 1 && r.automatic === 1)).toBe(true);
+    expect(new Set(before.anomalies.map((a) => a.kind))).toEqual(new Set(['AMOUNT_MISMATCH', 'UNKNOWN_ORDER', 'DUPLICATE_PAYMENT']));
+    expect(new Set(before.events.map((e) => e.status))).toEqual(new Set(['delivered', 'pending']));
+    expect(before.eventAttempts.some((a) => a.error === 'NOT_2XX')).toBe(true);
+    expect(before.orders.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it('keeps every order, payment attempt, refund and ledger row: same amounts, states, numbers and times; hashes as 32 bytes', () => {
+    expect(after.orders).toHaveLength(before.orders.length);
+    expect(after.orders.map((o) => withHex(o, 'request_hash'))).toEqual(before.orders);
+    for (const o of after.orders) expect(new Uint8Array(o.request_hash as ArrayBuffer).byteLength).toBe(32);
+    expect(after.attempts).toEqual(before.attempts);
+    expect(after.refunds.map((r) => withHex(r, 'request_hash'))).toEqual(before.refunds);
+    // A merchant's refund hash is bytes now; an automatic refund's marker stays text.
+    for (const r of after.refunds) expect(typeof r.request_hash === 'string').toBe(r.automatic === 1);
+    // The ledger's time is epoch ms now: the same instant.
+    expect(after.ledger).toEqual(before.ledger.map((l) => ({ ...l, created_at: Date.parse(l.created_at) })));
+    expect(after.daily).toEqual(before.daily);
+  });
+
+  it("keeps every notification and anomaly, their hashes as bytes, a notification's time in epoch ms", () => {
+    expect(after.notifications.map((n) => withHex(n, 'body_sha256'))).toEqual(
+      before.notifications.map((n) => ({ ...n, received_at: Date.parse(n.received_at) })),
+    );
+    expect(after.anomalies.map((a) => withHex(a, 'body_sha256'))).toEqual(before.anomalies);
+    for (const n of after.notifications) expect(typeof n.body_sha256).not.toBe('string');
+  });
+
+  it('keeps every event and attempt; a successful attempt drops its answer, a failed one keeps it', () => {
+    const strip = ({
+      order_snapshot: _,
+      order_status: _s,
+      order_updated_at: _u,
+      order_refunded_fee: _r,
+      order_reserved_fee: _v,
+      order_payer: _p,
+      ...rest
+    }: Row) => rest;
+    expect(after.events.map(strip)).toEqual(before.events.map(strip));
+    expect(after.events.every((e) => !('order_snapshot' in e))).toBe(true);
+    // Attempts name their event by seq and keep their time in epoch ms (the signed timestamp is its seconds).
+    const seqOf = new Map(before.events.map((e) => [e.id as string, e.seq as number]));
+    expect(after.eventAttempts).toEqual(
+      before.eventAttempts.map(({ event_id, attempted_at, webhook_timestamp, ...a }) => {
+        expect(Math.floor(Date.parse(attempted_at) / 1000)).toBe(webhook_timestamp);
+        return { ...a, event_seq: seqOf.get(event_id), attempted_at: Date.parse(attempted_at), response_excerpt: a.error === null ? '' : a.response_excerpt };
+      }),
+    );
+    expect(after.eventAttempts.some((a) => a.error !== null && a.response_excerpt.length > 0)).toBe(true);
+  });
+
+  it('the app reads every migrated order as it read it before', async () => {
+    for (const old of before.orders) {
+      const tradeType = before.attempts.find((a) => a.payment_no === old.payment_no)?.trade_type ?? null;
+      const row = await getOrder(env.DB, old.out_trade_no);
+      expect(view(row!)).toEqual(view({ ...old, trade_type: tradeType } as OrderRow));
+    }
+  });
+
+  it("every event's data.order (API and webhook body) is the order its old snapshot held", async () => {
+    let withOrder = 0;
+    for (const old of before.events) {
+      const res = await api(`/v1/events/${old.id}`, { headers: AUTH });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as Row;
+      expect(body).toMatchObject({ id: old.id, type: old.type, created_at: old.created_at, delivery: { status: old.status, attempts: old.attempts } });
+      const attempts = before.eventAttempts.filter((a) => a.event_id === old.id);
+      expect(body.attempts).toEqual(
+        attempts.map((a) => ({
+          attempted_at: a.attempted_at,
+          webhook_timestamp: a.webhook_timestamp,
+          trigger: a.trigger,
+          http_status: a.http_status,
+          error: a.error,
+          latency_ms: a.latency_ms,
+          response_excerpt: a.error === null ? '' : a.response_excerpt,
+        })),
+      );
+      if (!old.order_snapshot) {
+        if (old.type !== 'reconciliation.completed') expect(body.data.order).toBeNull();
+        continue;
+      }
+      withOrder += 1;
+      const { checkout_url, ...order } = body.data.order;
+      expect(checkout_url).toContain(old.out_trade_no);
+      expect(order).toEqual(view(JSON.parse(old.order_snapshot) as OrderRow));
+    }
+    // Events before payment (a close, an amount mismatch on an unpaid order) and after it (paid, refunds) alike.
+    const states = before.events.filter((e) => e.order_snapshot).map((e) => JSON.parse(e.order_snapshot).status as string);
+    expect(states.some((s) => PAID.includes(s))).toBe(true);
+    expect(states.some((s) => !PAID.includes(s))).toBe(true);
+    expect(withOrder).toBeGreaterThan(40);
+  });
+});
