@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { gunzipText, sha256Hex, storedSha256Hex } from '../../src/core';
 import { runArchive } from '../../src/worker/archive';
 import { type EvidenceLimits, type EvidencePoint, runEvidence, withBodies } from '../../src/worker/evidence';
+import { parseConfig } from '../../src/worker/platform/config';
 import { adminPage, login } from '../support/console-helpers';
 import { injectedFault } from '../support/injected-fault';
 import { flushRefundNotify, paidOrder, refundReq } from '../support/refunds-helpers';
@@ -143,5 +144,19 @@ describe('notify bodies past EVIDENCE_DAYS', () => {
     // Not cleared by the part it was verified into; the next step finds it no longer hashing to its text either.
     expect(now.get(second)).toMatchObject({ raw_body: bodies.get(second), body_part: 0 });
     expect(report).toMatchObject({ keptHot: 2, moved: bodies.size - 2, caughtUp: true });
+  });
+
+  it('EVIDENCE_DAYS: 7 by default, a whole number of days from 1 to 3650', () => {
+    const parsed = (v: unknown) => parseConfig({ ...env, EVIDENCE_DAYS: v } as unknown as Record<string, unknown>);
+    const days = (v: unknown) => {
+      const r = parsed(v);
+      return r.ok ? r.config.evidenceDays : r.problems;
+    };
+    expect(days(undefined)).toBe(7);
+    expect(days('')).toBe(7);
+    expect(days('30')).toBe(30);
+    expect(days('0')).toEqual(['EVIDENCE_DAYS must be at least 1']);
+    expect(days('1.5')).toEqual(['EVIDENCE_DAYS must be a whole number of days']);
+    expect(days('seven')).toEqual(['EVIDENCE_DAYS is not a number']);
   });
 });
