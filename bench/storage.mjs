@@ -22,6 +22,8 @@
  *   5 closed     once they have expired (the bench waits if it must; WeChat's time_expire and close rules
  *                want 5 minutes): half of phase 1 closed by the merchant (POST /v1/orders/:no/close), the
  *                rest closed as expired by lifecycle cron ticks
+ *   6 evidence   after the report: the nightly archive job run at a time 8 days on, whose evidence step
+ *                moves every raw notify body past EVIDENCE_DAYS to R2; measured live and as a vacuumed copy
  *
  * Printed: bytes per table and per index (dbstat pgsize: whole pages, as the database file grows) and
  * their payload; bytes per paid order three ways (the paid phase alone; the whole mix, i.e. every
@@ -366,6 +368,20 @@ async function phaseClosed({ cohort, createdAt }) {
   return { byMerchant: byMerchant.length, byCron: cohort.length - byMerchant.length };
 }
 
+/**
+ * 6 (after the report's phases): the nightly archive job at a time 8 days on, so its evidence step moves
+ * every notify body past EVIDENCE_DAYS (7) to R2 (the hot window of HOT_DAYS archives nothing yet).
+ */
+async function phaseEvidence() {
+  const hot = () => one('SELECT COUNT(*) FROM notifications WHERE raw_body IS NOT NULL AND body_part IS NULL');
+  const cron = encodeURIComponent('*/10 17-20 * * *');
+  for (let run = 0; run < 10 && hot() > 0; run++) {
+    await http('GET', `/cdn-cgi/handler/scheduled?cron=${cron}&time=${Date.now() + 8 * 86_400_000}`, undefined, { auth: false });
+  }
+  await waitFor('bodies moved', hot);
+  return one('SELECT COUNT(*) FROM notifications WHERE raw_body IS NULL');
+}
+
 // ---- figures ----
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
@@ -545,10 +561,27 @@ async function main() {
   if (closed) snaps.push(snapshot(`5 closed (${closed.byMerchant} by the merchant, ${closed.byCron} expired by the cron)`));
   const paidCount = one('SELECT COUNT(*) FROM orders WHERE paid_at IS NOT NULL');
   const ok = report(closed ? snaps : [...snaps, null], { paidCount, refunds: refunds.length, closed: CLOSED, anomalies: ANOMALIES, late });
+  // Lever 1 as built: the same database once the bodies have moved (live: freed pages go to the freelist
+  // as pages merge; vacuumed below: the steady state in which later inserts reuse them).
+  const before = snaps.at(-1);
+  const moved = await phaseEvidence();
+  const afterMove = snapshot(`6 bodies moved (${moved} notifications)`);
+  const notes = (s) => groupDelta(s, snaps[0], 'notifications');
+  console.log(
+    `\nraw notify bodies moved to R2 (EVIDENCE_DAYS): paid order, the whole mix ${fmt(per(before.total - snaps[0].total, paidCount))} B → ${fmt(per(afterMove.total - snaps[0].total, paidCount))} B live; notifications with their indexes ${fmt(per(notes(before), paidCount))} → ${fmt(per(notes(afterMove), paidCount))} B per paid order`,
+  );
   await dev.stop();
+  const live = dbFile;
+  dbFile = `${live}.vacuumed`;
+  spawnSync('sqlite3', [live, `VACUUM INTO '${dbFile}'`]);
+  const vacuumed = snapshot('6 bodies moved, vacuumed copy');
+  console.log(
+    `raw notify bodies moved, vacuumed (the steady state): paid order, the whole mix ${fmt(per(vacuumed.total - snaps[0].total, paidCount))} B; notifications with their indexes ${fmt(per(notes(vacuumed), paidCount))} B per paid order`,
+  );
+  dbFile = live;
   // The phases were read while wrangler ran (SQLite WAL readers see committed transactions); once it has stopped, the same again.
   const after = snapshot('after wrangler stopped');
-  const lastLive = snaps.at(-1);
+  const lastLive = afterMove;
   console.log(
     after.total === lastLive.total
       ? 'bench: the stopped database reads the same as the last live reading'

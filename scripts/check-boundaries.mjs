@@ -24,6 +24,7 @@ export const RANKS = {
   outbox: 3,
   anomalies: 4,
   archive: 4,
+  evidence: 4,
   orders: 5,
   refunds: 6,
   checkout: 6,

@@ -97,3 +97,21 @@ export function gzipText(text: string): Promise<Uint8Array> {
 export async function gunzipText(member: Uint8Array): Promise<string> {
   return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(await pipe(member, new DecompressionStream('gzip')));
 }
+
+// Evidence parts (moved notify bodies) use the same gzip members: a header member listing the bodies,
+// then one member per body whose text is the body verbatim, so that its SHA-256 is the row's body_sha256.
+export const EVIDENCE_FORMAT = 'wxpay-edge/evidence';
+
+/** [notification id, offset after the header, member length, SHA-256 hex of the body]. */
+export type EvidenceEntry = [number, number, number, string];
+
+export function evidenceHeaderText(bodies: readonly EvidenceEntry[]): string {
+  return `${JSON.stringify({ format: EVIDENCE_FORMAT, version: ARCHIVE_FORMAT_VERSION, bodies })}\n`;
+}
+
+export function parseEvidenceHeader(text: string): EvidenceEntry[] {
+  const h = JSON.parse(text) as { format?: unknown; version?: unknown; bodies?: unknown };
+  if (h.format !== EVIDENCE_FORMAT || h.version !== ARCHIVE_FORMAT_VERSION || !Array.isArray(h.bodies))
+    throw new TypeError('not an evidence header this code reads');
+  return h.bodies as EvidenceEntry[];
+}

@@ -78,6 +78,8 @@ export interface VerifiedPart {
   lookups: readonly (readonly [string, 0 | 1, number, number])[];
   /** [out_trade_no, fence] */
   pending: readonly (readonly [string, string])[];
+  /** [yyyymmdd, pos, len]: each Beijing day a member has something on WeChat's bill (archive_days). */
+  billDays: readonly (readonly [number, number, number])[];
   /** The cursor after this part's orders. */
   cursor: Cursor;
 }
@@ -109,6 +111,13 @@ export async function recordPart(db: D1Database, holder: string, now: number, p:
          SELECT p.id, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?2) j, archive_parts p WHERE p.object_key = ?1`,
       )
       .bind(p.objectKey, JSON.stringify(p.pending)),
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO archive_days (day, part, pos, len)
+         SELECT json_extract(j.value, '$[0]'), p.id, json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]')
+         FROM json_each(?2) j, archive_parts p WHERE p.object_key = ?1`,
+      )
+      .bind(p.objectKey, JSON.stringify(p.billDays)),
     db
       .prepare('UPDATE archive_state SET cursor_at = ?2, cursor_no = ?3 WHERE id = 1 AND EXISTS (SELECT 1 FROM archive_parts WHERE object_key = ?1)')
       .bind(p.objectKey, p.cursor.at, p.cursor.no),
@@ -172,4 +181,66 @@ export async function lookupNumber(db: D1Database, number: string): Promise<Look
     )
     .bind(number)
     .first<LookupHit>();
+}
+
+/** Archived members, by where they are: a part's object and their [pos, len] in it. */
+export interface PartMembers {
+  part: number;
+  objectKey: string;
+  bytes: number;
+  members: { pos: number; len: number }[];
+}
+
+/** The first part after `afterPart` with members that have something on Beijing day `day` (yyyymmdd), with those members. */
+export async function nextPartOfDay(db: D1Database, day: number, afterPart: number): Promise<PartMembers | null> {
+  const r = await db
+    .prepare(
+      `SELECT d.part, p.object_key AS objectKey, p.bytes, json_group_array(json_array(d.pos, d.len)) AS members
+       FROM archive_days d JOIN archive_parts p ON p.id = d.part
+       WHERE d.day = ?1 AND d.part = (SELECT MIN(part) FROM archive_days WHERE day = ?1 AND part > ?2) GROUP BY d.part`,
+    )
+    .bind(day, afterPart)
+    .first<{ part: number; objectKey: string; bytes: number; members: string }>();
+  if (!r) return null;
+  const members = (JSON.parse(r.members) as [number, number][]).map(([pos, len]) => ({ pos, len }));
+  return { part: r.part, objectKey: r.objectKey, bytes: r.bytes, members };
+}
+
+/**
+ * Of these order numbers read from `part`, those whose archived copy there is the current one: the lookup
+ * row names this part (a later archive of the order moves it) and the order is not in D1 (restored, or
+ * not deleted yet: D1 is then the truth).
+ */
+export async function currentInPart(db: D1Database, part: number, orderNos: readonly string[]): Promise<Set<string>> {
+  if (orderNos.length === 0) return new Set();
+  const { results } = await db
+    .prepare(
+      `SELECT j.value AS no FROM json_each(?2) j
+       WHERE EXISTS (SELECT 1 FROM archive_lookup l WHERE l.number = j.value AND l.kind = 0 AND l.part = ?1)
+         AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.${ORDER_KEY} = j.value)`,
+    )
+    .bind(part, JSON.stringify(orderNos))
+    .all<{ no: string }>();
+  return new Set(results.map((r) => r.no));
+}
+
+/** Where each of these numbers (orders' or attempts' payment numbers) is archived, grouped by part. */
+export async function lookupNumbers(db: D1Database, numbers: readonly string[]): Promise<Map<number, PartMembers & { numbers: string[] }>> {
+  const out = new Map<number, PartMembers & { numbers: string[] }>();
+  if (numbers.length === 0) return out;
+  const { results } = await db
+    .prepare(
+      `SELECT l.number, l.part, p.object_key AS objectKey, p.bytes, l.pos, l.len FROM json_each(?1) j
+       JOIN archive_lookup l ON l.number = j.value AND l.kind = (SELECT MIN(kind) FROM archive_lookup WHERE number = j.value)
+       JOIN archive_parts p ON p.id = l.part`,
+    )
+    .bind(JSON.stringify([...new Set(numbers)]))
+    .all<{ number: string; part: number; objectKey: string; bytes: number; pos: number; len: number }>();
+  for (const r of results) {
+    const g = out.get(r.part) ?? { part: r.part, objectKey: r.objectKey, bytes: r.bytes, members: [], numbers: [] };
+    g.members.push({ pos: r.pos, len: r.len });
+    g.numbers.push(r.number);
+    out.set(r.part, g);
+  }
+  return out;
 }

@@ -1,4 +1,6 @@
 // The archive's days are Beijing days (UTC+8, as WeChat's bills and the console's are).
+import type { ArchiveRows } from '../../core';
+
 const BEIJING_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 
@@ -12,4 +14,22 @@ export function beijingDayOf(at: string | number): string {
 export function cutoffOf(now: number, hotDays: number): string {
   const startOfToday = Math.floor((now + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS - BEIJING_OFFSET_MS;
   return new Date(startOfToday - hotDays * DAY_MS).toISOString();
+}
+
+/**
+ * The Beijing days (yyyymmdd) on which an order has something on WeChat's bill: each payment (the
+ * order's and its attempts' time_end, WeChat's Beijing yyyyMMddHHmmss) and each refund's application
+ * (created_at: the bill dates a refund by it). Reconciling one of these days reads the order's member.
+ */
+export function billDaysOf(rows: ArchiveRows): number[] {
+  const days = new Set<number>();
+  for (const r of [...(rows.orders ?? []), ...(rows.payment_attempts ?? [])]) {
+    const t = r.time_end;
+    if (typeof t === 'string' && /^\d{8}/.test(t)) days.add(Number(t.slice(0, 8)));
+  }
+  for (const r of rows.refunds ?? []) {
+    const at = r.created_at;
+    if (typeof at === 'string' || typeof at === 'number') days.add(Number(beijingDayOf(at).replaceAll('-', '')));
+  }
+  return [...days];
 }

@@ -17,7 +17,7 @@ import {
   sweep,
   takeLease,
 } from './archive-repo';
-import { beijingDayOf, cutoffOf } from './days';
+import { beijingDayOf, billDaysOf, cutoffOf } from './days';
 import { ALIASES, fenceOf, groupByOrder, TABLE_NAMES } from './archived-tables-repo';
 import { verifyObject } from './verify';
 
@@ -116,6 +116,7 @@ async function archivePart(deps: ArchiveDeps, day: string, orders: Map<string, A
   let rowCount = 0;
   const lookups: [string, 0 | 1, number, number][] = [];
   const pending: [string, string][] = [];
+  const billDays: [number, number, number][] = [];
   const expected: { no: string; pos: number; len: number; rows: number }[] = [];
   for (const [no, rows] of orders) {
     const member = await gzipText(memberText(rows, TABLE_NAMES));
@@ -126,6 +127,7 @@ async function archivePart(deps: ArchiveDeps, day: string, orders: Map<string, A
       if (typeof alias === 'string' && alias !== no) lookups.push([alias, 1, pos, member.length]);
     }
     pending.push([no, fenceOf(rows)]);
+    for (const d of billDaysOf(rows)) billDays.push([d, pos, member.length]);
     expected.push({ no, pos, len: member.length, rows: count });
     members.push(member);
     pos += member.length;
@@ -149,6 +151,7 @@ async function archivePart(deps: ArchiveDeps, day: string, orders: Map<string, A
     sha256,
     lookups,
     pending,
+    billDays,
     cursor: next,
   });
   if (!recorded) throw new Error('archive lease lost before the part was recorded');

@@ -6,6 +6,7 @@ import { dueRuns } from '../reconciliation';
 import { runLifecycleTick } from '../lifecycle';
 import { dailyReconciliation } from '../reconciliation';
 import { runArchive } from '../archive';
+import { runEvidence } from '../evidence';
 import { gatewayDeps, maintainV3Keys, reconcilerKick } from './wiring';
 
 type Job = (env: Env, ctx: ExecutionContext, config: Config, scheduledTime: number) => Promise<void>;
@@ -34,7 +35,10 @@ const reconciliation: Job = async (env, ctx, config, scheduledTime) => {
 /** Every night, 01:00–04:50 Beijing, every 10 minutes: one bounded archive run each (docs/scaling.md §6). */
 const ARCHIVE_CRON = '*/10 17-20 * * *';
 
-/** Moves final orders older than HOT_DAYS to R2; one run at a time (a D1 lease), resumed where the last stopped. */
+/**
+ * Moves final orders older than HOT_DAYS to R2 (one run at a time, a D1 lease), then notify bodies
+ * older than EVIDENCE_DAYS (evidence/: no lease needed, every clear is conditional); each resumed where the last stopped.
+ */
 const archive: Job = async (env, _ctx, config, scheduledTime) => {
   const report = await runArchive({
     db: env.DB,
@@ -45,6 +49,8 @@ const archive: Job = async (env, _ctx, config, scheduledTime) => {
     webhooks: !!config.webhookUrl,
   });
   log.info('ARCHIVE_RUN', { ...report });
+  const evidence = await runEvidence({ db: env.DB, bucket: env.ARCHIVE, evidenceDays: config.evidenceDays, now: scheduledTime });
+  log.info('EVIDENCE_RUN', { ...evidence });
 };
 
 const JOBS: Readonly<Record<string, Job>> = {

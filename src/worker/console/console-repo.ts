@@ -30,7 +30,12 @@ export async function openAnomalyCount(db: D1Database): Promise<number> {
 export interface NotificationRow {
   id: number;
   kind: 'PAY' | 'REFUND';
-  raw_body: string;
+  /** NULL once moved to R2 (evidence/): the page reads it back with withBodies. */
+  raw_body: string | null;
+  body_sha256: unknown;
+  body_part: number | null;
+  body_pos: number | null;
+  body_len: number | null;
   verdict: string;
   received_at: string;
 }
@@ -61,7 +66,10 @@ export async function orderTimelineRows(
 }> {
   const [order, notifications, refunds, anomalies, events, attempts, payments] = await db.batch([
     db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE out_trade_no = ?1`).bind(outTradeNo),
-    db.prepare('SELECT id, kind, raw_body, verdict, received_at FROM notifications WHERE out_trade_no = ?1 ORDER BY id LIMIT 200').bind(outTradeNo),
+    db
+      .prepare(`SELECT id, kind, raw_body, body_sha256, body_part, body_pos, body_len, verdict, received_at FROM notifications
+         WHERE out_trade_no = ?1 ORDER BY id LIMIT 200`)
+      .bind(outTradeNo),
     db.prepare('SELECT * FROM refunds WHERE out_trade_no = ?1 ORDER BY created_at, out_refund_no LIMIT 200').bind(outTradeNo),
     db.prepare('SELECT * FROM anomalies WHERE out_trade_no = ?1 ORDER BY created_at, id LIMIT 200').bind(outTradeNo),
     // The order's webhook events (events_order) and their attempts (event_attempts_event per event).

@@ -64,7 +64,7 @@ interface TimelineItem {
 function notifyFacts(n: NotificationRow): string {
   let f: Record<string, string>;
   try {
-    f = parseXml(n.raw_body);
+    f = parseXml(n.raw_body ?? '');
   } catch {
     return '';
   }

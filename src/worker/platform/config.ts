@@ -86,6 +86,8 @@ export interface Config {
   readonly refundLatePayments: boolean;
   /** HOT_DAYS: final orders created before the Beijing day this many days ago move to the R2 archive (docs/scaling.md §6). */
   readonly hotDays: number;
+  /** EVIDENCE_DAYS: raw notify bodies older than this many days move from D1 to R2 (docs/scaling.md §5 lever 1). */
+  readonly evidenceDays: number;
 }
 
 /** Every variable that holds a secret, as the schema declares it: the log scrubber redacts their values. */
@@ -129,6 +131,15 @@ const schema = z.object({
       .min(1, { error: 'HOT_DAYS must be at least 1' })
       .max(3650, { error: 'HOT_DAYS must be at most 3650' })
       .default(90),
+  ),
+  EVIDENCE_DAYS: z.preprocess(
+    emptyAsAbsent,
+    z.coerce
+      .number({ error: 'EVIDENCE_DAYS is not a number' })
+      .int({ error: 'EVIDENCE_DAYS must be a whole number of days' })
+      .min(1, { error: 'EVIDENCE_DAYS must be at least 1' })
+      .max(3650, { error: 'EVIDENCE_DAYS must be at most 3650' })
+      .default(7),
   ),
   MERCHANT_ORIGINS: z.string().default(''),
   MERCHANT_NAME: z.string().optional(),
@@ -364,6 +375,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       refundLatePayments: v.LATE_PAYMENT_POLICY === 'refund',
       maxTotalFee: v.MAX_TOTAL_FEE,
       hotDays: v.HOT_DAYS,
+      evidenceDays: v.EVIDENCE_DAYS,
       merchantOrigins: v.MERCHANT_ORIGINS.split(',')
         .map((o) => o.trim())
         .filter(Boolean),

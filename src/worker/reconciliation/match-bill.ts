@@ -1,6 +1,8 @@
 // BILL: one staged chunk against our books in batched reads. A payment WeChat took that we do not
 // show as paid is confirmed by a verified orderquery and applied through the OrderGate, exactly as a
-// notify would be (one credit, order.paid); every other difference stays OPEN with both sides.
+// notify would be (one credit, order.paid); every other difference stays OPEN with both sides. A number
+// D1 lacks is looked up in the archive (archived-side.ts): an archived order is final, so a difference
+// there stays OPEN (nothing is applied to it).
 import { comparePayment, compareRefund, formatYuan, type BillEntry, type BillPayment } from '../../core';
 import type { GatewayDeps } from '../platform/deps';
 import type { OrderRow, OrderStatus } from '../orders';
@@ -10,6 +12,7 @@ import { applyQueryResult } from '../orders';
 import { ChannelError } from '../channel';
 import { commitStepWithAnomalies } from './anomalies';
 import type { BillStage, StepHooks } from './stage';
+import { archivedPaymentsByNo, archivedRefundsByNo } from './archived-side';
 
 /** Concurrent orderqueries while confirming one chunk's missing payments. */
 const CONFIRM_CONCURRENCY = 4;
@@ -82,6 +85,11 @@ async function refundItems(deps: GatewayDeps, entries: BillEntry[]): Promise<New
     deps.db,
     refunds.map((r) => r.outRefundNo),
   );
+  for (const [no, r] of await archivedRefundsByNo(
+    deps,
+    refunds.filter((r) => !ours.has(r.outRefundNo)),
+  ))
+    ours.set(no, r);
   const items: NewItem[] = [];
   for (const r of refunds) {
     const local = ours.get(r.outRefundNo) ?? null;
@@ -110,6 +118,11 @@ export async function matchChunk(deps: GatewayDeps, stage: BillStage, run: RunRo
   const pays = entries.filter((e) => e.kind !== 'REFUND');
   const nos = [...new Set(pays.map((e) => e.outTradeNo))];
   const [found, earlier] = await Promise.all([paymentsByNo(deps.db, nos), itemsFor(deps.db, run.bill_date, 'MISSING_LOCALLY', nos)]);
+  const archived = await archivedPaymentsByNo(
+    deps,
+    nos.filter((no) => !found.has(no)),
+  );
+  for (const [no, p] of archived) found.set(no, p);
 
   const items: NewItem[] = [];
   const toConfirm: BillPayment[] = [];
@@ -120,7 +133,9 @@ export async function matchChunk(deps: GatewayDeps, stage: BillStage, run: RunRo
     const verdict = comparePayment(e, localOf(found.get(e.outTradeNo)));
     // An OPEN item of this generation means a confirmation was under way when a step crashed: finish it.
     const resumed = e.kind === 'PAYMENT' && before?.generation === run.generation && verdict.kind === 'MATCHED';
-    if (e.kind === 'PAYMENT' && (verdict.kind === 'MISSING_LOCALLY' || resumed)) toConfirm.push(e);
+    if (e.kind === 'PAYMENT' && archived.has(e.outTradeNo) && verdict.kind === 'MISSING_LOCALLY') {
+      items.push(missingItem(e, row, 'OPEN', 'the order is archived and not paid in our books'));
+    } else if (e.kind === 'PAYMENT' && !archived.has(e.outTradeNo) && (verdict.kind === 'MISSING_LOCALLY' || resumed)) toConfirm.push(e);
     else if (verdict.kind === 'AMOUNT_MISMATCH' || verdict.kind === 'STATUS_MISMATCH') {
       items.push({
         kind: verdict.kind,

@@ -100,7 +100,8 @@ export async function beginRun(
          chunk_count = 0, local_cursor = '', attempts = 0, next_attempt_at = ?3, error = NULL, no_bill = 0,
          bill_records = NULL, bill_payment_count = NULL, bill_paid_fee = NULL, bill_refund_count = NULL, bill_refund_fee = NULL,
          bill_service_millifen = NULL, local_payment_count = NULL, local_paid_fee = NULL, local_refund_count = NULL,
-         local_refund_fee = NULL, requested_at = ?2, finished_at = NULL, updated_at = ?2
+         local_refund_fee = NULL, archived_payment_count = 0, archived_paid_fee = 0, archived_refund_count = 0,
+         archived_refund_fee = 0, requested_at = ?2, finished_at = NULL, updated_at = ?2
        WHERE ${restartable}`,
     )
     .bind(billDate, now, firstAttemptAt)
@@ -221,6 +222,16 @@ export interface Advance {
   toPhase: RunPhase;
   toChunk: number;
   toCursor: string;
+  /** The archived side's sums this step read (added in the same CAS, so exactly once). */
+  add?: ArchivedSums;
+}
+
+/** Our archived payments and refunds on the day, as the bill counts them (archived-side.ts). */
+export interface ArchivedSums {
+  payments: number;
+  paidFee: number;
+  refunds: number;
+  refundFee: number;
 }
 
 /**
@@ -244,10 +255,26 @@ export async function commitStep(
   stmts.push(
     db
       .prepare(
-        `UPDATE reconciliation_runs SET phase = ?4, next_chunk = ?5, local_cursor = ?6, updated_at = ?9
+        `UPDATE reconciliation_runs SET phase = ?4, next_chunk = ?5, local_cursor = ?6, updated_at = ?9,
+           archived_payment_count = archived_payment_count + ?10, archived_paid_fee = archived_paid_fee + ?11,
+           archived_refund_count = archived_refund_count + ?12, archived_refund_fee = archived_refund_fee + ?13
          WHERE ${whereStep} AND next_chunk = ?7 AND local_cursor = ?8`,
       )
-      .bind(billDate, generation, a.phase, a.toPhase, a.toChunk, a.toCursor, a.fromChunk, a.fromCursor, now),
+      .bind(
+        billDate,
+        generation,
+        a.phase,
+        a.toPhase,
+        a.toChunk,
+        a.toCursor,
+        a.fromChunk,
+        a.fromCursor,
+        now,
+        a.add?.payments ?? 0,
+        a.add?.paidFee ?? 0,
+        a.add?.refunds ?? 0,
+        a.add?.refundFee ?? 0,
+      ),
   );
   const results = await db.batch(stmts);
   return {
@@ -264,7 +291,7 @@ interface LocalTotals {
 }
 
 /**
- * The last step: our totals, and BALANCED, DISCREPANCIES or NO_BILL from the day's items, with `events`
+ * The last step: our totals (D1's, given, plus the archived side's summed by the steps), and BALANCED, DISCREPANCIES or NO_BILL from the day's items, with `events`
  * (its reconciliation.completed) in the same batch: a failing event insert leaves the run unfinished.
  * The final status when this call made the move; null when it had been made (a stale step).
  */
@@ -279,8 +306,9 @@ export async function finishRun(
   const [res] = await db.batch([
     db
       .prepare(
-        `UPDATE reconciliation_runs SET phase = 'DONE', local_payment_count = ?4, local_paid_fee = ?5, local_refund_count = ?6,
-         local_refund_fee = ?7, finished_at = ?8, updated_at = ?8,
+        `UPDATE reconciliation_runs SET phase = 'DONE', local_payment_count = ?4 + archived_payment_count,
+         local_paid_fee = ?5 + archived_paid_fee, local_refund_count = ?6 + archived_refund_count,
+         local_refund_fee = ?7 + archived_refund_fee, finished_at = ?8, updated_at = ?8,
          status = CASE WHEN EXISTS (SELECT 1 FROM reconciliation_items i WHERE i.bill_date = ?1 AND (i.generation = ?2 OR i.resolution = 'APPLIED'))
                        THEN 'DISCREPANCIES' WHEN no_bill = 1 THEN 'NO_BILL' ELSE 'BALANCED' END
        WHERE ${whereStep} RETURNING status`,
@@ -384,9 +412,14 @@ export async function paymentsByNo(db: D1Database, paymentNos: string[]): Promis
   );
 }
 
-const PAID_SQL = `status IN ('PAID','PAID_AFTER_CLOSE','REFUNDING','PARTIALLY_REFUNDED','REFUNDED')`;
+/** An order's statuses once paid: the bill has its payment. */
+export const PAID_STATUSES: readonly string[] = ['PAID', 'PAID_AFTER_CLOSE', 'REFUNDING', 'PARTIALLY_REFUNDED', 'REFUNDED'];
+/** A duplicate payment's attempt statuses (taken, being or been given back): the bill has it too. */
+export const DUPLICATE_STATUSES: readonly string[] = ['REFUNDING', 'REFUNDED'];
+const inList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(',');
+const PAID_SQL = `status IN (${inList(PAID_STATUSES)})`;
 
-interface LocalPaid {
+export interface LocalPaid {
   out_trade_no: string;
   /** The number the bill knows the payment by: the paying attempt's (0009), else the order's own. */
   payment_no: string;
@@ -418,7 +451,7 @@ export async function paidTotals(db: D1Database, billDate: string): Promise<{ n:
          SELECT count(*) AS n, coalesce(sum(total_fee), 0) AS fee FROM orders WHERE time_end >= ?1 AND time_end <= ?2 AND ${PAID_SQL}
          UNION ALL
          SELECT count(*), coalesce(sum(o.total_fee), 0) FROM payment_attempts AS a JOIN orders AS o ON o.out_trade_no = a.out_trade_no
-         WHERE a.status IN ('REFUNDING','REFUNDED') AND a.time_end >= ?1 AND a.time_end <= ?2)`,
+         WHERE a.status IN (${inList(DUPLICATE_STATUSES)}) AND a.time_end >= ?1 AND a.time_end <= ?2)`,
     )
     .bind(billDate + '000000', billDate + '235959')
     .first<{ n: number; fee: number }>();

@@ -6,7 +6,8 @@ import { getRun } from './reconciliation-repo';
 import { reconciliationCompleted } from './completed';
 import { fetchStep } from './fetch-bill';
 import { matchChunk } from './match-bill';
-import { matchLocalPage, matchRefundsPage } from './match-local';
+import { matchArchivedPage, matchLocalPage, matchRefundsPage } from './match-local';
+import { ARCHIVE_CURSOR } from './archived-side';
 import { CHUNK_ROWS, type BillStage, type StepHooks } from './stage';
 
 interface StepOptions {
@@ -26,7 +27,8 @@ export async function reconcileStep(deps: GatewayDeps, stage: BillStage, billDat
       await matchChunk(deps, stage, run, opts.hooks);
       return deps.now();
     case 'LOCAL':
-      await matchLocalPage(deps, stage, run, rows);
+      if (run.local_cursor.startsWith(ARCHIVE_CURSOR)) await matchArchivedPage(deps, stage, run);
+      else await matchLocalPage(deps, stage, run, rows);
       return deps.now();
     case 'REFUNDS': {
       const done = await matchRefundsPage(deps, stage, run, rows);

@@ -1,7 +1,7 @@
 // Reconciliation's read of our refunds: by number, a day's page, a day's totals.
 import type { LocalRefund } from '../../core';
 
-interface LocalRefundRow extends LocalRefund {
+export interface LocalRefundRow extends LocalRefund {
   outRefundNo: string;
   outTradeNo: string;
 }
@@ -41,7 +41,8 @@ export async function refundsByNo(db: D1Database, outRefundNos: string[]): Promi
  * applied within seconds of midnight may sit on the next day's bill (our clock against WeChat's): it
  * then shows as REFUND_MISSING_AT_WECHAT on day T and matches on day T+1.
  */
-const ON_BILL = `status IN ('PROCESSING','SUCCESS','CHANGE')`;
+export const REFUND_ON_BILL: readonly string[] = ['PROCESSING', 'SUCCESS', 'CHANGE'];
+const ON_BILL = `status IN (${REFUND_ON_BILL.map((s) => `'${s}'`).join(',')})`;
 
 /** One page of our refunds on the day's bill (ON_BILL), after `cursor` (an out_refund_no). */
 export async function refundsOfDayPage(db: D1Database, fromIso: string, toIso: string, cursor: string, limit: number): Promise<LocalRefundRow[]> {

@@ -9,6 +9,7 @@ import { orderDetailBody, ordersBody, refundConfirmBody } from '../orders-view';
 import { archivedTimeline } from '../archived-timeline';
 import { acknowledgeAnomaly, orderTimelineRows, recentAnomalies, recentRefunds } from '../console-repo';
 import { listOrders } from '../../orders';
+import { withBodies } from '../../evidence';
 import type { HonoEnv } from '../../platform/env';
 import { keysetPage } from '../../platform/paging';
 import { DomainError, type ErrorCode } from '../../platform/errors';
@@ -79,8 +80,10 @@ async function orderPage(c: C, x: Ctx, no: string, notice: string, refundError: 
   const d = hot.order ? hot : await archivedTimeline({ db: c.env.DB, archive: c.env.ARCHIVE }, no);
   if (!d?.order) return render(c, x, '订单不存在', 'orders', pendingNotFound(no), 404);
   const f = await x.frame(`订单 ${no}`, 'orders');
+  // Notify bodies past EVIDENCE_DAYS are in R2 (hot rows and archived ones alike): read back and verified.
+  const notifications = await withBodies(c.env.DB, c.env.ARCHIVE, d.notifications);
   const said = hot.order ? notice : [`已归档：超过 ${c.var.config.hotDays} 天的订单从归档读取（只读；退款会先将其恢复）。`, notice].filter(Boolean).join(' ');
-  return c.html(page(f, `订单详情`, orderDetailBody(f, { ...d, order: d.order }, said, refundError)), status);
+  return c.html(page(f, `订单详情`, orderDetailBody(f, { ...d, notifications, order: d.order }, said, refundError)), status);
 }
 
 const pendingNotFound = (no: string) => messageBody(`没有订单 ${no}。`);
