@@ -1,16 +1,20 @@
 import { DurableObject } from 'cloudflare:workers';
 import { paymentDecision } from '../../core/payment-decision';
-import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
+import { fromStatuses, transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
+import { checkPaymentNotice, repeatsPayment, type NoticeExpectations, type NoticeFields } from '../../core/payment-notice-checks';
 import { alertAnomaly, messageKeyOf, reportAnomaly } from '../anomalies';
 import type { AnomalyKind, OutboxEvent } from '../model';
 import { commitDuplicate, commitPayment, duplicateRefundNo, lateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders';
 import { sha256Hex } from '../../core';
 import { gateDeps, type GateDeps } from '../compose/wiring';
 import { closeEvents, orderAnomalyEvent, paymentEvents, refOf } from '../outbox';
+import { metered } from '../platform/d1-meter';
 import type {
+  AttemptFacts,
   CloseRequest,
   GateOutcome,
   GateResult,
+  NoticeSettlement,
   NotifyEvidence,
   OrderSnapshot,
   PaymentFacts,
@@ -20,6 +24,7 @@ import type {
   RefundReserveResult,
   RefundTransition,
 } from '../model';
+import { keepAlias, keepAttempt, keptFor } from './kept-facts';
 import { applyRefundLocked, reserveRefundLocked } from './refund-gate';
 import { GATE_TEST_HOOKS, type GateTestHooks } from './test-hooks';
 
@@ -28,11 +33,16 @@ interface PaidMemo {
   transactionId: string;
   totalFee: number;
   status: OrderStatus;
+  /** The notify's appid and currency (absent for payments learnt otherwise, or memos from before issue 20). */
+  appId?: string;
+  feeType?: string;
 }
 
 const MEMO_KEY = 'paid';
 /** A CAS lost to a writer outside this lock (merchant API, a briefly coexisting instance) is re-read this often. */
 const CAS_ATTEMPTS = 3;
+/** Where a payment moves an unpaid order to PAID: the blind compare-and-set of a checked notice (issue 20). */
+const PAYABLE: readonly OrderStatus[] = fromStatuses('PAYMENT', 'PAID');
 
 const CLOSE_EVENTS: Record<CloseRequest['phase'], OrderEvent> = {
   BEGIN: 'CLOSE_REQUESTED',
@@ -75,9 +85,61 @@ export class OrderGate extends DurableObject<Env> {
    * access. `evidence` (the raw notify) is appended to `notifications` in the same batch.
    * Authentic-but-inapplicable facts become anomaly rows (outcomes CONFLICT, AMOUNT_MISMATCH,
    * LATE_PAYMENT). `seen` (optional) is the row the caller just read: a first CAS attempt from it
-   * saves a D1 read. Throws on infrastructure failure, with nothing partial committed.
+   * saves a D1 read. `reportRoundTrips`: the notify route's (sandbox mode: the result says how many D1
+   * round trips the call made). Throws on infrastructure failure, with nothing partial committed.
    */
-  async applyPayment(p: PaymentFacts, evidence?: NotifyEvidence, seen?: OrderSnapshot): Promise<GateResult> {
+  async applyPayment(p: PaymentFacts, evidence?: NotifyEvidence, seen?: OrderSnapshot, opts?: { reportRoundTrips?: boolean }): Promise<GateResult> {
+    const work = () => this.#apply(p, evidence, seen ?? null);
+    return opts?.reportRoundTrips ? this.#metered(work) : work();
+  }
+
+  /**
+   * A payment notice for the number this gate is named by (issue 20): checked against the facts this
+   * gate keeps (core/payment-notice-checks.ts, the same checks as the notify route's read path), then
+   * applied with a compare-and-set that needs no read first; a repeat of the committed payment is
+   * answered from the paid-memo. No D1 access but the commit. An alias gate names the order's gate;
+   * a gate without facts for the number says so, and the caller reads D1.
+   */
+  async settleNotice(notice: NoticeFields, evidence: NotifyEvidence, expect: NoticeExpectations): Promise<NoticeSettlement> {
+    return this.#metered(async (): Promise<NoticeSettlement> => {
+      const paymentNo = notice.outTradeNo ?? '';
+      const kept = keptFor(this.ctx.storage.kv, paymentNo);
+      if (kept && 'alias' in kept) return { kind: 'ALIAS', outTradeNo: kept.alias };
+      if (!kept) {
+        // An order from before issue 20 (named by its own number): an exact repeat of its committed
+        // payment is still answered from the memo, as the isolate cache would (applied-cache.ts).
+        const memo = this.#paidMemo();
+        const paid = memo && memo.appId !== undefined && memo.feeType !== undefined ? { ...memo, appId: memo.appId, feeType: memo.feeType } : null;
+        const answer = paid && repeatsPayment(notice, paid, expect) ? this.#repeat(paid) : null;
+        if (!paid || !answer) return { kind: 'NO_FACTS' };
+        const { transactionId, totalFee, feeType, appId } = paid;
+        return { kind: 'SETTLED', result: answer, payment: { outTradeNo: paymentNo, transactionId, totalFee, feeType, appId, source: 'NOTIFY' } };
+      }
+      const check = checkPaymentNotice(notice, paymentNo, kept.target, expect);
+      if (!check.ok) return { kind: 'ANOMALY', anomaly: check.kind, detail: check.detail, outTradeNo: check.outTradeNo };
+      return { kind: 'SETTLED', result: await this.#apply(check.payment, evidence, 'BLIND'), payment: check.payment };
+    });
+  }
+
+  /** Keeps an attempt's facts (kept-facts.ts); called after the D1 commit that made the attempt. */
+  async rememberAttempt(facts: AttemptFacts): Promise<void> {
+    keepAttempt(this.ctx.storage.kv, facts);
+  }
+
+  /** Keeps, on an attempt's own gate, the order it belongs to; called after the D1 commit that made the attempt. */
+  async rememberAlias(outTradeNo: string): Promise<void> {
+    keepAlias(this.ctx.storage.kv, outTradeNo);
+  }
+
+  /** In sandbox mode, `work`'s result carries the D1 round trips it made (platform/d1-meter.ts). */
+  async #metered<T extends object>(work: () => Promise<T>): Promise<T & { d1RoundTrips?: number }> {
+    if (!this.#d.meterD1) return work();
+    const { value, roundTrips } = await metered(work);
+    return { ...value, d1RoundTrips: roundTrips };
+  }
+
+  /** The memo first, then under the lock: the memo again, then the decision and the commit. */
+  async #apply(p: PaymentFacts, evidence: NotifyEvidence | undefined, seen: OrderSnapshot | 'BLIND' | null): Promise<GateResult> {
     return this.#repeat(p) ?? (await this.#exclusive(() => Promise.resolve(this.#repeat(p) ?? this.#applyLocked(p, evidence, seen))));
   }
 
@@ -180,13 +242,14 @@ export class OrderGate extends DurableObject<Env> {
    * Only ever called after the D1 commit it describes (D1 first, then the cache: §6.1 non-guarantee
    * 4). The reply does not wait for this write to be confirmed: losing it only costs a D1 read later.
    */
-  #remember(memo: PaidMemo): void {
+  #remember(p: PaymentFacts, totalFee: number, status: OrderStatus): void {
+    const memo: PaidMemo = { transactionId: p.transactionId, totalFee, status, ...(p.appId === undefined ? {} : { appId: p.appId, feeType: p.feeType }) };
     this.#memo = memo;
     this.ctx.storage.put(MEMO_KEY, memo, { allowUnconfirmed: true }).catch(() => undefined);
   }
 
   /** The fast path: the same transaction and amount as the committed payment → the same answer. */
-  #repeat(p: PaymentFacts): GateResult | null {
+  #repeat(p: Pick<PaymentFacts, 'transactionId' | 'totalFee'>): GateResult | null {
     const memo = this.#paidMemo();
     if (!memo || memo.transactionId !== p.transactionId || memo.totalFee !== p.totalFee) return null;
     if (memo.status !== 'PAID' && memo.status !== 'PAID_AFTER_CLOSE') return null; // moved on: the full path decides
@@ -196,9 +259,20 @@ export class OrderGate extends DurableObject<Env> {
     return { outcome: 'ALREADY_APPLIED', status: memo.status };
   }
 
-  /** The lock is held: read (or take the caller's snapshot), decide (core/payment-decision.ts), commit, remember, publish. */
-  async #applyLocked(p: PaymentFacts, evidence: NotifyEvidence | undefined, seen: OrderSnapshot | undefined): Promise<GateResult> {
+  /**
+   * The lock is held: read (or take the caller's snapshot), decide (core/payment-decision.ts), commit,
+   * remember, publish. BLIND (a notice checked against this gate's facts: amount and currency are the
+   * order's) first tries the compare-and-set from every payable status without reading: its WHERE
+   * carries what the decision would check (a payable status, the amount, no transaction yet, none held
+   * by another order). Only when it misses (paid already, closed, refunded, a conflict) is the order
+   * read and decided as always.
+   */
+  async #applyLocked(p: PaymentFacts, evidence: NotifyEvidence | undefined, seen: OrderSnapshot | 'BLIND' | null): Promise<GateResult> {
     const db = this.#d.db;
+    if (seen === 'BLIND') {
+      const applied = await this.#commit(p, evidence, PAYABLE, 'PAID', p.totalFee);
+      if (applied) return applied;
+    }
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       // The caller's snapshot serves the first attempt only, and only while it shows no payment: that
       // is the one case where it can lead to a commit, whose CAS re-checks it (its txnOwner is unknown,
@@ -206,7 +280,7 @@ export class OrderGate extends DurableObject<Env> {
       // A snapshot that already shows the payment may predate a refund: judge it on a fresh read, or a
       // stale PAID would be remembered for a refunded order and its replays would skip LATE_PAYMENT.
       const { order, txnOwner, attemptView } =
-        attempt === 0 && seen && seen.transactionId === null
+        attempt === 0 && seen && seen !== 'BLIND' && seen.transactionId === null
           ? { order: seen, txnOwner: null, attemptView: undefined }
           : await loadPaymentView(db, p.outTradeNo, p.transactionId, p.paymentNo).then(({ order, txnOwner, attempt }) => ({
               order: order && {
@@ -222,7 +296,7 @@ export class OrderGate extends DurableObject<Env> {
       const decision = paymentDecision(order, txnOwner, p, attemptView);
       if (decision.kind === 'UNKNOWN_ORDER' || !order) return { outcome: 'UNKNOWN_ORDER', status: null };
       if (decision.kind === 'DUPLICATE') {
-        this.#remember({ transactionId: p.transactionId, totalFee: order.totalFee, status: decision.status });
+        this.#remember(p, order.totalFee, decision.status);
         return { outcome: 'ALREADY_APPLIED', status: decision.status };
       }
       if (decision.kind === 'DUPLICATE_RECORDED') return { outcome: 'DUPLICATE_PAYMENT', status: order.status };
@@ -234,49 +308,62 @@ export class OrderGate extends DurableObject<Env> {
         continue; // the attempt changed meanwhile: read again and decide again
       }
 
-      const { from, to } = decision;
-      const now = new Date().toISOString();
-      const bodySha256 = await anomalyKey(p, evidence);
-      const hooks = this[GATE_TEST_HOOKS];
-      await hooks?.beforeCommit?.();
-      const commit: PaymentCommit = {
-        facts: p,
-        from,
-        to,
-        now,
-        evidence,
-        anomaly:
-          to === 'PAID_AFTER_CLOSE'
-            ? {
-                kind: 'PAID_AFTER_CLOSE',
-                outTradeNo: p.outTradeNo,
-                bodySha256,
-                now,
-                detail: {
-                  from,
-                  transactionId: p.transactionId,
-                  totalFee: p.totalFee,
-                  source: p.source,
-                  // LATE_PAYMENT_POLICY: refunded in full automatically, or held for the merchant to refund or fulfil.
-                  ...(this.#d.refundLatePayments
-                    ? { action: 'AUTOMATIC_REFUND', out_refund_no: lateRefundNo(p.paymentNo ?? p.outTradeNo) }
-                    : { action: 'REFUND_OR_FULFIL' }),
-                },
-              }
-            : undefined,
-      };
-      const events = paymentEvents({ outTradeNo: p.outTradeNo, to, transactionId: p.transactionId, now, anomaly: commit.anomaly });
-      const applied = await commitPayment(db, { ...commit, events, refundLate: this.#d.refundLatePayments }, this.#d.batchHooks);
-      await hooks?.afterCommit?.();
-      if (applied) {
-        this.#publish(events);
-        this.#remember({ transactionId: p.transactionId, totalFee: order.totalFee, status: to });
-        if (to === 'PAID_AFTER_CLOSE') alertAnomaly(this.#d.log, 'PAID_AFTER_CLOSE', p.outTradeNo, { from, source: p.source });
-        return { outcome: to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', status: to };
-      }
+      const applied = await this.#commit(p, evidence, decision.from, decision.to, order.totalFee);
+      if (applied) return applied;
       // The CAS lost to a writer outside this lock: read again and decide again.
     }
     throw new Error('order status kept changing; retry');
+  }
+
+  /**
+   * One payment batch (payments-repo.ts commitPayment) from `from` (the status read, or every payable
+   * status for a blind attempt) to `to`; then publish, remember and alert. Null when the CAS missed.
+   */
+  async #commit(
+    p: PaymentFacts,
+    evidence: NotifyEvidence | undefined,
+    from: OrderStatus | readonly OrderStatus[],
+    to: 'PAID' | 'PAID_AFTER_CLOSE',
+    totalFee: number,
+  ): Promise<GateResult | null> {
+    const now = new Date().toISOString();
+    const bodySha256 = await anomalyKey(p, evidence);
+    const hooks = this[GATE_TEST_HOOKS];
+    await hooks?.beforeCommit?.();
+    const commit: PaymentCommit = {
+      facts: p,
+      from,
+      to,
+      now,
+      evidence,
+      anomaly:
+        to === 'PAID_AFTER_CLOSE'
+          ? {
+              kind: 'PAID_AFTER_CLOSE',
+              outTradeNo: p.outTradeNo,
+              bodySha256,
+              now,
+              detail: {
+                from,
+                transactionId: p.transactionId,
+                totalFee: p.totalFee,
+                source: p.source,
+                // LATE_PAYMENT_POLICY: refunded in full automatically, or held for the merchant to refund or fulfil.
+                ...(this.#d.refundLatePayments
+                  ? { action: 'AUTOMATIC_REFUND', out_refund_no: lateRefundNo(p.paymentNo ?? p.outTradeNo) }
+                  : { action: 'REFUND_OR_FULFIL' }),
+              },
+            }
+          : undefined,
+    };
+    const events = paymentEvents({ outTradeNo: p.outTradeNo, to, transactionId: p.transactionId, now, anomaly: commit.anomaly });
+    const applied = await commitPayment(this.#d.db, { ...commit, events, refundLate: this.#d.refundLatePayments }, this.#d.batchHooks);
+    await hooks?.afterCommit?.();
+    if (!applied) return null;
+    this.#publish(events);
+    this.#remember(p, totalFee, to);
+    if (to === 'PAID_AFTER_CLOSE') alertAnomaly(this.#d.log, 'PAID_AFTER_CLOSE', p.outTradeNo, { from, source: p.source });
+    return { outcome: to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', status: to };
   }
 
   /**
