@@ -1,18 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
-import { paymentDecision } from '../../core/payment-decision';
-import { fromStatuses, transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
+import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
 import { checkPaymentNotice, repeatsPayment, type NoticeExpectations, type NoticeFields } from '../../core/payment-notice-checks';
-import { alertAnomaly, messageKeyOf, reportAnomaly } from '../anomalies';
-import type { AnomalyKind, OutboxEvent } from '../model';
-import { commitDuplicate, commitPayment, duplicateRefundNo, lateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders';
-import { sha256Hex } from '../../core';
+import type { OutboxEvent } from '../model';
+import { moveStatus, readStatus } from '../orders';
 import { gateDeps, type GateDeps } from '../compose/wiring';
-import { closeEvents, orderAnomalyEvent, paymentEvents, refOf } from '../outbox';
+import { closeEvents, refOf } from '../outbox';
 import { metered } from '../platform/d1-meter';
 import type {
   AttemptFacts,
   CloseRequest,
-  GateOutcome,
   GateResult,
   NoticeSettlement,
   NotifyEvidence,
@@ -25,6 +21,7 @@ import type {
   RefundTransition,
 } from '../model';
 import { keepAlias, keepAttempt, keptFor } from './kept-facts';
+import { applyPaymentLocked, CAS_ATTEMPTS } from './payment-gate';
 import { applyRefundLocked, reserveRefundLocked } from './refund-gate';
 import { GATE_TEST_HOOKS, type GateTestHooks } from './test-hooks';
 
@@ -39,10 +36,6 @@ interface PaidMemo {
 }
 
 const MEMO_KEY = 'paid';
-/** A CAS lost to a writer outside this lock (merchant API, a briefly coexisting instance) is re-read this often. */
-const CAS_ATTEMPTS = 3;
-/** Where a payment moves an unpaid order to PAID: the blind compare-and-set of a checked notice (issue 20). */
-const PAYABLE: readonly OrderStatus[] = fromStatuses('PAYMENT', 'PAID');
 
 const CLOSE_EVENTS: Record<CloseRequest['phase'], OrderEvent> = {
   BEGIN: 'CLOSE_REQUESTED',
@@ -138,9 +131,19 @@ export class OrderGate extends DurableObject<Env> {
     return { ...value, d1RoundTrips: roundTrips };
   }
 
-  /** The memo first, then under the lock: the memo again, then the decision and the commit. */
+  /** The memo first, then under the lock: the memo again, then the decision and the commit (payment-gate.ts). */
   async #apply(p: PaymentFacts, evidence: NotifyEvidence | undefined, seen: OrderSnapshot | 'BLIND' | null): Promise<GateResult> {
-    return this.#repeat(p) ?? (await this.#exclusive(() => Promise.resolve(this.#repeat(p) ?? this.#applyLocked(p, evidence, seen))));
+    const gate = this;
+    const deps = {
+      ...this.#d,
+      publish: (events: readonly OutboxEvent[]) => this.#publish(events),
+      remember: (paid: PaymentFacts, totalFee: number, status: OrderStatus) => this.#remember(paid, totalFee, status),
+      // Read when the commit runs: a test installs them between calls.
+      get testHooks() {
+        return gate[GATE_TEST_HOOKS];
+      },
+    };
+    return this.#repeat(p) ?? (await this.#exclusive(() => Promise.resolve(this.#repeat(p) ?? applyPaymentLocked(deps, p, evidence, seen))));
   }
 
   /**
@@ -258,166 +261,4 @@ export class OrderGate extends DurableObject<Env> {
     this.duplicatesAnswered += 1;
     return { outcome: 'ALREADY_APPLIED', status: memo.status };
   }
-
-  /**
-   * The lock is held: read (or take the caller's snapshot), decide (core/payment-decision.ts), commit,
-   * remember, publish. BLIND (a notice checked against this gate's facts: amount and currency are the
-   * order's) first tries the compare-and-set from every payable status without reading: its WHERE
-   * carries what the decision would check (a payable status, the amount, no transaction yet, none held
-   * by another order). Only when it misses (paid already, closed, refunded, a conflict) is the order
-   * read and decided as always.
-   */
-  async #applyLocked(p: PaymentFacts, evidence: NotifyEvidence | undefined, seen: OrderSnapshot | 'BLIND' | null): Promise<GateResult> {
-    const db = this.#d.db;
-    if (seen === 'BLIND') {
-      const applied = await this.#commit(p, evidence, PAYABLE, 'PAID', p.totalFee);
-      if (applied) return applied;
-    }
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      // The caller's snapshot serves the first attempt only, and only while it shows no payment: that
-      // is the one case where it can lead to a commit, whose CAS re-checks it (its txnOwner is unknown,
-      // but the CAS refuses a transaction_id held by another order, and the re-read classifies it).
-      // A snapshot that already shows the payment may predate a refund: judge it on a fresh read, or a
-      // stale PAID would be remembered for a refunded order and its replays would skip LATE_PAYMENT.
-      const { order, txnOwner, attemptView } =
-        attempt === 0 && seen && seen !== 'BLIND' && seen.transactionId === null
-          ? { order: seen, txnOwner: null, attemptView: undefined }
-          : await loadPaymentView(db, p.outTradeNo, p.transactionId, p.paymentNo).then(({ order, txnOwner, attempt }) => ({
-              order: order && {
-                status: order.status,
-                totalFee: order.total_fee,
-                feeType: order.fee_type,
-                transactionId: order.transaction_id,
-                paymentNo: order.payment_no,
-              },
-              txnOwner,
-              attemptView: attempt && { transactionId: attempt.transaction_id },
-            }));
-      const decision = paymentDecision(order, txnOwner, p, attemptView);
-      if (decision.kind === 'UNKNOWN_ORDER' || !order) return { outcome: 'UNKNOWN_ORDER', status: null };
-      if (decision.kind === 'DUPLICATE') {
-        this.#remember(p, order.totalFee, decision.status);
-        return { outcome: 'ALREADY_APPLIED', status: decision.status };
-      }
-      if (decision.kind === 'DUPLICATE_RECORDED') return { outcome: 'DUPLICATE_PAYMENT', status: order.status };
-      if (decision.kind === 'ANOMALY') return this.#anomaly(p, evidence, decision.anomaly, decision.outcome, order.status, order.transactionId);
-      if (decision.kind === 'DUPLICATE_PAYMENT') {
-        if (await this.#duplicate({ ...p, paymentNo: p.paymentNo ?? p.outTradeNo }, evidence, order.totalFee, order.transactionId)) {
-          return { outcome: 'DUPLICATE_PAYMENT', status: order.status };
-        }
-        continue; // the attempt changed meanwhile: read again and decide again
-      }
-
-      const applied = await this.#commit(p, evidence, decision.from, decision.to, order.totalFee);
-      if (applied) return applied;
-      // The CAS lost to a writer outside this lock: read again and decide again.
-    }
-    throw new Error('order status kept changing; retry');
-  }
-
-  /**
-   * One payment batch (payments-repo.ts commitPayment) from `from` (the status read, or every payable
-   * status for a blind attempt) to `to`; then publish, remember and alert. Null when the CAS missed.
-   */
-  async #commit(
-    p: PaymentFacts,
-    evidence: NotifyEvidence | undefined,
-    from: OrderStatus | readonly OrderStatus[],
-    to: 'PAID' | 'PAID_AFTER_CLOSE',
-    totalFee: number,
-  ): Promise<GateResult | null> {
-    const now = new Date().toISOString();
-    const bodySha256 = await anomalyKey(p, evidence);
-    const hooks = this[GATE_TEST_HOOKS];
-    await hooks?.beforeCommit?.();
-    const commit: PaymentCommit = {
-      facts: p,
-      from,
-      to,
-      now,
-      evidence,
-      anomaly:
-        to === 'PAID_AFTER_CLOSE'
-          ? {
-              kind: 'PAID_AFTER_CLOSE',
-              outTradeNo: p.outTradeNo,
-              bodySha256,
-              now,
-              detail: {
-                from,
-                transactionId: p.transactionId,
-                totalFee: p.totalFee,
-                source: p.source,
-                // LATE_PAYMENT_POLICY: refunded in full automatically, or held for the merchant to refund or fulfil.
-                ...(this.#d.refundLatePayments
-                  ? { action: 'AUTOMATIC_REFUND', out_refund_no: lateRefundNo(p.paymentNo ?? p.outTradeNo) }
-                  : { action: 'REFUND_OR_FULFIL' }),
-              },
-            }
-          : undefined,
-    };
-    const events = paymentEvents({ outTradeNo: p.outTradeNo, to, transactionId: p.transactionId, now, anomaly: commit.anomaly });
-    const applied = await commitPayment(this.#d.db, { ...commit, events, refundLate: this.#d.refundLatePayments }, this.#d.batchHooks);
-    await hooks?.afterCommit?.();
-    if (!applied) return null;
-    this.#publish(events);
-    this.#remember(p, totalFee, to);
-    if (to === 'PAID_AFTER_CLOSE') alertAnomaly(this.#d.log, 'PAID_AFTER_CLOSE', p.outTradeNo, { from, source: p.source });
-    return { outcome: to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', status: to };
-  }
-
-  /**
-   * Money that came in twice: the attempt's credit, its automatic full refund (filed SUBMITTING; the
-   * lifecycle sweep sends it) and the DUPLICATE_PAYMENT anomaly with its order.anomaly event, in one
-   * batch. The order itself does not move. False when the attempt's CAS lost.
-   */
-  async #duplicate(p: PaymentFacts & { paymentNo: string }, evidence: NotifyEvidence | undefined, totalFee: number, paidTxn: string | null): Promise<boolean> {
-    const now = new Date().toISOString();
-    const anomaly = {
-      kind: 'DUPLICATE_PAYMENT' as const,
-      outTradeNo: p.outTradeNo,
-      bodySha256: await anomalyKey(p, evidence),
-      now,
-      detail: {
-        payment_no: p.paymentNo,
-        transactionId: p.transactionId,
-        paidTransactionId: paidTxn,
-        totalFee: p.totalFee,
-        source: p.source,
-        out_refund_no: duplicateRefundNo(p.paymentNo),
-        action: 'AUTOMATIC_REFUND',
-      },
-    };
-    const events = [orderAnomalyEvent(anomaly)];
-    const committed = await commitDuplicate(this.#d.db, { facts: p, totalFee, now, evidence, anomaly, events });
-    if (committed) {
-      this.#publish(events);
-      alertAnomaly(this.#d.log, 'DUPLICATE_PAYMENT', p.outTradeNo, { paymentNo: p.paymentNo, source: p.source });
-    }
-    return committed;
-  }
-
-  async #anomaly(
-    p: PaymentFacts,
-    evidence: NotifyEvidence | undefined,
-    kind: AnomalyKind,
-    outcome: GateOutcome,
-    status: OrderStatus,
-    storedTxn: string | null,
-  ): Promise<GateResult> {
-    const detail = { transactionId: p.transactionId, storedTransactionId: storedTxn, totalFee: p.totalFee, feeType: p.feeType, status, source: p.source };
-    const record = { kind, outTradeNo: p.outTradeNo, bodySha256: await anomalyKey(p, evidence), detail, now: new Date().toISOString() };
-    // A re-sent message was recorded and alerted already: reportAnomaly writes, publishes and alerts once.
-    await reportAnomaly({ ...this.#d, publish: (events) => this.#publish(events) }, { record, evidence, notifyKind: 'PAY', alert: { source: p.source } });
-    return { outcome, status };
-  }
-}
-
-/**
- * An anomaly's idempotency key: the notify's message key, or for a fact without a notify body
- * (orderquery, closeorder ORDERPAID) a hash of the fact.
- */
-async function anomalyKey(p: PaymentFacts, evidence: NotifyEvidence | undefined): Promise<string> {
-  if (evidence) return messageKeyOf(evidence);
-  return sha256Hex(`${p.source}\n${p.outTradeNo}\n${p.transactionId}\n${p.totalFee}\n${p.feeType}`);
 }
