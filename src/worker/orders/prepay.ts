@@ -228,8 +228,8 @@ export async function payAttempt(deps: GatewayDeps, requester: PayRequester, row
 /**
  * After the D1 commit that made the attempt (D1 first, then the cache), its OrderGate keeps what a
  * notify's checks need, and an attempt under a number of its own gets a gate naming the order's: a
- * first notify then costs one D1 round trip (issue 20; order-gate/kept-facts.ts). A cache: if this
- * fails, the notify takes the read path, so the buyer's answer does not wait on it failing.
+ * first notify then costs one D1 round trip (issue 20; order-gate/kept-facts.ts). A cache: a failure
+ * is logged and the buyer still gets the attempt; its notify then takes the read path.
  */
 async function keepAttemptFacts(deps: GatewayDeps, row: OrderRow, a: PaymentAttemptRow): Promise<void> {
   try {
