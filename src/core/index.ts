@@ -23,6 +23,7 @@ export * from './notify-reply';
 export * from './sandbox-protocol';
 export * from './refund-state';
 export * from './payment-decision';
+export * from './payment-notice-checks';
 export * from './reconcile';
 export * from './base64';
 export * from './pem';

@@ -124,6 +124,20 @@ export async function doIds(): Promise<string[]> {
   return (await listDurableObjectIds(env.ORDER_GATE)).map((id) => id.toString()).sort();
 }
 
+/**
+ * The Durable Objects created since `before`, other than the gate named by `number` (an authentic
+ * notify asks its number's gate for the facts it keeps before anything is read: issue 20).
+ */
+export async function doIdsBeyond(before: readonly string[], number: string): Promise<string[]> {
+  const own = env.ORDER_GATE.idFromName(number).toString();
+  return (await doIds()).filter((id) => !before.includes(id) && id !== own);
+}
+
+/** The keys the gate named `number` keeps in its storage (paid-memo, facts, alias). */
+export async function gateKeeps(number: string): Promise<string[]> {
+  return runInDurableObject(env.ORDER_GATE.getByName(number), (_: OrderGate, state) => [...state.storage.kv.list()].map(([key]) => key));
+}
+
 export async function orderRow(outTradeNo: string) {
   return env.DB.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo).first<Record<string, any>>();
 }

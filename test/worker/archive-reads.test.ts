@@ -7,7 +7,7 @@ import { readArchivedOrder, runArchive } from '../../src/worker/archive';
 import { orderGate } from '../../src/worker/compose/wiring';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
 import { adminPage, login } from '../support/console-helpers';
-import { OK, postNotify } from '../support/notify-helpers';
+import { OK, postNotify, signedNotify } from '../support/notify-helpers';
 import { AUTH, api, flushRefundNotify, ledger, orderView, paidOrder, postJson, refundReq } from '../support/refunds-helpers';
 
 const later = () => Date.now() + 100 * 86_400_000;
@@ -100,18 +100,25 @@ describe('an archived order', () => {
     expect(await inD1(no)).toBe(false);
   });
 
-  it('is not new to a replayed payment notify: restored and answered as a duplicate, with no anomaly', async () => {
+  it('is not new to a replayed payment notify: a repeat is answered as a duplicate with no D1 work; another payment restores the order and is judged', async () => {
     const no = await paidOrder(1999);
     await archiveAll();
     const archived = (await readArchivedOrder(env.DB, env.ARCHIVE, no))!;
     const raw = archived.rows.notifications!.find((n) => n.kind === 'PAY')!.raw_body as string;
     forgetAllApplied(); // as after 90 days: this isolate no longer remembers the payment
+    // The exact repeat: the order's gate remembers the payment, so nothing is read, restored or recorded.
     const res = await postNotify(raw);
     expect(await res.text()).toBe(OK);
+    expect(await inD1(no)).toBe(false);
+    // A different transaction for the same number is not an unknown order: the order comes back and is judged as usual.
+    const openid = (archived.rows.orders![0]!.prepay_openid ?? archived.rows.orders![0]!.openid) as string;
+    const other = await postNotify((await signedNotify(no, { total_fee: 1999, openid, transaction_id: '4200000000209912319999999999' })).xml);
+    expect(await other.text()).toBe(OK);
     expect(await inD1(no)).toBe(true);
-    expect((await ledger(no)).map((l) => l.kind)).toEqual(['PAYMENT']);
-    const anomalies = await env.DB.prepare('SELECT kind FROM anomalies WHERE out_trade_no = ?1').bind(no).all();
-    expect(anomalies.results).toEqual([]);
+    expect((await ledger(no)).filter((l) => l.kind === 'PAYMENT')).toHaveLength(1);
+    const anomalies = await env.DB.prepare('SELECT kind FROM anomalies WHERE out_trade_no = ?1').bind(no).all<{ kind: string }>();
+    expect(anomalies.results.map((a) => a.kind)).not.toContain('UNKNOWN_ORDER');
+    expect(anomalies.results).toHaveLength(1);
     expect((await orderView(no)).status).toBe('PAID');
   });
 });

@@ -25,24 +25,25 @@ import {
 const XML = 'text/xml; charset=utf-8';
 
 /**
- * One notify through the whole app, whose OrderGate stubs record every error `applyPayment` threw
- * at the route. `settled` resolves once the request's waitUntil work is done.
+ * One notify through the whole app, whose OrderGate stubs record every error a method threw at the
+ * route (settleNotice, applyPayment). `settled` resolves once the request's waitUntil work is done.
  */
 async function postRecordingGateErrors(xml: string, options: AppOptions = {}) {
   const errors: unknown[] = [];
   const ORDER_GATE = {
     getByName(name: string) {
-      const real = env.ORDER_GATE.getByName(name);
-      return {
-        applyPayment: async (...args: Parameters<typeof real.applyPayment>) => {
+      const real = env.ORDER_GATE.getByName(name) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const recording =
+        (method: string) =>
+        async (...args: unknown[]) => {
           try {
-            return await real.applyPayment(...args);
+            return await real[method]!(...args);
           } catch (e) {
             errors.push(e);
             throw e;
           }
-        },
-      };
+        };
+      return new Proxy({}, { get: (_, method) => recording(String(method)) });
     },
   } as unknown as Env['ORDER_GATE'];
   const ctx = createExecutionContext();

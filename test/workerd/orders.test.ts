@@ -12,6 +12,7 @@ suite(
     '../worker/notify-reencoded.test.ts',
     '../worker/notify-refund.test.ts',
     '../worker/notify-v3.test.ts',
+    '../worker/notify-round-trips.test.ts',
     '../worker/health.test.ts',
     '../worker/merchant-auth.test.ts',
     '../worker/e2e-*.test.ts',

@@ -9,6 +9,7 @@ import type { WebhookDeps, WebhookTransport } from '../webhooks';
 import type { PaymentChannel } from '../channel';
 import { eventPublisher, type WebhookMessage } from '../outbox';
 import { getConfig, type Config } from '../platform/config';
+import { meteredD1 } from '../platform/d1-meter';
 import type { DepsFactory, GatewayDeps, NotifyDeps } from '../platform/deps';
 import { log, type Logger } from '../platform/log';
 
@@ -117,7 +118,8 @@ function publisherOf(env: Env, webhookUrl: string | null | undefined, logger: Lo
 export function notifyDeps(env: Env, ctx: { waitUntil(work: Promise<unknown>): void }, config: Config, receivedAt: Date): NotifyDeps {
   const v3 = v3Deps(config, env, ctx);
   return {
-    db: env.DB,
+    // Sandbox mode counts its round trips (the route's sandbox-only header; bench:load reads it).
+    db: config.mode === 'sandbox' ? meteredD1(env.DB) : env.DB,
     gate: (outTradeNo) => orderGate(env, outTradeNo),
     config,
     // Both versions' readers whatever WECHAT_API_VERSION says: an order placed before a switch still notifies the old way.
@@ -159,17 +161,21 @@ export interface GateDeps {
   readonly refundLatePayments: boolean;
   /** The R2 archive an archived order is restored from (ARCHIVE). */
   readonly archive?: R2Bucket;
+  /** Sandbox mode: `db` counts round trips and the notify methods report theirs (platform/d1-meter.ts). */
+  readonly meterD1: boolean;
 }
 
 export function gateDeps(env: Env): GateDeps {
   const parsed = getConfig(env);
+  const meterD1 = parsed.ok && parsed.config.mode === 'sandbox';
   return {
-    db: env.DB,
+    db: meterD1 ? meteredD1(env.DB) : env.DB,
     publishEvents: publisherOf(env, parsed.ok ? parsed.config.webhookUrl : undefined),
     batchHooks: BATCH_HOOKS,
     log,
     refundLatePayments: parsed.ok ? parsed.config.refundLatePayments : true,
     archive: env.ARCHIVE,
+    meterD1,
   };
 }
 

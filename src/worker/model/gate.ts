@@ -4,7 +4,9 @@
 // optional fields only.
 // The facts it carries are the gateway's domain types (model/).
 import type { OrderStatus } from '../../core/order-state';
-import type { NotifyEvidence, OrderSnapshot, PaymentFacts } from './payment';
+import type { NoticeExpectations, NoticeFields } from '../../core/payment-notice-checks';
+import type { AnomalyKind } from './anomaly';
+import type { NotifyEvidence, OrderSnapshot, PaymentFacts, TradeType } from './payment';
 import type { RefundFacts, RefundRecord, RefundTransition } from './refund';
 
 export type GateOutcome =
@@ -33,7 +35,39 @@ export interface GateResult {
   outcome: GateOutcome;
   /** The order's status after the call; null only with UNKNOWN_ORDER. */
   status: OrderStatus | null;
+  /** Sandbox mode only: the D1 round trips the call made (platform/d1-meter.ts). */
+  d1RoundTrips?: number;
 }
+
+/**
+ * What an OrderGate keeps of a payment attempt, written right after the D1 commit that made it (D1
+ * first, then this cache): the immutable facts a notify's checks need (core/payment-notice-checks.ts).
+ */
+export interface AttemptFacts {
+  outTradeNo: string;
+  /** The number WeChat knows it by: the order's own for the first attempt, else `<order>_<n>` or random. */
+  paymentNo: string;
+  /** The order total, integer fen. */
+  totalFee: number;
+  feeType: string;
+  appId: string;
+  tradeType: TradeType;
+  /** The buyer of a buyer-bound trade type (JSAPI, MINIPROGRAM), else null. */
+  openid: string | null;
+}
+
+/** How an OrderGate answered a payment notice (`settleNotice`). */
+export type NoticeSettlement = (
+  | /** This number is an attempt of that order: ask the order's gate. */ { kind: 'ALIAS'; outTradeNo: string }
+  | /** Nothing kept for this number (made before the gate kept facts, or the write was lost): the caller reads D1. */ { kind: 'NO_FACTS' }
+  | /** Authentic but not applicable: the caller records the anomaly. */ {
+      kind: 'ANOMALY';
+      anomaly: AnomalyKind;
+      detail: Record<string, unknown>;
+      outTradeNo: string | null;
+    }
+  | /** Checked and applied (or answered from the paid-memo): `payment` is what was checked. */ { kind: 'SETTLED'; result: GateResult; payment: PaymentFacts }
+) & { d1RoundTrips?: number };
 
 /** BEGIN: →CLOSING before closeorder; CLOSED: CLOSING→CLOSED after closeorder SUCCESS/ORDERCLOSED; ABORT: CLOSING→NOTPAY. */
 type ClosePhase = 'BEGIN' | 'CLOSED' | 'ABORT';
@@ -45,7 +79,13 @@ export interface CloseRequest {
 
 /** The OrderGate's RPC surface as callers see it: the only way money state changes. */
 export interface OrderGateRpc extends OrderGateRefundRpc {
-  applyPayment(p: PaymentFacts, evidence?: NotifyEvidence, seen?: OrderSnapshot): Promise<GateResult>;
+  applyPayment(p: PaymentFacts, evidence?: NotifyEvidence, seen?: OrderSnapshot, opts?: { reportRoundTrips?: boolean }): Promise<GateResult>;
+  /** A payment notice for the number this gate is named by: checked against the facts it keeps, then applied (issue 20). */
+  settleNotice(notice: NoticeFields, evidence: NotifyEvidence, expect: NoticeExpectations): Promise<NoticeSettlement>;
+  /** Keeps an attempt's facts (on the order's gate), after the D1 commit that made the attempt. */
+  rememberAttempt(facts: AttemptFacts): Promise<void>;
+  /** On the gate named by an attempt's own number (not the order's): where its order's gate is. */
+  rememberAlias(outTradeNo: string): Promise<void>;
   closeOrder(req: CloseRequest): Promise<GateResult>;
 }
 

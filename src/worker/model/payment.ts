@@ -28,6 +28,8 @@ export interface PaymentFacts {
   openid?: string;
   /** WeChat's yyyyMMddHHmmss (Beijing), verbatim. */
   timeEnd?: string;
+  /** A notify's appid (the attempt's, checked): kept in the OrderGate's paid-memo to answer exact repeats. */
+  appId?: string;
   source: PaymentSource;
 }
 

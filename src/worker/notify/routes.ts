@@ -13,6 +13,7 @@ import { handleRefundNotify } from './refund-notify';
 import { handleV3PayNotify, handleV3RefundNotify } from './v3-notify';
 import { configured } from '../platform/middleware/require-config';
 import { errorName, log } from '../platform/log';
+import { D1_ROUND_TRIPS_HEADER, metered } from '../platform/d1-meter';
 import { sendAutomaticRefunds } from '../refunds';
 
 /** Internal deadline: past it the reply is RETRY, well inside WeChat's 5 s (docs/reliability.md I4). */
@@ -43,9 +44,17 @@ const configuredOrRetry = (render: Render) =>
     return render('RETRY');
   });
 
+/** Sandbox mode: the verdict with the D1 round trips its request made, worker and Durable Objects together. */
+async function meteredHandle(c: Context<HonoEnv>, handle: Handler): Promise<NotifyVerdict & { roundTrips?: number }> {
+  const run = () => handle(c.req.raw, c.var.factory.notify(c.env, c.executionCtx, c.var.config, new Date()));
+  if (c.var.config.mode !== 'sandbox') return run();
+  const { value, roundTrips } = await metered(run);
+  return { ...value, roundTrips };
+}
+
 async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number, render: Render = notifyReply): Promise<Response> {
   const ctx = c.executionCtx;
-  const work = handle(c.req.raw, c.var.factory.notify(c.env, ctx, c.var.config, new Date())).catch((e: unknown): NotifyVerdict => {
+  const work = meteredHandle(c, handle).catch((e: unknown): NotifyVerdict & { roundTrips?: number } => {
     // Infrastructure failure before commit: nothing partial was written (one batch), WeChat retries.
     log.error('NOTIFY_INFRA_ERROR', { requestId: c.get('requestId'), error: errorName(e) });
     return { reply: 'RETRY', outcome: 'INFRA_ERROR' };
@@ -53,10 +62,13 @@ async function serve(c: Context<HonoEnv>, handle: Handler, deadlineMs: number, r
   ctx.waitUntil(work); // past the deadline the work may still commit; that is safe (I3)
   // Money that came in twice, or after the order closed, goes back now, after the reply (the lifecycle sweep is the backstop).
   ctx.waitUntil(work.then((v) => (AUTOMATIC_REFUND_OUTCOMES.has(v.outcome) && v.outTradeNo ? sendAutomaticRefunds(c.var.deps, v.outTradeNo) : undefined)));
-  const verdict = await withDeadline(work, deadlineMs);
+  const verdict: NotifyVerdict & { roundTrips?: number } = await withDeadline(work, deadlineMs);
   c.set('outcome', verdict.outcome);
   if (verdict.outTradeNo) c.set('outTradeNo', verdict.outTradeNo);
-  return render(verdict.reply);
+  const res = render(verdict.reply);
+  // Sandbox mode only (live never counts): what tests and `npm run bench:load` read.
+  if (verdict.roundTrips !== undefined) res.headers.set(D1_ROUND_TRIPS_HEADER, String(verdict.roundTrips));
+  return res;
 }
 
 interface NotifyRoutesOptions {

@@ -1,17 +1,17 @@
 import { DurableObject } from 'cloudflare:workers';
-import { paymentDecision } from '../../core/payment-decision';
 import { transition, type OrderEvent, type OrderStatus } from '../../core/order-state';
-import { alertAnomaly, messageKeyOf, reportAnomaly } from '../anomalies';
+import { checkPaymentNotice, repeatsPayment, type NoticeExpectations, type NoticeFields } from '../../core/payment-notice-checks';
 import { readArchivedOrder, restoreArchivedRows } from '../archive';
-import type { AnomalyKind, OutboxEvent } from '../model';
-import { commitDuplicate, commitPayment, duplicateRefundNo, lateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from '../orders';
-import { sha256Hex } from '../../core';
+import type { OutboxEvent } from '../model';
+import { moveStatus, readStatus } from '../orders';
 import { gateDeps, type GateDeps } from '../compose/wiring';
-import { closeEvents, orderAnomalyEvent, paymentEvents, refOf } from '../outbox';
+import { closeEvents, refOf } from '../outbox';
+import { metered } from '../platform/d1-meter';
 import type {
+  AttemptFacts,
   CloseRequest,
-  GateOutcome,
   GateResult,
+  NoticeSettlement,
   NotifyEvidence,
   OrderSnapshot,
   PaymentFacts,
@@ -22,6 +22,8 @@ import type {
   RefundTransition,
   RestoreOutcome,
 } from '../model';
+import { keepAlias, keepAttempt, keptFor } from './kept-facts';
+import { applyPaymentLocked, CAS_ATTEMPTS } from './payment-gate';
 import { applyRefundLocked, reserveRefundLocked } from './refund-gate';
 import { GATE_TEST_HOOKS, type GateTestHooks } from './test-hooks';
 
@@ -30,11 +32,12 @@ interface PaidMemo {
   transactionId: string;
   totalFee: number;
   status: OrderStatus;
+  /** The notify's appid and currency (absent for payments learnt otherwise, or memos from before issue 20). */
+  appId?: string;
+  feeType?: string;
 }
 
 const MEMO_KEY = 'paid';
-/** A CAS lost to a writer outside this lock (merchant API, a briefly coexisting instance) is re-read this often. */
-const CAS_ATTEMPTS = 3;
 
 const CLOSE_EVENTS: Record<CloseRequest['phase'], OrderEvent> = {
   BEGIN: 'CLOSE_REQUESTED',
@@ -77,10 +80,72 @@ export class OrderGate extends DurableObject<Env> {
    * access. `evidence` (the raw notify) is appended to `notifications` in the same batch.
    * Authentic-but-inapplicable facts become anomaly rows (outcomes CONFLICT, AMOUNT_MISMATCH,
    * LATE_PAYMENT). `seen` (optional) is the row the caller just read: a first CAS attempt from it
-   * saves a D1 read. Throws on infrastructure failure, with nothing partial committed.
+   * saves a D1 read. `reportRoundTrips`: the notify route's (sandbox mode: the result says how many D1
+   * round trips the call made). Throws on infrastructure failure, with nothing partial committed.
    */
-  async applyPayment(p: PaymentFacts, evidence?: NotifyEvidence, seen?: OrderSnapshot): Promise<GateResult> {
-    return this.#repeat(p) ?? (await this.#exclusive(() => Promise.resolve(this.#repeat(p) ?? this.#applyLocked(p, evidence, seen))));
+  async applyPayment(p: PaymentFacts, evidence?: NotifyEvidence, seen?: OrderSnapshot, opts?: { reportRoundTrips?: boolean }): Promise<GateResult> {
+    const work = () => this.#apply(p, evidence, seen ?? null);
+    return opts?.reportRoundTrips ? this.#metered(work) : work();
+  }
+
+  /**
+   * A payment notice for the number this gate is named by (issue 20): checked against the facts this
+   * gate keeps (core/payment-notice-checks.ts, the same checks as the notify route's read path), then
+   * applied with a compare-and-set that needs no read first; a repeat of the committed payment is
+   * answered from the paid-memo. No D1 access but the commit. An alias gate names the order's gate;
+   * a gate without facts for the number says so, and the caller reads D1.
+   */
+  async settleNotice(notice: NoticeFields, evidence: NotifyEvidence, expect: NoticeExpectations): Promise<NoticeSettlement> {
+    return this.#metered(async (): Promise<NoticeSettlement> => {
+      const paymentNo = notice.outTradeNo ?? '';
+      const kept = keptFor(this.ctx.storage.kv, paymentNo);
+      if (kept && 'alias' in kept) return { kind: 'ALIAS', outTradeNo: kept.alias };
+      if (!kept) {
+        // An order from before issue 20 (named by its own number): an exact repeat of its committed
+        // payment is still answered from the memo, as the isolate cache would (applied-cache.ts).
+        const memo = this.#paidMemo();
+        const paid = memo && memo.appId !== undefined && memo.feeType !== undefined ? { ...memo, appId: memo.appId, feeType: memo.feeType } : null;
+        const answer = paid && repeatsPayment(notice, paid, expect) ? this.#repeat(paid) : null;
+        if (!paid || !answer) return { kind: 'NO_FACTS' };
+        const { transactionId, totalFee, feeType, appId } = paid;
+        return { kind: 'SETTLED', result: answer, payment: { outTradeNo: paymentNo, transactionId, totalFee, feeType, appId, source: 'NOTIFY' } };
+      }
+      const check = checkPaymentNotice(notice, paymentNo, kept.target, expect);
+      if (!check.ok) return { kind: 'ANOMALY', anomaly: check.kind, detail: check.detail, outTradeNo: check.outTradeNo };
+      return { kind: 'SETTLED', result: await this.#apply(check.payment, evidence, 'BLIND'), payment: check.payment };
+    });
+  }
+
+  /** Keeps an attempt's facts (kept-facts.ts); called after the D1 commit that made the attempt. */
+  async rememberAttempt(facts: AttemptFacts): Promise<void> {
+    keepAttempt(this.ctx.storage.kv, facts);
+  }
+
+  /** Keeps, on an attempt's own gate, the order it belongs to; called after the D1 commit that made the attempt. */
+  async rememberAlias(outTradeNo: string): Promise<void> {
+    keepAlias(this.ctx.storage.kv, outTradeNo);
+  }
+
+  /** In sandbox mode, `work`'s result carries the D1 round trips it made (platform/d1-meter.ts). */
+  async #metered<T extends object>(work: () => Promise<T>): Promise<T & { d1RoundTrips?: number }> {
+    if (!this.#d.meterD1) return work();
+    const { value, roundTrips } = await metered(work);
+    return { ...value, d1RoundTrips: roundTrips };
+  }
+
+  /** The memo first, then under the lock: the memo again, then the decision and the commit (payment-gate.ts). */
+  async #apply(p: PaymentFacts, evidence: NotifyEvidence | undefined, seen: OrderSnapshot | 'BLIND' | null): Promise<GateResult> {
+    const gate = this;
+    const deps = {
+      ...this.#d,
+      publish: (events: readonly OutboxEvent[]) => this.#publish(events),
+      remember: (paid: PaymentFacts, totalFee: number, status: OrderStatus) => this.#remember(paid, totalFee, status),
+      // Read when the commit runs: a test installs them between calls.
+      get testHooks() {
+        return gate[GATE_TEST_HOOKS];
+      },
+    };
+    return this.#repeat(p) ?? (await this.#exclusive(() => Promise.resolve(this.#repeat(p) ?? applyPaymentLocked(deps, p, evidence, seen))));
   }
 
   /**
@@ -197,13 +262,14 @@ export class OrderGate extends DurableObject<Env> {
    * Only ever called after the D1 commit it describes (D1 first, then the cache: §6.1 non-guarantee
    * 4). The reply does not wait for this write to be confirmed: losing it only costs a D1 read later.
    */
-  #remember(memo: PaidMemo): void {
+  #remember(p: PaymentFacts, totalFee: number, status: OrderStatus): void {
+    const memo: PaidMemo = { transactionId: p.transactionId, totalFee, status, ...(p.appId === undefined ? {} : { appId: p.appId, feeType: p.feeType }) };
     this.#memo = memo;
     this.ctx.storage.put(MEMO_KEY, memo, { allowUnconfirmed: true }).catch(() => undefined);
   }
 
   /** The fast path: the same transaction and amount as the committed payment → the same answer. */
-  #repeat(p: PaymentFacts): GateResult | null {
+  #repeat(p: Pick<PaymentFacts, 'transactionId' | 'totalFee'>): GateResult | null {
     const memo = this.#paidMemo();
     if (!memo || memo.transactionId !== p.transactionId || memo.totalFee !== p.totalFee) return null;
     if (memo.status !== 'PAID' && memo.status !== 'PAID_AFTER_CLOSE') return null; // moved on: the full path decides
@@ -212,142 +278,4 @@ export class OrderGate extends DurableObject<Env> {
     this.duplicatesAnswered += 1;
     return { outcome: 'ALREADY_APPLIED', status: memo.status };
   }
-
-  /** The lock is held: read (or take the caller's snapshot), decide (core/payment-decision.ts), commit, remember, publish. */
-  async #applyLocked(p: PaymentFacts, evidence: NotifyEvidence | undefined, seen: OrderSnapshot | undefined): Promise<GateResult> {
-    const db = this.#d.db;
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      // The caller's snapshot serves the first attempt only, and only while it shows no payment: that
-      // is the one case where it can lead to a commit, whose CAS re-checks it (its txnOwner is unknown,
-      // but the CAS refuses a transaction_id held by another order, and the re-read classifies it).
-      // A snapshot that already shows the payment may predate a refund: judge it on a fresh read, or a
-      // stale PAID would be remembered for a refunded order and its replays would skip LATE_PAYMENT.
-      const { order, txnOwner, attemptView } =
-        attempt === 0 && seen && seen.transactionId === null
-          ? { order: seen, txnOwner: null, attemptView: undefined }
-          : await loadPaymentView(db, p.outTradeNo, p.transactionId, p.paymentNo).then(({ order, txnOwner, attempt }) => ({
-              order: order && {
-                status: order.status,
-                totalFee: order.total_fee,
-                feeType: order.fee_type,
-                transactionId: order.transaction_id,
-                paymentNo: order.payment_no,
-              },
-              txnOwner,
-              attemptView: attempt && { transactionId: attempt.transaction_id },
-            }));
-      const decision = paymentDecision(order, txnOwner, p, attemptView);
-      if (decision.kind === 'UNKNOWN_ORDER' || !order) return { outcome: 'UNKNOWN_ORDER', status: null };
-      if (decision.kind === 'DUPLICATE') {
-        this.#remember({ transactionId: p.transactionId, totalFee: order.totalFee, status: decision.status });
-        return { outcome: 'ALREADY_APPLIED', status: decision.status };
-      }
-      if (decision.kind === 'DUPLICATE_RECORDED') return { outcome: 'DUPLICATE_PAYMENT', status: order.status };
-      if (decision.kind === 'ANOMALY') return this.#anomaly(p, evidence, decision.anomaly, decision.outcome, order.status, order.transactionId);
-      if (decision.kind === 'DUPLICATE_PAYMENT') {
-        if (await this.#duplicate({ ...p, paymentNo: p.paymentNo ?? p.outTradeNo }, evidence, order.totalFee, order.transactionId)) {
-          return { outcome: 'DUPLICATE_PAYMENT', status: order.status };
-        }
-        continue; // the attempt changed meanwhile: read again and decide again
-      }
-
-      const { from, to } = decision;
-      const now = new Date().toISOString();
-      const bodySha256 = await anomalyKey(p, evidence);
-      const hooks = this[GATE_TEST_HOOKS];
-      await hooks?.beforeCommit?.();
-      const commit: PaymentCommit = {
-        facts: p,
-        from,
-        to,
-        now,
-        evidence,
-        anomaly:
-          to === 'PAID_AFTER_CLOSE'
-            ? {
-                kind: 'PAID_AFTER_CLOSE',
-                outTradeNo: p.outTradeNo,
-                bodySha256,
-                now,
-                detail: {
-                  from,
-                  transactionId: p.transactionId,
-                  totalFee: p.totalFee,
-                  source: p.source,
-                  // LATE_PAYMENT_POLICY: refunded in full automatically, or held for the merchant to refund or fulfil.
-                  ...(this.#d.refundLatePayments
-                    ? { action: 'AUTOMATIC_REFUND', out_refund_no: lateRefundNo(p.paymentNo ?? p.outTradeNo) }
-                    : { action: 'REFUND_OR_FULFIL' }),
-                },
-              }
-            : undefined,
-      };
-      const events = paymentEvents({ outTradeNo: p.outTradeNo, to, transactionId: p.transactionId, now, anomaly: commit.anomaly });
-      const applied = await commitPayment(db, { ...commit, events, refundLate: this.#d.refundLatePayments }, this.#d.batchHooks);
-      await hooks?.afterCommit?.();
-      if (applied) {
-        this.#publish(events);
-        this.#remember({ transactionId: p.transactionId, totalFee: order.totalFee, status: to });
-        if (to === 'PAID_AFTER_CLOSE') alertAnomaly(this.#d.log, 'PAID_AFTER_CLOSE', p.outTradeNo, { from, source: p.source });
-        return { outcome: to === 'PAID' ? 'APPLIED' : 'PAID_AFTER_CLOSE', status: to };
-      }
-      // The CAS lost to a writer outside this lock: read again and decide again.
-    }
-    throw new Error('order status kept changing; retry');
-  }
-
-  /**
-   * Money that came in twice: the attempt's credit, its automatic full refund (filed SUBMITTING; the
-   * lifecycle sweep sends it) and the DUPLICATE_PAYMENT anomaly with its order.anomaly event, in one
-   * batch. The order itself does not move. False when the attempt's CAS lost.
-   */
-  async #duplicate(p: PaymentFacts & { paymentNo: string }, evidence: NotifyEvidence | undefined, totalFee: number, paidTxn: string | null): Promise<boolean> {
-    const now = new Date().toISOString();
-    const anomaly = {
-      kind: 'DUPLICATE_PAYMENT' as const,
-      outTradeNo: p.outTradeNo,
-      bodySha256: await anomalyKey(p, evidence),
-      now,
-      detail: {
-        payment_no: p.paymentNo,
-        transactionId: p.transactionId,
-        paidTransactionId: paidTxn,
-        totalFee: p.totalFee,
-        source: p.source,
-        out_refund_no: duplicateRefundNo(p.paymentNo),
-        action: 'AUTOMATIC_REFUND',
-      },
-    };
-    const events = [orderAnomalyEvent(anomaly)];
-    const committed = await commitDuplicate(this.#d.db, { facts: p, totalFee, now, evidence, anomaly, events });
-    if (committed) {
-      this.#publish(events);
-      alertAnomaly(this.#d.log, 'DUPLICATE_PAYMENT', p.outTradeNo, { paymentNo: p.paymentNo, source: p.source });
-    }
-    return committed;
-  }
-
-  async #anomaly(
-    p: PaymentFacts,
-    evidence: NotifyEvidence | undefined,
-    kind: AnomalyKind,
-    outcome: GateOutcome,
-    status: OrderStatus,
-    storedTxn: string | null,
-  ): Promise<GateResult> {
-    const detail = { transactionId: p.transactionId, storedTransactionId: storedTxn, totalFee: p.totalFee, feeType: p.feeType, status, source: p.source };
-    const record = { kind, outTradeNo: p.outTradeNo, bodySha256: await anomalyKey(p, evidence), detail, now: new Date().toISOString() };
-    // A re-sent message was recorded and alerted already: reportAnomaly writes, publishes and alerts once.
-    await reportAnomaly({ ...this.#d, publish: (events) => this.#publish(events) }, { record, evidence, notifyKind: 'PAY', alert: { source: p.source } });
-    return { outcome, status };
-  }
-}
-
-/**
- * An anomaly's idempotency key: the notify's message key, or for a fact without a notify body
- * (orderquery, closeorder ORDERPAID) a hash of the fact.
- */
-async function anomalyKey(p: PaymentFacts, evidence: NotifyEvidence | undefined): Promise<string> {
-  if (evidence) return messageKeyOf(evidence);
-  return sha256Hex(`${p.source}\n${p.outTradeNo}\n${p.transactionId}\n${p.totalFee}\n${p.feeType}`);
 }

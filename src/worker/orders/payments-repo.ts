@@ -40,8 +40,11 @@ export async function loadPaymentView(
 
 export interface PaymentCommit {
   facts: PaymentFacts;
-  /** The status read under the DO lock: the CAS lands only if it is still current. */
-  from: OrderStatus;
+  /**
+   * The status read under the DO lock: the CAS lands only if it is still current. Or every status a
+   * payment moves to `to` from (a notice checked against the OrderGate's facts, nothing read: issue 20).
+   */
+  from: OrderStatus | readonly OrderStatus[];
   to: 'PAID' | 'PAID_AFTER_CLOSE';
   now: string;
   evidence?: NotifyEvidence;
@@ -72,12 +75,12 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
         `UPDATE orders SET status = ?3, transaction_id = ?4, time_end = ?5, bank_type = ?6, cash_fee = ?7,
            prepay_openid = COALESCE(?8, prepay_openid), paid_at = ?9, updated_at = ?9, payment_no = ?12,
            last_notify_at = CASE WHEN ?10 = 'NOTIFY' THEN ?9 ELSE last_notify_at END
-         WHERE out_trade_no = ?1 AND status = ?2 AND total_fee = ?11 AND transaction_id IS NULL
+         WHERE out_trade_no = ?1 AND status IN (SELECT value FROM json_each(?2)) AND total_fee = ?11 AND transaction_id IS NULL
            AND NOT EXISTS (SELECT 1 FROM orders AS other WHERE other.transaction_id = ?4)`,
       )
       .bind(
         f.outTradeNo,
-        c.from,
+        JSON.stringify(typeof c.from === 'string' ? [c.from] : c.from),
         c.to,
         f.transactionId,
         f.timeEnd ?? null,

@@ -6,7 +6,7 @@ import { PAID_STATUSES } from '../../core/order-state';
 import { ChannelError, type Payer, type PayParams, type Prepay, type TradeType } from '../channel';
 import type { GatewayDeps } from '../platform/deps';
 import { DomainError } from '../platform/errors';
-import { log } from '../platform/log';
+import { errorName, log } from '../platform/log';
 import { checkoutUrl } from '../platform/checkout-link';
 import { type PaymentAttemptRow, getAttempt, insertAttemptStatement, listAttempts, numberFree } from './attempts-repo';
 import { getOrder, pinPrepayClientIp, updateStatus, type OrderRow } from './orders-repo';
@@ -221,7 +221,31 @@ export async function payAttempt(deps: GatewayDeps, requester: PayRequester, row
     expiresAt: new Date(Math.min(nowMs + lifetime, Date.parse(row.expires_at))).toISOString(),
     now,
   });
+  await keepAttemptFacts(deps, row, attempt);
   return { created: true, attempt, pay: await payParamsOf(deps, row, attempt, nowMs) };
+}
+
+/**
+ * After the D1 commit that made the attempt (D1 first, then the cache), its OrderGate keeps what a
+ * notify's checks need, and an attempt under a number of its own gets a gate naming the order's: a
+ * first notify then costs one D1 round trip (issue 20; order-gate/kept-facts.ts). A cache: a failure
+ * is logged and the buyer still gets the attempt; its notify then takes the read path.
+ */
+async function keepAttemptFacts(deps: GatewayDeps, row: OrderRow, a: PaymentAttemptRow): Promise<void> {
+  try {
+    await deps.gate(row.out_trade_no).rememberAttempt({
+      outTradeNo: row.out_trade_no,
+      paymentNo: a.payment_no,
+      totalFee: row.total_fee,
+      feeType: row.fee_type,
+      appId: a.appid ?? deps.config.appId,
+      tradeType: a.trade_type,
+      openid: a.openid,
+    });
+    if (a.payment_no !== row.out_trade_no) await deps.gate(a.payment_no).rememberAlias(row.out_trade_no);
+  } catch (e) {
+    (deps.log ?? log).warn('ATTEMPT_FACTS_NOT_KEPT', { outTradeNo: row.out_trade_no, paymentNo: a.payment_no, error: errorName(e) });
+  }
 }
 
 /**
