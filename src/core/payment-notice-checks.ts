@@ -16,23 +16,31 @@ import { parseFen } from './money';
 const TRANSACTION_ID = /^[0-9A-Za-z]{1,32}$/;
 const TIME_END = /^\d{14}$/;
 
-/** An authenticated payment notice, either API version (the channel's PaymentNotice has this shape). */
+/**
+ * An authenticated payment notice, either API version, as its reader normalised it (the channel's
+ * PaymentNotice): the wire values as text, nothing checked beyond authenticity.
+ */
 export interface NoticeFields {
   readonly appId?: string;
   readonly mchId?: string;
   /** The number WeChat knows: a payment attempt's (for orders made before attempts, the order's own). */
   readonly outTradeNo?: string;
   readonly transactionId?: string;
-  /** Fen as text, as on the wire. */
+  /** The order amount in fen as text (v2 total_fee; v3 amount.total). */
   readonly totalFee?: string;
+  /** What the buyer paid in fen as text (v2 cash_fee; v3 amount.payer_total): informational. */
   readonly cashFee?: string;
-  /** Absent: CNY. */
+  /** Absent: CNY (v2 fee_type; v3 amount.currency). */
   readonly feeType?: string;
+  /** WeChat reports the payment made (v2 result_code=SUCCESS; v3 TRANSACTION.SUCCESS with trade_state SUCCESS). */
   readonly succeeded: boolean;
+  /** What WeChat reported instead, for the anomaly record (v2 err_code; v3 event_type and trade_state). */
   readonly failure?: Readonly<Record<string, string | null>>;
+  /** As on the wire: a mini-program's payment is JSAPI. */
   readonly tradeType?: string;
   readonly openid?: string;
   readonly bankType?: string;
+  /** yyyyMMddHHmmss (Beijing). */
   readonly timeEnd?: string;
 }
 

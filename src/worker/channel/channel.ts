@@ -3,7 +3,7 @@
 // the wire format stay inside an implementation (wechat/: API v2; wechat-v3/: API v3). What WeChat
 // posts to us is read by each version's notify reader into one normalised notice, which the notify
 // use case checks once for both.
-import type { JsapiPayParams, JsapiPayParamsV3, SignType } from '../../core';
+import type { JsapiPayParams, JsapiPayParamsV3, NoticeFields, SignType } from '../../core';
 
 import type { TradeType } from '../model';
 
@@ -155,31 +155,9 @@ export type BillStreamResult = { readonly kind: 'BILL'; readonly chunks: AsyncIt
  * A payment notify once authenticated, whatever its API version, as its reader normalised it: the wire
  * values as text, nothing checked beyond authenticity. Every later check (our merchant and appid, a
  * known attempt, amount, currency, result, trade type, payer) is the notify use case's, defined once
- * for both versions (notify/payment-notice.ts).
+ * for both versions (core/payment-notice-checks.ts, run by notify/payment-notice.ts).
  */
-export interface PaymentNotice {
-  readonly appId?: string;
-  readonly mchId?: string;
-  /** The number WeChat knows: a payment attempt's (for orders made before attempts, the order's own). */
-  readonly outTradeNo?: string;
-  readonly transactionId?: string;
-  /** The order amount in fen as text (v2 total_fee; v3 amount.total), parsed by the use case. */
-  readonly totalFee?: string;
-  /** What the buyer paid in fen as text (v2 cash_fee; v3 amount.payer_total): informational. */
-  readonly cashFee?: string;
-  /** Absent: CNY (v2 fee_type; v3 amount.currency). */
-  readonly feeType?: string;
-  /** WeChat reports the payment made (v2 result_code=SUCCESS; v3 TRANSACTION.SUCCESS with trade_state SUCCESS). */
-  readonly succeeded: boolean;
-  /** What WeChat reported instead, for the anomaly record (v2 err_code; v3 event_type and trade_state). */
-  readonly failure?: Readonly<Record<string, string | null>>;
-  /** As on the wire: a mini-program's payment is JSAPI. */
-  readonly tradeType?: string;
-  readonly openid?: string;
-  readonly bankType?: string;
-  /** yyyyMMddHHmmss (Beijing). */
-  readonly timeEnd?: string;
-}
+export type PaymentNotice = NoticeFields;
 
 /** A refund notify once authenticated (v2: its req_info decrypted; v3: signature and resource), normalised like PaymentNotice. */
 export interface RefundNotice {

@@ -1,6 +1,7 @@
 // Payment facts as the OrderGate applies them, whatever reported them (notify, orderquery, closeorder, the bill).
 // They cross the DO's RPC boundary: add optional fields only (docs/reliability.md §6.1).
 import type { OrderStatus } from '../../core/order-state';
+import type { CheckedPayment } from '../../core/payment-notice-checks';
 
 /**
  * The ways a buyer pays: JSAPI (WeChat's in-app browser, under the 公众号 appid), MINIPROGRAM (JSAPI
@@ -12,23 +13,13 @@ export type TradeType = 'JSAPI' | 'MINIPROGRAM' | 'NATIVE' | 'MWEB' | 'APP';
 /** RECONCILIATION: a bill payment confirmed by a verified orderquery (src/worker/reconciliation). */
 export type PaymentSource = 'NOTIFY' | 'ORDERQUERY' | 'CLOSE_ORDERPAID' | 'RECONCILIATION';
 
-/** A verified payment fact: the signature (notify or orderquery answer) was checked by the caller. */
-export interface PaymentFacts {
-  /** The merchant's order. */
-  outTradeNo: string;
-  /** The attempt WeChat reported (the out_trade_no it knows); absent: the order's own number. */
-  paymentNo?: string;
-  transactionId: string;
-  /** Integer fen, as WeChat reported it; the DO re-checks it against the order. */
-  totalFee: number;
-  feeType: string;
-  cashFee?: number;
-  bankType?: string;
-  /** The payer's openid as WeChat reported it. */
-  openid?: string;
-  /** WeChat's yyyyMMddHHmmss (Beijing), verbatim. */
-  timeEnd?: string;
-  /** A notify's appid (the attempt's, checked): kept in the OrderGate's paid-memo to answer exact repeats. */
+/**
+ * A verified payment fact: the signature (notify or orderquery answer) was checked by the caller. The
+ * fields of a checked notice (core/payment-notice-checks.ts), whatever reported it: integer fen as
+ * WeChat reported it (the DO re-checks it against the order); `appId` (a notify's, checked) is absent
+ * for facts from orderquery, closeorder or the bill.
+ */
+export interface PaymentFacts extends Omit<CheckedPayment, 'appId' | 'source'> {
   appId?: string;
   source: PaymentSource;
 }
