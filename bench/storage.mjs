@@ -403,7 +403,8 @@ async function phaseArchive(paid) {
   const sample = [paid[0], paid[Math.floor(paid.length / 2)], paid.at(-1)];
   for (const o of sample) {
     const view = await http('GET', `/v1/orders/${o.no}`);
-    if (view.archived !== true || view.total_fee !== o.totalFee) throw new Error(`GET /v1/orders/${o.no}: not the archived order (${JSON.stringify(view).slice(0, 200)})`);
+    if (view.archived !== true || view.total_fee !== o.totalFee)
+      throw new Error(`GET /v1/orders/${o.no}: not the archived order (${JSON.stringify(view).slice(0, 200)})`);
   }
   const login = await fetch(`${base}/admin/login`, {
     method: 'POST',
@@ -415,12 +416,17 @@ async function phaseArchive(paid) {
   if (login.status !== 303 || !cookie) throw new Error(`console login: HTTP ${login.status}`);
   const page = await fetch(`${base}/admin/orders/${sample[1].no}`, { headers: { Cookie: cookie } });
   const html = await page.text();
-  if (page.status !== 200 || !html.includes('已归档') || !html.includes(sample[1].no)) throw new Error(`console 订单详情 of an archived order: HTTP ${page.status}`);
+  if (page.status !== 200 || !html.includes('已归档') || !html.includes(sample[1].no))
+    throw new Error(`console 订单详情 of an archived order: HTTP ${page.status}`);
   // A refund after archiving (WeChat allows a year): the order comes back into D1, the refund runs as any.
   const target = paid.find((o) => one(`SELECT COUNT(*) FROM refunds WHERE out_refund_no = '${o.no}-R1'`) === 0) ?? paid[0];
   const r = await http('POST', `/v1/orders/${target.no}/refunds`, { refund_fee: 1, out_refund_no: `${target.no}-RA` }, { retry: true });
   await flush({ out_refund_no: r.out_refund_no });
-  await waitFor('the archived order\'s refund SUCCESS', () => (one(`SELECT COUNT(*) FROM refunds WHERE out_refund_no = '${target.no}-RA' AND status = 'SUCCESS'`) === 1 ? 0 : 1), 90_000);
+  await waitFor(
+    "the archived order's refund SUCCESS",
+    () => (one(`SELECT COUNT(*) FROM refunds WHERE out_refund_no = '${target.no}-RA' AND status = 'SUCCESS'`) === 1 ? 0 : 1),
+    90_000,
+  );
   return { startedWith, archived, stillHot: hot(), refunded: target.no, readBack: sample.length };
 }
 
@@ -643,7 +649,9 @@ async function main() {
     }
     return Infinity;
   };
-  console.log(`  projection with the window (bodies in D1 for ${EVIDENCE_DAYS} days: ${fmt(fresh)} B per paid order; then ${fmt(steady)} B; past ${HOT_DAYS} days ${fmt(lookupPer)} B)`);
+  console.log(
+    `  projection with the window (bodies in D1 for ${EVIDENCE_DAYS} days: ${fmt(fresh)} B per paid order; then ${fmt(steady)} B; past ${HOT_DAYS} days ${fmt(lookupPer)} B)`,
+  );
   for (const daily of [10_000, 100_000, 1_000_000]) {
     const d = daysTo10GB(daily);
     console.log(

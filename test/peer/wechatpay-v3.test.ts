@@ -77,7 +77,7 @@ beforeAll(async () => {
   const migrate = spawnSync(path.resolve('node_modules/.bin/wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
     encoding: 'utf8',
     env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
-    timeout: 60_000,
+    timeout: 150_000,
   });
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stdout}${migrate.stderr}`);
   worker = await unstable_startWorker({
@@ -95,7 +95,8 @@ beforeAll(async () => {
     certs: { [SANDBOX_PUB_KEY_ID]: SANDBOX_PAY_PUBLIC_KEY },
     baseURL: `${origin}/sandbox/`,
   });
-}, 60_000);
+  // Bounded, but generous: applying 14 migrations and starting a runtime take a minute on 2 busy cores.
+}, 180_000);
 
 afterAll(async () => {
   await worker?.dispose();
