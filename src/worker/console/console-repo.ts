@@ -2,7 +2,7 @@
 // search is orders-repo's listOrders, with `q`), an order's timeline rows, anomaly acknowledgement (sessions and login budgets: admin-auth-repo).
 // Every list reads through an index (docs: bench/console.mjs prints the EXPLAIN QUERY PLAN).
 import { ATTEMPT_WITH_EVENT, attemptOf, type AttemptRow, type EventRow, type EventStatus, type EventType } from '../webhooks';
-import { ORDER_COLUMNS, type OrderRow, type PaymentAttemptRow } from '../orders';
+import { ORDER_COLUMNS, attemptOfStored, type OrderRow, type PaymentAttemptRow } from '../orders';
 import type { RefundRow } from '../refunds';
 
 export interface DailyRow {
@@ -88,7 +88,7 @@ export async function orderTimelineRows(
     anomalies: (anomalies?.results ?? []) as AnomalyRow[],
     events: (events?.results ?? []) as EventRow[],
     attempts: ((attempts?.results ?? []) as Parameters<typeof attemptOf>[0][]).map(attemptOf),
-    payments: (payments?.results ?? []) as PaymentAttemptRow[],
+    payments: ((payments?.results ?? []) as Record<string, unknown>[]).map(attemptOfStored),
   };
 }
 

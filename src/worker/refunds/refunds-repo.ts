@@ -5,6 +5,7 @@
 import type { OrderStatus } from '../../core/order-state';
 import type { AnomalyRecord, BatchHooks, NotifyEvidence, OutboxEvent, RefundRecord, RefundStatus } from '../model';
 import { outboxStatement } from '../outbox';
+import { storedMs } from '../platform/stored-time';
 
 /** One `refunds` row as D1 returns it. Times are UTC ISO-8601. */
 export type RefundRow = RefundRecord;
@@ -165,9 +166,9 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
       db
         .prepare(
           `UPDATE payment_attempts SET status = 'REFUNDED', updated_at = ?2
-           WHERE payment_no = ?1 AND status = 'REFUNDING' AND EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?3 AND status = 'SUCCESS' AND updated_at = ?2)`,
+           WHERE payment_no = ?1 AND status = 'REFUNDING' AND EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?3 AND status = 'SUCCESS' AND updated_at = ?4)`,
         )
-        .bind(r.payment_no, c.now, r.out_refund_no),
+        .bind(r.payment_no, storedMs(c.now), r.out_refund_no, c.now),
     );
   }
   if (c.evidence) {
