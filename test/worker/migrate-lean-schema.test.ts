@@ -17,6 +17,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fixture from '../fixtures/d1-0010-bench.sql?raw';
 import { getAttempt, getOrder, orderView, type OrderRow } from '../../src/worker/orders';
 import { storedHex } from '../../src/worker/platform/stored-hash';
+import { getRefund } from '../../src/worker/refunds';
 import { api, AUTH } from '../support/orders-helpers';
 
 type Row = Record<string, any>;
@@ -102,7 +103,18 @@ describe('migration 0011 on a database filled by the code before it', () => {
     for (const a of after.attempts) expect(typeof a.created_at).toBe('number');
     // The repos read them back as the ISO text they were.
     for (const a of before.attempts) expect(await getAttempt(env.DB, a.payment_no)).toEqual(a);
-    expect(after.refunds.map((r) => withHex(r, 'request_hash'))).toEqual(before.refunds);
+    // A refund's times too (0015).
+    expect(after.refunds.map((r) => withHex(r, 'request_hash'))).toEqual(
+      before.refunds.map((r) => ({
+        ...r,
+        last_attempt_at: ms(r.last_attempt_at),
+        last_synced_at: ms(r.last_synced_at),
+        created_at: ms(r.created_at),
+        updated_at: ms(r.updated_at),
+        succeeded_at: ms(r.succeeded_at),
+      })),
+    );
+    for (const r of before.refunds) expect(withHex((await getRefund(env.DB, r.out_refund_no)) as Row, 'request_hash')).toEqual(r);
     // A merchant's refund hash is bytes now; an automatic refund's marker stays text.
     for (const r of after.refunds) expect(typeof r.request_hash === 'string').toBe(r.automatic === 1);
     // The ledger's time is epoch ms now: the same instant.

@@ -23,7 +23,12 @@ export const ARCHIVED_TABLES: readonly ArchivedTable[] = [
     changes: 'updated_at',
     msTimes: ['expires_at', 'paid_at', 'closed_at', 'created_at', 'updated_at'],
   },
-  { name: 'refunds', link: { column: 'out_trade_no' }, changes: 'updated_at' },
+  {
+    name: 'refunds',
+    link: { column: 'out_trade_no' },
+    changes: 'updated_at',
+    msTimes: ['last_attempt_at', 'last_synced_at', 'created_at', 'updated_at', 'succeeded_at'],
+  },
   { name: 'ledger', link: { column: 'out_trade_no' } },
   { name: 'notifications', link: { column: 'out_trade_no' } },
   { name: 'anomalies', link: { column: 'out_trade_no' }, changes: 'acknowledged_at' },

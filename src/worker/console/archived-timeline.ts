@@ -3,6 +3,7 @@
 import { archivedOrder } from '../orders';
 import type { GatewayDeps } from '../platform/deps';
 import { storedIso, type StoredTime } from '../platform/stored-time';
+import { refundOfStored } from '../refunds';
 import { attemptOf } from '../webhooks';
 import type { orderTimelineRows } from './console-repo';
 
@@ -30,7 +31,9 @@ export async function archivedTimeline(deps: Pick<GatewayDeps, 'db' | 'archive'>
     notifications: rows('notifications')
       .sort(by('id'))
       .map((n) => ({ ...n, received_at: storedIso(n.received_at as StoredTime) })),
-    refunds: rows('refunds').sort(by('created_at', 'out_refund_no')),
+    refunds: rows('refunds')
+      .map(refundOfStored)
+      .sort((x, y) => by('created_at', 'out_refund_no')(x as never, y as never)),
     anomalies: rows('anomalies').sort(by('created_at', 'id')),
     events,
     attempts: rows('event_attempts')

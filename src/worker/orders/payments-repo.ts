@@ -141,7 +141,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
            SELECT ?1, out_trade_no, ?2, 0, 1, total_fee, total_fee, '订单关闭后支付，自动退款', 'SUBMITTING', ?3, ?4, ?4 FROM orders
            WHERE changes() = 1 AND out_trade_no = ?5`,
         )
-        .bind(lateRefundNo(paymentNo), paymentNo, `late:${f.transactionId}`, c.now, f.outTradeNo),
+        .bind(lateRefundNo(paymentNo), paymentNo, `late:${f.transactionId}`, storedMs(c.now), f.outTradeNo),
     );
   }
   // The paying attempt (absent for orders that never had one): guarded by the order's new state.
@@ -207,7 +207,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
         `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, duplicate, automatic, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
          SELECT ?1, ?2, ?3, 1, 1, ?4, ?4, '重复支付自动退款', 'SUBMITTING', ?5, ?6, ?6 WHERE changes() = 1`,
       )
-      .bind(outRefundNo, f.outTradeNo, f.paymentNo, c.totalFee, `duplicate:${f.transactionId}`, c.now),
+      .bind(outRefundNo, f.outTradeNo, f.paymentNo, c.totalFee, `duplicate:${f.transactionId}`, storedMs(c.now)),
   ];
   if (c.evidence) {
     stmts.push(
