@@ -36,7 +36,9 @@ INSERT INTO ledger (out_trade_no, kind, amount_fen, transaction_id, created_at)
 
 INSERT INTO refunds (out_refund_no, out_trade_no, refund_fee, total_fee, reason, status, refund_id, request_hash, attempts, created_at, updated_at, succeeded_at)
   SELECT 'R' || out_trade_no, out_trade_no, refunded_fee, total_fee, '压测退款', 'SUCCESS', '5030' || substr(transaction_id, 5), 'bench', 1,
-    strftime('%Y-%m-%dT%H:%M:%fZ', paid_at, '+1 hours'), strftime('%Y-%m-%dT%H:%M:%fZ', paid_at, '+1 hours'), strftime('%Y-%m-%dT%H:%M:%fZ', paid_at, '+1 hours')
+    CAST(round((julianday(paid_at, '+1 hours') - 2440587.5) * 86400000.0) AS INTEGER), -- epoch ms since 0015
+    CAST(round((julianday(paid_at, '+1 hours') - 2440587.5) * 86400000.0) AS INTEGER),
+    CAST(round((julianday(paid_at, '+1 hours') - 2440587.5) * 86400000.0) AS INTEGER)
   FROM orders WHERE refunded_fee > 0;
 
 -- One applied notify per paid order of the last 30 days (raw bodies kept short).
@@ -56,7 +58,7 @@ DELETE FROM console_daily;
 INSERT INTO console_daily (day, paid_count, paid_fee)
   SELECT date(paid_at, '+8 hours'), COUNT(*), SUM(total_fee) FROM orders WHERE paid_at IS NOT NULL GROUP BY 1;
 INSERT INTO console_daily (day, refund_count, refund_fee)
-  SELECT date(succeeded_at, '+8 hours'), COUNT(*), SUM(refund_fee) FROM refunds WHERE status = 'SUCCESS' GROUP BY 1 ORDER BY 1
+  SELECT date(succeeded_at / 1000, 'unixepoch', '+8 hours'), COUNT(*), SUM(refund_fee) FROM refunds WHERE status = 'SUCCESS' GROUP BY 1 ORDER BY 1
   ON CONFLICT (day) DO UPDATE SET refund_count = excluded.refund_count, refund_fee = excluded.refund_fee;
 INSERT INTO console_daily (day, closed_count)
   SELECT date(closed_at, '+8 hours'), COUNT(*) FROM orders WHERE status = 'CLOSED' AND closed_at IS NOT NULL GROUP BY 1 ORDER BY 1

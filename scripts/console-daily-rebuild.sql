@@ -8,7 +8,7 @@ INSERT INTO console_daily (day, paid_count, paid_fee)
   SELECT date(paid_at, '+8 hours'), COUNT(*), SUM(total_fee) FROM orders WHERE paid_at IS NOT NULL GROUP BY 1 ORDER BY 1
   ON CONFLICT (day) DO UPDATE SET paid_count = excluded.paid_count, paid_fee = excluded.paid_fee;
 INSERT INTO console_daily (day, refund_count, refund_fee)
-  SELECT date(succeeded_at, '+8 hours'), COUNT(*), SUM(refund_fee) FROM refunds WHERE status = 'SUCCESS' GROUP BY 1 ORDER BY 1
+  SELECT date(succeeded_at / 1000, 'unixepoch', '+8 hours'), COUNT(*), SUM(refund_fee) FROM refunds WHERE status = 'SUCCESS' GROUP BY 1 ORDER BY 1
   ON CONFLICT (day) DO UPDATE SET refund_count = excluded.refund_count, refund_fee = excluded.refund_fee;
 INSERT INTO console_daily (day, closed_count)
   SELECT date(closed_at, '+8 hours'), COUNT(*) FROM orders WHERE closed_at IS NOT NULL GROUP BY 1 ORDER BY 1

@@ -7,6 +7,7 @@ import { parseConfig } from '../../src/worker/platform/config';
 import type { GatewayDeps } from '../../src/worker/platform/deps';
 import { BATCH_HOOKS, orderGate, wechatDeps } from '../../src/worker/compose/wiring';
 import { v2Channel } from '../../src/worker/wechat';
+import { refundOfStored } from '../../src/worker/refunds';
 import { AUTH, BUYER, api, freshNo, jsapiFor, postJson, prepayIdOf, simPay, simScenario } from './orders-helpers';
 
 export { AUTH, api, freshNo, postJson, simScenario };
@@ -84,8 +85,10 @@ export async function simOrder(outTradeNo: string): Promise<Record<string, any>>
   return (await (await api(`/sandbox/sim/orders/${outTradeNo}`)).json()) as Record<string, any>;
 }
 
+/** The stored refund row, its times (epoch ms since 0015) read back as the repos do, as ISO text. */
 export async function refundRow(outRefundNo: string) {
-  return env.DB.prepare('SELECT * FROM refunds WHERE out_refund_no = ?1').bind(outRefundNo).first<Record<string, any>>();
+  const row = await env.DB.prepare('SELECT * FROM refunds WHERE out_refund_no = ?1').bind(outRefundNo).first<Record<string, any>>();
+  return row ? (refundOfStored(row) as unknown as Record<string, any>) : null;
 }
 
 export async function ledger(outTradeNo: string) {
@@ -100,7 +103,7 @@ export async function anomalies(outTradeNo: string) {
 
 /** Moves a refund's bookkeeping times back, as if it had been quiet for `byMs`. */
 export async function ageRefund(outRefundNo: string, byMs: number) {
-  const back = (iso: string | null) => (iso ? new Date(Date.parse(iso) - byMs).toISOString() : null);
+  const back = (iso: string | null) => (iso ? Date.parse(iso) - byMs : null); // stored as epoch ms since 0015
   const r = await refundRow(outRefundNo);
   await env.DB.prepare('UPDATE refunds SET updated_at = ?2, last_attempt_at = ?3, last_synced_at = ?4 WHERE out_refund_no = ?1')
     .bind(outRefundNo, back(r!.updated_at), back(r!.last_attempt_at), back(r!.last_synced_at))

@@ -3,7 +3,9 @@
 // runs as any refund, and a later run archives it again with the new refund.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { readArchivedOrder, runArchive } from '../../src/worker/archive';
+import { readArchivedOrder, restoreArchivedRows, runArchive } from '../../src/worker/archive';
+import { getAttempt } from '../../src/worker/orders';
+import type { ArchiveRow, ArchiveValue } from '../../src/core';
 import { orderGate } from '../../src/worker/compose/wiring';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
 import { adminPage, login } from '../support/console-helpers';
@@ -87,6 +89,24 @@ describe('an archived order', () => {
     expect(await orderGate(env, no).restoreArchived(no)).toBe('HOT');
     expect((await ledger(no)).length).toBe(2);
     expect(await orderGate(env, 'NEVER-ARCHIVED-NO-SUCH-ORDER').restoreArchived('NEVER-ARCHIVED-NO-SUCH-ORDER')).toBe('NOT_ARCHIVED');
+  });
+
+  it('archived before 0015 (attempt and refund times as ISO text): restored with its times as epoch ms, read as the same instants', async () => {
+    const { no } = await archivedRefundedOrder();
+    const { rows } = (await readArchivedOrder(env.DB, env.ARCHIVE, no))!;
+    const stored = rows.payment_attempts![0]!;
+    expect(typeof stored.created_at).toBe('number');
+    const iso = (v: ArchiveValue | undefined): ArchiveValue => (typeof v === 'number' ? new Date(v).toISOString() : (v ?? null));
+    const times = ['expires_at', 'paid_at', 'closed_at', 'created_at', 'updated_at', 'last_attempt_at', 'last_synced_at', 'succeeded_at'];
+    const asOld = (r: ArchiveRow) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, times.includes(k) ? iso(v) : v]));
+    const old = { ...rows, payment_attempts: [asOld(stored)], refunds: rows.refunds!.map(asOld) };
+    expect(await restoreArchivedRows(env.DB, no, old)).toBe('RESTORED');
+    expect(await env.DB.prepare('SELECT * FROM payment_attempts WHERE payment_no = ?1').bind(no).first()).toEqual(stored);
+    const refundTimes = 'out_refund_no, last_attempt_at, last_synced_at, created_at, updated_at, succeeded_at';
+    expect((await env.DB.prepare(`SELECT ${refundTimes} FROM refunds WHERE out_trade_no = ?1`).bind(no).all()).results).toEqual(
+      rows.refunds!.map((r) => Object.fromEntries(refundTimes.split(', ').map((k) => [k, r[k]]))),
+    );
+    expect(await getAttempt(env.DB, no)).toMatchObject({ created_at: iso(stored.created_at), paid_at: iso(stored.paid_at) });
   });
 
   it('is not new to a creation that reuses its number: the same request is the archived order, another is a conflict', async () => {

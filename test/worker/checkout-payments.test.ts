@@ -118,7 +118,7 @@ describe('the trade type is the browser’s', () => {
     const o = await createOrder();
     const first = await attempt(o.out_trade_no, { ua: IPHONE_SAFARI });
     await env.DB.prepare('UPDATE payment_attempts SET expires_at = ?2 WHERE payment_no = ?1')
-      .bind(o.out_trade_no, new Date(Date.now() - 1000).toISOString())
+      .bind(o.out_trade_no, Date.now() - 1000) // epoch ms since 0015
       .run();
     const second = await attempt(o.out_trade_no, { ua: IPHONE_SAFARI });
     expect(second.status).toBe(201);

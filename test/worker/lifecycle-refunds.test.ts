@@ -89,7 +89,7 @@ describe('stuck refunds in the lifecycle cron', { timeout: 60_000 }, () => {
     expect(await refundEventTypes(no)).toEqual(['refund.succeeded']);
     expect(await orderView(no)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded_fee: 200, refundable_fee: 700 });
     // storage is shared within the file: take the never-ending refund out of later ticks
-    await env.DB.prepare(`UPDATE refunds SET last_synced_at = '9999-01-01T00:00:00.000Z' WHERE out_refund_no = ?1`).bind(orn).run();
+    await env.DB.prepare(`UPDATE refunds SET last_synced_at = 253370764800000 WHERE out_refund_no = ?1`).bind(orn).run();
   });
 
   it('a PROCESSING refund is asked at its notify window while young, then every 5 minutes, then every 30 minutes once an hour old', () => {

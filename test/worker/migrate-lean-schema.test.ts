@@ -15,8 +15,9 @@ import { applyD1Migrations, reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fixture from '../fixtures/d1-0010-bench.sql?raw';
-import { getOrder, orderView, type OrderRow } from '../../src/worker/orders';
+import { getAttempt, getOrder, orderView, type OrderRow } from '../../src/worker/orders';
 import { storedHex } from '../../src/worker/platform/stored-hash';
+import { getRefund } from '../../src/worker/refunds';
 import { api, AUTH } from '../support/orders-helpers';
 
 type Row = Record<string, any>;
@@ -83,12 +84,37 @@ describe('migration 0011 on a database filled by the code before it', () => {
     expect(before.orders.length).toBeGreaterThanOrEqual(40);
   });
 
-  it('keeps every order, payment attempt, refund and ledger row: same amounts, states, numbers and times; hashes as 32 bytes', () => {
+  it('keeps every order, payment attempt, refund and ledger row: same amounts, states, numbers and times; hashes as 32 bytes', async () => {
     expect(after.orders).toHaveLength(before.orders.length);
     expect(after.orders.map((o) => withHex(o, 'request_hash'))).toEqual(before.orders);
     for (const o of after.orders) expect(new Uint8Array(o.request_hash as ArrayBuffer).byteLength).toBe(32);
-    expect(after.attempts).toEqual(before.attempts);
-    expect(after.refunds.map((r) => withHex(r, 'request_hash'))).toEqual(before.refunds);
+    // An attempt's times are epoch ms since 0015: the same instants (time_end stays WeChat's text).
+    const ms = (v: string | null) => (v === null ? null : Date.parse(v));
+    expect(after.attempts).toEqual(
+      before.attempts.map((a) => ({
+        ...a,
+        expires_at: ms(a.expires_at),
+        paid_at: ms(a.paid_at),
+        closed_at: ms(a.closed_at),
+        created_at: ms(a.created_at),
+        updated_at: ms(a.updated_at),
+      })),
+    );
+    for (const a of after.attempts) expect(typeof a.created_at).toBe('number');
+    // The repos read them back as the ISO text they were.
+    for (const a of before.attempts) expect(await getAttempt(env.DB, a.payment_no)).toEqual(a);
+    // A refund's times too (0015).
+    expect(after.refunds.map((r) => withHex(r, 'request_hash'))).toEqual(
+      before.refunds.map((r) => ({
+        ...r,
+        last_attempt_at: ms(r.last_attempt_at),
+        last_synced_at: ms(r.last_synced_at),
+        created_at: ms(r.created_at),
+        updated_at: ms(r.updated_at),
+        succeeded_at: ms(r.succeeded_at),
+      })),
+    );
+    for (const r of before.refunds) expect(withHex((await getRefund(env.DB, r.out_refund_no)) as Row, 'request_hash')).toEqual(r);
     // A merchant's refund hash is bytes now; an automatic refund's marker stays text.
     for (const r of after.refunds) expect(typeof r.request_hash === 'string').toBe(r.automatic === 1);
     // The ledger's time is epoch ms now: the same instant.

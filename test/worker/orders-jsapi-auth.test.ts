@@ -118,7 +118,7 @@ describe('jsapi authorisation', () => {
     expect(res.status).toBe(409);
     expect(await errorOf(res)).toBe('PREPAY_OPENID_MISMATCH');
     await env.DB.prepare('UPDATE payment_attempts SET expires_at = ?2 WHERE out_trade_no = ?1')
-      .bind(order.out_trade_no, new Date(Date.now() - 1000).toISOString())
+      .bind(order.out_trade_no, Date.now() - 1000) // epoch ms since 0015
       .run();
     expect((await as(BUYER)).status).toBe(200);
     const attempts = await env.DB.prepare('SELECT payment_no, openid FROM payment_attempts WHERE out_trade_no = ?1 ORDER BY created_at')

@@ -101,12 +101,12 @@ describe('POST /v1/orders/:out_trade_no/jsapi', () => {
     const first = prepayIdOf(await paramsOf(await jsapiFor(order.out_trade_no)));
     const attempt = await env.DB.prepare('SELECT expires_at FROM payment_attempts WHERE payment_no = ?1')
       .bind(order.out_trade_no)
-      .first<{ expires_at: string }>();
-    // An attempt is offered until 10 minutes before WeChat's 2 h end.
-    expect(Date.parse(attempt!.expires_at) - Date.now()).toBeGreaterThan(100 * 60_000);
-    expect(Date.parse(attempt!.expires_at) - Date.now()).toBeLessThan(111 * 60_000);
+      .first<{ expires_at: number }>();
+    // An attempt is offered until 10 minutes before WeChat's 2 h end (stored as epoch ms since 0015).
+    expect(attempt!.expires_at - Date.now()).toBeGreaterThan(100 * 60_000);
+    expect(attempt!.expires_at - Date.now()).toBeLessThan(111 * 60_000);
     await env.DB.prepare('UPDATE payment_attempts SET expires_at = ?2 WHERE payment_no = ?1')
-      .bind(order.out_trade_no, new Date(Date.now() - 1).toISOString())
+      .bind(order.out_trade_no, Date.now() - 1)
       .run();
     const second = prepayIdOf(await paramsOf(await jsapiFor(order.out_trade_no)));
     expect(second).not.toBe(first);

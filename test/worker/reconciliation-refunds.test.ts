@@ -23,7 +23,7 @@ async function refundOnDay(daysBack: number, outTradeNo: string, fee: number, se
     await simClock(0);
   }
   await env.DB.prepare('UPDATE refunds SET created_at = ?2 WHERE out_refund_no = ?1')
-    .bind(orn, new Date(Date.now() - daysBack * DAY_MS).toISOString())
+    .bind(orn, Date.now() - daysBack * DAY_MS) // epoch ms since 0015
     .run();
   return orn;
 }
@@ -48,7 +48,7 @@ describe('refunds in the reconciliation', () => {
     await env.DB.prepare(`UPDATE refunds SET status = 'FAILED', succeeded_at = NULL WHERE out_refund_no = ?1`).bind(failedHere).run();
     // A SUCCESS refund WeChat never made, applied on the day.
     const planted = `${a.outTradeNo}-planted`;
-    const at = new Date(Date.now() - 12 * DAY_MS).toISOString();
+    const at = Date.now() - 12 * DAY_MS; // epoch ms since 0015
     await env.DB.prepare(
       `INSERT INTO refunds (out_refund_no, out_trade_no, refund_fee, total_fee, status, refund_id, request_hash, created_at, updated_at, succeeded_at)
        VALUES (?1, ?2, 100, 1000, 'SUCCESS', ?3, 'x', ?4, ?4, ?4)`,

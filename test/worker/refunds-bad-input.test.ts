@@ -97,7 +97,7 @@ describe('refund API bad input', { timeout: 60_000 }, () => {
     // 50 refunds per order: the 51st is refused here. 48 are planted as accepted (1 fen each, reserved on
     // the order as the gate would have), the 49th and 50th go through the API and WeChat.
     const many = await paidOrder(100);
-    const at = new Date().toISOString();
+    const at = Date.now(); // epoch ms since 0015
     await env.DB.batch([
       ...Array.from({ length: 48 }, (_, i) =>
         env.DB.prepare(

@@ -45,8 +45,8 @@ async function settle(no: string, numbers: string[]) {
     for (const n of numbers) await flushRefundNotify(n);
     await simScenario(no, {}); // no more faults: the sweep's resubmissions go through
     await env.DB.prepare(
-      `UPDATE refunds SET updated_at = '2000-01-01T00:00:00.000Z', last_attempt_at = CASE WHEN last_attempt_at IS NULL THEN NULL ELSE '2000-01-01T00:00:00.000Z' END,
-         last_synced_at = CASE WHEN last_synced_at IS NULL THEN NULL ELSE '2000-01-01T00:00:00.000Z' END
+      `UPDATE refunds SET updated_at = 946684800000, last_attempt_at = CASE WHEN last_attempt_at IS NULL THEN NULL ELSE 946684800000 END,
+         last_synced_at = CASE WHEN last_synced_at IS NULL THEN NULL ELSE 946684800000 END
        WHERE out_trade_no = ?1 AND status IN ('SUBMITTING','PROCESSING')`,
     )
       .bind(no)

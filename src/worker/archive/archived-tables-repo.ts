@@ -10,13 +10,25 @@ export interface ArchivedTable {
   readonly link: { readonly column: string } | { readonly column: string; readonly parent: string; readonly parentKey: string };
   /** A column whose MAX moves whenever a row is changed in place (the delete fence); absent: rows never change. */
   readonly changes?: string;
+  /** Times stored as epoch ms since a migration after the archive began (0015): a restore stores an older object's ISO text as ms. */
+  readonly msTimes?: readonly string[];
 }
 
 /** Parents before children: the order restores are inserted in; deletes go the other way (foreign keys). */
 export const ARCHIVED_TABLES: readonly ArchivedTable[] = [
   { name: 'orders', link: { column: 'out_trade_no' }, changes: 'updated_at' },
-  { name: 'payment_attempts', link: { column: 'out_trade_no' }, changes: 'updated_at' },
-  { name: 'refunds', link: { column: 'out_trade_no' }, changes: 'updated_at' },
+  {
+    name: 'payment_attempts',
+    link: { column: 'out_trade_no' },
+    changes: 'updated_at',
+    msTimes: ['expires_at', 'paid_at', 'closed_at', 'created_at', 'updated_at'],
+  },
+  {
+    name: 'refunds',
+    link: { column: 'out_trade_no' },
+    changes: 'updated_at',
+    msTimes: ['last_attempt_at', 'last_synced_at', 'created_at', 'updated_at', 'succeeded_at'],
+  },
   { name: 'ledger', link: { column: 'out_trade_no' } },
   { name: 'notifications', link: { column: 'out_trade_no' } },
   { name: 'anomalies', link: { column: 'out_trade_no' }, changes: 'acknowledged_at' },

@@ -3,6 +3,7 @@
 // a second call, or a call for an order that never left, inserts nothing. The caller holds the order's
 // OrderGate lock, so nothing else writes the order meanwhile. A later run may archive it again.
 import type { ArchiveRows } from '../../core';
+import { storedMsOf, type StoredTime } from '../platform/stored-time';
 import { ARCHIVED_TABLES, ORDER_KEY } from './archived-tables-repo';
 
 export async function restoreArchivedRows(db: D1Database, outTradeNo: string, rows: ArchiveRows): Promise<'RESTORED' | 'HOT'> {
@@ -11,7 +12,7 @@ export async function restoreArchivedRows(db: D1Database, outTradeNo: string, ro
   for (const t of ARCHIVED_TABLES) {
     for (const row of rows[t.name] ?? []) {
       const cols = Object.keys(row);
-      const values = cols.map((c) => row[c] ?? null);
+      const values = cols.map((c) => (t.msTimes?.includes(c) ? storedMsOf((row[c] ?? null) as StoredTime | null) : (row[c] ?? null)));
       const sql =
         t.name === 'orders'
           ? `INSERT INTO orders (${cols.join(', ')}) SELECT ${cols.map(() => '?').join(', ')} WHERE ${absent}`

@@ -2,6 +2,8 @@
 // ordered as its queries order them. Read-only, except that a refund restores the order first.
 import { archivedOrder } from '../orders';
 import type { GatewayDeps } from '../platform/deps';
+import { storedIso, type StoredTime } from '../platform/stored-time';
+import { refundOfStored } from '../refunds';
 import { attemptOf } from '../webhooks';
 import type { orderTimelineRows } from './console-repo';
 
@@ -28,8 +30,10 @@ export async function archivedTimeline(deps: Pick<GatewayDeps, 'db' | 'archive'>
     order: a.row,
     notifications: rows('notifications')
       .sort(by('id'))
-      .map((n) => ({ ...n, received_at: typeof n.received_at === 'number' ? new Date(n.received_at).toISOString() : n.received_at })),
-    refunds: rows('refunds').sort(by('created_at', 'out_refund_no')),
+      .map((n) => ({ ...n, received_at: storedIso(n.received_at as StoredTime) })),
+    refunds: rows('refunds')
+      .map(refundOfStored)
+      .sort((x, y) => by('created_at', 'out_refund_no')(x as never, y as never)),
     anomalies: rows('anomalies').sort(by('created_at', 'id')),
     events,
     attempts: rows('event_attempts')

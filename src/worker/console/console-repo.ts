@@ -2,8 +2,9 @@
 // search is orders-repo's listOrders, with `q`), an order's timeline rows, anomaly acknowledgement (sessions and login budgets: admin-auth-repo).
 // Every list reads through an index (docs: bench/console.mjs prints the EXPLAIN QUERY PLAN).
 import { ATTEMPT_WITH_EVENT, attemptOf, type AttemptRow, type EventRow, type EventStatus, type EventType } from '../webhooks';
-import { ORDER_COLUMNS, type OrderRow, type PaymentAttemptRow } from '../orders';
-import type { RefundRow } from '../refunds';
+import { ORDER_COLUMNS, attemptOfStored, type OrderRow, type PaymentAttemptRow } from '../orders';
+import { refundOfStored, type RefundRow } from '../refunds';
+import { storedMs } from '../platform/stored-time';
 
 export interface DailyRow {
   day: string;
@@ -84,11 +85,11 @@ export async function orderTimelineRows(
       ...n,
       received_at: new Date(n.received_at).toISOString(),
     })),
-    refunds: (refunds?.results ?? []) as RefundRow[],
+    refunds: ((refunds?.results ?? []) as Record<string, unknown>[]).map(refundOfStored),
     anomalies: (anomalies?.results ?? []) as AnomalyRow[],
     events: (events?.results ?? []) as EventRow[],
     attempts: ((attempts?.results ?? []) as Parameters<typeof attemptOf>[0][]).map(attemptOf),
-    payments: (payments?.results ?? []) as PaymentAttemptRow[],
+    payments: ((payments?.results ?? []) as Record<string, unknown>[]).map(attemptOfStored),
   };
 }
 
@@ -147,13 +148,13 @@ export async function recentRefunds(db: D1Database, limit: number, after?: { cre
           `SELECT * FROM refunds WHERE created_at < ?1 OR (created_at = ?1 AND out_refund_no < ?2)
            ORDER BY created_at DESC, out_refund_no DESC LIMIT ?3`,
         )
-        .bind(after.createdAt, after.id, limit + 1)
-        .all<RefundRow>()
+        .bind(storedMs(after.createdAt), after.id, limit + 1)
+        .all<Record<string, unknown>>()
     : await db
         .prepare('SELECT * FROM refunds ORDER BY created_at DESC, out_refund_no DESC LIMIT ?1')
         .bind(limit + 1)
-        .all<RefundRow>();
-  return res.results;
+        .all<Record<string, unknown>>();
+  return res.results.map(refundOfStored);
 }
 
 /** Anomalies newest first (open ones only, or all), keyset on (created_at, id); up to limit + 1. */

@@ -5,6 +5,7 @@
 // lands exactly when the change does: a lost compare-and-set counts nothing.
 
 import type { MoneyChange } from '../model';
+import { storedMs } from '../platform/stored-time';
 
 /** The Beijing calendar day (UTC+8) of a stored UTC ISO-8601 time, in SQL. */
 const BJ_DAY = (expr: string) => `date(${expr}, '+8 hours')`;
@@ -30,15 +31,16 @@ function rollupPayment(db: D1Database, outTradeNo: string, transactionId: string
     .bind(outTradeNo, transactionId, to, paidAt);
 }
 
-/** After commitRefundResult moved a refund to SUCCESS (updated_at = `now`): one refund on the Beijing day of succeeded_at. */
+/** After commitRefundResult moved a refund to SUCCESS (updated_at = `now`): one refund on the Beijing day of succeeded_at (epoch ms). */
 function rollupRefundSuccess(db: D1Database, outRefundNo: string, now: string): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO console_daily (day, refund_count, refund_fee)
-       SELECT ${BJ_DAY('COALESCE(succeeded_at, ?2)')}, 1, refund_fee FROM refunds WHERE out_refund_no = ?1 AND status = 'SUCCESS' AND updated_at = ?2
+       SELECT date(COALESCE(succeeded_at, ?2) / 1000, 'unixepoch', '+8 hours'), 1, refund_fee FROM refunds
+       WHERE out_refund_no = ?1 AND status = 'SUCCESS' AND updated_at = ?2
        ON CONFLICT (day) DO UPDATE SET refund_count = refund_count + 1, refund_fee = refund_fee + excluded.refund_fee`,
     )
-    .bind(outRefundNo, now);
+    .bind(outRefundNo, storedMs(now)); // a refund's times are epoch ms since 0015
 }
 
 /** After a CAS into CLOSED at `now` (closed_at = now). */

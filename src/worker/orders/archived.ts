@@ -2,7 +2,7 @@
 // tables held, so the same views render it; it is read-only until a refund brings it back.
 import { readArchivedOrder } from '../archive';
 import type { GatewayDeps } from '../platform/deps';
-import type { PaymentAttemptRow } from './attempts-repo';
+import { attemptOfStored, type PaymentAttemptRow } from './attempts-repo';
 import type { OrderRow } from './orders-repo';
 
 export interface ArchivedOrderRows {
@@ -17,7 +17,8 @@ export async function archivedOrder(deps: Pick<GatewayDeps, 'db' | 'archive'>, o
   const found = await readArchivedOrder(deps.db, deps.archive, outTradeNo);
   const stored = found?.rows.orders?.[0] as unknown as OrderRow | undefined;
   if (found?.kind !== 0 || !stored) return null;
-  const attempts = (found.rows.payment_attempts ?? []) as unknown as PaymentAttemptRow[];
+  // Attempt times as the hot reads show them (epoch ms since 0015; ISO text in an object archived before).
+  const attempts = (found.rows.payment_attempts ?? []).map((a) => attemptOfStored(a as Record<string, unknown>));
   // getOrder joins the paying attempt's trade_type (ORDER_COLUMNS); the archived row is the table's own.
   const row = { ...stored, trade_type: attempts.find((a) => a.payment_no === stored.payment_no)?.trade_type ?? null };
   return { row, attempts, rows: found.rows as Record<string, Record<string, unknown>[]> };

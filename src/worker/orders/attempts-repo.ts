@@ -2,11 +2,12 @@
 // moves (PAID, a duplicate's REFUNDING/REFUNDED) are written by the OrderGate's batches
 // (payments-repo.ts, refunds-repo.ts); this holds issuing, reading and closing.
 import type { TradeType } from '../model';
+import { msOfIsoSql, storedMs, withIsoTimes } from '../platform/stored-time';
 import { ORDER_COLUMNS, type OrderRow } from './orders-repo';
 
 export type AttemptStatus = 'PENDING' | 'PAID' | 'CLOSED' | 'REFUNDING' | 'REFUNDED';
 
-/** One `payment_attempts` row as D1 returns it. Times are UTC ISO-8601. */
+/** One `payment_attempts` row as the repos return it. Times are UTC ISO-8601 (stored as epoch ms since 0015). */
 export interface PaymentAttemptRow {
   payment_no: string;
   out_trade_no: string;
@@ -65,8 +66,17 @@ const ATTEMPT_JSON = [
   .map((c) => `'${c}', ${c}`)
   .join(', ');
 
-export function getAttempt(db: D1Database, paymentNo: string): Promise<PaymentAttemptRow | null> {
-  return db.prepare('SELECT * FROM payment_attempts WHERE payment_no = ?1').bind(paymentNo).first<PaymentAttemptRow>();
+/** The times an attempt stores as epoch ms (0015). */
+export const ATTEMPT_TIMES = ['expires_at', 'paid_at', 'closed_at', 'created_at', 'updated_at'] as const;
+
+/** An attempt row as D1 (or an archive) returns it, with its times as ISO text. */
+export function attemptOfStored(row: Record<string, unknown>): PaymentAttemptRow {
+  return withIsoTimes<PaymentAttemptRow>(row, ATTEMPT_TIMES);
+}
+
+export async function getAttempt(db: D1Database, paymentNo: string): Promise<PaymentAttemptRow | null> {
+  const row = await db.prepare('SELECT * FROM payment_attempts WHERE payment_no = ?1').bind(paymentNo).first<Record<string, unknown>>();
+  return row ? attemptOfStored(row) : null;
 }
 
 /**
@@ -84,7 +94,7 @@ export async function orderOfPaymentNo(db: D1Database, paymentNo: string): Promi
     .first<OrderRow & { attempt_json: string | null }>();
   if (!row) return null;
   const { attempt_json, ...order } = row;
-  return { order, attempt: attempt_json === null ? null : (JSON.parse(attempt_json) as PaymentAttemptRow) };
+  return { order, attempt: attempt_json === null ? null : attemptOfStored(JSON.parse(attempt_json) as Record<string, unknown>) };
 }
 
 /** An order's attempts, newest first. */
@@ -92,8 +102,8 @@ export async function listAttempts(db: D1Database, outTradeNo: string, limit = 1
   const res = await db
     .prepare('SELECT * FROM payment_attempts WHERE out_trade_no = ?1 ORDER BY created_at DESC, payment_no DESC LIMIT ?2')
     .bind(outTradeNo, limit)
-    .all<PaymentAttemptRow>();
-  return res.results;
+    .all<Record<string, unknown>>();
+  return res.results.map(attemptOfStored);
 }
 
 /**
@@ -110,7 +120,7 @@ export function insertAttemptStatement(db: D1Database, a: NewAttempt): D1Prepare
        WHERE EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?2 AND status IN ('CREATED','NOTPAY'))
          AND NOT EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?1 AND out_trade_no <> ?2)`,
     )
-    .bind(a.paymentNo, a.outTradeNo, a.tradeType, a.appId, a.openid, a.clientIp, a.prepayId, a.codeUrl, a.mwebUrl, a.expiresAt, a.now);
+    .bind(a.paymentNo, a.outTradeNo, a.tradeType, a.appId, a.openid, a.clientIp, a.prepayId, a.codeUrl, a.mwebUrl, storedMs(a.expiresAt), storedMs(a.now));
 }
 
 /** Whether a WeChat number is free: no attempt and no other order uses it. */
@@ -131,7 +141,7 @@ export async function markAttemptClosed(db: D1Database, paymentNo: string, outTr
     .prepare(
       `UPDATE payment_attempts SET status = 'CLOSED', closed_at = ?3, updated_at = ?3 WHERE payment_no = ?1 AND out_trade_no = ?2 AND status = 'PENDING'`,
     )
-    .bind(paymentNo, outTradeNo, now)
+    .bind(paymentNo, outTradeNo, storedMs(now))
     .run();
   return res.meta.changes === 1;
 }
@@ -149,7 +159,6 @@ export const EXPIRED_ATTEMPT_GRACE_MS = 15 * 60_000;
  * minutes (`updated_at`, touched by each try). Never the number the order was paid under. Oldest first.
  */
 export async function attemptsToClose(db: D1Database, nowMs: number, closeMinAgeMs: number, limit: number): Promise<PaymentAttemptRow[]> {
-  const iso = (ms: number) => new Date(ms).toISOString();
   const res = await db
     .prepare(
       `SELECT a.* FROM payment_attempts AS a JOIN orders AS o ON o.out_trade_no = a.out_trade_no
@@ -158,14 +167,14 @@ export async function attemptsToClose(db: D1Database, nowMs: number, closeMinAge
          AND (a.expires_at <= ?1 OR o.status NOT IN ('CREATED','NOTPAY') OR (o.payment_no IS NOT NULL AND o.payment_no <> a.payment_no))
        ORDER BY a.updated_at LIMIT ?3`,
     )
-    .bind(iso(nowMs - EXPIRED_ATTEMPT_GRACE_MS), iso(nowMs - closeMinAgeMs), limit)
-    .all<PaymentAttemptRow>();
-  return res.results;
+    .bind(nowMs - EXPIRED_ATTEMPT_GRACE_MS, nowMs - closeMinAgeMs, limit)
+    .all<Record<string, unknown>>();
+  return res.results.map(attemptOfStored);
 }
 
 /** A try that settled nothing (WeChat did not confirm): the attempt waits its turn again. */
 export async function touchAttempt(db: D1Database, paymentNo: string, now: string): Promise<void> {
-  await db.prepare(`UPDATE payment_attempts SET updated_at = ?2 WHERE payment_no = ?1 AND status = 'PENDING'`).bind(paymentNo, now).run();
+  await db.prepare(`UPDATE payment_attempts SET updated_at = ?2 WHERE payment_no = ?1 AND status = 'PENDING'`).bind(paymentNo, storedMs(now)).run();
 }
 
 /**
@@ -177,11 +186,11 @@ export async function repairPaidAttempts(db: D1Database, now: string): Promise<n
     .prepare(
       `UPDATE payment_attempts SET status = 'PAID', updated_at = ?1,
          transaction_id = (SELECT transaction_id FROM orders AS o WHERE o.out_trade_no = payment_attempts.out_trade_no),
-         paid_at = (SELECT paid_at FROM orders AS o WHERE o.out_trade_no = payment_attempts.out_trade_no)
+         paid_at = (SELECT ${msOfIsoSql('o.paid_at')} FROM orders AS o WHERE o.out_trade_no = payment_attempts.out_trade_no)
        WHERE status = 'PENDING' AND transaction_id IS NULL AND EXISTS (SELECT 1 FROM orders AS o WHERE o.out_trade_no = payment_attempts.out_trade_no
          AND o.transaction_id IS NOT NULL AND COALESCE(o.payment_no, o.out_trade_no) = payment_attempts.payment_no)`,
     )
-    .bind(now)
+    .bind(storedMs(now))
     .run();
   return res.meta.changes ?? 0;
 }

@@ -1,6 +1,6 @@
 // orders: what the other folders use of it (docs/ARCHITECTURE.md §1, feature boundaries).
 export { closeAttempt, closeOrderFlow } from './close';
-export { attemptsToClose, getAttempt, repairPaidAttempts, listAttempts, orderOfPaymentNo, type PaymentAttemptRow } from './attempts-repo';
+export { attemptOfStored, attemptsToClose, getAttempt, repairPaidAttempts, listAttempts, orderOfPaymentNo, type PaymentAttemptRow } from './attempts-repo';
 export { ORDER_COLUMNS, getOrder, listOrders, type ListFilter, type OrderRow, type OrderStatus } from './orders-repo';
 export { commitDuplicate, commitPayment, duplicateRefundNo, lateRefundNo, loadPaymentView, moveStatus, readStatus, type PaymentCommit } from './payments-repo';
 export { OrderSchema, OutTradeNoParams, withTextRules } from './schemas';

@@ -5,6 +5,7 @@ import type { OrderStatus } from '../../core/order-state';
 import type { AnomalyRecord, BatchHooks, NotifyEvidence, OutboxEvent, PaymentFacts } from '../model';
 import { closeEvents, paymentEvents } from '../outbox';
 import { outboxStatement } from '../outbox';
+import { storedMs } from '../platform/stored-time';
 
 /** The order fields a payment decision needs. */
 interface PaymentView {
@@ -140,18 +141,18 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
            SELECT ?1, out_trade_no, ?2, 0, 1, total_fee, total_fee, '订单关闭后支付，自动退款', 'SUBMITTING', ?3, ?4, ?4 FROM orders
            WHERE changes() = 1 AND out_trade_no = ?5`,
         )
-        .bind(lateRefundNo(paymentNo), paymentNo, `late:${f.transactionId}`, c.now, f.outTradeNo),
+        .bind(lateRefundNo(paymentNo), paymentNo, `late:${f.transactionId}`, storedMs(c.now), f.outTradeNo),
     );
   }
   // The paying attempt (absent for orders that never had one): guarded by the order's new state.
   stmts.push(
     db
       .prepare(
-        `UPDATE payment_attempts SET status = 'PAID', transaction_id = ?3, openid = COALESCE(openid, ?4), paid_at = ?5, updated_at = ?5
+        `UPDATE payment_attempts SET status = 'PAID', transaction_id = ?3, openid = COALESCE(openid, ?4), paid_at = ?6, updated_at = ?6
          WHERE payment_no = ?1 AND out_trade_no = ?2 AND status IN ('PENDING','CLOSED') AND transaction_id IS NULL
            AND EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?2 AND transaction_id = ?3 AND paid_at = ?5)`,
       )
-      .bind(f.paymentNo ?? f.outTradeNo, f.outTradeNo, f.transactionId, f.openid ?? null, c.now),
+      .bind(f.paymentNo ?? f.outTradeNo, f.outTradeNo, f.transactionId, f.openid ?? null, c.now, storedMs(c.now)),
   );
   // The outbox (guarded by the order's new state, not by changes()): no transition without its event.
   const events = c.events ?? paymentEvents({ outTradeNo: f.outTradeNo, to: c.to, transactionId: f.transactionId, now: c.now, anomaly: c.anomaly });
@@ -194,7 +195,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
            time_end = ?6
          WHERE payment_no = ?1 AND out_trade_no = ?2 AND transaction_id IS NULL AND status IN ('PENDING','CLOSED')`,
       )
-      .bind(f.paymentNo, f.outTradeNo, f.transactionId, f.openid ?? null, c.now, f.timeEnd ?? null),
+      .bind(f.paymentNo, f.outTradeNo, f.transactionId, f.openid ?? null, storedMs(c.now), f.timeEnd ?? null),
     db
       .prepare(
         `INSERT INTO ledger (out_trade_no, kind, amount_fen, transaction_id, created_at)
@@ -206,7 +207,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
         `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, duplicate, automatic, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
          SELECT ?1, ?2, ?3, 1, 1, ?4, ?4, '重复支付自动退款', 'SUBMITTING', ?5, ?6, ?6 WHERE changes() = 1`,
       )
-      .bind(outRefundNo, f.outTradeNo, f.paymentNo, c.totalFee, `duplicate:${f.transactionId}`, c.now),
+      .bind(outRefundNo, f.outTradeNo, f.paymentNo, c.totalFee, `duplicate:${f.transactionId}`, storedMs(c.now)),
   ];
   if (c.evidence) {
     stmts.push(
@@ -219,7 +220,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
     );
   }
   const a = c.anomaly;
-  const recorded = `EXISTS (SELECT 1 FROM payment_attempts WHERE payment_no = ?6 AND transaction_id = ?7 AND paid_at = ?5)`;
+  const recorded = `EXISTS (SELECT 1 FROM payment_attempts WHERE payment_no = ?6 AND transaction_id = ?7 AND paid_at = ?8)`;
   stmts.push(
     db
       .prepare(
@@ -227,7 +228,7 @@ export async function commitDuplicate(db: D1Database, c: DuplicateCommit): Promi
          SELECT ?1, ?2, unhex(?3), ?4, ?5 WHERE ${recorded}
          ON CONFLICT (body_sha256, kind) DO NOTHING`,
       )
-      .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, f.paymentNo, f.transactionId),
+      .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, f.paymentNo, f.transactionId, storedMs(a.now)),
   );
   for (const e of c.events) stmts.push(outboxStatement(db, e));
   const [update] = await db.batch(stmts);

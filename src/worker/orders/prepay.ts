@@ -8,6 +8,7 @@ import type { GatewayDeps } from '../platform/deps';
 import { DomainError } from '../platform/errors';
 import { errorName, log } from '../platform/log';
 import { checkoutUrl } from '../platform/checkout-link';
+import { storedMs } from '../platform/stored-time';
 import { type PaymentAttemptRow, getAttempt, insertAttemptStatement, listAttempts, numberFree } from './attempts-repo';
 import { getOrder, pinPrepayClientIp, updateStatus, type OrderRow } from './orders-repo';
 import { applyQueryResult, PREPAY_LIFETIME_MS } from './sync';
@@ -156,13 +157,12 @@ async function issue(deps: GatewayDeps, row: OrderRow, paymentNo: string, appId:
 
 /** Records a number whose unifiedorder outcome is unknown as a closed attempt without a prepay (never reused). */
 async function retireNumber(deps: GatewayDeps, row: OrderRow, paymentNo: string, payer: Payer, appId: string, clientIp: string, nowMs: number): Promise<void> {
-  const now = new Date(nowMs).toISOString();
   await deps.db
     .prepare(
       `INSERT INTO payment_attempts (payment_no, out_trade_no, trade_type, appid, openid, client_ip, status, expires_at, closed_at, created_at, updated_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'CLOSED', ?7, ?7, ?7, ?7) ON CONFLICT (payment_no) DO NOTHING`,
     )
-    .bind(paymentNo, row.out_trade_no, payer.tradeType, appId, 'openid' in payer ? payer.openid : null, clientIp, now)
+    .bind(paymentNo, row.out_trade_no, payer.tradeType, appId, 'openid' in payer ? payer.openid : null, clientIp, nowMs)
     .run()
     .catch(() => undefined); // bookkeeping: the answer is UPSTREAM_UNAVAILABLE either way
 }
@@ -269,9 +269,9 @@ async function storeAttempt(deps: GatewayDeps, row: OrderRow, a: Parameters<type
       db
         .prepare(
           `UPDATE orders SET prepay_id = ?2, prepay_openid = COALESCE(prepay_openid, ?3), prepay_expires_at = ?4, updated_at = ?5
-           WHERE out_trade_no = ?1 AND EXISTS (SELECT 1 FROM payment_attempts WHERE payment_no = ?1 AND created_at = ?5)`,
+           WHERE out_trade_no = ?1 AND EXISTS (SELECT 1 FROM payment_attempts WHERE payment_no = ?1 AND created_at = ?6)`,
         )
-        .bind(row.out_trade_no, a.prepayId, a.openid, new Date(Date.parse(a.now) + PREPAY_LIFETIME_MS).toISOString(), a.now),
+        .bind(row.out_trade_no, a.prepayId, a.openid, new Date(Date.parse(a.now) + PREPAY_LIFETIME_MS).toISOString(), a.now, storedMs(a.now)),
     );
   }
   let insert: D1Result | undefined;

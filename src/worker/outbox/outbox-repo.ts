@@ -1,6 +1,7 @@
 // The transactional outbox: the one statement a state change appends to its own D1 batch to record
 // the webhook event it emits (events.ts builds the event).
 import type { OutboxEvent, OutboxGuard } from '../model';
+import { storedMs } from '../platform/stored-time';
 
 /**
  * What of the order the event keeps (0011): only what a later change may rewrite. Its status, updated_at
@@ -54,7 +55,7 @@ function guardParams(g: OutboxGuard): (string | number | null)[] {
     case 'ANOMALY':
       return [g.anomalyKind, g.bodySha256];
     case 'REFUND_STATUS':
-      return [g.outRefundNo, g.status, g.updatedAt];
+      return [g.outRefundNo, g.status, storedMs(g.updatedAt)]; // the refund's stamp, epoch ms since 0015
     case 'RECONCILIATION_DONE':
       return [g.billDate, g.generation];
   }

@@ -1,7 +1,7 @@
 // GET /v1/refunds/:out_refund_no (with the quiet-refund sync) and GET /v1/orders/:out_trade_no/refunds.
 import type { GatewayDeps } from '../platform/deps';
 import { archivedOrder, getOrder } from '../orders';
-import { getRefund, listRefunds, type RefundRow } from './refunds-repo';
+import { getRefund, listRefunds, refundOfStored, type RefundRow } from './refunds-repo';
 import { DomainError } from '../platform/errors';
 import { refundSyncDue, syncRefund } from './sync';
 
@@ -19,5 +19,5 @@ export async function listOrderRefunds(deps: Pick<GatewayDeps, 'db' | 'archive'>
   // Past the hot window: the refunds archived with the order.
   const archived = await archivedOrder(deps, outTradeNo);
   if (!archived) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
-  return (archived.rows.refunds ?? []) as unknown as RefundRow[];
+  return (archived.rows.refunds ?? []).map(refundOfStored);
 }

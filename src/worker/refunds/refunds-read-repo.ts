@@ -1,5 +1,6 @@
 // Reconciliation's read of our refunds: by number, a day's page, a day's totals.
 import type { LocalRefund } from '../../core';
+import { storedMs } from '../platform/stored-time';
 
 export interface LocalRefundRow extends LocalRefund {
   outRefundNo: string;
@@ -51,7 +52,7 @@ export async function refundsOfDayPage(db: D1Database, fromIso: string, toIso: s
       `SELECT out_refund_no, out_trade_no, refund_id, refund_fee, status FROM refunds
        WHERE created_at >= ?1 AND created_at < ?2 AND ${ON_BILL} AND out_refund_no > ?3 ORDER BY out_refund_no LIMIT ?4`,
     )
-    .bind(fromIso, toIso, cursor, limit)
+    .bind(storedMs(fromIso), storedMs(toIso), cursor, limit)
     .all<Row>();
   return results.map(toRefund);
 }
@@ -60,7 +61,7 @@ export async function refundsOfDayPage(db: D1Database, fromIso: string, toIso: s
 export async function refundTotals(db: D1Database, fromIso: string, toIso: string): Promise<{ n: number; fee: number }> {
   const row = await db
     .prepare(`SELECT count(*) AS n, coalesce(sum(refund_fee), 0) AS fee FROM refunds WHERE created_at >= ?1 AND created_at < ?2 AND ${ON_BILL}`)
-    .bind(fromIso, toIso)
+    .bind(storedMs(fromIso), storedMs(toIso))
     .first<{ n: number; fee: number }>();
   return row ?? { n: 0, fee: 0 };
 }

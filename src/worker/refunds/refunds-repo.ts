@@ -5,9 +5,18 @@
 import type { OrderStatus } from '../../core/order-state';
 import type { AnomalyRecord, BatchHooks, NotifyEvidence, OutboxEvent, RefundRecord, RefundStatus } from '../model';
 import { outboxStatement } from '../outbox';
+import { storedMs, withIsoTimes } from '../platform/stored-time';
 
-/** One `refunds` row as D1 returns it. Times are UTC ISO-8601. */
+/** One `refunds` row as the repos return it. Times are UTC ISO-8601 (stored as epoch ms since 0015). */
 export type RefundRow = RefundRecord;
+
+/** The times a refund stores as epoch ms (0015). */
+export const REFUND_TIMES = ['last_attempt_at', 'last_synced_at', 'created_at', 'updated_at', 'succeeded_at'] as const;
+
+/** A refund row as D1 (or an archive) returns it, with its times as ISO text. */
+export function refundOfStored(row: Record<string, unknown>): RefundRow {
+  return withIsoTimes<RefundRow>(row, REFUND_TIMES);
+}
 
 /** The order fields a refund decision needs, read on the primary. */
 interface RefundOrderView {
@@ -26,8 +35,9 @@ interface RefundOrderView {
 /** WeChat's cap: at most 50 refunds per order (docs/wechatpay-v2.md §12). */
 export const MAX_REFUNDS_PER_ORDER = 50;
 
-export function getRefund(db: D1Database, outRefundNo: string): Promise<RefundRow | null> {
-  return db.prepare('SELECT * FROM refunds WHERE out_refund_no = ?1').bind(outRefundNo).first<RefundRow>();
+export async function getRefund(db: D1Database, outRefundNo: string): Promise<RefundRow | null> {
+  const row = await db.prepare('SELECT * FROM refunds WHERE out_refund_no = ?1').bind(outRefundNo).first<Record<string, unknown>>();
+  return row ? refundOfStored(row) : null;
 }
 
 /** An order's refunds, oldest first (at most 50 reach WeChat; FAILED ones are kept too). */
@@ -35,8 +45,8 @@ export async function listRefunds(db: D1Database, outTradeNo: string, limit = 20
   const res = await db
     .prepare('SELECT * FROM refunds WHERE out_trade_no = ?1 ORDER BY created_at, out_refund_no LIMIT ?2')
     .bind(outTradeNo, limit)
-    .all<RefundRow>();
-  return res.results;
+    .all<Record<string, unknown>>();
+  return res.results.map(refundOfStored);
 }
 
 /** The order and (if any) the refund already filed under `outRefundNo`, in one round trip. */
@@ -57,7 +67,7 @@ export async function loadRefundView(
   ]);
   return {
     order: (order?.results[0] as RefundOrderView | undefined) ?? null,
-    refund: (refund?.results[0] as RefundRow | undefined) ?? null,
+    refund: refund?.results[0] ? refundOfStored(refund.results[0] as Record<string, unknown>) : null,
   };
 }
 
@@ -95,7 +105,7 @@ export async function commitReservation(db: D1Database, r: NewReservation): Prom
          SELECT ?1, ?2, (SELECT COALESCE(payment_no, out_trade_no) FROM orders WHERE out_trade_no = ?2), ?3, ?4, ?5, 'SUBMITTING', unhex(?6), ?7, ?7
          WHERE changes() = 1`,
       )
-      .bind(r.outRefundNo, r.outTradeNo, r.refundFee, r.totalFee, r.reason, r.requestHash, r.now),
+      .bind(r.outRefundNo, r.outTradeNo, r.refundFee, r.totalFee, r.reason, r.requestHash, storedMs(r.now)),
   ]);
   return update?.meta.changes === 1;
 }
@@ -147,7 +157,7 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
            succeeded_at = ?6, updated_at = ?7
          WHERE changes() = 1 AND out_refund_no = ?1 AND status = ?2`,
       )
-      .bind(r.out_refund_no, r.status, c.to, c.refundId, c.failureReason, c.succeededAt, c.now),
+      .bind(r.out_refund_no, r.status, c.to, c.refundId, c.failureReason, c.succeededAt === null ? null : storedMs(c.succeededAt), storedMs(c.now)),
   ];
   if (c.to === 'SUCCESS') {
     stmts.push(
@@ -167,7 +177,7 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
           `UPDATE payment_attempts SET status = 'REFUNDED', updated_at = ?2
            WHERE payment_no = ?1 AND status = 'REFUNDING' AND EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?3 AND status = 'SUCCESS' AND updated_at = ?2)`,
         )
-        .bind(r.payment_no, c.now, r.out_refund_no),
+        .bind(r.payment_no, storedMs(c.now), r.out_refund_no),
     );
   }
   if (c.evidence) {
@@ -177,7 +187,16 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
           `INSERT INTO notifications (kind, out_trade_no, body_sha256, raw_body, verdict, received_at)
            SELECT 'REFUND', ?1, unhex(?2), ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?6 AND status = ?7 AND updated_at = ?8)`,
         )
-        .bind(r.out_trade_no, c.evidence.bodySha256, c.evidence.rawBody, `REFUND_${c.to}`, Date.parse(c.evidence.receivedAt), r.out_refund_no, c.to, c.now),
+        .bind(
+          r.out_trade_no,
+          c.evidence.bodySha256,
+          c.evidence.rawBody,
+          `REFUND_${c.to}`,
+          Date.parse(c.evidence.receivedAt),
+          r.out_refund_no,
+          c.to,
+          storedMs(c.now),
+        ),
     );
   }
   if (c.anomaly) {
@@ -189,7 +208,7 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
            SELECT ?1, ?2, unhex(?3), ?4, ?5 WHERE EXISTS (SELECT 1 FROM refunds WHERE out_refund_no = ?6 AND status = ?7 AND updated_at = ?8)
            ON CONFLICT (body_sha256, kind) DO NOTHING`,
         )
-        .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, r.out_refund_no, c.to, c.now),
+        .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, r.out_refund_no, c.to, storedMs(c.now)),
     );
   }
   // The outbox (guarded by the refund's new status and stamp): no transition without its event.
@@ -212,7 +231,7 @@ export async function claimRefundAttempt(db: D1Database, outRefundNo: string, no
       `UPDATE refunds SET attempts = attempts + 1, last_attempt_at = ?2
        WHERE out_refund_no = ?1 AND status = 'SUBMITTING' AND (last_attempt_at IS NULL OR last_attempt_at <= ?3)`,
     )
-    .bind(outRefundNo, now, lastAttemptBefore)
+    .bind(outRefundNo, storedMs(now), storedMs(lastAttemptBefore))
     .run();
   return res.meta.changes === 1;
 }
@@ -224,7 +243,7 @@ export async function claimRefundSync(db: D1Database, outRefundNo: string, now: 
       `UPDATE refunds SET last_synced_at = ?2
        WHERE out_refund_no = ?1 AND status IN ('SUBMITTING','PROCESSING') AND (last_synced_at IS NULL OR last_synced_at <= ?3)`,
     )
-    .bind(outRefundNo, now, lastSyncedBefore)
+    .bind(outRefundNo, storedMs(now), storedMs(lastSyncedBefore))
     .run();
   return res.meta.changes === 1;
 }
@@ -237,12 +256,12 @@ export async function stuckRefunds(db: D1Database, before: string, limit: number
   const res = await db
     .prepare(
       `SELECT * FROM refunds WHERE status IN ('SUBMITTING','PROCESSING') AND updated_at <= ?1
-         AND COALESCE(last_attempt_at, '') <= ?1 AND COALESCE(last_synced_at, '') <= ?1
-       ORDER BY max(updated_at, COALESCE(last_attempt_at, ''), COALESCE(last_synced_at, '')), out_refund_no LIMIT ?2`,
+         AND COALESCE(last_attempt_at, 0) <= ?1 AND COALESCE(last_synced_at, 0) <= ?1
+       ORDER BY max(updated_at, COALESCE(last_attempt_at, 0), COALESCE(last_synced_at, 0)), out_refund_no LIMIT ?2`,
     )
-    .bind(before, limit)
-    .all<RefundRow>();
-  return res.results;
+    .bind(storedMs(before), limit)
+    .all<Record<string, unknown>>();
+  return res.results.map(refundOfStored);
 }
 
 /**
@@ -266,6 +285,6 @@ export async function unsentAutomaticRefunds(db: D1Database, outTradeNo: string)
   const res = await db
     .prepare(`SELECT * FROM refunds WHERE out_trade_no = ?1 AND automatic = 1 AND status = 'SUBMITTING' AND attempts = 0 ORDER BY created_at LIMIT 20`)
     .bind(outTradeNo)
-    .all<RefundRow>();
-  return res.results;
+    .all<Record<string, unknown>>();
+  return res.results.map(refundOfStored);
 }
