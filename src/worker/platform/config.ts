@@ -103,6 +103,18 @@ const secret = (name: string, min: number) => {
 
 const appid = (name: string) => z.string({ error: `${name} is missing` }).regex(/^wx[0-9a-z]{16}$/, { error: `${name} is not an appid` });
 
+/** A whole number of days from 1 to 3650: the hot window, how long notify bodies stay in D1. */
+const days = (name: string, dflt: number) =>
+  z.preprocess(
+    emptyAsAbsent,
+    z.coerce
+      .number({ error: `${name} is not a number` })
+      .int({ error: `${name} must be a whole number of days` })
+      .min(1, { error: `${name} must be at least 1` })
+      .max(3650, { error: `${name} must be at most 3650` })
+      .default(dflt),
+  );
+
 const schema = z.object({
   WECHAT_MODE: z.enum(['sandbox', 'live'], { error: 'WECHAT_MODE must be sandbox or live' }),
   WECHAT_APPID: appid('WECHAT_APPID'),
@@ -123,24 +135,8 @@ const schema = z.object({
   CHECKOUT_SECRET: secret('CHECKOUT_SECRET', 32),
   PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL is not a URL' }),
   MAX_TOTAL_FEE: z.coerce.number({ error: 'MAX_TOTAL_FEE is not a number' }).int().positive().default(10_000_000),
-  HOT_DAYS: z.preprocess(
-    emptyAsAbsent,
-    z.coerce
-      .number({ error: 'HOT_DAYS is not a number' })
-      .int({ error: 'HOT_DAYS must be a whole number of days' })
-      .min(1, { error: 'HOT_DAYS must be at least 1' })
-      .max(3650, { error: 'HOT_DAYS must be at most 3650' })
-      .default(90),
-  ),
-  EVIDENCE_DAYS: z.preprocess(
-    emptyAsAbsent,
-    z.coerce
-      .number({ error: 'EVIDENCE_DAYS is not a number' })
-      .int({ error: 'EVIDENCE_DAYS must be a whole number of days' })
-      .min(1, { error: 'EVIDENCE_DAYS must be at least 1' })
-      .max(3650, { error: 'EVIDENCE_DAYS must be at most 3650' })
-      .default(7),
-  ),
+  HOT_DAYS: days('HOT_DAYS', 90),
+  EVIDENCE_DAYS: days('EVIDENCE_DAYS', 7),
   MERCHANT_ORIGINS: z.string().default(''),
   MERCHANT_NAME: z.string().optional(),
   SANDBOX_ALLOW_PUBLIC: z.enum(['true', 'false'], { error: 'SANDBOX_ALLOW_PUBLIC must be true or false' }).default('false'),
