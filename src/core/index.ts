@@ -2,6 +2,7 @@
 export * from './errors';
 export * from './md5';
 export * from './hex';
+export * from './bytes';
 export * from './base64url';
 export * from './ids';
 export * from './sha256';

@@ -2,7 +2,7 @@
 // chunk of an indexed part's orders, or archives the next part: write the object to R2, read it back
 // and verify it, record the verified part with its lookup rows (one D1 transaction), then delete.
 // A run cut anywhere resumes from D1's state; nothing is deleted that is not verified in R2.
-import { type ArchiveRows, gzipText, headerText, memberText, sha256Hex } from '../../core';
+import { type ArchiveRows, concatBytes, gzipText, headerText, memberText, sha256Hex } from '../../core';
 import {
   deleteChunk,
   finishPart,
@@ -133,7 +133,7 @@ async function archivePart(deps: ArchiveDeps, day: string, orders: Map<string, A
     pos += member.length;
     rowCount += count;
   }
-  const body = concat(members, pos);
+  const body = concatBytes(members);
   const sha256 = await sha256Hex(body);
   const token = crypto.randomUUID().slice(0, 8);
   const objectKey = `archive/v1/${day}/p${String((await partsOfDay(deps.db, dayNo)) + 1).padStart(4, '0')}-${token}.ndjson.gz`;
@@ -158,12 +158,3 @@ async function archivePart(deps: ArchiveDeps, day: string, orders: Map<string, A
   await hooks.after?.('indexed');
 }
 
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -4,7 +4,7 @@
 // verified (the object's SHA-256 and every body's), recorded, then cleared chunk by chunk, each clear
 // conditional on the verified part and the row's hash. A run cut anywhere resumes from D1's state, and
 // two runs at once only duplicate an object (the second's clears find nothing left to clear).
-import { type EvidenceEntry, evidenceHeaderText, gunzipText, gzipText, parseEvidenceHeader, sha256Hex, storedSha256Hex } from '../../core';
+import { concatBytes, type EvidenceEntry, evidenceHeaderText, gunzipText, gzipText, parseEvidenceHeader, sha256Hex, storedSha256Hex } from '../../core';
 import { clearBodies, finishEvidencePart, hotBodies, keepHot, openEvidencePart, type PlacedBody, recordEvidencePart } from './evidence-repo';
 
 export interface EvidenceDeps {
@@ -97,13 +97,7 @@ async function writePart(deps: EvidenceDeps, limits: EvidenceLimits, hooks: Evid
   report.keptHot += mismatched.length;
   if (entries.length === 0) return;
   const header = await gzipText(evidenceHeaderText(entries));
-  const body = new Uint8Array(header.length + rel);
-  body.set(header, 0);
-  let at = header.length;
-  for (const m of members) {
-    body.set(m, at);
-    at += m.length;
-  }
+  const body = concatBytes([header, ...members]);
   const sha256 = await sha256Hex(body);
   const day = new Date(deps.now + 8 * 3_600_000).toISOString().slice(0, 10);
   const objectKey = `evidence/v1/${day}/p-${crypto.randomUUID()}.gz`;

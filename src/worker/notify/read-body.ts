@@ -1,5 +1,6 @@
 // Reads a request body with a hard byte cap, counting the bytes that actually arrive: a chunked
 // body has no Content-Length, and a declared one may lie (docs/reliability.md §4 step 1, [S46]).
+import { concatBytes } from '../../core';
 
 /** The body bytes, or null as soon as more than `maxBytes` arrived (the rest is never read). */
 export async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array | null> {
@@ -17,12 +18,5 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, maxByt
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }

@@ -1,5 +1,6 @@
 // One webhook attempt, from a queue message: claim the event, POST it signed (Standard Webhooks),
 // record the attempt, and say whether the message is done or when to retry it.
+import { concatBytes } from '../../core';
 import type { Config } from '../platform/config';
 import { log } from '../platform/log';
 import { claimAttempt, recordAttempt, type AttemptRecord } from './delivery-repo';
@@ -46,13 +47,7 @@ async function excerptOf(res: Response): Promise<string> {
   } finally {
     reader.cancel().catch(() => undefined);
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(all.subarray(0, RESPONSE_EXCERPT_BYTES));
+  return new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(concatBytes(chunks).subarray(0, RESPONSE_EXCERPT_BYTES));
 }
 
 /** One signed POST under the 10 s deadline (headers and the kept excerpt alike). Never throws. */

@@ -6,7 +6,7 @@
  * the same line reader the v2 bill feeds (BillStreamResult). A day without a bill
  * (NO_STATEMENT_EXIST) is NO_BILL, a normal answer.
  */
-import { bytesToHex } from '../../core';
+import { bytesToHex, concatBytes } from '../../core';
 import { ChannelError, type BillStreamResult, type BillType } from '../channel';
 import { callV3, str } from './call';
 import { errorCodeOf } from './errors';
@@ -33,13 +33,7 @@ async function inflate(gzip: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayB
     }
     parts.push(value);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** `billDate` is yyyyMMdd (Beijing), as the channel names days. */
