@@ -157,4 +157,3 @@ async function archivePart(deps: ArchiveDeps, day: string, orders: Map<string, A
   if (!recorded) throw new Error('archive lease lost before the part was recorded');
   await hooks.after?.('indexed');
 }
-
