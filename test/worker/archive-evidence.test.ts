@@ -90,7 +90,7 @@ describe('notify bodies past EVIDENCE_DAYS', () => {
 
     // Archived later with the whole order (SELECT *: the location, not the body): the timeline still reads it.
     const archived = await runArchive(
-      { db: env.DB, bucket: env.ARCHIVE, hotDays: 90, now: Date.now() + 100 * DAY, holder: crypto.randomUUID(), webhooks: false },
+      { db: env.DB, bucket: env.ARCHIVE, hotDays: 90, historyDays: 90, now: Date.now() + 100 * DAY, holder: crypto.randomUUID(), webhooks: false },
       { partOrders: 1000, deleteChunk: 200, maxSteps: 100, leaseMs: 60_000 },
     );
     expect(archived.caughtUp).toBe(true);

@@ -16,7 +16,7 @@ const later = () => Date.now() + 100 * 86_400_000;
 
 async function archiveAll() {
   const report = await runArchive(
-    { db: env.DB, bucket: env.ARCHIVE, hotDays: 90, now: later(), holder: crypto.randomUUID(), webhooks: false },
+    { db: env.DB, bucket: env.ARCHIVE, hotDays: 90, historyDays: 90, now: later(), holder: crypto.randomUUID(), webhooks: false },
     { partOrders: 1000, deleteChunk: 200, maxSteps: 100, leaseMs: 60_000 },
   );
   expect(report.caughtUp).toBe(true);
@@ -93,14 +93,14 @@ describe('an archived order', () => {
 
   it('archived before 0015 (attempt and refund times as ISO text): restored with its times as epoch ms, read as the same instants', async () => {
     const { no } = await archivedRefundedOrder();
-    const { rows } = (await readArchivedOrder(env.DB, env.ARCHIVE, no))!;
+    const { rows, part } = (await readArchivedOrder(env.DB, env.ARCHIVE, no))!;
     const stored = rows.payment_attempts![0]!;
     expect(typeof stored.created_at).toBe('number');
     const iso = (v: ArchiveValue | undefined): ArchiveValue => (typeof v === 'number' ? new Date(v).toISOString() : (v ?? null));
     const times = ['expires_at', 'paid_at', 'closed_at', 'created_at', 'updated_at', 'last_attempt_at', 'last_synced_at', 'succeeded_at'];
     const asOld = (r: ArchiveRow) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, times.includes(k) ? iso(v) : v]));
     const old = { ...rows, payment_attempts: [asOld(stored)], refunds: rows.refunds!.map(asOld) };
-    expect(await restoreArchivedRows(env.DB, no, old)).toBe('RESTORED');
+    expect(await restoreArchivedRows(env.DB, no, part, old)).toBe('RESTORED');
     expect(await env.DB.prepare('SELECT * FROM payment_attempts WHERE payment_no = ?1').bind(no).first()).toEqual(stored);
     const refundTimes = 'out_refund_no, last_attempt_at, last_synced_at, created_at, updated_at, succeeded_at';
     expect((await env.DB.prepare(`SELECT ${refundTimes} FROM refunds WHERE out_trade_no = ?1`).bind(no).all()).results).toEqual(

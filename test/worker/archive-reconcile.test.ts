@@ -11,7 +11,7 @@ import { dayBack, drive, payOnDay, plantPaid, report, start } from '../support/r
 const later = () => Date.now() + 100 * 86_400_000;
 
 async function archive(opts: { deleteChunk?: number; cutAfter?: ArchivePoint } = {}) {
-  const deps = { db: env.DB, bucket: env.ARCHIVE, hotDays: 90, now: later(), holder: crypto.randomUUID(), webhooks: false };
+  const deps = { db: env.DB, bucket: env.ARCHIVE, hotDays: 90, historyDays: 90, now: later(), holder: crypto.randomUUID(), webhooks: false };
   const limits = { partOrders: 1000, deleteChunk: opts.deleteChunk ?? 200, maxSteps: 100, leaseMs: 60_000 };
   const after = (p: ArchivePoint) => {
     if (p === opts.cutAfter) throw injectedFault(`cut after ${p}`);

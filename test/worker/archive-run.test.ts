@@ -15,7 +15,7 @@ const LIMITS: ArchiveLimits = { partOrders: 1000, deleteChunk: 1, maxSteps: 200,
 const TABLES = ['orders', 'payment_attempts', 'refunds', 'ledger', 'notifications', 'anomalies', 'events'] as const;
 
 function run(opts: { after?: (p: ArchivePoint) => void; webhooks?: boolean; limits?: Partial<ArchiveLimits> } = {}) {
-  const deps = { db: env.DB, bucket: env.ARCHIVE, hotDays: 90, now: later(), holder: crypto.randomUUID(), webhooks: opts.webhooks ?? false };
+  const deps = { db: env.DB, bucket: env.ARCHIVE, hotDays: 90, historyDays: 90, now: later(), holder: crypto.randomUUID(), webhooks: opts.webhooks ?? false };
   return runArchive(deps, { ...LIMITS, ...opts.limits }, { after: opts.after });
 }
 

@@ -3,6 +3,7 @@
 // their EXPLAIN QUERY PLAN on the migrated schema. A full SCAN of a table that grows with orders fails.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { sweep } from '../../src/worker/archive/archive-repo';
 import { orderTimelineRows, recentEvents, recentRefunds } from '../../src/worker/console/console-repo';
 import { dueOrders } from '../../src/worker/lifecycle/lifecycle-repo';
 import { attemptsToClose, listAttempts, getOrder, listOrders } from '../../src/worker/orders';
@@ -84,12 +85,22 @@ const HOT: [string, (db: D1Database) => Promise<unknown>][] = [
       await listEvents(db, { type: 'order.paid', afterSeq: 0, limit: 20 }),
     ],
   ],
+  [
+    'archive: the sweeps of whole orders and of histories',
+    async (db) => [await sweep(db, 'archive', true, { at: '', no: '' }, now, 1000), await sweep(db, 'history', true, { at: '', no: '' }, now, 1000)],
+  ],
 ];
 
 describe('hot queries read through an index (EXPLAIN QUERY PLAN)', () => {
   it('the check sees a full scan when there is one', async () => {
     expect(fullScans(await plan('SELECT * FROM orders WHERE description = ?1', ['x']))).toEqual(['SCAN orders']);
     expect(fullScans(await plan('SELECT * FROM orders WHERE out_trade_no = ?1', ['x']))).toEqual([]);
+  });
+
+  it('the history sweep reads only orders whose history is still in D1 (orders_history_hot)', async () => {
+    const seen: { sql: string; params: unknown[] }[] = [];
+    await sweep(recordingDb(seen), 'history', true, { at: '', no: '' }, now, 1000);
+    expect((await plan(seen[0]!.sql, seen[0]!.params)).join('\n')).toMatch(/SEARCH o USING INDEX orders_history_hot/);
   });
 
   for (const [name, run] of HOT) {

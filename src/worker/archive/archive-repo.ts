@@ -1,18 +1,24 @@
 // The archive's D1 side (migrations/0012_archive.sql): the run's lease and cursor, the sweep over old
 // orders, the generic reads, the verified parts with their lookup rows, and the fenced deletes.
 import type { ArchiveRow } from '../../core';
-import { ARCHIVED_TABLES, eligibleSql, FENCE_SQL, ORDER_KEY, ORDER_TIME, rowsOfOrdersSql } from './archived-tables-repo';
+import { ARCHIVED_TABLES, eligibleSql, FENCE_SQL, HISTORY_TABLES, historyEligibleSql, ORDER_KEY, ORDER_TIME, rowsOfOrdersSql } from './archived-tables-repo';
 
 export interface SweepRow {
   out_trade_no: string;
   created_at: string;
   eligible: number;
+  /** The part holding the order's history when it moved before the order (HISTORY_DAYS). */
+  history_part: number | null;
 }
 
 export interface Cursor {
   at: string;
   no: string;
 }
+
+/** What a sweep moves: whole orders past HOT_DAYS, or the history of orders past HISTORY_DAYS. */
+export type SweepKind = 'archive' | 'history';
+const CURSOR_COLUMNS: Record<SweepKind, readonly [string, string]> = { archive: ['cursor_at', 'cursor_no'], history: ['history_at', 'history_no'] };
 
 /** Takes the one run's lease until `now + ms`, if it is free or has expired. */
 export async function takeLease(db: D1Database, holder: string, now: number, ms: number): Promise<boolean> {
@@ -27,20 +33,27 @@ export async function releaseLease(db: D1Database, holder: string): Promise<void
   await db.prepare('UPDATE archive_state SET lease_holder = NULL, lease_until = 0 WHERE id = 1 AND lease_holder = ?1').bind(holder).run();
 }
 
-export async function readCursor(db: D1Database): Promise<Cursor> {
-  const r = await db.prepare('SELECT cursor_at AS at, cursor_no AS no FROM archive_state WHERE id = 1').first<Cursor>();
+export async function readCursor(db: D1Database, kind: SweepKind): Promise<Cursor> {
+  const [at, no] = CURSOR_COLUMNS[kind];
+  const r = await db.prepare(`SELECT ${at} AS at, ${no} AS no FROM archive_state WHERE id = 1`).first<Cursor>();
   return r ?? { at: '', no: '' };
 }
 
-/** Moves the cursor (no part written: the orders swept were not final yet, or the sweep starts over). */
-export async function moveCursor(db: D1Database, holder: string, to: Cursor): Promise<void> {
-  await db.prepare('UPDATE archive_state SET cursor_at = ?1, cursor_no = ?2 WHERE id = 1 AND lease_holder = ?3').bind(to.at, to.no, holder).run();
+/** Moves a cursor (no part written: the orders swept were not final yet, or the sweep starts over). */
+export async function moveCursor(db: D1Database, holder: string, kind: SweepKind, to: Cursor): Promise<void> {
+  const [at, no] = CURSOR_COLUMNS[kind];
+  await db.prepare(`UPDATE archive_state SET ${at} = ?1, ${no} = ?2 WHERE id = 1 AND lease_holder = ?3`).bind(to.at, to.no, holder).run();
 }
 
-/** The next orders after the cursor created before `cutoff`, in key order, each marked final or not. */
-export async function sweep(db: D1Database, webhooks: boolean, cursor: Cursor, cutoff: string, limit: number): Promise<SweepRow[]> {
-  const sql = `SELECT o.${ORDER_KEY} AS out_trade_no, o.${ORDER_TIME} AS created_at, (${eligibleSql(webhooks)}) AS eligible FROM orders o
-    WHERE o.${ORDER_TIME} < ?1 AND (o.${ORDER_TIME}, o.${ORDER_KEY}) > (?2, ?3) ORDER BY o.${ORDER_TIME}, o.${ORDER_KEY} LIMIT ?4`;
+/**
+ * The next orders after the cursor created before `cutoff`, in key order, each marked final (for its
+ * kind of move) or not. The history sweep reads only orders whose history is still in D1 (orders_history_hot).
+ */
+export async function sweep(db: D1Database, kind: SweepKind, webhooks: boolean, cursor: Cursor, cutoff: string, limit: number): Promise<SweepRow[]> {
+  const eligible = kind === 'archive' ? eligibleSql(webhooks) : historyEligibleSql(webhooks);
+  const only = kind === 'archive' ? '' : 'o.history_part IS NULL AND ';
+  const sql = `SELECT o.${ORDER_KEY} AS out_trade_no, o.${ORDER_TIME} AS created_at, o.history_part, (${eligible}) AS eligible FROM orders o
+    WHERE ${only}o.${ORDER_TIME} < ?1 AND (o.${ORDER_TIME}, o.${ORDER_KEY}) > (?2, ?3) ORDER BY o.${ORDER_TIME}, o.${ORDER_KEY} LIMIT ?4`;
   const r = await db.prepare(sql).bind(cutoff, cursor.at, cursor.no, limit).all<SweepRow>();
   return r.results;
 }
@@ -74,6 +87,8 @@ export interface VerifiedPart {
   rowCount: number;
   bytes: number;
   sha256: string;
+  /** Only the orders' history leaves D1 (their order, refund and anomaly rows stay). */
+  history: boolean;
   /** [number, kind, pos, len] */
   lookups: readonly (readonly [string, 0 | 1, number, number])[];
   /** [out_trade_no, fence] */
@@ -93,10 +108,10 @@ export async function recordPart(db: D1Database, holder: string, now: number, p:
   const [part] = await db.batch([
     db
       .prepare(
-        `INSERT INTO archive_parts (day, object_key, schema, order_count, row_count, bytes, sha256, state, verified_at)
-         SELECT ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'INDEXED', ?10 WHERE ${leased}`,
+        `INSERT INTO archive_parts (day, object_key, schema, order_count, row_count, bytes, sha256, state, verified_at, history)
+         SELECT ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'INDEXED', ?10, ?11 WHERE ${leased}`,
       )
-      .bind(holder, now, p.day, p.objectKey, p.schema, p.orderCount, p.rowCount, p.bytes, p.sha256, new Date(now).toISOString()),
+      .bind(holder, now, p.day, p.objectKey, p.schema, p.orderCount, p.rowCount, p.bytes, p.sha256, new Date(now).toISOString(), p.history ? 1 : 0),
     db
       .prepare(
         `INSERT INTO archive_lookup (number, kind, day, part, pos, len)
@@ -119,15 +134,19 @@ export async function recordPart(db: D1Database, holder: string, now: number, p:
       )
       .bind(p.objectKey, JSON.stringify(p.billDays)),
     db
-      .prepare('UPDATE archive_state SET cursor_at = ?2, cursor_no = ?3 WHERE id = 1 AND EXISTS (SELECT 1 FROM archive_parts WHERE object_key = ?1)')
+      .prepare(
+        `UPDATE archive_state SET ${CURSOR_COLUMNS[p.history ? 'history' : 'archive'].join(' = ?2, ')} = ?3
+         WHERE id = 1 AND EXISTS (SELECT 1 FROM archive_parts WHERE object_key = ?1)`,
+      )
       .bind(p.objectKey, p.cursor.at, p.cursor.no),
   ]);
   return part?.meta.changes === 1;
 }
 
-/** The oldest part whose orders are not all deleted yet. */
-export async function openPart(db: D1Database): Promise<number | null> {
-  return (await db.prepare(`SELECT id FROM archive_parts WHERE state = 'INDEXED' ORDER BY id LIMIT 1`).first<{ id: number }>())?.id ?? null;
+/** The oldest part whose orders are not all deleted yet (history: only their history goes). */
+export async function openPart(db: D1Database): Promise<{ id: number; history: boolean } | null> {
+  const r = await db.prepare(`SELECT id, history FROM archive_parts WHERE state = 'INDEXED' ORDER BY id LIMIT 1`).first<{ id: number; history: number }>();
+  return r ? { id: r.id, history: r.history === 1 } : null;
 }
 
 const DOOMED = `(SELECT out_trade_no FROM archive_pending WHERE part = ?1 AND doomed = 1)`;
@@ -135,9 +154,12 @@ const DOOMED = `(SELECT out_trade_no FROM archive_pending WHERE part = ?1 AND do
 /**
  * Deletes up to `limit` orders of the part with all their rows, in one transaction. An order goes only
  * while its lookup row names this verified part, it is still final and its fence still matches the rows
- * archived. Returns how many orders went (0: none left that may go).
+ * archived. A history part deletes only the history tables' rows and marks the order row with the part
+ * (keeping the paying attempt's trade type), in the same transaction. Returns how many orders went
+ * (0: none left that may go).
  */
-export async function deleteChunk(db: D1Database, webhooks: boolean, part: number, limit: number): Promise<number> {
+export async function deleteChunk(db: D1Database, webhooks: boolean, part: { id: number; history: boolean }, limit: number): Promise<number> {
+  const eligible = part.history ? historyEligibleSql(webhooks) : eligibleSql(webhooks);
   const mark = db
     .prepare(
       `UPDATE archive_pending SET doomed = 1 WHERE part = ?1 AND out_trade_no IN (
@@ -145,13 +167,25 @@ export async function deleteChunk(db: D1Database, webhooks: boolean, part: numbe
          JOIN archive_lookup l ON l.number = ap.out_trade_no AND l.kind = 0 AND l.part = ap.part
          JOIN archive_parts p ON p.id = ap.part AND p.state = 'INDEXED' AND p.verified_at IS NOT NULL
          JOIN orders o ON o.${ORDER_KEY} = ap.out_trade_no
-         WHERE ap.part = ?1 AND ap.doomed = 0 AND ${eligibleSql(webhooks)} AND (${FENCE_SQL}) = ap.fence
+         WHERE ap.part = ?1 AND ap.doomed = 0 AND ${eligible} AND (${FENCE_SQL}) = ap.fence
          ORDER BY ap.out_trade_no LIMIT ?2)`,
     )
-    .bind(part, limit);
-  const deletes = [...ARCHIVED_TABLES].reverse().map((t) => db.prepare(rowsOfOrdersSql(t, DOOMED).replace(/^SELECT \*/, 'DELETE')).bind(part));
-  const done = db.prepare('DELETE FROM archive_pending WHERE part = ?1 AND doomed = 1').bind(part);
-  const [marked] = await db.batch([mark, ...deletes, done]);
+    .bind(part.id, limit);
+  const marks = part.history
+    ? [
+        db
+          .prepare(
+            `UPDATE orders SET history_part = ?1,
+               history_trade_type = (SELECT a.trade_type FROM payment_attempts a WHERE a.payment_no = orders.payment_no)
+             WHERE ${ORDER_KEY} IN ${DOOMED}`,
+          )
+          .bind(part.id),
+      ]
+    : [];
+  const tables = part.history ? HISTORY_TABLES : ARCHIVED_TABLES;
+  const deletes = [...tables].reverse().map((t) => db.prepare(rowsOfOrdersSql(t, DOOMED).replace(/^SELECT \*/, 'DELETE')).bind(part.id));
+  const done = db.prepare('DELETE FROM archive_pending WHERE part = ?1 AND doomed = 1').bind(part.id);
+  const [marked] = await db.batch([mark, ...marks, ...deletes, done]);
   return marked?.meta.changes ?? 0;
 }
 
@@ -166,6 +200,7 @@ export async function finishPart(db: D1Database, part: number, now: number): Pro
 export interface LookupHit {
   number: string;
   kind: number;
+  part: number;
   day: number;
   object_key: string;
   pos: number;
@@ -176,7 +211,7 @@ export interface LookupHit {
 export async function lookupNumber(db: D1Database, number: string): Promise<LookupHit | null> {
   return db
     .prepare(
-      `SELECT l.number, l.kind, l.day, p.object_key, l.pos, l.len FROM archive_lookup l JOIN archive_parts p ON p.id = l.part
+      `SELECT l.number, l.kind, l.part, l.day, p.object_key, l.pos, l.len FROM archive_lookup l JOIN archive_parts p ON p.id = l.part
        WHERE l.number = ?1 ORDER BY l.kind LIMIT 1`,
     )
     .bind(number)

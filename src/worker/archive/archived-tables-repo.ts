@@ -12,31 +12,41 @@ export interface ArchivedTable {
   readonly changes?: string;
   /** Times stored as epoch ms since a migration after the archive began (0015): a restore stores an older object's ISO text as ms. */
   readonly msTimes?: readonly string[];
+  /** The row's own key: a history merge takes the archived rows and adds D1's rows not among them. */
+  readonly key: string;
+  /** Stays in D1 when only the order's history moves (HISTORY_DAYS); leaves with the order at HOT_DAYS. */
+  readonly stays?: true;
 }
 
 /** Parents before children: the order restores are inserted in; deletes go the other way (foreign keys). */
 export const ARCHIVED_TABLES: readonly ArchivedTable[] = [
-  { name: 'orders', link: { column: 'out_trade_no' }, changes: 'updated_at' },
+  { name: 'orders', link: { column: 'out_trade_no' }, changes: 'updated_at', key: 'out_trade_no', stays: true },
   {
     name: 'payment_attempts',
     link: { column: 'out_trade_no' },
     changes: 'updated_at',
+    key: 'payment_no',
     msTimes: ['expires_at', 'paid_at', 'closed_at', 'created_at', 'updated_at'],
   },
   {
     name: 'refunds',
     link: { column: 'out_trade_no' },
     changes: 'updated_at',
+    key: 'out_refund_no',
+    stays: true,
     msTimes: ['last_attempt_at', 'last_synced_at', 'created_at', 'updated_at', 'succeeded_at'],
   },
-  { name: 'ledger', link: { column: 'out_trade_no' } },
-  { name: 'notifications', link: { column: 'out_trade_no' } },
-  { name: 'anomalies', link: { column: 'out_trade_no' }, changes: 'acknowledged_at' },
-  { name: 'events', link: { column: 'out_trade_no' }, changes: 'window_started_at' },
-  { name: 'event_attempts', link: { column: 'event_seq', parent: 'events', parentKey: 'seq' } },
+  { name: 'ledger', link: { column: 'out_trade_no' }, key: 'id' },
+  { name: 'notifications', link: { column: 'out_trade_no' }, key: 'id' },
+  { name: 'anomalies', link: { column: 'out_trade_no' }, changes: 'acknowledged_at', key: 'id', stays: true },
+  { name: 'events', link: { column: 'out_trade_no' }, changes: 'window_started_at', key: 'seq' },
+  { name: 'event_attempts', link: { column: 'event_seq', parent: 'events', parentKey: 'seq' }, key: 'id' },
 ];
 
 export const TABLE_NAMES: readonly string[] = ARCHIVED_TABLES.map((t) => t.name);
+
+/** An order's history: what moves to R2 after HISTORY_DAYS while the order row stays hot. */
+export const HISTORY_TABLES: readonly ArchivedTable[] = ARCHIVED_TABLES.filter((t) => !t.stays);
 
 /** The orders column the day and the sweep's keyset are taken from (UTC ISO-8601 text). */
 export const ORDER_TIME = 'created_at';
@@ -59,6 +69,40 @@ export function eligibleSql(webhooks: boolean): string {
   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.out_trade_no = o.out_trade_no AND e.status = 'pending')`
       : ''
   }`;
+}
+
+/**
+ * SQL true while the history of order `o` may leave D1 before the order does: final as above, paid
+ * (a closed order can still take a late payment, whose commit writes its attempt), and paid only through
+ * its own number, so the order row alone tells reconciliation and a notify what they need (no duplicate
+ * payment, no attempt number other than the order's).
+ */
+export function historyEligibleSql(webhooks: boolean): string {
+  return `o.history_part IS NULL AND o.status IN ('PAID','PAID_AFTER_CLOSE','PARTIALLY_REFUNDED','REFUNDED')
+  AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.out_trade_no = o.out_trade_no AND a.payment_no <> o.out_trade_no)
+  AND ${eligibleSql(webhooks)}`;
+}
+
+/**
+ * An order's rows with its moved history put back: the archived rows of each history table, then D1's
+ * rows not among them (a notify recorded after the move). The order, refund and anomaly rows are D1's.
+ */
+export function withHistory(hot: ArchiveRows, archived: ArchiveRows): ArchiveRows {
+  const out = Object.create(null) as ArchiveRows;
+  for (const t of ARCHIVED_TABLES) {
+    const d1 = hot[t.name] ?? [];
+    if (t.stays) {
+      // The order row's mark pointed at the history this member now holds itself.
+      const rows = t.name === 'orders' ? d1.map((r) => ({ ...r, history_part: null, history_trade_type: null })) : d1;
+      if (rows.length) out[t.name] = rows;
+      continue;
+    }
+    const moved = archived[t.name] ?? [];
+    const keys = new Set(moved.map((r) => r[t.key]));
+    const rows = [...moved, ...d1.filter((r) => !keys.has(r[t.key]))];
+    if (rows.length) out[t.name] = rows;
+  }
+  return out;
 }
 
 /** The rows of `t` belonging to the orders whose numbers are the JSON array bound as ?1. */

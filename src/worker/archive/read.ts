@@ -5,6 +5,8 @@ import { lookupNumber, type PartMembers } from './archive-repo';
 export interface ArchivedOrder {
   /** The number asked for was the order's (0) or one of its payment attempts' (1). */
   kind: number;
+  /** The archive part holding the member. */
+  part: number;
   /** yyyymmdd, the Beijing day it was created. */
   day: number;
   objectKey: string;
@@ -19,7 +21,7 @@ export async function readArchivedOrder(db: D1Database, bucket: R2Bucket | undef
   const object = await bucket.get(hit.object_key, { range: { offset: hit.pos, length: hit.len } });
   if (!object) throw new Error(`archive object ${hit.object_key} is missing`);
   const rows = parseMember(await gunzipText(new Uint8Array(await object.arrayBuffer())));
-  return { kind: hit.kind, day: hit.day, objectKey: hit.object_key, rows };
+  return { kind: hit.kind, part: hit.part, day: hit.day, objectKey: hit.object_key, rows };
 }
 
 /** Whether a number (order or payment attempt) is in the archive: a creation or a notify must not treat it as new. */

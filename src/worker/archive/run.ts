@@ -1,7 +1,8 @@
 // The archive run (docs/scaling.md §6): bounded steps under one lease. A step either deletes the next
 // chunk of an indexed part's orders, or archives the next part: write the object to R2, read it back
 // and verify it, record the verified part with its lookup rows (one D1 transaction), then delete.
-// A run cut anywhere resumes from D1's state; nothing is deleted that is not verified in R2.
+// Whole orders past HOT_DAYS go first; then the history of paid orders past HISTORY_DAYS, whose order
+// rows stay. A run cut anywhere resumes from D1's state; nothing is deleted that is not verified in R2.
 import { type ArchiveRows, concatBytes, gzipText, headerText, memberText, sha256Hex } from '../../core';
 import {
   deleteChunk,
@@ -9,16 +10,19 @@ import {
   moveCursor,
   openPart,
   partsOfDay,
+  lookupNumbers,
   readCursor,
   readOrderRows,
   recordPart,
   releaseLease,
   schemaVersion,
+  type SweepKind,
   sweep,
   takeLease,
 } from './archive-repo';
 import { beijingDayOf, billDaysOf, cutoffOf } from './days';
-import { ALIASES, fenceOf, groupByOrder, TABLE_NAMES } from './archived-tables-repo';
+import { ALIASES, fenceOf, groupByOrder, TABLE_NAMES, withHistory } from './archived-tables-repo';
+import { readMembers } from './read';
 import { verifyObject } from './verify';
 
 export interface ArchiveDeps {
@@ -26,6 +30,8 @@ export interface ArchiveDeps {
   readonly bucket: R2Bucket;
   /** Orders created before the Beijing day HOT_DAYS before `now`'s are archived. */
   readonly hotDays: number;
+  /** The history of paid orders created before the Beijing day HISTORY_DAYS before `now`'s moves (≥ hotDays: never). */
+  readonly historyDays: number;
   /** Milliseconds since the epoch: the cron's scheduled time. */
   readonly now: number;
   /** Who runs: the lease's holder (unique per run). */
@@ -57,17 +63,22 @@ export interface ArchiveReport {
   parts: number;
   archived: number;
   deleted: number;
+  /** Of `parts`, those holding only their orders' history. */
+  historyParts: number;
   /** True when the sweep reached the cutoff and nothing is left to delete. */
   caughtUp: boolean;
 }
 
 export async function runArchive(deps: ArchiveDeps, limits: ArchiveLimits = ARCHIVE_LIMITS, hooks: ArchiveHooks = {}): Promise<ArchiveReport> {
-  const report: ArchiveReport = { busy: false, steps: 0, parts: 0, archived: 0, deleted: 0, caughtUp: false };
+  const report: ArchiveReport = { busy: false, steps: 0, parts: 0, historyParts: 0, archived: 0, deleted: 0, caughtUp: false };
   if (!(await takeLease(deps.db, deps.holder, deps.now, limits.leaseMs))) return { ...report, busy: true };
+  // The sweeps still to finish in this run, oldest first; a finished sweep restarts at its next run.
+  const sweeps: { kind: SweepKind; cutoff: string }[] = [{ kind: 'archive', cutoff: cutoffOf(deps.now, deps.hotDays) }];
+  if (deps.historyDays < deps.hotDays) sweeps.push({ kind: 'history', cutoff: cutoffOf(deps.now, deps.historyDays) });
   try {
     while (report.steps < limits.maxSteps && !report.caughtUp) {
       report.steps++;
-      await step(deps, limits, hooks, report);
+      await step(deps, limits, hooks, report, sweeps);
     }
   } finally {
     await releaseLease(deps.db, deps.holder);
@@ -75,7 +86,13 @@ export async function runArchive(deps: ArchiveDeps, limits: ArchiveLimits = ARCH
   return report;
 }
 
-async function step(deps: ArchiveDeps, limits: ArchiveLimits, hooks: ArchiveHooks, report: ArchiveReport): Promise<void> {
+async function step(
+  deps: ArchiveDeps,
+  limits: ArchiveLimits,
+  hooks: ArchiveHooks,
+  report: ArchiveReport,
+  sweeps: { kind: SweepKind; cutoff: string }[],
+): Promise<void> {
   const open = await openPart(deps.db);
   if (open !== null) {
     // Bounded: a part has at most partOrders orders, and each chunk that deletes none ends the loop.
@@ -85,30 +102,69 @@ async function step(deps: ArchiveDeps, limits: ArchiveLimits, hooks: ArchiveHook
       if (n === 0) break;
       await hooks.after?.('deleted-chunk');
     }
-    await finishPart(deps.db, open, deps.now);
+    await finishPart(deps.db, open.id, deps.now);
     return;
   }
-  const cursor = await readCursor(deps.db);
-  const swept = await sweep(deps.db, deps.webhooks, cursor, cutoffOf(deps.now, deps.hotDays), limits.partOrders);
-  if (swept.length === 0) {
-    // The sweep reached the cutoff: the next run starts over (orders that were not final then may be now).
-    await moveCursor(deps.db, deps.holder, { at: '', no: '' });
-    report.caughtUp = true;
+  while (sweeps.length > 0) {
+    const { kind, cutoff } = sweeps[0]!;
+    const cursor = await readCursor(deps.db, kind);
+    const swept = await sweep(deps.db, kind, deps.webhooks, cursor, cutoff, limits.partOrders);
+    if (swept.length === 0) {
+      // The sweep reached its cutoff: its next run starts over (orders that were not final then may be now).
+      await moveCursor(deps.db, deps.holder, kind, { at: '', no: '' });
+      sweeps.shift();
+      continue;
+    }
+    const day = beijingDayOf(swept[0]!.created_at);
+    const ofDay = swept.filter((r) => beijingDayOf(r.created_at) === day);
+    const last = ofDay[ofDay.length - 1]!;
+    const next = { at: last.created_at, no: last.out_trade_no };
+    const final = ofDay.filter((r) => r.eligible === 1);
+    if (final.length === 0) return moveCursor(deps.db, deps.holder, kind, next);
+    const hot = groupByOrder(
+      await readOrderRows(
+        deps.db,
+        final.map((r) => r.out_trade_no),
+      ),
+    );
+    // The fences are D1's rows (what a delete compares); the member also holds a moved history.
+    const fences = new Map([...hot].map(([no, rows]) => [no, fenceOf(rows)]));
+    const orders = await withMovedHistory(
+      deps,
+      hot,
+      final.filter((r) => r.history_part !== null).map((r) => r.out_trade_no),
+    );
+    await archivePart(deps, { day, orders, fences, next, history: kind === 'history' }, hooks);
+    report.parts++;
+    if (kind === 'history') report.historyParts++;
+    report.archived += orders.size;
     return;
   }
-  const day = beijingDayOf(swept[0]!.created_at);
-  const ofDay = swept.filter((r) => beijingDayOf(r.created_at) === day);
-  const last = ofDay[ofDay.length - 1]!;
-  const next = { at: last.created_at, no: last.out_trade_no };
-  const final = ofDay.filter((r) => r.eligible === 1).map((r) => r.out_trade_no);
-  if (final.length === 0) return moveCursor(deps.db, deps.holder, next);
-  const orders = groupByOrder(await readOrderRows(deps.db, final));
-  await archivePart(deps, day, orders, next, hooks);
-  report.parts++;
-  report.archived += orders.size;
+  report.caughtUp = true;
 }
 
-async function archivePart(deps: ArchiveDeps, day: string, orders: Map<string, ArchiveRows>, next: { at: string; no: string }, hooks: ArchiveHooks) {
+/** The orders' rows with the history that moved before them read back from its part (one read per part). */
+async function withMovedHistory(deps: ArchiveDeps, hot: Map<string, ArchiveRows>, moved: string[]): Promise<Map<string, ArchiveRows>> {
+  for (const at of (await lookupNumbers(deps.db, moved)).values()) {
+    const members = await readMembers(deps.bucket, at);
+    for (const [i, no] of at.numbers.entries()) {
+      const rows = hot.get(no);
+      if (!rows || !members[i]) throw new Error(`the moved history of order ${no} could not be read`);
+      hot.set(no, withHistory(rows, members[i]!));
+    }
+  }
+  return hot;
+}
+
+interface PartInput {
+  day: string;
+  orders: Map<string, ArchiveRows>;
+  fences: Map<string, string>;
+  next: { at: string; no: string };
+  history: boolean;
+}
+
+async function archivePart(deps: ArchiveDeps, { day, orders, fences, next, history }: PartInput, hooks: ArchiveHooks) {
   const schema = await schemaVersion(deps.db);
   const dayNo = Number(day.replaceAll('-', ''));
   const members: Uint8Array[] = [await gzipText(headerText({ schema, day, tables: TABLE_NAMES }))];
@@ -126,8 +182,9 @@ async function archivePart(deps: ArchiveDeps, day: string, orders: Map<string, A
       const alias = a[ALIASES.column];
       if (typeof alias === 'string' && alias !== no) lookups.push([alias, 1, pos, member.length]);
     }
-    pending.push([no, fenceOf(rows)]);
-    for (const d of billDaysOf(rows)) billDays.push([d, pos, member.length]);
+    pending.push([no, fences.get(no) ?? fenceOf(rows)]);
+    // A history part's orders stay in D1, where reconciliation reads them (archive_days waits for the whole order).
+    if (!history) for (const d of billDaysOf(rows)) billDays.push([d, pos, member.length]);
     expected.push({ no, pos, len: member.length, rows: count });
     members.push(member);
     pos += member.length;
@@ -153,6 +210,7 @@ async function archivePart(deps: ArchiveDeps, day: string, orders: Map<string, A
     pending,
     billDays,
     cursor: next,
+    history,
   });
   if (!recorded) throw new Error('archive lease lost before the part was recorded');
   await hooks.after?.('indexed');

@@ -36,7 +36,8 @@ const reconciliation: Job = async (env, ctx, config, scheduledTime) => {
 const ARCHIVE_CRON = '*/10 17-20 * * *';
 
 /**
- * Moves final orders older than HOT_DAYS to R2 (one run at a time, a D1 lease), then notify bodies
+ * Moves final orders older than HOT_DAYS to R2, and the history of paid ones older than HISTORY_DAYS
+ * (one run at a time, a D1 lease), then notify bodies
  * older than EVIDENCE_DAYS (evidence/: no lease needed, every clear is conditional); each resumed where the last stopped.
  */
 const archive: Job = async (env, _ctx, config, scheduledTime) => {
@@ -44,6 +45,7 @@ const archive: Job = async (env, _ctx, config, scheduledTime) => {
     db: env.DB,
     bucket: env.ARCHIVE,
     hotDays: config.hotDays,
+    historyDays: config.historyDays,
     now: scheduledTime,
     holder: crypto.randomUUID(),
     webhooks: !!config.webhookUrl,

@@ -42,3 +42,23 @@ export async function archivedTimeline(deps: Pick<GatewayDeps, 'db' | 'archive'>
     payments: [...a.attempts].sort((x, y) => by('created_at', 'payment_no')(x as never, y as never)),
   } as unknown as Timeline;
 }
+
+/**
+ * 订单详情 of an order whose history moved before it (HISTORY_DAYS): the order, its refunds and
+ * anomalies from D1; its attempts, notifies and webhook events from the part, with any D1 recorded since.
+ */
+export async function timelineWithHistory(deps: Pick<GatewayDeps, 'db' | 'archive'>, hot: Timeline): Promise<Timeline> {
+  const moved = hot.order?.history_part == null ? null : await archivedTimeline(deps, hot.order.out_trade_no);
+  if (!moved) return hot;
+  const union = <T>(archived: T[], d1: T[], key: (x: T) => unknown) => {
+    const seen = new Set(archived.map(key));
+    return [...archived, ...d1.filter((x) => !seen.has(key(x)))];
+  };
+  return {
+    ...hot,
+    notifications: union(moved.notifications, hot.notifications, (n) => n.id),
+    events: union(moved.events, hot.events, (e) => e.seq),
+    attempts: union(moved.attempts, hot.attempts, (a) => a.id),
+    payments: union(moved.payments, hot.payments, (p) => p.payment_no),
+  };
+}

@@ -1,14 +1,25 @@
 // A notify naming an order past the hot window (docs/scaling.md §6) is not about an unknown order: the
 // order comes back into D1 through its OrderGate, and the notify is judged as any other (a replay is a
-// duplicate, another transaction a conflict). Reached only when the number is not in D1.
+// duplicate, another transaction a conflict). An order whose history alone moved (HISTORY_DAYS) gets its
+// history back the same way, so the checks see its payment attempt.
 import { readArchivedOrder } from '../archive';
 import { orderOfPaymentNo } from '../orders';
 import type { NotifyDeps } from '../platform/deps';
 
-export async function restoredArchived(deps: Pick<NotifyDeps, 'db' | 'gate' | 'archive'>, paymentNo: string): ReturnType<typeof orderOfPaymentNo> {
+type Found = Awaited<ReturnType<typeof orderOfPaymentNo>>;
+
+async function restoredArchived(deps: Pick<NotifyDeps, 'db' | 'gate' | 'archive'>, paymentNo: string): Promise<Found> {
   const archived = await readArchivedOrder(deps.db, deps.archive, paymentNo);
   const no = archived?.rows.orders?.[0]?.out_trade_no;
   if (typeof no !== 'string') return null;
   await deps.gate(no).restoreArchived(no);
+  return orderOfPaymentNo(deps.db, paymentNo);
+}
+
+/** The order and attempt a notify's number names, with all their rows in D1; null when the number is unknown. */
+export async function hotOrderOfPaymentNo(deps: Pick<NotifyDeps, 'db' | 'gate' | 'archive'>, paymentNo: string): Promise<Found> {
+  const found = (await orderOfPaymentNo(deps.db, paymentNo)) ?? (await restoredArchived(deps, paymentNo));
+  if (found?.order.history_part == null) return found;
+  await deps.gate(found.order.out_trade_no).restoreArchived(found.order.out_trade_no);
   return orderOfPaymentNo(deps.db, paymentNo);
 }

@@ -13,10 +13,9 @@
  * An authentic notice that fails a check is an anomaly, acknowledged. A forged one never gets here.
  */
 import { checkPaymentNotice, OUT_TRADE_NO, parseFen, type NoticeExpectations } from '../../core';
-import { restoredArchived } from './archived';
+import { hotOrderOfPaymentNo } from './archived';
 import type { PaymentNotice } from '../channel';
 import type { GateResult, NoticeSettlement, NotifyEvidence, OrderGateRpc, OrderSnapshot, PaymentFacts } from '../model';
-import { orderOfPaymentNo } from '../orders';
 import { addRoundTrips } from '../platform/d1-meter';
 import { log } from '../platform/log';
 import { forgetApplied, knownApplied, rememberApplied } from './applied-cache';
@@ -73,7 +72,7 @@ export async function settlePaymentNotice(deps: NotifyDeps, notice: PaymentNotic
 
   // The read path: one D1 read for the number (its attempt and order), then the same checks. A number
   // past the hot window is not new: its order comes back from the archive through its gate first.
-  const found = paymentNo === null ? null : ((await orderOfPaymentNo(deps.db, paymentNo)) ?? (await restoredArchived(deps, paymentNo)));
+  const found = paymentNo === null ? null : await hotOrderOfPaymentNo(deps, paymentNo);
   const order = found?.order;
   const attempt = found?.attempt ?? null;
   const check = checkPaymentNotice(

@@ -8,11 +8,10 @@
  * (SUBMITTING/PROCESSING → SUCCESS | CHANGE | REFUNDCLOSE), and may arrive before the refund call has
  * answered. Anything authentic that cannot be applied is an anomaly, acknowledged.
  */
-import { restoredArchived } from './archived';
+import { hotOrderOfPaymentNo } from './archived';
 import { OUT_REFUND_NO, OUT_TRADE_NO, parseFen } from '../../core';
 import type { RefundNotice } from '../channel';
 import type { AnomalyKind, NotifyEvidence, RefundFacts } from '../model';
-import { orderOfPaymentNo } from '../orders';
 import { getRefund, refundTimeToIso } from '../refunds';
 import { anomalyReply, type NotifyDeps, type NotifyVerdict } from './inbound';
 
@@ -41,7 +40,7 @@ export async function settleRefundNotice(deps: NotifyDeps, notice: RefundNotice,
   // v2's outer appid is the refunded attempt's: one of the merchant's appids.
   if (notice.appId !== null && !ourAppIds(config).has(notice.appId ?? '')) return anomaly('APPID_MISMATCH', { appid: notice.appId ?? null });
   if (notice.mchId !== config.mchId) return anomaly('MCH_MISMATCH', { mch_id: notice.mchId ?? null });
-  const found = paymentNo === null ? null : ((await orderOfPaymentNo(deps.db, paymentNo)) ?? (await restoredArchived(deps, paymentNo)));
+  const found = paymentNo === null ? null : await hotOrderOfPaymentNo(deps, paymentNo);
   if (!found) return anomaly('UNKNOWN_ORDER', {});
   outTradeNo = found.order.out_trade_no;
   if (notice.appId !== null && found.attempt && notice.appId !== (found.attempt.appid ?? config.appId)) {

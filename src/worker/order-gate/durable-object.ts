@@ -181,22 +181,26 @@ export class OrderGate extends DurableObject<Env> {
    * calls WeChat only after RESERVED. The same request again is EXISTING; nothing is written then.
    */
   async reserveRefund(req: RefundReserveRequest): Promise<RefundReserveResult> {
-    return this.#exclusive(() => reserveRefundLocked(this.#d.db, req, new Date()));
+    return this.#exclusive(() => reserveRefundLocked(this.#d.db, req, new Date(), () => this.#restoreLocked(req.outTradeNo)));
   }
 
   /**
    * Brings an archived order back into D1 before a refund (WeChat refunds for a year; the hot window
    * is HOT_DAYS): its archived rows inserted under this lock, parents first, in one batch, only while
-   * the order is not in D1. Idempotent: RESTORED once, HOT after (or if it never left).
+   * the order is not in D1; for an order whose history alone moved (HISTORY_DAYS), that history. A
+   * notify's read path calls it too. Idempotent: RESTORED once, HOT after (or if it never left).
    */
   async restoreArchived(outTradeNo: string): Promise<RestoreOutcome> {
-    return this.#exclusive(async () => {
-      const found = await readArchivedOrder(this.#d.db, this.#d.archive, outTradeNo);
-      if (found?.kind !== 0) return 'NOT_ARCHIVED';
-      const outcome = await restoreArchivedRows(this.#d.db, outTradeNo, found.rows);
-      this.#d.log.info('ORDER_RESTORED', { outTradeNo, outcome, objectKey: found.objectKey });
-      return outcome;
-    });
+    return this.#exclusive(() => this.#restoreLocked(outTradeNo));
+  }
+
+  /** The archived order, or the history of one whose history alone moved, back into D1 (the caller holds the lock). */
+  async #restoreLocked(outTradeNo: string): Promise<RestoreOutcome> {
+    const found = await readArchivedOrder(this.#d.db, this.#d.archive, outTradeNo);
+    if (found?.kind !== 0) return 'NOT_ARCHIVED';
+    const outcome = await restoreArchivedRows(this.#d.db, outTradeNo, found.part, found.rows);
+    this.#d.log.info('ORDER_RESTORED', { outTradeNo, outcome, objectKey: found.objectKey });
+    return outcome;
   }
 
   /**

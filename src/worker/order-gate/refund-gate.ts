@@ -20,7 +20,17 @@ function isUniqueViolation(e: unknown): boolean {
   return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(String((e as Error | null)?.message ?? ''));
 }
 
-export async function reserveRefundLocked(db: D1Database, req: RefundReserveRequest, now: Date): Promise<RefundReserveResult> {
+/**
+ * `restoreHistory` brings back, under the caller's lock, the history of an order whose history moved to
+ * the archive (HISTORY_DAYS): a refund books against its attempt and ledger, so they must be in D1 first.
+ * The reservation's CAS requires it, so a move racing the reservation only costs another round.
+ */
+export async function reserveRefundLocked(
+  db: D1Database,
+  req: RefundReserveRequest,
+  now: Date,
+  restoreHistory: () => Promise<unknown>,
+): Promise<RefundReserveResult> {
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const { order, refund } = await loadRefundView(db, req.outTradeNo, req.outRefundNo);
     if (refund) {
@@ -28,6 +38,10 @@ export async function reserveRefundLocked(db: D1Database, req: RefundReserveRequ
       return same ? { outcome: 'EXISTING', refund, status: order?.status ?? null } : { outcome: 'IDEMPOTENCY_CONFLICT', status: order?.status ?? null };
     }
     if (!order) return { outcome: 'UNKNOWN_ORDER', status: null };
+    if (order.history_part != null) {
+      await restoreHistory();
+      continue;
+    }
     if (!transition(order.status, 'REFUND_ACCEPTED').ok) return { outcome: 'NOT_REFUNDABLE', status: order.status };
     if (order.paid_at && now.getTime() - Date.parse(order.paid_at) > REFUND_WINDOW_MS) return { outcome: 'WINDOW_EXPIRED', status: order.status };
     if (order.refund_count >= MAX_REFUNDS_PER_ORDER) return { outcome: 'LIMIT_REACHED', status: order.status };

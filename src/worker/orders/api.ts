@@ -87,7 +87,8 @@ export async function createPayment(deps: GatewayDeps, outTradeNo: string, reque
 /** The order's payment attempts, newest first. */
 export async function orderPayments(deps: GatewayDeps, outTradeNo: string) {
   const hot = await getOrder(deps.db, outTradeNo);
-  if (hot) return listPayments(deps, hot);
+  // An order whose history moved (HISTORY_DAYS) is final: its attempts as they moved, nothing to sync.
+  if (hot && hot.history_part == null) return listPayments(deps, hot);
   const archived = await archivedOrder(deps, outTradeNo);
   if (!archived) throw new DomainError('ORDER_NOT_FOUND', 'no such order');
   return archived.attempts.map((attempt) => ({ attempt, pay: null }));

@@ -43,6 +43,8 @@ export interface OrderRow {
   expires_at: string;
   created_at: string;
   updated_at: string;
+  /** 0017: the archive part holding its history (attempt, ledger, notifies, events) once moved; null while in D1. */
+  history_part?: number | null;
 }
 
 interface NewOrder {
@@ -78,7 +80,11 @@ export async function insertOrder(db: D1Database, o: NewOrder): Promise<boolean>
 }
 
 /** An order row with the paying attempt's trade type, as the views read it. */
-export const ORDER_COLUMNS = `*, (SELECT trade_type FROM payment_attempts AS a WHERE a.payment_no = orders.payment_no) AS trade_type`;
+/** The paying attempt's trade type, SQL over an orders row `o`: kept on the order once its attempt row moved (0017). */
+export const tradeTypeSql = (o: string) =>
+  `COALESCE((SELECT trade_type FROM payment_attempts AS a WHERE a.payment_no = ${o}.payment_no), ${o}.history_trade_type)`;
+
+export const ORDER_COLUMNS = `*, ${tradeTypeSql('orders')} AS trade_type`;
 
 export function getOrder(db: D1Database, outTradeNo: string): Promise<OrderRow | null> {
   return db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE out_trade_no = ?1`).bind(outTradeNo).first<OrderRow>();

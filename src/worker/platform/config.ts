@@ -88,6 +88,8 @@ export interface Config {
   readonly hotDays: number;
   /** EVIDENCE_DAYS: raw notify bodies older than this many days move from D1 to R2 (docs/scaling.md §5 lever 1). */
   readonly evidenceDays: number;
+  /** HISTORY_DAYS: a paid, final order's history (attempt, ledger, notifies, events) moves to R2 after this many days; the order row stays until HOT_DAYS (docs/scaling.md §6). */
+  readonly historyDays: number;
 }
 
 /** Every variable that holds a secret, as the schema declares it: the log scrubber redacts their values. */
@@ -137,6 +139,7 @@ const schema = z.object({
   MAX_TOTAL_FEE: z.coerce.number({ error: 'MAX_TOTAL_FEE is not a number' }).int().positive().default(10_000_000),
   HOT_DAYS: days('HOT_DAYS', 90),
   EVIDENCE_DAYS: days('EVIDENCE_DAYS', 7),
+  HISTORY_DAYS: days('HISTORY_DAYS', 3),
   MERCHANT_ORIGINS: z.string().default(''),
   MERCHANT_NAME: z.string().optional(),
   SANDBOX_ALLOW_PUBLIC: z.enum(['true', 'false'], { error: 'SANDBOX_ALLOW_PUBLIC must be true or false' }).default('false'),
@@ -372,6 +375,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       maxTotalFee: v.MAX_TOTAL_FEE,
       hotDays: v.HOT_DAYS,
       evidenceDays: v.EVIDENCE_DAYS,
+      historyDays: v.HISTORY_DAYS,
       merchantOrigins: v.MERCHANT_ORIGINS.split(',')
         .map((o) => o.trim())
         .filter(Boolean),

@@ -51,7 +51,8 @@ export async function createRefund(deps: GatewayDeps, outTradeNo: string, body: 
   }
   let order = await getOrder(deps.db, outTradeNo);
   if (!order && (await isArchivedNumber(deps.db, outTradeNo))) {
-    // Past the hot window: back into D1 through its gate first, then refunded exactly like any other.
+    // Past the hot window: back into D1 through its gate first, then refunded exactly like any other
+    // (an order whose history alone moved gets it back inside the gate's reservation).
     await deps.gate(outTradeNo).restoreArchived(outTradeNo);
     order = await getOrder(deps.db, outTradeNo);
   }

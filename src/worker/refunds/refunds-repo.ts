@@ -30,6 +30,8 @@ interface RefundOrderView {
   payment_no: string;
   /** Refunds of this order WeChat counts (all but FAILED, which WeChat never accepted; a duplicate's own refund aside). */
   refund_count: number;
+  /** 0017: set while its history (attempt, ledger, …) is in the archive: a reservation waits until it is back. */
+  history_part: number | null;
 }
 
 /** WeChat's cap: at most 50 refunds per order (docs/wechatpay-v2.md §12). */
@@ -58,7 +60,7 @@ export async function loadRefundView(
   const [order, refund] = await db.batch([
     db
       .prepare(
-        `SELECT status, total_fee, refund_reserved_fee, refunded_fee, refund_version, paid_at, COALESCE(payment_no, out_trade_no) AS payment_no,
+        `SELECT status, total_fee, refund_reserved_fee, refunded_fee, refund_version, paid_at, COALESCE(payment_no, out_trade_no) AS payment_no, history_part,
            (SELECT COUNT(*) FROM refunds WHERE out_trade_no = ?1 AND status <> 'FAILED' AND duplicate = 0) AS refund_count
          FROM orders WHERE out_trade_no = ?1`,
       )
@@ -94,7 +96,7 @@ export async function commitReservation(db: D1Database, r: NewReservation): Prom
     db
       .prepare(
         `UPDATE orders SET refund_reserved_fee = refund_reserved_fee + ?3, refund_version = refund_version + 1, updated_at = ?6
-         WHERE out_trade_no = ?1 AND status = ?2 AND refund_version = ?4 AND total_fee = ?5
+         WHERE out_trade_no = ?1 AND status = ?2 AND refund_version = ?4 AND total_fee = ?5 AND history_part IS NULL
            AND refund_reserved_fee + ?3 <= total_fee
            AND (SELECT COUNT(*) FROM refunds WHERE out_trade_no = ?1 AND status <> 'FAILED' AND duplicate = 0) < ${MAX_REFUNDS_PER_ORDER}`,
       )

@@ -1,6 +1,7 @@
 // Webhook events in D1 as the events API reads them (GET /v1/events…, the console).
 import type { OrderStatus } from '../../core/order-state';
 import type { EventType, TradeType } from '../model';
+import { tradeTypeSql } from '../orders';
 
 export type { EventType } from '../model';
 
@@ -73,7 +74,7 @@ export interface OrderOfEvent {
 export const EVENT_WITH_ORDER = `SELECT e.*, o.description AS o_description, o.total_fee AS o_total_fee, o.fee_type AS o_fee_type,
     o.attach AS o_attach, o.metadata AS o_metadata, o.openid AS o_openid, o.prepay_openid AS o_prepay_openid,
     o.transaction_id AS o_transaction_id, o.cash_fee AS o_cash_fee, o.bank_type AS o_bank_type, o.time_end AS o_time_end,
-    o.payment_no AS o_payment_no, (SELECT trade_type FROM payment_attempts AS a WHERE a.payment_no = o.payment_no) AS o_trade_type,
+    o.payment_no AS o_payment_no, ${tradeTypeSql('o')} AS o_trade_type,
     o.paid_at AS o_paid_at, o.closed_at AS o_closed_at, o.expires_at AS o_expires_at, o.created_at AS o_created_at
   FROM events AS e LEFT JOIN orders AS o ON o.out_trade_no = e.out_trade_no`;
 

@@ -6,7 +6,7 @@ import { addDays, beijingDay, beijingDayStart, parseDay } from '../format';
 import { page } from '../layout';
 import { anomaliesBody, messageBody, refundsBody } from '../misc-view';
 import { orderDetailBody, ordersBody, refundConfirmBody } from '../orders-view';
-import { archivedTimeline } from '../archived-timeline';
+import { archivedTimeline, timelineWithHistory } from '../archived-timeline';
 import { acknowledgeAnomaly, orderTimelineRows, recentAnomalies, recentRefunds } from '../console-repo';
 import { listOrders } from '../../orders';
 import { withBodies } from '../../evidence';
@@ -76,8 +76,10 @@ function outTradeNoOf(c: C): string | null {
 
 async function orderPage(c: C, x: Ctx, no: string, notice: string, refundError: string | null, status: 200 | 400 | 409 = 200) {
   const hot = await orderTimelineRows(c.env.DB, no);
-  // Past the hot window: the archived copy, said so (a refund brings the order back first).
-  const d = hot.order ? hot : await archivedTimeline({ db: c.env.DB, archive: c.env.ARCHIVE }, no);
+  // Past the hot window: the archived copy, said so (a refund brings the order back first). Past
+  // HISTORY_DAYS: the order from D1, its history from the archive.
+  const archive = { db: c.env.DB, archive: c.env.ARCHIVE };
+  const d = hot.order ? await timelineWithHistory(archive, hot) : await archivedTimeline(archive, no);
   if (!d?.order) return render(c, x, '订单不存在', 'orders', pendingNotFound(no), 404);
   const f = await x.frame(`订单 ${no}`, 'orders');
   // Notify bodies past EVIDENCE_DAYS are in R2 (hot rows and archived ones alike): read back and verified.
