@@ -19,8 +19,8 @@ const HISTORY = ['payment_attempts', 'ledger', 'notifications', 'events'] as con
 const STAYS = ['orders', 'refunds', 'anomalies'] as const;
 
 /** An archive run `days` on, with the default windows (history after 3 days, whole orders after 90). */
-function run(days: number, after?: (p: ArchivePoint) => void) {
-  const deps = { db: env.DB, bucket: env.ARCHIVE, hotDays: 90, historyDays: 3, now: Date.now() + days * DAY, holder: crypto.randomUUID(), webhooks: false };
+function run(days: number, after?: (p: ArchivePoint) => void, webhooks = false) {
+  const deps = { db: env.DB, bucket: env.ARCHIVE, hotDays: 90, historyDays: 3, now: Date.now() + days * DAY, holder: crypto.randomUUID(), webhooks };
   return runArchive(deps, LIMITS, { after });
 }
 
@@ -138,6 +138,17 @@ describe('the history of a paid order past HISTORY_DAYS', () => {
     const member = (await readArchivedOrder(env.DB, env.ARCHIVE, no))!;
     expect(member.rows.ledger!.map((l) => l.kind)).toEqual(['PAYMENT']);
     expect(member.rows.notifications!.map((n) => n.verdict)).toHaveLength(2);
+  });
+
+  it('waits, with webhooks on, until every event of the order was delivered: a failed one stays in the feed to redeliver', async () => {
+    const no = await paidOrder(1500);
+    const setEvents = (status: string) => env.DB.prepare('UPDATE events SET status = ?2 WHERE out_trade_no = ?1').bind(no, status).run();
+    await setEvents('failed'); // as after the 3-day retry window with the merchant's endpoint down
+    await run(5, undefined, true);
+    expect(await historyPart(no)).toBeNull();
+    await setEvents('delivered'); // the merchant redelivered it
+    await run(5, undefined, true);
+    expect(await historyPart(no)).toBeGreaterThan(0);
   });
 
   for (const point of ['written', 'verified', 'indexed', 'deleted-chunk'] as const) {

@@ -75,11 +75,17 @@ export function eligibleSql(webhooks: boolean): string {
  * SQL true while the history of order `o` may leave D1 before the order does: final as above, paid
  * (a closed order can still take a late payment, whose commit writes its attempt), and paid only through
  * its own number, so the order row alone tells reconciliation and a notify what they need (no duplicate
- * payment, no attempt number other than the order's).
+ * payment, no attempt number other than the order's). With webhooks on, every event of it delivered: a
+ * failed one stays in the events feed for the merchant to catch up on and redeliver.
  */
 export function historyEligibleSql(webhooks: boolean): string {
   return `o.history_part IS NULL AND o.status IN ('PAID','PAID_AFTER_CLOSE','PARTIALLY_REFUNDED','REFUNDED')
-  AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.out_trade_no = o.out_trade_no AND a.payment_no <> o.out_trade_no)
+  AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.out_trade_no = o.out_trade_no AND a.payment_no <> o.out_trade_no)${
+    webhooks
+      ? `
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.out_trade_no = o.out_trade_no AND e.status <> 'delivered')`
+      : ''
+  }
   AND ${eligibleSql(webhooks)}`;
 }
 
