@@ -129,11 +129,8 @@ async function step(
     );
     // The fences are D1's rows (what a delete compares); the member also holds a moved history.
     const fences = new Map([...hot].map(([no, rows]) => [no, fenceOf(rows)]));
-    const orders = await withMovedHistory(
-      deps,
-      hot,
-      final.filter((r) => r.history_part !== null).map((r) => r.out_trade_no),
-    );
+    const moved = new Map(final.flatMap((r) => (r.history_part === null ? [] : [[r.out_trade_no, r.history_part] as const])));
+    const orders = await withMovedHistory(deps, hot, moved);
     await archivePart(deps, { day, orders, fences, next, history: kind === 'history' }, hooks);
     report.parts++;
     if (kind === 'history') report.historyParts++;
@@ -144,12 +141,15 @@ async function step(
 }
 
 /** The orders' rows with the history that moved before them read back from its part (one read per part). */
-async function withMovedHistory(deps: ArchiveDeps, hot: Map<string, ArchiveRows>, moved: string[]): Promise<Map<string, ArchiveRows>> {
-  for (const at of (await lookupNumbers(deps.db, moved)).values()) {
+async function withMovedHistory(deps: ArchiveDeps, hot: Map<string, ArchiveRows>, moved: Map<string, number>): Promise<Map<string, ArchiveRows>> {
+  const found = await lookupNumbers(deps.db, [...moved.keys()]);
+  if ([...found.values()].reduce((n, at) => n + at.numbers.length, 0) !== moved.size) throw new Error('a moved history has no lookup row');
+  for (const at of found.values()) {
     const members = await readMembers(deps.bucket, at);
     for (const [i, no] of at.numbers.entries()) {
       const rows = hot.get(no);
-      if (!rows || !members[i]) throw new Error(`the moved history of order ${no} could not be read`);
+      // The lookup row names the order's latest member: it must be the one its mark names.
+      if (!rows || !members[i] || moved.get(no) !== at.part) throw new Error(`the moved history of order ${no} could not be read`);
       hot.set(no, withHistory(rows, members[i]!));
     }
   }
