@@ -61,6 +61,21 @@ describe('an archived order', () => {
     expect(html).toContain(hot.transaction_id as string);
   });
 
+  it('keeps its refunds findable by their own numbers, and never lends a number to another order', async () => {
+    const { no } = await archivedRefundedOrder();
+    const res = await api(`/v1/refunds/${no}-R1`, { headers: AUTH });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ out_refund_no: `${no}-R1`, out_trade_no: no, status: 'SUCCESS', refund_fee: 500 });
+    expect((await api(`/v1/refunds/${no}-NONE`, { headers: AUTH })).status).toBe(404);
+    // Another order asking for the archived refund's number: a conflict, nothing reserved or sent.
+    const other = await paidOrder(2000);
+    const taken = await refundReq(other, { refund_fee: 100, out_refund_no: `${no}-R1` });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.code).toBe('IDEMPOTENCY_CONFLICT');
+    expect(await orderView(other)).toMatchObject({ status: 'PAID', refunded_fee: 0, refundable_fee: 2000 });
+    expect(await inD1(no)).toBe(false);
+  });
+
   it('is refunded after archiving: restored through its OrderGate, refunded as usual, archived again later', async () => {
     const { no } = await archivedRefundedOrder();
     const r2 = await refundReq(no, { refund_fee: 700, out_refund_no: `${no}-R2` });

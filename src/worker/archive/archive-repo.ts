@@ -91,6 +91,8 @@ export interface VerifiedPart {
   history: boolean;
   /** [number, kind, pos, len] */
   lookups: readonly (readonly [string, 0 | 1, number, number])[];
+  /** [out_refund_no, out_trade_no]: the refunds of a whole-order part (archive_refunds). */
+  refunds: readonly (readonly [string, string])[];
   /** [out_trade_no, fence] */
   pending: readonly (readonly [string, string])[];
   /** [yyyymmdd, pos, len]: each Beijing day a member has something on WeChat's bill (archive_days). */
@@ -126,6 +128,12 @@ export async function recordPart(db: D1Database, holder: string, now: number, p:
          SELECT p.id, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?2) j, archive_parts p WHERE p.object_key = ?1`,
       )
       .bind(p.objectKey, JSON.stringify(p.pending)),
+    db
+      .prepare(
+        `INSERT OR REPLACE INTO archive_refunds (out_refund_no, out_trade_no)
+         SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?2) j, archive_parts p WHERE p.object_key = ?1`,
+      )
+      .bind(p.objectKey, JSON.stringify(p.refunds)),
     db
       .prepare(
         `INSERT OR IGNORE INTO archive_days (day, part, pos, len)
@@ -278,4 +286,9 @@ export async function lookupNumbers(db: D1Database, numbers: readonly string[]):
     out.set(r.part, g);
   }
   return out;
+}
+
+/** The order an archived refund belongs to, by the refund's own number (archive_refunds). */
+export async function orderOfArchivedRefund(db: D1Database, outRefundNo: string): Promise<string | null> {
+  return db.prepare('SELECT out_trade_no FROM archive_refunds WHERE out_refund_no = ?1').bind(outRefundNo).first<string>('out_trade_no');
 }

@@ -171,6 +171,7 @@ async function archivePart(deps: ArchiveDeps, { day, orders, fences, next, histo
   let pos = members[0]!.length;
   let rowCount = 0;
   const lookups: [string, 0 | 1, number, number][] = [];
+  const refunds: [string, string][] = [];
   const pending: [string, string][] = [];
   const billDays: [number, number, number][] = [];
   const expected: { no: string; pos: number; len: number; rows: number }[] = [];
@@ -185,6 +186,7 @@ async function archivePart(deps: ArchiveDeps, { day, orders, fences, next, histo
     pending.push([no, fences.get(no) ?? fenceOf(rows)]);
     // A history part's orders stay in D1, where reconciliation reads them (archive_days waits for the whole order).
     if (!history) for (const d of billDaysOf(rows)) billDays.push([d, pos, member.length]);
+    if (!history) for (const r of rows.refunds ?? []) refunds.push([String(r.out_refund_no), no]);
     expected.push({ no, pos, len: member.length, rows: count });
     members.push(member);
     pos += member.length;
@@ -209,6 +211,7 @@ async function archivePart(deps: ArchiveDeps, { day, orders, fences, next, histo
     lookups,
     pending,
     billDays,
+    refunds,
     cursor: next,
     history,
   });

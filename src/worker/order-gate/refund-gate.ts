@@ -32,11 +32,13 @@ export async function reserveRefundLocked(
   restoreHistory: () => Promise<unknown>,
 ): Promise<RefundReserveResult> {
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-    const { order, refund } = await loadRefundView(db, req.outTradeNo, req.outRefundNo);
+    const { order, refund, archivedUnder } = await loadRefundView(db, req.outTradeNo, req.outRefundNo);
     if (refund) {
       const same = refund.out_trade_no === req.outTradeNo && storedHex(refund.request_hash) === req.requestHash;
       return same ? { outcome: 'EXISTING', refund, status: order?.status ?? null } : { outcome: 'IDEMPOTENCY_CONFLICT', status: order?.status ?? null };
     }
+    // The number is an archived order's refund (WeChat knows it): never a second meaning.
+    if (archivedUnder !== null && archivedUnder !== req.outTradeNo) return { outcome: 'IDEMPOTENCY_CONFLICT', status: order?.status ?? null };
     if (!order) return { outcome: 'UNKNOWN_ORDER', status: null };
     if (order.history_part != null) {
       await restoreHistory();

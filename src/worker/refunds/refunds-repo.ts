@@ -56,8 +56,8 @@ export async function loadRefundView(
   db: D1Database,
   outTradeNo: string,
   outRefundNo: string,
-): Promise<{ order: RefundOrderView | null; refund: RefundRow | null }> {
-  const [order, refund] = await db.batch([
+): Promise<{ order: RefundOrderView | null; refund: RefundRow | null; archivedUnder: string | null }> {
+  const [order, refund, archived] = await db.batch([
     db
       .prepare(
         `SELECT status, total_fee, refund_reserved_fee, refunded_fee, refund_version, paid_at, COALESCE(payment_no, out_trade_no) AS payment_no, history_part,
@@ -66,10 +66,12 @@ export async function loadRefundView(
       )
       .bind(outTradeNo),
     db.prepare('SELECT * FROM refunds WHERE out_refund_no = ?1').bind(outRefundNo),
+    db.prepare('SELECT out_trade_no FROM archive_refunds WHERE out_refund_no = ?1').bind(outRefundNo),
   ]);
   return {
     order: (order?.results[0] as RefundOrderView | undefined) ?? null,
     refund: refund?.results[0] ? refundOfStored(refund.results[0] as Record<string, unknown>) : null,
+    archivedUnder: (archived?.results[0] as { out_trade_no: string } | undefined)?.out_trade_no ?? null,
   };
 }
 
@@ -97,10 +99,11 @@ export async function commitReservation(db: D1Database, r: NewReservation): Prom
       .prepare(
         `UPDATE orders SET refund_reserved_fee = refund_reserved_fee + ?3, refund_version = refund_version + 1, updated_at = ?6
          WHERE out_trade_no = ?1 AND status = ?2 AND refund_version = ?4 AND total_fee = ?5 AND history_part IS NULL
+           AND NOT EXISTS (SELECT 1 FROM archive_refunds WHERE out_refund_no = ?7)
            AND refund_reserved_fee + ?3 <= total_fee
            AND (SELECT COUNT(*) FROM refunds WHERE out_trade_no = ?1 AND status <> 'FAILED' AND duplicate = 0) < ${MAX_REFUNDS_PER_ORDER}`,
       )
-      .bind(r.outTradeNo, r.seen.status, r.refundFee, r.seen.refund_version, r.totalFee, r.now),
+      .bind(r.outTradeNo, r.seen.status, r.refundFee, r.seen.refund_version, r.totalFee, r.now, r.outRefundNo),
     db
       .prepare(
         `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
