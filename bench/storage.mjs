@@ -405,13 +405,7 @@ async function phaseHistory(paid) {
   }
   const target = sample.find((o) => one(`SELECT COUNT(*) FROM orders WHERE out_trade_no = '${o.no}' AND history_part IS NOT NULL`) === 1);
   if (!target) throw new Error('no sampled order had its history moved');
-  const r = await http('POST', `/v1/orders/${target.no}/refunds`, { refund_fee: 1, out_refund_no: `${target.no}-RH` }, { retry: true });
-  await flush({ out_refund_no: r.out_refund_no });
-  await waitFor(
-    'the refund SUCCESS of an order whose history moved',
-    () => (one(`SELECT COUNT(*) FROM refunds WHERE out_refund_no = '${target.no}-RH' AND status = 'SUCCESS'`) === 1 ? 0 : 1),
-    90_000,
-  );
+  await refundOne(`${target.no}-RH`, target.no, 'the refund SUCCESS of an order whose history moved');
   return { moved: moved(), refunded: target.no, readBack: sample.length };
 }
 
@@ -459,14 +453,16 @@ async function phaseArchive(paid) {
     throw new Error(`console 订单详情 of an archived order: HTTP ${page.status}`);
   // A refund after archiving (WeChat allows a year): the order comes back into D1, the refund runs as any.
   const target = paid.find((o) => one(`SELECT COUNT(*) FROM refunds WHERE out_refund_no = '${o.no}-R1'`) === 0) ?? paid[0];
-  const r = await http('POST', `/v1/orders/${target.no}/refunds`, { refund_fee: 1, out_refund_no: `${target.no}-RA` }, { retry: true });
-  await flush({ out_refund_no: r.out_refund_no });
-  await waitFor(
-    "the archived order's refund SUCCESS",
-    () => (one(`SELECT COUNT(*) FROM refunds WHERE out_refund_no = '${target.no}-RA' AND status = 'SUCCESS'`) === 1 ? 0 : 1),
-    90_000,
-  );
+  await refundOne(`${target.no}-RA`, target.no, "the archived order's refund SUCCESS");
   return { startedWith, archived, stillHot: hot(), refunded: target.no, readBack: sample.length };
+}
+
+/** Refunds 1 fen of an order through the API, applies its refund notify and waits for SUCCESS. */
+async function refundOne(outRefundNo, outTradeNo, what) {
+  const r = await http('POST', `/v1/orders/${outTradeNo}/refunds`, { refund_fee: 1, out_refund_no: outRefundNo }, { retry: true });
+  await flush({ out_refund_no: r.out_refund_no });
+  const done = () => one(`SELECT COUNT(*) FROM refunds WHERE out_refund_no = '${outRefundNo}' AND status = 'SUCCESS'`);
+  await waitFor(what, () => (done() === 1 ? 0 : 1), 90_000);
 }
 
 /** A console session (the sandbox's sign-in token). */
