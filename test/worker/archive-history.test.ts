@@ -140,6 +140,22 @@ describe('the history of a paid order past HISTORY_DAYS', () => {
     expect(member.rows.notifications!.map((n) => n.verdict)).toHaveLength(2);
   });
 
+  it('brings the history back for a notify the read path judges (a replayed refund notify): a duplicate, nothing booked twice', async () => {
+    const { no, rows } = await refundedOrder();
+    const raw = rows.notifications!.find((n) => n.kind === 'REFUND')!.raw_body as string;
+    await run(5);
+    expect(await historyPart(no)).toBeGreaterThan(0);
+    const res = await postNotify(raw, { 'Content-Type': 'text/xml' }, 'http://127.0.0.1:8787/wechat/refund-notify');
+    expect(await res.text()).toBe(OK);
+    expect(await historyPart(no)).toBeNull();
+    expect((await ledger(no)).map((l) => [l.kind, l.amount_fen])).toEqual([
+      ['PAYMENT', 3000],
+      ['REFUND', 500],
+    ]);
+    expect(await orderView(no)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded_fee: 500 });
+    expect((await rowsOf(no, ['payment_attempts'])).payment_attempts).toEqual(rows.payment_attempts);
+  });
+
   it('waits, with webhooks on, until every event of the order was delivered: a failed one stays in the feed to redeliver', async () => {
     const no = await paidOrder(1500);
     const setEvents = (status: string) => env.DB.prepare('UPDATE events SET status = ?2 WHERE out_trade_no = ?1').bind(no, status).run();

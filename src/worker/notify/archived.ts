@@ -16,10 +16,20 @@ async function restoredArchived(deps: Pick<NotifyDeps, 'db' | 'gate' | 'archive'
   return orderOfPaymentNo(deps.db, paymentNo);
 }
 
-/** The order and attempt a notify's number names, with all their rows in D1; null when the number is unknown. */
+/** Restores of a history the nightly run keeps moving again in between, before the notify is retried. */
+const HISTORY_RESTORES = 3;
+
+/**
+ * The order and attempt a notify's number names, with all their rows in D1; null when the number is
+ * unknown. Never an order whose history is away: it would be judged without its attempt.
+ */
 export async function hotOrderOfPaymentNo(deps: Pick<NotifyDeps, 'db' | 'gate' | 'archive'>, paymentNo: string): Promise<Found> {
-  const found = (await orderOfPaymentNo(deps.db, paymentNo)) ?? (await restoredArchived(deps, paymentNo));
+  let found = (await orderOfPaymentNo(deps.db, paymentNo)) ?? (await restoredArchived(deps, paymentNo));
+  for (let i = 0; i < HISTORY_RESTORES; i++) {
+    if (found?.order.history_part == null) return found;
+    await deps.gate(found.order.out_trade_no).restoreArchived(found.order.out_trade_no);
+    found = await orderOfPaymentNo(deps.db, paymentNo);
+  }
   if (found?.order.history_part == null) return found;
-  await deps.gate(found.order.out_trade_no).restoreArchived(found.order.out_trade_no);
-  return orderOfPaymentNo(deps.db, paymentNo);
+  throw new Error('the order history moved again while being restored; the notify is retried');
 }
