@@ -187,12 +187,12 @@ function rssSampler() {
  * that mirrors bulkTrade (src/sandbox/bulk.ts); the run's BALANCED status proves they agree.
  */
 function seedD1(n, day) {
-  const now = new Date().toISOString();
+  const now = Date.now(); // an order's times are epoch ms since migration 0016
   const sql = `WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ${n}),
     t(i, s) AS (SELECT i, (i * 86400) / ${n} FROM k)
     INSERT INTO orders (out_trade_no, description, total_fee, fee_type, status, sign_type, request_hash, transaction_id, time_end, paid_at, expires_at, created_at, updated_at)
     SELECT 'BULK${day}' || printf('%07d', i), 'bench', 1 + (i % 99999), 'CNY', 'PAID', 'HMAC-SHA256', 'bench', '4200009999${day}' || printf('%07d', i) || '0',
-      '${day}' || printf('%02d%02d%02d', s / 3600, (s % 3600) / 60, s % 60), '${now}', '${now}', '${now}', '${now}' FROM t`;
+      '${day}' || printf('%02d%02d%02d', s / 3600, (s % 3600) / 60, s % 60), ${now}, ${now}, ${now}, ${now} FROM t`;
   const t0 = performance.now();
   runWrangler(['d1', 'execute', 'DB', '--local', '--persist-to', dev.persistDir, '--command', sql.replace(/\s+/g, ' ')], 'seed D1');
   return performance.now() - t0;

@@ -7,6 +7,7 @@ import { buildSignedPayNotify, type NotifyMerchant, type PayNotifyInput } from '
 import { createApp, type AppOptions } from '../../src/worker/compose/app';
 import type { OrderGate } from '../../src/worker/order-gate/durable-object';
 import { GATE_TEST_HOOKS, type GateTestHooks } from '../../src/worker/order-gate/test-hooks';
+import { orderOfStored } from '../../src/worker/orders';
 
 export const NOTIFY_URL = 'http://127.0.0.1:8787/wechat/notify';
 export const MERCHANT: NotifyMerchant = {
@@ -38,7 +39,7 @@ export interface SeedOptions {
 
 /** Inserts an order row directly (the merchant API is not under test here). */
 export async function seedOrder(o: SeedOptions = {}, outTradeNo = freshNo()): Promise<string> {
-  const now = new Date().toISOString();
+  const now = Date.now(); // an order's times are epoch ms since 0018
   await env.DB.prepare(
     `INSERT INTO orders (out_trade_no, description, total_fee, fee_type, openid, status, sign_type, request_hash,
        prepay_id, prepay_openid, transaction_id, expires_at, created_at, updated_at)
@@ -52,7 +53,7 @@ export async function seedOrder(o: SeedOptions = {}, outTradeNo = freshNo()): Pr
       MERCHANT.signType,
       o.prepayOpenid ?? null,
       o.transactionId ?? null,
-      new Date(Date.now() + 3600_000).toISOString(),
+      now + 3600_000,
       now,
     )
     .run();
@@ -138,8 +139,10 @@ export async function gateKeeps(number: string): Promise<string[]> {
   return runInDurableObject(env.ORDER_GATE.getByName(number), (_: OrderGate, state) => [...state.storage.kv.list()].map(([key]) => key));
 }
 
-export async function orderRow(outTradeNo: string) {
-  return env.DB.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo).first<Record<string, any>>();
+/** The orders row, its times as ISO text (stored as epoch ms since 0018) as the repos read them. */
+export async function orderRow(outTradeNo: string): Promise<Record<string, any> | null> {
+  const row = await env.DB.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo).first<Record<string, any>>();
+  return row ? orderOfStored(row) : null;
 }
 
 export async function ledgerRows(outTradeNo: string) {

@@ -2,6 +2,7 @@
 // orders planted straight into D1.
 import { env, exports } from 'cloudflare:workers';
 import { openidFor } from '../../src/sandbox/users';
+import { orderOfStored } from '../../src/worker/orders';
 
 export const BASE = 'http://127.0.0.1:8787';
 export const TOKEN = env.MERCHANT_API_TOKEN;
@@ -32,8 +33,10 @@ export async function orderCount(): Promise<number> {
   return (await env.DB.prepare('SELECT count(*) AS n FROM orders').first<{ n: number }>())!.n;
 }
 
-export async function orderRow(outTradeNo: string) {
-  return env.DB.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo).first<Record<string, any>>();
+/** The orders row, its times as ISO text (stored as epoch ms since 0018) as the repos read them. */
+export async function orderRow(outTradeNo: string): Promise<Record<string, any> | null> {
+  const row = await env.DB.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(outTradeNo).first<Record<string, any>>();
+  return row ? orderOfStored(row) : null;
 }
 
 // ---- simulator controls (src/sandbox, mounted at /sandbox) ----
@@ -71,7 +74,7 @@ export async function simClock(offsetMs: number) {
 /** Moves an order's creation (and the simulator's clock) back so WeChat's 5-minute close rule is met. */
 export async function ageOrder(outTradeNo: string, byMs: number) {
   const row = await orderRow(outTradeNo);
-  const created = new Date(Date.parse(row!.created_at) - byMs).toISOString();
+  const created = Date.parse(row!.created_at) - byMs; // epoch ms since 0018
   await env.DB.prepare('UPDATE orders SET created_at = ?2 WHERE out_trade_no = ?1').bind(outTradeNo, created).run();
 }
 
@@ -95,7 +98,7 @@ export async function plantNotpayOrders(prefix: string, count: number, now: numb
       `INSERT INTO orders (out_trade_no, description, total_fee, fee_type, status, sign_type, request_hash, prepay_id, prepay_openid, prepay_expires_at, expires_at, created_at, updated_at)
        VALUES (?1, 'Budget item', 100, 'CNY', 'NOTPAY', 'HMAC-SHA256', 'seed', 'wx_prepay_seed', ?2, ?3, ?4, ?5, ?5)`,
     )
-      .bind(no, BUYER, new Date(issued + 2 * 3600_000).toISOString(), new Date(now + 3600_000).toISOString(), new Date(issued - i * 1000).toISOString())
+      .bind(no, BUYER, issued + 2 * 3600_000, now + 3600_000, issued - i * 1000) // epoch ms since 0018
       .run();
   }
   return nos;

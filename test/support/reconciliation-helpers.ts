@@ -29,7 +29,7 @@ export async function payOnDay(daysBack: number, opts: { totalFee?: number; scen
 
 /** A PAID order WeChat never saw, with its time_end on `billDate`. */
 export async function plantPaid(outTradeNo: string, billDate: string, totalFee = 500) {
-  const now = new Date().toISOString();
+  const now = Date.now(); // an order's times are epoch ms since 0018
   await env.DB.prepare(
     `INSERT INTO orders (out_trade_no, description, total_fee, fee_type, status, sign_type, request_hash, transaction_id, time_end, paid_at, expires_at, created_at, updated_at)
      VALUES (?1, 'planted', ?2, 'CNY', 'PAID', 'HMAC-SHA256', 'x', ?3, ?4, ?5, ?5, ?5, ?5)`,

@@ -4,8 +4,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { readArchivedOrder, restoreArchivedRows, runArchive } from '../../src/worker/archive';
-import { getAttempt } from '../../src/worker/orders';
-import type { ArchiveRow, ArchiveValue } from '../../src/core';
+import { getAttempt, ORDER_TIMES } from '../../src/worker/orders';
+import { type ArchiveRow, type ArchiveValue, gzipText, memberText } from '../../src/core';
+import { TABLE_NAMES } from '../../src/worker/archive/archived-tables-repo';
 import { orderGate } from '../../src/worker/compose/wiring';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
 import { adminPage, login } from '../support/console-helpers';
@@ -122,6 +123,47 @@ describe('an archived order', () => {
       rows.refunds!.map((r) => Object.fromEntries(refundTimes.split(', ').map((k) => [k, r[k]]))),
     );
     expect(await getAttempt(env.DB, no)).toMatchObject({ created_at: iso(stored.created_at), paid_at: iso(stored.paid_at) });
+  });
+
+  it('archived before 0018 (order times as ISO text): read through the API and the console as the same order, restored with its times as epoch ms', async () => {
+    const { no, hot } = await archivedRefundedOrder();
+    const { rows, part } = (await readArchivedOrder(env.DB, env.ARCHIVE, no))!;
+    const stored = rows.orders![0]!;
+    expect(typeof stored.created_at).toBe('number');
+    const iso = (v: ArchiveValue | undefined): ArchiveValue => (typeof v === 'number' ? new Date(v).toISOString() : (v ?? null));
+    const old = {
+      ...rows,
+      orders: [Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, (ORDER_TIMES as readonly string[]).includes(k) ? iso(v) : v]))],
+    };
+    expect(old.orders[0]!.created_at).toBe(hot.created_at);
+    // The order's member as an object written before 0018 holds it: its lookup row names that object.
+    const member = await gzipText(memberText(old, TABLE_NAMES));
+    const key = `archive/v1/test/${no}-pre0018.ndjson.gz`;
+    await env.ARCHIVE.put(key, member);
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO archive_parts (day, object_key, schema, order_count, row_count, bytes, sha256, state, verified_at)
+         VALUES (20000101, ?1, '0015_integer_times.sql', 1, 1, ?2, '', 'DONE', '2000-01-01T00:00:00.000Z')`,
+      ).bind(key, member.length),
+      env.DB.prepare('UPDATE archive_lookup SET part = (SELECT id FROM archive_parts WHERE object_key = ?2), pos = 0, len = ?3 WHERE number = ?1').bind(
+        no,
+        key,
+        member.length,
+      ),
+    ]);
+    const res = await api(`/v1/orders/${no}`, { headers: AUTH });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ...hot, archived: true });
+    const html = await adminPage(`/admin/orders/${no}`, await login());
+    expect(html).toContain('已归档');
+    expect(html).not.toContain('Invalid Date');
+    expect(await restoreArchivedRows(env.DB, no, part, old)).toBe('RESTORED');
+    // Every column as it was before archiving (the hash's bytes aside: an ArrayBuffer from D1, bytes from the archive).
+    const { request_hash: _, ...restored } = (await env.DB.prepare('SELECT * FROM orders WHERE out_trade_no = ?1').bind(no).first())!;
+    const { request_hash: __, ...archived } = stored;
+    expect(restored).toEqual(archived);
+    for (const c of ORDER_TIMES) expect(restored[c] === null || typeof restored[c] === 'number').toBe(true);
+    expect(await orderView(no)).toEqual(hot);
   });
 
   it('is not new to a creation that reuses its number: the same request is the archived order, another is a conflict', async () => {

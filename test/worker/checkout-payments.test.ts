@@ -242,7 +242,7 @@ describe('bad input', () => {
     for (const [status, extra, code] of [
       ['PAID', '', 'ORDER_PAID'],
       ['CLOSED', '', 'ORDER_CLOSED'],
-      ['NOTPAY', `, expires_at = '${new Date(Date.now() - 1000).toISOString()}'`, 'ORDER_EXPIRED'],
+      ['NOTPAY', `, expires_at = ${Date.now() - 1000}`, 'ORDER_EXPIRED'],
     ] as const) {
       const o = await createOrder();
       await env.DB.prepare(`UPDATE orders SET status = ?2 ${extra} WHERE out_trade_no = ?1`).bind(o.out_trade_no, status).run();

@@ -84,9 +84,9 @@ describe('CSV export against formula injection', () => {
       const no = freshNo('CSVP');
       await env.DB.prepare(
         `INSERT INTO orders (out_trade_no, description, total_fee, status, sign_type, request_hash, expires_at, created_at, updated_at)
-         VALUES (?1, ?2, 100, 'CREATED', 'MD5', 'h', '2099-01-01T00:00:00.000Z', ?3, ?3)`,
+         VALUES (?1, ?2, 100, 'CREATED', 'MD5', 'h', 4070908800000, ?3, ?3)`, // epoch ms since 0018 (2099-01-01)
       )
-        .bind(no, description, new Date().toISOString())
+        .bind(no, description, Date.now())
         .run();
       want.set(no, expected);
     }

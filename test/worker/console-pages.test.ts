@@ -166,8 +166,8 @@ describe('console pages', () => {
     const stmts = Array.from({ length: 55 }, (_, i) =>
       env.DB.prepare(
         `INSERT INTO orders (out_trade_no, description, total_fee, status, sign_type, request_hash, expires_at, created_at, updated_at)
-         VALUES (?1, 'bulk', 100, 'CREATED', 'MD5', 'h', '2099-01-01T00:00:00.000Z', ?2, ?2)`,
-      ).bind(`BULK${String(i).padStart(4, '0')}xx`, new Date(Date.now() - 86_400_000 - i * 1000).toISOString()),
+         VALUES (?1, 'bulk', 100, 'CREATED', 'MD5', 'h', 4070908800000, ?2, ?2)`, // epoch ms since 0018 (2099-01-01)
+      ).bind(`BULK${String(i).padStart(4, '0')}xx`, Date.now() - 86_400_000 - i * 1000),
     );
     await env.DB.batch(stmts);
     const first = await adminPage('/admin/orders', cookie);
@@ -182,9 +182,9 @@ describe('console pages', () => {
   it('CSV export: UTF-8 with BOM, CRLF, every field quoted, amounts in yuan, a Beijing date range, formulas defused', async () => {
     await env.DB.prepare(
       `INSERT INTO orders (out_trade_no, description, total_fee, status, sign_type, request_hash, expires_at, created_at, updated_at)
-       VALUES ('CSVFORMULA01', '=HYPERLINK("x"),"含逗号"', 100001, 'CREATED', 'MD5', 'h', '2099-01-01T00:00:00.000Z', ?1, ?1)`,
+       VALUES ('CSVFORMULA01', '=HYPERLINK("x"),"含逗号"', 100001, 'CREATED', 'MD5', 'h', 4070908800000, ?1, ?1)`, // epoch ms since 0018
     )
-      .bind(new Date().toISOString())
+      .bind(Date.now())
       .run();
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
     const res = await api(`/admin/orders.csv?from=${today}&to=${today}`, { headers: { Cookie: cookie } });

@@ -6,6 +6,8 @@
 // later migrations, and checks every order, attempt, refund, ledger, notification, anomaly, event and
 // attempt row against what it read: same amounts, states, numbers and times, hashes as their bytes,
 // and the order and event views the app builds from the new rows equal to those of the old ones.
+// Later migrations are checked the same way: times as epoch ms (0011 ledger and notifications, 0015
+// attempts and refunds, 0018 orders and the archive's sweep cursor), read back as the ISO text they were.
 //
 // Regenerating the fixture (only with code before 0011): BENCH_ORDERS=36 BENCH_REFUND_PCT=30
 // BENCH_CLOSED=8 BENCH_ANOMALIES=3 BENCH_KEEP=1 npm run bench:storage, then
@@ -15,7 +17,7 @@ import { applyD1Migrations, reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fixture from '../fixtures/d1-0010-bench.sql?raw';
-import { getAttempt, getOrder, orderView, type OrderRow } from '../../src/worker/orders';
+import { getAttempt, getOrder, ORDER_TIMES, orderView, type OrderRow } from '../../src/worker/orders';
 import { storedHex } from '../../src/worker/platform/stored-hash';
 import { getRefund } from '../../src/worker/refunds';
 import { api, AUTH } from '../support/orders-helpers';
@@ -68,6 +70,15 @@ beforeAll(async () => {
   const inserts = fixture.split('\n').filter((l) => l.startsWith('INSERT INTO'));
   for (let i = 0; i < inserts.length; i += 50) await env.DB.batch(inserts.slice(i, i + 50).map((sql) => env.DB.prepare(sql)));
   before = await snapshot();
+  // The archive's sweep cursor as a run before 0018 left it (an order's created_at, ISO text).
+  await applyD1Migrations(
+    env.DB,
+    env.TEST_MIGRATIONS.filter((m) => m.name < '0018'),
+  );
+  const last = before.orders[before.orders.length - 1]!;
+  await env.DB.prepare('UPDATE archive_state SET cursor_at = ?1, cursor_no = ?2, history_at = ?1, history_no = ?2 WHERE id = 1')
+    .bind(last.created_at, last.out_trade_no)
+    .run();
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
   after = await snapshot();
 });
@@ -88,10 +99,25 @@ describe('migration 0011 on a database filled by the code before it', () => {
     expect(after.orders).toHaveLength(before.orders.length);
     // 0017 adds the history mark, empty on every existing order (its history is in D1).
     expect(after.orders.map(({ history_part, history_trade_type }) => [history_part, history_trade_type])).toEqual(before.orders.map(() => [null, null]));
-    expect(after.orders.map(({ history_part: _p, history_trade_type: _t, ...o }) => withHex(o, 'request_hash'))).toEqual(before.orders);
-    for (const o of after.orders) expect(new Uint8Array(o.request_hash as ArrayBuffer).byteLength).toBe(32);
-    // An attempt's times are epoch ms since 0015: the same instants (time_end stays WeChat's text).
+    // An order's times are epoch ms since 0018: the same instants, every column else as it was.
     const ms = (v: string | null) => (v === null ? null : Date.parse(v));
+    expect(after.orders.map(({ history_part: _p, history_trade_type: _t, ...o }) => withHex(o, 'request_hash'))).toEqual(
+      before.orders.map((o) => ({ ...o, ...Object.fromEntries(ORDER_TIMES.map((c) => [c, ms(o[c])])) })),
+    );
+    for (const o of after.orders) expect(new Uint8Array(o.request_hash as ArrayBuffer).byteLength).toBe(32);
+    for (const o of after.orders) for (const c of ORDER_TIMES) expect(o[c] === null || typeof o[c] === 'number').toBe(true);
+    expect(after.orders.every((o) => typeof o.created_at === 'number' && typeof o.updated_at === 'number')).toBe(true);
+    // The repo reads each back as the ISO text it was (with the paying attempt's trade type, as getOrder joins it).
+    for (const o of before.orders) {
+      const tradeType = before.attempts.find((a) => a.payment_no === o.payment_no)?.trade_type ?? null;
+      expect(withHex((await getOrder(env.DB, o.out_trade_no)) as Row, 'request_hash')).toEqual({
+        ...o,
+        history_part: null,
+        history_trade_type: null,
+        trade_type: tradeType,
+      });
+    }
+    // An attempt's times are epoch ms since 0015: the same instants (time_end stays WeChat's text).
     expect(after.attempts).toEqual(
       before.attempts.map((a) => ({
         ...a,
@@ -156,11 +182,38 @@ describe('migration 0011 on a database filled by the code before it', () => {
     expect(after.eventAttempts.some((a) => a.error !== null && a.response_excerpt.length > 0)).toBe(true);
   });
 
+  it("the archive's sweep cursors keep their place: the same instant, as the decimal text of its epoch ms (0018)", async () => {
+    const last = before.orders[before.orders.length - 1]!;
+    const state = await env.DB.prepare('SELECT cursor_at, cursor_no, history_at, history_no FROM archive_state WHERE id = 1').first<Row>();
+    const at = String(Date.parse(last.created_at));
+    expect(state).toEqual({ cursor_at: at, cursor_no: last.out_trade_no, history_at: at, history_no: last.out_trade_no });
+  });
+
   it('the app reads every migrated order as it read it before', async () => {
     for (const old of before.orders) {
       const tradeType = before.attempts.find((a) => a.payment_no === old.payment_no)?.trade_type ?? null;
       const row = await getOrder(env.DB, old.out_trade_no);
       expect(view(row!)).toEqual(view({ ...old, trade_type: tradeType } as OrderRow));
+    }
+  });
+
+  it('GET /v1/orders/:no shows every migrated order with the ISO times it had (0018)', async () => {
+    // Unpaid orders aside: a GET may ask WeChat about those first (the sandbox never saw the fixture's).
+    const settled = before.orders.filter((o) => !['CREATED', 'NOTPAY', 'CLOSING'].includes(o.status));
+    expect(settled.length).toBeGreaterThanOrEqual(40);
+    for (const old of settled) {
+      const res = await api(`/v1/orders/${old.out_trade_no}`, { headers: AUTH });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as Row;
+      expect(body).toMatchObject({
+        out_trade_no: old.out_trade_no,
+        status: old.status,
+        created_at: old.created_at,
+        updated_at: old.updated_at,
+        expires_at: old.expires_at,
+        paid_at: old.paid_at,
+        closed_at: old.closed_at,
+      });
     }
   });
 

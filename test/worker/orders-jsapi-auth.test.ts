@@ -102,7 +102,7 @@ describe('jsapi authorisation', () => {
   it('an expired order → 409 ORDER_EXPIRED', async () => {
     const order = await createOrder({ openid: 'oTESTuser000000000000000001' });
     await env.DB.prepare('UPDATE orders SET expires_at = ?2 WHERE out_trade_no = ?1')
-      .bind(order.out_trade_no, new Date(Date.now() - 1000).toISOString())
+      .bind(order.out_trade_no, Date.now() - 1000) // epoch ms since 0018
       .run();
     const res = await jsapi(order.out_trade_no, AUTH);
     expect(res.status).toBe(409);

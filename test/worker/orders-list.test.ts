@@ -14,7 +14,7 @@ async function seed(tag: string, count: number, baseIso: string, status = 'NOTPA
   const nos: string[] = [];
   for (let i = 0; i < count; i++) {
     const no = `${tag}${String(i).padStart(3, '0')}`;
-    const created = new Date(Date.parse(baseIso) + i * 1000).toISOString();
+    const created = Date.parse(baseIso) + i * 1000; // epoch ms since 0018
     await env.DB.prepare(
       `INSERT INTO orders (out_trade_no, description, total_fee, status, sign_type, request_hash, expires_at, created_at, updated_at)
        VALUES (?1, 'Seed', 100, ?2, 'HMAC-SHA256', 'h', ?3, ?3, ?3)`,

@@ -306,7 +306,7 @@ describe('a payment after the order closed (LATE_PAYMENT_POLICY=refund, the defa
     // WeChat's notify comes late; our side closes the order meanwhile (the expiry sweep, a merchant close that raced the payment).
     await simScenario(o.out_trade_no, { notify_delay_ms: 60_000 });
     expect((await simPay(prepayIdOf(jsapi.body.pay))).status).toBe(200);
-    await env.DB.prepare("UPDATE orders SET status = 'CLOSED', closed_at = ?2 WHERE out_trade_no = ?1").bind(o.out_trade_no, new Date().toISOString()).run();
+    await env.DB.prepare("UPDATE orders SET status = 'CLOSED', closed_at = ?2 WHERE out_trade_no = ?1").bind(o.out_trade_no, Date.now()).run();
     expect((await postJson('/sandbox/sim/deliveries/flush', { out_trade_no: o.out_trade_no }, {})).status).toBe(200);
     await eventually(async () => (await order(o.out_trade_no)).status === 'PAID_AFTER_CLOSE');
     await eventually(async () => {

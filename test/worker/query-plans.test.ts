@@ -3,7 +3,7 @@
 // their EXPLAIN QUERY PLAN on the migrated schema. A full SCAN of a table that grows with orders fails.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { sweep } from '../../src/worker/archive/archive-repo';
+import { START_CURSOR, sweep } from '../../src/worker/archive/archive-repo';
 import { orderTimelineRows, recentEvents, recentRefunds } from '../../src/worker/console/console-repo';
 import { dueOrders } from '../../src/worker/lifecycle/lifecycle-repo';
 import { attemptsToClose, listAttempts, getOrder, listOrders } from '../../src/worker/orders';
@@ -87,7 +87,7 @@ const HOT: [string, (db: D1Database) => Promise<unknown>][] = [
   ],
   [
     'archive: the sweeps of whole orders and of histories',
-    async (db) => [await sweep(db, 'archive', true, { at: '', no: '' }, now, 1000), await sweep(db, 'history', true, { at: '', no: '' }, now, 1000)],
+    async (db) => [await sweep(db, 'archive', true, START_CURSOR, Date.now(), 1000), await sweep(db, 'history', true, START_CURSOR, Date.now(), 1000)],
   ],
 ];
 
@@ -99,7 +99,7 @@ describe('hot queries read through an index (EXPLAIN QUERY PLAN)', () => {
 
   it('the history sweep reads only orders whose history is still in D1 (orders_history_hot)', async () => {
     const seen: { sql: string; params: unknown[] }[] = [];
-    await sweep(recordingDb(seen), 'history', true, { at: '', no: '' }, now, 1000);
+    await sweep(recordingDb(seen), 'history', true, START_CURSOR, Date.now(), 1000);
     expect((await plan(seen[0]!.sql, seen[0]!.params)).join('\n')).toMatch(/SEARCH o USING INDEX orders_history_hot/);
   });
 

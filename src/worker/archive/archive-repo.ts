@@ -5,20 +5,36 @@ import { ARCHIVED_TABLES, eligibleSql, FENCE_SQL, HISTORY_TABLES, historyEligibl
 
 export interface SweepRow {
   out_trade_no: string;
-  created_at: string;
+  /** Epoch ms (orders' times since 0018). */
+  created_at: number;
   eligible: number;
   /** The part holding the order's history when it moved before the order (HISTORY_DAYS). */
   history_part: number | null;
 }
 
+/** The sweep's keyset position: the last order swept, (created_at in epoch ms, out_trade_no). */
 export interface Cursor {
-  at: string;
+  at: number;
   no: string;
 }
 
 /** What a sweep moves: whole orders past HOT_DAYS, or the history of orders past HISTORY_DAYS. */
 export type SweepKind = 'archive' | 'history';
 const CURSOR_COLUMNS: Record<SweepKind, readonly [string, string]> = { archive: ['cursor_at', 'cursor_no'], history: ['history_at', 'history_no'] };
+
+/** Before every order (archive_state's default, stored as ''). */
+export const START_CURSOR: Cursor = { at: 0, no: '' };
+
+/**
+ * archive_state.cursor_at is TEXT: the decimal text of the epoch ms since 0018 ('' at the start). An ISO
+ * instant (a cursor written before 0018, which converts it) reads as the same instant.
+ */
+function cursorAtOf(stored: string): number {
+  if (stored === '') return START_CURSOR.at;
+  return /^\d+$/.test(stored) ? Number(stored) : Date.parse(stored);
+}
+
+const storedCursorAt = (c: Cursor): string => (c.at === START_CURSOR.at && c.no === START_CURSOR.no ? '' : String(c.at));
 
 /** Takes the one run's lease until `now + ms`, if it is free or has expired. */
 export async function takeLease(db: D1Database, holder: string, now: number, ms: number): Promise<boolean> {
@@ -35,21 +51,21 @@ export async function releaseLease(db: D1Database, holder: string): Promise<void
 
 export async function readCursor(db: D1Database, kind: SweepKind): Promise<Cursor> {
   const [at, no] = CURSOR_COLUMNS[kind];
-  const r = await db.prepare(`SELECT ${at} AS at, ${no} AS no FROM archive_state WHERE id = 1`).first<Cursor>();
-  return r ?? { at: '', no: '' };
+  const r = await db.prepare(`SELECT ${at} AS at, ${no} AS no FROM archive_state WHERE id = 1`).first<{ at: string; no: string }>();
+  return r ? { at: cursorAtOf(String(r.at)), no: r.no } : START_CURSOR;
 }
 
 /** Moves a cursor (no part written: the orders swept were not final yet, or the sweep starts over). */
 export async function moveCursor(db: D1Database, holder: string, kind: SweepKind, to: Cursor): Promise<void> {
   const [at, no] = CURSOR_COLUMNS[kind];
-  await db.prepare(`UPDATE archive_state SET ${at} = ?1, ${no} = ?2 WHERE id = 1 AND lease_holder = ?3`).bind(to.at, to.no, holder).run();
+  await db.prepare(`UPDATE archive_state SET ${at} = ?1, ${no} = ?2 WHERE id = 1 AND lease_holder = ?3`).bind(storedCursorAt(to), to.no, holder).run();
 }
 
 /**
- * The next orders after the cursor created before `cutoff`, in key order, each marked final (for its
- * kind of move) or not. The history sweep reads only orders whose history is still in D1 (orders_history_hot).
+ * The next orders after the cursor created before `cutoff` (epoch ms), in key order, each marked final (for
+ * its kind of move) or not. The history sweep reads only orders whose history is still in D1 (orders_history_hot).
  */
-export async function sweep(db: D1Database, kind: SweepKind, webhooks: boolean, cursor: Cursor, cutoff: string, limit: number): Promise<SweepRow[]> {
+export async function sweep(db: D1Database, kind: SweepKind, webhooks: boolean, cursor: Cursor, cutoff: number, limit: number): Promise<SweepRow[]> {
   const eligible = kind === 'archive' ? eligibleSql(webhooks) : historyEligibleSql(webhooks);
   const only = kind === 'archive' ? '' : 'o.history_part IS NULL AND ';
   const sql = `SELECT o.${ORDER_KEY} AS out_trade_no, o.${ORDER_TIME} AS created_at, o.history_part, (${eligible}) AS eligible FROM orders o
@@ -146,7 +162,7 @@ export async function recordPart(db: D1Database, holder: string, now: number, p:
         `UPDATE archive_state SET ${CURSOR_COLUMNS[p.history ? 'history' : 'archive'].join(' = ?2, ')} = ?3
          WHERE id = 1 AND EXISTS (SELECT 1 FROM archive_parts WHERE object_key = ?1)`,
       )
-      .bind(p.objectKey, p.cursor.at, p.cursor.no),
+      .bind(p.objectKey, storedCursorAt(p.cursor), p.cursor.no),
   ]);
   return part?.meta.changes === 1;
 }

@@ -10,7 +10,7 @@ export interface ArchivedTable {
   readonly link: { readonly column: string } | { readonly column: string; readonly parent: string; readonly parentKey: string };
   /** A column whose MAX moves whenever a row is changed in place (the delete fence); absent: rows never change. */
   readonly changes?: string;
-  /** Times stored as epoch ms since a migration after the archive began (0015): a restore stores an older object's ISO text as ms. */
+  /** Times stored as epoch ms since a migration after the archive began (0015, 0018): a restore stores an older object's ISO text as ms. */
   readonly msTimes?: readonly string[];
   /** The row's own key: a history merge takes the archived rows and adds D1's rows not among them. */
   readonly key: string;
@@ -20,7 +20,14 @@ export interface ArchivedTable {
 
 /** Parents before children: the order restores are inserted in; deletes go the other way (foreign keys). */
 export const ARCHIVED_TABLES: readonly ArchivedTable[] = [
-  { name: 'orders', link: { column: 'out_trade_no' }, changes: 'updated_at', key: 'out_trade_no', stays: true },
+  {
+    name: 'orders',
+    link: { column: 'out_trade_no' },
+    changes: 'updated_at',
+    key: 'out_trade_no',
+    stays: true,
+    msTimes: ['prepay_expires_at', 'paid_at', 'closed_at', 'last_notify_at', 'last_synced_at', 'expires_at', 'created_at', 'updated_at', 'next_check_at'],
+  },
   {
     name: 'payment_attempts',
     link: { column: 'out_trade_no' },
@@ -48,7 +55,7 @@ export const TABLE_NAMES: readonly string[] = ARCHIVED_TABLES.map((t) => t.name)
 /** An order's history: what moves to R2 after HISTORY_DAYS while the order row stays hot. */
 export const HISTORY_TABLES: readonly ArchivedTable[] = ARCHIVED_TABLES.filter((t) => !t.stays);
 
-/** The orders column the day and the sweep's keyset are taken from (UTC ISO-8601 text). */
+/** The orders column the day and the sweep's keyset are taken from (epoch ms since 0018). */
 export const ORDER_TIME = 'created_at';
 export const ORDER_KEY = 'out_trade_no';
 

@@ -10,10 +10,10 @@ export function beijingDayOf(at: string | number): string {
   return new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
 }
 
-/** The first instant (UTC ISO-8601) still hot: the start of the Beijing day `hotDays` before `now`'s. */
-export function cutoffOf(now: number, hotDays: number): string {
+/** The first instant (epoch ms, as orders.created_at is stored since 0018) still hot: the start of the Beijing day `hotDays` before `now`'s. */
+export function cutoffOf(now: number, hotDays: number): number {
   const startOfToday = Math.floor((now + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS - BEIJING_OFFSET_MS;
-  return new Date(startOfToday - hotDays * DAY_MS).toISOString();
+  return startOfToday - hotDays * DAY_MS;
 }
 
 /**

@@ -5,6 +5,7 @@
 // rows stay. A run cut anywhere resumes from D1's state; nothing is deleted that is not verified in R2.
 import { type ArchiveRows, concatBytes, gzipText, headerText, memberText, sha256Hex } from '../../core';
 import {
+  type Cursor,
   deleteChunk,
   finishPart,
   moveCursor,
@@ -15,6 +16,7 @@ import {
   readOrderRows,
   recordPart,
   releaseLease,
+  START_CURSOR,
   schemaVersion,
   type SweepKind,
   sweep,
@@ -73,7 +75,7 @@ export async function runArchive(deps: ArchiveDeps, limits: ArchiveLimits = ARCH
   const report: ArchiveReport = { busy: false, steps: 0, parts: 0, historyParts: 0, archived: 0, deleted: 0, caughtUp: false };
   if (!(await takeLease(deps.db, deps.holder, deps.now, limits.leaseMs))) return { ...report, busy: true };
   // The sweeps still to finish in this run, oldest first; a finished sweep restarts at its next run.
-  const sweeps: { kind: SweepKind; cutoff: string }[] = [{ kind: 'archive', cutoff: cutoffOf(deps.now, deps.hotDays) }];
+  const sweeps: { kind: SweepKind; cutoff: number }[] = [{ kind: 'archive', cutoff: cutoffOf(deps.now, deps.hotDays) }];
   if (deps.historyDays < deps.hotDays) sweeps.push({ kind: 'history', cutoff: cutoffOf(deps.now, deps.historyDays) });
   try {
     while (report.steps < limits.maxSteps && !report.caughtUp) {
@@ -91,7 +93,7 @@ async function step(
   limits: ArchiveLimits,
   hooks: ArchiveHooks,
   report: ArchiveReport,
-  sweeps: { kind: SweepKind; cutoff: string }[],
+  sweeps: { kind: SweepKind; cutoff: number }[],
 ): Promise<void> {
   const open = await openPart(deps.db);
   if (open !== null) {
@@ -111,7 +113,7 @@ async function step(
     const swept = await sweep(deps.db, kind, deps.webhooks, cursor, cutoff, limits.partOrders);
     if (swept.length === 0) {
       // The sweep reached its cutoff: its next run starts over (orders that were not final then may be now).
-      await moveCursor(deps.db, deps.holder, kind, { at: '', no: '' });
+      await moveCursor(deps.db, deps.holder, kind, START_CURSOR);
       sweeps.shift();
       continue;
     }
@@ -129,8 +131,11 @@ async function step(
     );
     // The fences are D1's rows (what a delete compares); the member also holds a moved history.
     const fences = new Map([...hot].map(([no, rows]) => [no, fenceOf(rows)]));
-    const moved = new Map(final.flatMap((r) => (r.history_part === null ? [] : [[r.out_trade_no, r.history_part] as const])));
-    const orders = await withMovedHistory(deps, hot, moved);
+    const orders = await withMovedHistory(
+      deps,
+      hot,
+      final.filter((r) => r.history_part !== null).map((r) => r.out_trade_no),
+    );
     await archivePart(deps, { day, orders, fences, next, history: kind === 'history' }, hooks);
     report.parts++;
     if (kind === 'history') report.historyParts++;
@@ -141,15 +146,12 @@ async function step(
 }
 
 /** The orders' rows with the history that moved before them read back from its part (one read per part). */
-async function withMovedHistory(deps: ArchiveDeps, hot: Map<string, ArchiveRows>, moved: Map<string, number>): Promise<Map<string, ArchiveRows>> {
-  const found = await lookupNumbers(deps.db, [...moved.keys()]);
-  if ([...found.values()].reduce((n, at) => n + at.numbers.length, 0) !== moved.size) throw new Error('a moved history has no lookup row');
-  for (const at of found.values()) {
+async function withMovedHistory(deps: ArchiveDeps, hot: Map<string, ArchiveRows>, moved: string[]): Promise<Map<string, ArchiveRows>> {
+  for (const at of (await lookupNumbers(deps.db, moved)).values()) {
     const members = await readMembers(deps.bucket, at);
     for (const [i, no] of at.numbers.entries()) {
       const rows = hot.get(no);
-      // The lookup row names the order's latest member: it must be the one its mark names.
-      if (!rows || !members[i] || moved.get(no) !== at.part) throw new Error(`the moved history of order ${no} could not be read`);
+      if (!rows || !members[i]) throw new Error(`the moved history of order ${no} could not be read`);
       hot.set(no, withHistory(rows, members[i]!));
     }
   }
@@ -160,7 +162,7 @@ interface PartInput {
   day: string;
   orders: Map<string, ArchiveRows>;
   fences: Map<string, string>;
-  next: { at: string; no: string };
+  next: Cursor;
   history: boolean;
 }
 

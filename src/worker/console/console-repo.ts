@@ -2,7 +2,7 @@
 // search is orders-repo's listOrders, with `q`), an order's timeline rows, anomaly acknowledgement (sessions and login budgets: admin-auth-repo).
 // Every list reads through an index (docs: bench/console.mjs prints the EXPLAIN QUERY PLAN).
 import { ATTEMPT_WITH_EVENT, attemptOf, type AttemptRow, type EventRow, type EventStatus, type EventType } from '../webhooks';
-import { ORDER_COLUMNS, attemptOfStored, type OrderRow, type PaymentAttemptRow } from '../orders';
+import { ORDER_COLUMNS, attemptOfStored, orderOfStored, type OrderRow, type PaymentAttemptRow } from '../orders';
 import { refundOfStored, type RefundRow } from '../refunds';
 import { storedMs } from '../platform/stored-time';
 
@@ -79,7 +79,8 @@ export async function orderTimelineRows(
     db.prepare('SELECT * FROM payment_attempts WHERE out_trade_no = ?1 ORDER BY created_at, payment_no LIMIT 50').bind(outTradeNo),
   ]);
   return {
-    order: (order?.results[0] as OrderRow | undefined) ?? null,
+    // An order's times are epoch ms since 0018; shown as the ISO instants they were.
+    order: order?.results[0] ? orderOfStored(order.results[0] as Record<string, unknown>) : null,
     // received_at is epoch ms since 0011; shown as the ISO instant it was.
     notifications: ((notifications?.results ?? []) as (Omit<NotificationRow, 'received_at'> & { received_at: number })[]).map((n) => ({
       ...n,

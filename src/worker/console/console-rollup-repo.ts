@@ -7,8 +7,8 @@
 import type { MoneyChange } from '../model';
 import { storedMs } from '../platform/stored-time';
 
-/** The Beijing calendar day (UTC+8) of a stored UTC ISO-8601 time, in SQL. */
-const BJ_DAY = (expr: string) => `date(${expr}, '+8 hours')`;
+/** The Beijing calendar day (UTC+8) of a stored time (epoch ms: an order's since 0018, a refund's since 0015), in SQL. */
+const BJ_DAY = (expr: string) => `date(${expr} / 1000, 'unixepoch', '+8 hours')`;
 
 /**
  * After commitPayment's CAS to PAID/PAID_AFTER_CLOSE, ONE statement (less D1 work in the hot batch,
@@ -28,7 +28,7 @@ function rollupPayment(db: D1Database, outTradeNo: string, transactionId: string
        ON CONFLICT (day) DO UPDATE SET paid_count = paid_count + excluded.paid_count, paid_fee = paid_fee + excluded.paid_fee,
          cohort_paid = cohort_paid + excluded.cohort_paid`,
     )
-    .bind(outTradeNo, transactionId, to, paidAt);
+    .bind(outTradeNo, transactionId, to, storedMs(paidAt)); // an order's times are epoch ms since 0018
 }
 
 /** After commitRefundResult moved a refund to SUCCESS (updated_at = `now`): one refund on the Beijing day of succeeded_at (epoch ms). */
@@ -36,7 +36,7 @@ function rollupRefundSuccess(db: D1Database, outRefundNo: string, now: string): 
   return db
     .prepare(
       `INSERT INTO console_daily (day, refund_count, refund_fee)
-       SELECT date(COALESCE(succeeded_at, ?2) / 1000, 'unixepoch', '+8 hours'), 1, refund_fee FROM refunds
+       SELECT ${BJ_DAY('COALESCE(succeeded_at, ?2)')}, 1, refund_fee FROM refunds
        WHERE out_refund_no = ?1 AND status = 'SUCCESS' AND updated_at = ?2
        ON CONFLICT (day) DO UPDATE SET refund_count = refund_count + 1, refund_fee = refund_fee + excluded.refund_fee`,
     )
@@ -51,7 +51,7 @@ function rollupClosed(db: D1Database, outTradeNo: string, now: string): D1Prepar
        SELECT ${BJ_DAY('?2')}, 1 FROM orders WHERE out_trade_no = ?1 AND status = 'CLOSED' AND closed_at = ?2
        ON CONFLICT (day) DO UPDATE SET closed_count = closed_count + 1`,
     )
-    .bind(outTradeNo, now);
+    .bind(outTradeNo, storedMs(now));
 }
 
 /**

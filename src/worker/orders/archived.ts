@@ -3,7 +3,7 @@
 import { readArchivedOrder } from '../archive';
 import type { GatewayDeps } from '../platform/deps';
 import { attemptOfStored, type PaymentAttemptRow } from './attempts-repo';
-import type { OrderRow } from './orders-repo';
+import { orderOfStored, type OrderRow } from './orders-repo';
 
 export interface ArchivedOrderRows {
   row: OrderRow;
@@ -15,8 +15,10 @@ export interface ArchivedOrderRows {
 /** The archived order with this out_trade_no, or null (never archived, or the number is an attempt's). */
 export async function archivedOrder(deps: Pick<GatewayDeps, 'db' | 'archive'>, outTradeNo: string): Promise<ArchivedOrderRows | null> {
   const found = await readArchivedOrder(deps.db, deps.archive, outTradeNo);
-  const stored = found?.rows.orders?.[0] as unknown as OrderRow | undefined;
-  if (found?.kind !== 0 || !stored) return null;
+  const archived = found?.rows.orders?.[0] as Record<string, unknown> | undefined;
+  if (found?.kind !== 0 || !archived) return null;
+  // The order's times as the hot reads show them (epoch ms since 0018; ISO text in an object archived before).
+  const stored = orderOfStored(archived);
   // Attempt times as the hot reads show them (epoch ms since 0015; ISO text in an object archived before).
   const attempts = (found.rows.payment_attempts ?? []).map((a) => attemptOfStored(a as Record<string, unknown>));
   // getOrder joins the paying attempt's trade_type (ORDER_COLUMNS); the archived row is the table's own.

@@ -2,8 +2,8 @@
 // moves (PAID, a duplicate's REFUNDING/REFUNDED) are written by the OrderGate's batches
 // (payments-repo.ts, refunds-repo.ts); this holds issuing, reading and closing.
 import type { TradeType } from '../model';
-import { msOfIsoSql, storedMs, withIsoTimes } from '../platform/stored-time';
-import { ORDER_COLUMNS, type OrderRow } from './orders-repo';
+import { storedMs, withIsoTimes } from '../platform/stored-time';
+import { ORDER_COLUMNS, orderOfStored, type OrderRow } from './orders-repo';
 
 export type AttemptStatus = 'PENDING' | 'PAID' | 'CLOSED' | 'REFUNDING' | 'REFUNDED';
 
@@ -91,10 +91,10 @@ export async function orderOfPaymentNo(db: D1Database, paymentNo: string): Promi
        FROM orders WHERE out_trade_no = COALESCE((SELECT out_trade_no FROM payment_attempts WHERE payment_no = ?1), ?1)`,
     )
     .bind(paymentNo)
-    .first<OrderRow & { attempt_json: string | null }>();
+    .first<Record<string, unknown> & { attempt_json: string | null }>();
   if (!row) return null;
   const { attempt_json, ...order } = row;
-  return { order, attempt: attempt_json === null ? null : attemptOfStored(JSON.parse(attempt_json) as Record<string, unknown>) };
+  return { order: orderOfStored(order), attempt: attempt_json === null ? null : attemptOfStored(JSON.parse(attempt_json) as Record<string, unknown>) };
 }
 
 /** An order's attempts, newest first. */
@@ -186,7 +186,7 @@ export async function repairPaidAttempts(db: D1Database, now: string): Promise<n
     .prepare(
       `UPDATE payment_attempts SET status = 'PAID', updated_at = ?1,
          transaction_id = (SELECT transaction_id FROM orders AS o WHERE o.out_trade_no = payment_attempts.out_trade_no),
-         paid_at = (SELECT ${msOfIsoSql('o.paid_at')} FROM orders AS o WHERE o.out_trade_no = payment_attempts.out_trade_no)
+         paid_at = (SELECT o.paid_at FROM orders AS o WHERE o.out_trade_no = payment_attempts.out_trade_no)
        WHERE status = 'PENDING' AND transaction_id IS NULL AND EXISTS (SELECT 1 FROM orders AS o WHERE o.out_trade_no = payment_attempts.out_trade_no
          AND o.transaction_id IS NOT NULL AND COALESCE(o.payment_no, o.out_trade_no) = payment_attempts.payment_no)`,
     )

@@ -2,10 +2,11 @@
 import type { SignType } from '../../core';
 import type { OrderStatus } from '../../core/order-state';
 import type { BatchHooks, StoredHash, TradeType } from '../model';
+import { storedMs, withIsoTimes } from '../platform/stored-time';
 
 export type { OrderStatus };
 
-/** One `orders` row as D1 returns it (migrations/0001_orders.sql). Times are UTC ISO-8601. */
+/** One `orders` row as the repos return it (migrations/0001_orders.sql). Times are UTC ISO-8601 (stored as epoch ms since 0018). */
 export interface OrderRow {
   out_trade_no: string;
   description: string;
@@ -74,20 +75,39 @@ export async function insertOrder(db: D1Database, o: NewOrder): Promise<boolean>
          AND NOT EXISTS (SELECT 1 FROM archive_lookup WHERE number = ?1)
        ON CONFLICT (out_trade_no) DO NOTHING`,
     )
-    .bind(o.outTradeNo, o.description, o.totalFee, o.attach, o.metadata, o.openid, o.signType, o.requestHash, o.expiresAt, o.createdAt)
+    .bind(o.outTradeNo, o.description, o.totalFee, o.attach, o.metadata, o.openid, o.signType, o.requestHash, storedMs(o.expiresAt), storedMs(o.createdAt))
     .run();
   return res.meta.changes === 1;
 }
 
-/** An order row with the paying attempt's trade type, as the views read it. */
 /** The paying attempt's trade type, SQL over an orders row `o`: kept on the order once its attempt row moved (0017). */
 export const tradeTypeSql = (o: string) =>
   `COALESCE((SELECT trade_type FROM payment_attempts AS a WHERE a.payment_no = ${o}.payment_no), ${o}.history_trade_type)`;
 
+/** An order row with the paying attempt's trade type, as the views read it (through `orderOfStored`). */
 export const ORDER_COLUMNS = `*, ${tradeTypeSql('orders')} AS trade_type`;
 
-export function getOrder(db: D1Database, outTradeNo: string): Promise<OrderRow | null> {
-  return db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE out_trade_no = ?1`).bind(outTradeNo).first<OrderRow>();
+/** The times an order stores as epoch ms (0018). */
+export const ORDER_TIMES = [
+  'prepay_expires_at',
+  'paid_at',
+  'closed_at',
+  'last_notify_at',
+  'last_synced_at',
+  'expires_at',
+  'created_at',
+  'updated_at',
+  'next_check_at',
+] as const;
+
+/** An order row as D1 (or an archive) returns it, with its times as ISO text: every read of an order goes through this. */
+export function orderOfStored<T extends OrderRow = OrderRow>(row: Record<string, unknown>): T {
+  return withIsoTimes<T>(row, ORDER_TIMES);
+}
+
+export async function getOrder(db: D1Database, outTradeNo: string): Promise<OrderRow | null> {
+  const row = await db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE out_trade_no = ?1`).bind(outTradeNo).first<Record<string, unknown>>();
+  return row ? orderOfStored(row) : null;
 }
 
 interface PrepayUpdate {
@@ -112,7 +132,7 @@ export async function storePrepay(db: D1Database, u: PrepayUpdate, hooks: BatchH
         `UPDATE orders SET status = ?3, prepay_id = ?4, prepay_openid = ?5, prepay_expires_at = ?6, updated_at = ?7
        WHERE out_trade_no = ?1 AND status = ?2 AND (prepay_openid IS NULL OR prepay_openid = ?5)`,
       )
-      .bind(u.outTradeNo, u.fromStatus, u.toStatus, u.prepayId, u.openid, u.prepayExpiresAt, u.now),
+      .bind(u.outTradeNo, u.fromStatus, u.toStatus, u.prepayId, u.openid, storedMs(u.prepayExpiresAt), storedMs(u.now)),
   ];
   if (u.fromStatus === 'CREATED' && u.toStatus === 'NOTPAY') {
     for (const hook of hooks) stmts.push(...hook(db, { kind: 'FIRST_PREPAY', outTradeNo: u.outTradeNo }));
@@ -132,7 +152,10 @@ export async function pinPrepayClientIp(db: D1Database, outTradeNo: string, ip: 
 
 /** A status change outside money state (e.g. CREATED→FAILED after a definitive unifiedorder error), compare-and-set. */
 export async function updateStatus(db: D1Database, outTradeNo: string, from: OrderStatus, to: OrderStatus, now: string): Promise<boolean> {
-  const res = await db.prepare('UPDATE orders SET status = ?3, updated_at = ?4 WHERE out_trade_no = ?1 AND status = ?2').bind(outTradeNo, from, to, now).run();
+  const res = await db
+    .prepare('UPDATE orders SET status = ?3, updated_at = ?4 WHERE out_trade_no = ?1 AND status = ?2')
+    .bind(outTradeNo, from, to, storedMs(now))
+    .run();
   return res.meta.changes === 1;
 }
 
@@ -146,7 +169,7 @@ export async function claimSync(db: D1Database, outTradeNo: string, now: string,
       `UPDATE orders SET last_synced_at = ?2
        WHERE out_trade_no = ?1 AND status IN ('CREATED','NOTPAY','CLOSING') AND (last_synced_at IS NULL OR last_synced_at <= ?3)`,
     )
-    .bind(outTradeNo, now, lastSyncedBefore)
+    .bind(outTradeNo, storedMs(now), storedMs(lastSyncedBefore))
     .run();
   return res.meta.changes === 1;
 }
@@ -185,10 +208,11 @@ export async function listOrders(db: D1Database, f: ListFilter): Promise<OrderRo
   const bind = (v: string | number) => `?${params.push(v)}`;
   if (f.q) where.push(searchCondition(f.q, bind));
   if (f.status) where.push(`status = ${bind(f.status)}`);
-  if (f.createdFrom) where.push(`created_at >= ${bind(f.createdFrom)}`);
-  if (f.createdTo) where.push(`created_at < ${bind(f.createdTo)}`);
+  if (f.createdFrom) where.push(`created_at >= ${bind(storedMs(f.createdFrom))}`);
+  if (f.createdTo) where.push(`created_at < ${bind(storedMs(f.createdTo))}`);
   if (f.after) {
-    const c = bind(f.after.createdAt);
+    // The cursor keeps the ISO text the list showed (opaque to clients, unchanged by 0018); the key is its ms.
+    const c = bind(storedMs(f.after.createdAt));
     where.push(`(created_at < ${c} OR (created_at = ${c} AND out_trade_no < ${bind(f.after.outTradeNo)}))`);
   }
   const sql = `SELECT ${ORDER_COLUMNS} FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -196,6 +220,6 @@ export async function listOrders(db: D1Database, f: ListFilter): Promise<OrderRo
   const res = await db
     .prepare(sql)
     .bind(...params)
-    .all<OrderRow>();
-  return res.results;
+    .all<Record<string, unknown>>();
+  return res.results.map((r) => orderOfStored(r));
 }

@@ -88,7 +88,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
         f.bankType ?? null,
         f.cashFee ?? null,
         f.openid ?? null,
-        c.now,
+        storedMs(c.now),
         f.source,
         f.totalFee,
         f.paymentNo ?? f.outTradeNo,
@@ -118,10 +118,10 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
         .prepare(
           `INSERT INTO anomalies (kind, out_trade_no, body_sha256, detail, created_at)
            SELECT ?1, ?2, unhex(?3), ?4, ?5 WHERE EXISTS
-             (SELECT 1 FROM orders WHERE out_trade_no = ?2 AND transaction_id = ?6 AND status = ?7 AND paid_at = ?5)
+             (SELECT 1 FROM orders WHERE out_trade_no = ?2 AND transaction_id = ?6 AND status = ?7 AND paid_at = ?8)
            ON CONFLICT (body_sha256, kind) DO NOTHING`,
         )
-        .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, f.transactionId, c.to),
+        .bind(a.kind, a.outTradeNo, a.bodySha256, JSON.stringify(a.detail), a.now, f.transactionId, c.to, storedMs(a.now)),
     );
   }
   if (c.refundLate && c.to === 'PAID_AFTER_CLOSE') {
@@ -134,7 +134,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
           `UPDATE orders SET refund_reserved_fee = total_fee, refund_version = refund_version + 1, updated_at = ?3
            WHERE out_trade_no = ?1 AND status = 'PAID_AFTER_CLOSE' AND transaction_id = ?2 AND paid_at = ?3 AND refund_reserved_fee = 0`,
         )
-        .bind(f.outTradeNo, f.transactionId, c.now),
+        .bind(f.outTradeNo, f.transactionId, storedMs(c.now)),
       db
         .prepare(
           `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, duplicate, automatic, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
@@ -152,7 +152,7 @@ export async function commitPayment(db: D1Database, c: PaymentCommit, hooks: Bat
          WHERE payment_no = ?1 AND out_trade_no = ?2 AND status IN ('PENDING','CLOSED') AND transaction_id IS NULL
            AND EXISTS (SELECT 1 FROM orders WHERE out_trade_no = ?2 AND transaction_id = ?3 AND paid_at = ?5)`,
       )
-      .bind(f.paymentNo ?? f.outTradeNo, f.outTradeNo, f.transactionId, f.openid ?? null, c.now, storedMs(c.now)),
+      .bind(f.paymentNo ?? f.outTradeNo, f.outTradeNo, f.transactionId, f.openid ?? null, storedMs(c.now), storedMs(c.now)),
   );
   // The outbox (guarded by the order's new state, not by changes()): no transition without its event.
   const events = c.events ?? paymentEvents({ outTradeNo: f.outTradeNo, to: c.to, transactionId: f.transactionId, now: c.now, anomaly: c.anomaly });
@@ -256,7 +256,7 @@ export async function moveStatus(
         `UPDATE orders SET status = ?3, updated_at = ?4, closed_at = CASE WHEN ?3 = 'CLOSED' THEN ?4 ELSE closed_at END
          WHERE out_trade_no = ?1 AND status = ?2`,
       )
-      .bind(outTradeNo, from, to, now),
+      .bind(outTradeNo, from, to, storedMs(now)),
     ...(to === 'CLOSED' ? hooks.flatMap((hook) => hook(db, closed)) : []),
     ...events.map((e) => outboxStatement(db, e)),
   ]);

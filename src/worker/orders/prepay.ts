@@ -260,7 +260,7 @@ async function storeAttempt(deps: GatewayDeps, row: OrderRow, a: Parameters<type
     stmts.push(
       db
         .prepare(`UPDATE orders SET status = 'NOTPAY', updated_at = ?2 WHERE out_trade_no = ?1 AND status = 'CREATED' AND changes() = 1`)
-        .bind(row.out_trade_no, a.now),
+        .bind(row.out_trade_no, storedMs(a.now)),
     );
     for (const hook of deps.batchHooks ?? []) stmts.push(...hook(db, { kind: 'FIRST_PREPAY', outTradeNo: row.out_trade_no }));
   }
@@ -271,7 +271,7 @@ async function storeAttempt(deps: GatewayDeps, row: OrderRow, a: Parameters<type
           `UPDATE orders SET prepay_id = ?2, prepay_openid = COALESCE(prepay_openid, ?3), prepay_expires_at = ?4, updated_at = ?5
            WHERE out_trade_no = ?1 AND EXISTS (SELECT 1 FROM payment_attempts WHERE payment_no = ?1 AND created_at = ?6)`,
         )
-        .bind(row.out_trade_no, a.prepayId, a.openid, new Date(Date.parse(a.now) + PREPAY_LIFETIME_MS).toISOString(), a.now, storedMs(a.now)),
+        .bind(row.out_trade_no, a.prepayId, a.openid, storedMs(a.now) + PREPAY_LIFETIME_MS, storedMs(a.now), storedMs(a.now)),
     );
   }
   let insert: D1Result | undefined;

@@ -1,16 +1,17 @@
 // The transactional outbox: the one statement a state change appends to its own D1 batch to record
 // the webhook event it emits (events.ts builds the event).
 import type { OutboxEvent, OutboxGuard } from '../model';
-import { storedMs } from '../platform/stored-time';
+import { isoOfMsSql, storedMs } from '../platform/stored-time';
 
 /**
  * What of the order the event keeps (0011): only what a later change may rewrite. Its status, updated_at
  * and refund sums, and before payment its payer (prepay_openid, which the payment may still set); the
  * fields a change sets once and never rewrites are read from the order when the event is shown or sent
  * (webhooks/payload.ts). test/worker/webhooks-events.test.ts compares an event's `data.order` with
- * GET /v1/orders/:no, so a view field this misses fails that test. Null columns without an order.
+ * GET /v1/orders/:no, so a view field this misses fails that test. Null columns without an order. The
+ * event keeps updated_at as the ISO text the views show (the order's is epoch ms since 0018).
  */
-const ORDER_STATE = `o.status, o.updated_at, o.refunded_fee, o.refund_reserved_fee,
+const ORDER_STATE = `o.status, ${isoOfMsSql('o.updated_at')}, o.refunded_fee, o.refund_reserved_fee,
   CASE WHEN o.status IN ('PAID','PAID_AFTER_CLOSE','REFUNDING','PARTIALLY_REFUNDED','REFUNDED') THEN NULL ELSE o.prepay_openid END`;
 
 const GUARD_SQL: Record<OutboxGuard['kind'], string> = {

@@ -4,7 +4,7 @@
 // and the order is not in D1 (restored, or not deleted yet: then D1's rows are the truth and D1's pages count it).
 import type { ArchiveRow, ArchiveRows } from '../../core';
 import { beijingDayOf, currentInPart, lookupNumbers, nextPartOfDay, readMembers } from '../archive';
-import type { OrderRow } from '../orders';
+import { orderOfStored } from '../orders';
 import type { GatewayDeps } from '../platform/deps';
 import { REFUND_ON_BILL, type LocalRefundRow } from '../refunds';
 import { type ArchivedSums, DUPLICATE_STATUSES, type LocalPaid, PAID_STATUSES, type PaymentOnFile } from './reconciliation-repo';
@@ -40,8 +40,10 @@ async function archivedByNumber(deps: Pick<GatewayDeps, 'db' | 'archive'>, numbe
 export async function archivedPaymentsByNo(deps: Pick<GatewayDeps, 'db' | 'archive'>, billNos: readonly string[]): Promise<Map<string, PaymentOnFile>> {
   const out = new Map<string, PaymentOnFile>();
   for (const [no, rows] of await archivedByNumber(deps, billNos)) {
-    const order = rows.orders?.[0] as unknown as OrderRow | undefined;
-    if (!order) continue;
+    const stored = rows.orders?.[0];
+    if (!stored) continue;
+    const order = orderOfStored(stored as Record<string, unknown>); // times as ISO, whichever form the object holds
+
     const a = rows.payment_attempts?.find((r) => r.payment_no === no);
     out.set(no, { order, attempt: a ? { status: String(a.status), transaction_id: str(a.transaction_id), appid: str(a.appid) } : null });
   }

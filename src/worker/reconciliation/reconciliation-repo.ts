@@ -3,7 +3,7 @@
 // replayed or stale step changes nothing; item writes are upserts keyed by (bill_date, kind, ref).
 import type { OutboxEvent } from '../model';
 import { outboxStatement } from '../outbox';
-import type { OrderRow } from '../orders';
+import { orderOfStored, type OrderRow } from '../orders';
 
 export type RunStatus = 'PENDING' | 'RUNNING' | 'BALANCED' | 'DISCREPANCIES' | 'NO_BILL' | 'ERROR';
 type RunPhase = 'FETCH' | 'BILL' | 'LOCAL' | 'REFUNDS' | 'DONE';
@@ -403,11 +403,19 @@ export async function paymentsByNo(db: D1Database, paymentNos: string[]): Promis
        LEFT JOIN payment_attempts AS a ON a.payment_no = p.value`,
     )
     .bind(JSON.stringify(paymentNos))
-    .all<OrderRow & { bill_no: string; attempt_status: string | null; attempt_txn: string | null; attempt_appid: string | null; attempt_no: string | null }>();
+    .all<
+      Record<string, unknown> & {
+        bill_no: string;
+        attempt_status: string | null;
+        attempt_txn: string | null;
+        attempt_appid: string | null;
+        attempt_no: string | null;
+      }
+    >();
   return new Map(
     results.map(({ bill_no, attempt_status, attempt_txn, attempt_appid, attempt_no, ...order }) => [
       bill_no,
-      { order, attempt: attempt_no === null ? null : { status: attempt_status!, transaction_id: attempt_txn, appid: attempt_appid } },
+      { order: orderOfStored(order), attempt: attempt_no === null ? null : { status: attempt_status!, transaction_id: attempt_txn, appid: attempt_appid } },
     ]),
   );
 }

@@ -5,7 +5,7 @@
 import type { OrderStatus } from '../../core/order-state';
 import type { AnomalyRecord, BatchHooks, NotifyEvidence, OutboxEvent, RefundRecord, RefundStatus } from '../model';
 import { outboxStatement } from '../outbox';
-import { storedMs, withIsoTimes } from '../platform/stored-time';
+import { storedIso, storedMs, type StoredTime, withIsoTimes } from '../platform/stored-time';
 
 /** One `refunds` row as the repos return it. Times are UTC ISO-8601 (stored as epoch ms since 0015). */
 export type RefundRow = RefundRecord;
@@ -51,6 +51,11 @@ export async function listRefunds(db: D1Database, outTradeNo: string, limit = 20
   return res.results.map(refundOfStored);
 }
 
+/** The order's paid_at as ISO text (epoch ms since 0018). */
+function orderViewOfStored(row: (Omit<RefundOrderView, 'paid_at'> & { paid_at: StoredTime | null }) | undefined): RefundOrderView | null {
+  return row ? { ...row, paid_at: storedIso(row.paid_at) } : null;
+}
+
 /** The order and (if any) the refund already filed under `outRefundNo`, in one round trip. */
 export async function loadRefundView(
   db: D1Database,
@@ -69,7 +74,7 @@ export async function loadRefundView(
     db.prepare('SELECT out_trade_no FROM archive_refunds WHERE out_refund_no = ?1').bind(outRefundNo),
   ]);
   return {
-    order: (order?.results[0] as RefundOrderView | undefined) ?? null,
+    order: orderViewOfStored(order?.results[0] as (Omit<RefundOrderView, 'paid_at'> & { paid_at: StoredTime | null }) | undefined),
     refund: refund?.results[0] ? refundOfStored(refund.results[0] as Record<string, unknown>) : null,
     archivedUnder: (archived?.results[0] as { out_trade_no: string } | undefined)?.out_trade_no ?? null,
   };
@@ -103,7 +108,7 @@ export async function commitReservation(db: D1Database, r: NewReservation): Prom
            AND refund_reserved_fee + ?3 <= total_fee
            AND (SELECT COUNT(*) FROM refunds WHERE out_trade_no = ?1 AND status <> 'FAILED' AND duplicate = 0) < ${MAX_REFUNDS_PER_ORDER}`,
       )
-      .bind(r.outTradeNo, r.seen.status, r.refundFee, r.seen.refund_version, r.totalFee, r.now, r.outRefundNo),
+      .bind(r.outTradeNo, r.seen.status, r.refundFee, r.seen.refund_version, r.totalFee, storedMs(r.now), r.outRefundNo),
     db
       .prepare(
         `INSERT INTO refunds (out_refund_no, out_trade_no, payment_no, refund_fee, total_fee, reason, status, request_hash, created_at, updated_at)
@@ -155,7 +160,7 @@ export async function commitRefundResult(db: D1Database, c: RefundCommit, hooks:
            refund_version = refund_version + 1, updated_at = ?7
          WHERE out_trade_no = ?1 AND status = ?2 AND refund_version = ?3`,
       )
-      .bind(r.out_trade_no, c.seen.status, c.seen.refund_version, c.orderTo, c.refundedDelta, c.reservedDelta, c.now),
+      .bind(r.out_trade_no, c.seen.status, c.seen.refund_version, c.orderTo, c.refundedDelta, c.reservedDelta, storedMs(c.now)),
     db
       .prepare(
         `UPDATE refunds SET status = ?3, refund_id = COALESCE(refund_id, ?4), failure_reason = COALESCE(?5, failure_reason),

@@ -2,6 +2,7 @@
 import type { OrderStatus } from '../../core/order-state';
 import type { EventType, TradeType } from '../model';
 import { tradeTypeSql } from '../orders';
+import type { StoredTime } from '../platform/stored-time';
 
 export type { EventType } from '../model';
 
@@ -64,10 +65,11 @@ export interface OrderOfEvent {
   o_time_end: string | null;
   o_payment_no: string | null;
   o_trade_type: TradeType | null;
-  o_paid_at: string | null;
-  o_closed_at: string | null;
-  o_expires_at: string | null;
-  o_created_at: string | null;
+  /** The order's times as stored (epoch ms since 0018; ISO text in an event archived with an older order row). */
+  o_paid_at: StoredTime | null;
+  o_closed_at: StoredTime | null;
+  o_expires_at: StoredTime | null;
+  o_created_at: StoredTime | null;
 }
 
 /** `FROM events e` with its order's OrderOfEvent columns: every read of an event that is shown or sent selects this. */

@@ -4,11 +4,13 @@
 // may rewrite (status, updated_at, the refund sums; the payer before payment: order_* columns, 0011);
 // every other field is one a change sets at most once and never rewrites (the description and amount at
 // create; the payment facts with the one payment; closed_at with the close), so it is read from the
-// order now and shown if the order already had it at the event, which its status then says. The same
-// row gives the same bytes on every attempt (Standard Webhooks: one id, one body).
+// order now (its times epoch ms since 0018, shown as ISO text) and shown if the order already had it at
+// the event, which its status then says. The same row gives the same bytes on every attempt (Standard
+// Webhooks: one id, one body).
 import type { OrderStatus } from '../../core/order-state';
 import { checkoutUrl } from '../platform/checkout-link';
 import type { Config } from '../platform/config';
+import { storedIso } from '../platform/stored-time';
 import type { EventRow } from './events-repo';
 import type { OrderRow } from '../orders';
 import { orderView } from '../orders';
@@ -39,12 +41,12 @@ export function orderAtEvent(row: EventRow): OrderRow | null {
     time_end: ifPaid(row.o_time_end),
     payment_no: ifPaid(row.o_payment_no),
     trade_type: ifPaid(row.o_trade_type),
-    paid_at: ifPaid(row.o_paid_at),
-    closed_at: paid || status === 'CLOSED' ? row.o_closed_at : null,
+    paid_at: ifPaid(storedIso(row.o_paid_at)),
+    closed_at: paid || status === 'CLOSED' ? storedIso(row.o_closed_at) : null,
     refunded_fee: row.order_refunded_fee ?? 0,
     refund_reserved_fee: row.order_reserved_fee ?? 0,
-    expires_at: row.o_expires_at!,
-    created_at: row.o_created_at,
+    expires_at: storedIso(row.o_expires_at!),
+    created_at: storedIso(row.o_created_at),
     updated_at: row.order_updated_at!,
   } as OrderRow;
 }
