@@ -36,9 +36,10 @@
  * stored bytes per column); the R2 archive estimate (the same rows as gzip'd NDJSON, measured with
  * node:zlib); the projection at BENCH_DAILY paid orders a day (D1 per day, hot size at HOT_DAYS, days
  * until 10 GB, R2 per year) and at 10k / 100k / 1M a day; then the same with the window as built (each
- * phase 6–8 reading for the days it lasts). PASS/FAIL against the goal (≤ 1,000 B of D1 per paid order
- * hot: the whole mix before anything moves, and the window's average; 90 days hot at 100,000 paid orders
- * a day within 9 GB); exit code 1 when both fail, 2 on the hard time limit.
+ * phase 6–8 reading for the days it lasts). The whole mix before anything moves is printed against the
+ * goal for reference; PASS/FAIL is the window as built against the goal (≤ 1,000 B of D1 per paid order
+ * hot on the window's average; 90 days hot at 100,000 paid orders a day within 9 GB; one D1 lasting at
+ * least 90 days); exit code 1 on FAIL, 2 on the hard time limit.
  *
  * Knobs: BENCH_ORDERS (paid orders, default 1000, 10..3000), BENCH_REFUND_PCT (default 10),
  * BENCH_CLOSED (default 50; 0 skips phases 1 and 5 and the wait for their expiry), BENCH_ANOMALIES (default 6),
@@ -625,8 +626,9 @@ function report(s, { paidCount, refunds, closed, anomalies, late }) {
   console.log(
     `\nseeded: ${fmt(paidCount)} paid orders (${fmt(ORDERS)} + ${fmt(paidCount - ORDERS)} from duplicate payments), ${fmt(refunds)} partial refunds, ${fmt(closed)} closed/expired, ${fmt(anomalies)} anomalies; ${late} notifies needed a flush; ${elapsed()} in all`,
   );
-  for (const [ok, name, figure, target] of verdicts) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}: ${figure} (target ${target})`);
-  return verdicts.every(([ok]) => ok);
+  // Every row as written, before anything moves: what an order costs in its first HISTORY_DAYS, and what
+  // the database would hold if nothing ever moved. The goal is judged on the window as built, below.
+  for (const [ok, name, figure, target] of verdicts) console.log(`${ok ? 'meets' : 'above'}  ${name}, before anything moves: ${figure} (goal ${target})`);
 }
 
 async function main() {
@@ -667,7 +669,7 @@ async function main() {
   const closed = unpaid ? await phaseClosed(unpaid) : null;
   if (closed) snaps.push(snapshot(`5 closed (${closed.byMerchant} by the merchant, ${closed.byCron} expired by the cron)`));
   const paidCount = one('SELECT COUNT(*) FROM orders WHERE paid_at IS NOT NULL');
-  const ok = report(closed ? snaps : [...snaps, null], { paidCount, refunds: refunds.length, closed: CLOSED, anomalies: ANOMALIES, late });
+  report(closed ? snaps : [...snaps, null], { paidCount, refunds: refunds.length, closed: CLOSED, anomalies: ANOMALIES, late });
   // The window as built: histories leave after HISTORY_DAYS, remaining bodies after EVIDENCE_DAYS, whole
   // orders after HOT_DAYS (live readings: freed pages go to the freelist and later inserts reuse them).
   const before = snaps.at(-1);
@@ -733,12 +735,16 @@ async function main() {
       `    ${pad(fmt(daily), 10)} a day: hot at ${HOT_DAYS} d ${pad(gb(hotAt(daily)), 9)}, lookup rows ${gb(lookupsPerYear(daily))} a year, one D1 full after ${d === Infinity ? 'never (100 years)' : `${fmt(d)} days`}`,
     );
   }
-  const windowOk = hotPer <= GOAL.bytesPerPaidOrder && hotAt(GOAL.daily) <= D1_MAX_BYTES * 0.9;
+  const fullAfter = daysTo10GB(GOAL.daily);
+  const windowOk = hotPer <= GOAL.bytesPerPaidOrder && hotAt(GOAL.daily) <= D1_MAX_BYTES * 0.9 && fullAfter >= GOAL.days;
   console.log(
     `${hotPer <= GOAL.bytesPerPaidOrder ? 'PASS' : 'FAIL'}  D1 bytes per paid order hot, the ${HOT_DAYS}-day window's average: ${fmt(hotPer)} B (target ≤ ${fmt(GOAL.bytesPerPaidOrder)} B)`,
   );
   console.log(
     `${hotAt(GOAL.daily) <= D1_MAX_BYTES * 0.9 ? 'PASS' : 'FAIL'}  ${HOT_DAYS} days hot at ${fmt(GOAL.daily)} paid/day: ${gb(hotAt(GOAL.daily))} (target ≤ 9 GB)`,
+  );
+  console.log(
+    `${fullAfter >= GOAL.days ? 'PASS' : 'FAIL'}  days until one D1 is full at ${fmt(GOAL.daily)} paid/day: ${fullAfter === Infinity ? 'never' : fmt(fullAfter)} (target ≥ ${GOAL.days})`,
   );
   await dev.stop();
   const live = dbFile;
@@ -758,7 +764,7 @@ async function main() {
       : `bench: WARNING: the stopped database reads ${fmt(after.total)} B, the last live reading ${fmt(lastLive.total)} B`,
   );
   dev.cleanup();
-  process.exitCode = ok || windowOk ? 0 : 1;
+  process.exitCode = windowOk ? 0 : 1;
 }
 
 main().catch((e) => {
