@@ -6,6 +6,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/core';
+import { recordedKeys } from '../../src/worker/archive/orphans-repo';
 import { type ArchivePoint, collectOrphans, type OrphanLimits, type OrphanPoint, runArchive } from '../../src/worker/archive';
 import { type EvidencePoint, runEvidence } from '../../src/worker/evidence';
 import { adminPage, login } from '../support/console-helpers';
@@ -195,5 +196,17 @@ describe('the collection of orphaned objects', () => {
     await runCron(env, Date.now() + 25 * HOUR, '*/10 17-20 * * *');
     expect(await env.ARCHIVE.head(`archive/v1/${orphan}`)).toBeNull();
     await expectRecordedIntact();
+  });
+
+  it('checks a page of keys against both tables through their unique index on object_key, in one statement', async () => {
+    const seen: string[] = [];
+    const db = { prepare: (sql: string) => (seen.push(sql), env.DB.prepare(sql)) } as unknown as D1Database;
+    const parts = await recordedParts();
+    const keys = [...parts.keys(), 'archive/v1/2020-01-01/p0001-0123abcd.ndjson.gz'];
+    expect(await recordedKeys(db, keys)).toEqual(new Set(parts.keys()));
+    expect(seen).toHaveLength(1);
+    const plan = (await env.DB.prepare(`EXPLAIN QUERY PLAN ${seen[0]}`).bind(JSON.stringify(keys)).all<{ detail: string }>()).results.map((r) => r.detail);
+    expect(plan.filter((d) => /^SCAN (archive_parts|evidence_parts)/.test(d))).toEqual([]);
+    expect(plan.filter((d) => /^SEARCH (archive_parts|evidence_parts) USING (COVERING )?INDEX/.test(d))).toHaveLength(2);
   });
 });
