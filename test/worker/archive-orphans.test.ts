@@ -200,7 +200,12 @@ describe('the collection of orphaned objects', () => {
 
   it('checks a page of keys against both tables through their unique index on object_key, in one statement', async () => {
     const seen: string[] = [];
-    const db = { prepare: (sql: string) => (seen.push(sql), env.DB.prepare(sql)) } as unknown as D1Database;
+    const db = {
+      prepare: (sql: string) => {
+        seen.push(sql);
+        return env.DB.prepare(sql);
+      },
+    } as unknown as D1Database;
     const parts = await recordedParts();
     const keys = [...parts.keys(), 'archive/v1/2020-01-01/p0001-0123abcd.ndjson.gz'];
     expect(await recordedKeys(db, keys)).toEqual(new Set(parts.keys()));
