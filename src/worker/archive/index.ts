@@ -4,3 +4,4 @@ export { isArchivedNumber, readArchivedOrder, readMembers, type ArchivedOrder } 
 export { currentInPart, lookupNumbers, nextPartOfDay, orderOfArchivedRefund, type PartMembers } from './archive-repo';
 export { restoreArchivedRows } from './restore-repo';
 export { beijingDayOf } from './days';
+export { collectOrphans, ORPHAN_LIMITS, ORPHAN_PREFIXES, type OrphanHooks, type OrphanLimits, type OrphanPoint, type OrphanReport } from './collect';

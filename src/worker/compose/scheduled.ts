@@ -5,7 +5,7 @@ import { log } from '../platform/log';
 import { dueRuns } from '../reconciliation';
 import { runLifecycleTick } from '../lifecycle';
 import { dailyReconciliation } from '../reconciliation';
-import { runArchive } from '../archive';
+import { collectOrphans, runArchive } from '../archive';
 import { runEvidence } from '../evidence';
 import { gatewayDeps, maintainV3Keys, reconcilerKick } from './wiring';
 
@@ -38,7 +38,8 @@ const ARCHIVE_CRON = '*/10 17-20 * * *';
 /**
  * Moves final orders older than HOT_DAYS to R2, and the history of paid ones older than HISTORY_DAYS
  * (one run at a time, a D1 lease), then notify bodies
- * older than EVIDENCE_DAYS (evidence/: no lease needed, every clear is conditional); each resumed where the last stopped.
+ * older than EVIDENCE_DAYS (evidence/: no lease needed, every clear is conditional), then deletes the objects of
+ * cut runs that no part names (a few pages of the bucket a run); each resumed where the last stopped.
  */
 const archive: Job = async (env, _ctx, config, scheduledTime) => {
   const report = await runArchive({
@@ -53,6 +54,9 @@ const archive: Job = async (env, _ctx, config, scheduledTime) => {
   log.info('ARCHIVE_RUN', { ...report });
   const evidence = await runEvidence({ db: env.DB, bucket: env.ARCHIVE, evidenceDays: config.evidenceDays, now: scheduledTime });
   log.info('EVIDENCE_RUN', { ...evidence });
+  // After both writers, outside the lease: its safety is the age margin, not being alone (archive/collect.ts).
+  const orphans = await collectOrphans({ db: env.DB, bucket: env.ARCHIVE, now: scheduledTime });
+  log.info('ORPHANS_RUN', { ...orphans });
 };
 
 const JOBS: Readonly<Record<string, Job>> = {
