@@ -45,8 +45,14 @@ async function refundedOrder() {
   const no = await paidOrder(3000);
   expect((await refundReq(no, { refund_fee: 500, out_refund_no: `${no}-R1` })).status).toBe(201);
   await flushRefundNotify(`${no}-R1`);
-  const seen = { order: await json(`/v1/orders/${no}`), payments: await json(`/v1/orders/${no}/payments`), refunds: await json(`/v1/orders/${no}/refunds`) };
+  const seen = {
+    order: await json(`/v1/orders/${no}`),
+    payments: await json(`/v1/orders/${no}/payments`),
+    refunds: await json(`/v1/orders/${no}/refunds`),
+    events: await json(`/v1/orders/${no}/events`),
+  };
   expect(seen.order.status).toBe('PARTIALLY_REFUNDED');
+  expect((seen.events.data as { type: string }[]).map((e) => e.type)).toEqual(['order.paid', 'refund.succeeded']);
   return { no, seen, rows: await rowsOf(no, [...STAYS, ...HISTORY]) };
 }
 
@@ -79,6 +85,11 @@ describe('the history of a paid order past HISTORY_DAYS', () => {
     expect(await json(`/v1/orders/${no}`)).toEqual(seen.order);
     expect(await json(`/v1/orders/${no}/payments`)).toEqual(seen.payments);
     expect(await json(`/v1/orders/${no}/refunds`)).toEqual(seen.refunds);
+    // Its webhook events, with their data.order and attempts, from the member (the feed has them no more).
+    expect(await json(`/v1/orders/${no}/events`)).toEqual(seen.events);
+    expect((await api('/v1/orders/NO-SUCH-ORDER-9/events', { headers: AUTH })).status).toBe(404);
+    const feed = (await json('/v1/events?limit=100')).data as { id: string }[];
+    expect(feed.map((e) => e.id)).not.toContain((seen.events.data as { id: string }[])[0]!.id);
     const html = await adminPage(`/admin/orders/${no}`, await login());
     expect(html).toContain(String(seen.order.transaction_id));
     expect(html).toContain('order.paid');
@@ -203,6 +214,7 @@ describe('the history of a paid order past HISTORY_DAYS', () => {
     expect(member.rows.orders![0]!.history_part).toBeNull();
     for (const t of [...HISTORY, 'event_attempts', 'refunds']) expect(member.rows[t] ?? [], t).toEqual(bytesOf(rows[t]!));
     expect(await json(`/v1/orders/${no}`)).toEqual({ ...seen.order, archived: true });
+    expect(await json(`/v1/orders/${no}/events`)).toEqual(seen.events);
     expect((await json(`/v1/orders/${no}/payments`)).data).toEqual((seen.payments.data as Record<string, unknown>[]).map((p) => ({ ...p, pay: null })));
     expect((await refundReq(no, { refund_fee: 100, out_refund_no: `${no}-R3` })).status).toBe(201);
     await flushRefundNotify(`${no}-R3`);

@@ -15,6 +15,7 @@ describe('GET /openapi.json', () => {
       '/v1/orders',
       '/v1/orders/{out_trade_no}',
       '/v1/orders/{out_trade_no}/close',
+      '/v1/orders/{out_trade_no}/events',
       '/v1/orders/{out_trade_no}/jsapi',
       '/v1/orders/{out_trade_no}/payments',
       '/v1/orders/{out_trade_no}/refunds',

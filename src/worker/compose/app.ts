@@ -12,7 +12,7 @@ import { DEPS_FACTORY } from './wiring';
 import { notFound, onError } from '../platform/on-error';
 import { admin } from '../console/http/routes';
 import { checkout } from '../checkout/http/routes';
-import { events } from '../webhooks/routes';
+import { events, orderEventsRouter } from '../webhooks/routes';
 import { health } from '../platform/health';
 import { notifyRoutes } from '../notify/routes';
 import { merchantApi } from '../platform/api-doc';
@@ -67,6 +67,7 @@ export function createApp(options: AppOptions = {}) {
     '/',
     merchantApi([
       ['/', refunds],
+      ['/', orderEventsRouter],
       ['/v1/orders', orders],
       ['/v1/miniprogram', miniprogram],
       ['/v1/events', events],

@@ -1,7 +1,7 @@
 // The merchant's events API: the outbox as a feed (oldest first, after a given event), one event with
 // its attempts, and redelivery by hand (the same id, at once, with a fresh retry window).
 import { rearm } from './delivery-repo';
-import { getEvent, listAttempts, listEvents, seqOf, type EventRow, type EventType } from './events-repo';
+import { type AttemptRow, getEvent, listAttempts, listEvents, seqOf, type EventRow, type EventType } from './events-repo';
 import type { GatewayDeps } from '../platform/deps';
 import { DomainError } from '../platform/errors';
 import { keysetPage } from '../platform/paging';
@@ -10,7 +10,7 @@ import { EVENT_ID } from './schemas';
 
 type Deps = Pick<GatewayDeps, 'db' | 'config' | 'now' | 'publishEvents'>;
 
-async function eventView(deps: Deps, row: EventRow) {
+async function eventView(deps: Pick<Deps, 'config'>, row: EventRow) {
   return {
     ...(await eventBody(deps.config, row)),
     delivery: {
@@ -42,7 +42,11 @@ async function existing(deps: Deps, id: string): Promise<EventRow> {
 
 export async function eventDetail(deps: Deps, id: string) {
   const row = await existing(deps, id);
-  const attempts = await listAttempts(deps.db, row.id);
+  return eventDetailOf(deps, row, await listAttempts(deps.db, row.id));
+}
+
+/** An event with its delivery attempts, as GET /v1/events/:id shows it. */
+export async function eventDetailOf(deps: Pick<Deps, 'config'>, row: EventRow, attempts: readonly AttemptRow[]) {
   return {
     ...(await eventView(deps, row)),
     attempts: attempts.map((a) => ({

@@ -72,12 +72,29 @@ export interface OrderOfEvent {
   o_created_at: StoredTime | null;
 }
 
+/** The order's columns an event reads with it, each as `o_<column>` (OrderOfEvent). */
+export const ORDER_OF_EVENT_COLUMNS = [
+  'description',
+  'total_fee',
+  'fee_type',
+  'attach',
+  'metadata',
+  'openid',
+  'prepay_openid',
+  'transaction_id',
+  'cash_fee',
+  'bank_type',
+  'time_end',
+  'payment_no',
+  'trade_type',
+  'paid_at',
+  'closed_at',
+  'expires_at',
+  'created_at',
+] as const;
+
 /** `FROM events e` with its order's OrderOfEvent columns: every read of an event that is shown or sent selects this. */
-export const EVENT_WITH_ORDER = `SELECT e.*, o.description AS o_description, o.total_fee AS o_total_fee, o.fee_type AS o_fee_type,
-    o.attach AS o_attach, o.metadata AS o_metadata, o.openid AS o_openid, o.prepay_openid AS o_prepay_openid,
-    o.transaction_id AS o_transaction_id, o.cash_fee AS o_cash_fee, o.bank_type AS o_bank_type, o.time_end AS o_time_end,
-    o.payment_no AS o_payment_no, ${tradeTypeSql('o')} AS o_trade_type,
-    o.paid_at AS o_paid_at, o.closed_at AS o_closed_at, o.expires_at AS o_expires_at, o.created_at AS o_created_at
+export const EVENT_WITH_ORDER = `SELECT e.*, ${ORDER_OF_EVENT_COLUMNS.map((c) => `${c === 'trade_type' ? tradeTypeSql('o') : `o.${c}`} AS o_${c}`).join(', ')}
   FROM events AS e LEFT JOIN orders AS o ON o.out_trade_no = e.out_trade_no`;
 
 export function getEvent(db: D1Database, id: string): Promise<EventRow | null> {
@@ -98,6 +115,18 @@ export function attemptOf(r: Omit<AttemptRow, 'attempted_at' | 'webhook_timestam
 export async function listAttempts(db: D1Database, eventId: string): Promise<AttemptRow[]> {
   const res = await db.prepare(`${ATTEMPT_WITH_EVENT} WHERE e.id = ?1 ORDER BY a.id`).bind(eventId).all<Parameters<typeof attemptOf>[0]>();
   return res.results.map(attemptOf);
+}
+
+/** An order's events in D1, oldest first, with their delivery attempts (events_order, event_attempts_event). */
+export async function eventsOfOrder(db: D1Database, outTradeNo: string, limit: number): Promise<{ events: EventRow[]; attempts: AttemptRow[] }> {
+  const [events, attempts] = await db.batch([
+    db.prepare(`${EVENT_WITH_ORDER} WHERE e.out_trade_no = ?1 ORDER BY e.seq LIMIT ?2`).bind(outTradeNo, limit),
+    db.prepare(`${ATTEMPT_WITH_EVENT} WHERE e.out_trade_no = ?1 ORDER BY a.id`).bind(outTradeNo),
+  ]);
+  return {
+    events: (events?.results ?? []) as EventRow[],
+    attempts: ((attempts?.results ?? []) as Parameters<typeof attemptOf>[0][]).map(attemptOf),
+  };
 }
 
 /** Oldest first, after the event `afterSeq`; up to limit + 1 rows (the extra one says there is more). */

@@ -5,8 +5,10 @@ import { apiRouter, errorAnswers, jsonAnswer } from '../platform/api-doc';
 import { methodNotAllowed } from '../platform/http-answers';
 import { merchantAuth } from '../platform/middleware/merchant-auth';
 import { pageLimit } from '../platform/paging';
+import { OutTradeNoParams } from '../orders';
 import { eventDetail, listEventsPage, redeliverEvent } from './api';
-import { EventDetailSchema, EventIdParams, EventListSchema, ListEventsQuery, RedeliverSchema } from './schemas';
+import { orderEvents } from './order-events';
+import { EventDetailSchema, EventIdParams, EventListSchema, ListEventsQuery, OrderEventsSchema, RedeliverSchema } from './schemas';
 
 const listRoute = createRoute({
   method: 'get',
@@ -53,3 +55,21 @@ events.openapi(redeliverRoute, async (c) => {
 events.all('/', methodNotAllowed);
 events.all('/:id', methodNotAllowed);
 events.all('/:id/redeliver', methodNotAllowed);
+
+const orderEventsRoute = createRoute({
+  method: 'get',
+  path: '/v1/orders/{out_trade_no}/events',
+  summary: "The order's webhook events, oldest first, each with its delivery attempts; also of an order whose history or whole self is in the archive",
+  middleware: [merchantAuth],
+  request: { params: OutTradeNoParams },
+  responses: { 200: jsonAnswer(OrderEventsSchema, 'The events'), ...errorAnswers(400, 401, 404, 503) },
+});
+
+/** Mounted at the root, beside /v1/orders (its path names the order). */
+export const orderEventsRouter = apiRouter();
+
+orderEventsRouter.openapi(orderEventsRoute, async (c) => {
+  const { out_trade_no } = c.req.valid('param');
+  c.set('outTradeNo', out_trade_no);
+  return c.json(await orderEvents(c.var.deps, out_trade_no), 200);
+});

@@ -66,5 +66,6 @@ const AttemptSchema = z.object({
 });
 
 export const EventDetailSchema = EventSchema.extend({ attempts: z.array(AttemptSchema) }).meta({ id: 'EventDetail' });
+export const OrderEventsSchema = z.object({ data: z.array(EventDetailSchema) }).meta({ id: 'OrderEvents' });
 export const EventListSchema = z.object({ data: z.array(EventSchema), has_more: z.boolean() }).meta({ id: 'EventList' });
 export const RedeliverSchema = z.object({ id: z.string(), delivery: z.object({ status: z.literal('pending') }) }).meta({ id: 'RedeliverAccepted' });
