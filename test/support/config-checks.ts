@@ -23,3 +23,11 @@ export function refused(vars: Record<string, string>): string[] {
   }
   return r.problems;
 }
+
+/** A days knob (HOT_DAYS, EVIDENCE_DAYS, HISTORY_DAYS) set to `v` on top of `vars`: the parsed number of days, or the problems. */
+export function daysKnob(vars: object, name: string, field: 'hotDays' | 'evidenceDays' | 'historyDays') {
+  return (v: unknown): number | string[] => {
+    const r = parseConfig({ ...vars, [name]: v } as unknown as Record<string, unknown>);
+    return r.ok ? r.config[field] : r.problems;
+  };
+}

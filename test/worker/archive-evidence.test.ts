@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { gunzipText, sha256Hex, storedSha256Hex } from '../../src/core';
 import { runArchive } from '../../src/worker/archive';
 import { type EvidenceLimits, type EvidencePoint, runEvidence, withBodies } from '../../src/worker/evidence';
-import { parseConfig } from '../../src/worker/platform/config';
+import { daysKnob } from '../support/config-checks';
 import { adminPage, login } from '../support/console-helpers';
 import { injectedFault } from '../support/injected-fault';
 import { flushRefundNotify, paidOrder, refundReq } from '../support/refunds-helpers';
@@ -147,11 +147,7 @@ describe('notify bodies past EVIDENCE_DAYS', () => {
   });
 
   it('EVIDENCE_DAYS: 7 by default, a whole number of days from 1 to 3650', () => {
-    const parsed = (v: unknown) => parseConfig({ ...env, EVIDENCE_DAYS: v } as unknown as Record<string, unknown>);
-    const days = (v: unknown) => {
-      const r = parsed(v);
-      return r.ok ? r.config.evidenceDays : r.problems;
-    };
+    const days = daysKnob(env, 'EVIDENCE_DAYS', 'evidenceDays');
     expect(days(undefined)).toBe(7);
     expect(days('')).toBe(7);
     expect(days('30')).toBe(30);

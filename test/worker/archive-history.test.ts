@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { type ArchiveLimits, type ArchivePoint, readArchivedOrder, runArchive } from '../../src/worker/archive';
 import { forgetAllApplied } from '../../src/worker/notify/applied-cache';
-import { parseConfig } from '../../src/worker/platform/config';
+import { daysKnob } from '../support/config-checks';
 import { adminPage, login } from '../support/console-helpers';
 import { injectedFault } from '../support/injected-fault';
 import { OK, postNotify, signedNotify } from '../support/notify-helpers';
@@ -223,10 +223,7 @@ describe('the history of a paid order past HISTORY_DAYS', () => {
   });
 
   it('HISTORY_DAYS: 3 by default, a whole number of days from 1 to 3650 (at or past HOT_DAYS: histories never move alone)', () => {
-    const days = (v: unknown) => {
-      const r = parseConfig({ ...env, HISTORY_DAYS: v } as unknown as Record<string, unknown>);
-      return r.ok ? r.config.historyDays : r.problems;
-    };
+    const days = daysKnob(env, 'HISTORY_DAYS', 'historyDays');
     expect(days(undefined)).toBe(3);
     expect(days('')).toBe(3);
     expect(days('14')).toBe(14);
