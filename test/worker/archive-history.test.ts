@@ -167,6 +167,54 @@ describe('the history of a paid order past HISTORY_DAYS', () => {
     expect((await rowsOf(no, ['payment_attempts'])).payment_attempts).toEqual(rows.payment_attempts);
   });
 
+  it('restores a history from a later whole-order part whose delete has not reached the order yet', async () => {
+    const { no, rows } = await refundedOrder();
+    await run(5);
+    const mark = (await historyPart(no))!;
+    const cut = (p: ArchivePoint) => {
+      if (p === 'indexed') throw injectedFault('whole-order archive cut after indexed');
+    };
+    await expect(run(100, cut)).rejects.toThrow(/whole-order archive cut/);
+    // Still in D1 with its mark; its lookup row names the newer part, whose member holds the history too.
+    expect(await historyPart(no)).toBe(mark);
+    expect((await readArchivedOrder(env.DB, env.ARCHIVE, no))!.part).toBeGreaterThan(mark);
+    // A replayed refund notify (the read path) and a new refund: the history comes back, nothing is booked twice.
+    const raw = rows.notifications!.find((n) => n.kind === 'REFUND')!.raw_body as string;
+    expect(await (await postNotify(raw, { 'Content-Type': 'text/xml' }, 'http://127.0.0.1:8787/wechat/refund-notify')).text()).toBe(OK);
+    expect(await historyPart(no)).toBeNull();
+    expect((await refundReq(no, { refund_fee: 100, out_refund_no: `${no}-R9` })).status).toBe(201);
+    await flushRefundNotify(`${no}-R9`);
+    expect((await ledger(no)).map((l) => l.amount_fen)).toEqual([3000, 500, 100]);
+    // The part's delete now skips the changed order (the sweep's cursor is past it); the sweep's next pass archives it whole.
+    await run(100);
+    await run(100);
+    expect(await historyPart(no)).toBeUndefined();
+    expect((await readArchivedOrder(env.DB, env.ARCHIVE, no))!.rows.ledger).toHaveLength(3);
+  });
+
+  it('archives whole, from the later member, an order whose history moved and whose whole-order delete was skipped', async () => {
+    const no = await paidOrder(1700);
+    await run(5);
+    const cut = (p: ArchivePoint) => {
+      if (p === 'indexed') throw injectedFault('whole-order archive cut after indexed');
+    };
+    await expect(run(100, cut)).rejects.toThrow(/whole-order archive cut/);
+    // An anomaly judged at the gate (another transaction for the number) changes the order's fence, not its mark.
+    const openid = (await orderView(no)).openid as string;
+    const other = await postNotify((await signedNotify(no, { total_fee: 1700, openid, transaction_id: '4200000000209912317777777777' })).xml);
+    expect(await other.text()).toBe(OK);
+    expect(await historyPart(no)).toBeGreaterThan(0);
+    // The part's delete skips it (its fence moved); the sweep's next pass reads its history from the later member.
+    await run(100);
+    expect(await historyPart(no)).toBeGreaterThan(0);
+    expect(await run(100)).toMatchObject({ caughtUp: true });
+    expect(await historyPart(no)).toBeUndefined();
+    const member = (await readArchivedOrder(env.DB, env.ARCHIVE, no))!;
+    expect(member.rows.ledger!.map((l) => l.kind)).toEqual(['PAYMENT']);
+    expect(member.rows.anomalies).toHaveLength(1);
+    expect(member.rows.payment_attempts).toHaveLength(1);
+  });
+
   it('waits, with webhooks on, until every event of the order was delivered: a failed one stays in the feed to redeliver', async () => {
     const no = await paidOrder(1500);
     const setEvents = (status: string) => env.DB.prepare('UPDATE events SET status = ?2 WHERE out_trade_no = ?1').bind(no, status).run();

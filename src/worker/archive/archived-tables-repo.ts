@@ -97,8 +97,9 @@ export function historyEligibleSql(webhooks: boolean): string {
 }
 
 /**
- * An order's rows with its moved history put back: the archived rows of each history table, then D1's
- * rows not among them (a notify recorded after the move). The order, refund and anomaly rows are D1's.
+ * An order's rows with its moved history put back: the archived rows of each history table (D1's copy
+ * where it has one), then D1's rows not among them (a notify recorded after the move). The order, refund
+ * and anomaly rows are D1's.
  */
 export function withHistory(hot: ArchiveRows, archived: ArchiveRows): ArchiveRows {
   const out = Object.create(null) as ArchiveRows;
@@ -110,9 +111,11 @@ export function withHistory(hot: ArchiveRows, archived: ArchiveRows): ArchiveRow
       if (rows.length) out[t.name] = rows;
       continue;
     }
+    // D1's copy wins where both have a row (only a restore puts one back, and D1's is never older).
     const moved = archived[t.name] ?? [];
+    const hotByKey = new Map(d1.map((r) => [r[t.key], r]));
     const keys = new Set(moved.map((r) => r[t.key]));
-    const rows = [...moved, ...d1.filter((r) => !keys.has(r[t.key]))];
+    const rows = [...moved.map((r) => hotByKey.get(r[t.key]) ?? r), ...d1.filter((r) => !keys.has(r[t.key]))];
     if (rows.length) out[t.name] = rows;
   }
   return out;

@@ -131,11 +131,8 @@ async function step(
     );
     // The fences are D1's rows (what a delete compares); the member also holds a moved history.
     const fences = new Map([...hot].map(([no, rows]) => [no, fenceOf(rows)]));
-    const orders = await withMovedHistory(
-      deps,
-      hot,
-      final.filter((r) => r.history_part !== null).map((r) => r.out_trade_no),
-    );
+    const moved = new Map(final.flatMap((r) => (r.history_part === null ? [] : [[r.out_trade_no, r.history_part] as const])));
+    const orders = await withMovedHistory(deps, hot, moved);
     await archivePart(deps, { day, orders, fences, next, history: kind === 'history' }, hooks);
     report.parts++;
     if (kind === 'history') report.historyParts++;
@@ -145,13 +142,20 @@ async function step(
   report.caughtUp = true;
 }
 
-/** The orders' rows with the history that moved before them read back from its part (one read per part). */
-async function withMovedHistory(deps: ArchiveDeps, hot: Map<string, ArchiveRows>, moved: string[]): Promise<Map<string, ArchiveRows>> {
-  for (const at of (await lookupNumbers(deps.db, moved)).values()) {
+/**
+ * The orders' rows with the history that moved before them, read back from the member their lookup row
+ * names (one read per part): the history's own part, or a later part of the order that left D1 only in
+ * part (its delete skipped), whose member holds that history and more. A marked order with no lookup
+ * row, or one naming an older part, cannot be: the run stops before writing anything.
+ */
+async function withMovedHistory(deps: ArchiveDeps, hot: Map<string, ArchiveRows>, moved: Map<string, number>): Promise<Map<string, ArchiveRows>> {
+  const found = await lookupNumbers(deps.db, [...moved.keys()]);
+  if ([...found.values()].reduce((n, at) => n + at.numbers.length, 0) !== moved.size) throw new Error('a moved history has no lookup row');
+  for (const at of found.values()) {
     const members = await readMembers(deps.bucket, at);
     for (const [i, no] of at.numbers.entries()) {
       const rows = hot.get(no);
-      if (!rows || !members[i]) throw new Error(`the moved history of order ${no} could not be read`);
+      if (!rows || !members[i] || at.part < (moved.get(no) ?? Infinity)) throw new Error(`the moved history of order ${no} could not be read`);
       hot.set(no, withHistory(rows, members[i]!));
     }
   }

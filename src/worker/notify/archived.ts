@@ -28,7 +28,8 @@ export async function hotOrderOfPaymentNo(deps: Pick<NotifyDeps, 'db' | 'gate' |
   for (let i = 0; i < HISTORY_RESTORES; i++) {
     if (found?.order.history_part == null) return found;
     await deps.gate(found.order.out_trade_no).restoreArchived(found.order.out_trade_no);
-    found = await orderOfPaymentNo(deps.db, paymentNo);
+    // Gone meanwhile: the whole order was archived in between; it comes back from there.
+    found = (await orderOfPaymentNo(deps.db, paymentNo)) ?? (await restoredArchived(deps, paymentNo));
   }
   if (found?.order.history_part == null) return found;
   throw new Error('the order history moved again while being restored; the notify is retried');

@@ -10,7 +10,7 @@ import { commitRefundResult, commitReservation, getRefund, loadRefundView, MAX_R
 import { sha256Hex } from '../../core';
 import { refundView } from '../refunds';
 import { storedHex } from '../platform/stored-hash';
-import type { NotifyEvidence, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult } from '../model';
+import type { NotifyEvidence, RefundApplyResult, RefundFacts, RefundReserveRequest, RefundReserveResult, RestoreOutcome } from '../model';
 
 /** WeChat refunds only within a year of the payment (docs/wechatpay-v2.md §12). */
 const REFUND_WINDOW_MS = 365 * 24 * 3600_000;
@@ -22,14 +22,15 @@ function isUniqueViolation(e: unknown): boolean {
 
 /**
  * `restoreHistory` brings back, under the caller's lock, the history of an order whose history moved to
- * the archive (HISTORY_DAYS): a refund books against its attempt and ledger, so they must be in D1 first.
+ * the archive (HISTORY_DAYS), or the whole order if it was archived since the caller read it: a refund
+ * books against its attempt and ledger, so they must be in D1 first.
  * The reservation's CAS requires it, so a move racing the reservation only costs another round.
  */
 export async function reserveRefundLocked(
   db: D1Database,
   req: RefundReserveRequest,
   now: Date,
-  restoreHistory: () => Promise<unknown>,
+  restoreHistory: () => Promise<RestoreOutcome>,
 ): Promise<RefundReserveResult> {
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const { order, refund, archivedUnder } = await loadRefundView(db, req.outTradeNo, req.outRefundNo);
@@ -39,7 +40,11 @@ export async function reserveRefundLocked(
     }
     // The number is an archived order's refund (WeChat knows it): never a second meaning.
     if (archivedUnder !== null && archivedUnder !== req.outTradeNo) return { outcome: 'IDEMPOTENCY_CONFLICT', status: order?.status ?? null };
-    if (!order) return { outcome: 'UNKNOWN_ORDER', status: null };
+    // Gone since the caller read it (archived meanwhile): back from the archive, then decided again.
+    if (!order) {
+      if ((await restoreHistory()) === 'RESTORED') continue;
+      return { outcome: 'UNKNOWN_ORDER', status: null };
+    }
     if (order.history_part != null) {
       await restoreHistory();
       continue;
