@@ -12,7 +12,7 @@ export interface ArchivedTable {
   readonly changes?: string;
   /** Times stored as epoch ms since a migration after the archive began (0015, 0018): a restore stores an older object's ISO text as ms. */
   readonly msTimes?: readonly string[];
-  /** The row's own key: a history merge takes the archived rows and adds D1's rows not among them. */
+  /** The row's own key: a history merge matches archived rows with D1's by it (D1's copy wins). */
   readonly key: string;
   /** Stays in D1 when only the order's history moves (HISTORY_DAYS); leaves with the order at HOT_DAYS. */
   readonly stays?: true;
